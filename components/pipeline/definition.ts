@@ -1,0 +1,340 @@
+import type { Channel, ProcessingInput, ProcessingOutput } from "@aws-sdk/client-sagemaker";
+import type {
+  ConditionStep,
+  Parameterised,
+  PipelineDefinition,
+  PipelineExpression,
+  PipelineParameter,
+  ProcessingStep,
+  RegisterModelStep,
+  TrainingStep,
+} from "./definitionTypes";
+
+/** Where the processing containers mount inputs and collect outputs (SageMaker's convention). */
+const PROCESSING_ROOT = "/opt/ml/processing";
+
+/** Names the pipeline's parameters, steps and property file; other modules and tests refer to these. */
+export const PARAMETERS = {
+  inputData: "InputDataUrl",
+  processingInstanceType: "ProcessingInstanceType",
+  trainingInstanceType: "TrainingInstanceType",
+  accuracyThreshold: "AccuracyThreshold",
+  modelApprovalStatus: "ModelApprovalStatus",
+} as const;
+
+export const STEPS = {
+  preprocess: "Preprocess",
+  train: "Train",
+  evaluate: "Evaluate",
+  checkAccuracy: "CheckAccuracy",
+  register: "Register",
+  fail: "AccuracyBelowThreshold",
+} as const;
+
+export const EVALUATION_REPORT = {
+  propertyFileName: "EvaluationReport",
+  outputName: "evaluation",
+  filePath: "evaluation.json",
+  /** JSON path of the accuracy in the report `ml/evaluate.py` writes. */
+  accuracyPath: "binary_classification_metrics.accuracy.value",
+} as const;
+
+/** The splits `ml/preprocess.py` writes, each a processing output of the Preprocess step. */
+export const SPLITS = ["train", "validation", "test"] as const;
+
+/** Everything the definition depends on, as plain values (resolved outputs of other resources). */
+export interface PipelineDefinitionInput {
+  /** Execution role the pipeline's jobs run as. */
+  readonly roleArn: string;
+  /** KMS key for job volumes and job outputs. */
+  readonly kmsKeyArn: string;
+  /** Bucket for everything an execution writes (splits, model, reports, checkpoints). */
+  readonly artifactsBucket: string;
+  /** Model package group the Register step adds versions to. */
+  readonly modelPackageGroupName: string;
+  /** Container images for the region: scikit-learn processing and the built-in XGBoost algorithm. */
+  readonly images: { readonly sklearn: string; readonly xgboost: string };
+  /** S3 URIs of the uploaded `ml/preprocess.py` and `ml/evaluate.py`. */
+  readonly scripts: { readonly preprocess: string; readonly evaluate: string };
+  /** Parameter defaults; every execution may override them. */
+  readonly defaults: {
+    readonly inputDataUri: string;
+    readonly processingInstanceType: string;
+    readonly trainingInstanceType: string;
+    readonly accuracyThreshold: number;
+    readonly modelApprovalStatus: string;
+  };
+  /** Label column of the input CSV. */
+  readonly targetColumn: string;
+  /** XGBoost hyperparameters, as strings the way CreateTrainingJob takes them. */
+  readonly hyperParameters: Readonly<Record<string, string>>;
+  readonly training: {
+    readonly spot: boolean;
+    readonly maxRuntimeSeconds: number;
+    /** Spot only: capacity wait plus run time. */
+    readonly maxWaitSeconds?: number;
+  };
+  /** Processing job run-time limit. */
+  readonly processingMaxRuntimeSeconds: number;
+  /** Job size on disk, encrypted with `kmsKeyArn`. */
+  readonly volumeSizeInGB: number;
+  /** Jobs run in these subnets when set. */
+  readonly network?: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] };
+}
+
+const get = (path: string): { readonly Get: string } => ({ Get: path });
+const parameter = (name: string) => get(`Parameters.${name}`);
+const join = (on: string, ...values: (string | PipelineExpression)[]): PipelineExpression => ({
+  "Std:Join": { On: on, Values: values },
+});
+const processingOutputUri = (step: string, output: string) =>
+  get(`Steps.${step}.ProcessingOutputConfig.Outputs['${output}'].S3Output.S3Uri`);
+const MODEL_ARTIFACTS = get(`Steps.${STEPS.train}.ModelArtifacts.S3ModelArtifacts`);
+
+/** `s3://<artifacts>/pipelines/<execution id>/<step>/<name>`: one folder per execution. */
+function executionUri(input: PipelineDefinitionInput, step: string, name: string): PipelineExpression {
+  return join("/", `s3://${input.artifactsBucket}/pipelines`, get("Execution.PipelineExecutionId"), step, name);
+}
+
+function s3Input(
+  name: string,
+  uri: string | PipelineExpression,
+  localPath: string,
+): Parameterised<ProcessingInput> {
+  return {
+    InputName: name,
+    S3Input: {
+      S3Uri: uri,
+      LocalPath: localPath,
+      S3DataType: "S3Prefix",
+      S3InputMode: "File",
+      S3DataDistributionType: "FullyReplicated",
+    },
+  };
+}
+
+function s3Output(input: PipelineDefinitionInput, step: string, name: string): Parameterised<ProcessingOutput> {
+  return {
+    OutputName: name,
+    S3Output: {
+      S3Uri: executionUri(input, step, name),
+      LocalPath: `${PROCESSING_ROOT}/${name}`,
+      S3UploadMode: "EndOfJob",
+    },
+  };
+}
+
+function channel(name: string, uri: PipelineExpression): Parameterised<Channel> {
+  return {
+    ChannelName: name,
+    ContentType: "text/csv",
+    DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: uri, S3DataDistributionType: "FullyReplicated" } },
+  };
+}
+
+/** Settings every processing job shares: size, encryption, isolation and time limit. */
+function processingJob(input: PipelineDefinitionInput, image: string, script: string, args: string[] = []) {
+  return {
+    RoleArn: input.roleArn,
+    AppSpecification: {
+      ImageUri: image,
+      ContainerEntrypoint: ["python3", `${PROCESSING_ROOT}/input/code/${script}`],
+      ...(args.length > 0 && { ContainerArguments: args }),
+    },
+    ProcessingResources: {
+      ClusterConfig: {
+        InstanceCount: 1,
+        InstanceType: parameter(PARAMETERS.processingInstanceType),
+        VolumeSizeInGB: input.volumeSizeInGB,
+        VolumeKmsKeyId: input.kmsKeyArn,
+      },
+    },
+    StoppingCondition: { MaxRuntimeInSeconds: input.processingMaxRuntimeSeconds },
+    NetworkConfig: {
+      // The scripts only read and write S3 through SageMaker, so the containers need no network.
+      EnableNetworkIsolation: true,
+      EnableInterContainerTrafficEncryption: true,
+      ...(input.network && {
+        VpcConfig: { Subnets: input.network.subnetIds, SecurityGroupIds: input.network.securityGroupIds },
+      }),
+    },
+  } as const;
+}
+
+function preprocessStep(input: PipelineDefinitionInput): ProcessingStep {
+  return {
+    Name: STEPS.preprocess,
+    Type: "Processing",
+    Description: "Validates the input CSV and splits it into train, validation and test sets.",
+    Arguments: {
+      ...processingJob(input, input.images.sklearn, "preprocess.py", ["--target-column", input.targetColumn]),
+      ProcessingInputs: [
+        s3Input("input-data", parameter(PARAMETERS.inputData), `${PROCESSING_ROOT}/input/data`),
+        s3Input("code", input.scripts.preprocess, `${PROCESSING_ROOT}/input/code`),
+      ],
+      ProcessingOutputConfig: {
+        Outputs: [...SPLITS, "baseline"].map((split) => s3Output(input, STEPS.preprocess, split)),
+        KmsKeyId: input.kmsKeyArn,
+      },
+    },
+  };
+}
+
+function trainStep(input: PipelineDefinitionInput): TrainingStep {
+  const { spot, maxRuntimeSeconds, maxWaitSeconds } = input.training;
+  return {
+    Name: STEPS.train,
+    Type: "Training",
+    Description: "Trains the built-in XGBoost algorithm on the train split, validated on the validation split.",
+    Arguments: {
+      RoleArn: input.roleArn,
+      AlgorithmSpecification: { TrainingImage: input.images.xgboost, TrainingInputMode: "File" },
+      HyperParameters: { ...input.hyperParameters },
+      InputDataConfig: ["train", "validation"].map((split) =>
+        channel(split, processingOutputUri(STEPS.preprocess, split)),
+      ),
+      OutputDataConfig: {
+        S3OutputPath: executionUri(input, STEPS.train, "model"),
+        KmsKeyId: input.kmsKeyArn,
+      },
+      ResourceConfig: {
+        InstanceCount: 1,
+        InstanceType: parameter(PARAMETERS.trainingInstanceType),
+        VolumeSizeInGB: input.volumeSizeInGB,
+        VolumeKmsKeyId: input.kmsKeyArn,
+      },
+      StoppingCondition: {
+        MaxRuntimeInSeconds: maxRuntimeSeconds,
+        ...(spot && { MaxWaitTimeInSeconds: maxWaitSeconds ?? maxRuntimeSeconds * 2 }),
+      },
+      EnableNetworkIsolation: true,
+      EnableInterContainerTrafficEncryption: true,
+      ...(spot && {
+        EnableManagedSpotTraining: true,
+        // A spot interruption resumes from the last checkpoint instead of starting over.
+        CheckpointConfig: {
+          S3Uri: join("/", `s3://${input.artifactsBucket}/checkpoints`, get("Execution.PipelineExecutionId")),
+        },
+      }),
+      ...(input.network && {
+        VpcConfig: { Subnets: input.network.subnetIds, SecurityGroupIds: input.network.securityGroupIds },
+      }),
+    },
+  };
+}
+
+function evaluateStep(input: PipelineDefinitionInput): ProcessingStep {
+  return {
+    Name: STEPS.evaluate,
+    Type: "Processing",
+    Description: "Scores the trained model on the test split and writes evaluation.json.",
+    Arguments: {
+      // The XGBoost image has the library the model was trained with, so the model loads as saved.
+      ...processingJob(input, input.images.xgboost, "evaluate.py"),
+      ProcessingInputs: [
+        s3Input("model", MODEL_ARTIFACTS, `${PROCESSING_ROOT}/model`),
+        s3Input("test", processingOutputUri(STEPS.preprocess, "test"), `${PROCESSING_ROOT}/test`),
+        s3Input("code", input.scripts.evaluate, `${PROCESSING_ROOT}/input/code`),
+      ],
+      ProcessingOutputConfig: {
+        Outputs: [s3Output(input, STEPS.evaluate, EVALUATION_REPORT.outputName)],
+        KmsKeyId: input.kmsKeyArn,
+      },
+    },
+    PropertyFiles: [
+      {
+        PropertyFileName: EVALUATION_REPORT.propertyFileName,
+        OutputName: EVALUATION_REPORT.outputName,
+        FilePath: EVALUATION_REPORT.filePath,
+      },
+    ],
+  };
+}
+
+function registerStep(input: PipelineDefinitionInput): RegisterModelStep {
+  return {
+    Name: STEPS.register,
+    Type: "RegisterModel",
+    Description: "Adds the model to the registry with its evaluation report, awaiting approval.",
+    Arguments: {
+      ModelPackageGroupName: input.modelPackageGroupName,
+      ModelPackageDescription: join(" ", "Trained by pipeline execution", get("Execution.PipelineExecutionArn")),
+      ModelApprovalStatus: parameter(PARAMETERS.modelApprovalStatus),
+      InferenceSpecification: {
+        Containers: [{ Image: input.images.xgboost, ModelDataUrl: MODEL_ARTIFACTS }],
+        SupportedContentTypes: ["text/csv"],
+        SupportedResponseMIMETypes: ["text/csv"],
+      },
+      ModelMetrics: {
+        ModelQuality: {
+          Statistics: {
+            ContentType: "application/json",
+            S3Uri: join(
+              "/",
+              processingOutputUri(STEPS.evaluate, EVALUATION_REPORT.outputName),
+              EVALUATION_REPORT.filePath,
+            ),
+          },
+        },
+      },
+    },
+  };
+}
+
+function checkAccuracyStep(input: PipelineDefinitionInput): ConditionStep {
+  return {
+    Name: STEPS.checkAccuracy,
+    Type: "Condition",
+    Description: "Registers the model only when its test accuracy reaches the threshold.",
+    Arguments: {
+      Conditions: [
+        {
+          Type: "GreaterThanOrEqualTo",
+          LeftValue: {
+            "Std:JsonGet": {
+              PropertyFile: get(`Steps.${STEPS.evaluate}.PropertyFiles.${EVALUATION_REPORT.propertyFileName}`),
+              Path: EVALUATION_REPORT.accuracyPath,
+            },
+          },
+          RightValue: parameter(PARAMETERS.accuracyThreshold),
+        },
+      ],
+      IfSteps: [registerStep(input)],
+      ElseSteps: [
+        {
+          Name: STEPS.fail,
+          Type: "Fail",
+          Arguments: {
+            ErrorMessage: join(
+              " ",
+              "Test accuracy is below the AccuracyThreshold of",
+              parameter(PARAMETERS.accuracyThreshold),
+              `; the model was not registered. See ${EVALUATION_REPORT.filePath} of the ${STEPS.evaluate} step.`,
+            ),
+          },
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * Builds the model-build pipeline: Preprocess → Train → Evaluate → CheckAccuracy → Register, or
+ * Fail when the accuracy is below the threshold. Pure: the same input gives the same definition.
+ */
+export function buildPipelineDefinition(input: PipelineDefinitionInput): PipelineDefinition {
+  const { defaults } = input;
+  const parameters: PipelineParameter[] = [
+    { Name: PARAMETERS.inputData, Type: "String", DefaultValue: defaults.inputDataUri },
+    { Name: PARAMETERS.processingInstanceType, Type: "String", DefaultValue: defaults.processingInstanceType },
+    { Name: PARAMETERS.trainingInstanceType, Type: "String", DefaultValue: defaults.trainingInstanceType },
+    { Name: PARAMETERS.accuracyThreshold, Type: "Float", DefaultValue: defaults.accuracyThreshold },
+    { Name: PARAMETERS.modelApprovalStatus, Type: "String", DefaultValue: defaults.modelApprovalStatus },
+  ];
+  return {
+    Version: "2020-12-01",
+    Metadata: {},
+    Parameters: parameters,
+    Steps: [preprocessStep(input), trainStep(input), evaluateStep(input), checkAccuracyStep(input)],
+  };
+}

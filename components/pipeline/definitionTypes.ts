@@ -1,0 +1,94 @@
+import type {
+  CreateModelPackageInput,
+  CreateProcessingJobRequest,
+  CreateTrainingJobRequest,
+} from "@aws-sdk/client-sagemaker";
+
+/**
+ * Types of the SageMaker Pipelines JSON definition (schema version 2020-12-01).
+ *
+ * Each step's `Arguments` is the SageMaker API request the step becomes, typed with the request
+ * types of `@aws-sdk/client-sagemaker`, so a misspelt or misplaced key fails the build.
+ */
+
+/** A value that SageMaker Pipelines resolves when an execution runs. */
+export type PipelineExpression =
+  | { readonly Get: string }
+  | { readonly "Std:Join": { readonly On: string; readonly Values: readonly (string | number | PipelineExpression)[] } }
+  | { readonly "Std:JsonGet": { readonly PropertyFile: { readonly Get: string }; readonly Path: string } };
+
+/** `T` where any scalar may instead be a pipeline expression (a parameter, a step property, a join). */
+export type Parameterised<T> = T extends string | number | boolean
+  ? T | PipelineExpression
+  : T extends Date
+    ? T
+    : T extends readonly (infer U)[]
+      ? readonly Parameterised<U>[]
+      : T extends object
+        ? { readonly [K in keyof T]: Parameterised<T[K]> }
+        : T;
+
+export interface PipelineParameter {
+  readonly Name: string;
+  readonly Type: "String" | "Integer" | "Float" | "Boolean";
+  readonly DefaultValue: string | number | boolean;
+}
+
+/** A JSON file a processing step writes, which later steps read with `Std:JsonGet`. */
+export interface PropertyFile {
+  readonly PropertyFileName: string;
+  readonly OutputName: string;
+  readonly FilePath: string;
+}
+
+interface StepBase {
+  readonly Name: string;
+  readonly Description?: string;
+  readonly DependsOn?: readonly string[];
+}
+
+/** Pipelines name the job themselves, so the job name is the one request field left out. */
+export interface ProcessingStep extends StepBase {
+  readonly Type: "Processing";
+  readonly Arguments: Parameterised<Omit<CreateProcessingJobRequest, "ProcessingJobName">>;
+  readonly PropertyFiles?: readonly PropertyFile[];
+}
+
+export interface TrainingStep extends StepBase {
+  readonly Type: "Training";
+  readonly Arguments: Parameterised<Omit<CreateTrainingJobRequest, "TrainingJobName">>;
+}
+
+export interface RegisterModelStep extends StepBase {
+  readonly Type: "RegisterModel";
+  readonly Arguments: Parameterised<CreateModelPackageInput>;
+}
+
+export interface FailStep extends StepBase {
+  readonly Type: "Fail";
+  readonly Arguments: { readonly ErrorMessage: string | PipelineExpression };
+}
+
+export interface Condition {
+  readonly Type: "Equals" | "GreaterThan" | "GreaterThanOrEqualTo" | "LessThan" | "LessThanOrEqualTo";
+  readonly LeftValue: string | number | PipelineExpression;
+  readonly RightValue: string | number | PipelineExpression;
+}
+
+export interface ConditionStep extends StepBase {
+  readonly Type: "Condition";
+  readonly Arguments: {
+    readonly Conditions: readonly Condition[];
+    readonly IfSteps: readonly PipelineStep[];
+    readonly ElseSteps: readonly PipelineStep[];
+  };
+}
+
+export type PipelineStep = ProcessingStep | TrainingStep | RegisterModelStep | FailStep | ConditionStep;
+
+export interface PipelineDefinition {
+  readonly Version: "2020-12-01";
+  readonly Metadata: Record<string, never>;
+  readonly Parameters: readonly PipelineParameter[];
+  readonly Steps: readonly PipelineStep[];
+}

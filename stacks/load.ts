@@ -1,0 +1,27 @@
+import * as pulumi from "@pulumi/pulumi";
+import { parseStackConfig, StackConfig } from "./config";
+
+/** The config namespace of this project's keys (`mlops:models` in `Pulumi.<stack>.yaml`). */
+export const CONFIG_NAMESPACE = "mlops";
+
+/**
+ * Reads the stack's `mlops:*` settings once, at the edge of the program. Components never read
+ * config: they get the typed result of this function. Unknown keys are reported by the schema.
+ */
+export function loadStackConfig(): StackConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    const [namespace, key] = fullKey.split(":", 2);
+    if (namespace === CONFIG_NAMESPACE && key !== undefined) raw[key] = parseConfigValue(value);
+  }
+  return parseStackConfig(pulumi.getStack(), raw);
+}
+
+/** Pulumi hands structured values over as JSON text and plain values as strings. */
+function parseConfigValue(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,178 @@
+import * as pulumi from "@pulumi/pulumi";
+import type {
+  RegisterResourceRequest,
+  RegisterResourceResponse,
+} from "@pulumi/pulumi/proto/resource_pb";
+import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
+import { createHash } from "node:crypto";
+
+/** Account and region every mocked ARN is built from. */
+export const ACCOUNT_ID = "123456789012";
+export const REGION = "us-east-1";
+
+/** Registry accounts of AWS's prebuilt SageMaker images in us-east-1 (as getPrebuiltEcrImage answers). */
+const PREBUILT_REGISTRY = "683313688378";
+
+/** A resource the program registered: its options, what it was given and what the mock answered. */
+export interface RecordedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  /** False for component resources. */
+  readonly custom: boolean;
+  /** URN of the parent ("" for the stack's direct children). */
+  readonly parent: string;
+  readonly protect: boolean;
+  /** URNs it depends on: through its inputs and through `dependsOn`. */
+  readonly dependencies: readonly string[];
+  readonly id: string;
+  readonly inputs: Record<string, unknown>;
+  readonly outputs: Record<string, unknown>;
+}
+
+function suffix(name: string): string {
+  return createHash("sha256").update(name).digest("hex").slice(0, 7);
+}
+
+/** Answers the way AWS would: auto-names with a suffix, ARNs in each service's real format. */
+function mockResource(type: string, name: string, inputs: Record<string, unknown>) {
+  const arn = (service: string, resource: string, region = REGION) =>
+    `arn:aws:${service}:${region}:${ACCOUNT_ID}:${resource}`;
+  const autoName = `${name}-${suffix(name)}`;
+  switch (type) {
+    case "aws:s3/bucket:Bucket": {
+      const bucket = (inputs.bucket as string | undefined) ?? autoName;
+      return { id: bucket, state: { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}`, region: REGION } };
+    }
+    case "aws:kms/key:Key": {
+      const keyId = createHash("md5").update(name).digest("hex").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+      return { id: keyId, state: { ...inputs, keyId, arn: arn("kms", `key/${keyId}`) } };
+    }
+    case "aws:kms/alias:Alias":
+      return { id: inputs.name as string, state: { ...inputs, arn: arn("kms", inputs.name as string) } };
+    case "aws:iam/role:Role": {
+      const roleName = (inputs.name as string | undefined) ?? autoName;
+      return { id: roleName, state: { ...inputs, name: roleName, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${roleName}` } };
+    }
+    case "aws:sagemaker/modelPackageGroup:ModelPackageGroup": {
+      const group = inputs.modelPackageGroupName as string;
+      return { id: group, state: { ...inputs, arn: arn("sagemaker", `model-package-group/${group}`) } };
+    }
+    case "aws:sagemaker/pipeline:Pipeline": {
+      const pipeline = inputs.pipelineName as string;
+      return { id: pipeline, state: { ...inputs, arn: arn("sagemaker", `pipeline/${pipeline}`) } };
+    }
+    case "aws:s3/bucketObjectv2:BucketObjectv2":
+      return { id: inputs.key as string, state: { ...inputs, versionId: suffix(String(inputs.key)) } };
+    default:
+      return { id: `${name}-id`, state: inputs };
+  }
+}
+
+function mockCall(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  switch (token) {
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return {
+        accountId: ACCOUNT_ID,
+        arn: `arn:aws:iam::${ACCOUNT_ID}:user/ci`,
+        userId: "AIDAEXAMPLE",
+        id: ACCOUNT_ID,
+      };
+    case "aws:index/getPartition:getPartition":
+      return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
+    case "aws:index/getRegion:getRegion":
+      return { region: REGION, name: REGION, id: REGION, endpoint: `ec2.${REGION}.amazonaws.com`, description: "US East (N. Virginia)" };
+    case "aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage": {
+      const repository = inputs.repositoryName as string;
+      const tag = (inputs.imageTag as string | undefined) ?? "1";
+      return {
+        id: `${PREBUILT_REGISTRY}.dkr.ecr.${REGION}.amazonaws.com/${repository}:${tag}`,
+        registryId: PREBUILT_REGISTRY,
+        registryPath: `${PREBUILT_REGISTRY}.dkr.ecr.${REGION}.amazonaws.com/${repository}:${tag}`,
+        repositoryName: repository,
+        imageTag: tag,
+        region: REGION,
+      };
+    }
+    default:
+      throw new Error(`No mock for invoke ${token}`);
+  }
+}
+
+/**
+ * Sets Pulumi's mock runtime and returns the list it records every registered resource in.
+ * Call it before the program (or a component) is constructed.
+ */
+export function recordResources(stack = "test", preview = false): RecordedResource[] {
+  const recorded: RecordedResource[] = [];
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        return args.custom ? mockResource(args.type, args.name, args.inputs) : { id: "", state: {} };
+      },
+      call(args) {
+        return mockCall(args.token, args.inputs);
+      },
+    },
+    "mlops",
+    stack,
+    preview,
+  );
+  // The mock API does not show resource options; the monitor's requests carry them.
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) =>
+    register(request, (error, response) => {
+      if (!error && response) {
+        recorded.push({
+          urn: response.getUrn(),
+          type: request.getType(),
+          name: request.getName(),
+          custom: request.getCustom(),
+          parent: request.getParent(),
+          protect: request.getProtect() ?? false,
+          dependencies: request.getDependenciesList(),
+          id: response.getId(),
+          inputs: plain(request.getObject()),
+          outputs: plain(response.getObject()),
+        });
+      }
+      callback(error, response);
+    });
+  return recorded;
+}
+
+function plain(struct: Parameters<typeof deserializeProperties>[0] | undefined): Record<string, unknown> {
+  return struct ? deserializeProperties(struct) : {};
+}
+
+interface MonitorLike {
+  registerResource(
+    request: RegisterResourceRequest,
+    callback: (error: Error | null, response?: RegisterResourceResponse) => void,
+  ): void;
+}
+
+/** Resolves an output's value (mocks resolve every output). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
+
+/** Waits until every registration the program started has reached the mock. */
+export async function settle(recorded: readonly RecordedResource[]): Promise<void> {
+  let count = -1;
+  while (count !== recorded.length) {
+    count = recorded.length;
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+export function ofType(recorded: readonly RecordedResource[], type: string): RecordedResource[] {
+  return recorded.filter((r) => r.type === type);
+}
+
+export function named(recorded: readonly RecordedResource[], name: string): RecordedResource {
+  const found = recorded.find((r) => r.name === name);
+  if (!found) throw new Error(`No resource named ${name}; registered: ${recorded.map((r) => r.name).join(", ")}`);
+  return found;
+}
