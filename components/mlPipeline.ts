@@ -121,7 +121,8 @@ export function validateArgs(name: string, args: MlPipelineArgs, resolved: Resol
     `maxWaitSeconds ${resolved.maxWaitSeconds} must be at least maxRuntimeSeconds ${resolved.maxRuntimeSeconds}`,
   );
   check(
-    resolved.inputDataUri === undefined || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(resolved.inputDataUri),
+    resolved.inputDataUri === undefined ||
+      /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(resolved.inputDataUri),
     `inputDataUri "${resolved.inputDataUri}" is not an S3 URI`,
   );
   for (const file of ["preprocess.py", "evaluate.py"]) {
@@ -230,7 +231,9 @@ export class MlPipeline extends pulumi.ComponentResource {
                 artifactsBucket: artifacts,
                 externalInputUri: config.inputDataUri,
                 modelPackageGroupName: group,
-                approvalStatuses: [...new Set([ModelApprovalStatus.PENDING_MANUAL_APPROVAL, config.modelApprovalStatus])],
+                approvalStatuses: [
+                  ...new Set([ModelApprovalStatus.PENDING_MANUAL_APPROVAL, config.modelApprovalStatus]),
+                ],
                 ecrRepositoryArns: [...new Set([sklearnRepo, xgboostRepo])],
                 network: config.network,
               }),
@@ -254,16 +257,22 @@ export class MlPipeline extends pulumi.ComponentResource {
         parent,
       );
     const scriptUri = (file: string) => {
-      const object = upload(path.join(config.scriptsDir, file), artifactsBucket, scriptKey(path.join(config.scriptsDir, file)));
+      const object = upload(
+        path.join(config.scriptsDir, file),
+        artifactsBucket,
+        scriptKey(path.join(config.scriptsDir, file)),
+      );
       return pulumi.interpolate`s3://${object.bucket}/${object.key}`;
     };
     const scripts = { preprocess: scriptUri("preprocess.py"), evaluate: scriptUri("evaluate.py") };
     const inputDataUri: pulumi.Output<string> =
       config.inputDataUri !== undefined
         ? pulumi.output(config.inputDataUri)
-        : upload(config.sampleDataPath, dataBucket, `input/sample/${path.basename(config.sampleDataPath)}`).bucket.apply(
-            (bucket) => `s3://${bucket}/input/sample/`,
-          );
+        : upload(
+            config.sampleDataPath,
+            dataBucket,
+            `input/sample/${path.basename(config.sampleDataPath)}`,
+          ).bucket.apply((bucket) => `s3://${bucket}/input/sample/`);
 
     const definition = pulumi
       .all([

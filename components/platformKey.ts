@@ -23,7 +23,9 @@ export class PlatformKey extends pulumi.ComponentResource {
     super("mlops:kms:PlatformKey", name, {}, opts);
     const deletionWindowDays = args.deletionWindowDays ?? 30;
     if (!Number.isInteger(deletionWindowDays) || deletionWindowDays < 7 || deletionWindowDays > 30) {
-      throw new Error(`PlatformKey ${name}: deletionWindowDays ${deletionWindowDays} must be a whole number from 7 to 30.`);
+      throw new Error(
+        `PlatformKey ${name}: deletionWindowDays ${deletionWindowDays} must be a whole number from 7 to 30.`,
+      );
     }
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this });
@@ -41,7 +43,11 @@ export class PlatformKey extends pulumi.ComponentResource {
       },
       { parent: this, protect: args.protect ?? true },
     );
-    const alias = new aws.kms.Alias(`${name}-alias`, { name: `alias/${name}`, targetKeyId: key.keyId }, { parent: this });
+    const alias = new aws.kms.Alias(
+      `${name}-alias`,
+      { name: `alias/${name}`, targetKeyId: key.keyId },
+      { parent: this },
+    );
 
     this.keyArn = key.arn;
     this.aliasName = alias.name;

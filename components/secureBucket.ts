@@ -34,7 +34,10 @@ export class SecureBucket extends pulumi.ComponentResource {
         : [`noncurrentVersionRetentionDays ${noncurrentDays} must be a whole number of at least 1`]),
       ...Object.entries(expireByPrefix)
         .filter(([prefix, days]) => prefix === "" || !Number.isInteger(days) || days < 1)
-        .map(([prefix, days]) => `expireByPrefix["${prefix}"] ${days} needs a non-empty prefix and at least 1 day`),
+        .map(
+          ([prefix, days]) =>
+            `expireByPrefix["${prefix}"] ${days} needs a non-empty prefix and at least 1 day`,
+        ),
     ];
     if (problems.length > 0) throw new Error(`SecureBucket ${name}: ${problems.join("; ")}.`);
 

@@ -1,9 +1,5 @@
 import { ConfigError, ConfigProblem, problemsFromIssues } from "./errors";
-import {
-  ParsedStackConfig,
-  REQUIRED_TAGS,
-  stackConfigSchema,
-} from "./schema";
+import { ENVIRONMENTS, ParsedStackConfig, REQUIRED_TAGS, stackConfigSchema } from "./schema";
 
 /** A stack's settings after validation, with every default resolved. */
 export interface StackConfig extends Omit<ParsedStackConfig, "namePrefix"> {
@@ -34,11 +30,12 @@ function crossFieldProblems(raw: Raw): ConfigProblem[] {
         problems.push({ path: `tags.${tag}`, value: undefined, message: "is required (a non-empty string)" });
       }
     }
-    if (tags.Environment !== undefined && typeof raw.environment === "string" && tags.Environment !== raw.environment) {
+    const environment = ENVIRONMENTS.find((name) => name === raw.environment);
+    if (tags.Environment !== undefined && environment !== undefined && tags.Environment !== environment) {
       problems.push({
         path: "tags.Environment",
         value: tags.Environment,
-        message: `must equal environment ("${raw.environment}"), or be left out to be filled in from it`,
+        message: `must equal environment ("${environment}"), or be left out to be filled in from it`,
       });
     }
   }
@@ -75,8 +72,13 @@ function pipelineProblems(path: string, pipeline: Raw | undefined): ConfigProble
       },
     ];
   }
-  const runtime = typeof pipeline.maxRuntimeSeconds === "number" ? pipeline.maxRuntimeSeconds : 3600;
-  if (typeof pipeline.maxWaitSeconds === "number" && pipeline.maxWaitSeconds < runtime) {
+  // A maxRuntimeSeconds of the wrong type is the schema's to report: compare only with a number.
+  const runtime = pipeline.maxRuntimeSeconds ?? 3600;
+  if (
+    typeof pipeline.maxWaitSeconds === "number" &&
+    typeof runtime === "number" &&
+    pipeline.maxWaitSeconds < runtime
+  ) {
     return [
       {
         path: `${path}.maxWaitSeconds`,
@@ -100,8 +102,8 @@ function endpointProblems(path: string, endpoint: Raw | undefined): ConfigProble
       message: `must be at least autoscaling.minCapacity (${min})`,
     });
   }
-  const count = typeof endpoint.initialInstanceCount === "number" ? endpoint.initialInstanceCount : 1;
-  if (typeof min === "number" && count < min) {
+  const count = endpoint.initialInstanceCount ?? 1;
+  if (typeof min === "number" && typeof count === "number" && count < min) {
     problems.push({
       path: `${path}.initialInstanceCount`,
       value: endpoint.initialInstanceCount ?? count,
@@ -126,9 +128,10 @@ function resolveDefaults(parsed: ParsedStackConfig): StackConfig {
  */
 export function parseStackConfig(stack: string, raw: Raw): StackConfig {
   const result = stackConfigSchema.safeParse(raw, { reportInput: true });
-  const problems = [...(result.success ? [] : problemsFromIssues(result.error.issues)), ...crossFieldProblems(raw)].sort(
-    (a, b) => a.path.localeCompare(b.path, "en", { numeric: true }),
-  );
+  const problems = [
+    ...(result.success ? [] : problemsFromIssues(result.error.issues)),
+    ...crossFieldProblems(raw),
+  ].sort((a, b) => a.path.localeCompare(b.path, "en", { numeric: true }));
   if (problems.length > 0 || !result.success) throw new ConfigError(stack, problems);
   return resolveDefaults(result.data);
 }

@@ -27,7 +27,9 @@ export class ConfigError extends pulumi.RunError {
 
 export function formatPath(path: readonly PropertyKey[]): string {
   return path
-    .map((key, index) => (typeof key === "number" ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`))
+    .map((key, index) =>
+      typeof key === "number" ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`,
+    )
     .join("");
 }
 
@@ -39,7 +41,9 @@ export function describeValue(value: unknown): string {
 
 export function formatProblems(stack: string, problems: readonly ConfigProblem[]): string {
   const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-  const lines = problems.map((p) => `  - ${p.path}: ${p.value === undefined ? "" : `${describeValue(p.value)} `}${p.message}`);
+  const lines = problems.map(
+    (p) => `  - ${p.path}: ${p.value === undefined ? "" : `${describeValue(p.value)} `}${p.message}`,
+  );
   return [`Stack "${stack}" has ${count} in its mlops configuration:`, ...lines].join("\n");
 }
 

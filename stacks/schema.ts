@@ -79,16 +79,25 @@ const s3Uri = z
 const kmsKeyArn = z
   .string({ error: "must be a KMS key ARN" })
   .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, {
-    error: "is not a KMS key ARN (expected arn:aws:kms:<region>:<account>:key/<key-id>; aliases are not accepted)",
+    error:
+      "is not a KMS key ARN (expected arn:aws:kms:<region>:<account>:key/<key-id>; aliases are not accepted)",
   });
+
+/** Message for a key of the wrong type, or `is required (...)` when the key is missing. */
+function requiredOr(what: string) {
+  return (issue: { readonly input?: unknown }) =>
+    issue.input === undefined ? `is required (${what})` : `must be ${what}`;
+}
 
 function idList(prefix: string, what: string) {
   return z
     .array(
-      z.string({ error: `must be ${what} id (${prefix}-...)` }).regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), {
-        error: `is not ${what} id (expected ${prefix}- followed by 8 or 17 hex digits)`,
-      }),
-      { error: `must be a list of ${what} ids` },
+      z
+        .string({ error: `must be a ${what} id (${prefix}-...)` })
+        .regex(new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`), {
+          error: `is not a ${what} id (expected ${prefix}- followed by 8 or 17 hex digits)`,
+        }),
+      { error: requiredOr(`a list of ${what} ids`) },
     )
     .min(1, { error: `must list at least one ${what} id` });
 }
@@ -96,7 +105,7 @@ function idList(prefix: string, what: string) {
 /** Model names become part of bucket, role and pipeline names, so they are short and DNS-safe. */
 export const MODEL_NAME_PATTERN = /^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$/;
 const modelName = z
-  .string({ error: "must be a model name (lowercase letters, digits and hyphens)" })
+  .string({ error: requiredOr("a model name: lowercase letters, digits and hyphens") })
   .regex(MODEL_NAME_PATTERN, {
     error: "is not a valid model name (1-24 lowercase letters, digits and hyphens; starts with a letter)",
   });
@@ -169,8 +178,10 @@ const model = strictObject({
 });
 
 const tags = z
-  .record(z.string(), text("a tag value"), { error: "must be a mapping of tag names to values" })
-  .refine((value) => Object.keys(value).length <= 40, { error: "has more than 40 tags (AWS allows 50 per resource)" });
+  .record(z.string(), text("a tag value"), { error: requiredOr("a mapping of tag names to values") })
+  .refine((value) => Object.keys(value).length <= 40, {
+    error: "has more than 40 tags (AWS allows 50 per resource)",
+  });
 
 export const stackConfigSchema = strictObject({
   environment: z.enum(ENVIRONMENTS, {
@@ -186,12 +197,14 @@ export const stackConfigSchema = strictObject({
     keyDeletionWindowDays: integer(7, 30).default(30),
   }).default({ keyDeletionWindowDays: 30 }),
   network: strictObject({
-    subnetIds: idList("subnet", "a subnet"),
-    securityGroupIds: idList("sg", "a security group"),
+    subnetIds: idList("subnet", "subnet"),
+    securityGroupIds: idList("sg", "security group"),
   }).optional(),
   alerts: strictObject({
     emails: z
-      .array(z.email({ error: "is not an e-mail address" }), { error: "must be a list of e-mail addresses" })
+      .array(z.email({ error: "is not an e-mail address" }), {
+        error: requiredOr("a list of e-mail addresses"),
+      })
       .min(1, { error: "must list at least one e-mail address: alerts have to reach a person" }),
   }),
   storage: strictObject({
@@ -200,7 +213,7 @@ export const stackConfigSchema = strictObject({
     checkpointRetentionDays: integer(1, 365).default(14),
   }).default({ protectFromDeletion: true, noncurrentVersionRetentionDays: 90, checkpointRetentionDays: 14 }),
   models: z
-    .array(model, { error: "must be a list of models" })
+    .array(model, { error: requiredOr("a list of models") })
     .min(1, { error: "must list at least one model" })
     .max(100, { error: "lists more than 100 models; split them across stacks" }),
 });

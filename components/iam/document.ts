@@ -5,7 +5,9 @@ export interface PolicyStatement {
   readonly Principal?: "*" | Readonly<Record<string, string | readonly string[]>>;
   readonly Action: string | readonly string[];
   readonly Resource?: string | readonly string[];
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | boolean | readonly string[]>>>>;
+  readonly Condition?: Readonly<
+    Record<string, Readonly<Record<string, string | boolean | readonly string[]>>>
+  >;
 }
 
 export interface PolicyDocument {

@@ -36,9 +36,12 @@ function s3Location(partition: string, uri: string): { bucketArn: string; prefix
  */
 export function pipelineExecutionPolicy(scope: PipelineRoleScope): PolicyDocument {
   const { partition, region, accountId } = scope;
-  const arn = (service: string, resource: string) => `arn:${partition}:${service}:${region}:${accountId}:${resource}`;
+  const arn = (service: string, resource: string) =>
+    `arn:${partition}:${service}:${region}:${accountId}:${resource}`;
   const bucketArn = (bucket: string) => `arn:${partition}:s3:::${bucket}`;
-  const jobArns = ["processing-job", "training-job"].map((type) => arn("sagemaker", `${type}/${PIPELINE_JOB_PREFIX}*`));
+  const jobArns = ["processing-job", "training-job"].map((type) =>
+    arn("sagemaker", `${type}/${PIPELINE_JOB_PREFIX}*`),
+  );
   const group = scope.modelPackageGroupName;
   const registryArns = [
     arn("sagemaker", `model-package-group/${group}`),
@@ -52,7 +55,10 @@ export function pipelineExecutionPolicy(scope: PipelineRoleScope): PolicyDocumen
       Sid: "ReadInputData",
       Effect: "Allow",
       Action: "s3:GetObject",
-      Resource: [`${bucketArn(scope.dataBucket)}/*`, ...(external ? [`${external.bucketArn}/${external.prefix}*`] : [])],
+      Resource: [
+        `${bucketArn(scope.dataBucket)}/*`,
+        ...(external ? [`${external.bucketArn}/${external.prefix}*`] : []),
+      ],
     },
     {
       Sid: "ListInputData",
@@ -105,7 +111,10 @@ export function pipelineExecutionPolicy(scope: PipelineRoleScope): PolicyDocumen
       // The role can only start jobs the way the pipeline definition does: isolated and encrypted.
       Condition: {
         Bool: { "sagemaker:NetworkIsolation": "true", "sagemaker:InterContainerTrafficEncryption": "true" },
-        StringEquals: { "sagemaker:VolumeKmsKeyArn": scope.kmsKeyArn, "sagemaker:OutputKmsKeyArn": scope.kmsKeyArn },
+        StringEquals: {
+          "sagemaker:VolumeKmsKeyArn": scope.kmsKeyArn,
+          "sagemaker:OutputKmsKeyArn": scope.kmsKeyArn,
+        },
       },
     },
     {
@@ -162,7 +171,9 @@ export function pipelineExecutionPolicy(scope: PipelineRoleScope): PolicyDocumen
       Sid: "WriteJobLogs",
       Effect: "Allow",
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: JOB_LOG_GROUPS.map((name) => arn("logs", `log-group:${name}:log-stream:${PIPELINE_JOB_PREFIX}*`)),
+      Resource: JOB_LOG_GROUPS.map((name) =>
+        arn("logs", `log-group:${name}:log-stream:${PIPELINE_JOB_PREFIX}*`),
+      ),
     },
     {
       Sid: "PublishJobMetrics",

@@ -93,7 +93,13 @@ const MODEL_ARTIFACTS = get(`Steps.${STEPS.train}.ModelArtifacts.S3ModelArtifact
 
 /** `s3://<artifacts>/pipelines/<execution id>/<step>/<name>`: one folder per execution. */
 function executionUri(input: PipelineDefinitionInput, step: string, name: string): PipelineExpression {
-  return join("/", `s3://${input.artifactsBucket}/pipelines`, get("Execution.PipelineExecutionId"), step, name);
+  return join(
+    "/",
+    `s3://${input.artifactsBucket}/pipelines`,
+    get("Execution.PipelineExecutionId"),
+    step,
+    name,
+  );
 }
 
 function s3Input(
@@ -113,7 +119,11 @@ function s3Input(
   };
 }
 
-function s3Output(input: PipelineDefinitionInput, step: string, name: string): Parameterised<ProcessingOutput> {
+function s3Output(
+  input: PipelineDefinitionInput,
+  step: string,
+  name: string,
+): Parameterised<ProcessingOutput> {
   return {
     OutputName: name,
     S3Output: {
@@ -128,7 +138,9 @@ function channel(name: string, uri: PipelineExpression): Parameterised<Channel> 
   return {
     ChannelName: name,
     ContentType: "text/csv",
-    DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: uri, S3DataDistributionType: "FullyReplicated" } },
+    DataSource: {
+      S3DataSource: { S3DataType: "S3Prefix", S3Uri: uri, S3DataDistributionType: "FullyReplicated" },
+    },
   };
 }
 
@@ -185,7 +197,8 @@ function trainStep(input: PipelineDefinitionInput): TrainingStep {
   return {
     Name: STEPS.train,
     Type: "Training",
-    Description: "Trains the built-in XGBoost algorithm on the train split, validated on the validation split.",
+    Description:
+      "Trains the built-in XGBoost algorithm on the train split, validated on the validation split.",
     Arguments: {
       RoleArn: input.roleArn,
       AlgorithmSpecification: { TrainingImage: input.images.xgboost, TrainingInputMode: "File" },
@@ -258,7 +271,11 @@ function registerStep(input: PipelineDefinitionInput): RegisterModelStep {
     Description: "Adds the model to the registry with its evaluation report, awaiting approval.",
     Arguments: {
       ModelPackageGroupName: input.modelPackageGroupName,
-      ModelPackageDescription: join(" ", "Trained by pipeline execution", get("Execution.PipelineExecutionArn")),
+      ModelPackageDescription: join(
+        " ",
+        "Trained by pipeline execution",
+        get("Execution.PipelineExecutionArn"),
+      ),
       ModelApprovalStatus: parameter(PARAMETERS.modelApprovalStatus),
       InferenceSpecification: {
         Containers: [{ Image: input.images.xgboost, ModelDataUrl: MODEL_ARTIFACTS }],
@@ -292,7 +309,9 @@ function checkAccuracyStep(input: PipelineDefinitionInput): ConditionStep {
           Type: "GreaterThanOrEqualTo",
           LeftValue: {
             "Std:JsonGet": {
-              PropertyFile: get(`Steps.${STEPS.evaluate}.PropertyFiles.${EVALUATION_REPORT.propertyFileName}`),
+              PropertyFile: get(
+                `Steps.${STEPS.evaluate}.PropertyFiles.${EVALUATION_REPORT.propertyFileName}`,
+              ),
               Path: EVALUATION_REPORT.accuracyPath,
             },
           },
@@ -326,7 +345,11 @@ export function buildPipelineDefinition(input: PipelineDefinitionInput): Pipelin
   const { defaults } = input;
   const parameters: PipelineParameter[] = [
     { Name: PARAMETERS.inputData, Type: "String", DefaultValue: defaults.inputDataUri },
-    { Name: PARAMETERS.processingInstanceType, Type: "String", DefaultValue: defaults.processingInstanceType },
+    {
+      Name: PARAMETERS.processingInstanceType,
+      Type: "String",
+      DefaultValue: defaults.processingInstanceType,
+    },
     { Name: PARAMETERS.trainingInstanceType, Type: "String", DefaultValue: defaults.trainingInstanceType },
     { Name: PARAMETERS.accuracyThreshold, Type: "Float", DefaultValue: defaults.accuracyThreshold },
     { Name: PARAMETERS.modelApprovalStatus, Type: "String", DefaultValue: defaults.modelApprovalStatus },

@@ -14,7 +14,12 @@ import type {
 /** A value that SageMaker Pipelines resolves when an execution runs. */
 export type PipelineExpression =
   | { readonly Get: string }
-  | { readonly "Std:Join": { readonly On: string; readonly Values: readonly (string | number | PipelineExpression)[] } }
+  | {
+      readonly "Std:Join": {
+        readonly On: string;
+        readonly Values: readonly (string | number | PipelineExpression)[];
+      };
+    }
   | { readonly "Std:JsonGet": { readonly PropertyFile: { readonly Get: string }; readonly Path: string } };
 
 /** `T` where any scalar may instead be a pipeline expression (a parameter, a step property, a join). */

@@ -1,8 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type {
-  RegisterResourceRequest,
-  RegisterResourceResponse,
-} from "@pulumi/pulumi/proto/resource_pb";
+import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
 import { createHash } from "node:crypto";
 
@@ -45,14 +42,20 @@ function mockResource(type: string, name: string, inputs: Record<string, unknown
       return { id: bucket, state: { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}`, region: REGION } };
     }
     case "aws:kms/key:Key": {
-      const keyId = createHash("md5").update(name).digest("hex").replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+      const keyId = createHash("md5")
+        .update(name)
+        .digest("hex")
+        .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
       return { id: keyId, state: { ...inputs, keyId, arn: arn("kms", `key/${keyId}`) } };
     }
     case "aws:kms/alias:Alias":
       return { id: inputs.name as string, state: { ...inputs, arn: arn("kms", inputs.name as string) } };
     case "aws:iam/role:Role": {
       const roleName = (inputs.name as string | undefined) ?? autoName;
-      return { id: roleName, state: { ...inputs, name: roleName, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${roleName}` } };
+      return {
+        id: roleName,
+        state: { ...inputs, name: roleName, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${roleName}` },
+      };
     }
     case "aws:sagemaker/modelPackageGroup:ModelPackageGroup": {
       const group = inputs.modelPackageGroupName as string;
@@ -81,7 +84,13 @@ function mockCall(token: string, inputs: Record<string, unknown>): Record<string
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
     case "aws:index/getRegion:getRegion":
-      return { region: REGION, name: REGION, id: REGION, endpoint: `ec2.${REGION}.amazonaws.com`, description: "US East (N. Virginia)" };
+      return {
+        region: REGION,
+        name: REGION,
+        id: REGION,
+        endpoint: `ec2.${REGION}.amazonaws.com`,
+        description: "US East (N. Virginia)",
+      };
     case "aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage": {
       const repository = inputs.repositoryName as string;
       const tag = (inputs.imageTag as string | undefined) ?? "1";
@@ -173,6 +182,7 @@ export function ofType(recorded: readonly RecordedResource[], type: string): Rec
 
 export function named(recorded: readonly RecordedResource[], name: string): RecordedResource {
   const found = recorded.find((r) => r.name === name);
-  if (!found) throw new Error(`No resource named ${name}; registered: ${recorded.map((r) => r.name).join(", ")}`);
+  if (!found)
+    throw new Error(`No resource named ${name}; registered: ${recorded.map((r) => r.name).join(", ")}`);
   return found;
 }

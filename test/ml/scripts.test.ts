@@ -2,25 +2,31 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { buildPipelineDefinition, PipelineDefinitionInput } from "../../components/pipeline/definition";
+import { DEFAULT_HYPERPARAMETERS } from "../../components/pipeline/defaults";
+import type { PipelineDefinition } from "../../components/pipeline/definitionTypes";
 import {
   checkPython,
   createProcessingDir,
-  evaluate,
   EvaluationReport,
+  findStep,
+  LocalPipelineRun,
   makeSampleData,
   preprocess,
   PreprocessOutput,
+  readLabelFirstCsv,
   removeDir,
-  runEvaluate,
+  runPipelineLocally,
   runPreprocess,
   SAMPLE_CSV,
   ScriptRun,
-  trainLikeSageMaker,
 } from "./scripts";
 
 /**
  * Runs ml/make_sample_data.py, ml/preprocess.py and ml/evaluate.py for real on the sample dataset,
- * with training done the way SageMaker's built-in XGBoost algorithm does it.
+ * with training done the way SageMaker's built-in XGBoost algorithm does it, and finally runs the
+ * pipeline definition's own steps locally to check that a model trained on the sample data passes
+ * its accuracy condition.
  */
 
 const SAMPLE_TEXT = fs.readFileSync(SAMPLE_CSV, "utf8");
@@ -30,39 +36,41 @@ const FEATURES = SAMPLE_HEADER.slice(0, -1);
 const SAMPLE_ROWS = SAMPLE_LINES.length;
 const MALIGNANT_SHARE = SAMPLE_LINES.filter((line) => line.endsWith(",1")).length / SAMPLE_ROWS;
 
-/** Enough boosting rounds for a sensible model, few enough to train in a blink. */
-const QUICK_HYPERPARAMETERS = {
-  objective: "binary:logistic",
-  num_round: "10",
-  max_depth: "3",
-  eta: "0.3",
-  eval_metric: "auc",
+/** A pipeline as the platform deploys it by default; only names and ARNs are made up. */
+const DEFINITION_INPUT: PipelineDefinitionInput = {
+  roleArn: "arn:aws:iam::123456789012:role/pipeline",
+  kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+  artifactsBucket: "artifacts",
+  modelPackageGroupName: "models",
+  images: { sklearn: "sklearn-image", xgboost: "xgboost-image" },
+  scripts: { preprocess: "s3://artifacts/code/preprocess.py", evaluate: "s3://artifacts/code/evaluate.py" },
+  defaults: {
+    inputDataUri: "s3://data/input/",
+    processingInstanceType: "ml.m5.large",
+    trainingInstanceType: "ml.m5.large",
+    // The platform's default threshold (MlPipelineArgs.accuracyThreshold).
+    accuracyThreshold: 0.8,
+    modelApprovalStatus: "PendingManualApproval",
+  },
+  targetColumn: "target",
+  hyperParameters: DEFAULT_HYPERPARAMETERS,
+  training: { spot: false, maxRuntimeSeconds: 3600 },
+  processingMaxRuntimeSeconds: 3600,
+  volumeSizeInGB: 30,
 };
 
 const tempDirs: string[] = [];
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-scripts-"));
+  tempDirs.push(dir);
+  return dir;
+}
 
 function processingDir(files?: Record<string, string>): string {
   const dir = createProcessingDir(files);
   tempDirs.push(dir);
   return dir;
-}
-
-/** A copy of `source` for a test that writes into it. */
-function copyOf(source: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-scripts-"));
-  tempDirs.push(dir);
-  fs.cpSync(source, dir, { recursive: true });
-  return dir;
-}
-
-/** The sample dataset, preprocessed once and shared (read-only) by the tests below. */
-let prepared: Promise<{ dir: string; output: PreprocessOutput }> | undefined;
-function preparedSample() {
-  prepared ??= (async () => {
-    const dir = processingDir();
-    return { dir, output: await preprocess(dir) };
-  })();
-  return prepared;
 }
 
 /** The sample CSV with `edit` applied to each data row (`index` counts data rows from 0). */
@@ -79,23 +87,102 @@ function assertCleanFailure(run: ScriptRun, message: RegExp): void {
   assert.match(lines[0] ?? "", message);
 }
 
+/** Every job started so far, so that cleanup can wait for them. */
+const startedJobs: Promise<unknown>[] = [];
+
+/** Starts `work` on the first call; later calls share its promise. */
+function once<T>(work: () => Promise<T>): () => Promise<T> {
+  let started: Promise<T> | undefined;
+  return () => {
+    if (started === undefined) {
+      started = work();
+      startedJobs.push(started);
+    }
+    return started;
+  };
+}
+
+const badInputCases: Record<string, { files: Record<string, string>; message: RegExp }> = {
+  "a missing target column": {
+    files: { "data.csv": editedSample((cells) => cells, [...FEATURES, "diagnosis"]) },
+    message: /target column 'target' not found; the columns are: mean_radius, /,
+  },
+  "a label other than 0 and 1": {
+    files: {
+      "data.csv": editedSample((cells, index) => (index === 3 ? [...cells.slice(0, -1), "2"] : cells)),
+    },
+    message: /target column 'target' must contain only 0 and 1 \(binary classification\), found: 0, 1, 2$/,
+  },
+  "missing values": {
+    files: { "data.csv": editedSample((cells, index) => (index === 10 ? ["", ...cells.slice(1)] : cells)) },
+    message: /missing values in 1 column\(s\): mean_radius \(1 row\)/,
+  },
+  "an empty input directory": {
+    files: {},
+    message: /no \.csv files found under .*input\/data$/,
+  },
+};
+
+// Every script run of the tests below, started once and shared by the tests that check it.
+const sampleData = once(async (): Promise<string> => {
+  const output = path.join(tempDir(), "breast-cancer.csv");
+  await makeSampleData(output);
+  return fs.readFileSync(output, "utf8");
+});
+
+/** The sample dataset preprocessed with the defaults, shared read-only. */
+const preprocessed = once(async (): Promise<{ dir: string; output: PreprocessOutput }> => {
+  const dir = processingDir();
+  return { dir, output: await preprocess(dir) };
+});
+
+const preprocessedAgain = once(() => preprocess(processingDir()));
+
+const badInput = once(async (): Promise<Map<string, ScriptRun>> => {
+  const names = Object.keys(badInputCases);
+  const runs = await Promise.all(
+    Object.values(badInputCases).map(({ files }) => runPreprocess(processingDir(files))),
+  );
+  return new Map(runs.map((run, index) => [names[index] ?? "", run]));
+});
+
+const pipeline = once(async (): Promise<{ definition: PipelineDefinition; local: LocalPipelineRun }> => {
+  const definition = buildPipelineDefinition(DEFINITION_INPUT);
+  const inputData = path.join(tempDir(), "input");
+  fs.mkdirSync(inputData);
+  fs.copyFileSync(SAMPLE_CSV, path.join(inputData, path.basename(SAMPLE_CSV)));
+  const local = await runPipelineLocally(definition, tempDir(), { InputDataUrl: inputData });
+  return { definition, local };
+});
+
+const allJobs: readonly (() => Promise<unknown>)[] = [
+  sampleData,
+  preprocessed,
+  preprocessedAgain,
+  badInput,
+  pipeline,
+];
+
 describe("ml/ scripts, run for real", function () {
   // Each script spends about a second importing pandas, scikit-learn or XGBoost.
   this.timeout(60_000);
 
-  before(checkPython);
+  before(async () => {
+    await checkPython();
+    // The runs are independent, so they all start now and run side by side on the machine's
+    // cores; each test then waits for the one it checks, which reports any failure.
+    for (const job of allJobs) job().catch(() => undefined);
+  });
 
-  after(() => {
+  after(async () => {
+    // Let every started job finish before its directories go.
+    await Promise.allSettled(startedJobs);
     for (const dir of tempDirs.splice(0)) removeDir(dir);
   });
 
   describe("make_sample_data.py", () => {
     it("reproduces the committed ml/data/breast-cancer.csv byte for byte", async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-sample-"));
-      tempDirs.push(dir);
-      const output = path.join(dir, "breast-cancer.csv");
-      await makeSampleData(output);
-      assert.equal(fs.readFileSync(output, "utf8"), SAMPLE_TEXT);
+      assert.equal(await sampleData(), SAMPLE_TEXT);
     });
 
     it("has 569 rows, snake_case feature names and target last (1 = malignant)", () => {
@@ -104,18 +191,16 @@ describe("ml/ scripts, run for real", function () {
       assert.equal(SAMPLE_HEADER.at(-1), "target");
       for (const name of FEATURES) assert.match(name, /^[a-z]+(_[a-z]+)*$/);
       assert.ok(FEATURES.includes("mean_radius") && FEATURES.includes("worst_concave_points"));
-      // 212 malignant and 357 benign tumours in the source data.
+      // The source data has 212 malignant and 357 benign tumours.
       assert.equal(Math.round(MALIGNANT_SHARE * SAMPLE_ROWS), 212);
     });
   });
 
   describe("preprocess.py", () => {
     let output: PreprocessOutput;
-    let rerun: PreprocessOutput;
 
     before(async () => {
-      // A second run in another directory, side by side with the first, to check determinism.
-      [{ output }, rerun] = await Promise.all([preparedSample(), preprocess(processingDir())]);
+      ({ output } = await preprocessed());
     });
 
     it("keeps every row: train, validation and test add up to 569", () => {
@@ -124,142 +209,137 @@ describe("ml/ scripts, run for real", function () {
     });
 
     it("splits about 70/15/15", () => {
-      const shares = [output.train, output.validation, output.test].map((split) => split.rows.length / SAMPLE_ROWS);
-      [0.7, 0.15, 0.15].forEach((expected, index) =>
-        assert.ok(Math.abs((shares[index] ?? 0) - expected) < 0.01, `split ${index}: ${shares[index]}`),
-      );
+      const expected = { train: 0.7, validation: 0.15, test: 0.15 };
+      for (const [name, share] of Object.entries(expected)) {
+        const rows = output[name as keyof typeof expected].rows.length;
+        assert.ok(Math.abs(rows / SAMPLE_ROWS - share) < 0.01, `${name}: ${rows} rows`);
+      }
     });
 
     it("stratifies: each split has the dataset's share of malignant rows, within 2 points", () => {
-      for (const [name, split] of Object.entries({
-        train: output.train,
-        validation: output.validation,
-        test: output.test,
-      })) {
-        const share = split.labels.filter((label) => label === 1).length / split.labels.length;
+      for (const name of ["train", "validation", "test"] as const) {
+        const { labels } = output[name];
+        const share = labels.filter((label) => label === 1).length / labels.length;
         assert.ok(Math.abs(share - MALIGNANT_SHARE) < 0.02, `${name}: ${share} vs ${MALIGNANT_SHARE}`);
       }
     });
 
-    it("writes the label first, as 0 or 1, followed by the 30 features and no header row", () => {
-      for (const split of [output.train, output.validation, output.test]) {
-        for (const row of split.rows) {
-          assert.equal(row.length, 1 + FEATURES.length);
-          assert.ok(row[0] === "0" || row[0] === "1", `label ${row[0]}`);
-          for (const cell of row) assert.ok(Number.isFinite(Number(cell)) && cell !== "", `cell "${cell}"`);
+    it("writes the label first, as 0 or 1, then the 30 features, with no header row", () => {
+      for (const name of ["train", "validation", "test"] as const) {
+        for (const row of output[name].rows) {
+          assert.equal(row.length, 1 + FEATURES.length, name);
+          assert.ok(row[0] === "0" || row[0] === "1", `${name}: label "${row[0]}"`);
+          for (const cell of row)
+            assert.ok(cell !== "" && Number.isFinite(Number(cell)), `${name}: "${cell}"`);
         }
       }
     });
 
-    it("writes baseline.csv: the training features with their names as header and no target", () => {
+    it("writes baseline.csv: the training features, named in a header row, without the target", () => {
       assert.deepEqual(output.baseline.header, FEATURES);
       assert.equal(output.baseline.rows.length, output.train.rows.length);
       output.baseline.rows.forEach((row, index) => assert.deepEqual(row, output.train.rows[index]?.slice(1)));
     });
 
     it("prints the row count of each split", () => {
-      const { train, validation, test } = output;
-      assert.match(output.run.stdout, new RegExp(`^train: ${train.rows.length} rows`, "m"));
-      assert.match(output.run.stdout, new RegExp(`^validation: ${validation.rows.length} rows`, "m"));
-      assert.match(output.run.stdout, new RegExp(`^test: ${test.rows.length} rows`, "m"));
+      for (const name of ["train", "validation", "test"] as const) {
+        assert.match(output.run.stdout, new RegExp(`^${name}: ${output[name].rows.length} rows`, "m"));
+      }
     });
 
-    it("is deterministic: the same seed gives the same files", () => {
-      assert.equal(rerun.train.text, output.train.text);
-      assert.equal(rerun.validation.text, output.validation.text);
-      assert.equal(rerun.test.text, output.test.text);
-      assert.deepEqual(rerun.baseline, output.baseline);
+    it("is deterministic: the same seed gives the same files", async () => {
+      const again = await preprocessedAgain();
+      for (const name of ["train", "validation", "test"] as const)
+        assert.equal(again[name].text, output[name].text);
+      assert.deepEqual(again.baseline, output.baseline);
     });
   });
 
   describe("preprocess.py rejects bad input with exit code 2 and a one-line message", () => {
-    const cases: Record<string, { files: Record<string, string>; message: RegExp }> = {
-      "a missing target column": {
-        files: { "data.csv": editedSample((cells) => cells, [...FEATURES, "diagnosis"]) },
-        message: /target column 'target' not found; the columns are: mean_radius, /,
-      },
-      "a label other than 0 and 1": {
-        files: { "data.csv": editedSample((cells, index) => (index === 3 ? [...cells.slice(0, -1), "2"] : cells)) },
-        message: /target column 'target' must contain only 0 and 1 \(binary classification\), found: 0, 1, 2$/,
-      },
-      "missing values": {
-        files: { "data.csv": editedSample((cells, index) => (index === 10 ? ["", ...cells.slice(1)] : cells)) },
-        message: /missing values in 1 column\(s\): mean_radius \(1 row\)/,
-      },
-      "an empty input directory": {
-        files: {},
-        message: /no \.csv files found under .*input\/data$/,
-      },
-    };
-    const runs = new Map<string, ScriptRun>();
-
-    before(async () => {
-      await Promise.all(
-        Object.entries(cases).map(async ([name, { files }]) => runs.set(name, await runPreprocess(processingDir(files)))),
-      );
-    });
-
-    for (const [name, { message }] of Object.entries(cases)) {
-      it(name, () => {
-        const run = runs.get(name);
+    for (const [name, { message }] of Object.entries(badInputCases)) {
+      it(name, async () => {
+        const run = (await badInput()).get(name);
         assert.ok(run);
         assertCleanFailure(run, message);
       });
     }
   });
 
-  describe("evaluate.py", () => {
-    let dir: string;
+  describe("evaluate.py, on the model the pipeline's Train step trains (locally, like SageMaker)", () => {
     let report: EvaluationReport;
-    let missingModel: ScriptRun;
 
     before(async () => {
-      dir = copyOf((await preparedSample()).dir);
-      const [, noModel] = await Promise.all([
-        trainLikeSageMaker(dir, QUICK_HYPERPARAMETERS),
-        runEvaluate(copyOf((await preparedSample()).dir)),
-      ]);
-      missingModel = noModel;
-      report = await evaluate(dir);
+      report = (await pipeline()).local.propertyFile("Evaluate", "EvaluationReport") as EvaluationReport;
     });
 
-    it("writes every metric as {value in [0, 1], standard_deviation: \"NaN\"}", () => {
+    it('writes each metric as {"value": <0 to 1>, "standard_deviation": "NaN"}', () => {
       const metrics = report.binary_classification_metrics;
       for (const name of ["accuracy", "precision", "recall", "f1", "auc"] as const) {
-        const metric = metrics[name];
-        assert.equal(typeof metric.value, "number", name);
-        assert.ok(metric.value >= 0 && metric.value <= 1, `${name}: ${metric.value}`);
-        assert.equal(metric.standard_deviation, "NaN");
+        assert.equal(typeof metrics[name].value, "number", name);
+        assert.ok(metrics[name].value >= 0 && metrics[name].value <= 1, `${name}: ${metrics[name].value}`);
+        assert.equal(metrics[name].standard_deviation, "NaN");
       }
     });
 
-    it("writes a confusion matrix (actual → predicted) that counts every test row", async () => {
+    it("writes a confusion matrix, actual label → predicted label, that counts every test row", async () => {
       const matrix = report.binary_classification_metrics.confusion_matrix;
       assert.deepEqual(Object.keys(matrix), ["0", "1"]);
-      const counts = [matrix["0"]["0"], matrix["0"]["1"], matrix["1"]["0"], matrix["1"]["1"]];
-      for (const count of counts) assert.ok(Number.isInteger(count) && count >= 0);
-      const testRows = (await preparedSample()).output.test;
-      assert.equal(
-        counts.reduce((sum, count) => sum + count, 0),
-        testRows.rows.length,
-      );
-      // Actual positives are the rows of class 1 in test.csv, whatever the model predicted.
-      assert.equal(matrix["1"]["0"] + matrix["1"]["1"], testRows.labels.filter((label) => label === 1).length);
+      for (const actual of ["0", "1"] as const) {
+        assert.deepEqual(Object.keys(matrix[actual]), ["0", "1"]);
+        for (const count of Object.values(matrix[actual])) assert.ok(Number.isInteger(count) && count >= 0);
+      }
+      const testSplit = path.join((await pipeline()).local.outputDir("Preprocess", "test"), "test.csv");
+      const { labels } = readLabelFirstCsv(testSplit);
+      const positives = labels.filter((label) => label === 1).length;
+      assert.equal(matrix["0"]["0"] + matrix["0"]["1"], labels.length - positives);
+      assert.equal(matrix["1"]["0"] + matrix["1"]["1"], positives);
     });
 
-    it("derives accuracy, precision, recall and F1 from the confusion matrix", () => {
+    it("computes accuracy, precision, recall and F1 that agree with the confusion matrix", () => {
       const metrics = report.binary_classification_metrics;
       const { "0": actual0, "1": actual1 } = metrics.confusion_matrix;
       const [tn, fp, fn, tp] = [actual0["0"], actual0["1"], actual1["0"], actual1["1"]];
-      const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-9);
-      close(metrics.accuracy.value, (tp + tn) / (tp + tn + fp + fn));
-      close(metrics.precision.value, tp / (tp + fp));
-      close(metrics.recall.value, tp / (tp + fn));
-      close(metrics.f1.value, (2 * tp) / (2 * tp + fp + fn));
+      const close = (name: string, actual: number, expected: number) =>
+        assert.ok(Math.abs(actual - expected) < 1e-9, `${name}: ${actual} vs ${expected}`);
+      close("accuracy", metrics.accuracy.value, (tp + tn) / (tp + tn + fp + fn));
+      close("precision", metrics.precision.value, tp / (tp + fp));
+      close("recall", metrics.recall.value, tp / (tp + fn));
+      close("f1", metrics.f1.value, (2 * tp) / (2 * tp + fp + fn));
+    });
+  });
+
+  describe("the pipeline definition, run locally on the sample data", () => {
+    let local: LocalPipelineRun;
+    let definition: PipelineDefinition;
+
+    before(async () => {
+      ({ definition, local } = await pipeline());
     });
 
-    it("fails with exit code 2 and a one-line message when there is no model", () => {
-      assertCleanFailure(missingModel, /model archive .*model\/model\.tar\.gz not found$/);
+    it("trains with the Train step's hyperparameters", () => {
+      const train = findStep(definition, "Training", "Train");
+      assert.deepEqual(train.Arguments.HyperParameters, DEFAULT_HYPERPARAMETERS);
+      assert.match(local.runs.get("Train")?.stdout ?? "", /^trained \d+ rounds on \d+ rows/m);
+    });
+
+    it("passes the CheckAccuracy condition: evaluate.py's accuracy reaches the AccuracyThreshold default", () => {
+      const [condition, ...others] = findStep(definition, "Condition", "CheckAccuracy").Arguments.Conditions;
+      assert.ok(condition);
+      assert.equal(others.length, 0);
+      assert.equal(condition.Type, "GreaterThanOrEqualTo");
+      const left = condition.LeftValue;
+      assert.ok(typeof left === "object" && "Std:JsonGet" in left, "LeftValue should read evaluation.json");
+      assert.equal(left["Std:JsonGet"].Path, "binary_classification_metrics.accuracy.value");
+      assert.deepEqual(condition.RightValue, { Get: "Parameters.AccuracyThreshold" });
+
+      const accuracy = local.resolve(left);
+      const threshold = local.resolve(condition.RightValue);
+      assert.equal(threshold, 0.8);
+      assert.equal(typeof accuracy, "number");
+      assert.ok(
+        (accuracy as number) >= (threshold as number),
+        `test accuracy ${accuracy} < threshold ${threshold}`,
+      );
     });
   });
 });

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { PipelineDefinition, PipelineStep } from "../../components/pipeline/definitionTypes";
 
 /**
  * Runs the pipeline's Python scripts for real, in temporary directories laid out like the
@@ -18,7 +19,6 @@ const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const SCRIPTS = {
   makeSampleData: path.join(REPO_ROOT, "ml", "make_sample_data.py"),
   preprocess: path.join(REPO_ROOT, "ml", "preprocess.py"),
-  evaluate: path.join(REPO_ROOT, "ml", "evaluate.py"),
   trainLikeSageMaker: path.join(__dirname, "train_like_sagemaker.py"),
 } as const;
 
@@ -44,8 +44,19 @@ export function runPython(script: string, args: readonly string[] = []): Promise
     execFile(
       PYTHON,
       [script, ...args],
-      // No .pyc files in the repository; UTF-8 whatever the locale.
-      { encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", PYTHONIOENCODING: "utf-8" } },
+      {
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          // No .pyc files in the repository; UTF-8 whatever the locale.
+          PYTHONDONTWRITEBYTECODE: "1",
+          PYTHONIOENCODING: "utf-8",
+          // One thread each: the tests run several scripts at once, and on data this small more
+          // threads only compete for the cores (OpenMP threads even spin while they wait).
+          OMP_NUM_THREADS: "1",
+          OPENBLAS_NUM_THREADS: "1",
+        },
+      },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== "number") {
           // Not an exit code: the interpreter could not be started at all, or was killed.
@@ -61,13 +72,17 @@ export function runPython(script: string, args: readonly string[] = []): Promise
 
 /** Fails with a helpful message when the interpreter lacks the libraries the scripts need. */
 export async function checkPython(): Promise<void> {
-  const probe = "import numpy, pandas, sklearn, xgboost; print(sklearn.__version__, xgboost.__version__)";
+  // find_spec looks the modules up without importing them, which takes about a second.
+  const probe =
+    "import importlib.util, sys; " +
+    "missing = [m for m in ('numpy', 'pandas', 'sklearn', 'xgboost') if importlib.util.find_spec(m) is None]; " +
+    "sys.exit(', '.join(missing) or None)";
   const result = await runPython("-c", [probe]);
   if (result.status !== 0) {
     throw new Error(
-      `${PYTHON} cannot import numpy, pandas, scikit-learn and XGBoost, which the ml/ scripts need ` +
-        `(on Debian: apt-get install python3-sklearn python3-pandas python3-xgboost; ` +
-        `or set ML_TEST_PYTHON to an interpreter that has them): ${result.stderr.trim()}`,
+      `${PYTHON} lacks modules the ml/ scripts need: ${result.stderr.trim()}. On Debian: ` +
+        "apt-get install python3-sklearn python3-pandas python3-xgboost; " +
+        "or set ML_TEST_PYTHON to an interpreter that has them.",
     );
   }
 }
@@ -179,31 +194,6 @@ export async function runTrainingHelper(
   );
 }
 
-/**
- * Trains on `<baseDir>/train` and `<baseDir>/validation` the way a SageMaker training job with the
- * built-in XGBoost algorithm would, then puts the model artifact where the evaluation job gets it
- * (`<baseDir>/model/model.tar.gz`). `hyperParameters` is the job's `HyperParameters` map.
- */
-export async function trainLikeSageMaker(
-  baseDir: string,
-  hyperParameters: Readonly<Record<string, string>>,
-): Promise<ScriptRun> {
-  // The training job's own layout: one folder per channel, the model in model/.
-  const jobDir = path.join(baseDir, "training-job");
-  const files = { train: "", validation: "" };
-  for (const split of ["train", "validation"] as const) {
-    const channelDir = path.join(jobDir, "input", "data", split);
-    fs.mkdirSync(channelDir, { recursive: true });
-    files[split] = path.join(channelDir, `${split}.csv`);
-    fs.copyFileSync(path.join(baseDir, split, `${split}.csv`), files[split]);
-  }
-  const modelDir = path.join(jobDir, "model");
-  const run = await runTrainingHelper(files, hyperParameters, modelDir);
-  fs.mkdirSync(path.join(baseDir, "model"), { recursive: true });
-  fs.copyFileSync(path.join(modelDir, "model.tar.gz"), path.join(baseDir, "model", "model.tar.gz"));
-  return run;
-}
-
 interface Metric {
   readonly value: number;
   readonly standard_deviation: string;
@@ -222,21 +212,209 @@ export interface EvaluationReport {
   };
 }
 
-/** Runs evaluate.py on `baseDir` and returns its exit code and output, whatever they are. */
-export function runEvaluate(baseDir: string, args: readonly string[] = []): Promise<ScriptRun> {
-  return runPython(SCRIPTS.evaluate, ["--base-dir", baseDir, ...args]);
-}
-
-/** Runs evaluate.py on `baseDir`, which must succeed, and returns the parsed evaluation.json. */
-export async function evaluate(baseDir: string, args: readonly string[] = []): Promise<EvaluationReport> {
-  succeeded(SCRIPTS.evaluate, await runEvaluate(baseDir, args));
-  const report: unknown = JSON.parse(
-    fs.readFileSync(path.join(baseDir, "evaluation", "evaluation.json"), "utf8"),
-  );
-  return report as EvaluationReport;
-}
-
 /** Runs make_sample_data.py writing to `output`, which must succeed. */
 export async function makeSampleData(output: string): Promise<ScriptRun> {
   return succeeded(SCRIPTS.makeSampleData, await runPython(SCRIPTS.makeSampleData, ["--output", output]));
+}
+
+/** The steps of a pipeline, with those nested in condition steps after their condition. */
+export function allSteps(steps: readonly PipelineStep[]): PipelineStep[] {
+  return steps.flatMap((step) =>
+    step.Type === "Condition"
+      ? [step, ...allSteps(step.Arguments.IfSteps), ...allSteps(step.Arguments.ElseSteps)]
+      : [step],
+  );
+}
+
+/** The step called `name`, which must be of type `type`. */
+export function findStep<T extends PipelineStep["Type"]>(
+  definition: PipelineDefinition,
+  type: T,
+  name: string,
+): Extract<PipelineStep, { Type: T }> {
+  const step = allSteps(definition.Steps).find((candidate) => candidate.Name === name);
+  if (step?.Type !== type) throw new Error(`the pipeline has no ${type} step called ${name}`);
+  return step as Extract<PipelineStep, { Type: T }>;
+}
+
+function isGet(value: unknown): value is { readonly Get: string } {
+  return typeof value === "object" && value !== null && typeof (value as { Get?: unknown }).Get === "string";
+}
+
+function literal(value: unknown, what: string): string {
+  if (typeof value !== "string") {
+    throw new Error(`${what} must be a plain string here, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Follows a `Std:JsonGet` path such as `a.b[0].c` into parsed JSON. */
+export function jsonGet(document: unknown, jsonPath: string): unknown {
+  let value = document;
+  for (const part of jsonPath.split(/\.|(?=\[)/)) {
+    const index = /^\[(\d+)\]$/.exec(part);
+    const key = index ? Number(index[1]) : part;
+    if (typeof value !== "object" || value === null || !(key in value)) {
+      throw new Error(`${jsonPath}: nothing at "${part}"`);
+    }
+    value = (value as Record<string | number, unknown>)[key];
+  }
+  return value;
+}
+
+/** What running a definition locally produced. */
+export interface LocalPipelineRun {
+  /** Output of each step that ran, by step name. */
+  readonly runs: ReadonlyMap<string, ScriptRun>;
+  /** Resolves a value of the definition the way SageMaker would once the steps have run. */
+  resolve(value: unknown): unknown;
+  /** Where a step's processing output ended up locally. */
+  outputDir(step: string, outputName: string): string;
+  /** The parsed content of a property file, e.g. `propertyFile("Evaluate", "EvaluationReport")`. */
+  propertyFile(step: string, propertyFileName: string): unknown;
+}
+
+/**
+ * Runs a pipeline definition's processing and training steps on this machine, in the order they
+ * are listed, the way SageMaker would run them:
+ *
+ * - a processing step runs the `ml/` script its `ContainerEntrypoint` names, with its
+ *   `ContainerArguments`, in a directory standing for `/opt/ml/processing`; each input is copied
+ *   to the directory its `LocalPath` maps to, and each output's `LocalPath` becomes the location
+ *   that later steps get with `Steps.<step>.ProcessingOutputConfig.Outputs['<name>'].S3Output.S3Uri`;
+ * - a training step runs train_like_sagemaker.py on its `train` and `validation` channels with its
+ *   `HyperParameters`, and `Steps.<step>.ModelArtifacts.S3ModelArtifacts` becomes the model.tar.gz.
+ *
+ * `parameters` gives local paths for parameters that are S3 URIs (the input data); any other
+ * parameter resolves to its `DefaultValue`. Anything else that is not resolvable locally fails.
+ */
+export async function runPipelineLocally(
+  definition: PipelineDefinition,
+  workDir: string,
+  parameters: Readonly<Record<string, string>>,
+): Promise<LocalPipelineRun> {
+  const locations = new Map<string, string>(
+    Object.entries(parameters).map(([name, local]) => [`Parameters.${name}`, local]),
+  );
+  const runs = new Map<string, ScriptRun>();
+  const outputDir = (step: string, outputName: string) => {
+    const location = locations.get(
+      `Steps.${step}.ProcessingOutputConfig.Outputs['${outputName}'].S3Output.S3Uri`,
+    );
+    if (location === undefined) throw new Error(`step ${step} has no output ${outputName}, or has not run`);
+    return location;
+  };
+  const locate = (uri: unknown, what: string): string => {
+    const location = isGet(uri) ? locations.get(uri.Get) : undefined;
+    if (location === undefined) throw new Error(`${what}: cannot resolve ${JSON.stringify(uri)} locally`);
+    return location;
+  };
+
+  for (const step of definition.Steps) {
+    const stepDir = path.join(workDir, step.Name);
+    if (step.Type === "Processing") {
+      const args = step.Arguments;
+      const entrypoint = args.AppSpecification?.ContainerEntrypoint ?? [];
+      const scriptPath = literal(entrypoint.at(-1), `${step.Name} ContainerEntrypoint`);
+      const script = path.join(REPO_ROOT, "ml", path.posix.basename(scriptPath));
+      for (const input of args.ProcessingInputs ?? []) {
+        const target = localPath(stepDir, literal(input.S3Input?.LocalPath, `${step.Name} input LocalPath`));
+        // The code input is the script itself, run from ml/ instead.
+        if (input.S3Input?.LocalPath === path.posix.dirname(scriptPath)) continue;
+        copyInto(locate(input.S3Input?.S3Uri, `${step.Name} input ${input.InputName}`), target);
+      }
+      const containerArgs = (args.AppSpecification?.ContainerArguments ?? []).map((arg) =>
+        literal(arg, `${step.Name} ContainerArguments`),
+      );
+      runs.set(
+        step.Name,
+        succeeded(script, await runPython(script, [...containerArgs, "--base-dir", stepDir])),
+      );
+      for (const output of args.ProcessingOutputConfig?.Outputs ?? []) {
+        const local = localPath(
+          stepDir,
+          literal(output.S3Output?.LocalPath, `${step.Name} output LocalPath`),
+        );
+        locations.set(
+          `Steps.${step.Name}.ProcessingOutputConfig.Outputs['${output.OutputName}'].S3Output.S3Uri`,
+          local,
+        );
+      }
+    } else if (step.Type === "Training") {
+      const args = step.Arguments;
+      const hyperParameters = Object.fromEntries(
+        Object.entries(args.HyperParameters ?? {}).map(([key, value]) => [
+          key,
+          literal(value, `HyperParameters.${key}`),
+        ]),
+      );
+      const files: Record<string, string> = {};
+      for (const channel of args.InputDataConfig ?? []) {
+        const name = literal(channel.ChannelName, `${step.Name} ChannelName`);
+        const channelDir = path.join(stepDir, "input", "data", name);
+        copyInto(locate(channel.DataSource?.S3DataSource?.S3Uri, `${step.Name} channel ${name}`), channelDir);
+        const csvFiles = fs.readdirSync(channelDir);
+        if (csvFiles.length !== 1) {
+          throw new Error(`channel ${name} should hold one file, has: ${csvFiles.join(", ")}`);
+        }
+        files[name] = path.join(channelDir, csvFiles[0] ?? "");
+      }
+      const { train, validation } = files;
+      if (train === undefined || validation === undefined) {
+        throw new Error(
+          `${step.Name} needs train and validation channels, has: ${Object.keys(files).join(", ")}`,
+        );
+      }
+      const modelDir = path.join(stepDir, "model");
+      runs.set(step.Name, await runTrainingHelper({ train, validation }, hyperParameters, modelDir));
+      locations.set(
+        `Steps.${step.Name}.ModelArtifacts.S3ModelArtifacts`,
+        path.join(modelDir, "model.tar.gz"),
+      );
+    }
+  }
+
+  const propertyFile = (stepName: string, propertyFileName: string): unknown => {
+    const step = allSteps(definition.Steps).find((candidate) => candidate.Name === stepName);
+    const file =
+      step?.Type === "Processing"
+        ? step.PropertyFiles?.find((candidate) => candidate.PropertyFileName === propertyFileName)
+        : undefined;
+    if (file === undefined) {
+      throw new Error(`the pipeline has no property file ${stepName}.${propertyFileName}`);
+    }
+    return JSON.parse(
+      fs.readFileSync(path.join(outputDir(stepName, file.OutputName), file.FilePath), "utf8"),
+    );
+  };
+
+  const resolve = (value: unknown): unknown => {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+    if (isGet(value)) {
+      const parameter = /^Parameters\.(.+)$/.exec(value.Get)?.[1];
+      const declared = definition.Parameters.find((candidate) => candidate.Name === parameter);
+      if (declared === undefined) throw new Error(`cannot resolve ${value.Get} locally`);
+      return declared.DefaultValue;
+    }
+    const expression =
+      typeof value === "object" && value !== null
+        ? (value as { "Std:JsonGet"?: { PropertyFile: unknown; Path: string } })["Std:JsonGet"]
+        : undefined;
+    if (expression !== undefined && isGet(expression.PropertyFile)) {
+      const [, step, name] = /^Steps\.([^.]+)\.PropertyFiles\.(.+)$/.exec(expression.PropertyFile.Get) ?? [];
+      if (step === undefined || name === undefined) {
+        throw new Error(`cannot resolve property file ${expression.PropertyFile.Get} locally`);
+      }
+      return jsonGet(propertyFile(step, name), expression.Path);
+    }
+    throw new Error(`cannot resolve ${JSON.stringify(value)} locally`);
+  };
+  return { runs, resolve, outputDir, propertyFile };
+}
+
+/** Copies a file into directory `target`, or a directory's contents into it, like an S3 download. */
+function copyInto(source: string, target: string): void {
+  fs.mkdirSync(target, { recursive: true });
+  if (fs.statSync(source).isDirectory()) fs.cpSync(source, target, { recursive: true });
+  else fs.copyFileSync(source, path.join(target, path.basename(source)));
 }

@@ -176,10 +176,14 @@ def train(params: Dict[str, Any], train_path: str, validation_path: str) -> xgb.
         )
     except xgb.core.XGBoostError as error:
         raise InputError(f"XGBoost training failed: {str(error).splitlines()[0]}") from None
+    rounds = len(next(iter(history["train"].values()), []))
+    summary = f"trained {rounds} rounds on {dtrain.num_row()} rows"
+    if booster.num_boosted_rounds() < rounds:
+        summary += f", stopped early and kept the best {booster.num_boosted_rounds()}"
     final = ", ".join(
         f"{data}-{name}: {values[-1]:.5f}" for data, metrics in history.items() for name, values in metrics.items()
     )
-    print(f"trained {booster.num_boosted_rounds()} rounds on {dtrain.num_row()} rows; {final}")
+    print(f"{summary}; last round: {final or 'no metrics'}")
     return booster
 
 

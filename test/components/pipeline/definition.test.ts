@@ -1,0 +1,338 @@
+import assert from "node:assert/strict";
+import {
+  buildPipelineDefinition,
+  EVALUATION_REPORT,
+  PARAMETERS,
+  STEPS,
+} from "../../../components/pipeline/definition";
+import type {
+  ConditionStep,
+  PipelineDefinition,
+  PipelineStep,
+  ProcessingStep,
+  RegisterModelStep,
+  TrainingStep,
+} from "../../../components/pipeline/definitionTypes";
+import { definitionInput, KEY_ARN, ROLE_ARN } from "./definitionInput";
+
+/** Every step, including those nested in conditions, in definition order. */
+function allSteps(definition: PipelineDefinition): PipelineStep[] {
+  const walk = (steps: readonly PipelineStep[]): PipelineStep[] =>
+    steps.flatMap((step) =>
+      step.Type === "Condition"
+        ? [step, ...walk(step.Arguments.IfSteps), ...walk(step.Arguments.ElseSteps)]
+        : [step],
+    );
+  return walk(definition.Steps);
+}
+
+function step<T extends PipelineStep>(definition: PipelineDefinition, name: string): T {
+  const found = allSteps(definition).find((s) => s.Name === name);
+  assert.ok(found, `step ${name} exists`);
+  return found as T;
+}
+
+/** Every `Get` reference in a value, e.g. "Parameters.X" or "Steps.Train.ModelArtifacts.S3ModelArtifacts". */
+function references(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(references);
+  if (typeof value !== "object" || value === null) return [];
+  return Object.entries(value).flatMap(([key, inner]) =>
+    key === "Get" && typeof inner === "string" ? [inner] : references(inner),
+  );
+}
+
+describe("buildPipelineDefinition", () => {
+  const definition = buildPipelineDefinition(definitionInput());
+  const preprocess = step<ProcessingStep>(definition, STEPS.preprocess);
+  const train = step<TrainingStep>(definition, STEPS.train);
+  const evaluate = step<ProcessingStep>(definition, STEPS.evaluate);
+  const check = step<ConditionStep>(definition, STEPS.checkAccuracy);
+  const register = step<RegisterModelStep>(definition, STEPS.register);
+
+  it("chains Preprocess → Train → Evaluate → CheckAccuracy, then Register or Fail", () => {
+    assert.equal(definition.Version, "2020-12-01");
+    assert.deepEqual(
+      definition.Steps.map((s) => [s.Name, s.Type]),
+      [
+        ["Preprocess", "Processing"],
+        ["Train", "Training"],
+        ["Evaluate", "Processing"],
+        ["CheckAccuracy", "Condition"],
+      ],
+    );
+    assert.deepEqual(
+      check.Arguments.IfSteps.map((s) => [s.Name, s.Type]),
+      [["Register", "RegisterModel"]],
+    );
+    assert.deepEqual(
+      check.Arguments.ElseSteps.map((s) => [s.Name, s.Type]),
+      [["AccuracyBelowThreshold", "Fail"]],
+    );
+  });
+
+  it("declares the parameters with their types and defaults", () => {
+    assert.deepEqual(definition.Parameters, [
+      {
+        Name: "InputDataUrl",
+        Type: "String",
+        DefaultValue: "s3://mlops-staging-diagnosis-data-1a2b3c4/input/sample/",
+      },
+      { Name: "ProcessingInstanceType", Type: "String", DefaultValue: "ml.t3.medium" },
+      { Name: "TrainingInstanceType", Type: "String", DefaultValue: "ml.m5.large" },
+      { Name: "AccuracyThreshold", Type: "Float", DefaultValue: 0.8 },
+      { Name: "ModelApprovalStatus", Type: "String", DefaultValue: "PendingManualApproval" },
+    ]);
+  });
+
+  it("uses every parameter and refers only to declared parameters", () => {
+    const used = new Set(
+      references(definition.Steps)
+        .filter((ref) => ref.startsWith("Parameters."))
+        .map((ref) => ref.slice("Parameters.".length)),
+    );
+    assert.deepEqual([...used].sort(), definition.Parameters.map((p) => p.Name).sort());
+  });
+
+  it("refers only to properties of steps that run earlier, and to outputs those steps declare", () => {
+    const seen: string[] = [];
+    for (const s of allSteps(definition)) {
+      const stepRefs = references(s.Arguments).filter((ref) => ref.startsWith("Steps."));
+      for (const ref of stepRefs) {
+        const [, target] = ref.split(".");
+        assert.ok(seen.includes(target), `${s.Name} refers to ${ref} before ${target} ran`);
+        const output = /Outputs\['([^']+)'\]/.exec(ref)?.[1];
+        if (output) {
+          const producer = step<ProcessingStep>(definition, target);
+          const declared = producer.Arguments.ProcessingOutputConfig?.Outputs?.map((o) => o.OutputName) ?? [];
+          assert.ok(declared.includes(output), `${ref}: ${target} declares outputs ${declared.join(", ")}`);
+        }
+      }
+      seen.push(s.Name);
+    }
+  });
+
+  it("preprocesses the input parameter with the uploaded script in the scikit-learn image", () => {
+    const args = preprocess.Arguments;
+    assert.deepEqual(args.AppSpecification, {
+      ImageUri: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+      ContainerEntrypoint: ["python3", "/opt/ml/processing/input/code/preprocess.py"],
+      ContainerArguments: ["--target-column", "target"],
+    });
+    assert.deepEqual(
+      args.ProcessingInputs?.map((i) => [i.InputName, i.S3Input?.S3Uri, i.S3Input?.LocalPath]),
+      [
+        ["input-data", { Get: "Parameters.InputDataUrl" }, "/opt/ml/processing/input/data"],
+        ["code", definitionInput().scripts.preprocess, "/opt/ml/processing/input/code"],
+      ],
+    );
+    assert.deepEqual(
+      args.ProcessingOutputConfig?.Outputs?.map((o) => [o.OutputName, o.S3Output?.LocalPath]),
+      [
+        ["train", "/opt/ml/processing/train"],
+        ["validation", "/opt/ml/processing/validation"],
+        ["test", "/opt/ml/processing/test"],
+        ["baseline", "/opt/ml/processing/baseline"],
+      ],
+    );
+    assert.deepEqual(args.ProcessingOutputConfig?.Outputs?.[0].S3Output?.S3Uri, {
+      "Std:Join": {
+        On: "/",
+        Values: [
+          "s3://mlops-staging-diagnosis-artifacts-1a2b3c4/pipelines",
+          { Get: "Execution.PipelineExecutionId" },
+          "Preprocess",
+          "train",
+        ],
+      },
+    });
+  });
+
+  it("runs every job as the role, encrypted with the key, isolated and parameterised in size", () => {
+    for (const job of [preprocess, evaluate]) {
+      assert.equal(job.Arguments.RoleArn, ROLE_ARN);
+      assert.deepEqual(job.Arguments.ProcessingResources, {
+        ClusterConfig: {
+          InstanceCount: 1,
+          InstanceType: { Get: "Parameters.ProcessingInstanceType" },
+          VolumeSizeInGB: 30,
+          VolumeKmsKeyId: KEY_ARN,
+        },
+      });
+      assert.equal(job.Arguments.ProcessingOutputConfig?.KmsKeyId, KEY_ARN);
+      assert.deepEqual(job.Arguments.NetworkConfig, {
+        EnableNetworkIsolation: true,
+        EnableInterContainerTrafficEncryption: true,
+      });
+      assert.deepEqual(job.Arguments.StoppingCondition, { MaxRuntimeInSeconds: 1800 });
+    }
+    assert.equal(train.Arguments.RoleArn, ROLE_ARN);
+    assert.deepEqual(train.Arguments.ResourceConfig, {
+      InstanceCount: 1,
+      InstanceType: { Get: "Parameters.TrainingInstanceType" },
+      VolumeSizeInGB: 30,
+      VolumeKmsKeyId: KEY_ARN,
+    });
+    assert.equal(train.Arguments.OutputDataConfig?.KmsKeyId, KEY_ARN);
+    assert.equal(train.Arguments.EnableNetworkIsolation, true);
+    assert.equal(train.Arguments.EnableInterContainerTrafficEncryption, true);
+  });
+
+  it("trains the built-in XGBoost algorithm on the train and validation splits with the hyperparameters", () => {
+    const args = train.Arguments;
+    assert.deepEqual(args.AlgorithmSpecification, {
+      TrainingImage: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+      TrainingInputMode: "File",
+    });
+    assert.deepEqual(args.HyperParameters, { objective: "binary:logistic", num_round: "50" });
+    assert.deepEqual(
+      args.InputDataConfig?.map((c) => [c.ChannelName, c.ContentType, c.DataSource?.S3DataSource?.S3Uri]),
+      [
+        [
+          "train",
+          "text/csv",
+          { Get: "Steps.Preprocess.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri" },
+        ],
+        [
+          "validation",
+          "text/csv",
+          { Get: "Steps.Preprocess.ProcessingOutputConfig.Outputs['validation'].S3Output.S3Uri" },
+        ],
+      ],
+    );
+  });
+
+  it("trains on managed spot capacity with checkpoints and a wait limit", () => {
+    assert.equal(train.Arguments.EnableManagedSpotTraining, true);
+    assert.deepEqual(train.Arguments.StoppingCondition, {
+      MaxRuntimeInSeconds: 1800,
+      MaxWaitTimeInSeconds: 3600,
+    });
+    assert.deepEqual(train.Arguments.CheckpointConfig, {
+      S3Uri: {
+        "Std:Join": {
+          On: "/",
+          Values: [
+            "s3://mlops-staging-diagnosis-artifacts-1a2b3c4/checkpoints",
+            { Get: "Execution.PipelineExecutionId" },
+          ],
+        },
+      },
+    });
+  });
+
+  it("trains on demand, without checkpoints or a wait limit, when spot is off", () => {
+    const onDemand = step<TrainingStep>(
+      buildPipelineDefinition(definitionInput({ training: { spot: false, maxRuntimeSeconds: 900 } })),
+      STEPS.train,
+    );
+    assert.equal(onDemand.Arguments.EnableManagedSpotTraining, undefined);
+    assert.equal(onDemand.Arguments.CheckpointConfig, undefined);
+    assert.deepEqual(onDemand.Arguments.StoppingCondition, { MaxRuntimeInSeconds: 900 });
+  });
+
+  it("evaluates the trained model on the test split and declares evaluation.json as a property file", () => {
+    assert.equal(evaluate.Arguments.AppSpecification?.ImageUri, definitionInput().images.xgboost);
+    assert.deepEqual(
+      evaluate.Arguments.ProcessingInputs?.map((i) => [i.InputName, i.S3Input?.S3Uri, i.S3Input?.LocalPath]),
+      [
+        ["model", { Get: "Steps.Train.ModelArtifacts.S3ModelArtifacts" }, "/opt/ml/processing/model"],
+        [
+          "test",
+          { Get: "Steps.Preprocess.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri" },
+          "/opt/ml/processing/test",
+        ],
+        ["code", definitionInput().scripts.evaluate, "/opt/ml/processing/input/code"],
+      ],
+    );
+    assert.deepEqual(evaluate.PropertyFiles, [
+      { PropertyFileName: "EvaluationReport", OutputName: "evaluation", FilePath: "evaluation.json" },
+    ]);
+  });
+
+  it("compares the accuracy read with JsonGet from the evaluation report against the threshold parameter", () => {
+    assert.deepEqual(check.Arguments.Conditions, [
+      {
+        Type: "GreaterThanOrEqualTo",
+        LeftValue: {
+          "Std:JsonGet": {
+            PropertyFile: { Get: "Steps.Evaluate.PropertyFiles.EvaluationReport" },
+            Path: "binary_classification_metrics.accuracy.value",
+          },
+        },
+        RightValue: { Get: `Parameters.${PARAMETERS.accuracyThreshold}` },
+      },
+    ]);
+    assert.equal(EVALUATION_REPORT.accuracyPath, "binary_classification_metrics.accuracy.value");
+  });
+
+  it("registers the model into the group with its evaluation report and the approval status parameter", () => {
+    assert.deepEqual(register.Arguments, {
+      ModelPackageGroupName: "mlops-staging-diagnosis",
+      ModelPackageDescription: {
+        "Std:Join": {
+          On: " ",
+          Values: ["Trained by pipeline execution", { Get: "Execution.PipelineExecutionArn" }],
+        },
+      },
+      ModelApprovalStatus: { Get: "Parameters.ModelApprovalStatus" },
+      InferenceSpecification: {
+        Containers: [
+          {
+            Image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+            ModelDataUrl: { Get: "Steps.Train.ModelArtifacts.S3ModelArtifacts" },
+          },
+        ],
+        SupportedContentTypes: ["text/csv"],
+        SupportedResponseMIMETypes: ["text/csv"],
+      },
+      ModelMetrics: {
+        ModelQuality: {
+          Statistics: {
+            ContentType: "application/json",
+            S3Uri: {
+              "Std:Join": {
+                On: "/",
+                Values: [
+                  { Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri" },
+                  "evaluation.json",
+                ],
+              },
+            },
+          },
+        },
+      },
+    });
+  });
+
+  it("fails with a message naming the threshold when the accuracy is too low", () => {
+    const fail = step<PipelineStep>(definition, STEPS.fail);
+    assert.deepEqual(fail.Arguments, {
+      ErrorMessage: {
+        "Std:Join": {
+          On: " ",
+          Values: [
+            "Test accuracy is below the AccuracyThreshold of",
+            { Get: "Parameters.AccuracyThreshold" },
+            "; the model was not registered. See evaluation.json of the Evaluate step.",
+          ],
+        },
+      },
+    });
+  });
+
+  it("puts every job in the VPC when the stack has one", () => {
+    const network = { subnetIds: ["subnet-0a1b2c3d"], securityGroupIds: ["sg-0a1b2c3d"] };
+    const inVpc = buildPipelineDefinition(definitionInput({ network }));
+    const vpc = { Subnets: ["subnet-0a1b2c3d"], SecurityGroupIds: ["sg-0a1b2c3d"] };
+    assert.deepEqual(step<ProcessingStep>(inVpc, STEPS.preprocess).Arguments.NetworkConfig?.VpcConfig, vpc);
+    assert.deepEqual(step<ProcessingStep>(inVpc, STEPS.evaluate).Arguments.NetworkConfig?.VpcConfig, vpc);
+    assert.deepEqual(step<TrainingStep>(inVpc, STEPS.train).Arguments.VpcConfig, vpc);
+    assert.equal(train.Arguments.VpcConfig, undefined);
+  });
+
+  it("is deterministic and serialises to JSON without loss", () => {
+    const json = JSON.stringify(buildPipelineDefinition(definitionInput()));
+    assert.equal(json, JSON.stringify(definition));
+    assert.deepEqual(JSON.parse(json), definition);
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * Compile-time checks, run by `npm run build`: step arguments follow the SageMaker API request
+ * types, so each `@ts-expect-error` below must stay an error. If one stops being an error the
+ * build fails ("Unused '@ts-expect-error' directive").
+ */
+import type {
+  ProcessingStep,
+  RegisterModelStep,
+  TrainingStep,
+} from "../../../components/pipeline/definitionTypes";
+
+export const misspeltKey: ProcessingStep = {
+  Name: "Preprocess",
+  Type: "Processing",
+  Arguments: {
+    AppSpecification: { ImageUri: "image" },
+    ProcessingResources: {
+      ClusterConfig: { InstanceCount: 1, InstanceType: "ml.m5.large", VolumeSizeInGB: 30 },
+    },
+    RoleArn: "arn",
+    // @ts-expect-error CreateProcessingJob has ProcessingInputs, not ProcessingInput.
+    ProcessingInput: [],
+  },
+};
+
+export const notAnInstanceType: TrainingStep = {
+  Name: "Train",
+  Type: "Training",
+  Arguments: {
+    AlgorithmSpecification: { TrainingInputMode: "File", TrainingImage: "image" },
+    RoleArn: "arn",
+    OutputDataConfig: { S3OutputPath: "s3://bucket/out" },
+    StoppingCondition: { MaxRuntimeInSeconds: 60 },
+    // @ts-expect-error "ml.m5.huge" is not a TrainingInstanceType.
+    ResourceConfig: { InstanceCount: 1, InstanceType: "ml.m5.huge", VolumeSizeInGB: 30 },
+  },
+};
+
+export const misplacedKey: TrainingStep = {
+  Name: "Train",
+  Type: "Training",
+  Arguments: {
+    AlgorithmSpecification: { TrainingInputMode: "File", TrainingImage: "image" },
+    RoleArn: "arn",
+    // @ts-expect-error KmsKeyId belongs in OutputDataConfig; ResourceConfig has VolumeKmsKeyId.
+    ResourceConfig: { InstanceCount: 1, InstanceType: "ml.m5.large", VolumeSizeInGB: 30, KmsKeyId: "key" },
+    OutputDataConfig: { S3OutputPath: "s3://bucket/out" },
+    StoppingCondition: { MaxRuntimeInSeconds: 60 },
+  },
+};
+
+export const parameterised: TrainingStep = {
+  Name: "Train",
+  Type: "Training",
+  Arguments: {
+    AlgorithmSpecification: { TrainingInputMode: "File", TrainingImage: "image" },
+    RoleArn: "arn",
+    // A pipeline parameter may stand wherever a value may be parameterised.
+    ResourceConfig: {
+      InstanceCount: 1,
+      InstanceType: { Get: "Parameters.TrainingInstanceType" },
+      VolumeSizeInGB: 30,
+    },
+    OutputDataConfig: { S3OutputPath: "s3://bucket/out" },
+    StoppingCondition: { MaxRuntimeInSeconds: 60 },
+  },
+};
+
+export const badApprovalStatus: RegisterModelStep = {
+  Name: "Register",
+  Type: "RegisterModel",
+  // @ts-expect-error "Maybe" is not a ModelApprovalStatus.
+  Arguments: { ModelPackageGroupName: "group", ModelApprovalStatus: "Maybe" },
+};

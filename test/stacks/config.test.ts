@@ -1,0 +1,730 @@
+import { ProductionVariantInstanceType } from "@aws-sdk/client-sagemaker";
+import * as pulumi from "@pulumi/pulumi";
+import fc from "fast-check";
+import assert from "node:assert/strict";
+import { parseStackConfig, StackConfig } from "../../stacks/config";
+import { ConfigError } from "../../stacks/errors";
+import { loadStackConfig } from "../../stacks/load";
+import { readStackFile, stackFileConfig } from "../helpers/stackFiles";
+
+type Raw = Record<string, unknown>;
+
+/** The smallest configuration that deploys: everything else has a default. */
+function minimal(): Raw {
+  return {
+    environment: "staging",
+    tags: { Project: "churn", Owner: "ml@example.com", CostCenter: "ML-1" },
+    alerts: { emails: ["ml@example.com"] },
+    models: [{ name: "churn" }],
+  };
+}
+
+/** `minimal()` with its one model extended by `model` and top-level keys replaced by `settings`. */
+function withModel(model: Raw, settings: Raw = {}): Raw {
+  return { ...minimal(), models: [{ name: "churn", ...model }], ...settings };
+}
+
+/** Parses `raw` expecting a `ConfigError`, and returns it. */
+function configError(raw: Raw, stack = "staging"): ConfigError {
+  try {
+    parseStackConfig(stack, raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  assert.fail("expected a ConfigError, but the configuration was accepted");
+}
+
+/** The problem lines of the error's message, without the leading "  - ". */
+function problemLines(raw: Raw): string[] {
+  return configError(raw)
+    .message.split("\n")
+    .slice(1)
+    .map((line) => line.replace(/^ {2}- /, ""));
+}
+
+/** Asserts that `raw` is refused with exactly these problems (and no others), in this order. */
+function assertProblems(raw: Raw, ...expected: string[]): void {
+  assert.deepEqual(problemLines(raw), expected);
+}
+
+describe("stack configuration", () => {
+  describe("the shipped stack files", () => {
+    let staging: StackConfig;
+    let prod: StackConfig;
+
+    before(() => {
+      staging = parseStackConfig("staging", readStackFile("staging"));
+      prod = parseStackConfig("prod", readStackFile("prod"));
+    });
+
+    it("both parse, each with one model", () => {
+      assert.equal(staging.environment, "staging");
+      assert.equal(prod.environment, "prod");
+      assert.deepEqual(
+        staging.models.map((m) => m.name),
+        ["diagnosis"],
+      );
+      assert.deepEqual(
+        prod.models.map((m) => m.name),
+        ["diagnosis"],
+      );
+    });
+
+    it("differ only where staging and prod are meant to differ", () => {
+      const [s] = staging.models;
+      const [p] = prod.models;
+      assert.deepEqual(
+        [s.pipeline.processingInstanceType, s.pipeline.trainingInstanceType, s.endpoint.instanceType],
+        ["ml.t3.medium", "ml.m5.large", "ml.t2.medium"],
+      );
+      assert.deepEqual(
+        [p.pipeline.processingInstanceType, p.pipeline.trainingInstanceType, p.endpoint.instanceType],
+        ["ml.m5.xlarge", "ml.m5.xlarge", "ml.m5.xlarge"],
+      );
+      assert.equal(s.monitoring.instanceType, "ml.t3.medium");
+      assert.equal(p.monitoring.instanceType, "ml.m5.xlarge");
+      assert.equal(s.endpoint.initialInstanceCount, 1);
+      assert.equal(p.endpoint.initialInstanceCount, 2);
+      assert.equal(s.endpoint.autoscaling, undefined);
+      assert.deepEqual(p.endpoint.autoscaling, {
+        minCapacity: 2,
+        maxCapacity: 10,
+        targetInvocationsPerInstance: 750,
+      });
+      assert.equal(s.pipeline.accuracyThreshold, 0.8);
+      assert.equal(p.pipeline.accuracyThreshold, 0.9);
+      assert.equal(staging.storage.protectFromDeletion, false);
+      assert.equal(prod.storage.protectFromDeletion, true);
+      assert.equal(staging.encryption.keyDeletionWindowDays, 7);
+      assert.equal(prod.encryption.keyDeletionWindowDays, 30);
+      assert.equal(staging.alerts.emails.length, 1);
+      assert.equal(prod.alerts.emails.length, 2);
+    });
+
+    it("fill in the Environment tag from environment", () => {
+      const common = { Project: "mlops-platform", Owner: "ml-platform@example.com", CostCenter: "ML-1001" };
+      assert.deepEqual(staging.tags, { Environment: "staging", ...common });
+      assert.deepEqual(prod.tags, { Environment: "prod", ...common });
+    });
+
+    it("default namePrefix to mlops-<environment>", () => {
+      assert.equal(staging.namePrefix, "mlops-staging");
+      assert.equal(prod.namePrefix, "mlops-prod");
+      assert.equal(
+        parseStackConfig("prod", { ...readStackFile("prod"), namePrefix: "team-a" }).namePrefix,
+        "team-a",
+      );
+    });
+  });
+
+  describe("defaults", () => {
+    it("a minimal configuration gets every default", () => {
+      assert.deepEqual(parseStackConfig("staging", minimal()), {
+        environment: "staging",
+        namePrefix: "mlops-staging",
+        tags: { Environment: "staging", Project: "churn", Owner: "ml@example.com", CostCenter: "ML-1" },
+        encryption: { keyDeletionWindowDays: 30 },
+        alerts: { emails: ["ml@example.com"] },
+        storage: {
+          protectFromDeletion: true,
+          noncurrentVersionRetentionDays: 90,
+          checkpointRetentionDays: 14,
+        },
+        models: [
+          {
+            name: "churn",
+            pipeline: {
+              targetColumn: "target",
+              processingInstanceType: "ml.m5.large",
+              trainingInstanceType: "ml.m5.large",
+              accuracyThreshold: 0.8,
+              modelApprovalStatus: "PendingManualApproval",
+              spotTraining: true,
+              maxRuntimeSeconds: 3600,
+              hyperparameters: {},
+            },
+            endpoint: { instanceType: "ml.m5.large", initialInstanceCount: 1 },
+            monitoring: {
+              enabled: true,
+              scheduleExpression: "cron(0 0 ? * * *)",
+              instanceType: "ml.m5.large",
+            },
+          },
+        ],
+      });
+    });
+
+    it("defaults fill the keys left out of a partly written mapping", () => {
+      const config = parseStackConfig(
+        "staging",
+        withModel(
+          {
+            pipeline: { spotTraining: false },
+            endpoint: { autoscaling: { minCapacity: 1, maxCapacity: 3 } },
+          },
+          { storage: { protectFromDeletion: false }, encryption: { keyDeletionWindowDays: 7 } },
+        ),
+      );
+      const [model] = config.models;
+      assert.equal(model.pipeline.spotTraining, false);
+      assert.equal(model.pipeline.maxRuntimeSeconds, 3600);
+      assert.equal(model.pipeline.accuracyThreshold, 0.8);
+      assert.deepEqual(model.endpoint, {
+        instanceType: "ml.m5.large",
+        initialInstanceCount: 1,
+        autoscaling: { minCapacity: 1, maxCapacity: 3, targetInvocationsPerInstance: 1000 },
+      });
+      assert.deepEqual(config.storage, {
+        protectFromDeletion: false,
+        noncurrentVersionRetentionDays: 90,
+        checkpointRetentionDays: 14,
+      });
+      assert.deepEqual(config.encryption, { keyDeletionWindowDays: 7 });
+    });
+
+    it("hyperparameter values become strings, as SageMaker expects", () => {
+      const config = parseStackConfig(
+        "staging",
+        withModel({ pipeline: { hyperparameters: { max_depth: 5, eta: "0.2" } } }),
+      );
+      assert.deepEqual(config.models[0].pipeline.hyperparameters, { max_depth: "5", eta: "0.2" });
+    });
+
+    it("accepts 8- and 17-digit subnet and security group ids, a KMS key ARN and an S3 URI", () => {
+      const config = parseStackConfig(
+        "staging",
+        withModel(
+          { pipeline: { inputDataUri: "s3://my-data.bucket/churn/" } },
+          {
+            network: {
+              subnetIds: ["subnet-0123abcd", "subnet-0123456789abcdef0"],
+              securityGroupIds: ["sg-89abcdef"],
+            },
+            encryption: {
+              kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            },
+          },
+        ),
+      );
+      assert.deepEqual(config.network?.subnetIds, ["subnet-0123abcd", "subnet-0123456789abcdef0"]);
+      assert.equal(config.models[0].pipeline.inputDataUri, "s3://my-data.bucket/churn/");
+    });
+  });
+
+  describe("messages name the key path, the value and what is allowed", () => {
+    it("wrong environment", () => {
+      assertProblems(
+        { ...minimal(), environment: "dev" },
+        'environment: "dev" is not an environment (allowed: staging, prod)',
+      );
+    });
+
+    it("a wrong environment is not also reported as a contradicting Environment tag", () => {
+      const raw = {
+        ...minimal(),
+        environment: "dev",
+        tags: { ...(minimal().tags as Raw), Environment: "dev" },
+      };
+      assertProblems(raw, 'environment: "dev" is not an environment (allowed: staging, prod)');
+    });
+
+    it("missing required tags, each listed", () => {
+      assertProblems(
+        { ...minimal(), tags: {} },
+        "tags.CostCenter: is required (a non-empty string)",
+        "tags.Owner: is required (a non-empty string)",
+        "tags.Project: is required (a non-empty string)",
+      );
+      assertProblems(
+        { ...minimal(), tags: { Project: "churn", Owner: "", CostCenter: "ML-1" } },
+        'tags.Owner: "" must be a tag value, not empty',
+      );
+    });
+
+    it("an Environment tag contradicting environment", () => {
+      const raw = { ...minimal(), tags: { ...(minimal().tags as Raw), Environment: "prod" } };
+      assertProblems(
+        raw,
+        'tags.Environment: "prod" must equal environment ("staging"), or be left out to be filled in from it',
+      );
+    });
+
+    it("an unknown key at the top level lists the allowed keys", () => {
+      assertProblems(
+        { ...minimal(), enviroment: "prod" },
+        'enviroment: "prod" is not a known key here (allowed: environment, namePrefix, tags, encryption, network, alerts, storage, models)',
+      );
+    });
+
+    it("an unknown nested key lists the keys allowed there", () => {
+      assertProblems(
+        withModel({
+          endpoint: { instanceTyp: "ml.m5.large", autoscaling: { minCapacity: 1, maxCapacity: 2, max: 3 } },
+        }),
+        "models[0].endpoint.autoscaling.max: 3 is not a known key here (allowed: minCapacity, maxCapacity, targetInvocationsPerInstance)",
+        'models[0].endpoint.instanceTyp: "ml.m5.large" is not a known key here (allowed: instanceType, initialInstanceCount, autoscaling)',
+      );
+    });
+
+    it("a bad processing instance type names the kind and suggests the closest type", () => {
+      assertProblems(
+        withModel({ pipeline: { processingInstanceType: "ml.m5.huge" } }),
+        'models[0].pipeline.processingInstanceType: "ml.m5.huge" is not a SageMaker instance type for processing jobs (did you mean "ml.m5.large"?)',
+      );
+    });
+
+    it("a bad training instance type names the kind and suggests the closest type", () => {
+      assertProblems(
+        withModel({ pipeline: { trainingInstanceType: "ml.p3.2xlarg" } }),
+        'models[0].pipeline.trainingInstanceType: "ml.p3.2xlarg" is not a SageMaker instance type for training jobs (did you mean "ml.p3.2xlarge"?)',
+      );
+    });
+
+    it("a bad endpoint instance type names the kind and suggests the closest type", () => {
+      assert.throws(
+        () =>
+          parseStackConfig("staging", {
+            ...minimal(),
+            models: [{ name: "a" }, { name: "b", endpoint: { instanceType: "ml.m5.huge" } }],
+          }),
+        (e) =>
+          e instanceof ConfigError &&
+          e.message.includes(
+            'models[1].endpoint.instanceType: "ml.m5.huge" is not a SageMaker instance type for endpoints (did you mean "ml.m5.large"?)',
+          ),
+      );
+    });
+
+    it("an instance type valid for endpoints is refused where processing jobs run", () => {
+      assertProblems(
+        withModel({
+          endpoint: { instanceType: "ml.t2.medium" },
+          monitoring: { instanceType: "ml.t2.medium" },
+        }),
+        'models[0].monitoring.instanceType: "ml.t2.medium" is not a SageMaker instance type for processing jobs (did you mean "ml.t3.medium"?)',
+      );
+    });
+
+    it("a value of the wrong type", () => {
+      assertProblems(
+        withModel({
+          pipeline: { maxRuntimeSeconds: "3600", spotTraining: "yes", trainingInstanceType: 5 },
+          endpoint: { initialInstanceCount: "2" },
+        }),
+        'models[0].endpoint.initialInstanceCount: "2" must be a whole number from 1 to 100',
+        'models[0].pipeline.maxRuntimeSeconds: "3600" must be a whole number from 60 to 432000',
+        'models[0].pipeline.spotTraining: "yes" must be true or false',
+        'models[0].pipeline.trainingInstanceType: 5 must be a SageMaker instance type for training jobs (a string such as "ml.c4.2xlarge")',
+      );
+      assertProblems(
+        { ...minimal(), models: { name: "churn" } },
+        'models: {"name":"churn"} must be a list of models',
+      );
+      assertProblems(
+        { ...minimal(), alerts: "ml@example.com" },
+        'alerts: "ml@example.com" must be a mapping of keys to values',
+      );
+    });
+
+    it("accuracyThreshold out of range", () => {
+      assertProblems(
+        withModel({ pipeline: { accuracyThreshold: 1.5 } }),
+        "models[0].pipeline.accuracyThreshold: 1.5 must be a number from 0 to 1",
+      );
+      assertProblems(
+        withModel({ pipeline: { accuracyThreshold: -0.1 } }),
+        "models[0].pipeline.accuracyThreshold: -0.1 must be a number from 0 to 1",
+      );
+      assertProblems(
+        withModel({ pipeline: { accuracyThreshold: "90%" } }),
+        'models[0].pipeline.accuracyThreshold: "90%" must be a number from 0 to 1',
+      );
+    });
+
+    it("counts that are not whole numbers", () => {
+      assertProblems(
+        withModel(
+          { endpoint: { initialInstanceCount: 2.5, autoscaling: { minCapacity: 1, maxCapacity: 4.5 } } },
+          { encryption: { keyDeletionWindowDays: 7.5 } },
+        ),
+        "encryption.keyDeletionWindowDays: 7.5 must be a whole number from 7 to 30",
+        "models[0].endpoint.autoscaling.maxCapacity: 4.5 must be a whole number from 1 to 100",
+        "models[0].endpoint.initialInstanceCount: 2.5 must be a whole number from 1 to 100",
+      );
+    });
+
+    it("duplicate model names point to the first use", () => {
+      assertProblems(
+        {
+          ...minimal(),
+          models: [{ name: "churn" }, { name: "fraud" }, { name: "churn" }, { name: "churn" }],
+        },
+        'models[2].name: "churn" is already used by models[0]; model names must be unique in a stack',
+        'models[3].name: "churn" is already used by models[0]; model names must be unique in a stack',
+      );
+    });
+
+    it("maxWaitSeconds without spot training", () => {
+      assertProblems(
+        withModel({ pipeline: { spotTraining: false, maxWaitSeconds: 7200 } }),
+        "models[0].pipeline.maxWaitSeconds: 7200 applies to spot training only; remove it or set spotTraining: true",
+      );
+    });
+
+    it("maxWaitSeconds below maxRuntimeSeconds (written or default)", () => {
+      assertProblems(
+        withModel({ pipeline: { maxRuntimeSeconds: 7200, maxWaitSeconds: 3600 } }),
+        "models[0].pipeline.maxWaitSeconds: 3600 must be at least maxRuntimeSeconds (7200): it includes the time spent waiting for spot capacity",
+      );
+      assertProblems(
+        withModel({ pipeline: { maxWaitSeconds: 1800 } }),
+        "models[0].pipeline.maxWaitSeconds: 1800 must be at least maxRuntimeSeconds (3600): it includes the time spent waiting for spot capacity",
+      );
+      // A maxRuntimeSeconds of the wrong type is one problem; the comparison does not pretend it is 3600.
+      assertProblems(
+        withModel({ pipeline: { maxRuntimeSeconds: "2h", maxWaitSeconds: 1800 } }),
+        'models[0].pipeline.maxRuntimeSeconds: "2h" must be a whole number from 60 to 432000',
+      );
+    });
+
+    it("autoscaling minCapacity above maxCapacity", () => {
+      assertProblems(
+        withModel({ endpoint: { initialInstanceCount: 5, autoscaling: { minCapacity: 5, maxCapacity: 3 } } }),
+        "models[0].endpoint.autoscaling.maxCapacity: 3 must be at least autoscaling.minCapacity (5)",
+      );
+    });
+
+    it("initialInstanceCount below autoscaling minCapacity (written or default)", () => {
+      const message =
+        "must be at least autoscaling.minCapacity (2) so the endpoint starts within its scaling range";
+      assertProblems(
+        withModel({
+          endpoint: { initialInstanceCount: 1, autoscaling: { minCapacity: 2, maxCapacity: 10 } },
+        }),
+        `models[0].endpoint.initialInstanceCount: 1 ${message}`,
+      );
+      assertProblems(
+        withModel({ endpoint: { autoscaling: { minCapacity: 2, maxCapacity: 10 } } }),
+        `models[0].endpoint.initialInstanceCount: 1 ${message}`,
+      );
+      // A count of the wrong type is one problem; the comparison does not pretend it is 1.
+      assertProblems(
+        withModel({
+          endpoint: { initialInstanceCount: "3", autoscaling: { minCapacity: 2, maxCapacity: 10 } },
+        }),
+        'models[0].endpoint.initialInstanceCount: "3" must be a whole number from 1 to 100',
+      );
+    });
+
+    it("a bad S3 URI", () => {
+      const message = "is not an S3 URI (expected s3://bucket/prefix/ with a valid bucket name)";
+      assertProblems(
+        withModel({ pipeline: { inputDataUri: "https://bucket.s3.amazonaws.com/data/" } }),
+        `models[0].pipeline.inputDataUri: "https://bucket.s3.amazonaws.com/data/" ${message}`,
+      );
+      assertProblems(
+        withModel({ pipeline: { inputDataUri: "s3://Data_Bucket/churn/" } }),
+        `models[0].pipeline.inputDataUri: "s3://Data_Bucket/churn/" ${message}`,
+      );
+    });
+
+    it("a bad KMS key ARN, and an alias is refused", () => {
+      const message =
+        "is not a KMS key ARN (expected arn:aws:kms:<region>:<account>:key/<key-id>; aliases are not accepted)";
+      assertProblems(
+        { ...minimal(), encryption: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:alias/mlops" } },
+        `encryption.kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:alias/mlops" ${message}`,
+      );
+      assertProblems(
+        { ...minimal(), encryption: { kmsKeyArn: "1234abcd-12ab-34cd-56ef-1234567890ab" } },
+        `encryption.kmsKeyArn: "1234abcd-12ab-34cd-56ef-1234567890ab" ${message}`,
+      );
+    });
+
+    it("bad subnet and security group ids", () => {
+      assertProblems(
+        {
+          ...minimal(),
+          network: { subnetIds: ["subnet-xyz", "subnet-0123456789ab"], securityGroupIds: ["sg-123"] },
+        },
+        'network.securityGroupIds[0]: "sg-123" is not a security group id (expected sg- followed by 8 or 17 hex digits)',
+        'network.subnetIds[0]: "subnet-xyz" is not a subnet id (expected subnet- followed by 8 or 17 hex digits)',
+        'network.subnetIds[1]: "subnet-0123456789ab" is not a subnet id (expected subnet- followed by 8 or 17 hex digits)',
+      );
+      assertProblems(
+        { ...minimal(), network: { subnetIds: [], securityGroupIds: "sg-0123abcd" } },
+        'network.securityGroupIds: "sg-0123abcd" must be a list of security group ids',
+        "network.subnetIds: [] must list at least one subnet id",
+      );
+    });
+
+    it("a bad e-mail address", () => {
+      assertProblems(
+        { ...minimal(), alerts: { emails: ["ml@example.com", "ml-team"] } },
+        'alerts.emails[1]: "ml-team" is not an e-mail address',
+      );
+    });
+
+    it("an empty e-mail list", () => {
+      assertProblems(
+        { ...minimal(), alerts: { emails: [] } },
+        "alerts.emails: [] must list at least one e-mail address: alerts have to reach a person",
+      );
+    });
+
+    it("no models", () => {
+      assertProblems({ ...minimal(), models: [] }, "models: [] must list at least one model");
+    });
+
+    it("a bad model name: uppercase, too long, or not starting with a letter", () => {
+      const message =
+        "is not a valid model name (1-24 lowercase letters, digits and hyphens; starts with a letter)";
+      const long = "a".repeat(25);
+      assertProblems(
+        {
+          ...minimal(),
+          models: [{ name: "Churn" }, { name: long }, { name: "9lives" }, { name: "a".repeat(24) }],
+        },
+        `models[0].name: "Churn" ${message}`,
+        `models[1].name: "${long}" ${message}`,
+        `models[2].name: "9lives" ${message}`,
+      );
+    });
+
+    it("a bad hyperparameter name", () => {
+      assertProblems(
+        withModel({ pipeline: { hyperparameters: { "Max-Depth": 5, eta: true } } }),
+        "models[0].pipeline.hyperparameters.eta: true must be a string or a number",
+        'models[0].pipeline.hyperparameters.Max-Depth: "Max-Depth" is not an XGBoost hyperparameter name (lowercase letters and _)',
+      );
+    });
+
+    it("a missing key reads as `is required (...)`, with no value printed", () => {
+      const error = configError({
+        alerts: { emails: ["ml@example.com"] },
+        network: {},
+        models: [{ endpoint: { autoscaling: { minCapacity: 1 } } }],
+      });
+      assert.deepEqual(error.message.split("\n").slice(1), [
+        "  - environment: is required (one of: staging, prod)",
+        "  - models[0].endpoint.autoscaling.maxCapacity: is required (a whole number from 1 to 100)",
+        "  - models[0].name: is required (a model name: lowercase letters, digits and hyphens)",
+        "  - network.securityGroupIds: is required (a list of security group ids)",
+        "  - network.subnetIds: is required (a list of subnet ids)",
+        "  - tags: is required (a mapping of tag names to values)",
+      ]);
+      assert.ok(error.problems.every((p) => p.value === undefined));
+      assertProblems(
+        { environment: "staging" },
+        "alerts: is required (a mapping)",
+        "models: is required (a list of models)",
+        "tags: is required (a mapping of tag names to values)",
+      );
+    });
+  });
+
+  describe("reporting", () => {
+    it("reports every problem at once, sorted by key path with indexes in numeric order", () => {
+      const models = Array.from({ length: 11 }, (_, i) => ({ name: `model-${i}` }));
+      models[2] = { name: "Model-2" };
+      models[10] = { name: "model-10", endpoint: { instanceType: "ml.m5.huge" } } as (typeof models)[number];
+      const raw = {
+        environment: "qa",
+        namePrefix: "MLOps",
+        tags: { Project: "churn" },
+        encryption: { keyDeletionWindowDays: 3 },
+        alerts: { emails: [] },
+        storage: { protectFromDeletion: "no", extra: true },
+        models: [...models, { name: "model-1", pipeline: { spotTraining: false, maxWaitSeconds: 7200 } }],
+      };
+      const error = configError(raw);
+      assert.deepEqual(
+        error.problems.map((p) => p.path),
+        [
+          "alerts.emails",
+          "encryption.keyDeletionWindowDays",
+          "environment",
+          "models[2].name",
+          "models[10].endpoint.instanceType",
+          "models[11].name",
+          "models[11].pipeline.maxWaitSeconds",
+          "namePrefix",
+          "storage.extra",
+          "storage.protectFromDeletion",
+          "tags.CostCenter",
+          "tags.Owner",
+        ],
+      );
+      assert.equal(error.message.split("\n").length, 1 + error.problems.length);
+    });
+
+    it("is a pulumi.RunError whose first line counts the problems", () => {
+      const error = configError({ ...minimal(), environment: "qa", models: [] });
+      assert.ok(error instanceof pulumi.RunError);
+      assert.ok(pulumi.RunError.isInstance(error));
+      assert.equal(error.name, "ConfigError");
+      assert.equal(error.stack, "staging");
+      assert.equal(
+        error.message.split("\n")[0],
+        'Stack "staging" has 2 problems in its mlops configuration:',
+      );
+      assert.equal(
+        configError({ ...minimal(), models: [] }).message,
+        'Stack "staging" has 1 problem in its mlops configuration:\n  - models: [] must list at least one model',
+      );
+    });
+
+    it("shortens long values in the message but keeps them whole in problems", () => {
+      const description = "x".repeat(200);
+      const error = configError(withModel({ description, descripton: description }));
+      assert.equal(error.problems[0].value, description);
+      assert.equal(
+        error.message.split("\n")[1],
+        `  - models[0].descripton: "${"x".repeat(76)}... is not a known key here (allowed: name, description, pipeline, endpoint, monitoring)`,
+      );
+    });
+  });
+
+  describe("loadStackConfig", () => {
+    before(() => {
+      pulumi.runtime.setMocks(
+        {
+          newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+          call: (args) => args.inputs,
+        },
+        "mlops",
+        "prod",
+      );
+    });
+
+    afterEach(() => pulumi.runtime.setAllConfig({}));
+
+    it("reads the stack's mlops:* keys as the Pulumi CLI hands them over, ignoring other namespaces", () => {
+      pulumi.runtime.setAllConfig(stackFileConfig("prod"));
+      assert.equal(pulumi.getStack(), "prod");
+      assert.equal(pulumi.runtime.allConfig()["aws:region"], "us-east-1");
+      assert.deepEqual(loadStackConfig(), parseStackConfig("prod", readStackFile("prod")));
+      assert.equal(loadStackConfig().namePrefix, "mlops-prod");
+    });
+
+    it("reports a stray mlops: key under the stack's name", () => {
+      pulumi.runtime.setAllConfig({ ...stackFileConfig("prod"), "mlops:bogus": "1" });
+      assert.throws(
+        () => loadStackConfig(),
+        (e) =>
+          e instanceof ConfigError &&
+          e.message ===
+            'Stack "prod" has 1 problem in its mlops configuration:\n' +
+              "  - bogus: 1 is not a known key here (allowed: environment, namePrefix, tags, encryption, network, alerts, storage, models)",
+      );
+    });
+  });
+
+  describe("properties", () => {
+    /** Where the arbitrary values go: each mapping of a full configuration. */
+    const parents: readonly (readonly (string | number)[])[] = [
+      [],
+      ["tags"],
+      ["encryption"],
+      ["network"],
+      ["alerts"],
+      ["storage"],
+      ["models"],
+      ["models", 0],
+      ["models", 0, "pipeline"],
+      ["models", 0, "pipeline", "hyperparameters"],
+      ["models", 0, "endpoint"],
+      ["models", 0, "endpoint", "autoscaling"],
+      ["models", 0, "monitoring"],
+      ["models", 1],
+    ];
+    const keys = [
+      ...["environment", "namePrefix", "tags", "encryption", "network", "alerts", "storage", "models"],
+      ...["Environment", "Project", "kmsKeyArn", "subnetIds", "emails", "protectFromDeletion", "name"],
+      ...["pipeline", "endpoint", "monitoring", "spotTraining", "maxRuntimeSeconds", "maxWaitSeconds"],
+      ...["autoscaling", "minCapacity", "maxCapacity", "initialInstanceCount", "instanceType", "0", "1"],
+      ...["__proto__", "constructor", "toString"],
+    ];
+
+    function full(): Raw {
+      return withModel(
+        {
+          pipeline: { maxWaitSeconds: 7200, hyperparameters: { max_depth: 5 } },
+          endpoint: { initialInstanceCount: 2, autoscaling: { minCapacity: 2, maxCapacity: 4 } },
+          monitoring: {},
+        },
+        {
+          network: { subnetIds: ["subnet-0123abcd"], securityGroupIds: ["sg-0123abcd"] },
+          encryption: {},
+          storage: {},
+        },
+      );
+    }
+
+    it("for any JSON value at any key, parsing returns or throws a ConfigError, never another error", () => {
+      const edit = fc.tuple(
+        fc.constantFrom(...parents),
+        fc.oneof(fc.constantFrom(...keys), fc.string()),
+        fc.jsonValue(),
+      );
+      fc.assert(
+        fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), (edits) => {
+          const raw = full();
+          (raw.models as Raw[]).push({ name: "second" });
+          for (const [parentPath, key, value] of edits) {
+            let parent: unknown = raw;
+            for (const step of parentPath)
+              parent = (parent as Record<string | number, unknown> | null)?.[step];
+            if (typeof parent !== "object" || parent === null) continue;
+            // defineProperty, not assignment: JSON.parse makes "__proto__" an own key too.
+            Object.defineProperty(parent, key, {
+              value,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
+          }
+          try {
+            parseStackConfig("staging", raw);
+          } catch (error) {
+            if (!(error instanceof ConfigError)) throw error;
+            assert.ok(error.problems.length > 0);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it("any string that is not a ProductionVariantInstanceType is refused at endpoint.instanceType", () => {
+      const valid = new Set<string>(Object.values(ProductionVariantInstanceType));
+      const nearMiss = fc
+        .tuple(fc.constantFrom(...valid), fc.string({ maxLength: 3 }))
+        .map(([type, suffix]) => `${type}${suffix}`);
+      const candidate = fc.oneof(
+        fc.string(),
+        nearMiss,
+        fc.constantFrom(...valid).map((t) => t.toUpperCase()),
+      );
+      fc.assert(
+        fc.property(
+          candidate.filter((type) => !valid.has(type)),
+          (type) => {
+            const error = configError(withModel({ endpoint: { instanceType: type } }));
+            assert.equal(error.problems.length, 1);
+            const [problem] = error.problems;
+            assert.equal(problem.path, "models[0].endpoint.instanceType");
+            assert.equal(problem.value, type);
+            const suggestion =
+              /^is not a SageMaker instance type for endpoints \(did you mean "(.+)"\?\)$/.exec(
+                problem.message,
+              );
+            assert.ok(suggestion, problem.message);
+            assert.ok(valid.has(suggestion[1]), `suggested ${suggestion[1]}`);
+          },
+        ),
+        { numRuns: 200 },
+      );
+    });
+  });
+});
