@@ -91,7 +91,7 @@ def load_booster(data: bytes) -> xgb.Booster:
         try:
             booster.load_model(bytearray(data))
         except xgb.core.XGBoostError as error:
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            reason = (str(error).strip().splitlines() or ["unknown error"])[0]
             raise InputError(f"cannot load '{MODEL_FILE}' as an XGBoost model: {reason}") from None
         return booster
     # Containers before XGBoost 1.3 pickled the Booster. Unpickling can run
@@ -132,7 +132,9 @@ def read_test_data(path: str) -> Tuple[np.ndarray, np.ndarray]:
     if not set(np.unique(labels).tolist()) <= {0, 1}:
         raise InputError(f"test data {path} has labels other than 0 and 1 in its first column")
     if len(np.unique(labels)) < 2:
-        raise InputError(f"test data {path} has only one class; AUC needs examples of both 0 and 1")
+        raise InputError(
+            f"test data {path} has only one class; AUC needs examples of both 0 and 1"
+        )
     return labels.astype(int), frame.iloc[:, 1:].to_numpy(dtype=float)
 
 
@@ -140,7 +142,9 @@ def predict_probabilities(booster: xgb.Booster, features: np.ndarray) -> np.ndar
     """Return the model's positive-class probability for each row."""
     expected = booster.num_features()
     if features.shape[1] != expected:
-        raise InputError(f"the model expects {expected} features but the test data has {features.shape[1]}")
+        raise InputError(
+            f"the model expects {expected} features but the test data has {features.shape[1]}"
+        )
     probabilities = booster.predict(xgb.DMatrix(features))
     if probabilities.ndim != 1:
         raise InputError(
@@ -174,8 +178,9 @@ def evaluate(labels: np.ndarray, probabilities: np.ndarray, threshold: float) ->
             "recall": metric(recall_score(labels, predicted, zero_division=0)),
             "f1": metric(f1_score(labels, predicted, zero_division=0)),
             "auc": metric(roc_auc_score(labels, probabilities)),
+            # Rows are actual labels and columns predicted ones, as in SageMaker's reports.
             "confusion_matrix": {
-                str(actual): {str(guess): int(matrix[actual][guess]) for guess in (0, 1)}
+                str(actual): {str(pred): int(matrix[actual][pred]) for pred in (0, 1)}
                 for actual in (0, 1)
             },
         }
@@ -216,8 +221,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run(args: argparse.Namespace) -> Dict[str, Any]:
-    """Evaluate the model and write the report; return the report."""
+def run(args: argparse.Namespace) -> None:
+    """Evaluate the model, write the report and print a summary."""
     booster = load_booster(read_model_file(os.path.join(args.base_dir, "model", "model.tar.gz")))
     labels, features = read_test_data(os.path.join(args.base_dir, "test", "test.csv"))
     report = evaluate(labels, predict_probabilities(booster, features), args.threshold)
@@ -231,11 +236,11 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
 
     metrics = report["binary_classification_metrics"]
     summary = ", ".join(
-        f"{name} {metrics[name]['value']:.4f}" for name in ("accuracy", "precision", "recall", "f1", "auc")
+        f"{name} {metrics[name]['value']:.4f}"
+        for name in ("accuracy", "precision", "recall", "f1", "auc")
     )
     print(f"evaluated {len(labels)} test rows at threshold {args.threshold}: {summary}")
     print(f"wrote {output_path}")
-    return report
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -23,19 +23,22 @@ from typing import List, Optional, Sequence
 
 TARGET_COLUMN = "target"
 
-DEFAULT_OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "breast-cancer.csv")
+DEFAULT_OUTPUT = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "data", "breast-cancer.csv"
+)
 
 
 def snake_case(name: str) -> str:
-    """Turn a scikit-learn feature name such as ``"mean concave points"`` into ``"mean_concave_points"``."""
+    """Turn a feature name such as ``"mean concave points"`` into ``"mean_concave_points"``."""
     return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
 
 
 def format_value(value: float) -> str:
     """Format a feature value the same way on every platform.
 
-    Six significant digits round-trip every value in the source data exactly
-    (it has at most four), while ``repr`` could differ between numpy versions.
+    Six significant digits round-trip every value of the source data exactly
+    (it has at most four), and a fixed format keeps the file identical
+    whichever numpy or scikit-learn version produces the numbers.
     """
     return "%.6g" % value
 
@@ -69,8 +72,8 @@ def build_csv() -> str:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
-        description="Write scikit-learn's bundled breast-cancer dataset as a CSV file with a header row, "
-        "snake_case feature names and a 'target' column (1 = malignant, 0 = benign).",
+        description="Write scikit-learn's bundled breast-cancer dataset as a CSV file with a "
+        "header row, snake_case feature names and a 'target' column (1 = malignant, 0 = benign).",
     )
     parser.add_argument(
         "--output",

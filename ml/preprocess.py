@@ -13,7 +13,7 @@ numeric features plus a binary target column holding 0 or 1.
 Outputs, each from a stratified split so that every set keeps the class
 balance of the whole dataset:
 
-``<base-dir>/train/train.csv``, ``<base-dir>/validation/validation.csv``, ``<base-dir>/test/test.csv``
+``<base-dir>/<split>/<split>.csv`` for each split: train, validation and test
     The label as the first column and no header row: the ``text/csv`` layout
     that SageMaker's built-in XGBoost algorithm reads.
 ``<base-dir>/baseline/baseline.csv``
@@ -30,7 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -81,15 +81,17 @@ def read_csv_files(paths: Sequence[str], input_dir: str) -> pd.DataFrame:
         try:
             frame = pd.read_csv(path)
         except pd.errors.EmptyDataError:
-            raise InputError(f"{name} is empty; expected a header row followed by data rows") from None
+            raise InputError(
+                f"{name} is empty; expected a header row followed by data rows"
+            ) from None
         except (pd.errors.ParserError, UnicodeDecodeError) as error:
             raise InputError(f"cannot parse {name} as CSV: {error}") from None
         if not frames:
-            columns = [str(c) for c in frame.columns]
+            columns = list(frame.columns)
             first_name = name
-        elif set(map(str, frame.columns)) != set(columns):
+        elif set(frame.columns) != set(columns):
             raise InputError(f"{name} does not have the same columns as {first_name}")
-        frame.columns = [str(c) for c in frame.columns]
+        # Files may order their columns differently; align them on the first.
         frames.append(frame[columns])
     return pd.concat(frames, ignore_index=True)
 
@@ -119,7 +121,10 @@ def validate(data: pd.DataFrame, target: str) -> List[str]:
     missing = data.isna().sum()
     missing = missing[missing > 0]
     if not missing.empty:
-        counts = [f"{column} ({count} row{'s' if count != 1 else ''})" for column, count in missing.items()]
+        counts = [
+            f"{column} ({count} row{'' if count == 1 else 's'})"
+            for column, count in missing.items()
+        ]
         raise InputError(
             f"missing values in {len(counts)} column(s): {listing(counts)}; "
             "fill or drop them before training"
@@ -136,7 +141,11 @@ def validate(data: pd.DataFrame, target: str) -> List[str]:
         raise InputError(f"infinite values in feature column(s): {listing(infinite)}")
 
     labels = data[target]
-    binary = is_numeric_dtype(labels) and not is_bool_dtype(labels) and set(labels.unique()) <= {0, 1}
+    binary = (
+        is_numeric_dtype(labels)
+        and not is_bool_dtype(labels)
+        and set(labels.unique()) <= {0, 1}
+    )
     if not binary:
         raise InputError(
             f"target column '{target}' must contain only 0 and 1 (binary classification), "
@@ -154,12 +163,12 @@ def split(
     data: pd.DataFrame, target: str, train_ratio: float, validation_ratio: float, seed: int
 ) -> Tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Split ``data`` into stratified train, validation and test sets."""
-    # Two stratified splits: train against the rest, then the rest into
-    # validation and test in proportion to their ratios.
     # Imported here so that bad input is rejected without first paying for
     # scikit-learn's import, which takes longer than the checks themselves.
     from sklearn.model_selection import train_test_split
 
+    # Two stratified splits: train against the rest, then the rest into
+    # validation and test in proportion to their ratios.
     validation_share = validation_ratio / (1.0 - train_ratio)
     try:
         train, rest = train_test_split(
@@ -170,12 +179,15 @@ def split(
         )
     except ValueError as error:
         raise InputError(
-            f"cannot split {len(data)} rows into stratified sets: {error} Provide more rows of each class."
+            f"cannot split {len(data)} rows into stratified sets: {error} "
+            "Provide more rows of each class."
         ) from None
     return train, validation, test
 
 
-def write_label_first(frame: pd.DataFrame, target: str, features: Sequence[str], path: str) -> None:
+def write_label_first(
+    frame: pd.DataFrame, target: str, features: Sequence[str], path: str
+) -> None:
     """Write ``frame`` with the label first and no header, as SageMaker XGBoost expects."""
     out = frame[[target] + list(features)].copy()
     # Labels read as floats (0.0/1.0) would otherwise be written that way.
@@ -204,16 +216,17 @@ def ratio(text: str) -> float:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse and check the command line."""
     parser = argparse.ArgumentParser(
-        description="Validate labelled CSV data and split it (stratified) into train, validation and test "
-        "sets in the label-first, header-less CSV layout of SageMaker's built-in XGBoost algorithm, "
-        "plus a headed feature file for a Model Monitor data-quality baseline.",
+        description="Validate labelled CSV data and split it (stratified) into train, "
+        "validation and test sets in the label-first, header-less CSV layout of SageMaker's "
+        "built-in XGBoost algorithm, plus a headed feature file for a Model Monitor "
+        "data-quality baseline.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
         "--base-dir",
         default=DEFAULT_BASE_DIR,
-        help="processing directory: reads input/data/**/*.csv and writes train/, validation/, test/ "
-        "and baseline/ under it",
+        help="processing directory: reads input/data/**/*.csv and writes train/, validation/, "
+        "test/ and baseline/ under it",
     )
     parser.add_argument(
         "--target-column", default="target", help="name of the label column (values 0 and 1)"
@@ -233,8 +246,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.train_ratio + args.validation_ratio >= 1.0:
         parser.error(
-            f"--train-ratio ({args.train_ratio}) plus --validation-ratio ({args.validation_ratio}) "
-            "must be less than 1 to leave rows for the test set"
+            f"--train-ratio ({args.train_ratio}) plus --validation-ratio "
+            f"({args.validation_ratio}) must be less than 1 to leave rows for the test set"
         )
     return args
 
@@ -245,8 +258,8 @@ def positives(frame: pd.DataFrame, target: str) -> str:
     return f"{count} positive, {count / len(frame):.1%}"
 
 
-def run(args: argparse.Namespace) -> Dict[str, int]:
-    """Read, validate, split and write the data; return the row count of each output."""
+def run(args: argparse.Namespace) -> None:
+    """Read, validate, split and write the data, printing what was written."""
     input_dir = os.path.join(args.base_dir, "input", "data")
     paths = find_csv_files(input_dir)
     data = read_csv_files(paths, input_dir)
@@ -259,17 +272,14 @@ def run(args: argparse.Namespace) -> Dict[str, int]:
     train, validation, test = split(
         data, args.target_column, args.train_ratio, args.validation_ratio, args.seed
     )
-    counts: Dict[str, int] = {}
     for name, frame in (("train", train), ("validation", validation), ("test", test)):
         path = os.path.join(args.base_dir, name, f"{name}.csv")
         write_label_first(frame, args.target_column, features, path)
-        counts[name] = len(frame)
         print(f"{name}: {len(frame)} rows ({positives(frame, args.target_column)}) -> {path}")
 
     baseline_path = os.path.join(args.base_dir, "baseline", "baseline.csv")
     write_baseline(train, features, baseline_path)
     print(f"baseline: {len(train)} rows x {len(features)} features -> {baseline_path}")
-    return counts
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -2,9 +2,15 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildPipelineDefinition, PipelineDefinitionInput } from "../../components/pipeline/definition";
+import {
+  buildPipelineDefinition,
+  EVALUATION_REPORT,
+  PARAMETERS,
+  STEPS,
+} from "../../components/pipeline/definition";
 import { DEFAULT_HYPERPARAMETERS } from "../../components/pipeline/defaults";
 import type { PipelineDefinition } from "../../components/pipeline/definitionTypes";
+import { definitionInput } from "../components/pipeline/definitionInput";
 import {
   checkPython,
   createProcessingDir,
@@ -36,28 +42,8 @@ const FEATURES = SAMPLE_HEADER.slice(0, -1);
 const SAMPLE_ROWS = SAMPLE_LINES.length;
 const MALIGNANT_SHARE = SAMPLE_LINES.filter((line) => line.endsWith(",1")).length / SAMPLE_ROWS;
 
-/** A pipeline as the platform deploys it by default; only names and ARNs are made up. */
-const DEFINITION_INPUT: PipelineDefinitionInput = {
-  roleArn: "arn:aws:iam::123456789012:role/pipeline",
-  kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-  artifactsBucket: "artifacts",
-  modelPackageGroupName: "models",
-  images: { sklearn: "sklearn-image", xgboost: "xgboost-image" },
-  scripts: { preprocess: "s3://artifacts/code/preprocess.py", evaluate: "s3://artifacts/code/evaluate.py" },
-  defaults: {
-    inputDataUri: "s3://data/input/",
-    processingInstanceType: "ml.m5.large",
-    trainingInstanceType: "ml.m5.large",
-    // The platform's default threshold (MlPipelineArgs.accuracyThreshold).
-    accuracyThreshold: 0.8,
-    modelApprovalStatus: "PendingManualApproval",
-  },
-  targetColumn: "target",
-  hyperParameters: DEFAULT_HYPERPARAMETERS,
-  training: { spot: false, maxRuntimeSeconds: 3600 },
-  processingMaxRuntimeSeconds: 3600,
-  volumeSizeInGB: 30,
-};
+/** The pipeline with the platform's default hyperparameters and accuracy threshold (0.8). */
+const DEFINITION_INPUT = definitionInput({ hyperParameters: { ...DEFAULT_HYPERPARAMETERS } });
 
 const tempDirs: string[] = [];
 
@@ -151,16 +137,17 @@ const pipeline = once(async (): Promise<{ definition: PipelineDefinition; local:
   const inputData = path.join(tempDir(), "input");
   fs.mkdirSync(inputData);
   fs.copyFileSync(SAMPLE_CSV, path.join(inputData, path.basename(SAMPLE_CSV)));
-  const local = await runPipelineLocally(definition, tempDir(), { InputDataUrl: inputData });
+  const local = await runPipelineLocally(definition, tempDir(), { [PARAMETERS.inputData]: inputData });
   return { definition, local };
 });
 
+/** The pipeline's three steps run one after another, so it goes first. */
 const allJobs: readonly (() => Promise<unknown>)[] = [
-  sampleData,
+  pipeline,
   preprocessed,
   preprocessedAgain,
+  sampleData,
   badInput,
-  pipeline,
 ];
 
 describe("ml/ scripts, run for real", function () {
@@ -229,8 +216,9 @@ describe("ml/ scripts, run for real", function () {
         for (const row of output[name].rows) {
           assert.equal(row.length, 1 + FEATURES.length, name);
           assert.ok(row[0] === "0" || row[0] === "1", `${name}: label "${row[0]}"`);
-          for (const cell of row)
+          for (const cell of row) {
             assert.ok(cell !== "" && Number.isFinite(Number(cell)), `${name}: "${cell}"`);
+          }
         }
       }
     });
@@ -249,8 +237,9 @@ describe("ml/ scripts, run for real", function () {
 
     it("is deterministic: the same seed gives the same files", async () => {
       const again = await preprocessedAgain();
-      for (const name of ["train", "validation", "test"] as const)
+      for (const name of ["train", "validation", "test"] as const) {
         assert.equal(again[name].text, output[name].text);
+      }
       assert.deepEqual(again.baseline, output.baseline);
     });
   });
@@ -269,7 +258,8 @@ describe("ml/ scripts, run for real", function () {
     let report: EvaluationReport;
 
     before(async () => {
-      report = (await pipeline()).local.propertyFile("Evaluate", "EvaluationReport") as EvaluationReport;
+      const { local } = await pipeline();
+      report = local.propertyFile(STEPS.evaluate, EVALUATION_REPORT.propertyFileName) as EvaluationReport;
     });
 
     it('writes each metric as {"value": <0 to 1>, "standard_deviation": "NaN"}', () => {
@@ -288,7 +278,7 @@ describe("ml/ scripts, run for real", function () {
         assert.deepEqual(Object.keys(matrix[actual]), ["0", "1"]);
         for (const count of Object.values(matrix[actual])) assert.ok(Number.isInteger(count) && count >= 0);
       }
-      const testSplit = path.join((await pipeline()).local.outputDir("Preprocess", "test"), "test.csv");
+      const testSplit = path.join((await pipeline()).local.outputDir(STEPS.preprocess, "test"), "test.csv");
       const { labels } = readLabelFirstCsv(testSplit);
       const positives = labels.filter((label) => label === 1).length;
       assert.equal(matrix["0"]["0"] + matrix["0"]["1"], labels.length - positives);
@@ -317,29 +307,28 @@ describe("ml/ scripts, run for real", function () {
     });
 
     it("trains with the Train step's hyperparameters", () => {
-      const train = findStep(definition, "Training", "Train");
+      const train = findStep(definition, "Training", STEPS.train);
       assert.deepEqual(train.Arguments.HyperParameters, DEFAULT_HYPERPARAMETERS);
-      assert.match(local.runs.get("Train")?.stdout ?? "", /^trained \d+ rounds on \d+ rows/m);
+      assert.match(local.runs.get(STEPS.train)?.stdout ?? "", /^trained \d+ rounds on 398 rows/m);
     });
 
-    it("passes the CheckAccuracy condition: evaluate.py's accuracy reaches the AccuracyThreshold default", () => {
-      const [condition, ...others] = findStep(definition, "Condition", "CheckAccuracy").Arguments.Conditions;
+    it("passes CheckAccuracy: the accuracy in evaluation.json reaches the AccuracyThreshold default", () => {
+      const conditions = findStep(definition, "Condition", STEPS.checkAccuracy).Arguments.Conditions;
+      assert.equal(conditions.length, 1);
+      const [condition] = conditions;
       assert.ok(condition);
-      assert.equal(others.length, 0);
-      assert.equal(condition.Type, "GreaterThanOrEqualTo");
+      // The left side reads evaluate.py's report with the JsonGet path of the definition.
       const left = condition.LeftValue;
       assert.ok(typeof left === "object" && "Std:JsonGet" in left, "LeftValue should read evaluation.json");
       assert.equal(left["Std:JsonGet"].Path, "binary_classification_metrics.accuracy.value");
-      assert.deepEqual(condition.RightValue, { Get: "Parameters.AccuracyThreshold" });
 
-      const accuracy = local.resolve(left);
-      const threshold = local.resolve(condition.RightValue);
-      assert.equal(threshold, 0.8);
-      assert.equal(typeof accuracy, "number");
-      assert.ok(
-        (accuracy as number) >= (threshold as number),
-        `test accuracy ${accuracy} < threshold ${threshold}`,
+      const { left: accuracy, right: threshold, holds } = local.check(condition);
+      const declared = definition.Parameters.find(
+        (parameter) => parameter.Name === PARAMETERS.accuracyThreshold,
       );
+      assert.equal(threshold, declared?.DefaultValue);
+      assert.equal(threshold, 0.8);
+      assert.ok(holds, `test accuracy ${accuracy} is below the threshold ${threshold}`);
     });
   });
 });

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { PipelineDefinition, PipelineStep } from "../../components/pipeline/definitionTypes";
+import type { Condition, PipelineDefinition, PipelineStep } from "../../components/pipeline/definitionTypes";
 
 /**
  * Runs the pipeline's Python scripts for real, in temporary directories laid out like the
@@ -272,7 +272,17 @@ export interface LocalPipelineRun {
   outputDir(step: string, outputName: string): string;
   /** The parsed content of a property file, e.g. `propertyFile("Evaluate", "EvaluationReport")`. */
   propertyFile(step: string, propertyFileName: string): unknown;
+  /** Resolves both sides of a condition and compares them as SageMaker would. */
+  check(condition: Condition): { readonly left: unknown; readonly right: unknown; readonly holds: boolean };
 }
+
+const COMPARISONS: Record<Condition["Type"], (left: number, right: number) => boolean> = {
+  Equals: (left, right) => left === right,
+  GreaterThan: (left, right) => left > right,
+  GreaterThanOrEqualTo: (left, right) => left >= right,
+  LessThan: (left, right) => left < right,
+  LessThanOrEqualTo: (left, right) => left <= right,
+};
 
 /**
  * Runs a pipeline definition's processing and training steps on this machine, in the order they
@@ -409,7 +419,17 @@ export async function runPipelineLocally(
     }
     throw new Error(`cannot resolve ${JSON.stringify(value)} locally`);
   };
-  return { runs, resolve, outputDir, propertyFile };
+  const check = (condition: Condition) => {
+    const left = resolve(condition.LeftValue);
+    const right = resolve(condition.RightValue);
+    if (typeof left !== "number" || typeof right !== "number") {
+      throw new Error(
+        `condition ${condition.Type} compares ${JSON.stringify(left)} with ${JSON.stringify(right)}`,
+      );
+    }
+    return { left, right, holds: COMPARISONS[condition.Type](left, right) };
+  };
+  return { runs, resolve, outputDir, propertyFile, check };
 }
 
 /** Copies a file into directory `target`, or a directory's contents into it, like an S3 download. */

@@ -175,20 +175,23 @@ def train(params: Dict[str, Any], train_path: str, validation_path: str) -> xgb.
             verbose_eval=False,
         )
     except xgb.core.XGBoostError as error:
-        raise InputError(f"XGBoost training failed: {str(error).splitlines()[0]}") from None
+        reason = (str(error).strip().splitlines() or ["unknown error"])[0]
+        raise InputError(f"XGBoost training failed: {reason}") from None
     rounds = len(next(iter(history["train"].values()), []))
     summary = f"trained {rounds} rounds on {dtrain.num_row()} rows"
     if booster.num_boosted_rounds() < rounds:
         summary += f", stopped early and kept the best {booster.num_boosted_rounds()}"
     final = ", ".join(
-        f"{data}-{name}: {values[-1]:.5f}" for data, metrics in history.items() for name, values in metrics.items()
+        f"{data}-{name}: {values[-1]:.5f}"
+        for data, metrics in history.items()
+        for name, values in metrics.items()
     )
     print(f"{summary}; last round: {final or 'no metrics'}")
     return booster
 
 
 def save_model_archive(booster: xgb.Booster, model_dir: str) -> str:
-    """Save ``booster`` as ``xgboost-model`` inside ``<model_dir>/model.tar.gz``; return its path."""
+    """Save ``booster`` as ``xgboost-model`` in ``<model_dir>/model.tar.gz``; return its path."""
     os.makedirs(model_dir, exist_ok=True)
     archive_path = os.path.join(model_dir, "model.tar.gz")
     with tempfile.TemporaryDirectory() as work:
@@ -204,10 +207,12 @@ def save_model_archive(booster: xgb.Booster, model_dir: str) -> str:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
-        description="Train an XGBoost model the way SageMaker's built-in XGBoost algorithm (1.7-1) "
-        "does for a training job, and write <model-dir>/model.tar.gz.",
+        description="Train an XGBoost model the way SageMaker's built-in XGBoost algorithm "
+        "(1.7-1) does for a training job, and write <model-dir>/model.tar.gz.",
     )
-    parser.add_argument("--train", required=True, help="train channel: label-first CSV file, no header")
+    parser.add_argument(
+        "--train", required=True, help="train channel: label-first CSV file, no header"
+    )
     parser.add_argument(
         "--validation", required=True, help="validation channel: label-first CSV file, no header"
     )
