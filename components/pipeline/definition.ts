@@ -144,6 +144,13 @@ function channel(name: string, uri: PipelineExpression): Parameterised<Channel> 
   };
 }
 
+/** `{ VpcConfig }` when the stack has a VPC, else nothing: jobs then run in SageMaker's network. */
+function vpcConfig(input: PipelineDefinitionInput) {
+  return input.network
+    ? { VpcConfig: { Subnets: input.network.subnetIds, SecurityGroupIds: input.network.securityGroupIds } }
+    : {};
+}
+
 /** Settings every processing job shares: size, encryption, isolation and time limit. */
 function processingJob(input: PipelineDefinitionInput, image: string, script: string, args: string[] = []) {
   return {
@@ -166,9 +173,7 @@ function processingJob(input: PipelineDefinitionInput, image: string, script: st
       // The scripts only read and write S3 through SageMaker, so the containers need no network.
       EnableNetworkIsolation: true,
       EnableInterContainerTrafficEncryption: true,
-      ...(input.network && {
-        VpcConfig: { Subnets: input.network.subnetIds, SecurityGroupIds: input.network.securityGroupIds },
-      }),
+      ...vpcConfig(input),
     },
   } as const;
 }
@@ -229,9 +234,7 @@ function trainStep(input: PipelineDefinitionInput): TrainingStep {
           S3Uri: join("/", `s3://${input.artifactsBucket}/checkpoints`, get("Execution.PipelineExecutionId")),
         },
       }),
-      ...(input.network && {
-        VpcConfig: { Subnets: input.network.subnetIds, SecurityGroupIds: input.network.securityGroupIds },
-      }),
+      ...vpcConfig(input),
     },
   };
 }
