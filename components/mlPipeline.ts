@@ -8,6 +8,7 @@ import { serviceTrustPolicy } from "./iam/document";
 import { pipelineExecutionPolicy } from "./iam/pipelineExecutionPolicy";
 import { buildPipelineDefinition } from "./pipeline/definition";
 import { DEFAULT_HYPERPARAMETERS, IMAGES } from "./pipeline/defaults";
+import { S3_URI_PATTERN } from "./s3Uri";
 import { SecureBucket } from "./secureBucket";
 
 /** The folder of the pipeline's scripts and sample data that ship with the platform. */
@@ -121,8 +122,7 @@ export function validateArgs(name: string, args: MlPipelineArgs, resolved: Resol
     `maxWaitSeconds ${resolved.maxWaitSeconds} must be at least maxRuntimeSeconds ${resolved.maxRuntimeSeconds}`,
   );
   check(
-    resolved.inputDataUri === undefined ||
-      /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(resolved.inputDataUri),
+    resolved.inputDataUri === undefined || S3_URI_PATTERN.test(resolved.inputDataUri),
     `inputDataUri "${resolved.inputDataUri}" is not an S3 URI`,
   );
   for (const file of ["preprocess.py", "evaluate.py"]) {

@@ -5,6 +5,7 @@ import {
   TrainingInstanceType,
 } from "@aws-sdk/client-sagemaker";
 import { closest } from "fastest-levenshtein";
+import { S3_URI_PATTERN } from "../components/s3Uri";
 import { z } from "zod";
 
 /**
@@ -70,11 +71,9 @@ const instanceTypes = {
   endpoint: sagemakerEnum(ProductionVariantInstanceType, "a SageMaker instance type for endpoints"),
 };
 
-const s3Uri = z
-  .string({ error: "must be an S3 URI such as s3://bucket/prefix/" })
-  .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, {
-    error: "is not an S3 URI (expected s3://bucket/prefix/ with a valid bucket name)",
-  });
+const s3Uri = z.string({ error: "must be an S3 URI such as s3://bucket/prefix/" }).regex(S3_URI_PATTERN, {
+  error: "is not an S3 URI (expected s3://bucket/prefix/ with a valid bucket name)",
+});
 
 const kmsKeyArn = z
   .string({ error: "must be a KMS key ARN" })
