@@ -1,59 +1,155 @@
 import * as pulumi from "@pulumi/pulumi";
+import { AlertTopic } from "./components/alertTopic";
 import { MlPipeline } from "./components/mlPipeline";
+import { ModelEndpoint } from "./components/modelEndpoint";
 import { PlatformKey } from "./components/platformKey";
-import { loadStackConfig } from "./stacks/load";
+import { createSageMakerClient } from "./registry/client";
+import { EndpointPackages, modelBaseName, planEndpoints } from "./registry/endpointPackages";
+import { resolveModelPackage } from "./registry/modelPackages";
+import type { StackConfig } from "./stacks/config";
+import { loadAwsSettings, loadStackConfig } from "./stacks/load";
 
-// Config is read and validated once, before any resource exists: a mistake creates nothing.
-const config = loadStackConfig();
+type ModelConfig = StackConfig["models"][number];
 
-const kmsKeyArn: pulumi.Input<string> =
-  config.encryption.kmsKeyArn ??
-  new PlatformKey(`${config.namePrefix}-platform`, {
-    tags: config.tags,
-    deletionWindowDays: config.encryption.keyDeletionWindowDays,
-    protect: config.storage.protectFromDeletion,
-  }).keyArn;
-
-const pipelines = config.models.map(
-  (model) =>
-    [
-      model.name,
-      new MlPipeline(`${config.namePrefix}-${model.name}`, {
-        kmsKeyArn,
-        tags: { ...config.tags, Model: model.name },
-        description: model.description,
-        inputDataUri: model.pipeline.inputDataUri,
-        targetColumn: model.pipeline.targetColumn,
-        processingInstanceType: model.pipeline.processingInstanceType,
-        trainingInstanceType: model.pipeline.trainingInstanceType,
-        accuracyThreshold: model.pipeline.accuracyThreshold,
-        modelApprovalStatus: model.pipeline.modelApprovalStatus,
-        spotTraining: model.pipeline.spotTraining,
-        maxRuntimeSeconds: model.pipeline.maxRuntimeSeconds,
-        maxWaitSeconds: model.pipeline.maxWaitSeconds,
-        hyperparameters: model.pipeline.hyperparameters,
-        network: config.network,
-        protectFromDeletion: config.storage.protectFromDeletion,
-        noncurrentVersionRetentionDays: config.storage.noncurrentVersionRetentionDays,
-        checkpointRetentionDays: config.storage.checkpointRetentionDays,
-      }),
-    ] as const,
-);
-
-export const environment = config.environment;
-export const platformKeyArn = kmsKeyArn;
-/** Per model: where its pipeline, data, artifacts and registry are. */
-export const models = Object.fromEntries(
-  pipelines.map(([name, pipeline]) => [
-    name,
-    {
-      pipelineName: pipeline.pipelineName,
-      pipelineArn: pipeline.pipelineArn,
-      dataBucket: pipeline.dataBucketName,
-      artifactsBucket: pipeline.artifactsBucketName,
-      inputDataUri: pipeline.inputDataUri,
-      executionRoleArn: pipeline.roleArn,
-      modelPackageGroupName: pipeline.modelPackageGroupName,
+function endpointArgs(
+  config: StackConfig,
+  model: ModelConfig,
+  packages: EndpointPackages,
+  resources: { kmsKeyArn: pulumi.Input<string>; alerts: AlertTopic; pipeline: MlPipeline },
+) {
+  const { endpoint } = model;
+  const capacity = (variant: {
+    instanceType?: string;
+    initialInstanceCount?: number;
+    serverless?: ModelConfig["endpoint"]["serverless"];
+    autoscaling?: ModelConfig["endpoint"]["autoscaling"];
+  }) => ({
+    instanceType: variant.instanceType,
+    initialInstanceCount: variant.initialInstanceCount,
+    serverless: variant.serverless,
+    autoscaling: variant.autoscaling,
+  });
+  return {
+    variants: [
+      {
+        name: endpoint.variantName,
+        modelPackage: packages.primary,
+        weight: endpoint.weight,
+        ...capacity(endpoint),
+      },
+      ...endpoint.challengers.map((challenger, index) => ({
+        name: challenger.name,
+        modelPackage: packages.challengers[index],
+        weight: challenger.weight,
+        ...capacity(challenger),
+      })),
+    ],
+    shadow:
+      endpoint.shadow && packages.shadow
+        ? {
+            name: endpoint.shadow.name,
+            modelPackage: packages.shadow,
+            samplingPercentage: endpoint.shadow.samplingPercentage,
+            instanceType: endpoint.shadow.instanceType,
+            initialInstanceCount: endpoint.shadow.initialInstanceCount,
+          }
+        : undefined,
+    kmsKeyArn: resources.kmsKeyArn,
+    alertTopicArn: resources.alerts.topicArn,
+    dataCapture: {
+      bucketName: resources.pipeline.dataBucketName,
+      enabled: endpoint.dataCapture.enabled,
+      samplingPercentage: endpoint.dataCapture.samplingPercentage,
     },
-  ]),
-);
+    deployment: endpoint.deployment,
+    alarms: endpoint.alarms,
+    network: config.network,
+    tags: { ...config.tags, Model: model.name },
+  };
+}
+
+/**
+ * The platform for one stack. Config is read and validated, and the model registry consulted,
+ * before any resource exists: a mistake or a failed look-up creates nothing.
+ */
+export = async () => {
+  const config = loadStackConfig();
+  const sagemaker = createSageMakerClient(loadAwsSettings());
+  const plans = await planEndpoints(config, (request) => resolveModelPackage(sagemaker, request));
+
+  const kmsKeyArn: pulumi.Input<string> =
+    config.encryption.kmsKeyArn ??
+    new PlatformKey(`${config.namePrefix}-platform`, {
+      tags: config.tags,
+      deletionWindowDays: config.encryption.keyDeletionWindowDays,
+      protect: config.storage.protectFromDeletion,
+    }).keyArn;
+
+  const models = config.models.map((model) => {
+    const name = modelBaseName(config, model.name);
+    const tags = { ...config.tags, Model: model.name };
+    const pipeline = new MlPipeline(name, {
+      kmsKeyArn,
+      tags,
+      description: model.description,
+      inputDataUri: model.pipeline.inputDataUri,
+      targetColumn: model.pipeline.targetColumn,
+      processingInstanceType: model.pipeline.processingInstanceType,
+      trainingInstanceType: model.pipeline.trainingInstanceType,
+      accuracyThreshold: model.pipeline.accuracyThreshold,
+      modelApprovalStatus: model.pipeline.modelApprovalStatus,
+      spotTraining: model.pipeline.spotTraining,
+      maxRuntimeSeconds: model.pipeline.maxRuntimeSeconds,
+      maxWaitSeconds: model.pipeline.maxWaitSeconds,
+      hyperparameters: model.pipeline.hyperparameters,
+      network: config.network,
+      protectFromDeletion: config.storage.protectFromDeletion,
+      noncurrentVersionRetentionDays: config.storage.noncurrentVersionRetentionDays,
+      checkpointRetentionDays: config.storage.checkpointRetentionDays,
+    });
+    // Alarms and rules named after the model may publish to its topic.
+    const alerts = new AlertTopic(`${name}-alerts`, {
+      kmsKeyArn,
+      emails: config.alerts.emails,
+      alarmNamePrefix: name,
+      eventRuleNamePrefix: name,
+      tags,
+    });
+
+    const plan = plans.find((p) => p.model === model.name);
+    if (plan && !plan.packages) pulumi.log.warn(`Model "${model.name}": ${plan.skipped}`);
+    for (const note of plan?.packages ? plan.notes : []) pulumi.log.warn(`Model "${model.name}": ${note}`);
+    const endpoint =
+      plan?.packages &&
+      new ModelEndpoint(name, endpointArgs(config, model, plan.packages, { kmsKeyArn, alerts, pipeline }));
+
+    return [
+      model.name,
+      {
+        pipelineName: pipeline.pipelineName,
+        pipelineArn: pipeline.pipelineArn,
+        dataBucket: pipeline.dataBucketName,
+        artifactsBucket: pipeline.artifactsBucketName,
+        inputDataUri: pipeline.inputDataUri,
+        executionRoleArn: pipeline.roleArn,
+        modelPackageGroupName: pipeline.modelPackageGroupName,
+        alertTopicArn: alerts.topicArn,
+        endpoint: endpoint
+          ? {
+              name: endpoint.endpointName,
+              arn: endpoint.endpointArn,
+              configName: endpoint.endpointConfigName,
+              modelPackageArn: endpoint.modelPackageArn,
+            }
+          : null,
+      },
+    ] as const;
+  });
+
+  return {
+    environment: config.environment,
+    platformKeyArn: kmsKeyArn,
+    /** Per model: its pipeline, data, artifacts, registry, alert topic and endpoint (null until one is approved). */
+    models: Object.fromEntries(models),
+  };
+};

@@ -56,7 +56,7 @@ function crossFieldProblems(raw: Raw): ConfigProblem[] {
       }
     }
     problems.push(...pipelineProblems(`models[${index}].pipeline`, asRecord(model.pipeline)));
-    problems.push(...endpointProblems(`models[${index}].endpoint`, asRecord(model.endpoint)));
+    problems.push(...endpointProblems(`models[${index}].endpoint`, model, raw));
   });
   return problems;
 }
@@ -90,11 +90,33 @@ function pipelineProblems(path: string, pipeline: Raw | undefined): ConfigProble
   return [];
 }
 
-function endpointProblems(path: string, endpoint: Raw | undefined): ConfigProblem[] {
-  const scaling = asRecord(endpoint?.autoscaling);
-  if (!endpoint || !scaling) return [];
-  const { minCapacity: min, maxCapacity: max } = scaling;
+/** A variant's capacity settings, checked the same way for the primary variant and each challenger. */
+function capacityProblems(path: string, variant: Raw): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  const serverless = asRecord(variant.serverless);
+  if (serverless) {
+    for (const key of ["instanceType", "initialInstanceCount", "autoscaling"]) {
+      if (variant[key] !== undefined) {
+        problems.push({
+          path: `${path}.${key}`,
+          value: variant[key],
+          message: "cannot be combined with serverless: a variant runs on instances or serverless, not both",
+        });
+      }
+    }
+    const { maxConcurrency: max, provisionedConcurrency: provisioned } = serverless;
+    if (typeof max === "number" && typeof provisioned === "number" && provisioned > max) {
+      problems.push({
+        path: `${path}.serverless.provisionedConcurrency`,
+        value: provisioned,
+        message: `must be at most serverless.maxConcurrency (${max})`,
+      });
+    }
+    return problems;
+  }
+  const scaling = asRecord(variant.autoscaling);
+  if (!scaling) return problems;
+  const { minCapacity: min, maxCapacity: max } = scaling;
   if (typeof min === "number" && typeof max === "number" && min > max) {
     problems.push({
       path: `${path}.autoscaling.maxCapacity`,
@@ -102,12 +124,143 @@ function endpointProblems(path: string, endpoint: Raw | undefined): ConfigProble
       message: `must be at least autoscaling.minCapacity (${min})`,
     });
   }
-  const count = endpoint.initialInstanceCount ?? 1;
+  const count = variant.initialInstanceCount ?? 1;
   if (typeof min === "number" && typeof count === "number" && count < min) {
     problems.push({
       path: `${path}.initialInstanceCount`,
-      value: endpoint.initialInstanceCount ?? count,
+      value: variant.initialInstanceCount ?? count,
       message: `must be at least autoscaling.minCapacity (${min}) so the endpoint starts within its scaling range`,
+    });
+  }
+  return problems;
+}
+
+/** Features SageMaker Serverless Inference does not offer, reported against the key that asks for them. */
+function serverlessProblems(path: string, endpoint: Raw, model: Raw, stack: Raw): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const refuse = (key: string, value: unknown, message: string) =>
+    problems.push({ path: key, value, message });
+  const capture = asRecord(endpoint.dataCapture);
+  if ((capture?.enabled ?? true) !== false) {
+    refuse(
+      `${path}.dataCapture.enabled`,
+      capture?.enabled,
+      "must be false: serverless endpoints cannot capture data (capture is on by default)",
+    );
+  }
+  const monitoring = asRecord(model.monitoring);
+  if ((monitoring?.enabled ?? true) !== false) {
+    refuse(
+      path.replace(/\.endpoint$/, ".monitoring.enabled"),
+      monitoring?.enabled,
+      "must be false: Model Monitor needs data capture, which serverless endpoints lack (monitoring is on by default)",
+    );
+  }
+  if (asArray(endpoint.challengers).length > 0) {
+    refuse(
+      `${path}.challengers`,
+      endpoint.challengers,
+      "must be empty: a serverless endpoint serves one variant",
+    );
+  }
+  if (endpoint.shadow !== undefined) {
+    refuse(
+      `${path}.shadow`,
+      endpoint.shadow,
+      "must be left out: serverless endpoints cannot have a shadow variant",
+    );
+  }
+  if (stack.network !== undefined) {
+    refuse(
+      `${path}.serverless`,
+      endpoint.serverless,
+      "cannot be used in a stack with a network: serverless endpoints do not run in a VPC",
+    );
+  }
+  return problems;
+}
+
+function deploymentProblems(path: string, endpoint: Raw): ConfigProblem[] {
+  const deployment = asRecord(endpoint.deployment);
+  if (!deployment) return [];
+  const problems: ConfigProblem[] = [];
+  const strategy = deployment.strategy ?? "ALL_AT_ONCE";
+  const onlyFor = (key: string, wanted: string) => {
+    if (deployment[key] !== undefined && strategy !== wanted) {
+      problems.push({
+        path: `${path}.deployment.${key}`,
+        value: deployment[key],
+        message: `applies to strategy ${wanted} only (strategy is ${String(strategy)})`,
+      });
+    }
+  };
+  onlyFor("canarySizePercent", "CANARY");
+  onlyFor("linearStepPercent", "LINEAR");
+  // A canary is at most half the new fleet, and a linear step at least one instance of ten: one instance cannot shift gradually.
+  const count = endpoint.initialInstanceCount ?? 1;
+  if ((strategy === "CANARY" || strategy === "LINEAR") && endpoint.serverless === undefined && count === 1) {
+    problems.push({
+      path: `${path}.deployment.strategy`,
+      value: strategy,
+      message: "needs at least 2 instances (initialInstanceCount) to shift traffic in steps; use ALL_AT_ONCE",
+    });
+  }
+  const { maximumExecutionTimeoutSeconds: timeout } = deployment;
+  const waits =
+    Number(deployment.waitIntervalSeconds ?? 300) + Number(deployment.terminationWaitSeconds ?? 0);
+  if (typeof timeout === "number" && Number.isFinite(waits) && timeout <= waits) {
+    problems.push({
+      path: `${path}.deployment.maximumExecutionTimeoutSeconds`,
+      value: timeout,
+      message: `must be longer than waitIntervalSeconds + terminationWaitSeconds (${waits})`,
+    });
+  }
+  return problems;
+}
+
+function variantNameProblems(path: string, endpoint: Raw): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const firstUse = new Map<unknown, string>([[endpoint.variantName ?? "primary", `${path}.variantName`]]);
+  const named = [
+    ...asArray(endpoint.challengers).map(
+      (c, i) => [asRecord(c)?.name, `${path}.challengers[${i}].name`] as const,
+    ),
+    ...(endpoint.shadow !== undefined
+      ? [[asRecord(endpoint.shadow)?.name ?? "shadow", `${path}.shadow.name`] as const]
+      : []),
+  ];
+  for (const [name, at] of named) {
+    if (typeof name !== "string") continue;
+    const first = firstUse.get(name);
+    if (first === undefined) firstUse.set(name, at);
+    else
+      problems.push({
+        path: at,
+        value: name,
+        message: `is already used by ${first}; variant names must be unique`,
+      });
+  }
+  return problems;
+}
+
+function endpointProblems(path: string, model: Raw, stack: Raw): ConfigProblem[] {
+  const endpoint = asRecord(model.endpoint);
+  if (!endpoint || endpoint.enabled === false) return [];
+  const problems = [
+    ...capacityProblems(path, endpoint),
+    ...deploymentProblems(path, endpoint),
+    ...variantNameProblems(path, endpoint),
+  ];
+  asArray(endpoint.challengers).forEach((challenger, index) => {
+    const raw = asRecord(challenger);
+    if (raw) problems.push(...capacityProblems(`${path}.challengers[${index}]`, raw));
+  });
+  if (endpoint.serverless !== undefined) problems.push(...serverlessProblems(path, endpoint, model, stack));
+  if (endpoint.shadow !== undefined && asArray(endpoint.challengers).length > 0) {
+    problems.push({
+      path: `${path}.shadow`,
+      value: endpoint.shadow,
+      message: "cannot be combined with challengers: a shadow test mirrors exactly one production variant",
     });
   }
   return problems;

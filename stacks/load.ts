@@ -25,3 +25,9 @@ function parseConfigValue(value: string): unknown {
     return value;
   }
 }
+
+/** The AWS provider's own settings, which SDK look-ups at preview time must agree with. */
+export function loadAwsSettings(): { readonly region?: string; readonly profile?: string } {
+  const config = pulumi.runtime.allConfig();
+  return { region: config["aws:region"], profile: config["aws:profile"] };
+}

@@ -151,12 +151,131 @@ const autoscaling = strictObject({
   minCapacity: integer(1, 100),
   maxCapacity: integer(1, 100),
   targetInvocationsPerInstance: integer(1, 100_000).default(1000),
+  scaleInCooldownSeconds: integer(0, 3600).default(300),
+  scaleOutCooldownSeconds: integer(0, 3600).default(60),
+});
+
+/** The value of `modelPackage` that deploys the newest approved version of the model's registry. */
+export const LATEST_APPROVED = "latest-approved";
+/** A versioned model package (one version in a model package group). */
+export const MODEL_PACKAGE_ARN_PATTERN =
+  /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-zA-Z0-9]([-a-zA-Z0-9]{0,62})\/\d+$/;
+const modelPackage = z
+  .string({ error: `must be "${LATEST_APPROVED}" or a model package ARN` })
+  .refine((value) => value === LATEST_APPROVED || MODEL_PACKAGE_ARN_PATTERN.test(value), {
+    error: `must be "${LATEST_APPROVED}" or a versioned model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)`,
+  });
+
+/** Variant names are kept across deployments: blue/green updates require the same names. */
+const variantName = z
+  .string({ error: requiredOr("a variant name") })
+  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, {
+    error: "is not a valid variant name (1-63 letters, digits and hyphens; no hyphen at either end)",
+  });
+
+export const SERVERLESS_MEMORY_SIZES = [1024, 2048, 3072, 4096, 5120, 6144] as const;
+const serverless = strictObject({
+  memorySizeInMb: z
+    .number({ error: requiredOr(`one of ${SERVERLESS_MEMORY_SIZES.join(", ")}`) })
+    .refine((value) => (SERVERLESS_MEMORY_SIZES as readonly number[]).includes(value), {
+      error: `must be one of ${SERVERLESS_MEMORY_SIZES.join(", ")}`,
+    }),
+  maxConcurrency: integer(1, 200),
+  provisionedConcurrency: integer(1, 200).optional(),
+});
+
+/**
+ * Where a variant runs: instances (`instanceType`, `initialInstanceCount`, optional `autoscaling`)
+ * or `serverless`. Instance defaults are applied in `config.ts` once it is known which one it is.
+ */
+const capacity = {
+  instanceType: instanceTypes.endpoint.optional(),
+  initialInstanceCount: integer(1, 100).optional(),
+  autoscaling: autoscaling.optional(),
+  serverless: serverless.optional(),
+};
+
+const weight = z
+  .number({ error: "must be a number from 0 to 1000" })
+  .min(0, { error: "must be a number from 0 to 1000" })
+  .max(1000, { error: "must be a number from 0 to 1000" });
+
+/** A second model served next to the primary one, with a share of the traffic (A/B test). */
+const challenger = strictObject({
+  name: variantName,
+  modelPackage: modelPackage.refine((value) => value !== LATEST_APPROVED, {
+    error: "must be a model package ARN: a challenger serves a specific version",
+  }),
+  weight: weight.default(1),
+  ...capacity,
+});
+
+/** A model that receives a copy of the primary variant's requests; its answers are only captured. */
+const shadow = strictObject({
+  name: variantName.default("shadow"),
+  modelPackage,
+  samplingPercentage: integer(1, 100).default(100),
+  instanceType: instanceTypes.endpoint.default("ml.m5.large"),
+  initialInstanceCount: integer(1, 100).default(1),
+});
+
+export const DEPLOYMENT_STRATEGIES = ["ALL_AT_ONCE", "CANARY", "LINEAR"] as const;
+const deploymentDefaults = {
+  strategy: "ALL_AT_ONCE" as const,
+  waitIntervalSeconds: 300,
+  terminationWaitSeconds: 0,
+};
+const deployment = strictObject({
+  strategy: z
+    .enum(DEPLOYMENT_STRATEGIES, { error: `must be one of ${DEPLOYMENT_STRATEGIES.join(", ")}` })
+    .default("ALL_AT_ONCE"),
+  // SageMaker: a canary is at most 50 % of the new fleet, a linear step 10-50 %.
+  canarySizePercent: integer(1, 50).optional(),
+  linearStepPercent: integer(10, 50).optional(),
+  waitIntervalSeconds: integer(0, 3600).default(deploymentDefaults.waitIntervalSeconds),
+  terminationWaitSeconds: integer(0, 3600).default(deploymentDefaults.terminationWaitSeconds),
+  maximumExecutionTimeoutSeconds: integer(600, 28_800).optional(),
+});
+
+const alarmDefaults = {
+  latencyP99Milliseconds: 1000,
+  errorRate4xxPercent: 5,
+  errors5xxPerMinute: 1,
+  modelSetupTimeMilliseconds: 30_000,
+  evaluationPeriods: 3,
+};
+const alarms = strictObject({
+  latencyP99Milliseconds: integer(1, 600_000).default(alarmDefaults.latencyP99Milliseconds),
+  errorRate4xxPercent: z
+    .number({ error: "must be a percentage above 0, up to 100" })
+    .gt(0, { error: "must be a percentage above 0, up to 100" })
+    .max(100, { error: "must be a percentage above 0, up to 100" })
+    .default(alarmDefaults.errorRate4xxPercent),
+  errors5xxPerMinute: integer(1, 1_000_000).default(alarmDefaults.errors5xxPerMinute),
+  modelSetupTimeMilliseconds: integer(1, 600_000).default(alarmDefaults.modelSetupTimeMilliseconds),
+  evaluationPeriods: integer(1, 60).default(alarmDefaults.evaluationPeriods),
+});
+
+const dataCapture = strictObject({
+  enabled: flag().default(true),
+  samplingPercentage: integer(1, 100).default(100),
 });
 
 const endpoint = strictObject({
-  instanceType: instanceTypes.endpoint.default("ml.m5.large"),
-  initialInstanceCount: integer(1, 100).default(1),
-  autoscaling: autoscaling.optional(),
+  enabled: flag().default(true),
+  modelPackage: modelPackage.default(LATEST_APPROVED),
+  variantName: variantName.default("primary"),
+  weight: weight.default(1),
+  ...capacity,
+  challengers: z
+    .array(challenger, { error: "must be a list of variants" })
+    // An endpoint configuration holds at most 10 production variants.
+    .max(9, { error: "lists more than 9 challengers (an endpoint holds at most 10 variants)" })
+    .default([]),
+  shadow: shadow.optional(),
+  dataCapture: dataCapture.default({ enabled: true, samplingPercentage: 100 }),
+  deployment: deployment.default(deploymentDefaults),
+  alarms: alarms.default(alarmDefaults),
 });
 
 const monitoring = strictObject({
@@ -222,3 +341,4 @@ export type StackConfigInput = z.input<typeof stackConfigSchema>;
 /** The settings after validation, with every default filled in. */
 export type ParsedStackConfig = z.output<typeof stackConfigSchema>;
 export type ModelConfig = ParsedStackConfig["models"][number];
+export type EndpointConfig = ModelConfig["endpoint"];

@@ -5,8 +5,15 @@ import type {
   ProcessingStep,
   TrainingStep,
 } from "../components/pipeline/definitionTypes";
+import {
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  ModelApprovalStatus,
+} from "@aws-sdk/client-sagemaker";
+import { ModelPackageLookupError } from "../registry/errors";
 import { ConfigError } from "../stacks/errors";
 import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "./helpers/mocks";
+import { freePort, MotoServer, startMotoServer, testClient } from "./helpers/motoServer";
 import { StackName, stackFileConfig } from "./helpers/stackFiles";
 
 const PROGRAM = require.resolve("../index");
@@ -17,61 +24,161 @@ const TAGGABLE = [
   "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
   "aws:sagemaker/pipeline:Pipeline",
   "aws:s3/bucketObjectv2:BucketObjectv2",
+  "aws:sns/topic:Topic",
+  "aws:sagemaker/model:Model",
+  "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+  "aws:sagemaker/endpoint:Endpoint",
+  "aws:cloudwatch/metricAlarm:MetricAlarm",
+  "aws:appautoscaling/target:Target",
 ];
+const ENDPOINT = "aws:sagemaker/endpoint:Endpoint";
 
-interface Program {
+interface Outputs {
   readonly environment: string;
   readonly platformKeyArn: pulumi.Output<string>;
-  readonly models: Record<string, Record<string, pulumi.Output<string>>>;
+  readonly models: Record<
+    string,
+    Record<string, pulumi.Output<string>> & { endpoint: EndpointOutputs | null }
+  >;
 }
+type EndpointOutputs = Record<"name" | "arn" | "configName" | "modelPackageArn", pulumi.Output<string>>;
 
-/** Loads index.ts afresh: a Pulumi program runs at load time, once per stack here. */
-function loadProgram(): Program {
+/** Loads index.ts afresh: its exported function is the program, run once per stack here. */
+function loadProgram(): () => Promise<Outputs> {
   // The module cache would hand back the first stack's program; each run needs its own.
   // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
   delete require.cache[PROGRAM];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(PROGRAM) as Program;
+  return require(PROGRAM) as () => Promise<Outputs>;
+}
+
+/** Warnings the program logs (Pulumi's log goes to the console when no engine is attached). */
+async function capturingWarnings<T>(run: () => Promise<T>): Promise<{ result: T; warnings: string[] }> {
+  const warnings: string[] = [];
+  const original = console.warn;
+  console.warn = (message: unknown) => warnings.push(String(message));
+  try {
+    return { result: await run(), warnings };
+  } finally {
+    console.warn = original;
+  }
 }
 
 /** Runs index.ts under mocks with the given stack's config, as `pulumi preview` would. */
 async function runProgram(stack: string, config: Record<string, string>) {
   const recorded = recordResources(stack);
   pulumi.runtime.setAllConfig(config);
-  const program = loadProgram();
+  const { result: program, warnings } = await capturingWarnings(() => loadProgram()());
   await settle(recorded);
-  return { recorded, program };
+  return { recorded, program, warnings };
 }
 
 const runStack = (stack: StackName) => runProgram(stack, stackFileConfig(stack));
 const definitionOf = (recorded: RecordedResource[], name: string): PipelineDefinition =>
   JSON.parse(named(recorded, `${name}-pipeline`).inputs.pipelineDefinition as string);
 
+const XGBOOST = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
+/** The model registry as the program finds it: staging and prod have approved versions. */
+async function seedRegistry(endpoint: string) {
+  const client = testClient(endpoint);
+  const versions = {
+    "mlops-staging-diagnosis": [ModelApprovalStatus.APPROVED, ModelApprovalStatus.PENDING_MANUAL_APPROVAL],
+    "mlops-prod-diagnosis": [
+      ModelApprovalStatus.APPROVED,
+      ModelApprovalStatus.APPROVED,
+      ModelApprovalStatus.REJECTED,
+    ],
+  };
+  for (const [group, statuses] of Object.entries(versions)) {
+    await client.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
+    for (const [index, status] of statuses.entries()) {
+      await client.send(
+        new CreateModelPackageCommand({
+          ModelPackageGroupName: group,
+          ModelApprovalStatus: status,
+          InferenceSpecification: {
+            Containers: [
+              {
+                Image: XGBOOST,
+                ModelDataUrl: `s3://${group}-artifacts/pipelines/run${index + 1}/Train/output/model.tar.gz`,
+              },
+            ],
+            SupportedContentTypes: ["text/csv"],
+            SupportedResponseMIMETypes: ["text/csv"],
+          },
+        }),
+      );
+    }
+  }
+  client.destroy();
+}
+
+const packageArn = (group: string, version: number) =>
+  `arn:aws:sagemaker:us-east-1:123456789012:model-package/${group}/${version}`;
+
 describe("the program (index.ts)", () => {
-  const stacks: Partial<Record<StackName, { recorded: RecordedResource[]; program: Program }>> = {};
+  type Run = Awaited<ReturnType<typeof runProgram>>;
+  const stacks: Partial<Record<StackName, Run>> = {};
+  let moto: MotoServer | undefined;
+  const savedEnv = { ...process.env };
   before(async () => {
+    moto = await startMotoServer();
+    await seedRegistry(moto.endpoint);
+    // The program's SDK client finds the registry the way it would find AWS: through the environment.
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SAGEMAKER: moto.endpoint,
+      AWS_ACCESS_KEY_ID: "testing",
+      AWS_SECRET_ACCESS_KEY: "testing",
+    });
     stacks.staging = await runStack("staging");
     stacks.prod = await runStack("prod");
+  });
+  after(async () => {
+    for (const key of ["AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+      if (savedEnv[key] === undefined) Reflect.deleteProperty(process.env, key);
+      else process.env[key] = savedEnv[key];
+    }
+    await moto?.stop();
   });
   const recordedOf = (stack: StackName) =>
     stacks[stack]?.recorded ?? assert.fail(`stack ${stack} did not run`);
 
   for (const stack of ["staging", "prod"] as const) {
-    it(`${stack}: builds the stack key and one pipeline per model, at the top of the stack`, () => {
+    it(`${stack}: builds the stack key, and per model a pipeline, an alert topic and an endpoint`, () => {
       // Under the mock runtime the stack resource is implicit: top-level resources have no parent.
       const topLevel = recordedOf(stack).filter((r) => r.parent === "");
-      assert.deepEqual(
-        topLevel.map((r) => `${r.type} ${r.name}`),
-        [
-          `mlops:kms:PlatformKey mlops-${stack}-platform`,
-          `mlops:sagemaker:MlPipeline mlops-${stack}-diagnosis`,
-        ],
+      assert.deepEqual(topLevel.map((r) => `${r.type} ${r.name}`).sort(), [
+        `mlops:kms:PlatformKey mlops-${stack}-platform`,
+        `mlops:sagemaker:MlPipeline mlops-${stack}-diagnosis`,
+        `mlops:sagemaker:ModelEndpoint mlops-${stack}-diagnosis`,
+        `mlops:sns:AlertTopic mlops-${stack}-diagnosis-alerts`,
+      ]);
+    });
+
+    it(`${stack}: alerts go to the stack's e-mail addresses, encrypted with the stack key`, () => {
+      const recorded = recordedOf(stack);
+      const key = named(recorded, `mlops-${stack}-platform-key`).outputs.arn;
+      const topic = named(recorded, `mlops-${stack}-diagnosis-alerts`, "aws:sns/topic:Topic");
+      assert.equal(topic.inputs.kmsMasterKeyId, key);
+      const emails = ofType(recorded, "aws:sns/topicSubscription:TopicSubscription").map(
+        (r) => r.inputs.endpoint,
       );
+      assert.deepEqual(
+        emails.sort(),
+        stack === "prod"
+          ? ["ml-oncall@example.com", "ml-platform@example.com"]
+          : ["ml-platform-staging@example.com"],
+      );
+      const alarms = ofType(recorded, "aws:cloudwatch/metricAlarm:MetricAlarm");
+      assert.equal(alarms.length, 3);
+      for (const alarm of alarms)
+        assert.deepEqual(alarm.inputs.alarmActions, [topic.outputs.arn], alarm.name);
     });
 
     it(`${stack}: tags every taggable resource with Environment=${stack}, Project, Owner, CostCenter and Model`, () => {
       const taggable = recordedOf(stack).filter((r) => TAGGABLE.includes(r.type));
-      assert.equal(taggable.length, 9);
+      // Key, 2 buckets, 2 roles, registry, pipeline, 3 objects, topic, model, config, endpoint, 3 alarms; prod scales too.
+      assert.equal(taggable.length, stack === "prod" ? 18 : 17);
       for (const resource of taggable) {
         const tags = resource.inputs.tags as Record<string, string>;
         assert.equal(tags.Environment, stack, resource.name);
@@ -155,13 +262,15 @@ describe("the program (index.ts)", () => {
     );
   });
 
-  it("exports each model's pipeline, buckets, role and registry", async () => {
+  it("exports each model's pipeline, buckets, role, registry, alert topic and endpoint", async () => {
     const program = stacks.prod?.program ?? assert.fail("prod did not run");
     assert.equal(program.environment, "prod");
     const outputs = program.models.diagnosis;
     assert.deepEqual(Object.keys(outputs).sort(), [
+      "alertTopicArn",
       "artifactsBucket",
       "dataBucket",
+      "endpoint",
       "executionRoleArn",
       "inputDataUri",
       "modelPackageGroupName",
@@ -170,7 +279,132 @@ describe("the program (index.ts)", () => {
     ]);
     assert.equal(await valueOf(outputs.pipelineName), "mlops-prod-diagnosis");
     assert.equal(await valueOf(outputs.modelPackageGroupName), "mlops-prod-diagnosis");
+    assert.equal(
+      await valueOf(outputs.alertTopicArn),
+      "arn:aws:sns:us-east-1:123456789012:mlops-prod-diagnosis-alerts",
+    );
+    const endpoint = outputs.endpoint ?? assert.fail("prod has an approved version, so an endpoint");
+    assert.equal(await valueOf(endpoint.name), "mlops-prod-diagnosis");
+    assert.equal(
+      await valueOf(endpoint.arn),
+      "arn:aws:sagemaker:us-east-1:123456789012:endpoint/mlops-prod-diagnosis",
+    );
+    assert.equal(await valueOf(endpoint.modelPackageArn), packageArn("mlops-prod-diagnosis", 2));
+    assert.equal(
+      await valueOf(endpoint.configName),
+      named(recordedOf("prod"), "mlops-prod-diagnosis-config").outputs.name,
+    );
     assert.match(await valueOf(program.platformKeyArn), /^arn:aws:kms:us-east-1:123456789012:key\//);
+  });
+
+  it("serves the newest approved version of each stack's registry, skipping pending and rejected ones", () => {
+    for (const [stack, version] of [
+      ["staging", 1],
+      ["prod", 2],
+    ] as const) {
+      const model = named(recordedOf(stack), `mlops-${stack}-diagnosis-primary`);
+      assert.deepEqual(model.inputs.primaryContainer, {
+        modelPackageName: packageArn(`mlops-${stack}-diagnosis`, version),
+      });
+      const policy = JSON.parse(
+        named(recordedOf(stack), `mlops-${stack}-diagnosis-model-role-policy`).inputs.policy as string,
+      ) as { Statement: { Sid: string; Resource: unknown }[] };
+      assert.deepEqual(policy.Statement.find((s) => s.Sid === "ReadModelArtifacts")?.Resource, [
+        `arn:aws:s3:::mlops-${stack}-diagnosis-artifacts/pipelines/run${version}/Train/output/*`,
+      ]);
+    }
+  });
+
+  it("staging and prod endpoints differ exactly as their stack files say", () => {
+    const endpointOf = (stack: StackName) => {
+      const recorded = recordedOf(stack);
+      const config = named(recorded, `mlops-${stack}-diagnosis-config`).inputs;
+      const endpoint = named(recorded, `mlops-${stack}-diagnosis`, ENDPOINT).inputs;
+      const targets = ofType(recorded, "aws:appautoscaling/target:Target").map((t) => t.inputs);
+      const policies = ofType(recorded, "aws:appautoscaling/policy:Policy").map(
+        (p) => p.inputs.targetTrackingScalingPolicyConfiguration as Record<string, unknown>,
+      );
+      const latency = named(recorded, `mlops-${stack}-diagnosis-primary-model-latency-p99`).inputs;
+      const deployment = endpoint.deploymentConfig as Record<string, Record<string, unknown>>;
+      const [variant] = config.productionVariants as Record<string, unknown>[];
+      return {
+        instances: [variant.instanceType, variant.initialInstanceCount],
+        sampling: (config.dataCaptureConfig as Record<string, unknown>).initialSamplingPercentage,
+        deployment: deployment.blueGreenUpdatePolicy,
+        rollbackAlarms: (deployment.autoRollbackConfiguration.alarms as unknown[]).length,
+        scaling: targets.map((t) => [t.minCapacity, t.maxCapacity]),
+        target: policies.map((p) => [p.targetValue, p.scaleInCooldown, p.scaleOutCooldown]),
+        latencyThreshold: latency.threshold,
+        evaluationPeriods: latency.evaluationPeriods,
+      };
+    };
+    assert.deepEqual(endpointOf("staging"), {
+      instances: ["ml.t2.medium", 1],
+      sampling: 100,
+      deployment: {
+        trafficRoutingConfiguration: { type: "ALL_AT_ONCE", waitIntervalInSeconds: 120 },
+        terminationWaitInSeconds: 0,
+      },
+      rollbackAlarms: 3,
+      scaling: [],
+      target: [],
+      latencyThreshold: 1_000_000,
+      evaluationPeriods: 3,
+    });
+    assert.deepEqual(endpointOf("prod"), {
+      instances: ["ml.m5.xlarge", 2],
+      sampling: 20,
+      deployment: {
+        trafficRoutingConfiguration: {
+          type: "CANARY",
+          waitIntervalInSeconds: 600,
+          canarySize: { type: "CAPACITY_PERCENT", value: 25 },
+        },
+        terminationWaitInSeconds: 600,
+      },
+      rollbackAlarms: 3,
+      scaling: [[2, 10]],
+      target: [[750, 300, 60]],
+      latencyThreshold: 300_000,
+      evaluationPeriods: 2,
+    });
+  });
+
+  it("first deploy of a model: no approved version yet, so no endpoint, a warning, and everything else", async () => {
+    const { recorded, program, warnings } = await runProgram("staging", {
+      ...stackFileConfig("staging"),
+      "mlops:namePrefix": JSON.stringify("fresh"),
+    });
+    assert.deepEqual(ofType(recorded, "mlops:sagemaker:ModelEndpoint"), []);
+    assert.deepEqual(ofType(recorded, ENDPOINT), []);
+    assert.equal(ofType(recorded, "aws:sagemaker/pipeline:Pipeline").length, 1);
+    assert.equal(ofType(recorded, "aws:sns/topic:Topic").length, 1);
+    assert.equal(program.models.diagnosis.endpoint, null);
+    assert.deepEqual(warnings, [
+      'warning: [runtime] Model "diagnosis": model package group "fresh-diagnosis" has no approved version yet, ' +
+        'so endpoint "fresh-diagnosis" is not deployed. Run pipeline "fresh-diagnosis", approve the version you ' +
+        "want in the model registry, then run `pulumi up` again.",
+    ]);
+  });
+
+  it("creates nothing when the model registry cannot be reached, and says why", async () => {
+    const saved = process.env.AWS_ENDPOINT_URL_SAGEMAKER;
+    process.env.AWS_ENDPOINT_URL_SAGEMAKER = `http://127.0.0.1:${await freePort()}`;
+    try {
+      const recorded = recordResources("staging");
+      pulumi.runtime.setAllConfig(stackFileConfig("staging"));
+      await assert.rejects(loadProgram()(), (error: unknown) => {
+        assert.ok(error instanceof ModelPackageLookupError);
+        assert.match(error.message, /"mlops-staging-diagnosis"/);
+        assert.match(error.message, /models\[0\]\.endpoint\.modelPackage/);
+        assert.match(error.message, /could not reach/i);
+        return true;
+      });
+      await settle(recorded);
+      assert.deepEqual(recorded, []);
+    } finally {
+      process.env.AWS_ENDPOINT_URL_SAGEMAKER = saved;
+    }
   });
 
   it("uses an existing key instead of creating one when encryption.kmsKeyArn is set", async () => {
@@ -192,7 +426,7 @@ describe("the program (index.ts)", () => {
 
   it("scales to many models with one key and no shared or colliding resources", async () => {
     const models = Array.from({ length: 12 }, (_, i) => ({ name: `model-${i}` }));
-    const { recorded } = await runProgram("staging", {
+    const { recorded, warnings } = await runProgram("staging", {
       ...stackFileConfig("staging"),
       "mlops:models": JSON.stringify(models),
     });
@@ -208,6 +442,10 @@ describe("the program (index.ts)", () => {
       groups,
       models.map((m) => `mlops-staging-${m.name}`),
     );
+    // None of the new registries has an approved version yet: one warning each, no endpoints.
+    assert.equal(warnings.length, 12);
+    assert.equal(ofType(recorded, "aws:sns/topic:Topic").length, 12);
+    assert.deepEqual(ofType(recorded, "aws:sagemaker/endpoint:Endpoint"), []);
   });
 
   it("creates nothing when the config is invalid, and reports every problem at once", async () => {
@@ -221,17 +459,14 @@ describe("the program (index.ts)", () => {
     };
     const recorded = recordResources("staging");
     pulumi.runtime.setAllConfig(config);
-    assert.throws(
-      () => loadProgram(),
-      (error: unknown) => {
-        assert.ok(error instanceof ConfigError);
-        assert.deepEqual(
-          error.problems.map((p) => p.path),
-          ["environment", "models[0].endpoint.instanceType", "models[1].name"],
-        );
-        return true;
-      },
-    );
+    await assert.rejects(loadProgram()(), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(
+        error.problems.map((p) => p.path),
+        ["environment", "models[0].endpoint.instanceType", "models[1].name"],
+      );
+      return true;
+    });
     await settle(recorded);
     assert.deepEqual(recorded, []);
   });

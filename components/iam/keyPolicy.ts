@@ -47,14 +47,33 @@ export interface KeyPolicyScope {
   readonly accountId: string;
 }
 
-/** Key policy of the stack key: the account administers and uses it through IAM, nobody else. */
+/**
+ * Services that publish alerts to the stack's encrypted SNS topics. SNS encrypts each message
+ * with the publisher's permission on the key, so they need to use it, and only for that.
+ */
+export const ALERT_PUBLISHERS = ["cloudwatch.amazonaws.com", "events.amazonaws.com"] as const;
+
+/**
+ * Key policy of the stack key: the account administers and uses it through IAM; CloudWatch alarms
+ * and EventBridge rules may encrypt messages with it for the alert topics (whose topic policies
+ * accept only this account's alarms and rules), and nobody else may do anything.
+ */
 export function platformKeyPolicy(scope: KeyPolicyScope): PolicyDocument {
-  return policyDocument({
-    Sid: "AccountAdministersAndUsesKeyThroughIam",
-    Effect: "Allow",
-    Principal: { AWS: `arn:${scope.partition}:iam::${scope.accountId}:root` },
-    Action: [...KEY_ADMIN_ACTIONS, ...KEY_USE_ACTIONS],
-    // In a key policy, "*" means this key and nothing else.
-    Resource: "*",
-  });
+  return policyDocument(
+    {
+      Sid: "AccountAdministersAndUsesKeyThroughIam",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${scope.partition}:iam::${scope.accountId}:root` },
+      Action: [...KEY_ADMIN_ACTIONS, ...KEY_USE_ACTIONS],
+      // In a key policy, "*" means this key and nothing else.
+      Resource: "*",
+    },
+    {
+      Sid: "AlarmsAndRulesEncryptAlertMessages",
+      Effect: "Allow",
+      Principal: { Service: [...ALERT_PUBLISHERS] },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: "*",
+    },
+  );
 }

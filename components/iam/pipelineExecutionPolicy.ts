@@ -1,4 +1,5 @@
 import { policyDocument, PolicyDocument, PolicyStatement } from "./document";
+import { NetworkScope, vpcStatements } from "./vpc";
 
 /** What the pipeline's execution role may touch: one model's buckets, key, registry and jobs. */
 export interface PipelineRoleScope {
@@ -17,7 +18,7 @@ export interface PipelineRoleScope {
   readonly approvalStatuses: readonly string[];
   /** ECR repositories of the job images (AWS's prebuilt scikit-learn and XGBoost images). */
   readonly ecrRepositoryArns: readonly string[];
-  readonly network?: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] };
+  readonly network?: NetworkScope;
 }
 
 /** SageMaker Pipelines name the jobs they start `pipelines-<execution id>-<step>-<suffix>`. */
@@ -184,48 +185,6 @@ export function pipelineExecutionPolicy(scope: PipelineRoleScope): PolicyDocumen
     },
   ];
 
-  if (scope.network) statements.push(...vpcStatements(scope.network, arn));
+  if (scope.network) statements.push(...vpcStatements("Job", scope.network, arn));
   return policyDocument(...statements);
-}
-
-/** Jobs in a VPC get an elastic network interface in the stack's subnets and security groups. */
-function vpcStatements(
-  network: NonNullable<PipelineRoleScope["network"]>,
-  arn: (service: string, resource: string) => string,
-): PolicyStatement[] {
-  const interfaces = arn("ec2", "network-interface/*");
-  return [
-    {
-      Sid: "CreateJobNetworkInterfaces",
-      Effect: "Allow",
-      Action: "ec2:CreateNetworkInterface",
-      Resource: [
-        interfaces,
-        ...network.subnetIds.map((id) => arn("ec2", `subnet/${id}`)),
-        ...network.securityGroupIds.map((id) => arn("ec2", `security-group/${id}`)),
-      ],
-    },
-    {
-      Sid: "ManageJobNetworkInterfaces",
-      Effect: "Allow",
-      Action: [
-        "ec2:CreateNetworkInterfacePermission",
-        "ec2:DeleteNetworkInterface",
-        "ec2:DeleteNetworkInterfacePermission",
-      ],
-      Resource: interfaces,
-    },
-    {
-      Sid: "DescribeJobNetwork",
-      Effect: "Allow",
-      Action: [
-        "ec2:DescribeNetworkInterfaces",
-        "ec2:DescribeVpcs",
-        "ec2:DescribeDhcpOptions",
-        "ec2:DescribeSubnets",
-        "ec2:DescribeSecurityGroups",
-      ],
-      Resource: "*",
-    },
-  ];
 }

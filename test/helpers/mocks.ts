@@ -65,6 +65,52 @@ function mockResource(type: string, name: string, inputs: Record<string, unknown
       const pipeline = inputs.pipelineName as string;
       return { id: pipeline, state: { ...inputs, arn: arn("sagemaker", `pipeline/${pipeline}`) } };
     }
+    case "aws:sns/topic:Topic": {
+      const topic = (inputs.name as string | undefined) ?? autoName;
+      return { id: arn("sns", topic), state: { ...inputs, name: topic, arn: arn("sns", topic) } };
+    }
+    case "aws:sns/topicSubscription:TopicSubscription": {
+      const subscription = `${String(inputs.topic)}:${suffix(name)}-0000-4000-8000-000000000000`;
+      return { id: subscription, state: { ...inputs, arn: subscription } };
+    }
+    case "aws:sagemaker/model:Model":
+    case "aws:sagemaker/endpointConfiguration:EndpointConfiguration":
+    case "aws:sagemaker/endpoint:Endpoint": {
+      const resource = { Model: "model", EndpointConfiguration: "endpoint-config", Endpoint: "endpoint" }[
+        type.split(":")[2] as "Model" | "EndpointConfiguration" | "Endpoint"
+      ];
+      const physical = (inputs.name as string | undefined) ?? autoName;
+      return {
+        id: physical,
+        state: { ...inputs, name: physical, arn: arn("sagemaker", `${resource}/${physical.toLowerCase()}`) },
+      };
+    }
+    case "aws:cloudwatch/metricAlarm:MetricAlarm": {
+      const alarm = (inputs.name as string | undefined) ?? autoName;
+      return { id: alarm, state: { ...inputs, name: alarm, arn: arn("cloudwatch", `alarm:${alarm}`) } };
+    }
+    case "aws:appautoscaling/target:Target":
+      return {
+        id: `${String(inputs.serviceNamespace)}/${String(inputs.resourceId)}/${String(inputs.scalableDimension)}`,
+        state: {
+          ...inputs,
+          arn: arn("application-autoscaling", `scalable-target/${suffix(String(inputs.resourceId))}`),
+        },
+      };
+    case "aws:appautoscaling/policy:Policy": {
+      const policy = (inputs.name as string | undefined) ?? autoName;
+      return {
+        id: policy,
+        state: {
+          ...inputs,
+          name: policy,
+          arn: arn(
+            "autoscaling",
+            `scalingPolicy:${suffix(policy)}-0000-4000-8000-000000000000:resource/sagemaker/${String(inputs.resourceId)}:policyName/${policy}`,
+          ),
+        },
+      };
+    }
     case "aws:s3/bucketObjectv2:BucketObjectv2":
       return { id: inputs.key as string, state: { ...inputs, versionId: suffix(String(inputs.key)) } };
     default:
@@ -180,8 +226,9 @@ export function ofType(recorded: readonly RecordedResource[], type: string): Rec
   return recorded.filter((r) => r.type === type);
 }
 
-export function named(recorded: readonly RecordedResource[], name: string): RecordedResource {
-  const found = recorded.find((r) => r.name === name);
+/** The resource with this name (and type, where a component and its child share the name). */
+export function named(recorded: readonly RecordedResource[], name: string, type?: string): RecordedResource {
+  const found = recorded.find((r) => r.name === name && (type === undefined || r.type === type));
   if (!found)
     throw new Error(`No resource named ${name}; registered: ${recorded.map((r) => r.name).join(", ")}`);
   return found;

@@ -91,7 +91,33 @@ describe("stack configuration", () => {
         minCapacity: 2,
         maxCapacity: 10,
         targetInvocationsPerInstance: 750,
+        scaleInCooldownSeconds: 300,
+        scaleOutCooldownSeconds: 60,
       });
+      assert.deepEqual(
+        [s.endpoint.dataCapture.samplingPercentage, p.endpoint.dataCapture.samplingPercentage],
+        [100, 20],
+      );
+      assert.deepEqual(
+        [s.endpoint.deployment, p.endpoint.deployment],
+        [
+          { strategy: "ALL_AT_ONCE", waitIntervalSeconds: 120, terminationWaitSeconds: 0 },
+          {
+            strategy: "CANARY",
+            canarySizePercent: 25,
+            waitIntervalSeconds: 600,
+            terminationWaitSeconds: 600,
+          },
+        ],
+      );
+      assert.deepEqual(
+        [s.endpoint.alarms.latencyP99Milliseconds, p.endpoint.alarms.latencyP99Milliseconds],
+        [1000, 300],
+      );
+      assert.deepEqual(
+        [s.endpoint.modelPackage, p.endpoint.modelPackage],
+        ["latest-approved", "latest-approved"],
+      );
       assert.equal(s.pipeline.accuracyThreshold, 0.8);
       assert.equal(p.pipeline.accuracyThreshold, 0.9);
       assert.equal(staging.storage.protectFromDeletion, false);
@@ -144,7 +170,23 @@ describe("stack configuration", () => {
               maxRuntimeSeconds: 3600,
               hyperparameters: {},
             },
-            endpoint: { instanceType: "ml.m5.large", initialInstanceCount: 1 },
+            // Instance type and count are left to ModelEndpoint (ml.m5.large × 1) unless serverless is chosen.
+            endpoint: {
+              enabled: true,
+              modelPackage: "latest-approved",
+              variantName: "primary",
+              weight: 1,
+              challengers: [],
+              dataCapture: { enabled: true, samplingPercentage: 100 },
+              deployment: { strategy: "ALL_AT_ONCE", waitIntervalSeconds: 300, terminationWaitSeconds: 0 },
+              alarms: {
+                latencyP99Milliseconds: 1000,
+                errorRate4xxPercent: 5,
+                errors5xxPerMinute: 1,
+                modelSetupTimeMilliseconds: 30000,
+                evaluationPeriods: 3,
+              },
+            },
             monitoring: {
               enabled: true,
               scheduleExpression: "cron(0 0 ? * * *)",
@@ -170,11 +212,14 @@ describe("stack configuration", () => {
       assert.equal(model.pipeline.spotTraining, false);
       assert.equal(model.pipeline.maxRuntimeSeconds, 3600);
       assert.equal(model.pipeline.accuracyThreshold, 0.8);
-      assert.deepEqual(model.endpoint, {
-        instanceType: "ml.m5.large",
-        initialInstanceCount: 1,
-        autoscaling: { minCapacity: 1, maxCapacity: 3, targetInvocationsPerInstance: 1000 },
+      assert.deepEqual(model.endpoint.autoscaling, {
+        minCapacity: 1,
+        maxCapacity: 3,
+        targetInvocationsPerInstance: 1000,
+        scaleInCooldownSeconds: 300,
+        scaleOutCooldownSeconds: 60,
       });
+      assert.equal(model.endpoint.instanceType, undefined);
       assert.deepEqual(config.storage, {
         protectFromDeletion: false,
         noncurrentVersionRetentionDays: 90,
@@ -262,8 +307,8 @@ describe("stack configuration", () => {
         withModel({
           endpoint: { instanceTyp: "ml.m5.large", autoscaling: { minCapacity: 1, maxCapacity: 2, max: 3 } },
         }),
-        "models[0].endpoint.autoscaling.max: 3 is not a known key here (allowed: minCapacity, maxCapacity, targetInvocationsPerInstance)",
-        'models[0].endpoint.instanceTyp: "ml.m5.large" is not a known key here (allowed: instanceType, initialInstanceCount, autoscaling)',
+        "models[0].endpoint.autoscaling.max: 3 is not a known key here (allowed: minCapacity, maxCapacity, targetInvocationsPerInstance, scaleInCooldownSeconds, scaleOutCooldownSeconds)",
+        'models[0].endpoint.instanceTyp: "ml.m5.large" is not a known key here (allowed: enabled, modelPackage, variantName, weight, instanceType, initialInstanceCount, autoscaling, serverless, challengers, shadow, dataCapture, deployment, alarms)',
       );
     });
 
@@ -414,6 +459,108 @@ describe("stack configuration", () => {
           endpoint: { initialInstanceCount: "3", autoscaling: { minCapacity: 2, maxCapacity: 10 } },
         }),
         'models[0].endpoint.initialInstanceCount: "3" must be a whole number from 1 to 100',
+      );
+    });
+
+    it("modelPackage: latest-approved or a versioned model package ARN", () => {
+      const arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-prod-churn/7";
+      assert.equal(
+        parseStackConfig("staging", withModel({ endpoint: { modelPackage: arn } })).models[0].endpoint
+          .modelPackage,
+        arn,
+      );
+      assertProblems(
+        withModel({
+          endpoint: { modelPackage: "arn:aws:sagemaker:us-east-1:123456789012:model-package-group/x" },
+        }),
+        'models[0].endpoint.modelPackage: "arn:aws:sagemaker:us-east-1:123456789012:model-package-group/x" must be "latest-approved" or a versioned model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)',
+      );
+    });
+
+    it("serverless: its own limits, and no instances, capture, monitoring, extra variants or VPC", () => {
+      const arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-prod-churn/7";
+      assert.deepEqual(
+        problemLines(
+          withModel(
+            {
+              endpoint: {
+                serverless: { memorySizeInMb: 1500, maxConcurrency: 5, provisionedConcurrency: 6 },
+                instanceType: "ml.m5.large",
+                autoscaling: { minCapacity: 1, maxCapacity: 2 },
+                challengers: [{ name: "b", modelPackage: arn }],
+              },
+            },
+            { network: { subnetIds: ["subnet-0a1b2c3d"], securityGroupIds: ["sg-0a1b2c3d"] } },
+          ),
+        ),
+        [
+          'models[0].endpoint.autoscaling: {"minCapacity":1,"maxCapacity":2} cannot be combined with serverless: a variant runs on instances or serverless, not both',
+          'models[0].endpoint.challengers: [{"name":"b","modelPackage":"arn:aws:sagemaker:us-east-1:123456789012:model-p... must be empty: a serverless endpoint serves one variant',
+          "models[0].endpoint.dataCapture.enabled: must be false: serverless endpoints cannot capture data (capture is on by default)",
+          'models[0].endpoint.instanceType: "ml.m5.large" cannot be combined with serverless: a variant runs on instances or serverless, not both',
+          'models[0].endpoint.serverless: {"memorySizeInMb":1500,"maxConcurrency":5,"provisionedConcurrency":6} cannot be used in a stack with a network: serverless endpoints do not run in a VPC',
+          "models[0].endpoint.serverless.memorySizeInMb: 1500 must be one of 1024, 2048, 3072, 4096, 5120, 6144",
+          "models[0].endpoint.serverless.provisionedConcurrency: 6 must be at most serverless.maxConcurrency (5)",
+          "models[0].monitoring.enabled: must be false: Model Monitor needs data capture, which serverless endpoints lack (monitoring is on by default)",
+        ],
+      );
+      const valid = parseStackConfig(
+        "staging",
+        withModel({
+          endpoint: {
+            serverless: { memorySizeInMb: 2048, maxConcurrency: 5 },
+            dataCapture: { enabled: false },
+          },
+          monitoring: { enabled: false },
+        }),
+      );
+      assert.deepEqual(valid.models[0].endpoint.serverless, { memorySizeInMb: 2048, maxConcurrency: 5 });
+    });
+
+    it("deployment: step sizes only for their strategy, two instances to shift in steps, a timeout above the waits", () => {
+      assert.deepEqual(
+        problemLines(
+          withModel({
+            endpoint: {
+              deployment: {
+                strategy: "LINEAR",
+                canarySizePercent: 10,
+                linearStepPercent: 5,
+                waitIntervalSeconds: 600,
+                maximumExecutionTimeoutSeconds: 600,
+              },
+            },
+          }),
+        ),
+        [
+          "models[0].endpoint.deployment.canarySizePercent: 10 applies to strategy CANARY only (strategy is LINEAR)",
+          "models[0].endpoint.deployment.linearStepPercent: 5 must be a whole number from 10 to 50",
+          "models[0].endpoint.deployment.maximumExecutionTimeoutSeconds: 600 must be longer than waitIntervalSeconds + terminationWaitSeconds (600)",
+          'models[0].endpoint.deployment.strategy: "LINEAR" needs at least 2 instances (initialInstanceCount) to shift traffic in steps; use ALL_AT_ONCE',
+        ],
+      );
+    });
+
+    it("challengers and shadow: pinned versions, unique variant names, not both at once", () => {
+      const arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-prod-churn/7";
+      assert.deepEqual(
+        problemLines(
+          withModel({
+            endpoint: {
+              challengers: [
+                { name: "primary", modelPackage: arn },
+                { name: "b", modelPackage: "latest-approved" },
+              ],
+              shadow: { name: "b", modelPackage: arn },
+            },
+          }),
+        ),
+        [
+          'models[0].endpoint.challengers[0].name: "primary" is already used by models[0].endpoint.variantName; variant names must be unique',
+          'models[0].endpoint.challengers[1].modelPackage: "latest-approved" must be a model package ARN: a challenger serves a specific version',
+          'models[0].endpoint.shadow: {"name":"b","modelPackage":"arn:aws:sagemaker:us-east-1:123456789012:model-pa... cannot be combined with challengers: a shadow test mirrors exactly one production variant',
+          'models[0].endpoint.shadow.name: "b" is already used by models[0].endpoint.challengers[1].name; variant names must be unique',
+        ],
       );
     });
 

@@ -1,0 +1,149 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * A model registry look-up failed. Extends RunError so that Pulumi prints only the message, which
+ * says what went wrong and how to fix it, without a stack trace. The SDK error stays in `cause`.
+ */
+export class ModelPackageLookupError extends pulumi.RunError {
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super(message, options);
+    this.name = "ModelPackageLookupError";
+  }
+}
+
+// Error names from JSON services (…Exception) and from query/XML services (the same names without it).
+const REJECTED_CREDENTIALS = new Set([
+  "UnrecognizedClientException",
+  "InvalidClientTokenId",
+  "ExpiredTokenException",
+  "ExpiredToken",
+  "InvalidSignatureException",
+  "SignatureDoesNotMatch",
+]);
+const ACCESS_DENIED = new Set(["AccessDeniedException", "AccessDenied"]);
+const MISSING_CREDENTIALS = new Set(["CredentialsProviderError", "TokenProviderError"]);
+// The names the SDK's retry strategy treats as throttling that SageMaker can plausibly send.
+const THROTTLING = new Set([
+  "ThrottlingException",
+  "Throttling",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "ThrottledException",
+]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
+/** The parts of an SDK or Node error that the messages use; everything is optional. */
+interface ErrorFacts {
+  readonly name: string;
+  readonly message: string;
+  readonly code: string | undefined;
+  readonly attempts: number | undefined;
+  readonly httpStatusCode: number | undefined;
+  readonly throttlingTrait: boolean;
+}
+
+/**
+ * Describes an AWS SDK error in one message that says what failed and how to fix it.
+ *
+ * @param error anything thrown by an SDK call (or by credential resolution before it).
+ * @param what the thing being read, e.g. `model packages of group "mlops-prod-diagnosis"
+ *   (models[0].endpoint.modelPackage)`.
+ * @returns a message without stack trace, starting with `Could not read <what>: `.
+ */
+export function describeAwsError(error: unknown, what: string): string {
+  const facts = factsOf(error);
+  const prefix = `Could not read ${what}: `;
+  const detail = facts.message === "" ? facts.name : `${facts.name}: ${facts.message}`;
+
+  if (REJECTED_CREDENTIALS.has(facts.name)) {
+    return (
+      `${prefix}the AWS credentials were rejected as expired or invalid (${detail}). ` +
+      "Refresh them (for example `aws sso login`, or new keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY " +
+      "/ AWS_SESSION_TOKEN) and run again."
+    );
+  }
+  if (ACCESS_DENIED.has(facts.name)) {
+    return (
+      `${prefix}access denied (${detail}). The deploying identity needs sagemaker:ListModelPackages and ` +
+      "sagemaker:DescribeModelPackage on the group's model packages " +
+      "(arn:aws:sagemaker:<region>:<account>:model-package/<group>/*)."
+    );
+  }
+  if (
+    MISSING_CREDENTIALS.has(facts.name) ||
+    /credential/i.test(facts.name) ||
+    /credential/i.test(facts.message)
+  ) {
+    return (
+      `${prefix}no AWS credentials were found (${detail}). Run with credentials: set AWS_PROFILE ` +
+      "(after `aws sso login` for an SSO profile) or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. " +
+      "Pinning the model package to an ARN does not avoid this, because a pinned version is still " +
+      "described to check that it is approved."
+    );
+  }
+  if (THROTTLING.has(facts.name) || facts.throttlingTrait || facts.httpStatusCode === 429) {
+    const attempts = facts.attempts === undefined ? "retrying" : `${facts.attempts} attempts`;
+    return (
+      `${prefix}SageMaker is still throttling requests after ${attempts} (${detail}). ` +
+      "Wait a minute and run again, or run fewer deployments against this account and region at once."
+    );
+  }
+  if ((facts.code !== undefined && NETWORK_CODES.has(facts.code)) || facts.name === "TimeoutError") {
+    return (
+      `${prefix}could not reach the SageMaker API (${detail}). Check the network connection and proxy, ` +
+      "the region, and AWS_ENDPOINT_URL_SAGEMAKER / AWS_ENDPOINT_URL if they are set."
+    );
+  }
+  return `${prefix}${detail}`;
+}
+
+function factsOf(error: unknown): ErrorFacts {
+  if (typeof error !== "object" || error === null) {
+    return { ...noFacts, message: firstLine(String(error)) };
+  }
+  const record = error as Record<string, unknown>;
+  const metadata = asRecord(record.$metadata);
+  const retryable = asRecord(record.$retryable);
+  // Node reports a failed connection to a host with several addresses as an AggregateError whose
+  // own code may be missing; the individual errors carry it.
+  const nested = Array.isArray(record.errors) ? asRecord(record.errors[0]) : undefined;
+  return {
+    name: typeof record.name === "string" && record.name !== "" ? record.name : "Error",
+    message: firstLine(typeof record.message === "string" ? record.message : ""),
+    code: stringOrUndefined(record.code) ?? stringOrUndefined(nested?.code),
+    attempts: typeof metadata?.attempts === "number" ? metadata.attempts : undefined,
+    httpStatusCode: typeof metadata?.httpStatusCode === "number" ? metadata.httpStatusCode : undefined,
+    throttlingTrait: retryable?.throttling === true,
+  };
+}
+
+const noFacts: ErrorFacts = {
+  name: "Error",
+  message: "",
+  code: undefined,
+  attempts: undefined,
+  httpStatusCode: undefined,
+  throttlingTrait: false,
+};
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+// SDK messages sometimes append hints on further lines (e.g. "Deserialization error: …"); the
+// first line is the message proper and keeps the Pulumi output to one line per problem.
+function firstLine(message: string): string {
+  return (message.split("\n")[0] ?? "").trim();
+}
