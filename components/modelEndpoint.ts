@@ -341,10 +341,11 @@ export class ModelEndpoint extends pulumi.ComponentResource {
   public readonly roleArn: pulumi.Output<string>;
 
   constructor(name: string, args: ModelEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("mlops:sagemaker:ModelEndpoint", name, {}, opts);
+    // Validated before the component registers: a bad request leaves nothing behind, not even the component.
     const config = withDefaults(args);
     const problems = validateArgs(name, args, config);
     if (problems.length > 0) throw new Error(`ModelEndpoint ${name}: ${problems.join("; ")}.`);
+    super("mlops:sagemaker:ModelEndpoint", name, {}, opts);
 
     const parent = { parent: this };
     const region = aws.getRegionOutput({}, parent).region;
