@@ -1,3 +1,4 @@
+import { imagePullStatements, sageMakerMetricsStatement } from "./containers";
 import { policyDocument, PolicyDocument, PolicyStatement } from "./document";
 import { NetworkScope, vpcStatements } from "./vpc";
 
@@ -79,18 +80,10 @@ export function modelExecutionPolicy(scope: ModelRoleScope): PolicyDocument {
       Action: scope.captureUri !== undefined ? ["kms:Decrypt", "kms:GenerateDataKey"] : "kms:Decrypt",
       Resource: scope.kmsKeyArn,
     },
-    {
-      Sid: "PullModelImages",
-      Effect: "Allow",
-      Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-      Resource: unique(scope.images.map((image) => ecrRepositoryArn(partition, image))),
-    },
-    {
-      Sid: "GetRegistryToken",
-      Effect: "Allow",
-      Action: "ecr:GetAuthorizationToken",
-      Resource: "*",
-    },
+    ...imagePullStatements(
+      "PullModelImages",
+      unique(scope.images.map((image) => ecrRepositoryArn(partition, image))),
+    ),
     {
       Sid: "CreateEndpointLogGroup",
       Effect: "Allow",
@@ -103,13 +96,7 @@ export function modelExecutionPolicy(scope: ModelRoleScope): PolicyDocument {
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
       Resource: `${logGroup}:log-stream:*`,
     },
-    {
-      Sid: "PublishEndpointMetrics",
-      Effect: "Allow",
-      Action: "cloudwatch:PutMetricData",
-      Resource: "*",
-      Condition: { StringLike: { "cloudwatch:namespace": "/aws/sagemaker/*" } },
-    },
+    sageMakerMetricsStatement("PublishEndpointMetrics"),
   );
   if (scope.network) statements.push(...vpcStatements("Endpoint", scope.network, arn));
   return policyDocument(...statements);

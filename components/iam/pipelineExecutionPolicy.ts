@@ -1,3 +1,4 @@
+import { imagePullStatements, sageMakerMetricsStatement } from "./containers";
 import { policyDocument, PolicyDocument, PolicyStatement } from "./document";
 import { NetworkScope, vpcStatements } from "./vpc";
 
@@ -150,18 +151,7 @@ export function pipelineExecutionPolicy(scope: PipelineRoleScope): PolicyDocumen
       Resource: scope.roleArn,
       Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
     },
-    {
-      Sid: "PullJobImages",
-      Effect: "Allow",
-      Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-      Resource: scope.ecrRepositoryArns,
-    },
-    {
-      Sid: "GetRegistryToken",
-      Effect: "Allow",
-      Action: "ecr:GetAuthorizationToken",
-      Resource: "*",
-    },
+    ...imagePullStatements("PullJobImages", scope.ecrRepositoryArns),
     {
       Sid: "CreateJobLogGroups",
       Effect: "Allow",
@@ -176,13 +166,7 @@ export function pipelineExecutionPolicy(scope: PipelineRoleScope): PolicyDocumen
         arn("logs", `log-group:${name}:log-stream:${PIPELINE_JOB_PREFIX}*`),
       ),
     },
-    {
-      Sid: "PublishJobMetrics",
-      Effect: "Allow",
-      Action: "cloudwatch:PutMetricData",
-      Resource: "*",
-      Condition: { StringLike: { "cloudwatch:namespace": "/aws/sagemaker/*" } },
-    },
+    sageMakerMetricsStatement("PublishJobMetrics"),
   ];
 
   if (scope.network) statements.push(...vpcStatements("Job", scope.network, arn));
