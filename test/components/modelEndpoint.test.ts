@@ -52,9 +52,11 @@ interface DeploymentConfigInputs {
   readonly blueGreenUpdatePolicy: { readonly trafficRoutingConfiguration: unknown };
   readonly autoRollbackConfiguration: { readonly alarms: readonly { readonly alarmName: string }[] };
 }
-const inputsOf = (recorded: RecordedResource[], name: string) =>
-  named(recorded, name, name.endsWith(NAME) || name === "mlops-staging-diagnosis" ? ENDPOINT : undefined)
-    .inputs;
+/** Inputs of the AWS resource with this name (the endpoint shares its name with the component). */
+function inputsOf(recorded: RecordedResource[], name: string): Record<string, unknown> {
+  const resource = recorded.find((r) => r.custom && r.name === name);
+  return (resource ?? assert.fail(`no AWS resource named ${name}`)).inputs;
+}
 const alarmsOf = (recorded: RecordedResource[]) => ofType(recorded, "aws:cloudwatch/metricAlarm:MetricAlarm");
 
 describe("ModelEndpoint", () => {
