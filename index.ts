@@ -2,10 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlertTopic } from "./components/alertTopic";
 import { MlPipeline } from "./components/mlPipeline";
 import { ModelEndpoint } from "./components/modelEndpoint";
+import { MonitoringSchedule } from "./components/monitoringSchedule";
 import { PlatformKey } from "./components/platformKey";
 import { createSageMakerClient } from "./registry/client";
 import { EndpointPackages, modelBaseName, planEndpoints } from "./registry/endpointPackages";
 import { resolveModelPackage } from "./registry/modelPackages";
+import { MonitorBaseline, monitoringBaselines } from "./registry/monitoringBaselines";
 import type { StackConfig } from "./stacks/config";
 import { loadAwsSettings, loadStackConfig } from "./stacks/load";
 
@@ -68,6 +70,35 @@ function endpointArgs(
   };
 }
 
+function monitoringArgs(
+  config: StackConfig,
+  model: ModelConfig,
+  baseline: MonitorBaseline,
+  resources: {
+    kmsKeyArn: pulumi.Input<string>;
+    alerts: AlertTopic;
+    pipeline: MlPipeline;
+    endpoint: ModelEndpoint;
+  },
+) {
+  const { monitoring } = model;
+  return {
+    endpointName: resources.endpoint.endpointName,
+    // Monitoring is only planned for endpoints that capture, so the URI is always set here.
+    captureUri: resources.endpoint.dataCaptureUri.apply((uri) => uri ?? ""),
+    outputBucketName: resources.pipeline.dataBucketName,
+    baseline: { statisticsUri: baseline.statisticsUri, constraintsUri: baseline.constraintsUri },
+    kmsKeyArn: resources.kmsKeyArn,
+    alertTopicArn: resources.alerts.topicArn,
+    scheduleExpression: monitoring.scheduleExpression,
+    instanceType: monitoring.instanceType,
+    maxRuntimeSeconds: monitoring.maxRuntimeSeconds,
+    driftAlarms: monitoring.driftAlarms,
+    network: config.network,
+    tags: { ...config.tags, Model: model.name },
+  };
+}
+
 /**
  * The platform for one stack. Config is read and validated, and the model registry consulted,
  * before any resource exists: a mistake or a failed look-up creates nothing.
@@ -76,6 +107,7 @@ export = async () => {
   const config = loadStackConfig();
   const sagemaker = createSageMakerClient(loadAwsSettings());
   const plans = await planEndpoints(config, (request) => resolveModelPackage(sagemaker, request));
+  const baselines = monitoringBaselines(config, plans);
 
   const kmsKeyArn: pulumi.Input<string> =
     config.encryption.kmsKeyArn ??
@@ -122,6 +154,17 @@ export = async () => {
     const endpoint =
       plan?.packages &&
       new ModelEndpoint(name, endpointArgs(config, model, plan.packages, { kmsKeyArn, alerts, pipeline }));
+    const baseline = baselines.get(model.name);
+    const monitor =
+      endpoint && baseline
+        ? {
+            baseline,
+            schedule: new MonitoringSchedule(
+              `${name}-data-quality`,
+              monitoringArgs(config, model, baseline, { kmsKeyArn, alerts, pipeline, endpoint }),
+            ),
+          }
+        : undefined;
 
     return [
       model.name,
@@ -140,6 +183,14 @@ export = async () => {
               arn: endpoint.endpointArn,
               configName: endpoint.endpointConfigName,
               modelPackageArn: endpoint.modelPackageArn,
+              monitoring: monitor
+                ? {
+                    scheduleName: monitor.schedule.scheduleName,
+                    reportUri: monitor.schedule.reportUri,
+                    baselineStatisticsUri: monitor.baseline.statisticsUri,
+                    baselineConstraintsUri: monitor.baseline.constraintsUri,
+                  }
+                : null,
             }
           : null,
       },
@@ -149,7 +200,7 @@ export = async () => {
   return {
     environment: config.environment,
     platformKeyArn: kmsKeyArn,
-    /** Per model: its pipeline, data, artifacts, registry, alert topic and endpoint (null until one is approved). */
+    /** Per model: its pipeline, data, artifacts, registry, alert topic and endpoint (null until one is approved) with its monitor. */
     models: Object.fromEntries(models),
   };
 };

@@ -32,7 +32,7 @@ export interface MlPipelineArgs {
   readonly scriptsDir?: string;
   /** Label column of the input CSV (binary: 0 or 1). @default "target" */
   readonly targetColumn?: string;
-  /** Default instance type of the Preprocess and Evaluate jobs. @default "ml.m5.large" */
+  /** Default instance type of the Preprocess, DataQualityBaseline and Evaluate jobs. @default "ml.m5.large" */
   readonly processingInstanceType?: string;
   /** Default instance type of the Train job. @default "ml.m5.large" */
   readonly trainingInstanceType?: string;
@@ -144,7 +144,9 @@ function scriptKey(file: string): string {
 /**
  * Everything one model's build pipeline needs: data and artifact buckets, a least-privilege
  * execution role, the model registry (a model package group), the uploaded scripts and the
- * SageMaker Pipeline Preprocess → Train → Evaluate → CheckAccuracy → Register.
+ * SageMaker Pipeline Preprocess → DataQualityBaseline ∥ Train → Evaluate → CheckAccuracy →
+ * Register. Each registered version carries the Model Monitor data-quality baseline of its
+ * training data, which endpoint monitoring compares live requests with.
  */
 export class MlPipeline extends pulumi.ComponentResource {
   public readonly pipelineName: pulumi.Output<string>;
@@ -170,6 +172,7 @@ export class MlPipeline extends pulumi.ComponentResource {
     const images = {
       sklearn: aws.sagemaker.getPrebuiltEcrImageOutput(IMAGES.sklearn, parent),
       xgboost: aws.sagemaker.getPrebuiltEcrImageOutput(IMAGES.xgboost, parent),
+      modelMonitor: aws.sagemaker.getPrebuiltEcrImageOutput(IMAGES.modelMonitor, parent),
     };
 
     const bucketArgs = {
@@ -218,8 +221,11 @@ export class MlPipeline extends pulumi.ComponentResource {
             registry.modelPackageGroupName,
             repositoryArn(images.sklearn),
             repositoryArn(images.xgboost),
+            // In AWS's regions the analyzer is in another registry account than the framework
+            // images; repositoryArn follows each image's own registryId.
+            repositoryArn(images.modelMonitor),
           ])
-          .apply(([p, r, account, roleArn, kmsKeyArn, data, artifacts, group, sklearnRepo, xgboostRepo]) =>
+          .apply(([p, r, account, roleArn, kmsKeyArn, data, artifacts, group, ...imageRepositories]) =>
             JSON.stringify(
               pipelineExecutionPolicy({
                 partition: p,
@@ -234,7 +240,7 @@ export class MlPipeline extends pulumi.ComponentResource {
                 approvalStatuses: [
                   ...new Set([ModelApprovalStatus.PENDING_MANUAL_APPROVAL, config.modelApprovalStatus]),
                 ],
-                ecrRepositoryArns: [...new Set([sklearnRepo, xgboostRepo])],
+                ecrRepositoryArns: [...new Set(imageRepositories)],
                 network: config.network,
               }),
             ),
@@ -282,38 +288,51 @@ export class MlPipeline extends pulumi.ComponentResource {
         registry.modelPackageGroupName,
         images.sklearn.registryPath,
         images.xgboost.registryPath,
+        images.modelMonitor.registryPath,
         scripts.preprocess,
         scripts.evaluate,
         inputDataUri,
       ])
-      .apply(([roleArn, kmsKeyArn, artifacts, group, sklearn, xgboost, preprocess, evaluate, input]) =>
-        JSON.stringify(
-          buildPipelineDefinition({
-            roleArn,
-            kmsKeyArn,
-            artifactsBucket: artifacts,
-            modelPackageGroupName: group,
-            images: { sklearn, xgboost },
-            scripts: { preprocess, evaluate },
-            defaults: {
-              inputDataUri: input,
-              processingInstanceType: config.processingInstanceType,
-              trainingInstanceType: config.trainingInstanceType,
-              accuracyThreshold: config.accuracyThreshold,
-              modelApprovalStatus: config.modelApprovalStatus,
-            },
-            targetColumn: config.targetColumn,
-            hyperParameters: config.hyperparameters,
-            training: {
-              spot: config.spotTraining,
-              maxRuntimeSeconds: config.maxRuntimeSeconds,
-              maxWaitSeconds: config.maxWaitSeconds,
-            },
-            processingMaxRuntimeSeconds: config.maxRuntimeSeconds,
-            volumeSizeInGB: config.volumeSizeInGB,
-            network: config.network,
-          }),
-        ),
+      .apply(
+        ([
+          roleArn,
+          kmsKeyArn,
+          artifacts,
+          group,
+          sklearn,
+          xgboost,
+          modelMonitor,
+          preprocess,
+          evaluate,
+          input,
+        ]) =>
+          JSON.stringify(
+            buildPipelineDefinition({
+              roleArn,
+              kmsKeyArn,
+              artifactsBucket: artifacts,
+              modelPackageGroupName: group,
+              images: { sklearn, xgboost, modelMonitor },
+              scripts: { preprocess, evaluate },
+              defaults: {
+                inputDataUri: input,
+                processingInstanceType: config.processingInstanceType,
+                trainingInstanceType: config.trainingInstanceType,
+                accuracyThreshold: config.accuracyThreshold,
+                modelApprovalStatus: config.modelApprovalStatus,
+              },
+              targetColumn: config.targetColumn,
+              hyperParameters: config.hyperparameters,
+              training: {
+                spot: config.spotTraining,
+                maxRuntimeSeconds: config.maxRuntimeSeconds,
+                maxWaitSeconds: config.maxWaitSeconds,
+              },
+              processingMaxRuntimeSeconds: config.maxRuntimeSeconds,
+              volumeSizeInGB: config.volumeSizeInGB,
+              network: config.network,
+            }),
+          ),
       );
 
     const pipeline = new aws.sagemaker.Pipeline(

@@ -338,6 +338,8 @@ export class ModelEndpoint extends pulumi.ComponentResource {
   public readonly modelPackageArns: pulumi.Output<Record<string, string>>;
   /** The alarms a deployment rolls back on. */
   public readonly alarmNames: pulumi.Output<string[]>;
+  /** Where requests and responses are captured (`s3://bucket/prefix`), undefined when capture is off. */
+  public readonly dataCaptureUri: pulumi.Output<string | undefined>;
   public readonly roleArn: pulumi.Output<string>;
 
   constructor(name: string, args: ModelEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -566,6 +568,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
       Object.fromEntries(served.map((variant) => [variant.name, variant.modelPackage.arn])),
     );
     this.alarmNames = pulumi.all(alarms.map((alarm) => alarm.name));
+    this.dataCaptureUri = capture.enabled ? captureUri : pulumi.output(undefined);
     this.roleArn = role.arn;
     this.registerOutputs({
       endpointName: this.endpointName,
@@ -574,6 +577,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
       modelPackageArn: this.modelPackageArn,
       modelPackageArns: this.modelPackageArns,
       alarmNames: this.alarmNames,
+      dataCaptureUri: this.dataCaptureUri,
       roleArn: this.roleArn,
     });
   }

@@ -5,6 +5,7 @@ import {
   SortOrder,
   paginateListModelPackages,
   type DescribeModelPackageCommandOutput,
+  type MetricsSource,
   type ModelPackageSummary,
   type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
@@ -26,12 +27,64 @@ export interface DeployablePackage {
   readonly approvalStatus: string;
   /** InferenceSpecification.Containers. */
   readonly containers: readonly DeployableContainer[];
+  /**
+   * The Model Monitor data-quality baseline registered with the version, for the endpoint's monitoring
+   * schedule; absent when the version has none (see {@link dataQualityBaselineOf}).
+   */
+  readonly dataQualityBaseline?: DataQualityBaseline;
+}
+
+/** A Model Monitor data-quality baseline: the statistics and constraints files a monitoring job compares with. */
+export interface DataQualityBaseline {
+  /** S3 URI of the baseline statistics (statistics.json). */
+  readonly statisticsUri: string;
+  /** S3 URI of the baseline constraints (constraints.json). */
+  readonly constraintsUri: string;
+  /** Which part of the package it came from. */
+  readonly source: "DriftCheckBaselines" | "ModelMetrics";
 }
 
 /** One inference container of a {@link DeployablePackage}. */
 export interface DeployableContainer {
   readonly image: string;
   readonly modelDataUrl?: string;
+}
+
+/**
+ * The data-quality baseline of a model package version, from its DescribeModelPackage response.
+ *
+ * - `DriftCheckBaselines.ModelDataQuality` when it has both statistics and constraints: it is the baseline
+ *   the version was registered with for drift checks, which may deliberately differ from the one computed on
+ *   its own training data (for example when an earlier baseline is kept).
+ * - otherwise `ModelMetrics.ModelDataQuality` when it has both: the baseline calculated from the version's
+ *   training data.
+ * - otherwise undefined: the version was registered before baselines were produced, or by another tool.
+ *
+ * A half baseline (statistics without constraints or the reverse) counts as none, because a Model Monitor
+ * data-quality job needs both files. Halves of the two sources are not combined either: the statistics of
+ * one baseline and the constraints of another may describe different data.
+ */
+export function dataQualityBaselineOf(
+  response: Pick<DescribeModelPackageCommandOutput, "DriftCheckBaselines" | "ModelMetrics">,
+): DataQualityBaseline | undefined {
+  const candidates = [
+    ["DriftCheckBaselines", response.DriftCheckBaselines?.ModelDataQuality],
+    ["ModelMetrics", response.ModelMetrics?.ModelDataQuality],
+  ] as const;
+  for (const [source, quality] of candidates) {
+    const statisticsUri = s3UriOf(quality?.Statistics);
+    const constraintsUri = s3UriOf(quality?.Constraints);
+    if (statisticsUri !== undefined && constraintsUri !== undefined) {
+      return { statisticsUri, constraintsUri, source };
+    }
+  }
+  return undefined;
+}
+
+/** The S3 URI of a metrics file; undefined when missing or empty, as no job could read it. */
+function s3UriOf(metrics: MetricsSource | undefined): string | undefined {
+  const uri = metrics?.S3Uri;
+  return uri === undefined || uri === "" ? undefined : uri;
 }
 
 /** What {@link resolveModelPackage} looks up for one endpoint. */
@@ -208,12 +261,15 @@ function toDeployable(output: DescribeModelPackageCommandOutput, what: string): 
   if (containers.length === 0) {
     throw noContainerImage(what);
   }
+  const dataQualityBaseline = dataQualityBaselineOf(output);
   return {
     arn: output.ModelPackageArn,
     groupName: output.ModelPackageGroupName,
     version: output.ModelPackageVersion,
     approvalStatus: output.ModelApprovalStatus ?? "without approval status",
     containers,
+    // Left out when there is none, like modelDataUrl above.
+    ...(dataQualityBaseline === undefined ? {} : { dataQualityBaseline }),
   };
 }
 

@@ -57,6 +57,7 @@ function crossFieldProblems(raw: Raw): ConfigProblem[] {
     }
     problems.push(...pipelineProblems(`models[${index}].pipeline`, asRecord(model.pipeline)));
     problems.push(...endpointProblems(`models[${index}].endpoint`, model, raw));
+    problems.push(...monitoringProblems(`models[${index}]`, model, raw));
   });
   return problems;
 }
@@ -263,6 +264,48 @@ function endpointProblems(path: string, model: Raw, stack: Raw): ConfigProblem[]
       message: "cannot be combined with challengers: a shadow test mirrors exactly one production variant",
     });
   }
+  return problems;
+}
+
+/**
+ * Model Monitor analyses the endpoint's captured requests, so monitoring without capture can never
+ * run. Prod also refuses capture without monitoring: captured traffic nobody watches is cost and
+ * risk without the drift alerts it is for. Serverless endpoints are reported by `serverlessProblems`.
+ */
+function monitoringProblems(path: string, model: Raw, stack: Raw): ConfigProblem[] {
+  const endpoint = asRecord(model.endpoint) ?? {};
+  if (endpoint.enabled === false || endpoint.serverless !== undefined) return [];
+  const monitoring = asRecord(model.monitoring) ?? {};
+  const problems: ConfigProblem[] = [];
+  const monitored = monitoring.enabled ?? true;
+  const captured = asRecord(endpoint.dataCapture)?.enabled ?? true;
+  if (monitored === true && captured === false) {
+    problems.push({
+      path: `${path}.monitoring.enabled`,
+      value: monitoring.enabled,
+      message:
+        "needs endpoint.dataCapture.enabled: Model Monitor analyses the captured requests; turn capture on or set monitoring.enabled: false (monitoring is on by default)",
+    });
+  }
+  if (stack.environment === "prod" && monitored === false && captured === true) {
+    problems.push({
+      path: `${path}.monitoring.enabled`,
+      value: false,
+      message:
+        "must be true in prod while the endpoint captures data (endpoint.dataCapture.enabled is on by default): prod endpoints are monitored for drift",
+    });
+  }
+  const features = asArray(asRecord(monitoring.driftAlarms)?.features);
+  features.forEach((feature, index) => {
+    const first = features.indexOf(feature);
+    if (typeof feature === "string" && first !== index) {
+      problems.push({
+        path: `${path}.monitoring.driftAlarms.features[${index}]`,
+        value: feature,
+        message: `is already listed at features[${first}]`,
+      });
+    }
+  });
   return problems;
 }
 

@@ -5,6 +5,7 @@ import {
   TrainingInstanceType,
 } from "@aws-sdk/client-sagemaker";
 import { closest } from "fastest-levenshtein";
+import { scheduleExpressionProblem } from "../components/monitoring/schedule";
 import { S3_URI_PATTERN } from "../components/s3Uri";
 import { z } from "zod";
 
@@ -71,7 +72,13 @@ const instanceTypes = {
   endpoint: sagemakerEnum(ProductionVariantInstanceType, "a SageMaker instance type for endpoints"),
 };
 
-const s3Uri = z.string({ error: "must be an S3 URI such as s3://bucket/prefix/" }).regex(S3_URI_PATTERN, {
+/** Message for a key of the wrong type, or `is required (...)` when the key is missing. */
+function requiredOr(what: string) {
+  return (issue: { readonly input?: unknown }) =>
+    issue.input === undefined ? `is required (${what})` : `must be ${what}`;
+}
+
+const s3Uri = z.string({ error: requiredOr("an S3 URI such as s3://bucket/prefix/") }).regex(S3_URI_PATTERN, {
   error: "is not an S3 URI (expected s3://bucket/prefix/ with a valid bucket name)",
 });
 
@@ -81,12 +88,6 @@ const kmsKeyArn = z
     error:
       "is not a KMS key ARN (expected arn:aws:kms:<region>:<account>:key/<key-id>; aliases are not accepted)",
   });
-
-/** Message for a key of the wrong type, or `is required (...)` when the key is missing. */
-function requiredOr(what: string) {
-  return (issue: { readonly input?: unknown }) =>
-    issue.input === undefined ? `is required (${what})` : `must be ${what}`;
-}
 
 function idList(prefix: string, what: string) {
   return z
@@ -278,13 +279,39 @@ const endpoint = strictObject({
   alarms: alarms.default(alarmDefaults),
 });
 
+/** CloudWatch metric names carry the feature name: `feature_baseline_drift_<feature>`. */
+export const FEATURE_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,200}$/;
+const featureName = z.string({ error: "must be a feature name" }).regex(FEATURE_NAME_PATTERN, {
+  error: "is not a feature name Model Monitor publishes metrics for (1-200 letters, digits, _ . -)",
+});
+
+const driftAlarms = strictObject({
+  features: z
+    .array(featureName, { error: "must be a list of feature names" })
+    .max(100, { error: "lists more than 100 features; alarm on the ones that matter most" })
+    .default([]),
+  // Model Monitor's suggested constraints flag a feature when its distance to the baseline exceeds 0.1.
+  threshold: z
+    .number({ error: "must be a distance above 0, up to 1" })
+    .gt(0, { error: "must be a distance above 0, up to 1" })
+    .max(1, { error: "must be a distance above 0, up to 1" })
+    .default(0.1),
+});
+
 const monitoring = strictObject({
   enabled: flag().default(true),
   scheduleExpression: z
     .string({ error: "must be a SageMaker schedule expression" })
-    .regex(/^cron\(.+\)$/, { error: 'is not a schedule expression (expected e.g. "cron(0 * ? * * *)")' })
+    .superRefine((value, context) => {
+      const problem = scheduleExpressionProblem(value);
+      if (problem) context.addIssue({ code: "custom", message: problem, input: value });
+    })
     .default("cron(0 0 ? * * *)"),
   instanceType: instanceTypes.processing.default("ml.m5.large"),
+  // SageMaker: a monitoring execution runs at most an hour, and must end before the next one starts.
+  maxRuntimeSeconds: integer(60, 3600).default(1800),
+  baseline: strictObject({ statisticsUri: s3Uri, constraintsUri: s3Uri }).optional(),
+  driftAlarms: driftAlarms.default({ features: [], threshold: 0.1 }),
 });
 
 const model = strictObject({
@@ -342,3 +369,4 @@ export type StackConfigInput = z.input<typeof stackConfigSchema>;
 export type ParsedStackConfig = z.output<typeof stackConfigSchema>;
 export type ModelConfig = ParsedStackConfig["models"][number];
 export type EndpointConfig = ModelConfig["endpoint"];
+export type MonitoringConfig = ModelConfig["monitoring"];

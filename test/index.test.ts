@@ -30,6 +30,9 @@ const TAGGABLE = [
   "aws:sagemaker/endpoint:Endpoint",
   "aws:cloudwatch/metricAlarm:MetricAlarm",
   "aws:appautoscaling/target:Target",
+  "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
+  "aws:sagemaker/monitoringSchedule:MonitoringSchedule",
+  "aws:cloudwatch/eventRule:EventRule",
 ];
 const ENDPOINT = "aws:sagemaker/endpoint:Endpoint";
 
@@ -41,7 +44,9 @@ interface Outputs {
     Record<string, pulumi.Output<string>> & { endpoint: EndpointOutputs | null }
   >;
 }
-type EndpointOutputs = Record<"name" | "arn" | "configName" | "modelPackageArn", pulumi.Output<string>>;
+type EndpointOutputs = Record<"name" | "arn" | "configName" | "modelPackageArn", pulumi.Output<string>> & {
+  monitoring: Record<string, pulumi.Output<string> | string> | null;
+};
 
 /** Loads index.ts afresh: its exported function is the program, run once per stack here. */
 function loadProgram(): () => Promise<Outputs> {
@@ -78,7 +83,12 @@ const definitionOf = (recorded: RecordedResource[], name: string): PipelineDefin
   JSON.parse(named(recorded, `${name}-pipeline`).inputs.pipelineDefinition as string);
 
 const XGBOOST = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
-/** The model registry as the program finds it: staging and prod have approved versions. */
+/** Where the pipeline's DataQualityBaseline step of run `run` wrote the baseline of group `group`. */
+const baselineUri = (group: string, run: number, file: "statistics" | "constraints") =>
+  `s3://${group}-artifacts/pipelines/run${run}/DataQualityBaseline/baseline/${file}.json`;
+const FEATURE_COUNT = 30;
+
+/** The model registry as the program finds it: staging and prod have approved versions, with baselines. */
 async function seedRegistry(endpoint: string) {
   const client = testClient(endpoint);
   const versions = {
@@ -105,6 +115,19 @@ async function seedRegistry(endpoint: string) {
             ],
             SupportedContentTypes: ["text/csv"],
             SupportedResponseMIMETypes: ["text/csv"],
+          },
+          // As the pipeline registers them: the baseline calculated from this version's training data.
+          DriftCheckBaselines: {
+            ModelDataQuality: {
+              Statistics: {
+                ContentType: "application/json",
+                S3Uri: baselineUri(group, index + 1, "statistics"),
+              },
+              Constraints: {
+                ContentType: "application/json",
+                S3Uri: baselineUri(group, index + 1, "constraints"),
+              },
+            },
           },
         }),
       );
@@ -151,6 +174,7 @@ describe("the program (index.ts)", () => {
         `mlops:kms:PlatformKey mlops-${stack}-platform`,
         `mlops:sagemaker:MlPipeline mlops-${stack}-diagnosis`,
         `mlops:sagemaker:ModelEndpoint mlops-${stack}-diagnosis`,
+        `mlops:sagemaker:MonitoringSchedule mlops-${stack}-diagnosis-data-quality`,
         `mlops:sns:AlertTopic mlops-${stack}-diagnosis-alerts`,
       ]);
     });
@@ -169,16 +193,26 @@ describe("the program (index.ts)", () => {
           ? ["ml-oncall@example.com", "ml-platform@example.com"]
           : ["ml-platform-staging@example.com"],
       );
+      // Three endpoint alarms, and a drift alarm per feature the stack file lists.
       const alarms = ofType(recorded, "aws:cloudwatch/metricAlarm:MetricAlarm");
-      assert.equal(alarms.length, 3);
+      assert.equal(alarms.length, 3 + FEATURE_COUNT);
       for (const alarm of alarms)
         assert.deepEqual(alarm.inputs.alarmActions, [topic.outputs.arn], alarm.name);
+      const targets = ofType(recorded, "aws:cloudwatch/eventTarget:EventTarget");
+      assert.deepEqual(
+        targets.map((t) => [t.name, t.inputs.arn]),
+        [
+          [`mlops-${stack}-diagnosis-data-quality-violations-alert`, topic.outputs.arn],
+          [`mlops-${stack}-diagnosis-data-quality-failures-alert`, topic.outputs.arn],
+        ],
+      );
     });
 
     it(`${stack}: tags every taggable resource with Environment=${stack}, Project, Owner, CostCenter and Model`, () => {
       const taggable = recordedOf(stack).filter((r) => TAGGABLE.includes(r.type));
-      // Key, 2 buckets, 2 roles, registry, pipeline, 3 objects, topic, model, config, endpoint, 3 alarms; prod scales too.
-      assert.equal(taggable.length, stack === "prod" ? 18 : 17);
+      // Key, 2 buckets, 3 roles, registry, pipeline, 3 objects, topic, model, config, endpoint, 3 endpoint
+      // alarms, monitoring job definition and schedule, 2 event rules, the drift alarms; prod scales too.
+      assert.equal(taggable.length, (stack === "prod" ? 18 : 17) + 5 + FEATURE_COUNT);
       for (const resource of taggable) {
         const tags = resource.inputs.tags as Record<string, string>;
         assert.equal(tags.Environment, stack, resource.name);
@@ -213,8 +247,11 @@ describe("the program (index.ts)", () => {
       ["TrainingInstanceType", "ml.m5.large"],
       ["AccuracyThreshold", 0.8],
       ["ModelApprovalStatus", "PendingManualApproval"],
+      ["SkipDataQualityCheck", true],
+      ["RegisterNewDataQualityBaseline", true],
     ]);
-    assert.deepEqual((definition.Steps[1] as TrainingStep).Arguments.StoppingCondition, {
+    const train = definition.Steps.find((step) => step.Name === "Train") as TrainingStep;
+    assert.deepEqual(train.Arguments.StoppingCondition, {
       MaxRuntimeInSeconds: 1800,
       MaxWaitTimeInSeconds: 3600,
     });
@@ -294,6 +331,17 @@ describe("the program (index.ts)", () => {
       await valueOf(endpoint.configName),
       named(recordedOf("prod"), "mlops-prod-diagnosis-config").outputs.name,
     );
+    const monitoring = endpoint.monitoring ?? assert.fail("prod monitors its endpoint");
+    assert.deepEqual(Object.keys(monitoring).sort(), [
+      "baselineConstraintsUri",
+      "baselineStatisticsUri",
+      "reportUri",
+      "scheduleName",
+    ]);
+    assert.equal(
+      await valueOf(monitoring.scheduleName as pulumi.Output<string>),
+      "mlops-prod-diagnosis-data-quality",
+    );
     assert.match(await valueOf(program.platformKeyArn), /^arn:aws:kms:us-east-1:123456789012:key\//);
   });
 
@@ -368,6 +416,121 @@ describe("the program (index.ts)", () => {
       latencyThreshold: 300_000,
       evaluationPeriods: 2,
     });
+  });
+
+  it("monitors each endpoint against the baseline of the version it serves, on the stack's schedule", () => {
+    const monitorOf = (stack: StackName) => {
+      const recorded = recordedOf(stack);
+      const name = `mlops-${stack}-diagnosis-data-quality`;
+      const job = named(recorded, `${name}-job`).inputs;
+      const schedule = named(recorded, name, "aws:sagemaker/monitoringSchedule:MonitoringSchedule").inputs;
+      const cluster = (job.jobResources as Record<string, Record<string, unknown>>).clusterConfig;
+      const drift = named(recorded, `${name}-drift-worst_area`).inputs;
+      return {
+        endpoint: (job.dataQualityJobInput as Record<string, Record<string, unknown>>).endpointInput
+          .endpointName,
+        baseline: job.dataQualityBaselineConfig,
+        schedule: (schedule.monitoringScheduleConfig as Record<string, unknown>).scheduleConfig,
+        instanceType: cluster.instanceType,
+        runtime: job.stoppingCondition,
+        drift: [drift.dimensions, drift.threshold],
+      };
+    };
+    const expected = (stack: StackName, version: number, cron: string, instanceType: string) => {
+      const group = `mlops-${stack}-diagnosis`;
+      return {
+        endpoint: group,
+        baseline: {
+          statisticsResource: { s3Uri: baselineUri(group, version, "statistics") },
+          constraintsResource: { s3Uri: baselineUri(group, version, "constraints") },
+        },
+        schedule: { scheduleExpression: cron },
+        instanceType,
+        runtime: { maxRuntimeInSeconds: 1800 },
+        drift: [{ Endpoint: group, MonitoringSchedule: `${group}-data-quality` }, 0.1],
+      };
+    };
+    assert.deepEqual(monitorOf("staging"), expected("staging", 1, "cron(0 0 ? * * *)", "ml.m5.large"));
+    assert.deepEqual(monitorOf("prod"), expected("prod", 2, "cron(0 * ? * * *)", "ml.m5.xlarge"));
+  });
+
+  it("monitoring uses monitoring.baseline when set, and is left out with capture and monitoring off", async () => {
+    const staging = JSON.parse(stackFileConfig("staging")["mlops:models"]) as Record<
+      string,
+      Record<string, unknown>
+    >[];
+    const given = {
+      statisticsUri: "s3://team-baselines/diagnosis/statistics.json",
+      constraintsUri: "s3://team-baselines/diagnosis/constraints.json",
+    };
+    const withBaseline = [{ ...staging[0], monitoring: { ...staging[0].monitoring, baseline: given } }];
+    const { recorded, program } = await runProgram("staging", {
+      ...stackFileConfig("staging"),
+      "mlops:models": JSON.stringify(withBaseline),
+    });
+    assert.deepEqual(
+      named(recorded, "mlops-staging-diagnosis-data-quality-job").inputs.dataQualityBaselineConfig,
+      {
+        statisticsResource: { s3Uri: given.statisticsUri },
+        constraintsResource: { s3Uri: given.constraintsUri },
+      },
+    );
+    const monitoring = program.models.diagnosis.endpoint?.monitoring ?? assert.fail("monitored");
+    assert.equal(monitoring.baselineStatisticsUri, given.statisticsUri);
+
+    const unmonitored = [
+      {
+        ...staging[0],
+        endpoint: { ...staging[0].endpoint, dataCapture: { enabled: false } },
+        monitoring: { enabled: false },
+      },
+    ];
+    const off = await runProgram("staging", {
+      ...stackFileConfig("staging"),
+      "mlops:models": JSON.stringify(unmonitored),
+    });
+    assert.deepEqual(ofType(off.recorded, "mlops:sagemaker:MonitoringSchedule"), []);
+    assert.equal(ofType(off.recorded, "mlops:sagemaker:ModelEndpoint").length, 1);
+    assert.equal(off.program.models.diagnosis.endpoint?.monitoring, null);
+  });
+
+  it("creates nothing when a monitored version has no baseline, and says how to give it one", async () => {
+    const client = testClient(moto?.endpoint ?? assert.fail("moto is running"));
+    const group = "legacy-diagnosis";
+    await client.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
+    await client.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: group,
+        ModelApprovalStatus: ModelApprovalStatus.APPROVED,
+        InferenceSpecification: {
+          Containers: [{ Image: XGBOOST, ModelDataUrl: `s3://${group}-artifacts/model.tar.gz` }],
+          SupportedContentTypes: ["text/csv"],
+          SupportedResponseMIMETypes: ["text/csv"],
+        },
+      }),
+    );
+    client.destroy();
+    const recorded = recordResources("staging");
+    pulumi.runtime.setAllConfig({
+      ...stackFileConfig("staging"),
+      "mlops:namePrefix": JSON.stringify("legacy"),
+    });
+    await assert.rejects(loadProgram()(), (error: unknown) => {
+      assert.ok(error instanceof ModelPackageLookupError);
+      assert.equal(
+        error.message,
+        [
+          "Monitoring needs a data-quality baseline, and these served versions have none:",
+          `  - models[0] "diagnosis": model package ${packageArn(group, 1)} was registered without a data-quality baseline (DriftCheckBaselines or ModelMetrics ModelDataQuality)`,
+          "Run the model's pipeline again and approve the new version (its DataQualityBaseline step registers one), " +
+            "set models[].monitoring.baseline to the S3 URIs of statistics.json and constraints.json, " +
+            "or set models[].monitoring.enabled: false.",
+        ].join("\n"),
+      );
+      return true;
+    });
+    await settle(recorded);
+    assert.deepEqual(recorded, []);
   });
 
   it("first deploy of a model: no approved version yet, so no endpoint, a warning, and everything else", async () => {

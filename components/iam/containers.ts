@@ -35,3 +35,17 @@ export function sageMakerMetricsStatement(sid: string): PolicyStatement {
     Condition: { StringLike: { "cloudwatch:namespace": "/aws/sagemaker/*" } },
   };
 }
+
+/**
+ * SageMaker attaches a job's encrypted volume through a KMS grant it creates with the job's role;
+ * the condition keeps the role from granting the key to anything but AWS resources.
+ */
+export function jobVolumeKeyGrantStatement(kmsKeyArn: string): PolicyStatement {
+  return {
+    Sid: "GrantStackKeyToJobVolumes",
+    Effect: "Allow",
+    Action: "kms:CreateGrant",
+    Resource: kmsKeyArn,
+    Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+  };
+}

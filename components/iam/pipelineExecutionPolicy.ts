@@ -1,4 +1,4 @@
-import { imagePullStatements, sageMakerMetricsStatement } from "./containers";
+import { imagePullStatements, sageMakerMetricsStatement, jobVolumeKeyGrantStatement } from "./containers";
 import { policyDocument, PolicyDocument, PolicyStatement } from "./document";
 import { NetworkScope, vpcStatements } from "./vpc";
 
@@ -17,12 +17,19 @@ export interface PipelineRoleScope {
   readonly modelPackageGroupName: string;
   /** Model approval statuses the Register step may set; the pipeline cannot approve unless listed. */
   readonly approvalStatuses: readonly string[];
-  /** ECR repositories of the job images (AWS's prebuilt scikit-learn and XGBoost images). */
+  /**
+   * ECR repositories of the job images: AWS's prebuilt scikit-learn and XGBoost images and the
+   * Model Monitor analyzer, which AWS keeps in another registry account.
+   */
   readonly ecrRepositoryArns: readonly string[];
   readonly network?: NetworkScope;
 }
 
-/** SageMaker Pipelines name the jobs they start `pipelines-<execution id>-<step>-<suffix>`. */
+/**
+ * SageMaker Pipelines name the jobs they start `pipelines-<execution id>-<step>-<suffix>`; a
+ * QualityCheck step's baseline job is a processing job named the same way, so the processing-job
+ * statements below cover it with the same isolation and key conditions.
+ */
 const PIPELINE_JOB_PREFIX = "pipelines-";
 const JOB_LOG_GROUPS = ["/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TrainingJobs"];
 
@@ -98,13 +105,7 @@ export function pipelineExecutionPolicy(scope: PipelineRoleScope): PolicyDocumen
       Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
       Resource: scope.kmsKeyArn,
     },
-    {
-      Sid: "GrantStackKeyToJobVolumes",
-      Effect: "Allow",
-      Action: "kms:CreateGrant",
-      Resource: scope.kmsKeyArn,
-      Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
-    },
+    jobVolumeKeyGrantStatement(scope.kmsKeyArn),
     {
       Sid: "StartIsolatedEncryptedJobs",
       Effect: "Allow",

@@ -1,4 +1,10 @@
-import type { Channel, ProcessingInput, ProcessingOutput } from "@aws-sdk/client-sagemaker";
+import type {
+  AppSpecification,
+  Channel,
+  MetricsSource,
+  ProcessingInput,
+  ProcessingOutput,
+} from "@aws-sdk/client-sagemaker";
 import type {
   ConditionStep,
   Parameterised,
@@ -6,6 +12,7 @@ import type {
   PipelineExpression,
   PipelineParameter,
   ProcessingStep,
+  QualityCheckStep,
   RegisterModelStep,
   TrainingStep,
 } from "./definitionTypes";
@@ -20,10 +27,13 @@ export const PARAMETERS = {
   trainingInstanceType: "TrainingInstanceType",
   accuracyThreshold: "AccuracyThreshold",
   modelApprovalStatus: "ModelApprovalStatus",
+  skipDataQualityCheck: "SkipDataQualityCheck",
+  registerNewDataQualityBaseline: "RegisterNewDataQualityBaseline",
 } as const;
 
 export const STEPS = {
   preprocess: "Preprocess",
+  dataQuality: "DataQualityBaseline",
   train: "Train",
   evaluate: "Evaluate",
   checkAccuracy: "CheckAccuracy",
@@ -42,6 +52,20 @@ export const EVALUATION_REPORT = {
 /** The splits `ml/preprocess.py` writes, each a processing output of the Preprocess step. */
 export const SPLITS = ["train", "validation", "test"] as const;
 
+/** The Preprocess output holding baseline.csv: the training features with a header row, no label. */
+export const BASELINE_OUTPUT = "baseline";
+
+/**
+ * Names and paths the Model Monitor analyzer is configured with, as the SageMaker Python SDK's
+ * QualityCheckStep sets them; the analyzer reads a folder, so the dataset input is a prefix.
+ */
+const ANALYZER = {
+  inputName: "baseline_dataset_input",
+  datasetPath: `${PROCESSING_ROOT}/input/baseline_dataset_input`,
+  outputName: "quality_check_output",
+  outputPath: `${PROCESSING_ROOT}/output`,
+} as const;
+
 /** Everything the definition depends on, as plain values (resolved outputs of other resources). */
 export interface PipelineDefinitionInput {
   /** Execution role the pipeline's jobs run as. */
@@ -52,8 +76,11 @@ export interface PipelineDefinitionInput {
   readonly artifactsBucket: string;
   /** Model package group the Register step adds versions to. */
   readonly modelPackageGroupName: string;
-  /** Container images for the region: scikit-learn processing and the built-in XGBoost algorithm. */
-  readonly images: { readonly sklearn: string; readonly xgboost: string };
+  /**
+   * Container images for the region: scikit-learn processing, the built-in XGBoost algorithm and
+   * the Model Monitor analyzer that computes the data-quality baseline.
+   */
+  readonly images: { readonly sklearn: string; readonly xgboost: string; readonly modelMonitor: string };
   /** S3 URIs of the uploaded `ml/preprocess.py` and `ml/evaluate.py`. */
   readonly scripts: { readonly preprocess: string; readonly evaluate: string };
   /** Parameter defaults; every execution may override them. */
@@ -151,15 +178,20 @@ function vpcConfig(input: PipelineDefinitionInput) {
     : {};
 }
 
+/** Runs one of the uploaded `ml/` scripts with the image's Python. */
+function scriptApp(image: string, script: string, args: string[] = []): AppSpecification {
+  return {
+    ImageUri: image,
+    ContainerEntrypoint: ["python3", `${PROCESSING_ROOT}/input/code/${script}`],
+    ...(args.length > 0 && { ContainerArguments: args }),
+  };
+}
+
 /** Settings every processing job shares: size, encryption, isolation and time limit. */
-function processingJob(input: PipelineDefinitionInput, image: string, script: string, args: string[] = []) {
+function processingJob(input: PipelineDefinitionInput, app: AppSpecification) {
   return {
     RoleArn: input.roleArn,
-    AppSpecification: {
-      ImageUri: image,
-      ContainerEntrypoint: ["python3", `${PROCESSING_ROOT}/input/code/${script}`],
-      ...(args.length > 0 && { ContainerArguments: args }),
-    },
+    AppSpecification: app,
     ProcessingResources: {
       ClusterConfig: {
         InstanceCount: 1,
@@ -170,7 +202,8 @@ function processingJob(input: PipelineDefinitionInput, image: string, script: st
     },
     StoppingCondition: { MaxRuntimeInSeconds: input.processingMaxRuntimeSeconds },
     NetworkConfig: {
-      // The scripts only read and write S3 through SageMaker, so the containers need no network.
+      // Containers only read inputs and write outputs that SageMaker copies from and to S3, so
+      // they need no network.
       EnableNetworkIsolation: true,
       EnableInterContainerTrafficEncryption: true,
       ...vpcConfig(input),
@@ -184,16 +217,71 @@ function preprocessStep(input: PipelineDefinitionInput): ProcessingStep {
     Type: "Processing",
     Description: "Validates the input CSV and splits it into train, validation and test sets.",
     Arguments: {
-      ...processingJob(input, input.images.sklearn, "preprocess.py", ["--target-column", input.targetColumn]),
+      ...processingJob(
+        input,
+        scriptApp(input.images.sklearn, "preprocess.py", ["--target-column", input.targetColumn]),
+      ),
       ProcessingInputs: [
         s3Input("input-data", parameter(PARAMETERS.inputData), `${PROCESSING_ROOT}/input/data`),
         s3Input("code", input.scripts.preprocess, `${PROCESSING_ROOT}/input/code`),
       ],
       ProcessingOutputConfig: {
-        Outputs: [...SPLITS, "baseline"].map((split) => s3Output(input, STEPS.preprocess, split)),
+        Outputs: [...SPLITS, BASELINE_OUTPUT].map((name) => s3Output(input, STEPS.preprocess, name)),
         KmsKeyId: input.kmsKeyArn,
       },
     },
+  };
+}
+
+/**
+ * Baselines the training features with the Model Monitor analyzer: statistics.json and
+ * constraints.json, which endpoint monitoring compares live requests with. SageMaker also checks
+ * them for drift against the latest approved version's baseline unless SkipDataQualityCheck.
+ */
+function dataQualityStep(input: PipelineDefinitionInput): QualityCheckStep {
+  return {
+    Name: STEPS.dataQuality,
+    Type: "QualityCheck",
+    Description:
+      "Computes the data-quality baseline (statistics and constraints) of the training features, " +
+      "and checks it for drift against the approved version's baseline unless SkipDataQualityCheck.",
+    Arguments: {
+      // The analyzer has its own entrypoint; the environment below is its whole configuration.
+      ...processingJob(input, { ImageUri: input.images.modelMonitor }),
+      ProcessingInputs: [
+        s3Input(
+          ANALYZER.inputName,
+          processingOutputUri(STEPS.preprocess, BASELINE_OUTPUT),
+          ANALYZER.datasetPath,
+        ),
+      ],
+      ProcessingOutputConfig: {
+        Outputs: [
+          {
+            OutputName: ANALYZER.outputName,
+            S3Output: {
+              S3Uri: executionUri(input, STEPS.dataQuality, "baseline"),
+              LocalPath: ANALYZER.outputPath,
+              S3UploadMode: "EndOfJob",
+            },
+          },
+        ],
+        KmsKeyId: input.kmsKeyArn,
+      },
+      Environment: {
+        // baseline.csv has a header row, so the statistics name each feature as monitoring will.
+        dataset_format: JSON.stringify({ csv: { header: true, output_columns_position: "START" } }),
+        dataset_source: ANALYZER.datasetPath,
+        output_path: ANALYZER.outputPath,
+        // CloudWatch metrics are for monitoring schedules; a baseline has none to publish.
+        publish_cloudwatch_metrics: "Disabled",
+      },
+    },
+    CheckType: "DATA_QUALITY",
+    // The check compares with the baseline of the latest approved version in this group.
+    ModelPackageGroupName: input.modelPackageGroupName,
+    SkipCheck: parameter(PARAMETERS.skipDataQualityCheck),
+    RegisterNewBaseline: parameter(PARAMETERS.registerNewDataQualityBaseline),
   };
 }
 
@@ -246,7 +334,7 @@ function evaluateStep(input: PipelineDefinitionInput): ProcessingStep {
     Description: "Scores the trained model on the test split and writes evaluation.json.",
     Arguments: {
       // The XGBoost image has the library the model was trained with, so the model loads as saved.
-      ...processingJob(input, input.images.xgboost, "evaluate.py"),
+      ...processingJob(input, scriptApp(input.images.xgboost, "evaluate.py")),
       ProcessingInputs: [
         s3Input("model", MODEL_ARTIFACTS, `${PROCESSING_ROOT}/model`),
         s3Input("test", processingOutputUri(STEPS.preprocess, "test"), `${PROCESSING_ROOT}/test`),
@@ -267,11 +355,19 @@ function evaluateStep(input: PipelineDefinitionInput): ProcessingStep {
   };
 }
 
+/** A JSON metrics file of a model package, at a location the pipeline resolves. */
+const jsonMetrics = (uri: PipelineExpression): Parameterised<MetricsSource> => ({
+  ContentType: "application/json",
+  S3Uri: uri,
+});
+const dataQualityProperty = (name: string) => get(`Steps.${STEPS.dataQuality}.${name}`);
+
 function registerStep(input: PipelineDefinitionInput): RegisterModelStep {
   return {
     Name: STEPS.register,
     Type: "RegisterModel",
-    Description: "Adds the model to the registry with its evaluation report, awaiting approval.",
+    Description:
+      "Adds the model to the registry with its evaluation report and data-quality baseline, awaiting approval.",
     Arguments: {
       ModelPackageGroupName: input.modelPackageGroupName,
       ModelPackageDescription: join(
@@ -295,6 +391,19 @@ function registerStep(input: PipelineDefinitionInput): RegisterModelStep {
               EVALUATION_REPORT.filePath,
             ),
           },
+        },
+        // The baseline of this version's own training data.
+        ModelDataQuality: {
+          Statistics: jsonMetrics(dataQualityProperty("CalculatedBaselineStatistics")),
+          Constraints: jsonMetrics(dataQualityProperty("CalculatedBaselineConstraints")),
+        },
+      },
+      // What later builds check drift against and endpoint monitoring compares with: the new
+      // baseline when RegisterNewDataQualityBaseline, else the one carried over from the group.
+      DriftCheckBaselines: {
+        ModelDataQuality: {
+          Statistics: jsonMetrics(dataQualityProperty("BaselineUsedForDriftCheckStatistics")),
+          Constraints: jsonMetrics(dataQualityProperty("BaselineUsedForDriftCheckConstraints")),
         },
       },
     },
@@ -341,8 +450,10 @@ function checkAccuracyStep(input: PipelineDefinitionInput): ConditionStep {
 }
 
 /**
- * Builds the model-build pipeline: Preprocess → Train → Evaluate → CheckAccuracy → Register, or
- * Fail when the accuracy is below the threshold. Pure: the same input gives the same definition.
+ * Builds the model-build pipeline: Preprocess → DataQualityBaseline ∥ Train → Evaluate →
+ * CheckAccuracy → Register, or Fail when the accuracy is below the threshold. DataQualityBaseline
+ * and Train both start once Preprocess is done (SageMaker orders steps by the properties they
+ * read); Register records the baseline with the model. Pure: the same input gives the same definition.
  */
 export function buildPipelineDefinition(input: PipelineDefinitionInput): PipelineDefinition {
   const { defaults } = input;
@@ -356,11 +467,23 @@ export function buildPipelineDefinition(input: PipelineDefinitionInput): Pipelin
     { Name: PARAMETERS.trainingInstanceType, Type: "String", DefaultValue: defaults.trainingInstanceType },
     { Name: PARAMETERS.accuracyThreshold, Type: "Float", DefaultValue: defaults.accuracyThreshold },
     { Name: PARAMETERS.modelApprovalStatus, Type: "String", DefaultValue: defaults.modelApprovalStatus },
+    // Both true by default: the first build of a new group has no approved version to compare
+    // with, and each approved version should carry the baseline of its own training data. Run
+    // with SkipDataQualityCheck=false to fail the build when new training data drifts from the
+    // approved version's baseline.
+    { Name: PARAMETERS.skipDataQualityCheck, Type: "Boolean", DefaultValue: true },
+    { Name: PARAMETERS.registerNewDataQualityBaseline, Type: "Boolean", DefaultValue: true },
   ];
   return {
     Version: "2020-12-01",
     Metadata: {},
     Parameters: parameters,
-    Steps: [preprocessStep(input), trainStep(input), evaluateStep(input), checkAccuracyStep(input)],
+    Steps: [
+      preprocessStep(input),
+      dataQualityStep(input),
+      trainStep(input),
+      evaluateStep(input),
+      checkAccuracyStep(input),
+    ],
   };
 }

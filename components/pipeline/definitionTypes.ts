@@ -59,6 +59,23 @@ export interface ProcessingStep extends StepBase {
   readonly PropertyFiles?: readonly PropertyFile[];
 }
 
+/**
+ * A Model Monitor baseline job (`CheckType` DATA_QUALITY or MODEL_QUALITY) plus what SageMaker
+ * does around it: a drift check against the group's latest approved baseline unless `SkipCheck`,
+ * and the choice of baseline the step exposes as `BaselineUsedForDriftCheck*`. The supplied
+ * baselines stand in for the registry's when set.
+ */
+export interface QualityCheckStep extends StepBase {
+  readonly Type: "QualityCheck";
+  readonly Arguments: Parameterised<Omit<CreateProcessingJobRequest, "ProcessingJobName">>;
+  readonly CheckType: "DATA_QUALITY" | "MODEL_QUALITY";
+  readonly ModelPackageGroupName?: string | PipelineExpression;
+  readonly SkipCheck: boolean | PipelineExpression;
+  readonly RegisterNewBaseline: boolean | PipelineExpression;
+  readonly SuppliedBaselineStatistics?: string | PipelineExpression;
+  readonly SuppliedBaselineConstraints?: string | PipelineExpression;
+}
+
 export interface TrainingStep extends StepBase {
   readonly Type: "Training";
   readonly Arguments: Parameterised<Omit<CreateTrainingJobRequest, "TrainingJobName">>;
@@ -89,7 +106,8 @@ export interface ConditionStep extends StepBase {
   };
 }
 
-export type PipelineStep = ProcessingStep | TrainingStep | RegisterModelStep | FailStep | ConditionStep;
+export type PipelineStep =
+  ProcessingStep | QualityCheckStep | TrainingStep | RegisterModelStep | FailStep | ConditionStep;
 
 export interface PipelineDefinition {
   readonly Version: "2020-12-01";

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { MlPipeline, MlPipelineArgs } from "../../components/mlPipeline";
+import { STEPS } from "../../components/pipeline/definition";
 import type {
   PipelineDefinition,
+  PipelineStep,
   ProcessingStep,
+  QualityCheckStep,
   TrainingStep,
 } from "../../components/pipeline/definitionTypes";
 import type { PolicyDocument } from "../../components/iam/document";
@@ -29,6 +32,13 @@ const definitionOf = (recorded: RecordedResource[]): PipelineDefinition =>
   JSON.parse(named(recorded, `${NAME}-pipeline`).inputs.pipelineDefinition as string);
 const policyOf = (recorded: RecordedResource[]): PolicyDocument =>
   JSON.parse(named(recorded, `${NAME}-role-policy`).inputs.policy as string);
+
+/** A top-level step of the definition, by name. */
+function stepOf<T extends PipelineStep>(definition: PipelineDefinition, name: string): T {
+  const found = definition.Steps.find((s) => s.Name === name);
+  assert.ok(found, `step ${name} exists`);
+  return found as T;
+}
 
 describe("MlPipeline", () => {
   let recorded: RecordedResource[];
@@ -115,6 +125,7 @@ describe("MlPipeline", () => {
     assert.deepEqual(sid("PullJobImages")?.Resource, [
       "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
       "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-xgboost",
+      "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-model-monitor-analyzer",
     ]);
     assert.deepEqual(sid("RegisterModelVersions")?.Condition, {
       StringEquals: { "sagemaker:ModelApprovalStatus": ["PendingManualApproval"] },
@@ -123,7 +134,7 @@ describe("MlPipeline", () => {
 
   it("defines jobs that the role's own conditions allow: isolated, traffic-encrypted, on the stack key", () => {
     const definition = definitionOf(recorded);
-    const [preprocess, train, evaluate] = definition.Steps as [ProcessingStep, TrainingStep, ProcessingStep];
+    const train = stepOf<TrainingStep>(definition, STEPS.train);
     const condition = policyOf(recorded).Statement.find(
       (s) => s.Sid === "StartIsolatedEncryptedJobs",
     )?.Condition;
@@ -131,7 +142,10 @@ describe("MlPipeline", () => {
       "sagemaker:VolumeKmsKeyArn": KEY,
       "sagemaker:OutputKmsKeyArn": KEY,
     });
-    for (const job of [preprocess, evaluate]) {
+    const processingJobs = [STEPS.preprocess, STEPS.dataQuality, STEPS.evaluate].map((name) =>
+      stepOf<ProcessingStep | QualityCheckStep>(definition, name),
+    );
+    for (const job of processingJobs) {
       assert.equal(job.Arguments.NetworkConfig?.EnableNetworkIsolation, true);
       assert.equal(job.Arguments.NetworkConfig?.EnableInterContainerTrafficEncryption, true);
       assert.equal(job.Arguments.ProcessingResources?.ClusterConfig?.VolumeKmsKeyId, KEY);
@@ -147,15 +161,15 @@ describe("MlPipeline", () => {
     const definition = definitionOf(recorded);
     const artifacts = named(ofType(recorded, "aws:s3/bucket:Bucket"), `${NAME}-artifacts`).outputs.bucket;
     for (const [script, step] of [
-      ["preprocess", definition.Steps[0]],
-      ["evaluate", definition.Steps[2]],
+      ["preprocess", stepOf<ProcessingStep>(definition, STEPS.preprocess)],
+      ["evaluate", stepOf<ProcessingStep>(definition, STEPS.evaluate)],
     ] as const) {
       const object = named(recorded, `${NAME}-${script}-py`);
       assert.match(object.inputs.key as string, new RegExp(`^code/[0-9a-f]{12}/${script}\\.py$`));
       assert.equal(object.inputs.bucket, artifacts);
       assert.equal(object.inputs.serverSideEncryption, "aws:kms");
       assert.equal(object.inputs.kmsKeyId, KEY);
-      const code = (step as ProcessingStep).Arguments.ProcessingInputs?.find((i) => i.InputName === "code");
+      const code = step.Arguments.ProcessingInputs?.find((i) => i.InputName === "code");
       assert.equal(code?.S3Input?.S3Uri, `s3://${artifacts}/${object.inputs.key}`);
     }
   });
@@ -166,14 +180,16 @@ describe("MlPipeline", () => {
     const definition = definitionOf(recorded);
     assert.equal(definition.Parameters[0].DefaultValue, `s3://${data}/input/sample/`);
     assert.equal(await valueOf(pipeline.inputDataUri), `s3://${data}/input/sample/`);
-    const images = [definition.Steps[0], definition.Steps[1]].map((s) =>
-      s.Type === "Processing"
-        ? s.Arguments.AppSpecification?.ImageUri
-        : (s as TrainingStep).Arguments.AlgorithmSpecification?.TrainingImage,
-    );
+    const images = [
+      stepOf<ProcessingStep>(definition, STEPS.preprocess).Arguments.AppSpecification?.ImageUri,
+      stepOf<TrainingStep>(definition, STEPS.train).Arguments.AlgorithmSpecification?.TrainingImage,
+      stepOf<QualityCheckStep>(definition, STEPS.dataQuality).Arguments.AppSpecification?.ImageUri,
+    ];
     assert.deepEqual(images, [
       "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
       "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+      // The analyzer as getPrebuiltEcrImage answers for its repository and its only tag.
+      "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest",
     ]);
   });
 

@@ -150,6 +150,13 @@ describe("ModelEndpoint", () => {
     assert.equal(config.shadowProductionVariants, undefined);
   });
 
+  it("tells a monitor where the traffic is captured", async () => {
+    assert.equal(
+      await valueOf(endpoint.dataCaptureUri),
+      "s3://mlops-prod-diagnosis-data-1a2b3c4/data-capture",
+    );
+  });
+
   it("alarms on 5XX errors, 4XX rate and p99 latency with the endpoint's and variant's dimensions", () => {
     const dimensions = { EndpointName: NAME, VariantName: "primary" };
     const byName = Object.fromEntries(alarmsOf(recorded).map((a) => [a.name, a.inputs]));
@@ -333,7 +340,7 @@ describe("ModelEndpoint", () => {
   });
 
   it("serverless: memory and concurrency, a cold-start alarm, no capture, no isolation, no scaling target", async () => {
-    const { recorded: serverless } = await build({
+    const { recorded: serverless, endpoint: withoutCapture } = await build({
       variants: [
         {
           name: "primary",
@@ -357,6 +364,7 @@ describe("ModelEndpoint", () => {
       },
     ]);
     assert.equal(config.dataCaptureConfig, undefined);
+    assert.equal(await valueOf(withoutCapture.dataCaptureUri), undefined);
     // Serverless Inference does not support network isolation.
     assert.equal(inputsOf(serverless, `${NAME}-primary`).enableNetworkIsolation, false);
     const setup = inputsOf(serverless, `${NAME}-primary-model-setup-time`);

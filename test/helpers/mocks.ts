@@ -85,6 +85,21 @@ function mockResource(type: string, name: string, inputs: Record<string, unknown
         state: { ...inputs, name: physical, arn: arn("sagemaker", `${resource}/${physical.toLowerCase()}`) },
       };
     }
+    case "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition":
+    case "aws:sagemaker/monitoringSchedule:MonitoringSchedule": {
+      const resource = type.endsWith(":MonitoringSchedule")
+        ? "monitoring-schedule"
+        : "data-quality-job-definition";
+      const physical = (inputs.name as string | undefined) ?? autoName;
+      return {
+        id: physical,
+        state: { ...inputs, name: physical, arn: arn("sagemaker", `${resource}/${physical.toLowerCase()}`) },
+      };
+    }
+    case "aws:cloudwatch/eventRule:EventRule": {
+      const rule = (inputs.name as string | undefined) ?? autoName;
+      return { id: rule, state: { ...inputs, name: rule, arn: arn("events", `rule/${rule}`) } };
+    }
     case "aws:cloudwatch/metricAlarm:MetricAlarm": {
       const alarm = (inputs.name as string | undefined) ?? autoName;
       return { id: alarm, state: { ...inputs, name: alarm, arn: arn("cloudwatch", `alarm:${alarm}`) } };

@@ -5,15 +5,19 @@ import {
   CreateModelPackageGroupCommand,
   DescribeModelPackageCommand,
   ModelApprovalStatus,
+  type MetricsSource,
+  type ModelDataQuality,
   type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import { createSageMakerClient } from "../../registry/client";
 import { ModelPackageLookupError, describeAwsError } from "../../registry/errors";
 import {
   approvedPackagesNewestFirst,
+  dataQualityBaselineOf,
   describeDeployablePackage,
   latestApprovedPackageArn,
   resolveModelPackage,
+  type DataQualityBaseline,
   type DeployablePackage,
 } from "../../registry/modelPackages";
 import {
@@ -59,6 +63,103 @@ const packageOf = (version: number): DeployablePackage => ({
   approvalStatus: STATUSES[version - 1] ?? "",
   containers: [{ image: IMAGE, modelDataUrl: modelDataUrlOf(version) }],
 });
+
+/** A Model Monitor statistics or constraints file as registered with a model package. */
+const metricsFile = (uri: string): MetricsSource => ({ ContentType: "application/json", S3Uri: uri });
+/** URIs of a data-quality baseline; either may be left out to register half a baseline. */
+interface BaselineUris {
+  readonly statistics?: string;
+  readonly constraints?: string;
+}
+const dataQualityOf = ({ statistics, constraints }: BaselineUris): ModelDataQuality => ({
+  ...(statistics === undefined ? {} : { Statistics: metricsFile(statistics) }),
+  ...(constraints === undefined ? {} : { Constraints: metricsFile(constraints) }),
+});
+const baselineUris = (group: string, kind: "drift-check" | "calculated"): Required<BaselineUris> => {
+  const prefix = `s3://sagemaker-us-east-1-123456789012/pipelines/${group}/DataQualityBaseline/${kind}`;
+  return { statistics: `${prefix}/statistics.json`, constraints: `${prefix}/constraints.json` };
+};
+
+/**
+ * One approved version in a group of its own per case, so that latest-approved resolves exactly that
+ * version; the groups are apart from GROUP, whose versions the other tests count.
+ */
+interface BaselineCase {
+  readonly title: string;
+  readonly group: string;
+  readonly driftCheck?: BaselineUris;
+  readonly metrics?: BaselineUris;
+  readonly expected: DataQualityBaseline | undefined;
+}
+const BOTH_GROUP = "mlops-prod-baseline-both";
+const METRICS_ONLY_GROUP = "mlops-prod-baseline-metrics-only";
+const NO_BASELINE_GROUP = "mlops-prod-baseline-none";
+const HALF_DRIFT_GROUP = "mlops-prod-baseline-half-drift-check";
+const BASELINE_CASES: readonly BaselineCase[] = [
+  {
+    title: "the drift-check baseline when both are registered",
+    group: BOTH_GROUP,
+    driftCheck: baselineUris(BOTH_GROUP, "drift-check"),
+    metrics: baselineUris(BOTH_GROUP, "calculated"),
+    expected: {
+      statisticsUri:
+        "s3://sagemaker-us-east-1-123456789012/pipelines/mlops-prod-baseline-both/DataQualityBaseline/" +
+        "drift-check/statistics.json",
+      constraintsUri:
+        "s3://sagemaker-us-east-1-123456789012/pipelines/mlops-prod-baseline-both/DataQualityBaseline/" +
+        "drift-check/constraints.json",
+      source: "DriftCheckBaselines",
+    },
+  },
+  {
+    title: "the model-metrics baseline when it is the only one",
+    group: METRICS_ONLY_GROUP,
+    metrics: baselineUris(METRICS_ONLY_GROUP, "calculated"),
+    expected: { ...calculatedBaselineOf(METRICS_ONLY_GROUP), source: "ModelMetrics" },
+  },
+  {
+    title: "absent when none is registered",
+    group: NO_BASELINE_GROUP,
+    expected: undefined,
+  },
+  {
+    title: "the model-metrics baseline when the drift-check one has statistics but no constraints",
+    group: HALF_DRIFT_GROUP,
+    driftCheck: { statistics: baselineUris(HALF_DRIFT_GROUP, "drift-check").statistics },
+    metrics: baselineUris(HALF_DRIFT_GROUP, "calculated"),
+    expected: { ...calculatedBaselineOf(HALF_DRIFT_GROUP), source: "ModelMetrics" },
+  },
+];
+
+function calculatedBaselineOf(group: string): Omit<DataQualityBaseline, "source"> {
+  const { statistics, constraints } = baselineUris(group, "calculated");
+  return { statisticsUri: statistics, constraintsUri: constraints };
+}
+
+/** The CreateModelPackage input of a {@link BaselineCase}, leaving out what the case does not register. */
+function baselineCaseInput({ group, driftCheck, metrics }: BaselineCase) {
+  return {
+    ModelPackageGroupName: group,
+    ModelApprovalStatus: APPROVED,
+    InferenceSpecification: {
+      Containers: [{ Image: IMAGE, ModelDataUrl: modelDataUrlOf(1) }],
+      SupportedContentTypes: ["text/csv"],
+      SupportedResponseMIMETypes: ["text/csv"],
+    },
+    ...(driftCheck === undefined
+      ? {}
+      : { DriftCheckBaselines: { ModelDataQuality: dataQualityOf(driftCheck) } }),
+    ...(metrics === undefined ? {} : { ModelMetrics: { ModelDataQuality: dataQualityOf(metrics) } }),
+  };
+}
+
+async function seedBaselineCases(client: SageMakerClient): Promise<void> {
+  for (const baselineCase of BASELINE_CASES) {
+    await client.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: baselineCase.group }));
+    const created = await client.send(new CreateModelPackageCommand(baselineCaseInput(baselineCase)));
+    assert.equal(created.ModelPackageArn, arnOf(1, baselineCase.group));
+  }
+}
 
 const THROTTLED = {
   respond: { status: 400, body: { __type: "ThrottlingException", message: "Rate exceeded" } },
@@ -122,6 +223,11 @@ async function seed(client: SageMakerClient): Promise<void> {
 }
 
 describe("registry/modelPackages against moto", function () {
+  // The timeout of .mocharc, also when the file runs alone with --no-config: starting two moto servers and
+  // seeding, or the SDK's backoff of up to 0.5 s and then 1 s after throttling, can pass mocha's default
+  // 2 s on a busy machine, and a "before all" hook that times out leaves its servers running.
+  this.timeout(20_000);
+
   let moto: MotoServer;
   /** Enforces IAM authentication (after the two requests that create the user without policies). */
   let authMoto: MotoServer;
@@ -161,6 +267,7 @@ describe("registry/modelPackages against moto", function () {
     client = testClient(moto.endpoint);
     proxied = testClient(proxy.endpoint, { maxAttempts: 3 });
     await seed(client);
+    await seedBaselineCases(client);
   });
 
   beforeEach(function () {
@@ -370,6 +477,44 @@ describe("registry/modelPackages against moto", function () {
     });
   });
 
+  describe("data-quality baseline", function () {
+    it("is registered and described by moto as sent", async function () {
+      // Without this round trip, the cases below would not show that the fields are read at all.
+      for (const baselineCase of BASELINE_CASES) {
+        const sent = baselineCaseInput(baselineCase);
+        const described = await client.send(
+          new DescribeModelPackageCommand({ ModelPackageName: arnOf(1, baselineCase.group) }),
+        );
+        assert.deepEqual(
+          { DriftCheckBaselines: described.DriftCheckBaselines, ModelMetrics: described.ModelMetrics },
+          { DriftCheckBaselines: sent.DriftCheckBaselines, ModelMetrics: sent.ModelMetrics },
+          baselineCase.group,
+        );
+      }
+    });
+
+    for (const baselineCase of BASELINE_CASES) {
+      const { title, group, expected } = baselineCase;
+      const described: DeployablePackage = {
+        arn: arnOf(1, group),
+        groupName: group,
+        version: 1,
+        approvalStatus: APPROVED,
+        containers: [{ image: IMAGE, modelDataUrl: modelDataUrlOf(1) }],
+        ...(expected === undefined ? {} : { dataQualityBaseline: expected }),
+      };
+
+      it(`is ${title}, for latest-approved and for the pinned version`, async function () {
+        // deepEqual is strict: a dataQualityBaseline key set to undefined would not match a package without one.
+        const latest = { groupName: group, modelPackage: "latest-approved", configPath: CONFIG_PATH };
+        const pinned = { ...latest, modelPackage: arnOf(1, group) };
+
+        assert.deepEqual(await resolveModelPackage(client, latest), described);
+        assert.deepEqual(await resolveModelPackage(client, pinned), described);
+      });
+    }
+  });
+
   describe("throttling", function () {
     it("is retried with backoff until a request gets through", async function () {
       let throttled = 0;
@@ -480,6 +625,113 @@ describe("registry/modelPackages against moto", function () {
           "AWS_ENDPOINT_URL_SAGEMAKER / AWS_ENDPOINT_URL if they are set.",
       );
     });
+  });
+});
+
+describe("registry/modelPackages dataQualityBaselineOf", function () {
+  const drift = baselineUris("unit", "drift-check");
+  const calculated = baselineUris("unit", "calculated");
+  const full = (uris: Required<BaselineUris>): ModelDataQuality => dataQualityOf(uris);
+  const driftBaseline: DataQualityBaseline = {
+    statisticsUri: drift.statistics,
+    constraintsUri: drift.constraints,
+    source: "DriftCheckBaselines",
+  };
+  const calculatedBaseline: DataQualityBaseline = {
+    statisticsUri: calculated.statistics,
+    constraintsUri: calculated.constraints,
+    source: "ModelMetrics",
+  };
+  // The SDK leaves out members that the response does not have, although the type declares S3Uri.
+  const withoutUri = { ContentType: "application/json" } as MetricsSource;
+
+  it("prefers the drift-check baseline, then the model-metrics one", function () {
+    assert.deepEqual(
+      dataQualityBaselineOf({
+        DriftCheckBaselines: { ModelDataQuality: full(drift) },
+        ModelMetrics: { ModelDataQuality: full(calculated) },
+      }),
+      driftBaseline,
+    );
+    assert.deepEqual(
+      dataQualityBaselineOf({ DriftCheckBaselines: { ModelDataQuality: full(drift) } }),
+      driftBaseline,
+    );
+    assert.deepEqual(
+      dataQualityBaselineOf({ ModelMetrics: { ModelDataQuality: full(calculated) } }),
+      calculatedBaseline,
+    );
+  });
+
+  it("is undefined without data-quality metrics", function () {
+    assert.equal(dataQualityBaselineOf({}), undefined);
+    assert.equal(dataQualityBaselineOf({ DriftCheckBaselines: {}, ModelMetrics: {} }), undefined);
+    assert.equal(
+      dataQualityBaselineOf({
+        DriftCheckBaselines: { ModelDataQuality: {} },
+        ModelMetrics: { ModelDataQuality: {} },
+      }),
+      undefined,
+    );
+  });
+
+  it("ignores the baselines of other monitors", function () {
+    const otherMonitors = {
+      Statistics: metricsFile("s3://bucket/model-quality/statistics.json"),
+      Constraints: metricsFile("s3://bucket/model-quality/constraints.json"),
+    };
+    assert.equal(
+      dataQualityBaselineOf({
+        DriftCheckBaselines: { ModelQuality: otherMonitors },
+        ModelMetrics: { ModelQuality: otherMonitors },
+      }),
+      undefined,
+    );
+    assert.deepEqual(
+      dataQualityBaselineOf({
+        DriftCheckBaselines: { ModelQuality: otherMonitors },
+        ModelMetrics: { ModelDataQuality: full(calculated) },
+      }),
+      calculatedBaseline,
+    );
+  });
+
+  it("treats half a baseline as none, falling back to the model-metrics one", function () {
+    const halves: readonly ModelDataQuality[] = [
+      { Statistics: metricsFile(drift.statistics) },
+      { Constraints: metricsFile(drift.constraints) },
+      { Statistics: metricsFile(drift.statistics), Constraints: withoutUri },
+      { Statistics: withoutUri, Constraints: metricsFile(drift.constraints) },
+      { Statistics: metricsFile(drift.statistics), Constraints: metricsFile("") },
+      { Statistics: withoutUri, Constraints: withoutUri },
+    ];
+    for (const half of halves) {
+      const name = JSON.stringify(half);
+      assert.deepEqual(
+        dataQualityBaselineOf({
+          DriftCheckBaselines: { ModelDataQuality: half },
+          ModelMetrics: { ModelDataQuality: full(calculated) },
+        }),
+        calculatedBaseline,
+        name,
+      );
+      assert.equal(
+        dataQualityBaselineOf({ DriftCheckBaselines: { ModelDataQuality: half } }),
+        undefined,
+        name,
+      );
+      assert.equal(dataQualityBaselineOf({ ModelMetrics: { ModelDataQuality: half } }), undefined, name);
+    }
+  });
+
+  it("does not pair the statistics of one baseline with the constraints of the other", function () {
+    assert.equal(
+      dataQualityBaselineOf({
+        DriftCheckBaselines: { ModelDataQuality: { Statistics: metricsFile(drift.statistics) } },
+        ModelMetrics: { ModelDataQuality: { Constraints: metricsFile(calculated.constraints) } },
+      }),
+      undefined,
+    );
   });
 });
 

@@ -2,6 +2,9 @@ import { ProductionVariantInstanceType } from "@aws-sdk/client-sagemaker";
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { ML_DIR } from "../../components/mlPipeline";
 import { parseStackConfig, StackConfig } from "../../stacks/config";
 import { ConfigError } from "../../stacks/errors";
 import { loadStackConfig } from "../../stacks/load";
@@ -82,8 +85,17 @@ describe("stack configuration", () => {
         [p.pipeline.processingInstanceType, p.pipeline.trainingInstanceType, p.endpoint.instanceType],
         ["ml.m5.xlarge", "ml.m5.xlarge", "ml.m5.xlarge"],
       );
-      assert.equal(s.monitoring.instanceType, "ml.t3.medium");
+      assert.equal(s.monitoring.instanceType, "ml.m5.large");
       assert.equal(p.monitoring.instanceType, "ml.m5.xlarge");
+      assert.deepEqual(
+        [s.monitoring.scheduleExpression, p.monitoring.scheduleExpression],
+        ["cron(0 0 ? * * *)", "cron(0 * ? * * *)"],
+      );
+      // Both stacks alarm on every feature of the sample data, so staging rehearses prod's alerts.
+      const header = readFileSync(path.join(ML_DIR, "data", "breast-cancer.csv"), "utf8").split("\n")[0];
+      const features = header.split(",").filter((column) => column !== "target");
+      assert.deepEqual(s.monitoring.driftAlarms, { features, threshold: 0.1 });
+      assert.deepEqual(p.monitoring.driftAlarms, { features, threshold: 0.1 });
       assert.equal(s.endpoint.initialInstanceCount, 1);
       assert.equal(p.endpoint.initialInstanceCount, 2);
       assert.equal(s.endpoint.autoscaling, undefined);
@@ -191,6 +203,8 @@ describe("stack configuration", () => {
               enabled: true,
               scheduleExpression: "cron(0 0 ? * * *)",
               instanceType: "ml.m5.large",
+              maxRuntimeSeconds: 1800,
+              driftAlarms: { features: [], threshold: 0.1 },
             },
           },
         ],
@@ -517,6 +531,70 @@ describe("stack configuration", () => {
       assert.deepEqual(valid.models[0].endpoint.serverless, { memorySizeInMb: 2048, maxConcurrency: 5 });
     });
 
+    it("monitoring: SageMaker's schedules, a runtime within the hour, complete baselines, unique drift features", () => {
+      assertProblems(
+        withModel({
+          monitoring: {
+            scheduleExpression: "cron(30 * ? * * *)",
+            maxRuntimeSeconds: 7200,
+            baseline: { statisticsUri: "s3://bucket/baseline/statistics.json" },
+            driftAlarms: { features: ["age", "income", "age", "bad name"], threshold: 0 },
+          },
+        }),
+        "models[0].monitoring.baseline.constraintsUri: is required (an S3 URI such as s3://bucket/prefix/)",
+        'models[0].monitoring.driftAlarms.features[2]: "age" is already listed at features[0]',
+        'models[0].monitoring.driftAlarms.features[3]: "bad name" is not a feature name Model Monitor publishes metrics for (1-200 letters, digits, _ . -)',
+        "models[0].monitoring.driftAlarms.threshold: 0 must be a distance above 0, up to 1",
+        "models[0].monitoring.maxRuntimeSeconds: 7200 must be a whole number from 60 to 3600",
+        'models[0].monitoring.scheduleExpression: "cron(30 * ? * * *)" is not a Model Monitor schedule: expected cron(0 <hours> ? * * *), e.g. "cron(0 * ? * * *)" hourly, "cron(0 3 ? * * *)" daily at 03:00 UTC',
+      );
+      for (const [expression, message] of [
+        ["cron(0 24 ? * * *)", "has an hour above 23"],
+        ["cron(0 */25 ? * * *)", "has an hour interval outside 1-24"],
+        ["rate(1 hour)", undefined],
+      ] as const) {
+        const [line] = problemLines(withModel({ monitoring: { scheduleExpression: expression } }));
+        assert.ok(line.startsWith(`models[0].monitoring.scheduleExpression: "${expression}" `), line);
+        if (message) assert.ok(line.endsWith(message), line);
+      }
+      for (const expression of [
+        "cron(0 * ? * * *)",
+        "cron(0 3 ? * * *)",
+        "cron(0 */6 ? * * *)",
+        "cron(0 1/12 ? * * *)",
+      ]) {
+        const config = parseStackConfig(
+          "staging",
+          withModel({ monitoring: { scheduleExpression: expression } }),
+        );
+        assert.equal(config.models[0].monitoring.scheduleExpression, expression);
+      }
+    });
+
+    it("monitoring needs data capture; prod also refuses capture nobody monitors", () => {
+      const noCapture = { endpoint: { dataCapture: { enabled: false } } };
+      const message =
+        "models[0].monitoring.enabled: needs endpoint.dataCapture.enabled: Model Monitor analyses the captured requests; turn capture on or set monitoring.enabled: false (monitoring is on by default)";
+      assertProblems(withModel(noCapture), message);
+      assertProblems(withModel(noCapture, { environment: "prod" }), message);
+      const unmonitored = withModel({ monitoring: { enabled: false } }, { environment: "prod" });
+      assert.deepEqual(configError(unmonitored, "prod").message.split("\n").slice(1), [
+        "  - models[0].monitoring.enabled: false must be true in prod while the endpoint captures data (endpoint.dataCapture.enabled is on by default): prod endpoints are monitored for drift",
+      ]);
+      // Staging may capture for offline analysis without monitoring; both off is a choice in either.
+      assert.equal(
+        parseStackConfig("staging", withModel({ monitoring: { enabled: false } })).models.length,
+        1,
+      );
+      for (const environment of ["staging", "prod"]) {
+        const off = withModel({ ...noCapture, monitoring: { enabled: false } }, { environment });
+        assert.equal(parseStackConfig(environment, off).models[0].monitoring.enabled, false);
+      }
+      // An endpoint that is not deployed has nothing to monitor, whatever monitoring says.
+      const disabled = withModel({ endpoint: { enabled: false, dataCapture: { enabled: false } } });
+      assert.equal(parseStackConfig("staging", disabled).models[0].monitoring.enabled, true);
+    });
+
     it("deployment: step sizes only for their strategy, two instances to shift in steps, a timeout above the waits", () => {
       assert.deepEqual(
         problemLines(
@@ -784,6 +862,7 @@ describe("stack configuration", () => {
       ["models", 0, "endpoint"],
       ["models", 0, "endpoint", "autoscaling"],
       ["models", 0, "monitoring"],
+      ["models", 0, "monitoring", "driftAlarms"],
       ["models", 1],
     ];
     const keys = [
@@ -791,6 +870,7 @@ describe("stack configuration", () => {
       ...["Environment", "Project", "kmsKeyArn", "subnetIds", "emails", "protectFromDeletion", "name"],
       ...["pipeline", "endpoint", "monitoring", "spotTraining", "maxRuntimeSeconds", "maxWaitSeconds"],
       ...["autoscaling", "minCapacity", "maxCapacity", "initialInstanceCount", "instanceType", "0", "1"],
+      ...["dataCapture", "enabled", "scheduleExpression", "baseline", "driftAlarms", "features"],
       ...["__proto__", "constructor", "toString"],
     ];
 
@@ -799,7 +879,7 @@ describe("stack configuration", () => {
         {
           pipeline: { maxWaitSeconds: 7200, hyperparameters: { max_depth: 5 } },
           endpoint: { initialInstanceCount: 2, autoscaling: { minCapacity: 2, maxCapacity: 4 } },
-          monitoring: {},
+          monitoring: { driftAlarms: { features: ["age", "income"] } },
         },
         {
           network: { subnetIds: ["subnet-0123abcd"], securityGroupIds: ["sg-0123abcd"] },

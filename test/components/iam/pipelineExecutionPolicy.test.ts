@@ -20,9 +20,20 @@ function scope(overrides: Partial<PipelineRoleScope> = {}): PipelineRoleScope {
     ecrRepositoryArns: [
       "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
       "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-xgboost",
+      // AWS keeps the Model Monitor analyzer in another registry account.
+      "arn:aws:ecr:us-east-1:156813124566:repository/sagemaker-model-monitor-analyzer",
     ],
     ...overrides,
   };
+}
+
+const SAGEMAKER = "arn:aws:sagemaker:us-east-1:123456789012";
+const LOG_GROUPS = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker";
+
+/** Whether an IAM resource pattern, where `*` stands for any characters, matches the ARN. */
+function wildcardMatches(pattern: string, arn: string): boolean {
+  const literal = (part: string) => part.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  return new RegExp(`^${pattern.split("*").map(literal).join(".*")}$`).test(arn);
 }
 
 function statement(sid: string, overrides: Partial<PipelineRoleScope> = {}): PolicyStatement {
@@ -109,6 +120,16 @@ describe("pipelineExecutionPolicy", () => {
     });
   });
 
+  it("lets the QualityCheck step's baseline job start, be followed and log, as the pipeline processing job it is", () => {
+    const allows = (sid: string, arn: string) =>
+      [statement(sid).Resource ?? []].flat().some((pattern) => wildcardMatches(pattern, arn));
+    const job = "pipelines-0a1b2c3d4e5f-DataQualityBaseli-AbCdEf1234";
+    assert.ok(allows("StartIsolatedEncryptedJobs", `${SAGEMAKER}:processing-job/${job}`));
+    assert.ok(allows("FollowPipelineJobs", `${SAGEMAKER}:processing-job/${job}`));
+    assert.ok(allows("WriteJobLogs", `${LOG_GROUPS}/ProcessingJobs:log-stream:${job}/algo-1-1700000000`));
+    assert.ok(!allows("StartIsolatedEncryptedJobs", `${SAGEMAKER}:processing-job/baseline-${job}`));
+  });
+
   it("registers versions in its own model package group, with the allowed approval statuses only", () => {
     assert.deepEqual(statement("RegisterModelVersions"), {
       Sid: "RegisterModelVersions",
@@ -134,7 +155,12 @@ describe("pipelineExecutionPolicy", () => {
   });
 
   it("pulls only the job images' repositories, and writes logs only to pipeline job streams", () => {
-    assert.deepEqual(statement("PullJobImages").Resource, scope().ecrRepositoryArns);
+    // Every repository as given, the analyzer's registry account included.
+    assert.deepEqual(statement("PullJobImages").Resource, [
+      "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
+      "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-xgboost",
+      "arn:aws:ecr:us-east-1:156813124566:repository/sagemaker-model-monitor-analyzer",
+    ]);
     assert.deepEqual(statement("WriteJobLogs").Resource, [
       "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/ProcessingJobs:log-stream:pipelines-*",
       "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/TrainingJobs:log-stream:pipelines-*",

@@ -10,6 +10,7 @@ import type {
   PipelineDefinition,
   PipelineStep,
   ProcessingStep,
+  QualityCheckStep,
   RegisterModelStep,
   TrainingStep,
 } from "../../../components/pipeline/definitionTypes";
@@ -41,20 +42,41 @@ function references(value: unknown): string[] {
   );
 }
 
+/** The references a step makes itself, in any field, leaving out those of the steps a condition nests. */
+function ownReferences(s: PipelineStep): string[] {
+  return s.Type === "Condition"
+    ? references({ ...s, Arguments: { Conditions: s.Arguments.Conditions } })
+    : references(s);
+}
+
+const stepReferences = (s: PipelineStep) => ownReferences(s).filter((ref) => ref.startsWith("Steps."));
+
+/** The properties a QualityCheck step documents, besides those of its processing job. */
+const QUALITY_CHECK_PROPERTIES = [
+  "CalculatedBaselineStatistics",
+  "CalculatedBaselineConstraints",
+  "BaselineUsedForDriftCheckStatistics",
+  "BaselineUsedForDriftCheckConstraints",
+];
+
+const VPC = { subnetIds: ["subnet-0a1b2c3d"], securityGroupIds: ["sg-0a1b2c3d"] };
+
 describe("buildPipelineDefinition", () => {
   const definition = buildPipelineDefinition(definitionInput());
   const preprocess = step<ProcessingStep>(definition, STEPS.preprocess);
+  const dataQuality = step<QualityCheckStep>(definition, STEPS.dataQuality);
   const train = step<TrainingStep>(definition, STEPS.train);
   const evaluate = step<ProcessingStep>(definition, STEPS.evaluate);
   const check = step<ConditionStep>(definition, STEPS.checkAccuracy);
   const register = step<RegisterModelStep>(definition, STEPS.register);
 
-  it("chains Preprocess → Train → Evaluate → CheckAccuracy, then Register or Fail", () => {
+  it("chains Preprocess → DataQualityBaseline ∥ Train → Evaluate → CheckAccuracy, then Register or Fail", () => {
     assert.equal(definition.Version, "2020-12-01");
     assert.deepEqual(
       definition.Steps.map((s) => [s.Name, s.Type]),
       [
         ["Preprocess", "Processing"],
+        ["DataQualityBaseline", "QualityCheck"],
         ["Train", "Training"],
         ["Evaluate", "Processing"],
         ["CheckAccuracy", "Condition"],
@@ -81,6 +103,8 @@ describe("buildPipelineDefinition", () => {
       { Name: "TrainingInstanceType", Type: "String", DefaultValue: "ml.m5.large" },
       { Name: "AccuracyThreshold", Type: "Float", DefaultValue: 0.8 },
       { Name: "ModelApprovalStatus", Type: "String", DefaultValue: "PendingManualApproval" },
+      { Name: "SkipDataQualityCheck", Type: "Boolean", DefaultValue: true },
+      { Name: "RegisterNewDataQualityBaseline", Type: "Boolean", DefaultValue: true },
     ]);
   });
 
@@ -93,22 +117,40 @@ describe("buildPipelineDefinition", () => {
     assert.deepEqual([...used].sort(), definition.Parameters.map((p) => p.Name).sort());
   });
 
-  it("refers only to properties of steps that run earlier, and to outputs those steps declare", () => {
+  it("refers only to properties of steps that run earlier, and to outputs or properties those steps have", () => {
     const seen: string[] = [];
+    const checked: string[] = [];
     for (const s of allSteps(definition)) {
-      const stepRefs = references(s.Arguments).filter((ref) => ref.startsWith("Steps."));
-      for (const ref of stepRefs) {
-        const [, target] = ref.split(".");
+      for (const ref of stepReferences(s)) {
+        const [, target, property] = ref.split(".");
         assert.ok(seen.includes(target), `${s.Name} refers to ${ref} before ${target} ran`);
+        const producer = step<PipelineStep>(definition, target);
         const output = /Outputs\['([^']+)'\]/.exec(ref)?.[1];
         if (output) {
-          const producer = step<ProcessingStep>(definition, target);
-          const declared = producer.Arguments.ProcessingOutputConfig?.Outputs?.map((o) => o.OutputName) ?? [];
+          const outputs =
+            producer.Type === "Processing" || producer.Type === "QualityCheck"
+              ? producer.Arguments.ProcessingOutputConfig?.Outputs
+              : undefined;
+          const declared = outputs?.map((o) => o.OutputName) ?? [];
           assert.ok(declared.includes(output), `${ref}: ${target} declares outputs ${declared.join(", ")}`);
+        } else if (producer.Type === "QualityCheck") {
+          assert.ok(QUALITY_CHECK_PROPERTIES.includes(property), `${ref}: not a QualityCheck step property`);
         }
+        checked.push(ref);
       }
       seen.push(s.Name);
     }
+    // The walk reaches the baseline's references to Preprocess and Register's to the baseline.
+    assert.ok(checked.includes("Steps.Preprocess.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri"));
+    assert.equal(checked.filter((ref) => ref.startsWith("Steps.DataQualityBaseline.")).length, 4);
+  });
+
+  it("baselines the data alongside training: both depend on Preprocess only, not on each other", () => {
+    const targets = (s: PipelineStep) => [...new Set(stepReferences(s).map((ref) => ref.split(".")[1]))];
+    assert.deepEqual(targets(dataQuality), ["Preprocess"]);
+    assert.deepEqual(targets(train), ["Preprocess"]);
+    assert.equal(dataQuality.DependsOn, undefined);
+    assert.equal(train.DependsOn, undefined);
   });
 
   it("preprocesses the input parameter with the uploaded script in the scikit-learn image", () => {
@@ -148,7 +190,7 @@ describe("buildPipelineDefinition", () => {
   });
 
   it("runs every job as the role, encrypted with the key, isolated and parameterised in size", () => {
-    for (const job of [preprocess, evaluate]) {
+    for (const job of [preprocess, dataQuality, evaluate]) {
       assert.equal(job.Arguments.RoleArn, ROLE_ARN);
       assert.deepEqual(job.Arguments.ProcessingResources, {
         ClusterConfig: {
@@ -175,6 +217,78 @@ describe("buildPipelineDefinition", () => {
     assert.equal(train.Arguments.OutputDataConfig?.KmsKeyId, KEY_ARN);
     assert.equal(train.Arguments.EnableNetworkIsolation, true);
     assert.equal(train.Arguments.EnableInterContainerTrafficEncryption, true);
+  });
+
+  it("baselines Preprocess's baseline output with the Model Monitor analyzer, as a DATA_QUALITY check", () => {
+    assert.deepEqual(dataQuality, {
+      Name: "DataQualityBaseline",
+      Type: "QualityCheck",
+      Description:
+        "Computes the data-quality baseline (statistics and constraints) of the training features, " +
+        "and checks it for drift against the approved version's baseline unless SkipDataQualityCheck.",
+      Arguments: {
+        RoleArn: ROLE_ARN,
+        // The analyzer's own entrypoint runs: no ContainerEntrypoint or ContainerArguments.
+        AppSpecification: {
+          ImageUri: "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest",
+        },
+        ProcessingResources: {
+          ClusterConfig: {
+            InstanceCount: 1,
+            InstanceType: { Get: "Parameters.ProcessingInstanceType" },
+            VolumeSizeInGB: 30,
+            VolumeKmsKeyId: KEY_ARN,
+          },
+        },
+        StoppingCondition: { MaxRuntimeInSeconds: 1800 },
+        NetworkConfig: { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true },
+        ProcessingInputs: [
+          {
+            InputName: "baseline_dataset_input",
+            S3Input: {
+              S3Uri: { Get: "Steps.Preprocess.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri" },
+              LocalPath: "/opt/ml/processing/input/baseline_dataset_input",
+              S3DataType: "S3Prefix",
+              S3InputMode: "File",
+              S3DataDistributionType: "FullyReplicated",
+            },
+          },
+        ],
+        ProcessingOutputConfig: {
+          Outputs: [
+            {
+              OutputName: "quality_check_output",
+              S3Output: {
+                S3Uri: {
+                  "Std:Join": {
+                    On: "/",
+                    Values: [
+                      "s3://mlops-staging-diagnosis-artifacts-1a2b3c4/pipelines",
+                      { Get: "Execution.PipelineExecutionId" },
+                      "DataQualityBaseline",
+                      "baseline",
+                    ],
+                  },
+                },
+                LocalPath: "/opt/ml/processing/output",
+                S3UploadMode: "EndOfJob",
+              },
+            },
+          ],
+          KmsKeyId: KEY_ARN,
+        },
+        Environment: {
+          dataset_format: '{"csv":{"header":true,"output_columns_position":"START"}}',
+          dataset_source: "/opt/ml/processing/input/baseline_dataset_input",
+          output_path: "/opt/ml/processing/output",
+          publish_cloudwatch_metrics: "Disabled",
+        },
+      },
+      CheckType: "DATA_QUALITY",
+      ModelPackageGroupName: "mlops-staging-diagnosis",
+      SkipCheck: { Get: "Parameters.SkipDataQualityCheck" },
+      RegisterNewBaseline: { Get: "Parameters.RegisterNewDataQualityBaseline" },
+    });
   });
 
   it("trains the built-in XGBoost algorithm on the train and validation splits with the hyperparameters", () => {
@@ -265,7 +379,7 @@ describe("buildPipelineDefinition", () => {
     assert.equal(EVALUATION_REPORT.accuracyPath, "binary_classification_metrics.accuracy.value");
   });
 
-  it("registers the model into the group with its evaluation report and the approval status parameter", () => {
+  it("registers the model with its evaluation report, data-quality baseline and the approval status parameter", () => {
     assert.deepEqual(register.Arguments, {
       ModelPackageGroupName: "mlops-staging-diagnosis",
       ModelPackageDescription: {
@@ -300,6 +414,28 @@ describe("buildPipelineDefinition", () => {
             },
           },
         },
+        ModelDataQuality: {
+          Statistics: {
+            ContentType: "application/json",
+            S3Uri: { Get: "Steps.DataQualityBaseline.CalculatedBaselineStatistics" },
+          },
+          Constraints: {
+            ContentType: "application/json",
+            S3Uri: { Get: "Steps.DataQualityBaseline.CalculatedBaselineConstraints" },
+          },
+        },
+      },
+      DriftCheckBaselines: {
+        ModelDataQuality: {
+          Statistics: {
+            ContentType: "application/json",
+            S3Uri: { Get: "Steps.DataQualityBaseline.BaselineUsedForDriftCheckStatistics" },
+          },
+          Constraints: {
+            ContentType: "application/json",
+            S3Uri: { Get: "Steps.DataQualityBaseline.BaselineUsedForDriftCheckConstraints" },
+          },
+        },
       },
     });
   });
@@ -321,13 +457,18 @@ describe("buildPipelineDefinition", () => {
   });
 
   it("puts every job in the VPC when the stack has one", () => {
-    const network = { subnetIds: ["subnet-0a1b2c3d"], securityGroupIds: ["sg-0a1b2c3d"] };
-    const inVpc = buildPipelineDefinition(definitionInput({ network }));
+    const inVpc = buildPipelineDefinition(definitionInput({ network: VPC }));
     const vpc = { Subnets: ["subnet-0a1b2c3d"], SecurityGroupIds: ["sg-0a1b2c3d"] };
-    assert.deepEqual(step<ProcessingStep>(inVpc, STEPS.preprocess).Arguments.NetworkConfig?.VpcConfig, vpc);
-    assert.deepEqual(step<ProcessingStep>(inVpc, STEPS.evaluate).Arguments.NetworkConfig?.VpcConfig, vpc);
+    for (const name of [STEPS.preprocess, STEPS.dataQuality, STEPS.evaluate]) {
+      assert.deepEqual(
+        step<ProcessingStep | QualityCheckStep>(inVpc, name).Arguments.NetworkConfig,
+        { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: vpc },
+        name,
+      );
+    }
     assert.deepEqual(step<TrainingStep>(inVpc, STEPS.train).Arguments.VpcConfig, vpc);
     assert.equal(train.Arguments.VpcConfig, undefined);
+    assert.equal(dataQuality.Arguments.NetworkConfig?.VpcConfig, undefined);
   });
 
   it("is deterministic and serialises to JSON without loss", () => {

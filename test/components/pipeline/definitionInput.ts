@@ -13,6 +13,7 @@ export function definitionInput(overrides: Partial<PipelineDefinitionInput> = {}
     images: {
       sklearn: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
       xgboost: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+      modelMonitor: "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest",
     },
     scripts: {
       preprocess: "s3://mlops-staging-diagnosis-artifacts-1a2b3c4/code/0123456789ab/preprocess.py",

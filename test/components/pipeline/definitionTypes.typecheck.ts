@@ -5,6 +5,7 @@
  */
 import type {
   ProcessingStep,
+  QualityCheckStep,
   RegisterModelStep,
   TrainingStep,
 } from "../../../components/pipeline/definitionTypes";
@@ -71,4 +72,45 @@ export const badApprovalStatus: RegisterModelStep = {
   Type: "RegisterModel",
   // @ts-expect-error "Maybe" is not a ModelApprovalStatus.
   Arguments: { ModelPackageGroupName: "group", ModelApprovalStatus: "Maybe" },
+};
+
+const analyzerJob = {
+  AppSpecification: { ImageUri: "image" },
+  ProcessingResources: {
+    ClusterConfig: { InstanceCount: 1, InstanceType: "ml.m5.large", VolumeSizeInGB: 30 },
+  },
+  RoleArn: "arn",
+} as const;
+
+export const qualityCheckMisspeltKey: QualityCheckStep = {
+  Name: "DataQualityBaseline",
+  Type: "QualityCheck",
+  CheckType: "DATA_QUALITY",
+  SkipCheck: { Get: "Parameters.SkipDataQualityCheck" },
+  RegisterNewBaseline: true,
+  Arguments: {
+    ...analyzerJob,
+    // @ts-expect-error CreateProcessingJob has Environment, not Environments.
+    Environments: { dataset_source: "/opt/ml/processing/input/baseline_dataset_input" },
+  },
+};
+
+export const notAQualityCheckType: QualityCheckStep = {
+  Name: "DataQualityBaseline",
+  Type: "QualityCheck",
+  // @ts-expect-error DATA_BIAS belongs to ClarifyCheck steps; QualityCheck has DATA_QUALITY and MODEL_QUALITY.
+  CheckType: "DATA_BIAS",
+  SkipCheck: true,
+  RegisterNewBaseline: true,
+  Arguments: analyzerJob,
+};
+
+export const skipCheckNotABoolean: QualityCheckStep = {
+  Name: "DataQualityBaseline",
+  Type: "QualityCheck",
+  CheckType: "DATA_QUALITY",
+  // @ts-expect-error SkipCheck is a boolean or a pipeline expression, not the string "true".
+  SkipCheck: "true",
+  RegisterNewBaseline: true,
+  Arguments: analyzerJob,
 };
