@@ -13,10 +13,10 @@ import {
 import { ModelPackageLookupError } from "../registry/errors";
 import { ConfigError } from "../stacks/errors";
 import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "./helpers/mocks";
-import { freePort, MotoServer, startMotoServer, testClient } from "./helpers/motoServer";
+import { freePort, testClient } from "./helpers/motoServer";
 import { StackName, stackFileConfig } from "./helpers/stackFiles";
+import { baselineUri, loadProgram, runProgram, startSeededRegistry, XGBOOST } from "./helpers/program";
 
-const PROGRAM = require.resolve("../index");
 const TAGGABLE = [
   "aws:kms/key:Key",
   "aws:s3/bucket:Bucket",
@@ -48,120 +48,25 @@ type EndpointOutputs = Record<"name" | "arn" | "configName" | "modelPackageArn",
   monitoring: Record<string, pulumi.Output<string> | string> | null;
 };
 
-/** Loads index.ts afresh: its exported function is the program, run once per stack here. */
-function loadProgram(): () => Promise<Outputs> {
-  // The module cache would hand back the first stack's program; each run needs its own.
-  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
-  delete require.cache[PROGRAM];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(PROGRAM) as () => Promise<Outputs>;
-}
-
-/** Warnings the program logs (Pulumi's log goes to the console when no engine is attached). */
-async function capturingWarnings<T>(run: () => Promise<T>): Promise<{ result: T; warnings: string[] }> {
-  const warnings: string[] = [];
-  const original = console.warn;
-  console.warn = (message: unknown) => warnings.push(String(message));
-  try {
-    return { result: await run(), warnings };
-  } finally {
-    console.warn = original;
-  }
-}
-
-/** Runs index.ts under mocks with the given stack's config, as `pulumi preview` would. */
-async function runProgram(stack: string, config: Record<string, string>) {
-  const recorded = recordResources(stack);
-  pulumi.runtime.setAllConfig(config);
-  const { result: program, warnings } = await capturingWarnings(() => loadProgram()());
-  await settle(recorded);
-  return { recorded, program, warnings };
-}
-
-const runStack = (stack: StackName) => runProgram(stack, stackFileConfig(stack));
+const runStack = (stack: StackName) => runProgram<Outputs>(stack, stackFileConfig(stack));
 const definitionOf = (recorded: RecordedResource[], name: string): PipelineDefinition =>
   JSON.parse(named(recorded, `${name}-pipeline`).inputs.pipelineDefinition as string);
-
-const XGBOOST = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
-/** Where the pipeline's DataQualityBaseline step of run `run` wrote the baseline of group `group`. */
-const baselineUri = (group: string, run: number, file: "statistics" | "constraints") =>
-  `s3://${group}-artifacts/pipelines/run${run}/DataQualityBaseline/baseline/${file}.json`;
 const FEATURE_COUNT = 30;
-
-/** The model registry as the program finds it: staging and prod have approved versions, with baselines. */
-async function seedRegistry(endpoint: string) {
-  const client = testClient(endpoint);
-  const versions = {
-    "mlops-staging-diagnosis": [ModelApprovalStatus.APPROVED, ModelApprovalStatus.PENDING_MANUAL_APPROVAL],
-    "mlops-prod-diagnosis": [
-      ModelApprovalStatus.APPROVED,
-      ModelApprovalStatus.APPROVED,
-      ModelApprovalStatus.REJECTED,
-    ],
-  };
-  for (const [group, statuses] of Object.entries(versions)) {
-    await client.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
-    for (const [index, status] of statuses.entries()) {
-      await client.send(
-        new CreateModelPackageCommand({
-          ModelPackageGroupName: group,
-          ModelApprovalStatus: status,
-          InferenceSpecification: {
-            Containers: [
-              {
-                Image: XGBOOST,
-                ModelDataUrl: `s3://${group}-artifacts/pipelines/run${index + 1}/Train/output/model.tar.gz`,
-              },
-            ],
-            SupportedContentTypes: ["text/csv"],
-            SupportedResponseMIMETypes: ["text/csv"],
-          },
-          // As the pipeline registers them: the baseline calculated from this version's training data.
-          DriftCheckBaselines: {
-            ModelDataQuality: {
-              Statistics: {
-                ContentType: "application/json",
-                S3Uri: baselineUri(group, index + 1, "statistics"),
-              },
-              Constraints: {
-                ContentType: "application/json",
-                S3Uri: baselineUri(group, index + 1, "constraints"),
-              },
-            },
-          },
-        }),
-      );
-    }
-  }
-  client.destroy();
-}
 
 const packageArn = (group: string, version: number) =>
   `arn:aws:sagemaker:us-east-1:123456789012:model-package/${group}/${version}`;
 
 describe("the program (index.ts)", () => {
-  type Run = Awaited<ReturnType<typeof runProgram>>;
+  type Run = Awaited<ReturnType<typeof runProgram<Outputs>>>;
   const stacks: Partial<Record<StackName, Run>> = {};
-  let moto: MotoServer | undefined;
-  const savedEnv = { ...process.env };
+  let registry: Awaited<ReturnType<typeof startSeededRegistry>> | undefined;
   before(async () => {
-    moto = await startMotoServer();
-    await seedRegistry(moto.endpoint);
-    // The program's SDK client finds the registry the way it would find AWS: through the environment.
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_SAGEMAKER: moto.endpoint,
-      AWS_ACCESS_KEY_ID: "testing",
-      AWS_SECRET_ACCESS_KEY: "testing",
-    });
+    registry = await startSeededRegistry();
     stacks.staging = await runStack("staging");
     stacks.prod = await runStack("prod");
   });
   after(async () => {
-    for (const key of ["AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
-      if (savedEnv[key] === undefined) Reflect.deleteProperty(process.env, key);
-      else process.env[key] = savedEnv[key];
-    }
-    await moto?.stop();
+    await registry?.stop();
   });
   const recordedOf = (stack: StackName) =>
     stacks[stack]?.recorded ?? assert.fail(`stack ${stack} did not run`);
@@ -464,7 +369,7 @@ describe("the program (index.ts)", () => {
       constraintsUri: "s3://team-baselines/diagnosis/constraints.json",
     };
     const withBaseline = [{ ...staging[0], monitoring: { ...staging[0].monitoring, baseline: given } }];
-    const { recorded, program } = await runProgram("staging", {
+    const { recorded, program } = await runProgram<Outputs>("staging", {
       ...stackFileConfig("staging"),
       "mlops:models": JSON.stringify(withBaseline),
     });
@@ -485,7 +390,7 @@ describe("the program (index.ts)", () => {
         monitoring: { enabled: false },
       },
     ];
-    const off = await runProgram("staging", {
+    const off = await runProgram<Outputs>("staging", {
       ...stackFileConfig("staging"),
       "mlops:models": JSON.stringify(unmonitored),
     });
@@ -495,7 +400,7 @@ describe("the program (index.ts)", () => {
   });
 
   it("creates nothing when a monitored version has no baseline, and says how to give it one", async () => {
-    const client = testClient(moto?.endpoint ?? assert.fail("moto is running"));
+    const client = testClient(registry?.moto.endpoint ?? assert.fail("moto is running"));
     const group = "legacy-diagnosis";
     await client.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
     await client.send(
@@ -515,7 +420,7 @@ describe("the program (index.ts)", () => {
       ...stackFileConfig("staging"),
       "mlops:namePrefix": JSON.stringify("legacy"),
     });
-    await assert.rejects(loadProgram()(), (error: unknown) => {
+    await assert.rejects(loadProgram<Outputs>()(), (error: unknown) => {
       assert.ok(error instanceof ModelPackageLookupError);
       assert.equal(
         error.message,
@@ -534,7 +439,7 @@ describe("the program (index.ts)", () => {
   });
 
   it("first deploy of a model: no approved version yet, so no endpoint, a warning, and everything else", async () => {
-    const { recorded, program, warnings } = await runProgram("staging", {
+    const { recorded, program, warnings } = await runProgram<Outputs>("staging", {
       ...stackFileConfig("staging"),
       "mlops:namePrefix": JSON.stringify("fresh"),
     });
@@ -556,7 +461,7 @@ describe("the program (index.ts)", () => {
     try {
       const recorded = recordResources("staging");
       pulumi.runtime.setAllConfig(stackFileConfig("staging"));
-      await assert.rejects(loadProgram()(), (error: unknown) => {
+      await assert.rejects(loadProgram<Outputs>()(), (error: unknown) => {
         assert.ok(error instanceof ModelPackageLookupError);
         assert.match(error.message, /"mlops-staging-diagnosis"/);
         assert.match(error.message, /models\[0\]\.endpoint\.modelPackage/);
@@ -576,7 +481,7 @@ describe("the program (index.ts)", () => {
       ...stackFileConfig("staging"),
       "mlops:encryption": JSON.stringify({ kmsKeyArn: existing }),
     };
-    const { recorded } = await runProgram("staging", config);
+    const { recorded } = await runProgram<Outputs>("staging", config);
     assert.deepEqual(ofType(recorded, "aws:kms/key:Key"), []);
     const rules = named(recorded, "mlops-staging-diagnosis-data-encryption").inputs.rules as unknown[];
     assert.deepEqual(rules, [
@@ -589,7 +494,7 @@ describe("the program (index.ts)", () => {
 
   it("scales to many models with one key and no shared or colliding resources", async () => {
     const models = Array.from({ length: 12 }, (_, i) => ({ name: `model-${i}` }));
-    const { recorded, warnings } = await runProgram("staging", {
+    const { recorded, warnings } = await runProgram<Outputs>("staging", {
       ...stackFileConfig("staging"),
       "mlops:models": JSON.stringify(models),
     });
@@ -622,7 +527,7 @@ describe("the program (index.ts)", () => {
     };
     const recorded = recordResources("staging");
     pulumi.runtime.setAllConfig(config);
-    await assert.rejects(loadProgram()(), (error: unknown) => {
+    await assert.rejects(loadProgram<Outputs>()(), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       assert.deepEqual(
         error.problems.map((p) => p.path),

@@ -1,0 +1,137 @@
+import type {
+  EnforcementLevel,
+  PolicyConfigSchema,
+  ReportViolation,
+  ResourceValidation,
+  ResourceValidationPolicy,
+  StackValidation,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { FindingTarget, matchWaiver, Waiver, WAIVERS_SCHEMA } from "./waivers";
+
+/** A finding a waiver set aside: still listed, by the `list-policy-waivers` rule. */
+export interface WaivedFinding {
+  readonly policy: string;
+  readonly resource: FindingTarget;
+  readonly message: string;
+  readonly waiver: Waiver;
+}
+
+/**
+ * Waived findings of this run. The engine runs one pack process per update and asks for the stack
+ * checks after every resource check, so the stack-level listing sees all of them.
+ */
+const waived = new Map<string, WaivedFinding>();
+
+/** Waived findings recorded so far, oldest first. */
+export function waivedFindings(): WaivedFinding[] {
+  return [...waived.values()];
+}
+
+/** Forgets the recorded waived findings (between test cases). */
+export function clearWaivedFindings(): void {
+  waived.clear();
+}
+
+/** Test seam: the day waivers are compared with. */
+let clock: () => Date = () => new Date();
+export function setPolicyClock(now: () => Date): void {
+  clock = now;
+}
+
+/** The name a URN ends with (`urn:pulumi:stack::project::type::name`). */
+export function nameOfUrn(urn: string): string {
+  return urn.slice(urn.lastIndexOf("::") + 2);
+}
+
+/** Sends a finding to `report` unless a waiver in force covers it; notes expired waivers in the message. */
+function waivable(
+  policy: string,
+  waivers: readonly Waiver[],
+  report: ReportViolation,
+  fallback: FindingTarget | undefined,
+): ReportViolation {
+  return (message, urn) => {
+    const target =
+      urn !== undefined
+        ? { urn, name: nameOfUrn(urn) }
+        : fallback && { urn: fallback.urn, name: fallback.name };
+    const match = target ? matchWaiver(waivers, target, clock()) : { status: "none" as const };
+    if (match.status === "waived" && target) {
+      waived.set(`${policy}\u0000${target.urn}\u0000${message}`, {
+        policy,
+        resource: target,
+        message,
+        waiver: match.waiver,
+      });
+      return;
+    }
+    const suffix =
+      match.status === "expired"
+        ? ` (The waiver for "${match.waiver.resource}" expired on ${match.waiver.expires}: ${match.waiver.reason}.)`
+        : "";
+    report(message + suffix, urn);
+  };
+}
+
+interface RuleBase {
+  /** `<verb>-<resource>-<thing>`, the file's name. */
+  readonly name: string;
+  /** One sentence: what the rule requires. */
+  readonly description: string;
+  /** @default "mandatory"; per stack in `policies/config/<stack>.json`. */
+  readonly enforcementLevel?: EnforcementLevel;
+  /** Settings of the rule, each with its default; `waivers` is added to every rule. */
+  readonly config?: Record<string, PolicyConfigJSONSchema>;
+}
+
+function configSchema(config: RuleBase["config"]): PolicyConfigSchema {
+  return { properties: { ...config, waivers: WAIVERS_SCHEMA } };
+}
+
+function waiversOf(getConfig: () => object): readonly Waiver[] {
+  return (getConfig() as { waivers?: readonly Waiver[] }).waivers ?? [];
+}
+
+/** A resource rule whose findings can be waived from the pack config. */
+export function resourceRule(
+  definition: RuleBase & { readonly validateResource: ResourceValidation | ResourceValidation[] },
+): ResourceValidationPolicy {
+  const validations = [definition.validateResource].flat();
+  const wrapped = validations.map((validate) => {
+    const fn: ResourceValidation = (args, report) =>
+      validate(args, waivable(definition.name, waiversOf(args.getConfig), report, args));
+    // Keeps the engine's fast path: a rule for one type is skipped for every other type.
+    const type = (validate as { __pulumiType?: string }).__pulumiType;
+    if (type) Object.assign(fn, { __pulumiType: type });
+    return fn;
+  });
+  return {
+    name: definition.name,
+    description: definition.description,
+    enforcementLevel: definition.enforcementLevel ?? "mandatory",
+    configSchema: configSchema(definition.config),
+    validateResource: wrapped.length === 1 ? wrapped[0] : wrapped,
+  };
+}
+
+/** A stack rule whose findings (reported with the resource's URN) can be waived from the pack config. */
+export function stackRule(
+  definition: RuleBase & { readonly validateStack: StackValidation },
+): StackValidationPolicy {
+  return {
+    name: definition.name,
+    description: definition.description,
+    enforcementLevel: definition.enforcementLevel ?? "mandatory",
+    configSchema: configSchema(definition.config),
+    validateStack: (args, report) =>
+      definition.validateStack(args, waivable(definition.name, waiversOf(args.getConfig), report, undefined)),
+  };
+}
+
+/** A value as a message shows it: JSON, shortened. */
+export function show(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 120 ? `${json.slice(0, 117)}...` : json;
+}

@@ -1,0 +1,92 @@
+import * as aws from "@pulumi/aws";
+import type { ReportViolation } from "@pulumi/policy";
+import { validateResourceOfType } from "@pulumi/policy";
+import { resourceRule, show } from "../lib/rule";
+import { INLINE_JOB_DEFINITION } from "../lib/sagemakerResources";
+import { at, isSet, plainProps, surfaceUnknown, UNKNOWN } from "../lib/sagemakerValues";
+
+/** A flag that must be true, and why. */
+interface Flag {
+  readonly path: readonly string[];
+  readonly why: string;
+}
+
+/**
+ * Reports every known flag that is not true; then reads the unknown ones through the proxy, so
+ * that the engine adds its "can't run during preview" advisory for them.
+ */
+function requireTrue(
+  what: string,
+  proxied: unknown,
+  flags: readonly Flag[],
+  report: ReportViolation,
+  hint = "",
+): void {
+  const props = plainProps(proxied);
+  for (const flag of flags) {
+    const value = at(props, ...flag.path);
+    if (value !== true && value !== UNKNOWN)
+      report(`${what}: ${flag.path.join(".")} is ${show(value)}; set it to true ${flag.why}${hint}.`);
+  }
+  for (const flag of flags) surfaceUnknown(proxied, flag.path);
+}
+
+const ISOLATION = "so that the container cannot make outbound network calls";
+const TRAFFIC_ENCRYPTION = "so that traffic between the job's instances is encrypted";
+
+const model = validateResourceOfType(aws.sagemaker.Model, (proxied, args, report) =>
+  requireTrue(
+    `Model "${args.name}"`,
+    proxied,
+    [{ path: ["enableNetworkIsolation"], why: ISOLATION }],
+    report,
+    // Serverless Inference does not offer network isolation.
+    ", or, for a model served only by serverless variants, waive it in the pack config",
+  ),
+);
+
+const monitoringFlags = (prefix: readonly string[]): Flag[] => [
+  { path: [...prefix, "networkConfig", "enableNetworkIsolation"], why: ISOLATION },
+  { path: [...prefix, "networkConfig", "enableInterContainerTrafficEncryption"], why: TRAFFIC_ENCRYPTION },
+];
+
+const dataQualityJobDefinition = validateResourceOfType(
+  aws.sagemaker.DataQualityJobDefinition,
+  (proxied, args, report) =>
+    requireTrue(`Data-quality job definition "${args.name}"`, proxied, monitoringFlags([]), report),
+);
+
+const monitoringSchedule = validateResourceOfType(
+  aws.sagemaker.MonitoringSchedule,
+  (proxied, args, report) => {
+    // Schedules of a named job definition have no network settings; the definition is checked.
+    if (!isSet(at(plainProps(proxied), ...INLINE_JOB_DEFINITION))) return;
+    requireTrue(
+      `Monitoring schedule "${args.name}"`,
+      proxied,
+      monitoringFlags(INLINE_JOB_DEFINITION),
+      report,
+    );
+  },
+);
+
+/**
+ * Requires network isolation of SageMaker models (`enableNetworkIsolation`) and of monitoring jobs
+ * (data-quality job definitions and inline job definitions of monitoring schedules), whose
+ * inter-container traffic must also be encrypted.
+ *
+ * Serverless Inference cannot isolate a model, so a model served only by serverless variants fails
+ * this rule by necessity: waive it in the pack config (resource name, reason, expiry) rather than
+ * weakening the rule for every model.
+ *
+ * During preview: flags whose values are known are checked; a flag whose value is unknown cannot be
+ * assumed true, so the rule then reads it through the engine's proxy and the engine reports its
+ * "can't run during preview" advisory. Resource rules run again with known inputs before each
+ * resource is created or updated, so the flag is checked then.
+ */
+export const requireSagemakerNetworkIsolation = resourceRule({
+  name: "require-sagemaker-network-isolation",
+  description:
+    "Requires network isolation for SageMaker models and monitoring jobs, and encrypted traffic between monitoring job instances.",
+  validateResource: [model, dataQualityJobDefinition, monitoringSchedule],
+});

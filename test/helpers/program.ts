@@ -1,0 +1,128 @@
+import {
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  ModelApprovalStatus,
+} from "@aws-sdk/client-sagemaker";
+import * as pulumi from "@pulumi/pulumi";
+import { recordResources, settle } from "./mocks";
+import { MotoServer, startMotoServer, testClient } from "./motoServer";
+
+const PROGRAM = require.resolve("../../index");
+
+/** Loads index.ts afresh: its exported function is the program, run once per stack here. */
+export function loadProgram<Outputs = unknown>(): () => Promise<Outputs> {
+  // The module cache would hand back the first stack's program; each run needs its own.
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
+  delete require.cache[PROGRAM];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(PROGRAM) as () => Promise<Outputs>;
+}
+
+/** Warnings the program logs (Pulumi's log goes to the console when no engine is attached). */
+export async function capturingWarnings<T>(
+  run: () => Promise<T>,
+): Promise<{ result: T; warnings: string[] }> {
+  const warnings: string[] = [];
+  const original = console.warn;
+  console.warn = (message: unknown) => warnings.push(String(message));
+  try {
+    return { result: await run(), warnings };
+  } finally {
+    console.warn = original;
+  }
+}
+
+/** Runs index.ts under mocks with the given stack's config, as `pulumi preview` would. */
+export async function runProgram<Outputs = unknown>(stack: string, config: Record<string, string>) {
+  const recorded = recordResources(stack);
+  pulumi.runtime.setAllConfig(config);
+  const { result: program, warnings } = await capturingWarnings(() => loadProgram<Outputs>()());
+  await settle(recorded);
+  return { recorded, program, warnings };
+}
+
+export const XGBOOST = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
+/** Where the pipeline's DataQualityBaseline step of run `run` wrote the baseline of group `group`. */
+export const baselineUri = (group: string, run: number, file: "statistics" | "constraints") =>
+  `s3://${group}-artifacts/pipelines/run${run}/DataQualityBaseline/baseline/${file}.json`;
+
+/** The model registry as the program finds it: staging and prod have approved versions, with baselines. */
+export async function seedRegistry(endpoint: string) {
+  const client = testClient(endpoint);
+  const versions = {
+    "mlops-staging-diagnosis": [ModelApprovalStatus.APPROVED, ModelApprovalStatus.PENDING_MANUAL_APPROVAL],
+    "mlops-prod-diagnosis": [
+      ModelApprovalStatus.APPROVED,
+      ModelApprovalStatus.APPROVED,
+      ModelApprovalStatus.REJECTED,
+    ],
+  };
+  for (const [group, statuses] of Object.entries(versions)) {
+    await client.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
+    for (const [index, status] of statuses.entries()) {
+      await client.send(
+        new CreateModelPackageCommand({
+          ModelPackageGroupName: group,
+          ModelApprovalStatus: status,
+          InferenceSpecification: {
+            Containers: [
+              {
+                Image: XGBOOST,
+                ModelDataUrl: `s3://${group}-artifacts/pipelines/run${index + 1}/Train/output/model.tar.gz`,
+              },
+            ],
+            SupportedContentTypes: ["text/csv"],
+            SupportedResponseMIMETypes: ["text/csv"],
+          },
+          // As the pipeline registers them: the baseline calculated from this version's training data.
+          DriftCheckBaselines: {
+            ModelDataQuality: {
+              Statistics: {
+                ContentType: "application/json",
+                S3Uri: baselineUri(group, index + 1, "statistics"),
+              },
+              Constraints: {
+                ContentType: "application/json",
+                S3Uri: baselineUri(group, index + 1, "constraints"),
+              },
+            },
+          },
+        }),
+      );
+    }
+  }
+  client.destroy();
+}
+
+const REGISTRY_ENV = ["AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as const;
+
+/**
+ * Starts moto, seeds the registry the shipped stacks deploy from, and points the program's SDK
+ * client at it through the environment, the way it finds AWS. Returns the server and a function
+ * that stops it and restores the environment.
+ */
+export async function startSeededRegistry(): Promise<{ moto: MotoServer; stop: () => Promise<void> }> {
+  const saved = Object.fromEntries(REGISTRY_ENV.map((key) => [key, process.env[key]]));
+  const moto = await startMotoServer();
+  try {
+    await seedRegistry(moto.endpoint);
+  } catch (error) {
+    await moto.stop();
+    throw error;
+  }
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SAGEMAKER: moto.endpoint,
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+  });
+  return {
+    moto,
+    stop: async () => {
+      for (const key of REGISTRY_ENV) {
+        if (saved[key] === undefined) Reflect.deleteProperty(process.env, key);
+        else process.env[key] = saved[key];
+      }
+      await moto.stop();
+    },
+  };
+}

@@ -1,0 +1,176 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { tlsOnlyBucketPolicy } from "../../../components/iam/bucketPolicy";
+import { serviceTrustPolicy } from "../../../components/iam/document";
+import { platformKeyPolicy } from "../../../components/iam/keyPolicy";
+import { modelExecutionPolicy } from "../../../components/iam/modelExecutionPolicy";
+import { monitoringJobPolicy } from "../../../components/iam/monitoringJobPolicy";
+import { pipelineExecutionPolicy } from "../../../components/iam/pipelineExecutionPolicy";
+import { alertTopicPolicy } from "../../../components/iam/topicPolicy";
+import { checkResource, PolicyOutcome, ResourceOptions } from "../../helpers/policyArgs";
+
+/** A resource as a resource rule sees it. */
+export interface ResourceCase {
+  readonly type: string;
+  readonly name: string;
+  readonly props: Record<string, unknown>;
+}
+
+export const ACCOUNT = "123456789012";
+export const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:key/0d5a6c3e-1111-4222-8333-944455556666`;
+export const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/mlops-prod-diagnosis-role-1a2b3c4`;
+const DATA = "mlops-prod-diagnosis-data-1a2b3c4";
+const ARTIFACTS = "mlops-prod-diagnosis-artifacts-1a2b3c4";
+const NETWORK = { subnetIds: ["subnet-0a1b2c3d"], securityGroupIds: ["sg-0a1b2c3d"] };
+const BASELINE = `s3://${ARTIFACTS}/pipelines/p4jn9xou8a8s/DataQualityBaseline/baseline`;
+const TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:mlops-prod-alerts`;
+
+/** The program's pipeline execution policy, with every optional part (VPC, external input). */
+export const PIPELINE_POLICY = pipelineExecutionPolicy({
+  partition: "aws",
+  region: "us-east-1",
+  accountId: ACCOUNT,
+  roleArn: ROLE_ARN,
+  kmsKeyArn: KEY_ARN,
+  dataBucket: DATA,
+  artifactsBucket: ARTIFACTS,
+  externalInputUri: "s3://shared-data/churn/",
+  modelPackageGroupName: "mlops-prod-diagnosis",
+  approvalStatuses: ["PendingManualApproval", "Approved"],
+  ecrRepositoryArns: [
+    "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
+    "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-xgboost",
+    "arn:aws:ecr:us-east-1:156813124566:repository/sagemaker-model-monitor-analyzer",
+  ],
+  network: NETWORK,
+});
+
+export const MODEL_POLICY = modelExecutionPolicy({
+  partition: "aws",
+  region: "us-east-1",
+  accountId: ACCOUNT,
+  endpointName: "mlops-prod-diagnosis",
+  kmsKeyArn: KEY_ARN,
+  images: ["683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"],
+  modelDataUrls: [`s3://${ARTIFACTS}/pipelines/abc/Train/output/model.tar.gz`],
+  captureUri: `s3://${DATA}/data-capture/`,
+  network: NETWORK,
+});
+
+export const MONITORING_POLICY = monitoringJobPolicy({
+  partition: "aws",
+  region: "us-east-1",
+  accountId: ACCOUNT,
+  endpointName: "mlops-prod-diagnosis",
+  captureUri: `s3://${DATA}/data-capture`,
+  baselineUris: [`${BASELINE}/statistics.json`, `${BASELINE}/constraints.json`],
+  outputUri: `s3://${DATA}/monitoring/mlops-prod-diagnosis-data-quality`,
+  kmsKeyArn: KEY_ARN,
+  analyzerRepositoryArn: "arn:aws:ecr:us-east-1:156813124566:repository/sagemaker-model-monitor-analyzer",
+  network: NETWORK,
+});
+
+export const KEY_POLICY = platformKeyPolicy({ partition: "aws", accountId: ACCOUNT });
+
+export const TOPIC_POLICY = alertTopicPolicy({
+  partition: "aws",
+  region: "us-east-1",
+  accountId: ACCOUNT,
+  topicArn: TOPIC_ARN,
+  alarmNamePrefix: "mlops-prod",
+  eventRuleNamePrefix: "mlops-prod",
+});
+
+export const BUCKET_POLICY = tlsOnlyBucketPolicy(`arn:aws:s3:::${DATA}`);
+
+export const SAGEMAKER_TRUST = serviceTrustPolicy("sagemaker.amazonaws.com");
+
+export const rolePolicy = (name: string, document: unknown): ResourceCase => ({
+  type: "aws:iam/rolePolicy:RolePolicy",
+  name,
+  props: { role: "mlops-prod-diagnosis-role-1a2b3c4", policy: JSON.stringify(document) },
+});
+
+/** Every policy document the program creates, on the resources that carry them (JSON strings, as the program writes them). */
+export const PROGRAM_RESOURCES: readonly ResourceCase[] = [
+  rolePolicy("mlops-prod-diagnosis-role-policy", PIPELINE_POLICY),
+  rolePolicy("mlops-prod-diagnosis-endpoint-model-role-policy", MODEL_POLICY),
+  rolePolicy("mlops-prod-diagnosis-monitoring-role-policy", MONITORING_POLICY),
+  {
+    type: "aws:kms/key:Key",
+    name: "mlops-prod-platform-key",
+    props: { enableKeyRotation: true, policy: JSON.stringify(KEY_POLICY) },
+  },
+  {
+    type: "aws:sns/topicPolicy:TopicPolicy",
+    name: "mlops-prod-alerts-policy",
+    props: { arn: TOPIC_ARN, policy: JSON.stringify(TOPIC_POLICY) },
+  },
+  {
+    type: "aws:s3/bucketPolicy:BucketPolicy",
+    name: "mlops-prod-diagnosis-data-policy",
+    props: { bucket: DATA, policy: JSON.stringify(BUCKET_POLICY) },
+  },
+  {
+    type: "aws:iam/role:Role",
+    name: "mlops-prod-diagnosis-role",
+    props: { assumeRolePolicy: JSON.stringify(SAGEMAKER_TRUST) },
+  },
+];
+
+export const GITHUB_PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
+
+/** A deployment role trusted by one repository's main branch, as the trust rule wants it. */
+export function githubTrust(sub: unknown = "repo:acme/mlops:ref:refs/heads/main", extra: object = {}) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: GITHUB_PROVIDER },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": sub,
+          },
+          ...extra,
+        },
+      },
+    ],
+  };
+}
+
+export const role = (name: string, props: Record<string, unknown>): ResourceCase => ({
+  type: "aws:iam/role:Role",
+  name,
+  props,
+});
+
+/** A policy document of the given statements. */
+export const documentOf = (...statements: object[]) => ({ Version: "2012-10-17", Statement: statements });
+
+/** A rule's outcome on one resource case. */
+export const run = (policy: ResourceValidationPolicy, subject: ResourceCase, options: ResourceOptions = {}) =>
+  checkResource(policy, subject.type, subject.props, { name: subject.name, ...options });
+
+/** The outcomes of a rule on every case, merged. */
+export async function runAll(
+  policy: ResourceValidationPolicy,
+  cases: readonly ResourceCase[],
+  options: ResourceOptions = {},
+): Promise<PolicyOutcome> {
+  const outcomes = await Promise.all(cases.map((subject) => run(policy, subject, options)));
+  return {
+    violations: outcomes.flatMap((o) => o.violations),
+    urns: outcomes.flatMap((o) => o.urns),
+    notApplicable: outcomes.flatMap((o) => o.notApplicable),
+    unknown: outcomes.flatMap((o) => o.unknown),
+  };
+}
+
+/** Waivers as the pack config writes them. */
+export const waiver = (resource: string, expires: string) => ({
+  resource,
+  reason: "migration to a scoped policy",
+  expires,
+});

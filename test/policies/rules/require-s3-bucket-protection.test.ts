@@ -1,0 +1,211 @@
+import assert from "node:assert/strict";
+import { clearWaivedFindings, setPolicyClock } from "../../../policies/lib/rule";
+import { requireS3BucketProtection as rule } from "../../../policies/rules/require-s3-bucket-protection";
+import { checkStack, policyResources, StackResourceInput, UNKNOWN } from "../../helpers/policyArgs";
+import { edited, programStacks, propsOf, without } from "../programStacks";
+
+const BUCKET = "aws:s3/bucket:Bucket";
+const PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
+const ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
+const VERSIONING = "aws:s3/bucketVersioning:BucketVersioning";
+const POLICY = "aws:s3/bucketPolicy:BucketPolicy";
+const DATA = "mlops-prod-diagnosis-data";
+const DATA_URN = `urn:pulumi:prod::mlops::mlops:s3:SecureBucket$${BUCKET}::${DATA}`;
+const NONE = { violations: [], unknown: [] };
+
+type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe("require-s3-bucket-protection", () => {
+  let stacks: Awaited<ReturnType<typeof programStacks>>;
+  before(async () => {
+    stacks = await programStacks();
+  });
+  beforeEach(() => {
+    clearWaivedFindings();
+    setPolicyClock(() => new Date("2026-11-22T12:00:00Z"));
+  });
+  after(() => setPolicyClock(() => new Date()));
+
+  const check = async (resources: readonly StackResourceInput[], config?: Record<string, unknown>) => {
+    const { violations, urns, unknown } = await checkStack(rule, policyResources(resources), { config });
+    return { violations, urns, unknown };
+  };
+  const prodWith = (change: (resources: StackResourceInput[]) => unknown) => edited(stacks.prod, change);
+  const props = propsOf;
+
+  it("passes every bucket both shipped stacks create", async () => {
+    for (const stack of ["staging", "prod"] as const) {
+      assert.equal(stacks[stack].filter((r) => r.type === BUCKET).length, 2, stack);
+      assert.deepEqual(await check(stacks[stack]), { ...NONE, urns: [] }, stack);
+    }
+  });
+
+  it("reports a missing public access block against the bucket", async () => {
+    const outcome = await check(prodWith(without(PUBLIC_ACCESS_BLOCK, `${DATA}-public-access-block`)));
+    assert.deepEqual(outcome.violations, [
+      `Bucket "${DATA}" has no public access block; add an aws.s3.BucketPublicAccessBlock for it with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true.`,
+    ]);
+    assert.deepEqual(outcome.urns, [DATA_URN]);
+  });
+
+  it("reports a public access block with a flag off", async () => {
+    const outcome = await check(
+      prodWith((r) => {
+        props(r, PUBLIC_ACCESS_BLOCK, `${DATA}-public-access-block`).restrictPublicBuckets = false;
+      }),
+    );
+    assert.deepEqual(outcome.violations, [
+      `Bucket "${DATA}": public access block "${DATA}-public-access-block" has restrictPublicBuckets false; set blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets to true.`,
+    ]);
+  });
+
+  it("reports default encryption weakened to SSE-S3, or missing", async () => {
+    const weak = await check(
+      prodWith((r) => {
+        const rule0 = props(r, ENCRYPTION, `${DATA}-encryption`).rules[0];
+        rule0.applyServerSideEncryptionByDefault = { sseAlgorithm: "AES256" };
+      }),
+    );
+    assert.deepEqual(weak.violations, [
+      `Bucket "${DATA}": default encryption "${DATA}-encryption" uses sseAlgorithm "AES256"; use sseAlgorithm "aws:kms" and the platform's KMS key as kmsMasterKeyId.`,
+    ]);
+    const missing = await check(prodWith(without(ENCRYPTION, `${DATA}-encryption`)));
+    assert.deepEqual(missing.violations, [
+      `Bucket "${DATA}" has no default encryption; add an aws.s3.BucketServerSideEncryptionConfiguration for it with sseAlgorithm "aws:kms" and the platform's KMS key as kmsMasterKeyId.`,
+    ]);
+  });
+
+  it("reports versioning suspended or missing, and accepts the bucket's legacy inline versioning", async () => {
+    const suspended = await check(
+      prodWith((r) => {
+        props(r, VERSIONING, `${DATA}-versioning`).versioningConfiguration.status = "Suspended";
+      }),
+    );
+    assert.deepEqual(suspended.violations, [
+      `Bucket "${DATA}": versioning "${DATA}-versioning" has versioningConfiguration.status "Suspended"; set versioningConfiguration.status to "Enabled".`,
+    ]);
+    const missing = without(VERSIONING, `${DATA}-versioning`);
+    assert.deepEqual((await check(prodWith(missing))).violations, [
+      `Bucket "${DATA}" has no versioning; add an aws.s3.BucketVersioning for it with versioningConfiguration.status "Enabled".`,
+    ]);
+    const inline = await check(
+      prodWith((r) => {
+        props(r, BUCKET, DATA).versioning = { enabled: true };
+        return missing(r);
+      }),
+    );
+    assert.deepEqual(inline, { ...NONE, urns: [] });
+  });
+
+  it("reports a bucket policy without the TLS deny, or no policy", async () => {
+    const allowOnly = await check(
+      prodWith((r) => {
+        const policy = props(r, POLICY, `${DATA}-policy`);
+        const document = JSON.parse(policy.policy);
+        document.Statement[0].Condition = { Bool: { "aws:SecureTransport": "true" } };
+        policy.policy = JSON.stringify(document);
+      }),
+    );
+    assert.deepEqual(allowOnly.violations, [
+      `Bucket "${DATA}": bucket policy "${DATA}-policy" does not deny requests without TLS; add the statement {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":[bucket ARN, bucket ARN + "/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}.`,
+    ]);
+    const missing = await check(prodWith(without(POLICY, `${DATA}-policy`)));
+    assert.equal(missing.violations.length, 1);
+    assert.match(
+      missing.violations[0],
+      /^Bucket "mlops-prod-diagnosis-data" has no bucket policy that denies/,
+    );
+  });
+
+  it("reports each missing protection of a bare bucket, and only against that bucket", async () => {
+    const outcome = await check(
+      prodWith((r) =>
+        r.filter((resource) => !(resource.type !== BUCKET && resource.dependencies?.includes(DATA))),
+      ),
+    );
+    assert.equal(outcome.violations.length, 4);
+    assert.deepEqual(new Set(outcome.urns), new Set([DATA_URN]));
+  });
+
+  it("checks BucketV2 and the V2 companions of the installed provider", async () => {
+    const v2 = prodWith((r) => {
+      for (const resource of r) {
+        if (resource.type === BUCKET) Object.assign(resource, { type: "aws:s3/bucketV2:BucketV2" });
+        if (resource.type === ENCRYPTION)
+          Object.assign(resource, {
+            type: "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+          });
+        if (resource.type === VERSIONING)
+          Object.assign(resource, { type: "aws:s3/bucketVersioningV2:BucketVersioningV2" });
+      }
+    });
+    assert.deepEqual((await check(v2)).violations, []);
+    assert.equal(
+      (await check(without(PUBLIC_ACCESS_BLOCK, `${DATA}-public-access-block`)(v2))).violations.length,
+      1,
+    );
+  });
+
+  describe("waivers", () => {
+    const bare = () => prodWith(without(VERSIONING, `${DATA}-versioning`));
+    it("set aside a bucket's finding while in force", async () => {
+      const waivers = [{ resource: DATA, reason: "archive bucket", expires: "2026-12-31" }];
+      assert.deepEqual((await check(bare(), { waivers })).violations, []);
+    });
+    it("add the expiry to the finding once expired", async () => {
+      const waivers = [{ resource: "mlops-prod-*-data", reason: "archive bucket", expires: "2026-11-21" }];
+      assert.deepEqual((await check(bare(), { waivers })).violations, [
+        `Bucket "${DATA}" has no versioning; add an aws.s3.BucketVersioning for it with versioningConfiguration.status "Enabled". (The waiver for "mlops-prod-*-data" expired on 2026-11-21: archive bucket.)`,
+      ]);
+    });
+  });
+
+  describe("during preview", () => {
+    /** The prod stack as a first preview sees it: auto-named buckets, and values built from them, unknown. */
+    const preview = () =>
+      prodWith((r) => {
+        for (const resource of r) {
+          const p: Props = resource.props;
+          if (resource.type === BUCKET) Object.assign(p, { bucket: UNKNOWN.string, arn: UNKNOWN.string });
+          if ("bucket" in p && resource.type !== BUCKET) p.bucket = UNKNOWN.string;
+          if (resource.type === POLICY) p.policy = UNKNOWN.string;
+          if (resource.type === ENCRYPTION)
+            p.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId = UNKNOWN.string;
+        }
+      });
+
+    it("links companions by dependency and assumes unknown values comply, without the engine's advisory", async () => {
+      assert.deepEqual(await check(preview()), { ...NONE, urns: [] });
+      const outcome = await check(without(PUBLIC_ACCESS_BLOCK, `${DATA}-public-access-block`)(preview()));
+      assert.deepEqual(outcome.urns, [DATA_URN]);
+      assert.deepEqual(outcome.unknown, []);
+    });
+
+    it("follows the engine's property dependencies of `bucket` when it gives them", async () => {
+      const resources = policyResources(preview());
+      const other = resources.find((r) => r.name === "mlops-prod-diagnosis-artifacts");
+      const block = resources.find((r) => r.name === `${DATA}-public-access-block`);
+      assert.ok(other && block);
+      // The block names the other bucket through `bucket`, whatever else it depends on.
+      block.propertyDependencies = { bucket: [other] };
+      const { violations, urns } = await checkStack(rule, resources);
+      assert.equal(violations.length, 1);
+      assert.deepEqual(urns, [DATA_URN]);
+    });
+
+    it("reports weak values that are known", async () => {
+      const outcome = await check(
+        prodWith((r) => {
+          const block = props(r, PUBLIC_ACCESS_BLOCK, `${DATA}-public-access-block`);
+          Object.assign(block, {
+            bucket: UNKNOWN.string,
+            blockPublicAcls: false,
+            ignorePublicAcls: UNKNOWN.boolean,
+          });
+        }),
+      );
+      assert.equal(outcome.violations.length, 1);
+      assert.match(outcome.violations[0], /has blockPublicAcls false; set/);
+    });
+  });
+});

@@ -1,0 +1,242 @@
+import assert from "node:assert/strict";
+import { clearWaivedFindings, setPolicyClock } from "../../../policies/lib/rule";
+import {
+  DATA_QUALITY_JOB_DEFINITION_TYPE,
+  ENDPOINT_CONFIGURATION_TYPE,
+  MONITORING_SCHEDULE_TYPE,
+} from "../../../policies/lib/sagemakerResources";
+import { requireSagemakerKmsEncryption as rule } from "../../../policies/rules/require-sagemaker-kms-encryption";
+import { checkResource, StackResourceInput, UNKNOWN } from "../../helpers/policyArgs";
+import { programStacks } from "../programStacks";
+
+const KEY = "arn:aws:kms:us-east-1:123456789012:key/56ad7cdb-b056-cfe0-a245-1f69d7e9a113";
+const TYPES = [ENDPOINT_CONFIGURATION_TYPE, DATA_QUALITY_JOB_DEFINITION_TYPE, MONITORING_SCHEDULE_TYPE];
+
+const NOTHING = { violations: [], unknown: [] };
+
+type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe("require-sagemaker-kms-encryption", () => {
+  let staging: readonly StackResourceInput[] = [];
+  let prod: readonly StackResourceInput[] = [];
+  before(async () => {
+    ({ staging, prod } = await programStacks());
+  });
+  beforeEach(() => {
+    clearWaivedFindings();
+    setPolicyClock(() => new Date("2026-11-22T12:00:00Z"));
+  });
+  after(() => setPolicyClock(() => new Date()));
+
+  /** A copy of the props of the staging resource of that type (there is one of each). */
+  const stagingProps = (type: string): Props => {
+    const found = staging.find((r) => r.type === type);
+    return structuredClone(found?.props ?? assert.fail(`staging has no ${type}`));
+  };
+  const config = () => stagingProps(ENDPOINT_CONFIGURATION_TYPE);
+  const job = () => stagingProps(DATA_QUALITY_JOB_DEFINITION_TYPE);
+  /** Violations and the engine's advisory: other types' validations are not applicable, as expected. */
+  const findings = async (outcome: Promise<{ violations: string[]; unknown: string[] }>) => {
+    const { violations, unknown } = await outcome;
+    return { violations, unknown };
+  };
+  const check = (type: string, props: Props, ruleConfig?: Record<string, unknown>) =>
+    checkResource(rule, type, props, { name: "subject", config: ruleConfig });
+
+  it("passes the endpoint configurations, job definitions and schedules both shipped stacks create", async () => {
+    const checked = [...staging, ...prod].filter((r) => TYPES.includes(r.type));
+    assert.equal(checked.length, 6);
+    for (const resource of checked) {
+      const outcome = checkResource(rule, resource.type, resource.props, { name: resource.name });
+      assert.deepEqual(await findings(outcome), NOTHING, resource.name);
+    }
+  });
+
+  it("applies to these three types only", async () => {
+    const outcome = await check("aws:sagemaker/model:Model", {});
+    assert.equal(outcome.notApplicable.length, 3);
+    assert.deepEqual(outcome.violations, []);
+  });
+
+  describe("endpoint configurations", () => {
+    it("require kmsKeyArn for the instances' storage volumes", async () => {
+      const props = config();
+      delete props.kmsKeyArn;
+      assert.deepEqual((await check(ENDPOINT_CONFIGURATION_TYPE, props)).violations, [
+        'Endpoint configuration "subject": kmsKeyArn is not set (instance types ["ml.t2.medium"]); set it to the platform\'s KMS key ARN so that SageMaker encrypts the storage volume of each instance with a key the platform controls.',
+      ]);
+      props.kmsKeyArn = "";
+      assert.equal((await check(ENDPOINT_CONFIGURATION_TYPE, props)).violations.length, 1);
+      // A shadow variant on instances has a volume too.
+      props.productionVariants = [
+        { variantName: "s", serverlessConfig: { memorySizeInMb: 2048, maxConcurrency: 1 } },
+      ];
+      props.shadowProductionVariants = [{ variantName: "shadow", instanceType: "ml.m5.large" }];
+      assert.equal((await check(ENDPOINT_CONFIGURATION_TYPE, props)).violations.length, 1);
+    });
+
+    it("do not ask for kmsKeyArn without volumes, or with a local-NVMe instance type SageMaker refuses a key for", async () => {
+      const props = config();
+      delete props.kmsKeyArn;
+      props.productionVariants = [
+        { variantName: "s", serverlessConfig: { memorySizeInMb: 2048, maxConcurrency: 1 } },
+      ];
+      assert.deepEqual((await check(ENDPOINT_CONFIGURATION_TYPE, props)).violations, []);
+      for (const types of [["ml.g5.xlarge"], ["ml.m5d.large"], ["ml.m5.large", "ml.g4dn.xlarge"]]) {
+        props.productionVariants = types.map((instanceType, index) => ({
+          variantName: `v${index}`,
+          instanceType,
+        }));
+        assert.deepEqual((await check(ENDPOINT_CONFIGURATION_TYPE, props)).violations, [], types.join());
+      }
+    });
+
+    it("require a key for captured data while capture is on", async () => {
+      const props = config();
+      delete props.dataCaptureConfig.kmsKeyId;
+      assert.deepEqual((await check(ENDPOINT_CONFIGURATION_TYPE, props)).violations, [
+        'Endpoint configuration "subject": dataCaptureConfig.kmsKeyId is not set while data capture is on; set it to the platform\'s KMS key ARN so that SageMaker encrypts captured requests and responses with a key the platform controls.',
+      ]);
+      props.dataCaptureConfig.enableCapture = false;
+      assert.deepEqual((await check(ENDPOINT_CONFIGURATION_TYPE, props)).violations, []);
+      delete props.dataCaptureConfig;
+      assert.deepEqual((await check(ENDPOINT_CONFIGURATION_TYPE, props)).violations, []);
+    });
+
+    it("require a key for asynchronous inference output", async () => {
+      const props = config();
+      props.asyncInferenceConfig = { outputConfig: { s3OutputPath: "s3://bucket/async" } };
+      assert.deepEqual((await check(ENDPOINT_CONFIGURATION_TYPE, props)).violations, [
+        'Endpoint configuration "subject": asyncInferenceConfig.outputConfig.kmsKeyId is not set; set it to the platform\'s KMS key ARN so that SageMaker encrypts asynchronous inference output with a key the platform controls.',
+      ]);
+      props.asyncInferenceConfig.outputConfig.kmsKeyId = KEY;
+      assert.deepEqual((await check(ENDPOINT_CONFIGURATION_TYPE, props)).violations, []);
+    });
+  });
+
+  describe("monitoring jobs", () => {
+    it("require keys for a data-quality job's reports and volume", async () => {
+      const props = job();
+      delete props.dataQualityJobOutputConfig.kmsKeyId;
+      delete props.jobResources.clusterConfig.volumeKmsKeyId;
+      assert.deepEqual((await check(DATA_QUALITY_JOB_DEFINITION_TYPE, props)).violations, [
+        'Data-quality job definition "subject": dataQualityJobOutputConfig.kmsKeyId is not set; set it to the platform\'s KMS key ARN so that SageMaker encrypts each monitoring report with a key the platform controls.',
+        'Data-quality job definition "subject": jobResources.clusterConfig.volumeKmsKeyId is not set (instance type "ml.m5.large"); set it to the platform\'s KMS key ARN so that SageMaker encrypts the job\'s storage volume with a key the platform controls.',
+      ]);
+      // SageMaker refuses a volume key on instances with local NVMe storage.
+      props.jobResources.clusterConfig.instanceType = "ml.m5d.xlarge";
+      assert.equal((await check(DATA_QUALITY_JOB_DEFINITION_TYPE, props)).violations.length, 1);
+    });
+
+    it("check a schedule's inline job definition, and leave schedules of named definitions to those", async () => {
+      const schedule = stagingProps(MONITORING_SCHEDULE_TYPE);
+      assert.equal(schedule.monitoringScheduleConfig.monitoringJobDefinition, undefined);
+      const definition = {
+        roleArn: "arn:aws:iam::123456789012:role/monitor",
+        monitoringAppSpecification: { imageUri: "analyzer" },
+        monitoringInputs: { endpointInput: { endpointName: "e", localPath: "/opt/ml/processing/input" } },
+        monitoringOutputConfig: {
+          monitoringOutputs: { s3Output: { s3Uri: "s3://b/m", localPath: "/opt/ml/processing/output" } },
+        },
+        monitoringResources: {
+          clusterConfig: { instanceCount: 1, instanceType: "ml.m5.large", volumeSizeInGb: 20 },
+        },
+      };
+      const inline: Props = {
+        monitoringScheduleConfig: { monitoringType: "DataQuality", monitoringJobDefinition: definition },
+      };
+      const outcome = await check(MONITORING_SCHEDULE_TYPE, inline);
+      assert.equal(outcome.violations.length, 2);
+      assert.equal(
+        outcome.violations[0],
+        'Monitoring schedule "subject": monitoringScheduleConfig.monitoringJobDefinition.monitoringOutputConfig.kmsKeyId is not set; set it to the platform\'s KMS key ARN so that SageMaker encrypts each monitoring report with a key the platform controls.',
+      );
+      definition.monitoringOutputConfig = { ...definition.monitoringOutputConfig, kmsKeyId: KEY } as never;
+      definition.monitoringResources.clusterConfig = {
+        ...definition.monitoringResources.clusterConfig,
+        volumeKmsKeyId: KEY,
+      } as never;
+      assert.deepEqual((await check(MONITORING_SCHEDULE_TYPE, inline)).violations, []);
+    });
+  });
+
+  describe("allowedKmsKeyArnPattern", () => {
+    it("allows any key by default, and only matching keys when set", async () => {
+      const own = { allowedKmsKeyArnPattern: "^arn:aws:kms:us-east-1:123456789012:key/" };
+      assert.deepEqual((await check(ENDPOINT_CONFIGURATION_TYPE, config(), own)).violations, []);
+      assert.deepEqual((await check(DATA_QUALITY_JOB_DEFINITION_TYPE, job(), own)).violations, []);
+      const other = { allowedKmsKeyArnPattern: "^arn:aws:kms:eu-west-1:" };
+      const outcome = await check(ENDPOINT_CONFIGURATION_TYPE, config(), other);
+      assert.deepEqual(outcome.violations, [
+        `Endpoint configuration "subject": kmsKeyArn "${KEY}" does not match allowedKmsKeyArnPattern "^arn:aws:kms:eu-west-1:"; use a key the pattern allows.`,
+        `Endpoint configuration "subject": dataCaptureConfig.kmsKeyId "${KEY}" does not match allowedKmsKeyArnPattern "^arn:aws:kms:eu-west-1:"; use a key the pattern allows.`,
+      ]);
+      assert.equal((await check(DATA_QUALITY_JOB_DEFINITION_TYPE, job(), other)).violations.length, 2);
+    });
+
+    it("reports an invalid pattern instead of failing", async () => {
+      const outcome = await check(ENDPOINT_CONFIGURATION_TYPE, config(), {
+        allowedKmsKeyArnPattern: "key/(",
+      });
+      assert.equal(outcome.violations.length, 1);
+      assert.match(
+        outcome.violations[0],
+        /^Endpoint configuration "subject": allowedKmsKeyArnPattern "key\/\(" is not a valid regular expression \(.+\); correct it in the pack config\.$/,
+      );
+    });
+  });
+
+  describe("waivers", () => {
+    const props = () => {
+      const p = config();
+      delete p.kmsKeyArn;
+      return p;
+    };
+    it("set aside a finding while in force", async () => {
+      const waivers = [{ resource: "subject", reason: "key migration", expires: "2026-12-31" }];
+      assert.deepEqual((await check(ENDPOINT_CONFIGURATION_TYPE, props(), { waivers })).violations, []);
+    });
+    it("add the expiry to the finding once expired", async () => {
+      const waivers = [{ resource: "subj*", reason: "key migration", expires: "2026-11-01" }];
+      const [message] = (await check(ENDPOINT_CONFIGURATION_TYPE, props(), { waivers })).violations;
+      assert.match(
+        message,
+        /^Endpoint configuration "subject": kmsKeyArn is not set .* \(The waiver for "subj\*" expired on 2026-11-01: key migration\.\)$/,
+      );
+    });
+  });
+
+  describe("during preview", () => {
+    it("counts an unknown key as set, and leaves its pattern for the update, without the engine's advisory", async () => {
+      const props = config();
+      props.kmsKeyArn = UNKNOWN.string;
+      props.dataCaptureConfig.kmsKeyId = UNKNOWN.string;
+      const definition = job();
+      definition.dataQualityJobOutputConfig = UNKNOWN.object;
+      definition.jobResources.clusterConfig.volumeKmsKeyId = UNKNOWN.string;
+      const pattern = { allowedKmsKeyArnPattern: "^arn:aws:kms:eu-west-1:" };
+      for (const [type, p] of [
+        [ENDPOINT_CONFIGURATION_TYPE, props],
+        [DATA_QUALITY_JOB_DEFINITION_TYPE, definition],
+      ] as const) {
+        assert.deepEqual(await findings(check(type, p, pattern)), NOTHING, type);
+      }
+    });
+
+    it("skips what depends on an unknown instance type, capture flag or variant list, and checks the rest", async () => {
+      const props = config();
+      delete props.kmsKeyArn;
+      props.productionVariants[0].instanceType = UNKNOWN.string;
+      props.dataCaptureConfig.enableCapture = UNKNOWN.boolean;
+      delete props.dataCaptureConfig.kmsKeyId;
+      assert.deepEqual(await findings(check(ENDPOINT_CONFIGURATION_TYPE, props)), NOTHING);
+      props.productionVariants = UNKNOWN.array;
+      props.asyncInferenceConfig = {};
+      assert.equal((await check(ENDPOINT_CONFIGURATION_TYPE, props)).violations.length, 1);
+      const definition = job();
+      definition.jobResources.clusterConfig.instanceType = UNKNOWN.string;
+      delete definition.jobResources.clusterConfig.volumeKmsKeyId;
+      assert.deepEqual((await check(DATA_QUALITY_JOB_DEFINITION_TYPE, definition)).violations, []);
+    });
+  });
+});

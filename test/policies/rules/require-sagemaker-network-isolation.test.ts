@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { clearWaivedFindings, setPolicyClock } from "../../../policies/lib/rule";
+import {
+  DATA_QUALITY_JOB_DEFINITION_TYPE,
+  MONITORING_SCHEDULE_TYPE,
+} from "../../../policies/lib/sagemakerResources";
+import { requireSagemakerNetworkIsolation as rule } from "../../../policies/rules/require-sagemaker-network-isolation";
+import { checkResource, StackResourceInput, UNKNOWN } from "../../helpers/policyArgs";
+import { programStacks } from "../programStacks";
+
+const MODEL = "aws:sagemaker/model:Model";
+const NOTHING = { violations: [], unknown: [] };
+
+type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Violations and the engine's advisory (the other types' validations are not applicable). */
+async function findings(outcome: Promise<{ violations: string[]; unknown: string[] }>) {
+  const { violations, unknown } = await outcome;
+  return { violations, unknown };
+}
+
+describe("require-sagemaker-network-isolation", () => {
+  let staging: readonly StackResourceInput[] = [];
+  let prod: readonly StackResourceInput[] = [];
+  before(async () => {
+    ({ staging, prod } = await programStacks());
+  });
+  beforeEach(() => {
+    clearWaivedFindings();
+    setPolicyClock(() => new Date("2026-11-22T12:00:00Z"));
+  });
+  after(() => setPolicyClock(() => new Date()));
+
+  const stagingProps = (type: string): Props => {
+    const found = staging.find((r) => r.type === type);
+    return structuredClone(found?.props ?? assert.fail(`staging has no ${type}`));
+  };
+  const check = (type: string, props: Props, config?: Record<string, unknown>) =>
+    findings(checkResource(rule, type, props, { name: "subject", config }));
+
+  it("passes the models, job definitions and schedules both shipped stacks create", async () => {
+    const checked = [...staging, ...prod].filter((r) =>
+      [MODEL, DATA_QUALITY_JOB_DEFINITION_TYPE, MONITORING_SCHEDULE_TYPE].includes(r.type),
+    );
+    assert.equal(checked.length, 6);
+    for (const resource of checked) {
+      const outcome = checkResource(rule, resource.type, resource.props, { name: resource.name });
+      assert.deepEqual(await findings(outcome), NOTHING, resource.name);
+    }
+  });
+
+  it("requires network isolation of models, and says how to set aside a serverless model", async () => {
+    const props = stagingProps(MODEL);
+    props.enableNetworkIsolation = false;
+    assert.deepEqual((await check(MODEL, props)).violations, [
+      'Model "subject": enableNetworkIsolation is false; set it to true so that the container cannot make outbound network calls, or, for a model served only by serverless variants, waive it in the pack config.',
+    ]);
+    delete props.enableNetworkIsolation;
+    assert.deepEqual((await check(MODEL, props)).violations, [
+      'Model "subject": enableNetworkIsolation is undefined; set it to true so that the container cannot make outbound network calls, or, for a model served only by serverless variants, waive it in the pack config.',
+    ]);
+  });
+
+  it("requires isolation and encrypted inter-container traffic of data-quality jobs", async () => {
+    const props = stagingProps(DATA_QUALITY_JOB_DEFINITION_TYPE);
+    props.networkConfig.enableInterContainerTrafficEncryption = false;
+    assert.deepEqual((await check(DATA_QUALITY_JOB_DEFINITION_TYPE, props)).violations, [
+      'Data-quality job definition "subject": networkConfig.enableInterContainerTrafficEncryption is false; set it to true so that traffic between the job\'s instances is encrypted.',
+    ]);
+    delete props.networkConfig;
+    assert.equal((await check(DATA_QUALITY_JOB_DEFINITION_TYPE, props)).violations.length, 2);
+  });
+
+  it("checks a schedule's inline job definition, and leaves schedules of named definitions to those", async () => {
+    const inline: Props = {
+      monitoringScheduleConfig: {
+        monitoringType: "DataQuality",
+        monitoringJobDefinition: { roleArn: "arn:aws:iam::123456789012:role/monitor" },
+      },
+    };
+    const outcome = await check(MONITORING_SCHEDULE_TYPE, inline);
+    assert.equal(outcome.violations.length, 2);
+    assert.equal(
+      outcome.violations[0],
+      'Monitoring schedule "subject": monitoringScheduleConfig.monitoringJobDefinition.networkConfig.enableNetworkIsolation is undefined; set it to true so that the container cannot make outbound network calls.',
+    );
+    inline.monitoringScheduleConfig.monitoringJobDefinition.networkConfig = {
+      enableNetworkIsolation: true,
+      enableInterContainerTrafficEncryption: true,
+    };
+    assert.deepEqual(await check(MONITORING_SCHEDULE_TYPE, inline), NOTHING);
+  });
+
+  describe("waivers", () => {
+    const props = () => ({ ...stagingProps(MODEL), enableNetworkIsolation: false });
+    it("set aside a serverless model's finding while in force", async () => {
+      const waivers = [{ resource: "subject", reason: "serverless variant", expires: "2026-12-31" }];
+      assert.deepEqual(await check(MODEL, props(), { waivers }), NOTHING);
+    });
+    it("add the expiry to the finding once expired", async () => {
+      const waivers = [{ resource: "subject", reason: "serverless variant", expires: "2026-11-21" }];
+      const [message] = (await check(MODEL, props(), { waivers })).violations;
+      assert.ok(
+        message.endsWith(
+          'waive it in the pack config. (The waiver for "subject" expired on 2026-11-21: serverless variant.)',
+        ),
+        message,
+      );
+    });
+  });
+
+  describe("during preview", () => {
+    it("gives the engine's advisory for an unknown flag, after reporting the known ones", async () => {
+      const model = { ...stagingProps(MODEL), enableNetworkIsolation: UNKNOWN.boolean };
+      assert.deepEqual(await check(MODEL, model), {
+        violations: [],
+        unknown: [
+          "can't run during preview: boolean value at .enableNetworkIsolation can't be known during preview",
+        ],
+      });
+      const job = stagingProps(DATA_QUALITY_JOB_DEFINITION_TYPE);
+      job.networkConfig = {
+        enableNetworkIsolation: UNKNOWN.boolean,
+        enableInterContainerTrafficEncryption: false,
+      };
+      const outcome = await check(DATA_QUALITY_JOB_DEFINITION_TYPE, job);
+      assert.equal(outcome.violations.length, 1);
+      assert.deepEqual(outcome.unknown, [
+        "can't run during preview: boolean value at .networkConfig.enableNetworkIsolation can't be known during preview",
+      ]);
+    });
+
+    it("is not held up by unknown values elsewhere (the program's own preview values)", async () => {
+      const job = stagingProps(DATA_QUALITY_JOB_DEFINITION_TYPE);
+      job.roleArn = UNKNOWN.string;
+      job.dataQualityJobInput = UNKNOWN.object;
+      const schedule = stagingProps(MONITORING_SCHEDULE_TYPE);
+      schedule.monitoringScheduleConfig.monitoringJobDefinitionName = UNKNOWN.string;
+      assert.deepEqual(await check(DATA_QUALITY_JOB_DEFINITION_TYPE, job), NOTHING);
+      assert.deepEqual(await check(MONITORING_SCHEDULE_TYPE, schedule), NOTHING);
+    });
+  });
+});

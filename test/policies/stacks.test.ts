@@ -1,0 +1,120 @@
+import type { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { clearWaivedFindings } from "../../policies/lib/rule";
+import { checkResource, checkStack, policyResources, StackResourceInput } from "../helpers/policyArgs";
+import { StackName } from "../helpers/stackFiles";
+import { programStacks } from "./programStacks";
+
+const PACK = path.resolve(__dirname, "..", "..", "policies");
+type Rule = ResourceValidationPolicy | StackValidationPolicy;
+
+/** Every rule in policies/rules, loaded file by file (tests never import the pack's index). */
+function loadRules(): Rule[] {
+  return readdirSync(path.join(PACK, "rules"))
+    .filter((file) => file.endsWith(".ts"))
+    .map((file) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const loaded = require(path.join(PACK, "rules", file)) as Record<string, unknown>;
+      const exports = Object.values(loaded).filter(
+        (value): value is Rule =>
+          typeof value === "object" &&
+          value !== null &&
+          ("validateResource" in value || "validateStack" in value),
+      );
+      assert.equal(exports.length, 1, `${file} exports one rule`);
+      assert.equal(exports[0].name, file.replace(/\.ts$/, ""), `${file} names its rule after the file`);
+      return exports[0];
+    });
+}
+
+/** The pack config a stack's CI passes with --policy-pack-config. */
+function packConfig(
+  stack: StackName,
+): Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)> {
+  return JSON.parse(readFileSync(path.join(PACK, "config", `${stack}.json`), "utf8"));
+}
+
+interface Finding {
+  readonly policy: string;
+  readonly level: EnforcementLevel;
+  readonly resource: string;
+  readonly message: string;
+}
+
+/** Runs every rule over a stack's resources the way the engine does, with the stack's pack config. */
+async function evaluate(stack: StackName, resources: readonly StackResourceInput[]): Promise<Finding[]> {
+  clearWaivedFindings();
+  const config = packConfig(stack);
+  const findings: Finding[] = [];
+  const rules = loadRules();
+  // The waiver listing runs after the rules whose findings it lists, as in the pack.
+  rules.sort((a, b) => Number(a.name === "list-policy-waivers") - Number(b.name === "list-policy-waivers"));
+  for (const rule of rules) {
+    const entry = config[rule.name];
+    const { enforcementLevel, ...settings } =
+      typeof entry === "string" ? { enforcementLevel: entry } : (entry ?? {});
+    const level = enforcementLevel ?? rule.enforcementLevel ?? "advisory";
+    if (level === "disabled") continue;
+    const outcomes =
+      "validateStack" in rule
+        ? [
+            {
+              resource: "(stack)",
+              outcome: await checkStack(rule, policyResources(resources), { config: settings }),
+            },
+          ]
+        : await Promise.all(
+            resources.map(async (r) => ({
+              resource: r.name,
+              outcome: await checkResource(rule, r.type, r.props, {
+                name: r.name,
+                urn: r.urn,
+                config: settings,
+              }),
+            })),
+          );
+    for (const { resource, outcome } of outcomes) {
+      assert.deepEqual(outcome.unknown, [], `${rule.name} on ${resource}: every value is known under mocks`);
+      for (const message of outcome.violations)
+        findings.push({ policy: rule.name, level, resource, message });
+    }
+  }
+  return findings;
+}
+
+describe("the policy pack on the program's own stacks", () => {
+  const findings: Partial<Record<StackName, Finding[]>> = {};
+  before(async () => {
+    const stacks = await programStacks();
+    for (const stack of ["staging", "prod"] as const) findings[stack] = await evaluate(stack, stacks[stack]);
+  });
+
+  for (const stack of ["staging", "prod"] as const) {
+    it(`${stack}: no mandatory finding`, () => {
+      const mandatory = (findings[stack] ?? assert.fail("not evaluated")).filter(
+        (f) => f.level === "mandatory",
+      );
+      assert.deepEqual(mandatory, []);
+    });
+
+    it(`${stack}: only the advisory findings the README explains`, () => {
+      const advisory = (findings[stack] ?? assert.fail("not evaluated")).filter(
+        (f) => f.level === "advisory",
+      );
+      assert.deepEqual(advisory, []);
+    });
+  }
+
+  it("both stacks have a pack config that names only rules of the pack", () => {
+    const names = new Set(loadRules().map((rule) => rule.name));
+    for (const stack of ["staging", "prod"] as const) {
+      assert.deepEqual(
+        Object.keys(packConfig(stack)).filter((name) => !names.has(name)),
+        [],
+        stack,
+      );
+    }
+  });
+});
