@@ -3,6 +3,9 @@ import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/
 import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
 import { createHash } from "node:crypto";
 
+/** What the engine sends for a value not known until the resource exists (Pulumi's RPC sentinel). */
+const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 /** Account and region every mocked ARN is built from. */
 export const ACCOUNT_ID = "123456789012";
 export const REGION = "us-east-1";
@@ -171,14 +174,25 @@ function mockCall(token: string, inputs: Record<string, unknown>): Record<string
 
 /**
  * Sets Pulumi's mock runtime and returns the list it records every registered resource in.
- * Call it before the program (or a component) is constructed.
+ * Call it before the program (or a component) is constructed. With `preview`, resources answer
+ * with their inputs only, so what depends on computed outputs is unknown, as in a first preview.
  */
 export function recordResources(stack = "test", preview = false): RecordedResource[] {
   const recorded: RecordedResource[] = [];
   pulumi.runtime.setMocks(
     {
       newResource(args) {
-        return args.custom ? mockResource(args.type, args.name, args.inputs) : { id: "", state: {} };
+        if (!args.custom) return { id: "", state: {} };
+        const answer = mockResource(args.type, args.name, args.inputs);
+        if (!preview) return answer;
+        // As in a first preview, nothing AWS computes (auto-names, ARNs) is known yet: only the inputs.
+        const state = Object.fromEntries(
+          Object.entries(answer.state).map(([key, value]) => [
+            key,
+            key in args.inputs ? value : UNKNOWN_VALUE,
+          ]),
+        );
+        return { id: "", state };
       },
       call(args) {
         return mockCall(args.token, args.inputs);
@@ -213,7 +227,7 @@ export function recordResources(stack = "test", preview = false): RecordedResour
 }
 
 function plain(struct: Parameters<typeof deserializeProperties>[0] | undefined): Record<string, unknown> {
-  return struct ? deserializeProperties(struct) : {};
+  return struct ? deserializeProperties(struct, true) : {};
 }
 
 interface MonitorLike {

@@ -1,5 +1,7 @@
+import { clearWaivedFindings, setPolicyClock } from "../../policies/lib/rule";
 import type {
   PolicyConfigSchema,
+  PolicyResourceOptions,
   PolicyResource,
   ResourceValidationArgs,
   ResourceValidationPolicy,
@@ -40,6 +42,29 @@ export function copy<T>(value: T): T {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copy(item)])) as T;
   }
   return value;
+}
+
+/** The options of a resource registered without any. */
+function defaultOptions(): PolicyResourceOptions {
+  return {
+    protect: false,
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+  };
+}
+
+/**
+ * Mocha hooks for rule specs: each test starts with no recorded waived finding and with waivers
+ * compared with `day` (so that expiry tests do not depend on today's date).
+ */
+export function usePolicyDay(day: string): void {
+  beforeEach(() => {
+    clearWaivedFindings();
+    setPolicyClock(() => new Date(`${day}T12:00:00Z`));
+  });
+  after(() => setPolicyClock(() => new Date()));
 }
 
 class NotApplicable extends Error {
@@ -92,13 +117,7 @@ export function resourceArgs(
     props: proxied,
     urn: options.urn ?? urnOf(type, name),
     name,
-    opts: {
-      protect: false,
-      ignoreChanges: [],
-      aliases: [],
-      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-      additionalSecretOutputs: [],
-    },
+    opts: defaultOptions(),
     provider: options.providerProps && {
       type: "pulumi:providers:aws",
       props: unknownCheckingProxy(copy(options.providerProps)) as Record<string, unknown>,
@@ -185,13 +204,7 @@ export function policyResources(inputs: readonly StackResourceInput[]): PolicyRe
       name: input.name,
       urn: input.urn ?? urnOf(input.type, input.name),
       props,
-      opts: {
-        protect: false,
-        ignoreChanges: [],
-        aliases: [],
-        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-        additionalSecretOutputs: [],
-      },
+      opts: defaultOptions(),
       dependencies: [],
       propertyDependencies: {},
       isType: (resourceClass) => (resourceClass as { __pulumiType?: string }).__pulumiType === input.type,
@@ -226,6 +239,16 @@ export async function checkStack(
   return capture((report) => policy.validateStack(args, report));
 }
 
+/** Values recorded in a preview run, with each unknown turned into the sentinel the engine sends. */
+function withSentinels(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withSentinels);
+  if (typeof value !== "object" || value === null) return value;
+  // The SDK keeps an unknown as an object marked __pulumiUnknown.
+  if ((value as { __pulumiUnknown?: boolean }).__pulumiUnknown === true) return UNKNOWN.string;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withSentinels(item)]));
+}
+
 /** The program's resources, recorded under mocks, as a stack policy sees them (inputs as props). */
 export function fromRecorded(recorded: readonly RecordedResource[]): StackResourceInput[] {
   const byUrn = new Map(recorded.map((r) => [r.urn, r.name]));
@@ -235,7 +258,7 @@ export function fromRecorded(recorded: readonly RecordedResource[]): StackResour
       type: r.type,
       name: r.name,
       urn: r.urn,
-      props: { ...r.outputs, ...r.inputs },
+      props: withSentinels({ ...r.outputs, ...r.inputs }) as Record<string, unknown>,
       parent: byUrn.get(r.parent),
       dependencies: r.dependencies.flatMap((urn) => byUrn.get(urn) ?? []),
     }));

@@ -33,8 +33,12 @@ export async function capturingWarnings<T>(
 }
 
 /** Runs index.ts under mocks with the given stack's config, as `pulumi preview` would. */
-export async function runProgram<Outputs = unknown>(stack: string, config: Record<string, string>) {
-  const recorded = recordResources(stack);
+export async function runProgram<Outputs = unknown>(
+  stack: string,
+  config: Record<string, string>,
+  preview = false,
+) {
+  const recorded = recordResources(stack, preview);
   pulumi.runtime.setAllConfig(config);
   const { result: program, warnings } = await capturingWarnings(() => loadProgram<Outputs>()());
   await settle(recorded);

@@ -4,11 +4,11 @@ import { StackName, stackFileConfig } from "../helpers/stackFiles";
 
 type Stacks = Record<StackName, readonly StackResourceInput[]>;
 
-async function recordBoth(): Promise<Stacks> {
+async function recordBoth(preview = false): Promise<Stacks> {
   const registry = await startSeededRegistry();
   try {
     const run = async (stack: StackName) =>
-      fromRecorded((await runProgram(stack, stackFileConfig(stack))).recorded);
+      fromRecorded((await runProgram(stack, stackFileConfig(stack), preview)).recorded);
     const staging = await run("staging");
     const prod = await run("prod");
     return { staging, prod };
@@ -27,6 +27,17 @@ let stacks: Promise<Stacks> | undefined;
 export function programStacks(): Promise<Stacks> {
   stacks ??= recordBoth();
   return stacks;
+}
+
+let previews: Promise<Stacks> | undefined;
+
+/**
+ * The same stacks as a first `pulumi preview` shows them: everything AWS computes (auto-names,
+ * ARNs, and what is built from them) is unknown.
+ */
+export function previewStacks(): Promise<Stacks> {
+  previews ??= recordBoth(true);
+  return previews;
 }
 
 /** A deep copy of a stack's resources, to mutate. */

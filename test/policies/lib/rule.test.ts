@@ -1,15 +1,9 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType } from "@pulumi/policy";
 import assert from "node:assert/strict";
-import {
-  clearWaivedFindings,
-  resourceRule,
-  setPolicyClock,
-  stackRule,
-  waivedFindings,
-} from "../../../policies/lib/rule";
+import { resourceRule, stackRule, waivedFindings } from "../../../policies/lib/rule";
 import { listPolicyWaivers } from "../../../policies/rules/list-policy-waivers";
-import { checkResource, checkStack, policyResources, urnOf } from "../../helpers/policyArgs";
+import { checkResource, checkStack, policyResources, urnOf, usePolicyDay } from "../../helpers/policyArgs";
 
 const TOPIC = "aws:sns/topic:Topic";
 /** A rule that finds every topic without a KMS key, the way real rules are written. */
@@ -35,11 +29,7 @@ const demoStack = stackRule({
 });
 
 describe("policy rules (lib/rule)", () => {
-  beforeEach(() => {
-    clearWaivedFindings();
-    setPolicyClock(() => new Date("2026-11-22T12:00:00Z"));
-  });
-  after(() => setPolicyClock(() => new Date()));
+  usePolicyDay("2026-11-22");
 
   it("are mandatory by default, keep the engine's type fast path and accept waivers in their config", async () => {
     assert.equal(demo.enforcementLevel, "mandatory");

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { clearWaivedFindings, setPolicyClock } from "../../../policies/lib/rule";
 import {
   DATA_QUALITY_JOB_DEFINITION_TYPE,
   ENDPOINT_CONFIGURATION_TYPE,
@@ -7,7 +6,13 @@ import {
   MONITORING_SCHEDULE_TYPE,
 } from "../../../policies/lib/sagemakerResources";
 import { requireEndpointSafeguards as rule } from "../../../policies/rules/require-endpoint-safeguards";
-import { checkStack, policyResources, StackResourceInput, UNKNOWN } from "../../helpers/policyArgs";
+import {
+  checkStack,
+  policyResources,
+  StackResourceInput,
+  UNKNOWN,
+  usePolicyDay,
+} from "../../helpers/policyArgs";
 import { edited, programStacks, propsOf, without } from "../programStacks";
 
 const ENDPOINT = "mlops-prod-diagnosis";
@@ -23,11 +28,7 @@ describe("require-endpoint-safeguards", () => {
   before(async () => {
     stacks = await programStacks();
   });
-  beforeEach(() => {
-    clearWaivedFindings();
-    setPolicyClock(() => new Date("2026-11-22T12:00:00Z"));
-  });
-  after(() => setPolicyClock(() => new Date()));
+  usePolicyDay("2026-11-22");
 
   const check = async (resources: readonly StackResourceInput[], config?: Record<string, unknown>) => {
     const { violations, urns, unknown } = await checkStack(rule, policyResources(resources), { config });

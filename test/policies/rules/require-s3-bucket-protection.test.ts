@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
-import { clearWaivedFindings, setPolicyClock } from "../../../policies/lib/rule";
 import { requireS3BucketProtection as rule } from "../../../policies/rules/require-s3-bucket-protection";
-import { checkStack, policyResources, StackResourceInput, UNKNOWN } from "../../helpers/policyArgs";
+import {
+  checkStack,
+  policyResources,
+  StackResourceInput,
+  UNKNOWN,
+  usePolicyDay,
+} from "../../helpers/policyArgs";
 import { edited, programStacks, propsOf, without } from "../programStacks";
 
 const BUCKET = "aws:s3/bucket:Bucket";
@@ -20,11 +25,7 @@ describe("require-s3-bucket-protection", () => {
   before(async () => {
     stacks = await programStacks();
   });
-  beforeEach(() => {
-    clearWaivedFindings();
-    setPolicyClock(() => new Date("2026-11-22T12:00:00Z"));
-  });
-  after(() => setPolicyClock(() => new Date()));
+  usePolicyDay("2026-11-22");
 
   const check = async (resources: readonly StackResourceInput[], config?: Record<string, unknown>) => {
     const { violations, urns, unknown } = await checkStack(rule, policyResources(resources), { config });

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { clearWaivedFindings, setPolicyClock } from "../../../policies/lib/rule";
 import {
   DATA_QUALITY_JOB_DEFINITION_TYPE,
   ENDPOINT_CONFIGURATION_TYPE,
   MONITORING_SCHEDULE_TYPE,
 } from "../../../policies/lib/sagemakerResources";
 import { requireSagemakerKmsEncryption as rule } from "../../../policies/rules/require-sagemaker-kms-encryption";
-import { checkResource, StackResourceInput, UNKNOWN } from "../../helpers/policyArgs";
+import { checkResource, StackResourceInput, UNKNOWN, usePolicyDay } from "../../helpers/policyArgs";
 import { programStacks } from "../programStacks";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/56ad7cdb-b056-cfe0-a245-1f69d7e9a113";
@@ -22,11 +21,7 @@ describe("require-sagemaker-kms-encryption", () => {
   before(async () => {
     ({ staging, prod } = await programStacks());
   });
-  beforeEach(() => {
-    clearWaivedFindings();
-    setPolicyClock(() => new Date("2026-11-22T12:00:00Z"));
-  });
-  after(() => setPolicyClock(() => new Date()));
+  usePolicyDay("2026-11-22");
 
   /** A copy of the props of the staging resource of that type (there is one of each). */
   const stagingProps = (type: string): Props => {

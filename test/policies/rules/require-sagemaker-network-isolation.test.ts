@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { clearWaivedFindings, setPolicyClock } from "../../../policies/lib/rule";
 import {
   DATA_QUALITY_JOB_DEFINITION_TYPE,
   MONITORING_SCHEDULE_TYPE,
 } from "../../../policies/lib/sagemakerResources";
 import { requireSagemakerNetworkIsolation as rule } from "../../../policies/rules/require-sagemaker-network-isolation";
-import { checkResource, StackResourceInput, UNKNOWN } from "../../helpers/policyArgs";
+import { checkResource, StackResourceInput, UNKNOWN, usePolicyDay } from "../../helpers/policyArgs";
 import { programStacks } from "../programStacks";
 
 const MODEL = "aws:sagemaker/model:Model";
@@ -25,11 +24,7 @@ describe("require-sagemaker-network-isolation", () => {
   before(async () => {
     ({ staging, prod } = await programStacks());
   });
-  beforeEach(() => {
-    clearWaivedFindings();
-    setPolicyClock(() => new Date("2026-11-22T12:00:00Z"));
-  });
-  after(() => setPolicyClock(() => new Date()));
+  usePolicyDay("2026-11-22");
 
   const stagingProps = (type: string): Props => {
     const found = staging.find((r) => r.type === type);
