@@ -125,7 +125,7 @@ describe("MlPipeline", () => {
     assert.deepEqual(sid("PullJobImages")?.Resource, [
       "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
       "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-xgboost",
-      "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-model-monitor-analyzer",
+      "arn:aws:ecr:us-east-1:156813124566:repository/sagemaker-model-monitor-analyzer",
     ]);
     assert.deepEqual(sid("RegisterModelVersions")?.Condition, {
       StringEquals: { "sagemaker:ModelApprovalStatus": ["PendingManualApproval"] },
@@ -189,7 +189,7 @@ describe("MlPipeline", () => {
       "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
       "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
       // The analyzer as getPrebuiltEcrImage answers for its repository and its only tag.
-      "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest",
+      "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest",
     ]);
   });
 

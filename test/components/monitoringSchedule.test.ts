@@ -12,7 +12,7 @@ const DATA = "mlops-prod-diagnosis-data-1a2b3c4";
 const BASELINE =
   "s3://mlops-prod-diagnosis-artifacts-1a2b3c4/pipelines/p4jn9xou8a8s/DataQualityBaseline/baseline";
 const SCHEDULE_ARN = `arn:aws:sagemaker:us-east-1:123456789012:monitoring-schedule/${NAME}`;
-const ANALYZER = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest";
+const ANALYZER = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest";
 
 function prodArgs(overrides: Partial<MonitoringScheduleArgs> = {}): MonitoringScheduleArgs {
   return {
@@ -159,7 +159,7 @@ describe("MonitoringSchedule", () => {
     ]);
     assert.equal(bySid.WriteReports, `arn:aws:s3:::${DATA}/monitoring/${NAME}/*`);
     assert.deepEqual(bySid.PullAnalyzerImage, [
-      "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-model-monitor-analyzer",
+      "arn:aws:ecr:us-east-1:156813124566:repository/sagemaker-model-monitor-analyzer",
     ]);
     assert.equal(bySid.UseStackKey, KEY);
   });

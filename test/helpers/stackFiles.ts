@@ -1,22 +1,16 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { readStackConfigFile, REPOSITORY_ROOT } from "../../preview/stackFile";
 
 export type StackName = "staging" | "prod";
 
-const REPOSITORY_ROOT = path.join(__dirname, "..", "..");
-
-/** Every key of `Pulumi.<stack>.yaml`'s `config:` mapping, with its namespace (`mlops:models`, `aws:region`). */
-function stackFileEntries(stack: StackName): Record<string, unknown> {
-  const file = path.join(REPOSITORY_ROOT, `Pulumi.${stack}.yaml`);
-  const document = parse(readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
-  return document?.config ?? {};
-}
-
 /** The `mlops:*` settings of a shipped stack file, keyed without the namespace (`models`, `tags`, ...). */
 export function readStackFile(stack: StackName): Record<string, unknown> {
+  const file = path.join(REPOSITORY_ROOT, `Pulumi.${stack}.yaml`);
+  const document = parse(readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
   const settings: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(stackFileEntries(stack))) {
+  for (const [key, value] of Object.entries(document?.config ?? {})) {
     if (key.startsWith("mlops:")) settings[key.slice("mlops:".length)] = value;
   }
   return settings;
@@ -27,9 +21,5 @@ export function readStackFile(stack: StackName): Record<string, unknown> {
  * namespace, mappings and lists as JSON text, scalars as strings. Pass it to `pulumi.runtime.setAllConfig`.
  */
 export function stackFileConfig(stack: StackName): Record<string, string> {
-  const config: Record<string, string> = {};
-  for (const [key, value] of Object.entries(stackFileEntries(stack))) {
-    config[key] = typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
-  }
-  return config;
+  return readStackConfigFile(stack).config;
 }

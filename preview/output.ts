@@ -1,0 +1,39 @@
+import { writeFileSync } from "node:fs";
+import type { Plan } from "./plan";
+import { renderFindings } from "./report/findings";
+import { toJson } from "./report/json";
+import { toJunit } from "./report/junit";
+import { toMermaid } from "./report/mermaid";
+import { toSarif } from "./report/sarif";
+import { renderTree } from "./report/tree";
+
+/** The files a run may write, from `--json`, `--sarif`, `--junit` and `--mermaid`. */
+export interface OutputFiles {
+  readonly json?: string;
+  readonly sarif?: string;
+  readonly junit?: string;
+  readonly mermaid?: string;
+}
+
+/** The pack's name and version, as the findings' tool. */
+const PACK = { packName: "mlops-guardrails", packVersion: "0.1.0" };
+
+/** Writes the requested files and returns the text for the terminal: the tree (if asked) and the findings. */
+export function report(
+  plan: Plan,
+  options: {
+    readonly files: OutputFiles;
+    readonly color: boolean;
+    readonly tree: boolean;
+    readonly policies?: readonly string[];
+  },
+): string {
+  const { files } = options;
+  if (files.json) writeFileSync(files.json, toJson(plan));
+  if (files.sarif) writeFileSync(files.sarif, `${JSON.stringify(toSarif(plan, PACK), null, 2)}\n`);
+  if (files.junit) writeFileSync(files.junit, toJunit(plan, { policies: options.policies }));
+  if (files.mermaid) writeFileSync(files.mermaid, `${toMermaid(plan)}\n`);
+  const parts = options.tree ? [renderTree(plan, { color: options.color })] : [];
+  parts.push(renderFindings(plan, { color: options.color }));
+  return `${parts.join("\n\n")}\n`;
+}

@@ -1,0 +1,532 @@
+import * as grpc from "@grpc/grpc-js";
+import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as rpc from "@pulumi/pulumi/proto/analyzer_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import type { Readable } from "node:stream";
+import { compilePack } from "./compilePack";
+import {
+  PackConfigEntries,
+  PackConfigEntry,
+  PackConfigError,
+  parsePackConfig,
+  PolicyConfig,
+  PolicyDescription,
+  reconcilePackConfig,
+} from "./packConfig";
+import type { EnforcementLevel, PlanFinding, PlanResource } from "./plan";
+
+/**
+ * Runs the policy pack on a plan the way `pulumi preview --policy-pack policies
+ * --policy-pack-config policies/config/<stack>.json` does: the pack's own process, started as the
+ * CLI starts it, driven over the analyzer gRPC protocol with the requests the engine sends.
+ */
+
+export { compilePack } from "./compilePack";
+export { PackConfigError } from "./packConfig";
+
+const REPO = path.resolve(__dirname, "..");
+
+/** What the runner gets as the engine's address; a policy pack never calls the engine. */
+const ENGINE_ADDRESS = "127.0.0.1:0";
+const START_TIMEOUT_MS = 30_000;
+/** How long the pack gets to exit on SIGTERM before it is killed. */
+const STOP_GRACE_MS = 3_000;
+/** A call taking longer than this means a hung policy: fail rather than wait forever. */
+const CALL_TIMEOUT_MS = 120_000;
+/** How much of the pack's stderr is kept for error messages. */
+const STDERR_KEPT = 16_384;
+
+// ---------------------------------------------------------------------------------------------
+// The pack process
+
+/** A running policy pack. */
+export interface PackProcess {
+  readonly pid: number;
+  /** `127.0.0.1:<port>`, where its analyzer service listens. */
+  readonly address: string;
+  /** The end of what it wrote to stderr, for error messages. */
+  stderr(): string;
+  /** Ends it (SIGTERM, then SIGKILL) and waits until it has exited; calling it again is harmless. */
+  stop(): Promise<void>;
+}
+
+function isRunning(child: ChildProcess): boolean {
+  return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+}
+
+/**
+ * Kills the pack when this process exits or is ended by SIGINT or SIGTERM, so that no pack
+ * outlives its preview; returns the function that takes the handlers away again.
+ */
+function killWithParent(child: ChildProcess): () => void {
+  const kill = () => {
+    if (isRunning(child)) child.kill("SIGKILL");
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    kill();
+    release();
+    // A listener takes away Node's default of ending on the signal: when no one else handles
+    // it, end the way the signal would have.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  const release = () => {
+    process.off("exit", kill);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+  process.on("exit", kill);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return release;
+}
+
+function keepTail(stream: Readable | null): () => string {
+  let text = "";
+  stream?.on("data", (chunk: Buffer) => {
+    text = (text + chunk.toString()).slice(-STDERR_KEPT);
+  });
+  return () => text;
+}
+
+function withStderr(message: string, stderr: string): string {
+  return stderr.trim() === "" ? message : `${message}\nIts stderr:\n${stderr.trimEnd()}`;
+}
+
+/** The port the runner prints on its first line of stdout once the analyzer listens. */
+function portOf(child: ChildProcess, stderr: () => string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let stdout = "";
+    let found = false;
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      if (!found) reject(new Error(withStderr(`The policy pack ${why}.`, stderr())));
+    };
+    const timer = setTimeout(() => fail(`printed no port within ${timeoutMs / 1000} s`), timeoutMs);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (found) return; // Later output (a policy's console.log) is drained and dropped.
+      stdout += chunk.toString();
+      const match = /^(\d+)\s*$/m.exec(stdout);
+      if (match) {
+        found = true;
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    // `close` comes after stderr has been read to its end.
+    child.once("close", (code, signal) => fail(`exited (${signal ?? code}) before printing its port`));
+    child.once("error", (error) => fail(`could not be started: ${error.message}`));
+  });
+}
+
+function within(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([promise.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<void>, release: () => void): Promise<void> {
+  try {
+    if (!isRunning(child)) return;
+    child.kill("SIGTERM");
+    if (await within(exited, STOP_GRACE_MS)) return;
+    child.kill("SIGKILL");
+    await exited;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Starts the pack compiled in `packDir` as the CLI does: `node <@pulumi/pulumi's run-policy-pack>
+ * <engine address> .` in the pack's folder, and waits for the port it prints. Throws (with the
+ * pack's stderr) when it exits or prints no port within `timeoutMs`; it is stopped then.
+ */
+export async function startPack(packDir: string, timeoutMs = START_TIMEOUT_MS): Promise<PackProcess> {
+  // Resolved from the pack's folder, as the CLI does, which finds the repository's @pulumi/pulumi.
+  const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
+  const child = spawn(process.execPath, ["--stack-trace-limit=1", runner, ENGINE_ADDRESS, "."], {
+    cwd: packDir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const release = killWithParent(child);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stderr = keepTail(child.stderr);
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= stopChild(child, exited, release));
+  try {
+    const port = await portOf(child, stderr, timeoutMs);
+    return { pid: child.pid ?? 0, address: `127.0.0.1:${port}`, stderr, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages between engine and pack
+
+type Callback<T> = (error: grpc.ServiceError | null, response: T) => void;
+
+/** One unary call with a deadline: `start` gets the metadata, call options and callback. */
+function call<T>(
+  start: (metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, callback: Callback<T>) => unknown,
+): Promise<T> {
+  return new Promise((resolve, reject) =>
+    start(new grpc.Metadata(), { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) =>
+      error ? reject(error) : resolve(response),
+    ),
+  );
+}
+
+const LEVEL_OF: Record<rpc.EnforcementLevel, EnforcementLevel> = {
+  [rpc.EnforcementLevel.ADVISORY]: "advisory",
+  [rpc.EnforcementLevel.MANDATORY]: "mandatory",
+  [rpc.EnforcementLevel.DISABLED]: "disabled",
+  [rpc.EnforcementLevel.REMEDIATE]: "remediate",
+};
+
+const CODE_OF: Record<EnforcementLevel, rpc.EnforcementLevel> = {
+  advisory: rpc.EnforcementLevel.ADVISORY,
+  mandatory: rpc.EnforcementLevel.MANDATORY,
+  disabled: rpc.EnforcementLevel.DISABLED,
+  remediate: rpc.EnforcementLevel.REMEDIATE,
+};
+
+/** A Struct of plain JSON values; undefined members are left out, as in JSON. */
+function structOf(value: Readonly<Record<string, unknown>>): Struct {
+  return Struct.fromJavaScript(JSON.parse(JSON.stringify(value)));
+}
+
+function policiesOf(info: rpc.AnalyzerInfo): PolicyDescription[] {
+  return info.getPoliciesList().map((policy) => {
+    const schema = policy.getConfigschema();
+    return {
+      name: policy.getName(),
+      description: policy.getDescription(),
+      enforcementLevel: LEVEL_OF[policy.getEnforcementlevel()],
+      configSchema: schema && {
+        properties: schema.getProperties()?.toJavaScript() ?? {},
+        required: schema.getRequiredList(),
+      },
+    };
+  });
+}
+
+function initialConfigOf(info: rpc.AnalyzerInfo): PackConfigEntries {
+  const entries = new Map<string, PackConfigEntry>();
+  info.getInitialconfigMap().forEach((config, name) =>
+    entries.set(name, {
+      enforcementLevel: LEVEL_OF[config.getEnforcementlevel()],
+      properties: config.getProperties()?.toJavaScript() ?? {},
+    }),
+  );
+  return entries;
+}
+
+function configureRequest(config: Record<string, PolicyConfig>): rpc.ConfigureAnalyzerRequest {
+  const request = new rpc.ConfigureAnalyzerRequest();
+  for (const [name, policy] of Object.entries(config)) {
+    const entry = new rpc.PolicyConfig();
+    entry.setEnforcementlevel(CODE_OF[policy.enforcementLevel]);
+    // Always set: the pack reads the properties of every entry it gets.
+    entry.setProperties(structOf(policy.properties));
+    request.getPolicyconfigMap().set(name, entry);
+  }
+  return request;
+}
+
+function optionsOf(resource: PlanResource): rpc.AnalyzerResourceOptions {
+  const options = new rpc.AnalyzerResourceOptions();
+  options.setProtect(resource.options.protect);
+  options.setParent(resource.parent);
+  return options;
+}
+
+function providerOf(provider: PlanResource): rpc.AnalyzerProviderResource {
+  const message = new rpc.AnalyzerProviderResource();
+  message.setType(provider.type);
+  message.setUrn(provider.urn);
+  message.setName(provider.name);
+  message.setProperties(structOf(provider.inputs));
+  return message;
+}
+
+/**
+ * The provider the engine would name for each package: the plan records no provider references,
+ * so a resource gets its package's default provider (`default_<version>`), or the package's only
+ * provider; none when the plan has no provider resources.
+ */
+function providersByPackage(resources: readonly PlanResource[]): Map<string, PlanResource> {
+  const byPackage = new Map<string, PlanResource[]>();
+  for (const resource of resources.filter((r) => r.type.startsWith("pulumi:providers:"))) {
+    const pkg = resource.type.slice("pulumi:providers:".length);
+    byPackage.set(pkg, [...(byPackage.get(pkg) ?? []), resource]);
+  }
+  return new Map(
+    [...byPackage].flatMap(([pkg, providers]) => {
+      const chosen =
+        providers.find((p) => p.name.startsWith("default")) ??
+        (providers.length === 1 ? providers[0] : undefined);
+      return chosen ? [[pkg, chosen] as const] : [];
+    }),
+  );
+}
+
+function providerFor(
+  resource: PlanResource,
+  providers: ReadonlyMap<string, PlanResource>,
+): PlanResource | undefined {
+  if (!resource.custom || resource.type.startsWith("pulumi:providers:")) return undefined;
+  return providers.get(resource.type.split(":")[0] ?? "");
+}
+
+/** What the engine sends before a resource is created: its (checked) inputs, unknowns kept. */
+function analyzeRequest(resource: PlanResource, provider: PlanResource | undefined): rpc.AnalyzeRequest {
+  const request = new rpc.AnalyzeRequest();
+  request.setType(resource.type);
+  request.setUrn(resource.urn);
+  request.setName(resource.name);
+  request.setProperties(structOf(resource.inputs));
+  request.setOptions(optionsOf(resource));
+  if (provider) request.setProvider(providerOf(provider));
+  return request;
+}
+
+/**
+ * What the engine sends for the stack check: each resource's state after its step. In a preview
+ * that is the provider's preview of the new state, which carries the inputs; outputs are laid over
+ * the inputs so that a resource whose recorded outputs leave some inputs out still shows them.
+ */
+function stackResource(resource: PlanResource, provider: PlanResource | undefined): rpc.AnalyzerResource {
+  const message = new rpc.AnalyzerResource();
+  message.setType(resource.type);
+  message.setUrn(resource.urn);
+  message.setName(resource.name);
+  message.setProperties(structOf({ ...resource.inputs, ...resource.outputs }));
+  message.setOptions(optionsOf(resource));
+  if (provider) message.setProvider(providerOf(provider));
+  message.setParent(resource.parent);
+  message.setDependenciesList([...resource.dependencies]);
+  for (const [key, urns] of Object.entries(resource.propertyDependencies)) {
+    const dependencies = new rpc.AnalyzerPropertyDependencies();
+    dependencies.setUrnsList([...urns]);
+    message.getPropertydependenciesMap().set(key, dependencies);
+  }
+  return message;
+}
+
+function finding(
+  policy: string,
+  level: EnforcementLevel,
+  urn: string | undefined,
+  message: string,
+): PlanFinding {
+  return { policy, enforcementLevel: level, ...(urn === undefined ? {} : { urn }), message };
+}
+
+/**
+ * Diagnostics as the engine reports them: a remediate-level violation counts as mandatory (the
+ * remediation did not fix it); `urnOf` says which resource each is about.
+ */
+function findingsOf(
+  response: rpc.AnalyzeResponse,
+  urnOf: (diagnostic: rpc.AnalyzeDiagnostic) => string | undefined,
+): PlanFinding[] {
+  return response.getDiagnosticsList().map((diagnostic) => {
+    const level = LEVEL_OF[diagnostic.getEnforcementlevel()];
+    return finding(
+      diagnostic.getPolicyname(),
+      level === "remediate" ? "mandatory" : level,
+      urnOf(diagnostic),
+      diagnostic.getMessage(),
+    );
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// A run of the pack on a plan
+
+/** A failed call, named after what it was for, with the pack's error (its stack trace) and stderr. */
+function packFailure(what: string, error: unknown, pack: PackProcess): Error {
+  const details = (error as Partial<grpc.ServiceError>).details ?? (error as Error).message;
+  return new Error(withStderr(`The policy pack failed ${what}: ${details}`, pack.stderr()), { cause: error });
+}
+
+class Session {
+  constructor(
+    private readonly client: AnalyzerClient,
+    private readonly pack: PackProcess,
+  ) {}
+
+  private async send<T>(
+    what: string,
+    start: (metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, callback: Callback<T>) => unknown,
+  ): Promise<T> {
+    try {
+      return await call(start);
+    } catch (error) {
+      throw packFailure(what, error, this.pack);
+    }
+  }
+
+  info(): Promise<rpc.AnalyzerInfo> {
+    return this.send("to describe itself", (m, o, cb) => this.client.getAnalyzerInfo(new Empty(), m, o, cb));
+  }
+
+  async configure(config: Record<string, PolicyConfig>, stack: string, project: string): Promise<void> {
+    const request = configureRequest(config);
+    await this.send("to take its config", (m, o, cb) => this.client.configure(request, m, o, cb));
+    const stackRequest = new rpc.AnalyzerStackConfigureRequest();
+    stackRequest.setStack(stack);
+    stackRequest.setProject(project);
+    stackRequest.setDryRun(true);
+    await this.send("to take the stack", (m, o, cb) => this.client.configureStack(stackRequest, m, o, cb));
+  }
+
+  /**
+   * Remediations first, as the engine does, so that the checks see the remediated properties;
+   * each is reported (a remediation that could not run during preview as advisory).
+   */
+  async remediate(request: rpc.AnalyzeRequest): Promise<PlanFinding[]> {
+    const urn = request.getUrn();
+    const response = await this.send<rpc.RemediateResponse>(`on ${urn}`, (m, o, cb) =>
+      this.client.remediate(request, m, o, cb),
+    );
+    return response.getRemediationsList().flatMap((remediation) => {
+      if (remediation.getDiagnostic() !== "") {
+        return [finding(remediation.getPolicyname(), "advisory", urn, remediation.getDiagnostic())];
+      }
+      const properties = remediation.getProperties();
+      if (!properties) return [];
+      request.setProperties(properties);
+      return [finding(remediation.getPolicyname(), "remediate", urn, remediation.getDescription())];
+    });
+  }
+
+  /** The engine reports every finding of a resource check against the resource checked. */
+  async analyze(request: rpc.AnalyzeRequest): Promise<PlanFinding[]> {
+    const urn = request.getUrn();
+    const response = await this.send<rpc.AnalyzeResponse>(`on ${urn}`, (m, o, cb) =>
+      this.client.analyze(request, m, o, cb),
+    );
+    return findingsOf(response, () => urn);
+  }
+
+  /** A stack finding is about the resource it names when that is in the plan, else stack-wide. */
+  async analyzeStack(resources: readonly rpc.AnalyzerResource[]): Promise<PlanFinding[]> {
+    const request = new rpc.AnalyzeStackRequest();
+    request.setResourcesList([...resources]);
+    const response = await this.send<rpc.AnalyzeResponse>("on the stack", (m, o, cb) =>
+      this.client.analyzeStack(request, m, o, cb),
+    );
+    const urns = new Set(resources.map((resource) => resource.getUrn()));
+    return findingsOf(response, (diagnostic) =>
+      urns.has(diagnostic.getUrn()) ? diagnostic.getUrn() : undefined,
+    );
+  }
+}
+
+/** Options of {@link runPack}. */
+export interface RunPackOptions {
+  /** The stack; its pack config is `policies/config/<stack>.json`. */
+  readonly stack: string;
+  /** A pack config file to use instead of the stack's. */
+  readonly configFile?: string;
+  /** Called after each check: `done` of `total`, one per resource and then the stack check. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** A pack already starting (`startPack(await compilePack())`), to overlap its start-up with other work; stopped like one started here. @default start one */
+  readonly pack?: Promise<PackProcess>;
+  /** Called with the pack process's id once it listens. */
+  readonly onStarted?: (pid: number) => void;
+}
+
+/** The config file as messages name it: relative to the repository when it is inside. */
+function labelOf(file: string): string {
+  const relative = path.relative(REPO, file);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+}
+
+function readConfig(options: RunPackOptions): { label: string; entries: PackConfigEntries } {
+  const file = path.resolve(
+    options.configFile ?? path.join(REPO, "policies", "config", `${options.stack}.json`),
+  );
+  const label = labelOf(file);
+  if (!existsSync(file)) throw new PackConfigError([`${label}: no such file`]);
+  return { label, entries: parsePackConfig(label, readFileSync(file, "utf8")) };
+}
+
+/** `urn:pulumi:<stack>::<project>::...` */
+function projectOf(resources: readonly PlanResource[]): string {
+  return resources[0]?.urn.split("::")[1] ?? "";
+}
+
+/** Analyze requests sent to the pack at once. */
+const IN_FLIGHT = 4;
+
+async function analyzeAll(
+  session: Session,
+  resources: readonly PlanResource[],
+  config: Record<string, PolicyConfig>,
+  options: RunPackOptions,
+): Promise<PlanFinding[]> {
+  const providers = providersByPackage(resources);
+  const remediating = Object.values(config).some((policy) => policy.enforcementLevel === "remediate");
+  const total = resources.length + 1;
+  // A few requests in flight keep the pack busy while the next ones are serialized; findings are
+  // put back in the plan's order so that the output is stable.
+  const perResource: PlanFinding[][] = new Array<PlanFinding[]>(resources.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < resources.length) {
+      const index = next++;
+      const request = analyzeRequest(resources[index], providerFor(resources[index], providers));
+      const found = remediating ? await session.remediate(request) : [];
+      found.push(...(await session.analyze(request)));
+      perResource[index] = found;
+      options.onProgress?.(++done, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, resources.length) }, worker));
+  const findings = perResource.flat();
+  const stack = resources.map((resource) => stackResource(resource, providerFor(resource, providers)));
+  findings.push(...(await session.analyzeStack(stack)));
+  options.onProgress?.(total, total);
+  return findings;
+}
+
+/**
+ * Runs the policy pack on a plan's resources as `pulumi preview` with the stack's pack config
+ * would, and returns the findings: each resource's check (every resource of the plan, on its
+ * inputs), then the stack check (on every resource's planned state). The pack is compiled (or
+ * taken from the cache), started, configured, and stopped whatever happens.
+ *
+ * @throws PackConfigError when the pack config file is missing or invalid (before anything runs,
+ * or once the pack has described its policies); an Error when the pack does not compile, does not
+ * start, or fails on a resource.
+ */
+export async function runPack(
+  plan: readonly PlanResource[] | PromiseLike<readonly PlanResource[]>,
+  options: RunPackOptions,
+): Promise<PlanFinding[]> {
+  const file = readConfig(options);
+  const pack = await (options.pack ?? startPack(await compilePack()));
+  const client = new AnalyzerClient(pack.address, grpc.credentials.createInsecure());
+  try {
+    options.onStarted?.(pack.pid);
+    const session = new Session(client, pack);
+    const info = await session.info();
+    const config = reconcilePackConfig(policiesOf(info), file, initialConfigOf(info));
+    // The pack starts while the program still runs: its resources may arrive later.
+    const resources = await plan;
+    await session.configure(config, options.stack, projectOf(resources));
+    return await analyzeAll(session, resources, config, options);
+  } finally {
+    client.close();
+    await pack.stop();
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The plan an offline preview produces and `npm run policy` reads: what `pulumi preview` would
+ * create for a stack, and what the policy pack says about it. Written by `--json` (format in the README).
+ */
+
+/** One resource the program registers. */
+export interface PlanResource {
+  readonly urn: string;
+  /** Pulumi type token, e.g. `aws:s3/bucket:Bucket` or `mlops:sagemaker:ModelEndpoint`. */
+  readonly type: string;
+  readonly name: string;
+  /** The (mocked) physical id; "" for components. */
+  readonly id: string;
+  /** URN of the parent; "" for the stack's direct children. */
+  readonly parent: string;
+  /** False for component resources. */
+  readonly custom: boolean;
+  /** URNs this resource depends on (through its inputs and `dependsOn`). */
+  readonly dependencies: readonly string[];
+  /** For each input property, the URNs its value came from. */
+  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  /** Resource options the policy pack sees. */
+  readonly options: { readonly protect: boolean };
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly outputs: Readonly<Record<string, unknown>>;
+}
+
+export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
+
+/** One policy finding. */
+export interface PlanFinding {
+  readonly policy: string;
+  readonly enforcementLevel: EnforcementLevel;
+  /** The resource it is about; undefined for a stack-wide finding without a resource. */
+  readonly urn?: string;
+  readonly message: string;
+}
+
+export interface Plan {
+  readonly project: string;
+  readonly stack: string;
+  readonly resources: readonly PlanResource[];
+  /** The stack's outputs (what `pulumi stack output` would show). */
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly findings: readonly PlanFinding[];
+  /** What the offline run assumed in place of AWS (e.g. the model package served), for people to read. */
+  readonly notes?: readonly string[];
+}

@@ -1,0 +1,121 @@
+import * as pulumi from "@pulumi/pulumi";
+import { modelBaseName } from "../registry/endpointPackages";
+import { loadStackConfig } from "../stacks/load";
+import { parseModelPackages, offlineResolver } from "./offlineRegistry";
+import { DEFAULT_ACCOUNT_ID, RecordedResource, recordResources, settle } from "./mocks";
+import type { Plan, PlanResource } from "./plan";
+import { InputError, projectName, readStackConfigFile, REPOSITORY_ROOT } from "./stackFile";
+
+export interface OfflineRunOptions {
+  readonly stack: string;
+  /** Account of every mocked ARN. @default 123456789012 */
+  readonly accountId?: string;
+  /** `--model-package <model>=<ARN>` values. @default none: version 1 of each group */
+  readonly modelPackages?: readonly string[];
+  /** Folder with Pulumi.yaml and the stack files. @default the repository */
+  readonly root?: string;
+}
+
+/** The program's resources and outputs for a stack, without findings yet. */
+export type ProgramPlan = Omit<Plan, "findings">;
+
+function toPlanResource(resource: RecordedResource): PlanResource {
+  return {
+    urn: resource.urn,
+    type: resource.type,
+    name: resource.name,
+    id: resource.id,
+    parent: resource.parent,
+    custom: resource.custom,
+    dependencies: resource.dependencies,
+    propertyDependencies: resource.propertyDependencies,
+    options: { protect: resource.protect },
+    inputs: resource.inputs,
+    outputs: resource.outputs,
+  };
+}
+
+/** Resolves the program's outputs (nested Outputs included) to plain values. */
+function resolved(outputs: unknown): Promise<Record<string, unknown>> {
+  const all = pulumi.output(outputs as object) as pulumi.Output<unknown>;
+  return new Promise((resolve) => all.apply((value) => resolve(value as Record<string, unknown>)));
+}
+
+/**
+ * Runs the program for a stack under Pulumi's mock runtime, with the stack's own config, mocked
+ * AWS answers for `accountId` and the stack's region, and stand-ins for the model registry.
+ * @throws InputError for an unknown stack, a stack file without aws:region or bad --model-package values;
+ *   the program's own errors (ConfigError) as they are.
+ */
+export async function runProgramOffline(options: OfflineRunOptions): Promise<ProgramPlan> {
+  const root = options.root ?? REPOSITORY_ROOT;
+  const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+  if (!/^\d{12}$/.test(accountId)) throw new InputError(`--account-id "${accountId}": expected 12 digits`);
+  const project = projectName(root);
+  const { config, secrets } = readStackConfigFile(options.stack, root);
+  const region = config["aws:region"];
+  if (region === undefined) throw new InputError(`Pulumi.${options.stack}.yaml sets no aws:region`);
+
+  const restore = fastStackTraces();
+  try {
+    return await runWithMocks(options, { root, accountId, project, config, secrets, region });
+  } finally {
+    restore();
+  }
+}
+
+/**
+ * Pulumi records a stack trace for every promise and resource; with source maps on, each costs
+ * far more than the resource itself. Offline nobody reads them, so they are kept to one frame and
+ * unmapped while the program runs. Returns a function that puts things back.
+ */
+function fastStackTraces(): () => void {
+  const limit = Error.stackTraceLimit;
+  const sourceMaps = process.sourceMapsEnabled;
+  Error.stackTraceLimit = 1;
+  process.setSourceMapsEnabled(false);
+  return () => {
+    Error.stackTraceLimit = limit;
+    process.setSourceMapsEnabled(sourceMaps);
+  };
+}
+
+async function runWithMocks(
+  options: OfflineRunOptions,
+  context: {
+    readonly root: string;
+    readonly accountId: string;
+    readonly project: string;
+    readonly config: Record<string, string>;
+    readonly secrets: readonly string[];
+    readonly region: string;
+  },
+): Promise<ProgramPlan> {
+  const { accountId, project, config, secrets, region } = context;
+  const recorded = recordResources({ project, stack: options.stack, preview: false, accountId, region });
+  pulumi.runtime.setAllConfig(config, [...secrets]);
+  const stackConfig = loadStackConfig();
+  const groupOf = (model: string) =>
+    stackConfig.models.some((m) => m.name === model) ? modelBaseName(stackConfig, model) : model;
+  const { packages, problems } = parseModelPackages(options.modelPackages ?? [], groupOf);
+  if (problems.length > 0) throw new InputError(problems[0]);
+  const registry = offlineResolver({ accountId, region, packages });
+
+  // Loaded here, after the mocks: the program's modules create resources only when called.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { platform } = require("../program") as typeof import("../program");
+  const outputs = await resolved(await platform({ resolve: registry.resolve }));
+  await settle(recorded);
+  return {
+    project,
+    stack: options.stack,
+    resources: recorded.map(toPlanResource),
+    outputs,
+    notes: [
+      ...registry.notes.map((note) => `model registry offline: ${note}`),
+      ...secrets.map(
+        (key) => `${key} is a secret, which only the Pulumi CLI can decrypt; the program saw "[secret]"`,
+      ),
+    ],
+  };
+}
