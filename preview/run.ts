@@ -66,13 +66,14 @@ export async function runProgramOffline(options: OfflineRunOptions): Promise<Pro
 
 /**
  * Pulumi records a stack trace for every promise and resource; with source maps on, each costs
- * far more than the resource itself. Offline nobody reads them, so they are kept to one frame and
- * unmapped while the program runs. Returns a function that puts things back.
+ * far more than the resource itself. Offline nobody reads them (they locate resources in the
+ * Pulumi Cloud console), so none are recorded while the program runs; an unexpected error then
+ * shows its message without frames. Returns a function that puts things back.
  */
 function fastStackTraces(): () => void {
   const limit = Error.stackTraceLimit;
   const sourceMaps = process.sourceMapsEnabled;
-  Error.stackTraceLimit = 1;
+  Error.stackTraceLimit = 0;
   process.setSourceMapsEnabled(false);
   return () => {
     Error.stackTraceLimit = limit;
