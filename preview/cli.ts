@@ -30,7 +30,7 @@ main(async () => {
   readStackConfigFile(stack, text(flags, "root") ?? REPOSITORY_ROOT);
   // The pack starts first, in its own process, while this one loads and runs the program.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { compilePack, runPack, startPack } = require("./pack") as typeof import("./pack");
+  const { compilePack, ResourceFeed, runPack, startPack } = require("./pack") as typeof import("./pack");
   // Spawned before the program's modules load: requiring them blocks this process for a while.
   const pack = startPack(await compilePack());
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -41,24 +41,28 @@ main(async () => {
   const { exitCodeOf } = require("./report/findings") as typeof import("./report/findings");
   const progress = new Progress();
   progress.show(`Running the program for stack ${stack} ...`);
+  // The pack checks each resource as the program registers it.
+  const feed = new ResourceFeed();
   const running = runProgramOffline({
     stack,
     accountId: text(flags, "account-id"),
     modelPackages: flags["model-package"] as string[] | undefined,
     root: text(flags, "root"),
+    onResource: (resource) => feed.push(resource),
   });
-  // The pack starts (in its own process) while the program runs.
+  running.then(
+    () => feed.close(),
+    (error: unknown) => feed.fail(error),
+  );
   const [program, findings] = await Promise.all([
     running,
-    runPack(
-      running.then((plan) => plan.resources),
-      {
-        stack,
-        pack,
-        configFile: text(flags, "policy-config"),
-        onProgress: (done, total) => progress.show(`Checking policies ${done}/${total}`),
-      },
-    ),
+    runPack(feed, {
+      stack,
+      pack,
+      configFile: text(flags, "policy-config"),
+      onProgress: (done, total) =>
+        progress.show(`Checking policies ${done}${total === undefined ? "" : `/${total}`}`),
+    }),
   ]);
   progress.done();
   const plan = { ...program, findings };

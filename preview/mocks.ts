@@ -26,6 +26,8 @@ export interface MockOptions extends MockAccount {
   readonly stack: string;
   /** As in a first `pulumi preview`: what AWS computes (auto-names, ARNs) is unknown. */
   readonly preview: boolean;
+  /** Called with each resource as soon as it is recorded. @default none */
+  readonly onRecord?: (resource: RecordedResource) => void;
 }
 
 /**
@@ -248,7 +250,7 @@ export function recordResources(options: MockOptions): RecordedResource[] {
   monitor.registerResource = (request, callback) =>
     register(request, (error, response) => {
       if (!error && response) {
-        recorded.push({
+        const resource: RecordedResource = {
           urn: response.getUrn(),
           type: request.getType(),
           name: request.getName(),
@@ -265,7 +267,9 @@ export function recordResources(options: MockOptions): RecordedResource[] {
           id: response.getId(),
           inputs: plain(request.getObject()),
           outputs: plain(response.getObject()),
-        });
+        };
+        recorded.push(resource);
+        options.onRecord?.(resource);
       }
       callback(error, response);
     });

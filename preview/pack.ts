@@ -437,7 +437,8 @@ export interface RunPackOptions {
   /** A pack config file to use instead of the stack's. */
   readonly configFile?: string;
   /** Called after each check: `done` of `total`, one per resource and then the stack check. */
-  readonly onProgress?: (done: number, total: number) => void;
+  /** Resources checked so far, and how many in all once that is known. */
+  readonly onProgress?: (done: number, total: number | undefined) => void;
   /** A pack already starting (`startPack(await compilePack())`), to overlap its start-up with other work; stopped like one started here. @default start one */
   readonly pack?: Promise<PackProcess>;
   /** Called with the pack process's id once it listens. */
@@ -469,34 +470,93 @@ const IN_FLIGHT = 4;
 
 async function analyzeAll(
   session: Session,
-  resources: readonly PlanResource[],
+  feed: ResourceFeed,
   config: Record<string, PolicyConfig>,
   options: RunPackOptions,
 ): Promise<PlanFinding[]> {
-  const providers = providersByPackage(resources);
   const remediating = Object.values(config).some((policy) => policy.enforcementLevel === "remediate");
-  const total = resources.length + 1;
-  // A few requests in flight keep the pack busy while the next ones are serialized; findings are
-  // put back in the plan's order so that the output is stable.
-  const perResource: PlanFinding[][] = new Array<PlanFinding[]>(resources.length);
+  // A few requests in flight keep the pack busy while the next ones are serialized, and resources
+  // are analyzed as they arrive; findings are put back in the plan's order so that the output is stable.
+  const perResource: PlanFinding[][] = [];
   let next = 0;
   let done = 0;
   const worker = async () => {
-    while (next < resources.length) {
+    for (;;) {
       const index = next++;
-      const request = analyzeRequest(resources[index], providerFor(resources[index], providers));
+      const resource = await feed.at(index);
+      if (resource === undefined) return;
+      const request = analyzeRequest(resource, providerFor(resource, providersByPackage(feed.received)));
       const found = remediating ? await session.remediate(request) : [];
       found.push(...(await session.analyze(request)));
       perResource[index] = found;
-      options.onProgress?.(++done, total);
+      options.onProgress?.(++done, feed.closed ? feed.received.length + 1 : undefined);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, resources.length) }, worker));
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  const resources = feed.received;
   const findings = perResource.flat();
+  const providers = providersByPackage(resources);
   const stack = resources.map((resource) => stackResource(resource, providerFor(resource, providers)));
   findings.push(...(await session.analyzeStack(stack)));
-  options.onProgress?.(total, total);
+  options.onProgress?.(resources.length + 1, resources.length + 1);
   return findings;
+}
+
+/**
+ * Resources as a running program registers them, so that the pack checks each one while the
+ * program goes on. `close` when the program is done, `fail` when it fails.
+ */
+export class ResourceFeed {
+  private readonly items: PlanResource[] = [];
+  private waiting: (() => void)[] = [];
+  private error: { readonly cause: unknown } | undefined;
+  private done = false;
+
+  push(resource: PlanResource): void {
+    this.items.push(resource);
+    this.wake();
+  }
+
+  close(): void {
+    this.done = true;
+    this.wake();
+  }
+
+  fail(cause: unknown): void {
+    this.error = { cause };
+    this.close();
+  }
+
+  get closed(): boolean {
+    return this.done;
+  }
+
+  /** What has arrived so far (everything, once closed). */
+  get received(): readonly PlanResource[] {
+    return this.items;
+  }
+
+  /** The resource at `index`, once it arrives; undefined when the feed closes without it. */
+  async at(index: number): Promise<PlanResource | undefined> {
+    while (index >= this.items.length && !this.done)
+      await new Promise<void>((wake) => this.waiting.push(wake));
+    if (this.error) throw this.error.cause;
+    return this.items[index];
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const wake of waiting) wake();
+  }
+
+  /** A closed feed of resources that are all known. */
+  static of(resources: readonly PlanResource[]): ResourceFeed {
+    const feed = new ResourceFeed();
+    for (const resource of resources) feed.push(resource);
+    feed.close();
+    return feed;
+  }
 }
 
 /**
@@ -510,7 +570,7 @@ async function analyzeAll(
  * start, or fails on a resource.
  */
 export async function runPack(
-  plan: readonly PlanResource[] | PromiseLike<readonly PlanResource[]>,
+  plan: readonly PlanResource[] | PromiseLike<readonly PlanResource[]> | ResourceFeed,
   options: RunPackOptions,
 ): Promise<PlanFinding[]> {
   const file = readConfig(options);
@@ -522,9 +582,10 @@ export async function runPack(
     const info = await session.info();
     const config = reconcilePackConfig(policiesOf(info), file, initialConfigOf(info));
     // The pack starts while the program still runs: its resources may arrive later.
-    const resources = await plan;
-    await session.configure(config, options.stack, projectOf(resources));
-    return await analyzeAll(session, resources, config, options);
+    const feed = plan instanceof ResourceFeed ? plan : ResourceFeed.of(await plan);
+    const first = await feed.at(0);
+    await session.configure(config, options.stack, first ? projectOf([first]) : "");
+    return await analyzeAll(session, feed, config, options);
   } finally {
     client.close();
     await pack.stop();

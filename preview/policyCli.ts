@@ -47,7 +47,8 @@ main(async () => {
   const findings = await runPack(saved.resources, {
     stack: stack,
     configFile: text(flags, "policy-config"),
-    onProgress: (done, total) => progress.show(`Checking policies ${done}/${total}`),
+    onProgress: (done, total) =>
+      progress.show(`Checking policies ${done}/${total ?? saved.resources.length + 1}`),
   });
   progress.done();
   const plan = { ...saved, stack: stack, findings };

@@ -14,6 +14,8 @@ export interface OfflineRunOptions {
   readonly modelPackages?: readonly string[];
   /** Folder with Pulumi.yaml and the stack files. @default the repository */
   readonly root?: string;
+  /** Called with each resource as the program registers it. @default none */
+  readonly onResource?: (resource: PlanResource) => void;
 }
 
 /** The program's resources and outputs for a stack, without findings yet. */
@@ -93,7 +95,15 @@ async function runWithMocks(
   },
 ): Promise<ProgramPlan> {
   const { accountId, project, config, secrets, region } = context;
-  const recorded = recordResources({ project, stack: options.stack, preview: false, accountId, region });
+  const onResource = options.onResource;
+  const recorded = recordResources({
+    project,
+    stack: options.stack,
+    preview: false,
+    accountId,
+    region,
+    onRecord: onResource && ((resource) => onResource(toPlanResource(resource))),
+  });
   pulumi.runtime.setAllConfig(config, [...secrets]);
   const stackConfig = loadStackConfig();
   const groupOf = (model: string) =>
