@@ -15,7 +15,7 @@ const REPO = path.resolve(__dirname, "..");
 const POLICIES = path.join(REPO, "policies");
 const CACHE_ROOT = path.join(REPO, "node_modules", ".cache", "mlops-preview", "pack");
 /** Part of the hash: change it when the way the pack is compiled or laid out changes. */
-const LAYOUT = "1";
+const LAYOUT = "2";
 /** Written last into a compiled folder; the folder is only renamed into place after it. */
 const MARKER = "compiled.json";
 /** Compiled folders kept besides the current one (other branches' packs). */
@@ -93,36 +93,60 @@ function formatDiagnostics(typescript: typeof ts, diagnostics: readonly ts.Diagn
   });
 }
 
+/** Relative module specifiers of a TypeScript file: `from "./x"`, `require("../y")`, `import("./z")`. */
+function relativeImports(source: string): string[] {
+  const found = source.matchAll(/(?:from\s+|require\(\s*|import\(\s*)["'](\.{1,2}\/[^"']+)["']/g);
+  return [...found].map((match) => match[1]);
+}
+
+function resolveSource(from: string, specifier: string): string | undefined {
+  const base = path.resolve(path.dirname(from), specifier);
+  return [`${base}.ts`, path.join(base, "index.ts"), base].find(
+    (file) => file.endsWith(".ts") && existsSync(file),
+  );
+}
+
 /**
- * Type-checks and emits the pack from `policies/index.ts` into `outDir` (keeping the repository's
- * layout: `policies/`, `components/`); returns the repository files outside `policies/` it read.
+ * Transpiles the pack, from `policies/index.ts` through every relative import, into `outDir`
+ * (keeping the repository's layout: `policies/`, `components/`); returns the repository files
+ * outside `policies/` it read. File by file, without type checking: type errors are
+ * `npm run build`'s to report, and checking the whole program would cost seconds at every change.
  */
-function emit(outDir: string): string[] {
+async function emit(outDir: string): Promise<string[]> {
   // Loaded only when compiling: a cached pack needs no compiler.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const typescript = require("typescript") as typeof ts;
-  const program = typescript.createProgram(
-    [path.join(POLICIES, "index.ts")],
-    compilerOptions(typescript, outDir),
-  );
-  const diagnostics = typescript.getPreEmitDiagnostics(program);
-  const errors = diagnostics.filter((d) => d.category === typescript.DiagnosticCategory.Error);
-  if (errors.length > 0) {
-    throw new Error(`The policy pack does not compile:\n${formatDiagnostics(typescript, errors)}`);
+  const options = compilerOptions(typescript, outDir);
+  const pending = [path.join(POLICIES, "index.ts")];
+  const seen = new Set<string>(pending);
+  while (pending.length > 0) {
+    const file = pending.pop() as string;
+    const source = await fs.readFile(file, "utf8");
+    const output = typescript.transpileModule(source, {
+      compilerOptions: { ...options, sourceMap: false, inlineSourceMap: false },
+      fileName: file,
+      reportDiagnostics: true,
+    });
+    const errors = (output.diagnostics ?? []).filter(
+      (d) => d.category === typescript.DiagnosticCategory.Error,
+    );
+    if (errors.length > 0) {
+      throw new Error(`The policy pack does not compile:\n${formatDiagnostics(typescript, errors)}`);
+    }
+    const target = path.join(outDir, path.relative(REPO, file)).replace(/\.ts$/, ".js");
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.writeFile(target, output.outputText);
+    for (const specifier of relativeImports(source)) {
+      const imported = resolveSource(file, specifier);
+      if (imported && !seen.has(imported)) {
+        seen.add(imported);
+        pending.push(imported);
+      }
+    }
   }
-  const result = program.emit();
-  if (result.emitSkipped) {
-    throw new Error(`The policy pack was not emitted:\n${formatDiagnostics(typescript, result.diagnostics)}`);
-  }
-  return program
-    .getSourceFiles()
-    .map((file) => path.relative(REPO, path.resolve(file.fileName)))
-    .filter(
-      (file) =>
-        !file.startsWith("..") &&
-        !file.split(path.sep).includes("node_modules") &&
-        !file.startsWith(`policies${path.sep}`),
-    )
+  return [...seen]
+    .map((file) => path.relative(REPO, file))
+    .filter((file) => !file.startsWith(`policies${path.sep}`))
     .sort();
 }
 
@@ -189,7 +213,7 @@ async function moveIntoPlace(scratch: string, name: string): Promise<void> {
 async function compileInto(packFiles: readonly string[], packHash: string): Promise<string> {
   const scratch = path.join(CACHE_ROOT, `tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
   try {
-    const imports = emit(scratch);
+    const imports = await emit(scratch);
     const name = await hashOf(packFiles, imports);
     await copyPackFiles(packFiles, path.join(scratch, "policies"));
     await fs.writeFile(

@@ -93,7 +93,7 @@ function filesUnder(dir: string): string[] {
 }
 
 describe("the policy pack, driven as the engine drives it", function () {
-  // A cold compile type-checks the pack (several seconds); later calls reuse it.
+  // A cold compile transpiles the pack (about a second); later calls reuse it.
   this.timeout(60_000);
   let packDir = "";
   before(async () => {
@@ -274,8 +274,8 @@ describe("the policy pack, driven as the engine drives it", function () {
       const dir = pack(
         'require("node:fs").writeFileSync("pid", String(process.pid)); console.error("waiting"); setInterval(() => {}, 1000);',
       );
-      await assert.rejects(startPack(dir, 3_000), {
-        message: "The policy pack printed no port within 3 s.\nIts stderr:\nwaiting",
+      await assert.rejects(startPack(dir, 2_000), {
+        message: "The policy pack printed no port within 2 s.\nIts stderr:\nwaiting",
       });
       assert.ok(await gone(Number(readFileSync(path.join(dir, "pid"), "utf8"))));
     });
