@@ -35,7 +35,7 @@ export interface MockOptions extends MockAccount {
  * us-east-1: the Model Monitor analyzer lives in its own account. Other regions use other accounts;
  * offline, the us-east-1 ones stand in for them.
  */
-function prebuiltRegistry(_region: string, repository: string): string {
+function prebuiltRegistry(repository: string): string {
   return repository === "sagemaker-model-monitor-analyzer" ? "156813124566" : "683313688378";
 }
 
@@ -196,7 +196,7 @@ export function mockCall(
       };
     case "aws:sagemaker/getPrebuiltEcrImage:getPrebuiltEcrImage": {
       const repository = inputs.repositoryName as string;
-      const PREBUILT_REGISTRY = prebuiltRegistry(REGION, repository);
+      const PREBUILT_REGISTRY = prebuiltRegistry(repository);
       const tag = (inputs.imageTag as string | undefined) ?? "1";
       return {
         id: `${PREBUILT_REGISTRY}.dkr.ecr.${REGION}.amazonaws.com/${repository}:${tag}`,

@@ -260,10 +260,12 @@ function providerOf(provider: PlanResource): rpc.AnalyzerProviderResource {
  * so a resource gets its package's default provider (`default_<version>`), or the package's only
  * provider; none when the plan has no provider resources.
  */
+const PROVIDER_PREFIX = "pulumi:providers:";
+
 function providersByPackage(resources: readonly PlanResource[]): Map<string, PlanResource> {
   const byPackage = new Map<string, PlanResource[]>();
-  for (const resource of resources.filter((r) => r.type.startsWith("pulumi:providers:"))) {
-    const pkg = resource.type.slice("pulumi:providers:".length);
+  for (const resource of resources.filter((r) => r.type.startsWith(PROVIDER_PREFIX))) {
+    const pkg = resource.type.slice(PROVIDER_PREFIX.length);
     byPackage.set(pkg, [...(byPackage.get(pkg) ?? []), resource]);
   }
   return new Map(
@@ -280,7 +282,7 @@ function providerFor(
   resource: PlanResource,
   providers: ReadonlyMap<string, PlanResource>,
 ): PlanResource | undefined {
-  if (!resource.custom || resource.type.startsWith("pulumi:providers:")) return undefined;
+  if (!resource.custom || resource.type.startsWith(PROVIDER_PREFIX)) return undefined;
   return providers.get(resource.type.split(":")[0] ?? "");
 }
 
@@ -478,6 +480,17 @@ async function analyzeAll(
   // A few requests in flight keep the pack busy while the next ones are serialized, and resources
   // are analyzed as they arrive; findings are put back in the plan's order so that the output is stable.
   const perResource: PlanFinding[][] = [];
+  // Providers are registered before the resources that use them; the map is rebuilt only when a
+  // new one has arrived, not for every resource.
+  let providers = new Map<string, PlanResource>();
+  let providerCount = 0;
+  const providersSoFar = () => {
+    if (feed.providers.length !== providerCount) {
+      providerCount = feed.providers.length;
+      providers = providersByPackage(feed.providers);
+    }
+    return providers;
+  };
   let next = 0;
   let done = 0;
   const worker = async () => {
@@ -485,7 +498,7 @@ async function analyzeAll(
       const index = next++;
       const resource = await feed.at(index);
       if (resource === undefined) return;
-      const request = analyzeRequest(resource, providerFor(resource, providersByPackage(feed.received)));
+      const request = analyzeRequest(resource, providerFor(resource, providersSoFar()));
       const found = remediating ? await session.remediate(request) : [];
       found.push(...(await session.analyze(request)));
       perResource[index] = found;
@@ -495,8 +508,7 @@ async function analyzeAll(
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
   const resources = feed.received;
   const findings = perResource.flat();
-  const providers = providersByPackage(resources);
-  const stack = resources.map((resource) => stackResource(resource, providerFor(resource, providers)));
+  const stack = resources.map((resource) => stackResource(resource, providerFor(resource, providersSoFar())));
   findings.push(...(await session.analyzeStack(stack)));
   options.onProgress?.(resources.length + 1, resources.length + 1);
   return findings;
@@ -508,12 +520,14 @@ async function analyzeAll(
  */
 export class ResourceFeed {
   private readonly items: PlanResource[] = [];
+  private readonly providerItems: PlanResource[] = [];
   private waiting: (() => void)[] = [];
   private error: { readonly cause: unknown } | undefined;
   private done = false;
 
   push(resource: PlanResource): void {
     this.items.push(resource);
+    if (resource.type.startsWith(PROVIDER_PREFIX)) this.providerItems.push(resource);
     this.wake();
   }
 
@@ -529,6 +543,11 @@ export class ResourceFeed {
 
   get closed(): boolean {
     return this.done;
+  }
+
+  /** The provider resources among them. */
+  get providers(): readonly PlanResource[] {
+    return this.providerItems;
   }
 
   /** What has arrived so far (everything, once closed). */

@@ -60,7 +60,7 @@ export async function runProgramOffline(options: OfflineRunOptions): Promise<Pro
 
   const restore = fastStackTraces();
   try {
-    return await runWithMocks(options, { root, accountId, project, config, secrets, region });
+    return await runWithMocks(options, { accountId, project, config, secrets, region });
   } finally {
     restore();
   }
@@ -86,7 +86,6 @@ function fastStackTraces(): () => void {
 async function runWithMocks(
   options: OfflineRunOptions,
   context: {
-    readonly root: string;
     readonly accountId: string;
     readonly project: string;
     readonly config: Record<string, string>;

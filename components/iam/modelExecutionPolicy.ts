@@ -1,3 +1,4 @@
+import { splitS3Uri } from "../s3Uri";
 import { imagePullStatements, sageMakerMetricsStatement } from "./containers";
 import { policyDocument, PolicyDocument, PolicyStatement } from "./document";
 import { NetworkScope, vpcStatements } from "./vpc";
@@ -34,9 +35,9 @@ export function ecrRepositoryArn(partition: string, image: string): string {
 }
 
 function s3Folder(partition: string, uri: string): string {
-  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
-  if (!match) throw new Error(`"${uri}" is not an S3 URI`);
-  const [, bucket, key] = match;
+  const { bucket, key } = splitS3Uri(uri);
+  // An artifact is an object: a URI that names no key at all is not one.
+  if (!uri.startsWith(`s3://${bucket}/`)) throw new Error(`"${uri}" is not an S3 URI`);
   const folder = key.includes("/") ? key.slice(0, key.lastIndexOf("/") + 1) : "";
   return `arn:${partition}:s3:::${bucket}/${folder}*`;
 }

@@ -1,3 +1,4 @@
+import { splitS3Uri } from "../s3Uri";
 import { imagePullStatements, jobVolumeKeyGrantStatement } from "./containers";
 import { policyDocument, PolicyDocument, PolicyStatement } from "./document";
 import { NetworkScope, vpcStatements } from "./vpc";
@@ -27,10 +28,10 @@ export interface MonitoringRoleScope {
 /** Processing job containers log to this group; monitoring executions name their jobs themselves. */
 const PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs";
 
+/** Bucket and key of an S3 URI, without trailing slashes on the key. */
 function s3Location(uri: string): { bucket: string; key: string } {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!match) throw new Error(`"${uri}" is not an S3 URI`);
-  return { bucket: match[1], key: match[2].replace(/\/+$/, "") };
+  const { bucket, key } = splitS3Uri(uri);
+  return { bucket, key: key.replace(/\/+$/, "") };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { splitS3Uri } from "../s3Uri";
 import { imagePullStatements, sageMakerMetricsStatement, jobVolumeKeyGrantStatement } from "./containers";
 import { policyDocument, PolicyDocument, PolicyStatement } from "./document";
 import { NetworkScope, vpcStatements } from "./vpc";
@@ -34,8 +35,8 @@ const PIPELINE_JOB_PREFIX = "pipelines-";
 const JOB_LOG_GROUPS = ["/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TrainingJobs"];
 
 function s3Location(partition: string, uri: string): { bucketArn: string; prefix: string } {
-  const [, bucket = "", prefix = ""] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri) ?? [];
-  return { bucketArn: `arn:${partition}:s3:::${bucket}`, prefix };
+  const { bucket, key } = splitS3Uri(uri);
+  return { bucketArn: `arn:${partition}:s3:::${bucket}`, prefix: key };
 }
 
 /**
