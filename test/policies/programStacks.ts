@@ -1,4 +1,5 @@
-import { copy, fromRecorded, StackResourceInput } from "../helpers/policyArgs";
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { checkStack, copy, fromRecorded, policyResources, StackResourceInput } from "../helpers/policyArgs";
 import { runProgram, startSeededRegistry } from "../helpers/program";
 import { StackName, stackFileConfig } from "../helpers/stackFiles";
 
@@ -74,3 +75,19 @@ export const without = (type: string, name: string) => (resources: StackResource
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const propsOf = (resources: StackResourceInput[], type: string, name: string): Record<string, any> =>
   find(resources, type, name).props;
+
+/** A copy of the props of the one resource of `type` in `resources`, to mutate. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function propsOfType(resources: readonly StackResourceInput[], type: string): Record<string, any> {
+  const found = resources.find((r) => r.type === type);
+  if (!found) throw new Error(`no ${type} in the stack`);
+  return copy(found.props);
+}
+
+/** Runs a stack rule on resources and keeps what the specs assert: findings, their URNs, unknowns. */
+export function stackCheck(rule: StackValidationPolicy) {
+  return async (resources: readonly StackResourceInput[], config?: Record<string, unknown>) => {
+    const { violations, urns, unknown } = await checkStack(rule, policyResources(resources), { config });
+    return { violations, urns, unknown };
+  };
+}

@@ -6,14 +6,8 @@ import {
   MONITORING_SCHEDULE_TYPE,
 } from "../../../policies/lib/sagemakerResources";
 import { requireEndpointSafeguards as rule } from "../../../policies/rules/require-endpoint-safeguards";
-import {
-  checkStack,
-  policyResources,
-  StackResourceInput,
-  UNKNOWN,
-  usePolicyDay,
-} from "../../helpers/policyArgs";
-import { edited, programStacks, propsOf, without } from "../programStacks";
+import { StackResourceInput, UNKNOWN, usePolicyDay } from "../../helpers/policyArgs";
+import { edited, programStacks, propsOf, stackCheck, without } from "../programStacks";
 
 const ENDPOINT = "mlops-prod-diagnosis";
 const CONFIG = `${ENDPOINT}-config`;
@@ -30,10 +24,7 @@ describe("require-endpoint-safeguards", () => {
   });
   usePolicyDay("2026-11-22");
 
-  const check = async (resources: readonly StackResourceInput[], config?: Record<string, unknown>) => {
-    const { violations, urns, unknown } = await checkStack(rule, policyResources(resources), { config });
-    return { violations, urns, unknown };
-  };
+  const check = stackCheck(rule);
   const prodWith = (change: (resources: StackResourceInput[]) => unknown) => edited(stacks.prod, change);
   const props = propsOf;
 

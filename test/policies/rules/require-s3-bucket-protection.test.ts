@@ -7,7 +7,7 @@ import {
   UNKNOWN,
   usePolicyDay,
 } from "../../helpers/policyArgs";
-import { edited, programStacks, propsOf, without } from "../programStacks";
+import { edited, programStacks, propsOf, stackCheck, without } from "../programStacks";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
@@ -27,10 +27,7 @@ describe("require-s3-bucket-protection", () => {
   });
   usePolicyDay("2026-11-22");
 
-  const check = async (resources: readonly StackResourceInput[], config?: Record<string, unknown>) => {
-    const { violations, urns, unknown } = await checkStack(rule, policyResources(resources), { config });
-    return { violations, urns, unknown };
-  };
+  const check = stackCheck(rule);
   const prodWith = (change: (resources: StackResourceInput[]) => unknown) => edited(stacks.prod, change);
   const props = propsOf;
 

@@ -6,7 +6,7 @@ import {
 } from "../../../policies/lib/sagemakerResources";
 import { requireSagemakerKmsEncryption as rule } from "../../../policies/rules/require-sagemaker-kms-encryption";
 import { checkResource, StackResourceInput, UNKNOWN, usePolicyDay } from "../../helpers/policyArgs";
-import { programStacks } from "../programStacks";
+import { programStacks, propsOfType } from "../programStacks";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/56ad7cdb-b056-cfe0-a245-1f69d7e9a113";
 const TYPES = [ENDPOINT_CONFIGURATION_TYPE, DATA_QUALITY_JOB_DEFINITION_TYPE, MONITORING_SCHEDULE_TYPE];
@@ -24,10 +24,7 @@ describe("require-sagemaker-kms-encryption", () => {
   usePolicyDay("2026-11-22");
 
   /** A copy of the props of the staging resource of that type (there is one of each). */
-  const stagingProps = (type: string): Props => {
-    const found = staging.find((r) => r.type === type);
-    return structuredClone(found?.props ?? assert.fail(`staging has no ${type}`));
-  };
+  const stagingProps = (type: string): Props => propsOfType(staging, type);
   const config = () => stagingProps(ENDPOINT_CONFIGURATION_TYPE);
   const job = () => stagingProps(DATA_QUALITY_JOB_DEFINITION_TYPE);
   /** Violations and the engine's advisory: other types' validations are not applicable, as expected. */

@@ -5,7 +5,7 @@ import {
 } from "../../../policies/lib/sagemakerResources";
 import { requireSagemakerNetworkIsolation as rule } from "../../../policies/rules/require-sagemaker-network-isolation";
 import { checkResource, StackResourceInput, UNKNOWN, usePolicyDay } from "../../helpers/policyArgs";
-import { programStacks } from "../programStacks";
+import { programStacks, propsOfType } from "../programStacks";
 
 const MODEL = "aws:sagemaker/model:Model";
 const NOTHING = { violations: [], unknown: [] };
@@ -26,10 +26,8 @@ describe("require-sagemaker-network-isolation", () => {
   });
   usePolicyDay("2026-11-22");
 
-  const stagingProps = (type: string): Props => {
-    const found = staging.find((r) => r.type === type);
-    return structuredClone(found?.props ?? assert.fail(`staging has no ${type}`));
-  };
+  /** A copy of the props of the staging resource of that type (there is one of each). */
+  const stagingProps = (type: string): Props => propsOfType(staging, type);
   const check = (type: string, props: Props, config?: Record<string, unknown>) =>
     findings(checkResource(rule, type, props, { name: "subject", config }));
 
