@@ -163,6 +163,43 @@ export function mockResource(
         },
       };
     }
+    case "aws:iam/policy:Policy": {
+      const policy = (inputs.name as string | undefined) ?? autoName;
+      const policyArn = `arn:aws:iam::${ACCOUNT_ID}:policy${String(inputs.path ?? "/")}${policy}`;
+      return { id: policyArn, state: { ...inputs, name: policy, arn: policyArn } };
+    }
+    case "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
+      const host = String(inputs.url).replace(/^https:\/\//, "");
+      const providerArn = `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${host}`;
+      return { id: providerArn, state: { ...inputs, arn: providerArn } };
+    }
+    // EventBridge names connections and destinations, and keeps a connection's credentials in a
+    // Secrets Manager secret of its own; the ids are the names.
+    case "aws:cloudwatch/eventConnection:EventConnection":
+    case "aws:cloudwatch/eventApiDestination:EventApiDestination": {
+      const physical = (inputs.name as string | undefined) ?? autoName;
+      const uuid = `${suffix(physical)}-0000-4000-8000-000000000000`;
+      const connection = type.endsWith(":EventConnection");
+      const resource = `${connection ? "connection" : "api-destination"}/${physical}/${uuid}`;
+      const secret = arn(
+        "secretsmanager",
+        `secret:events!connection/${physical}/${uuid}-${suffix(uuid).slice(0, 6)}`,
+      );
+      return {
+        id: physical,
+        state: {
+          ...inputs,
+          name: physical,
+          arn: arn("events", resource),
+          ...(connection ? { secretArn: secret } : {}),
+        },
+      };
+    }
+    case "aws:sqs/queue:Queue": {
+      const queue = (inputs.name as string | undefined) ?? autoName;
+      const url = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT_ID}/${queue}`;
+      return { id: url, state: { ...inputs, name: queue, arn: arn("sqs", queue), url } };
+    }
     case "aws:s3/bucketObjectv2:BucketObjectv2":
       return { id: inputs.key as string, state: { ...inputs, versionId: suffix(String(inputs.key)) } };
     default:
@@ -276,8 +313,37 @@ export function recordResources(options: MockOptions): RecordedResource[] {
   return recorded;
 }
 
-function plain(struct: Parameters<typeof deserializeProperties>[0] | undefined): Record<string, unknown> {
-  return struct ? deserializeProperties(struct, true) : {};
+type WireStruct = Parameters<typeof deserializeProperties>[0];
+
+function plain(struct: WireStruct | undefined): Record<string, unknown> {
+  if (!struct) return {};
+  const value = deserializeProperties(struct, true) as Record<string, unknown>;
+  return hasAsset(value) ? (withWireAssets(value, struct.toJavaScript()) as Record<string, unknown>) : value;
+}
+
+const isAsset = (value: unknown): boolean =>
+  pulumi.asset.Asset.isInstance(value) || pulumi.asset.Archive.isInstance(value);
+
+function hasAsset(value: unknown): boolean {
+  if (isAsset(value)) return true;
+  if (typeof value !== "object" || value === null) return false;
+  return Object.values(value).some(hasAsset);
+}
+
+/**
+ * Assets and archives as the engine records and sends them (`{"4dabf18193072939515e22adb298388d":
+ * "c44067f5952c0a294b673a41bacd8c17", "path": ...}`), taken from the request: the runtime's own
+ * objects hold their paths in promises, which neither JSON nor a worker thread can carry.
+ */
+function withWireAssets(value: unknown, wire: unknown): unknown {
+  if (isAsset(value)) return wire;
+  if (Array.isArray(value))
+    return value.map((item, index) => withWireAssets(item, (wire as unknown[])[index]));
+  if (typeof value !== "object" || value === null) return value;
+  const fields = wire as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, withWireAssets(item, fields[key])]),
+  );
 }
 
 interface MonitorLike {

@@ -43,6 +43,9 @@ export interface StackConfigFile {
  */
 export function readStackConfigFile(stack: string, root = REPOSITORY_ROOT): StackConfigFile {
   const file = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!existsSync(path.join(root, "Pulumi.yaml"))) {
+    throw new InputError(`${root} is not a Pulumi project: it has no Pulumi.yaml`);
+  }
   if (!existsSync(file)) {
     const known = knownStacks(root);
     const listed = known.length > 0 ? known.join(", ") : "none";

@@ -184,6 +184,7 @@ describe("npm run preview and npm run policy", function () {
       noStack: ["cli", []],
       modelPackage: ["cli", ["--stack", "staging", "--model-package", "diagnosis"]],
       accountId: ["cli", ["--stack", "staging", "--account-id", "42"]],
+      notAProject: ["cli", ["--stack", "staging", "--root", path.join(root, "missing")]],
       config: [
         "cli",
         [
@@ -239,6 +240,14 @@ describe("npm run preview and npm run policy", function () {
       expectBadInput(
         "unknownStack",
         /^error: unknown stack "qa": there is no Pulumi\.qa\.yaml \(stacks: prod, staging\)\n$/,
+      ));
+
+    it("a --root that is not a Pulumi project", () =>
+      expectBadInput(
+        "notAProject",
+        new RegExp(
+          `^error: ${path.join(root, "missing")} is not a Pulumi project: it has no Pulumi\\.yaml\n$`,
+        ),
       ));
 
     it("an unknown flag, or a missing --stack", () => {
