@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AlertTopic } from "./components/alertTopic";
+import { GithubDeployAccess, ManagedResource } from "./components/githubDeployAccess";
 import { MlPipeline } from "./components/mlPipeline";
+import { ModelApprovalDispatch } from "./components/modelApprovalDispatch";
 import { ModelEndpoint } from "./components/modelEndpoint";
 import { MonitoringSchedule } from "./components/monitoringSchedule";
 import { PlatformKey } from "./components/platformKey";
@@ -97,6 +99,105 @@ function monitoringArgs(
   };
 }
 
+/**
+ * Records the custom resources the components register (type and inputs), through a transformation
+ * their children inherit: the deploy role may deploy exactly the types the stack creates, and pass
+ * exactly the roles its resources name.
+ */
+function resourceRecorder() {
+  const resources: ManagedResource[] = [];
+  const record: pulumi.ResourceTransformation = (args) => {
+    if (args.resource instanceof pulumi.CustomResource)
+      resources.push({ type: args.type, inputs: args.props });
+    return undefined;
+  };
+  return { resources, opts: { transformations: [record] } };
+}
+
+/**
+ * Delivery: a model approval dispatches a deploy to GitHub, and GitHub Actions deploys and
+ * previews the stack with roles of its own. Created last, so that the deploy role's permissions
+ * cover every type the stack created before it.
+ */
+function delivery(
+  config: StackConfig,
+  resources: {
+    kmsKeyArn: pulumi.Input<string>;
+    pipelines: readonly { readonly model: string; readonly pipeline: MlPipeline }[];
+    recorder: ReturnType<typeof resourceRecorder>;
+  },
+) {
+  const { github, approvalDispatch } = config.delivery ?? {};
+  const { kmsKeyArn, recorder } = resources;
+  // A topic of the stack, not a model's: a failed dispatch concerns the delivery of every model,
+  // and each model's topic only accepts alarms named after that model.
+  const dispatchName = `${config.namePrefix}-approvals`;
+  const alerts =
+    approvalDispatch &&
+    new AlertTopic(
+      `${config.namePrefix}-delivery-alerts`,
+      {
+        kmsKeyArn,
+        emails: config.alerts.emails,
+        alarmNamePrefix: dispatchName,
+        eventRuleNamePrefix: dispatchName,
+        tags: config.tags,
+      },
+      recorder.opts,
+    );
+  const dispatch =
+    approvalDispatch &&
+    alerts &&
+    new ModelApprovalDispatch(
+      dispatchName,
+      {
+        repository: approvalDispatch.repository,
+        eventType: approvalDispatch.eventType,
+        stack: pulumi.getStack(),
+        models: resources.pipelines.map(({ model, pipeline }) => ({
+          name: model,
+          modelPackageGroupName: pipeline.modelPackageGroupName,
+        })),
+        alertTopicArn: alerts.topicArn,
+        kmsKeyArn,
+        tags: config.tags,
+      },
+      recorder.opts,
+    );
+  if (!github) return null;
+  const access = new GithubDeployAccess(`${config.namePrefix}-github`, {
+    repository: github.repository,
+    deployEnvironment: github.deployEnvironment,
+    deployBranch: github.deployBranch,
+    oidcProviderArn: github.oidcProviderArn,
+    previewRole: github.previewRole,
+    namePrefix: config.namePrefix,
+    managedResources: recorder.resources,
+    // Key ids cannot be scoped by name: the stack key is recognised by the stack's environment and project.
+    resourceTags: { Environment: config.environment, Project: config.tags.Project },
+    kmsKeyArn,
+    tags: config.tags,
+  });
+  return {
+    deployRoleArn: access.deployRoleArn,
+    previewRoleArn: github.previewRole ? access.previewRoleArn : null,
+    oidcProviderArn: access.oidcProviderArn,
+    approvalDispatch:
+      dispatch && alerts
+        ? {
+            connectionArn: dispatch.connectionArn,
+            connectionName: dispatch.connectionName,
+            connectionSecretArn: dispatch.connectionSecretArn,
+            apiDestinationArn: dispatch.apiDestinationArn,
+            ruleNames: dispatch.ruleNames,
+            deadLetterQueueUrl: dispatch.deadLetterQueueUrl,
+            deadLetterQueueArn: dispatch.deadLetterQueueArn,
+            alertTopicArn: alerts.topicArn,
+          }
+        : null,
+  };
+}
+
 /** Where the program finds the model packages endpoints serve. */
 export interface PlatformOptions {
   /** Resolves `endpoint.modelPackage` of each model: the registry, or a stand-in offline. */
@@ -111,52 +212,75 @@ export async function platform(options: PlatformOptions) {
   const config = loadStackConfig();
   const plans = await planEndpoints(config, options.resolve);
   const baselines = monitoringBaselines(config, plans);
+  const recorder = resourceRecorder();
 
   const kmsKeyArn: pulumi.Input<string> =
     config.encryption.kmsKeyArn ??
-    new PlatformKey(`${config.namePrefix}-platform`, {
-      tags: config.tags,
-      deletionWindowDays: config.encryption.keyDeletionWindowDays,
-      protect: config.storage.protectFromDeletion,
-    }).keyArn;
+    new PlatformKey(
+      `${config.namePrefix}-platform`,
+      {
+        // EventBridge encrypts a connection's credentials with a customer managed key only when
+        // the key carries this tag.
+        tags: config.delivery?.approvalDispatch
+          ? { ...config.tags, EventBridgeApiDestinations: "true" }
+          : config.tags,
+        deletionWindowDays: config.encryption.keyDeletionWindowDays,
+        protect: config.storage.protectFromDeletion,
+      },
+      recorder.opts,
+    ).keyArn;
+  const pipelines: { model: string; pipeline: MlPipeline }[] = [];
 
   const models = config.models.map((model) => {
     const name = modelBaseName(config, model.name);
     const tags = { ...config.tags, Model: model.name };
-    const pipeline = new MlPipeline(name, {
-      kmsKeyArn,
-      tags,
-      description: model.description,
-      inputDataUri: model.pipeline.inputDataUri,
-      targetColumn: model.pipeline.targetColumn,
-      processingInstanceType: model.pipeline.processingInstanceType,
-      trainingInstanceType: model.pipeline.trainingInstanceType,
-      accuracyThreshold: model.pipeline.accuracyThreshold,
-      modelApprovalStatus: model.pipeline.modelApprovalStatus,
-      spotTraining: model.pipeline.spotTraining,
-      maxRuntimeSeconds: model.pipeline.maxRuntimeSeconds,
-      maxWaitSeconds: model.pipeline.maxWaitSeconds,
-      hyperparameters: model.pipeline.hyperparameters,
-      network: config.network,
-      protectFromDeletion: config.storage.protectFromDeletion,
-      noncurrentVersionRetentionDays: config.storage.noncurrentVersionRetentionDays,
-      checkpointRetentionDays: config.storage.checkpointRetentionDays,
-    });
+    const pipeline = new MlPipeline(
+      name,
+      {
+        kmsKeyArn,
+        tags,
+        description: model.description,
+        inputDataUri: model.pipeline.inputDataUri,
+        targetColumn: model.pipeline.targetColumn,
+        processingInstanceType: model.pipeline.processingInstanceType,
+        trainingInstanceType: model.pipeline.trainingInstanceType,
+        accuracyThreshold: model.pipeline.accuracyThreshold,
+        modelApprovalStatus: model.pipeline.modelApprovalStatus,
+        spotTraining: model.pipeline.spotTraining,
+        maxRuntimeSeconds: model.pipeline.maxRuntimeSeconds,
+        maxWaitSeconds: model.pipeline.maxWaitSeconds,
+        hyperparameters: model.pipeline.hyperparameters,
+        network: config.network,
+        protectFromDeletion: config.storage.protectFromDeletion,
+        noncurrentVersionRetentionDays: config.storage.noncurrentVersionRetentionDays,
+        checkpointRetentionDays: config.storage.checkpointRetentionDays,
+      },
+      recorder.opts,
+    );
+    pipelines.push({ model: model.name, pipeline });
     // Alarms and rules named after the model may publish to its topic.
-    const alerts = new AlertTopic(`${name}-alerts`, {
-      kmsKeyArn,
-      emails: config.alerts.emails,
-      alarmNamePrefix: name,
-      eventRuleNamePrefix: name,
-      tags,
-    });
+    const alerts = new AlertTopic(
+      `${name}-alerts`,
+      {
+        kmsKeyArn,
+        emails: config.alerts.emails,
+        alarmNamePrefix: name,
+        eventRuleNamePrefix: name,
+        tags,
+      },
+      recorder.opts,
+    );
 
     const plan = plans.find((p) => p.model === model.name);
     if (plan && !plan.packages) pulumi.log.warn(`Model "${model.name}": ${plan.skipped}`);
     for (const note of plan?.packages ? plan.notes : []) pulumi.log.warn(`Model "${model.name}": ${note}`);
     const endpoint =
       plan?.packages &&
-      new ModelEndpoint(name, endpointArgs(config, model, plan.packages, { kmsKeyArn, alerts, pipeline }));
+      new ModelEndpoint(
+        name,
+        endpointArgs(config, model, plan.packages, { kmsKeyArn, alerts, pipeline }),
+        recorder.opts,
+      );
     const baseline = baselines.get(model.name);
     const monitor =
       endpoint && baseline
@@ -165,6 +289,7 @@ export async function platform(options: PlatformOptions) {
             schedule: new MonitoringSchedule(
               `${name}-data-quality`,
               monitoringArgs(config, model, baseline, { kmsKeyArn, alerts, pipeline, endpoint }),
+              recorder.opts,
             ),
           }
         : undefined;
@@ -205,5 +330,7 @@ export async function platform(options: PlatformOptions) {
     platformKeyArn: kmsKeyArn,
     /** Per model: its pipeline, data, artifacts, registry, alert topic and endpoint (null until one is approved) with its monitor. */
     models: Object.fromEntries(models),
+    /** The GitHub Actions roles and the approval dispatch; null without `mlops:delivery.github`. */
+    delivery: delivery(config, { kmsKeyArn, pipelines, recorder }),
   };
 }

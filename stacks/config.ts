@@ -1,10 +1,30 @@
 import { ConfigError, ConfigProblem, problemsFromIssues } from "./errors";
-import { ENVIRONMENTS, ParsedStackConfig, REQUIRED_TAGS, stackConfigSchema } from "./schema";
+import {
+  DEFAULT_DISPATCH_EVENT_TYPE,
+  DeliveryInput,
+  ENVIRONMENTS,
+  ParsedStackConfig,
+  REQUIRED_TAGS,
+  stackConfigSchema,
+} from "./schema";
+
+/** GitHub Actions access: who may deploy and preview the stack. */
+export type GithubDeliveryConfig = NonNullable<DeliveryInput["github"]>;
+
+/** `mlops:delivery` after validation: each part is present only when it is on. */
+export interface DeliveryConfig {
+  /** The roles GitHub Actions workflows of one repository assume. */
+  readonly github?: GithubDeliveryConfig;
+  /** Model approvals sent to that repository as `repository_dispatch` events (on by default with `github`). */
+  readonly approvalDispatch?: { readonly repository: string; readonly eventType: string };
+}
 
 /** A stack's settings after validation, with every default resolved. */
-export interface StackConfig extends Omit<ParsedStackConfig, "namePrefix"> {
+export interface StackConfig extends Omit<ParsedStackConfig, "namePrefix" | "delivery"> {
   /** Prefix of every physical resource name; default `mlops-<environment>`. */
   readonly namePrefix: string;
+  /** CI/CD access and approval dispatch; absent: the stack has no delivery resources. */
+  readonly delivery?: DeliveryConfig;
 }
 
 type Raw = Record<string, unknown>;
@@ -59,6 +79,44 @@ function crossFieldProblems(raw: Raw): ConfigProblem[] {
     problems.push(...endpointProblems(`models[${index}].endpoint`, model, raw));
     problems.push(...monitoringProblems(`models[${index}]`, model, raw));
   });
+  problems.push(...deliveryProblems(asRecord(raw.delivery)));
+  return problems;
+}
+
+/**
+ * The deploy role trusts exactly one GitHub environment or branch, and approvals can only be
+ * dispatched to a repository that is named.
+ */
+function deliveryProblems(delivery: Raw | undefined): ConfigProblem[] {
+  if (!delivery) return [];
+  const problems: ConfigProblem[] = [];
+  const github = asRecord(delivery.github);
+  if (github) {
+    const { deployEnvironment: environment, deployBranch: branch } = github;
+    if (environment === undefined && branch === undefined) {
+      problems.push({
+        path: "delivery.github.deployEnvironment",
+        value: undefined,
+        message:
+          "is required unless deployBranch is set: the GitHub environment (or branch) whose jobs may assume the deploy role",
+      });
+    } else if (environment !== undefined && branch !== undefined) {
+      problems.push({
+        path: "delivery.github.deployBranch",
+        value: branch,
+        message: `cannot be combined with deployEnvironment (${JSON.stringify(environment)}): the deploy role trusts one environment or one branch; remove one of them`,
+      });
+    }
+  }
+  const dispatch = asRecord(delivery.approvalDispatch);
+  if (dispatch?.enabled === true && delivery.github === undefined) {
+    problems.push({
+      path: "delivery.approvalDispatch.enabled",
+      value: true,
+      message:
+        "needs delivery.github.repository: approvals are dispatched to that repository; set delivery.github or enabled: false",
+    });
+  }
   return problems;
 }
 
@@ -311,10 +369,29 @@ function monitoringProblems(path: string, model: Raw, stack: Raw): ConfigProblem
 
 /** Fills in defaults that depend on other settings. Pure: the same input gives the same output. */
 function resolveDefaults(parsed: ParsedStackConfig): StackConfig {
+  const { delivery, ...rest } = parsed;
   return {
-    ...parsed,
+    ...rest,
     namePrefix: parsed.namePrefix ?? `mlops-${parsed.environment}`,
     tags: { Environment: parsed.environment, ...parsed.tags },
+    ...(delivery ? { delivery: resolveDelivery(delivery) } : {}),
+  };
+}
+
+/** Approval dispatch is on by default once a repository is named. */
+function resolveDelivery(delivery: DeliveryInput): DeliveryConfig {
+  const { github } = delivery;
+  const dispatchOn = delivery.approvalDispatch?.enabled ?? github !== undefined;
+  return {
+    ...(github ? { github } : {}),
+    ...(dispatchOn && github
+      ? {
+          approvalDispatch: {
+            repository: github.repository,
+            eventType: delivery.approvalDispatch?.eventType ?? DEFAULT_DISPATCH_EVENT_TYPE,
+          },
+        }
+      : {}),
   };
 }
 

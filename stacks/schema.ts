@@ -328,6 +328,66 @@ const tags = z
     error: "has more than 40 tags (AWS allows 50 per resource)",
   });
 
+/** GitHub's limits: owner 1-39 letters, digits and hyphens; repository 1-100 of letters, digits, ".", "_", "-". */
+export const GITHUB_REPOSITORY_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+/** GitHub environment names as they appear in the token's subject; no wildcards, no ":" (the subject's separator). */
+export const GITHUB_ENVIRONMENT_PATTERN = /^[A-Za-z0-9._-]{1,255}$/;
+/** Branch names as git allows them, without wildcards, spaces or "..": one branch, never a pattern. */
+export const GITHUB_BRANCH_PATTERN = /^(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\/$)[A-Za-z0-9._/-]{1,255}$/;
+/** The account's GitHub Actions OIDC provider; IAM allows one per URL and account. */
+export const GITHUB_OIDC_PROVIDER_ARN_PATTERN =
+  /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
+/** GitHub's `event_type` of a repository dispatch: at most 100 characters. */
+export const DISPATCH_EVENT_TYPE_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
+/** The `event_type` approvals are dispatched as unless `approvalDispatch.eventType` says otherwise. */
+export const DEFAULT_DISPATCH_EVENT_TYPE = "model-approved";
+
+const github = strictObject({
+  repository: z
+    .string({ error: requiredOr("a GitHub repository as owner/name") })
+    .regex(GITHUB_REPOSITORY_PATTERN, {
+      error:
+        "is not a GitHub repository (expected owner/name, e.g. example-org/mlops-platform; no wildcards)",
+    }),
+  deployEnvironment: z
+    .string({ error: "must be the name of a GitHub environment" })
+    .regex(GITHUB_ENVIRONMENT_PATTERN, {
+      error:
+        "is not a GitHub environment name this role can trust (1-255 letters, digits, '.', '_', '-'; no wildcards)",
+    })
+    .optional(),
+  deployBranch: z
+    .string({ error: "must be the name of a branch" })
+    .regex(GITHUB_BRANCH_PATTERN, {
+      error:
+        "is not a branch name this role can trust (e.g. main or release/v2; no wildcards, spaces or '..')",
+    })
+    .optional(),
+  oidcProviderArn: z
+    .string({ error: "must be the ARN of the account's GitHub OIDC provider" })
+    .regex(GITHUB_OIDC_PROVIDER_ARN_PATTERN, {
+      error:
+        "is not the ARN of a GitHub Actions OIDC provider (expected arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com)",
+    })
+    .optional(),
+  previewRole: flag().default(true),
+});
+
+/** CI/CD from GitHub Actions: the roles its workflows assume, and the dispatch of model approvals. */
+const delivery = strictObject({
+  github: github.optional(),
+  approvalDispatch: strictObject({
+    // Left unset: on when `github` is set (config.ts resolves it).
+    enabled: flag().optional(),
+    eventType: z
+      .string({ error: "must be a repository_dispatch event type" })
+      .regex(DISPATCH_EVENT_TYPE_PATTERN, {
+        error: "is not a repository_dispatch event type (1-100 letters, digits, '.', '_', '-')",
+      })
+      .default(DEFAULT_DISPATCH_EVENT_TYPE),
+  }).optional(),
+});
+
 export const stackConfigSchema = strictObject({
   environment: z.enum(ENVIRONMENTS, {
     error: (issue) =>
@@ -361,6 +421,7 @@ export const stackConfigSchema = strictObject({
     .array(model, { error: requiredOr("a list of models") })
     .min(1, { error: "must list at least one model" })
     .max(100, { error: "lists more than 100 models; split them across stacks" }),
+  delivery: delivery.optional(),
 });
 
 /** The raw settings as written in `Pulumi.<stack>.yaml` (before defaults). */
@@ -370,3 +431,4 @@ export type ParsedStackConfig = z.output<typeof stackConfigSchema>;
 export type ModelConfig = ParsedStackConfig["models"][number];
 export type EndpointConfig = ModelConfig["endpoint"];
 export type MonitoringConfig = ModelConfig["monitoring"];
+export type DeliveryInput = NonNullable<ParsedStackConfig["delivery"]>;

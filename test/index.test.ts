@@ -10,6 +10,8 @@ import {
   CreateModelPackageGroupCommand,
   ModelApprovalStatus,
 } from "@aws-sdk/client-sagemaker";
+import { deployPolicy, DeployScope, previewPolicy } from "../components/iam/deployPolicy";
+import type { PolicyDocument } from "../components/iam/document";
 import { ModelPackageLookupError } from "../registry/errors";
 import { ConfigError } from "../stacks/errors";
 import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "./helpers/mocks";
@@ -33,11 +35,20 @@ const TAGGABLE = [
   "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
   "aws:sagemaker/monitoringSchedule:MonitoringSchedule",
   "aws:cloudwatch/eventRule:EventRule",
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+  "aws:iam/policy:Policy",
+  "aws:sqs/queue:Queue",
 ];
 const ENDPOINT = "aws:sagemaker/endpoint:Endpoint";
 
+type DeliveryOutputs = Record<"deployRoleArn" | "oidcProviderArn", pulumi.Output<string>> & {
+  previewRoleArn: pulumi.Output<string> | null;
+  approvalDispatch: Record<string, pulumi.Output<unknown>> | null;
+};
+
 interface Outputs {
   readonly environment: string;
+  readonly delivery: DeliveryOutputs | null;
   readonly platformKeyArn: pulumi.Output<string>;
   readonly models: Record<
     string,
@@ -72,14 +83,17 @@ describe("the program (index.ts)", () => {
     stacks[stack]?.recorded ?? assert.fail(`stack ${stack} did not run`);
 
   for (const stack of ["staging", "prod"] as const) {
-    it(`${stack}: builds the stack key, and per model a pipeline, an alert topic and an endpoint`, () => {
+    it(`${stack}: builds the stack key, per model a pipeline, an alert topic and an endpoint, and delivery`, () => {
       // Under the mock runtime the stack resource is implicit: top-level resources have no parent.
       const topLevel = recordedOf(stack).filter((r) => r.parent === "");
       assert.deepEqual(topLevel.map((r) => `${r.type} ${r.name}`).sort(), [
+        `mlops:delivery:GithubDeployAccess mlops-${stack}-github`,
+        `mlops:delivery:ModelApprovalDispatch mlops-${stack}-approvals`,
         `mlops:kms:PlatformKey mlops-${stack}-platform`,
         `mlops:sagemaker:MlPipeline mlops-${stack}-diagnosis`,
         `mlops:sagemaker:ModelEndpoint mlops-${stack}-diagnosis`,
         `mlops:sagemaker:MonitoringSchedule mlops-${stack}-diagnosis-data-quality`,
+        `mlops:sns:AlertTopic mlops-${stack}-delivery-alerts`,
         `mlops:sns:AlertTopic mlops-${stack}-diagnosis-alerts`,
       ]);
     });
@@ -89,21 +103,26 @@ describe("the program (index.ts)", () => {
       const key = named(recorded, `mlops-${stack}-platform-key`).outputs.arn;
       const topic = named(recorded, `mlops-${stack}-diagnosis-alerts`, "aws:sns/topic:Topic");
       assert.equal(topic.inputs.kmsMasterKeyId, key);
-      const emails = ofType(recorded, "aws:sns/topicSubscription:TopicSubscription").map(
-        (r) => r.inputs.endpoint,
-      );
+      const emails = ofType(recorded, "aws:sns/topicSubscription:TopicSubscription")
+        .filter((r) => r.inputs.topic === topic.outputs.arn)
+        .map((r) => r.inputs.endpoint);
       assert.deepEqual(
         emails.sort(),
         stack === "prod"
           ? ["ml-oncall@example.com", "ml-platform@example.com"]
           : ["ml-platform-staging@example.com"],
       );
-      // Three endpoint alarms, and a drift alarm per feature the stack file lists.
-      const alarms = ofType(recorded, "aws:cloudwatch/metricAlarm:MetricAlarm");
+      // Three endpoint alarms, and a drift alarm per feature the stack file lists (the approval
+      // dispatch's alarms go to the delivery topic).
+      const alarms = ofType(recorded, "aws:cloudwatch/metricAlarm:MetricAlarm").filter(
+        (alarm) => !alarm.name.startsWith(`mlops-${stack}-approvals-`),
+      );
       assert.equal(alarms.length, 3 + FEATURE_COUNT);
       for (const alarm of alarms)
         assert.deepEqual(alarm.inputs.alarmActions, [topic.outputs.arn], alarm.name);
-      const targets = ofType(recorded, "aws:cloudwatch/eventTarget:EventTarget");
+      const targets = ofType(recorded, "aws:cloudwatch/eventTarget:EventTarget").filter(
+        (target) => target.inputs.roleArn === undefined,
+      );
       assert.deepEqual(
         targets.map((t) => [t.name, t.inputs.arn]),
         [
@@ -113,11 +132,8 @@ describe("the program (index.ts)", () => {
       );
     });
 
-    it(`${stack}: tags every taggable resource with Environment=${stack}, Project, Owner, CostCenter and Model`, () => {
+    it(`${stack}: tags every taggable resource with Environment=${stack}, Project, Owner, CostCenter, and Model where it is a model's`, () => {
       const taggable = recordedOf(stack).filter((r) => TAGGABLE.includes(r.type));
-      // Key, 2 buckets, 3 roles, registry, pipeline, 3 objects, topic, model, config, endpoint, 3 endpoint
-      // alarms, monitoring job definition and schedule, 2 event rules, the drift alarms; prod scales too.
-      assert.equal(taggable.length, (stack === "prod" ? 18 : 17) + 5 + FEATURE_COUNT);
       for (const resource of taggable) {
         const tags = resource.inputs.tags as Record<string, string>;
         assert.equal(tags.Environment, stack, resource.name);
@@ -126,8 +142,35 @@ describe("the program (index.ts)", () => {
           ["mlops-platform", "ml-platform@example.com", "ML-1001"],
           resource.name,
         );
-        if (resource.type !== "aws:kms/key:Key") assert.equal(tags.Model, "diagnosis", resource.name);
       }
+      // 2 buckets, 3 roles, registry, pipeline, 3 objects, topic, model, config, endpoint, 3 endpoint
+      // alarms, monitoring job definition and schedule, 2 event rules, the drift alarms; prod scales too.
+      const ofModel = taggable.filter((r) => (r.inputs.tags as Record<string, string>).Model !== undefined);
+      assert.equal(ofModel.length, (stack === "prod" ? 17 : 16) + 5 + FEATURE_COUNT);
+      assert.ok(ofModel.every((r) => (r.inputs.tags as Record<string, string>).Model === "diagnosis"));
+      // The stack's own: its key, and delivery, which serves every model.
+      const prefix = `mlops-${stack}`;
+      assert.deepEqual(
+        taggable
+          .filter((r) => !ofModel.includes(r))
+          .map((r) => r.name)
+          .sort(),
+        [
+          `${prefix}-approvals-diagnosis`,
+          `${prefix}-approvals-diagnosis-failed-deliveries`,
+          `${prefix}-approvals-dlq`,
+          `${prefix}-approvals-dlq-not-empty`,
+          `${prefix}-approvals-role`,
+          `${prefix}-delivery-alerts`,
+          `${prefix}-github-deploy-policy-1`,
+          `${prefix}-github-deploy-policy-2`,
+          `${prefix}-github-deploy-policy-3`,
+          `${prefix}-github-deploy-role`,
+          `${prefix}-github-oidc`,
+          `${prefix}-github-preview-role`,
+          `${prefix}-platform-key`,
+        ],
+      );
     });
 
     it(`${stack}: encrypts both buckets with the stack's own key`, () => {
@@ -248,6 +291,165 @@ describe("the program (index.ts)", () => {
       "mlops-prod-diagnosis-data-quality",
     );
     assert.match(await valueOf(program.platformKeyArn), /^arn:aws:kms:us-east-1:123456789012:key\//);
+  });
+
+  describe("delivery", () => {
+    const ACCOUNT = "arn:aws:iam::123456789012";
+    const documentOf = (resource: RecordedResource): PolicyDocument =>
+      JSON.parse(resource.inputs.policy as string) as PolicyDocument;
+
+    it("exports the GitHub roles, the OIDC provider and the approval dispatch", async () => {
+      const delivery = stacks.staging?.program.delivery ?? assert.fail("staging has delivery");
+      assert.equal(await valueOf(delivery.deployRoleArn), `${ACCOUNT}:role/mlops-staging-github-deploy`);
+      assert.equal(
+        await valueOf(delivery.previewRoleArn ?? assert.fail("a preview role")),
+        `${ACCOUNT}:role/mlops-staging-github-preview`,
+      );
+      assert.equal(
+        await valueOf(delivery.oidcProviderArn),
+        `${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
+      );
+      const dispatch = delivery.approvalDispatch ?? assert.fail("approvals are dispatched");
+      assert.deepEqual(Object.keys(dispatch).sort(), [
+        "alertTopicArn",
+        "apiDestinationArn",
+        "connectionArn",
+        "connectionName",
+        "connectionSecretArn",
+        "deadLetterQueueArn",
+        "deadLetterQueueUrl",
+        "ruleNames",
+      ]);
+      assert.deepEqual(await valueOf(dispatch.ruleNames), ["mlops-staging-approvals-diagnosis"]);
+      assert.equal(
+        await valueOf(dispatch.alertTopicArn),
+        "arn:aws:sns:us-east-1:123456789012:mlops-staging-delivery-alerts",
+      );
+      // Delivery alarms are named after the dispatch, which the stack's delivery topic accepts.
+      const alarms = ofType(recordedOf("staging"), "aws:cloudwatch/metricAlarm:MetricAlarm").filter((alarm) =>
+        alarm.name.startsWith("mlops-staging-approvals-"),
+      );
+      assert.deepEqual(
+        alarms.map((alarm) => alarm.inputs.alarmActions),
+        [[await valueOf(dispatch.alertTopicArn)], [await valueOf(dispatch.alertTopicArn)]],
+      );
+    });
+
+    for (const stack of ["staging", "prod"] as const) {
+      it(`${stack}: the deploy role may deploy exactly the types the stack creates and pass exactly its roles`, () => {
+        const recorded = recordedOf(stack);
+        const types = [...new Set(recorded.filter((r) => r.custom).map((r) => r.type))];
+        const arnOf = (name: string) => named(recorded, name, "aws:iam/role:Role").outputs.arn as string;
+        const scope: DeployScope = {
+          partition: "aws",
+          region: "us-east-1",
+          accountId: "123456789012",
+          namePrefix: `mlops-${stack}`,
+          resourceTags: { Environment: stack, Project: "mlops-platform" },
+          kmsKeyArn: named(recorded, `mlops-${stack}-platform-key`).outputs.arn as string,
+        };
+        const policies = ofType(recorded, "aws:iam/policy:Policy");
+        const expected = deployPolicy(
+          scope,
+          types,
+          {
+            "sagemaker.amazonaws.com": [
+              arnOf(`mlops-${stack}-diagnosis-role`),
+              arnOf(`mlops-${stack}-diagnosis-model-role`),
+              arnOf(`mlops-${stack}-diagnosis-data-quality-role`),
+            ],
+            "events.amazonaws.com": [arnOf(`mlops-${stack}-approvals-role`)],
+          },
+          [
+            `${ACCOUNT}:role/mlops-${stack}-github-deploy`,
+            `${ACCOUNT}:role/mlops-${stack}-github-preview`,
+            ...policies.map((_, index) => `${ACCOUNT}:policy/mlops-${stack}-github-deploy-${index + 1}`),
+            `${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
+          ],
+        );
+        // Split over managed policies, each within IAM's limit, together the whole document.
+        assert.deepEqual(
+          policies.flatMap((policy) => documentOf(policy).Statement),
+          expected.Statement,
+        );
+        for (const policy of policies)
+          assert.ok((policy.inputs.policy as string).length <= 6144, policy.name);
+        assert.deepEqual(
+          ofType(recorded, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => [
+            a.inputs.role,
+            a.inputs.policyArn,
+          ]),
+          policies.map((_, index) => [
+            `mlops-${stack}-github-deploy`,
+            `${ACCOUNT}:policy/mlops-${stack}-github-deploy-${index + 1}`,
+          ]),
+        );
+        assert.deepEqual(
+          documentOf(named(recorded, `mlops-${stack}-github-preview-policy`)),
+          previewPolicy(scope, types),
+        );
+      });
+    }
+
+    it("is left out without mlops:delivery, and each part follows its setting", async () => {
+      // A model without an endpoint keeps these runs short: delivery does not depend on endpoints.
+      const withoutDelivery: Record<string, string> = {
+        ...stackFileConfig("staging"),
+        "mlops:models": JSON.stringify([{ name: "diagnosis", endpoint: { enabled: false } }]),
+      };
+      delete withoutDelivery["mlops:delivery"];
+      const none = await runProgram<Outputs>("staging", withoutDelivery);
+      assert.equal(none.program.delivery, null);
+      assert.deepEqual(
+        none.recorded.filter((r) => /-(github|approvals|delivery-alerts)/.test(r.name)).map((r) => r.name),
+        [],
+      );
+      // EventBridge may encrypt a connection's token with the stack key only when the key is tagged so.
+      const keyTags = (run: { recorded: RecordedResource[] }) =>
+        ofType(run.recorded, "aws:kms/key:Key")[0]?.inputs.tags as Record<string, string>;
+      assert.equal(keyTags(none).EventBridgeApiDestinations, undefined);
+      assert.equal(keyTags(stacks.staging ?? assert.fail("staging ran")).EventBridgeApiDestinations, "true");
+
+      const provider = `${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
+      const some = await runProgram<Outputs>("staging", {
+        ...withoutDelivery,
+        "mlops:delivery": JSON.stringify({
+          github: {
+            repository: "example-org/mlops-platform",
+            deployBranch: "main",
+            oidcProviderArn: provider,
+            previewRole: false,
+          },
+          approvalDispatch: { enabled: false },
+        }),
+      });
+      const delivery = some.program.delivery ?? assert.fail("the deploy role is still created");
+      assert.equal(delivery.previewRoleArn, null);
+      assert.equal(delivery.approvalDispatch, null);
+      assert.equal(await valueOf(delivery.oidcProviderArn), provider);
+      assert.deepEqual(
+        some.recorded
+          .filter((r) => /-(github|approvals|delivery-alerts)/.test(r.name))
+          .map((r) => `${r.type} ${r.name}`)
+          .sort(),
+        [
+          "aws:iam/policy:Policy mlops-staging-github-deploy-policy-1",
+          "aws:iam/policy:Policy mlops-staging-github-deploy-policy-2",
+          "aws:iam/role:Role mlops-staging-github-deploy-role",
+          "aws:iam/rolePolicyAttachment:RolePolicyAttachment mlops-staging-github-deploy-policy-1",
+          "aws:iam/rolePolicyAttachment:RolePolicyAttachment mlops-staging-github-deploy-policy-2",
+          "mlops:delivery:GithubDeployAccess mlops-staging-github",
+        ],
+      );
+      const trust = JSON.parse(
+        named(some.recorded, "mlops-staging-github-deploy-role").inputs.assumeRolePolicy as string,
+      ) as PolicyDocument;
+      assert.deepEqual(trust.Statement[0].Principal, { Federated: provider });
+      assert.deepEqual(trust.Statement[0].Condition?.StringEquals, {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "repo:example-org/mlops-platform:ref:refs/heads/main",
+      });
+    });
   });
 
   it("serves the newest approved version of each stack's registry, skipping pending and rejected ones", () => {
@@ -446,7 +648,8 @@ describe("the program (index.ts)", () => {
     assert.deepEqual(ofType(recorded, "mlops:sagemaker:ModelEndpoint"), []);
     assert.deepEqual(ofType(recorded, ENDPOINT), []);
     assert.equal(ofType(recorded, "aws:sagemaker/pipeline:Pipeline").length, 1);
-    assert.equal(ofType(recorded, "aws:sns/topic:Topic").length, 1);
+    // The model's alert topic and the stack's delivery topic.
+    assert.equal(ofType(recorded, "aws:sns/topic:Topic").length, 2);
     assert.equal(program.models.diagnosis.endpoint, null);
     assert.deepEqual(warnings, [
       'warning: [runtime] Model "diagnosis": model package group "fresh-diagnosis" has no approved version yet, ' +
@@ -512,7 +715,8 @@ describe("the program (index.ts)", () => {
     );
     // None of the new registries has an approved version yet: one warning each, no endpoints.
     assert.equal(warnings.length, 12);
-    assert.equal(ofType(recorded, "aws:sns/topic:Topic").length, 12);
+    // One per model, and the stack's delivery topic.
+    assert.equal(ofType(recorded, "aws:sns/topic:Topic").length, 13);
     assert.deepEqual(ofType(recorded, "aws:sagemaker/endpoint:Endpoint"), []);
   });
 

@@ -312,7 +312,7 @@ describe("stack configuration", () => {
     it("an unknown key at the top level lists the allowed keys", () => {
       assertProblems(
         { ...minimal(), enviroment: "prod" },
-        'enviroment: "prod" is not a known key here (allowed: environment, namePrefix, tags, encryption, network, alerts, storage, models)',
+        'enviroment: "prod" is not a known key here (allowed: environment, namePrefix, tags, encryption, network, alerts, storage, models, delivery)',
       );
     });
 
@@ -749,6 +749,92 @@ describe("stack configuration", () => {
     });
   });
 
+  describe("delivery", () => {
+    const github = { repository: "example-org/mlops-platform", deployEnvironment: "staging" };
+    const withDelivery = (delivery: unknown) => ({ ...minimal(), delivery });
+
+    it("the shipped stacks deploy from the repository's staging and production environments", () => {
+      const dispatch = { repository: "example-org/mlops-platform", eventType: "model-approved" };
+      assert.deepEqual(parseStackConfig("staging", readStackFile("staging")).delivery, {
+        github: { ...github, previewRole: true },
+        approvalDispatch: dispatch,
+      });
+      assert.deepEqual(parseStackConfig("prod", readStackFile("prod")).delivery, {
+        github: { ...github, deployEnvironment: "production", previewRole: true },
+        approvalDispatch: dispatch,
+      });
+    });
+
+    it("defaults: a preview role and approval dispatch once a repository is named; nothing without one", () => {
+      assert.equal(parseStackConfig("staging", minimal()).delivery, undefined);
+      assert.deepEqual(parseStackConfig("staging", withDelivery({ github })).delivery, {
+        github: { ...github, previewRole: true },
+        approvalDispatch: { repository: github.repository, eventType: "model-approved" },
+      });
+      assert.deepEqual(
+        parseStackConfig(
+          "staging",
+          withDelivery({
+            github: { repository: github.repository, deployBranch: "release/v2", previewRole: false },
+            approvalDispatch: { enabled: false },
+          }),
+        ).delivery,
+        { github: { repository: github.repository, deployBranch: "release/v2", previewRole: false } },
+      );
+      assert.deepEqual(parseStackConfig("staging", withDelivery({})).delivery, {});
+    });
+
+    it("the deploy role trusts exactly one environment or branch of one repository, without wildcards", () => {
+      assertProblems(
+        withDelivery({ github: { repository: "example-org/*" } }),
+        "delivery.github.deployEnvironment: is required unless deployBranch is set: the GitHub environment (or branch) whose jobs may assume the deploy role",
+        'delivery.github.repository: "example-org/*" is not a GitHub repository (expected owner/name, e.g. example-org/mlops-platform; no wildcards)',
+      );
+      assertProblems(
+        withDelivery({ github: { ...github, deployBranch: "main" } }),
+        'delivery.github.deployBranch: "main" cannot be combined with deployEnvironment ("staging"): the deploy role trusts one environment or one branch; remove one of them',
+      );
+      assertProblems(
+        withDelivery({ github: { repository: github.repository, deployEnvironment: "prod*" } }),
+        `delivery.github.deployEnvironment: "prod*" is not a GitHub environment name this role can trust (1-255 letters, digits, '.', '_', '-'; no wildcards)`,
+      );
+      assertProblems(
+        withDelivery({ github: { repository: github.repository, deployBranch: "feature/*" } }),
+        `delivery.github.deployBranch: "feature/*" is not a branch name this role can trust (e.g. main or release/v2; no wildcards, spaces or '..')`,
+      );
+    });
+
+    it("an OIDC provider ARN, flags, event types and keys are checked too", () => {
+      assertProblems(
+        withDelivery({
+          github: {
+            ...github,
+            oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/accounts.google.com",
+            previewRole: "yes",
+            environment: "staging",
+          },
+          approvalDispatch: { eventType: "model approved" },
+        }),
+        "delivery.approvalDispatch.eventType: \"model approved\" is not a repository_dispatch event type (1-100 letters, digits, '.', '_', '-')",
+        'delivery.github.environment: "staging" is not a known key here (allowed: repository, deployEnvironment, deployBranch, oidcProviderArn, previewRole)',
+        'delivery.github.oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/accounts.google.com" is not the ARN of a GitHub Actions OIDC provider (expected arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com)',
+        'delivery.github.previewRole: "yes" must be true or false',
+      );
+    });
+
+    it("approval dispatch needs a repository to dispatch to", () => {
+      assertProblems(
+        withDelivery({ approvalDispatch: { enabled: true } }),
+        "delivery.approvalDispatch.enabled: true needs delivery.github.repository: approvals are dispatched to that repository; set delivery.github or enabled: false",
+      );
+      // Off by default without a repository: nothing to report, nothing created.
+      assert.deepEqual(
+        parseStackConfig("staging", withDelivery({ approvalDispatch: { eventType: "deploy" } })).delivery,
+        {},
+      );
+    });
+  });
+
   describe("reporting", () => {
     it("reports every problem at once, sorted by key path with indexes in numeric order", () => {
       const models = Array.from({ length: 11 }, (_, i) => ({ name: `model-${i}` }));
@@ -841,7 +927,7 @@ describe("stack configuration", () => {
           e instanceof ConfigError &&
           e.message ===
             'Stack "prod" has 1 problem in its mlops configuration:\n' +
-              "  - bogus: 1 is not a known key here (allowed: environment, namePrefix, tags, encryption, network, alerts, storage, models)",
+              "  - bogus: 1 is not a known key here (allowed: environment, namePrefix, tags, encryption, network, alerts, storage, models, delivery)",
       );
     });
   });
@@ -864,6 +950,9 @@ describe("stack configuration", () => {
       ["models", 0, "monitoring"],
       ["models", 0, "monitoring", "driftAlarms"],
       ["models", 1],
+      ["delivery"],
+      ["delivery", "github"],
+      ["delivery", "approvalDispatch"],
     ];
     const keys = [
       ...["environment", "namePrefix", "tags", "encryption", "network", "alerts", "storage", "models"],
@@ -871,6 +960,7 @@ describe("stack configuration", () => {
       ...["pipeline", "endpoint", "monitoring", "spotTraining", "maxRuntimeSeconds", "maxWaitSeconds"],
       ...["autoscaling", "minCapacity", "maxCapacity", "initialInstanceCount", "instanceType", "0", "1"],
       ...["dataCapture", "enabled", "scheduleExpression", "baseline", "driftAlarms", "features"],
+      ...["delivery", "github", "repository", "deployEnvironment", "deployBranch", "approvalDispatch"],
       ...["__proto__", "constructor", "toString"],
     ];
 
@@ -885,6 +975,10 @@ describe("stack configuration", () => {
           network: { subnetIds: ["subnet-0123abcd"], securityGroupIds: ["sg-0123abcd"] },
           encryption: {},
           storage: {},
+          delivery: {
+            github: { repository: "example-org/churn", deployEnvironment: "staging" },
+            approvalDispatch: { eventType: "model-approved" },
+          },
         },
       );
     }

@@ -48,7 +48,10 @@ describe("require-resources-tags", () => {
       }
       // Key, 2 buckets, 3 roles, registry, pipeline, 3 objects, topic, model, endpoint config, endpoint,
       // 3 endpoint alarms, job definition, schedule, 2 event rules, 30 drift alarms; prod's scaling target.
-      assert.equal(checked, (stack === "prod" ? 18 : 17) + 5 + 30);
+      // Delivery: OIDC provider, deploy and preview roles, the deploy role's 3 managed policies, the
+      // alert topic, and the dispatch's role, queue, rule and 2 alarms.
+      const delivery = 9 + 3;
+      assert.equal(checked, (stack === "prod" ? 18 : 17) + 5 + 30 + delivery);
     });
   }
 
