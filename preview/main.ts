@@ -16,12 +16,31 @@ export const OUTPUT_OPTIONS = {
 /** Flag values: strings, booleans, or lists of strings for repeated flags. */
 export type Flags = Record<string, string | boolean | string[] | undefined>;
 
-type FlagOptions = Record<string, { type: "string" | "boolean"; multiple?: boolean }>;
+export type FlagOptions = Record<string, { type: "string" | "boolean"; multiple?: boolean }>;
 
 /** Parses flags, turning node's parse errors into InputError (one line, exit code 2). */
 export function parseFlags(argv: readonly string[], options: FlagOptions, usage: string): Flags {
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Flags;
+  } catch (error) {
+    throw new InputError(`${(error as Error).message.split("\n")[0]}\n${usage}`);
+  }
+}
+
+/** Parses flags and positional arguments, turning node's parse errors into InputError (one line, exit code 2). */
+export function parseArguments(
+  argv: readonly string[],
+  options: FlagOptions,
+  usage: string,
+): { flags: Flags; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
+    return { flags: values as Flags, positionals };
   } catch (error) {
     throw new InputError(`${(error as Error).message.split("\n")[0]}\n${usage}`);
   }
@@ -59,11 +78,23 @@ function isInputError(error: unknown): error is Error {
   return error instanceof Error && INPUT_ERRORS.has(error.name);
 }
 
-/** Runs a command's body and exits with its code; input errors print one message and exit 2. */
+/** An error that decides the exit code itself (a numeric `exitCode`); its message is printed alone. */
+function hasExitCode(error: unknown): error is Error & { readonly exitCode: number } {
+  return error instanceof Error && typeof (error as { exitCode?: unknown }).exitCode === "number";
+}
+
+/**
+ * Runs a command's body and exits with its code; input errors print one message and exit 2, errors
+ * with an `exitCode` print one message and exit with it.
+ */
 export function main(run: () => Promise<number>): void {
   run().then(
     (code) => process.exit(code),
     (error: unknown) => {
+      if (hasExitCode(error)) {
+        process.stderr.write(`error: ${error.message}\n`);
+        process.exit(error.exitCode);
+      }
       const problems = (error as { problems?: unknown }).problems;
       if (isInputError(error) && error.name === "PackConfigError" && Array.isArray(problems)) {
         process.stderr.write(`error: ${problems.join("\n       ")}\n`);

@@ -1,6 +1,7 @@
 import {
   SageMakerClient,
   SageMakerServiceException,
+  type SageMakerClientConfig,
   type ServiceInputTypes,
   type ServiceOutputTypes,
 } from "@aws-sdk/client-sagemaker";
@@ -19,6 +20,13 @@ export interface SageMakerClientOptions {
    * AWS_ENDPOINT_URL_SAGEMAKER and AWS_ENDPOINT_URL.
    */
   readonly endpoint?: string;
+  /**
+   * Replaces the SDK's standard retry strategy (and with it `maxAttempts`). Tests pass a
+   * `ConfiguredRetryStrategy`, which retries the same errors with a shorter backoff.
+   */
+  readonly retryStrategy?: SageMakerClientConfig["retryStrategy"];
+  /** Credentials to use instead of the default provider chain; tests give static keys for moto. */
+  readonly credentials?: SageMakerClientConfig["credentials"];
 }
 
 /**
@@ -28,15 +36,24 @@ export interface SageMakerClientOptions {
  * more room to ride out ListModelPackages throttling before it fails the preview.
  */
 export function createSageMakerClient(options: SageMakerClientOptions = {}): SageMakerClient {
-  const client = new SageMakerClient({
-    // Only pass what was given, so that the SDK's own region/profile resolution still applies.
+  const client = new SageMakerClient(clientConfig(options));
+  client.middlewareStack.use(nonJsonErrorResponses);
+  return client;
+}
+
+/**
+ * The settings of an AWS SDK client (SageMaker or its runtime) for these options: only what was
+ * given, so that the SDK's own region/profile resolution still applies, and 5 attempts by default.
+ */
+export function clientConfig(options: SageMakerClientOptions) {
+  return {
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     maxAttempts: options.maxAttempts ?? 5,
-  });
-  client.middlewareStack.use(nonJsonErrorResponses);
-  return client;
+    ...(options.retryStrategy === undefined ? {} : { retryStrategy: options.retryStrategy }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+  };
 }
 
 /**

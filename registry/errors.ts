@@ -50,6 +50,42 @@ interface ErrorFacts {
   readonly throttlingTrait: boolean;
 }
 
+/** What went wrong with an AWS call, for callers that word their own message. */
+export type AwsErrorKind =
+  "rejected-credentials" | "access-denied" | "missing-credentials" | "throttling" | "unreachable" | "other";
+
+/** An AWS SDK error reduced to its kind and one line, without stack trace. */
+export interface AwsErrorSummary {
+  readonly kind: AwsErrorKind;
+  /** `Name: first line of the message`, or the name alone. */
+  readonly detail: string;
+  /** Attempts the SDK made, when it reports them (after retries). */
+  readonly attempts: number | undefined;
+}
+
+/** Sorts an error thrown by an SDK call (or by credential resolution before it) into an {@link AwsErrorKind}. */
+export function classifyAwsError(error: unknown): AwsErrorSummary {
+  const facts = factsOf(error);
+  const detail = facts.message === "" ? facts.name : `${facts.name}: ${facts.message}`;
+  const summary = (kind: AwsErrorKind): AwsErrorSummary => ({ kind, detail, attempts: facts.attempts });
+  if (REJECTED_CREDENTIALS.has(facts.name)) return summary("rejected-credentials");
+  if (ACCESS_DENIED.has(facts.name)) return summary("access-denied");
+  if (
+    MISSING_CREDENTIALS.has(facts.name) ||
+    /credential/i.test(facts.name) ||
+    /credential/i.test(facts.message)
+  ) {
+    return summary("missing-credentials");
+  }
+  if (THROTTLING.has(facts.name) || facts.throttlingTrait || facts.httpStatusCode === 429) {
+    return summary("throttling");
+  }
+  if ((facts.code !== undefined && NETWORK_CODES.has(facts.code)) || facts.name === "TimeoutError") {
+    return summary("unreachable");
+  }
+  return summary("other");
+}
+
 /**
  * Describes an AWS SDK error in one message that says what failed and how to fix it.
  *
@@ -59,50 +95,46 @@ interface ErrorFacts {
  * @returns a message without stack trace, starting with `Could not read <what>: `.
  */
 export function describeAwsError(error: unknown, what: string): string {
-  const facts = factsOf(error);
+  const { kind, detail, attempts } = classifyAwsError(error);
   const prefix = `Could not read ${what}: `;
-  const detail = facts.message === "" ? facts.name : `${facts.name}: ${facts.message}`;
+  switch (kind) {
+    case "rejected-credentials":
+      return (
+        `${prefix}the AWS credentials were rejected as expired or invalid (${detail}). ` +
+        "Refresh them (for example `aws sso login`, or new keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY " +
+        "/ AWS_SESSION_TOKEN) and run again."
+      );
+    case "access-denied":
+      return (
+        `${prefix}access denied (${detail}). The deploying identity needs sagemaker:ListModelPackages and ` +
+        "sagemaker:DescribeModelPackage on the group's model packages " +
+        "(arn:aws:sagemaker:<region>:<account>:model-package/<group>/*)."
+      );
+    case "missing-credentials":
+      return (
+        `${prefix}no AWS credentials were found (${detail}). Run with credentials: set AWS_PROFILE ` +
+        "(after `aws sso login` for an SSO profile) or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. " +
+        "Pinning the model package to an ARN does not avoid this, because a pinned version is still " +
+        "described to check that it is approved."
+      );
+    case "throttling":
+      return (
+        `${prefix}SageMaker is still throttling requests after ${attemptsText(attempts)} (${detail}). ` +
+        "Wait a minute and run again, or run fewer deployments against this account and region at once."
+      );
+    case "unreachable":
+      return (
+        `${prefix}could not reach the SageMaker API (${detail}). Check the network connection and proxy, ` +
+        "the region, and AWS_ENDPOINT_URL_SAGEMAKER / AWS_ENDPOINT_URL if they are set."
+      );
+    case "other":
+      return `${prefix}${detail}`;
+  }
+}
 
-  if (REJECTED_CREDENTIALS.has(facts.name)) {
-    return (
-      `${prefix}the AWS credentials were rejected as expired or invalid (${detail}). ` +
-      "Refresh them (for example `aws sso login`, or new keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY " +
-      "/ AWS_SESSION_TOKEN) and run again."
-    );
-  }
-  if (ACCESS_DENIED.has(facts.name)) {
-    return (
-      `${prefix}access denied (${detail}). The deploying identity needs sagemaker:ListModelPackages and ` +
-      "sagemaker:DescribeModelPackage on the group's model packages " +
-      "(arn:aws:sagemaker:<region>:<account>:model-package/<group>/*)."
-    );
-  }
-  if (
-    MISSING_CREDENTIALS.has(facts.name) ||
-    /credential/i.test(facts.name) ||
-    /credential/i.test(facts.message)
-  ) {
-    return (
-      `${prefix}no AWS credentials were found (${detail}). Run with credentials: set AWS_PROFILE ` +
-      "(after `aws sso login` for an SSO profile) or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. " +
-      "Pinning the model package to an ARN does not avoid this, because a pinned version is still " +
-      "described to check that it is approved."
-    );
-  }
-  if (THROTTLING.has(facts.name) || facts.throttlingTrait || facts.httpStatusCode === 429) {
-    const attempts = facts.attempts === undefined ? "retrying" : `${facts.attempts} attempts`;
-    return (
-      `${prefix}SageMaker is still throttling requests after ${attempts} (${detail}). ` +
-      "Wait a minute and run again, or run fewer deployments against this account and region at once."
-    );
-  }
-  if ((facts.code !== undefined && NETWORK_CODES.has(facts.code)) || facts.name === "TimeoutError") {
-    return (
-      `${prefix}could not reach the SageMaker API (${detail}). Check the network connection and proxy, ` +
-      "the region, and AWS_ENDPOINT_URL_SAGEMAKER / AWS_ENDPOINT_URL if they are set."
-    );
-  }
-  return `${prefix}${detail}`;
+/** `5 attempts`, or `retrying` when the SDK did not say how many. */
+export function attemptsText(attempts: number | undefined): string {
+  return attempts === undefined ? "retrying" : `${attempts} attempts`;
 }
 
 function factsOf(error: unknown): ErrorFacts {

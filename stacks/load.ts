@@ -9,12 +9,20 @@ export const CONFIG_NAMESPACE = "mlops";
  * config: they get the typed result of this function. Unknown keys are reported by the schema.
  */
 export function loadStackConfig(): StackConfig {
+  return parseStackConfig(pulumi.getStack(), mlopsSettings(pulumi.runtime.allConfig()));
+}
+
+/**
+ * The `mlops:*` keys of a stack's configuration as Pulumi hands it over (namespaced keys, values as
+ * text), without the namespace and with structured values parsed: the input of `parseStackConfig`.
+ */
+export function mlopsSettings(config: Readonly<Record<string, string>>): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
-  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+  for (const [fullKey, value] of Object.entries(config)) {
     const [namespace, key] = fullKey.split(":", 2);
     if (namespace === CONFIG_NAMESPACE && key !== undefined) raw[key] = parseConfigValue(value);
   }
-  return parseStackConfig(pulumi.getStack(), raw);
+  return raw;
 }
 
 /** Pulumi hands structured values over as JSON text and plain values as strings. */

@@ -1,0 +1,70 @@
+import { InputError, knownStacks, readStackConfigFile, REPOSITORY_ROOT } from "../preview/stackFile";
+import { modelBaseName } from "../registry/endpointPackages";
+import type { StackConfig } from "../stacks/config";
+import { inputError } from "./errors";
+
+/** One model of the configuration. */
+export type ModelConfig = StackConfig["models"][number];
+
+/** A model of a stack, with what the ops commands need to find its resources. */
+export interface OpsTarget {
+  readonly stack: string;
+  readonly config: StackConfig;
+  readonly model: ModelConfig;
+  /** `aws:region` of the stack file: where the stack deploys, so where its resources are. */
+  readonly region: string;
+  /** `aws:profile` of the stack file, if it sets one. */
+  readonly profile?: string;
+  /** Physical name of the model's pipeline, model package group and endpoint (`<namePrefix>-<model>`). */
+  readonly baseName: string;
+}
+
+/**
+ * Reads `Pulumi.<stack>.yaml` with the same validation as the program, and finds `model` in it.
+ *
+ * @throws OpsError (exit 2) for an unknown stack or model (listing the known ones), a stack file
+ *   without `aws:region`, or an invalid configuration (every problem listed).
+ */
+export function loadTarget(stack: string, model: string, root = REPOSITORY_ROOT): OpsTarget {
+  let file: ReturnType<typeof readStackConfigFile>;
+  try {
+    file = readStackConfigFile(stack, root);
+  } catch (error) {
+    throw error instanceof InputError ? inputError(error.message) : error;
+  }
+  const region = file.config["aws:region"];
+  if (region === undefined || region === "") {
+    throw inputError(`Pulumi.${stack}.yaml sets no aws:region, so the stack's resources cannot be found`);
+  }
+  // The program's own parser: the same defaults, so the same names as `pulumi up`. Loaded here
+  // because it loads Pulumi, which takes a second: usage errors and --help are answered before.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { parseStackConfig } = require("../stacks/config") as typeof import("../stacks/config");
+  const { mlopsSettings } = require("../stacks/load") as typeof import("../stacks/load");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  let config: StackConfig;
+  try {
+    config = parseStackConfig(stack, mlopsSettings(file.config));
+  } catch (error) {
+    throw error instanceof Error && error.name === "ConfigError" ? inputError(error.message) : error;
+  }
+  const found = config.models.find((candidate) => candidate.name === model);
+  if (found === undefined) {
+    const names = config.models.map((candidate) => candidate.name).join(", ");
+    throw inputError(`unknown model "${model}" in stack ${stack} (models: ${names})`);
+  }
+  const profile = file.config["aws:profile"];
+  return {
+    stack,
+    config,
+    model: found,
+    region,
+    ...(profile === undefined ? {} : { profile }),
+    baseName: modelBaseName(config, model),
+  };
+}
+
+/** The stacks that can be named, for usage texts. */
+export function stackNames(root = REPOSITORY_ROOT): string {
+  return knownStacks(root).join(", ");
+}
