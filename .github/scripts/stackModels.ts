@@ -1,0 +1,174 @@
+import { appendFileSync, readFileSync } from "node:fs";
+import { main, parseFlags, text } from "../../preview/main";
+import { InputError, readStackConfigFile, REPOSITORY_ROOT } from "../../preview/stackFile";
+
+/**
+ * The models a deploy checks, for `.github/workflows/deploy-stack.yml`:
+ *
+ * - `configured --stack S --model M`: fails unless `Pulumi.<S>.yaml` configures model M (checked before
+ *   `pulumi up`, so that a dispatch naming an unknown model changes nothing).
+ * - `endpoints --stack S --outputs FILE [--model M] [--summary FILE]`: prints, on one line, the models whose
+ *   endpoint the stack deployed (`pulumi stack output --json`), or only M, which must have one; appends a
+ *   table of the endpoints to the summary file.
+ * - `package --stack S --outputs FILE --model M`: prints the model package M's endpoint serves.
+ */
+
+/** The endpoint of a model in the stack outputs (see program.ts); `null` until a version is approved. */
+export interface EndpointOutputs {
+  readonly name: string;
+  readonly configName: string;
+  readonly modelPackageArn: string;
+}
+
+/** What these commands read of `pulumi stack output --json`: `models.<model>.endpoint`. */
+export interface StackOutputs {
+  readonly models: Readonly<Record<string, { readonly endpoint: EndpointOutputs | null }>>;
+}
+
+const USAGE =
+  "usage: stackModels.ts configured --stack <stack> --model <model>\n" +
+  "       stackModels.ts endpoints --stack <stack> --outputs <file> [--model <model>] [--summary <file>]\n" +
+  "       stackModels.ts package --stack <stack> --outputs <file> --model <model>";
+
+/** The models `Pulumi.<stack>.yaml` configures, in its order. */
+export function configuredModels(stack: string, root = REPOSITORY_ROOT): string[] {
+  const models = readStackConfigFile(stack, root).config["mlops:models"];
+  const list: unknown = models === undefined ? [] : JSON.parse(models);
+  if (!Array.isArray(list)) throw new InputError(`Pulumi.${stack}.yaml: mlops:models is not a list`);
+  return list.map((model: { name?: unknown }) => String(model?.name));
+}
+
+/** Fails unless the stack configures the model. */
+export function checkConfigured(stack: string, model: string, root = REPOSITORY_ROOT): void {
+  const models = configuredModels(stack, root);
+  if (!models.includes(model)) {
+    throw new InputError(
+      `model "${model}" is not configured in Pulumi.${stack}.yaml (models: ${listed(models)})`,
+    );
+  }
+}
+
+/** Reads `pulumi stack output --json`, checking the part these commands use. */
+export function parseStackOutputs(json: string, file: string): StackOutputs {
+  let outputs: unknown;
+  try {
+    outputs = JSON.parse(json);
+  } catch (error) {
+    throw new InputError(`${file} is not JSON: ${(error as Error).message}`);
+  }
+  const models = (outputs as { models?: unknown } | null)?.models;
+  if (typeof models !== "object" || models === null || Array.isArray(models)) {
+    throw new InputError(
+      `${file} has no "models" mapping: is it \`pulumi stack output --json\` of this project?`,
+    );
+  }
+  const problems: string[] = [];
+  for (const [model, value] of Object.entries(models as Record<string, unknown>)) {
+    const endpoint = (value as { endpoint?: unknown } | null)?.endpoint;
+    if (endpoint === null) continue;
+    const fields = endpoint as Partial<Record<keyof EndpointOutputs, unknown>> | undefined;
+    for (const key of ["name", "configName", "modelPackageArn"] as const) {
+      if (typeof fields?.[key] !== "string" || fields[key] === "") {
+        problems.push(`models.${model}.endpoint.${key} is missing (an endpoint or null is expected)`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new InputError(`${file}: ${problems.join("; ")}`);
+  return outputs as StackOutputs;
+}
+
+/**
+ * The models to verify after a deploy: every model with an endpoint, or only `model`, which must have
+ * one (its package was approved, so the deploy must have given it an endpoint).
+ */
+export function modelsToVerify(outputs: StackOutputs, stack: string, model?: string): string[] {
+  const all = Object.keys(outputs.models);
+  if (model === undefined) return all.filter((name) => outputs.models[name].endpoint !== null);
+  if (!all.includes(model)) {
+    throw new InputError(`model "${model}" is not in the outputs of stack ${stack} (models: ${listed(all)})`);
+  }
+  if (outputs.models[model].endpoint === null) {
+    throw new InputError(
+      `model "${model}" has no endpoint in stack ${stack}: its endpoint output stays null until a version ` +
+        `of its model package group is approved`,
+    );
+  }
+  return [model];
+}
+
+/** The model package the model's endpoint serves. */
+export function deployedPackage(outputs: StackOutputs, stack: string, model: string): string {
+  const [verified] = modelsToVerify(outputs, stack, model);
+  return (outputs.models[verified].endpoint as EndpointOutputs).modelPackageArn;
+}
+
+/** A Markdown table of the stack's endpoints, for the job summary. */
+export function endpointsTable(outputs: StackOutputs, stack: string): string {
+  const rows = Object.entries(outputs.models).map(([model, { endpoint }]) =>
+    endpoint === null
+      ? `| ${model} | none yet | | |`
+      : `| ${model} | \`${endpoint.name}\` | \`${endpoint.configName}\` | \`${endpoint.modelPackageArn}\` |`,
+  );
+  return [
+    `### Endpoints of stack ${stack}`,
+    "",
+    "| Model | Endpoint | Endpoint config | Model package |",
+    "| --- | --- | --- | --- |",
+    ...rows,
+    "",
+  ].join("\n");
+}
+
+function listed(names: readonly string[]): string {
+  return names.length > 0 ? names.join(", ") : "none";
+}
+
+function required(flags: Record<string, unknown>, key: string): string {
+  const value = flags[key];
+  if (typeof value !== "string" || value === "") throw new InputError(`--${key} is required\n${USAGE}`);
+  return value;
+}
+
+/** Runs one command with its arguments; what it prints goes to `write`. */
+export function run(argv: readonly string[], write: (line: string) => void): number {
+  const [command, ...rest] = argv;
+  const flags = parseFlags(
+    rest,
+    {
+      stack: { type: "string" },
+      model: { type: "string" },
+      outputs: { type: "string" },
+      summary: { type: "string" },
+    },
+    USAGE,
+  );
+  const stack = required(flags, "stack");
+  // The workflow passes an empty --model when it verifies every model.
+  const given = text(flags, "model");
+  const model = given === "" ? undefined : given;
+  const readOutputs = () => {
+    const file = required(flags, "outputs");
+    return parseStackOutputs(readFileSync(file, "utf8"), file);
+  };
+  switch (command) {
+    case "configured":
+      checkConfigured(stack, required(flags, "model"));
+      return 0;
+    case "endpoints": {
+      const outputs = readOutputs();
+      const summary = text(flags, "summary");
+      if (summary !== undefined) appendFileSync(summary, endpointsTable(outputs, stack));
+      write(modelsToVerify(outputs, stack, model).join(" "));
+      return 0;
+    }
+    case "package":
+      write(deployedPackage(readOutputs(), stack, required(flags, "model")));
+      return 0;
+    default:
+      throw new InputError(`unknown command ${JSON.stringify(command ?? "")}\n${USAGE}`);
+  }
+}
+
+if (require.main === module) {
+  main(async () => run(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`)));
+}

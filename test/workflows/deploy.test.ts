@@ -1,0 +1,328 @@
+import assert from "node:assert/strict";
+import {
+  callInputs,
+  namedStep,
+  recordingFake,
+  stepRunsBefore,
+  workflow,
+  workflowFileNames,
+  type StepCase,
+  type StepRun,
+} from "./workflowFiles";
+
+const deploy = workflow("deploy.yml");
+const deployStack = workflow("deploy-stack.yml");
+const deployJob = deployStack.jobs.deploy;
+
+const OUTPUTS = JSON.stringify({ models: { diagnosis: { endpoint: null } } });
+
+/** A fake `pulumi` that records its arguments and prints stack outputs for `pulumi stack output`. */
+const FAKE_PULUMI = recordingFake("pulumi", `[[ $1 == stack ]] && echo '${OUTPUTS}'\nexit 0`);
+
+describe("deploy.yml (deploy on merge to main)", () => {
+  it("runs on every push to main but documentation-only ones", () => {
+    assert.deepEqual(deploy.on, { push: { branches: ["main"], "paths-ignore": ["**.md"] } });
+  });
+
+  it("checks the commit, deploys staging with a smoke test, then prod after staging", () => {
+    assert.equal(deploy.jobs.checks.uses, "./.github/workflows/checks.yml");
+    const { staging, prod } = deploy.jobs;
+    assert.equal(staging.uses, "./.github/workflows/deploy-stack.yml");
+    assert.deepEqual(staging.needs, ["checks", "access"]);
+    assert.equal(staging.if, "needs.access.outputs.configured == 'true'");
+    assert.deepEqual(staging.with, { stack: "staging", environment: "staging", "smoke-test": true });
+    assert.equal(prod.uses, "./.github/workflows/deploy-stack.yml");
+    // Staging's job covers pulumi up, verify and smoke test: prod starts only once all three passed.
+    assert.equal(prod.needs, "staging");
+    assert.deepEqual(prod.with, { stack: "prod", environment: "production" });
+  });
+
+  describe("the access check", () => {
+    const step = namedStep("deploy.yml", "access", "Check that deploys are set up");
+    const runs = stepRunsBefore({
+      set: { step, env: { PULUMI_ACCESS_TOKEN: "pul-0123" } },
+      unset: { step, env: { PULUMI_ACCESS_TOKEN: "" } },
+    });
+
+    it("deploys once the Pulumi token is set, and skips the deploys with a notice until then", () => {
+      assert.equal(runs.set.code, 0, runs.set.stderr);
+      assert.deepEqual(runs.set.outputLines, ["configured=true"]);
+      assert.equal(runs.unset.code, 0, runs.unset.stderr);
+      assert.deepEqual(runs.unset.outputLines, ["configured=false"]);
+      assert.match(runs.unset.stdout, /^::notice title=Deploy skipped::set the secret PULUMI_ACCESS_TOKEN/m);
+    });
+  });
+});
+
+describe("deploy-stack.yml (deploy one stack, shared by the merge and model-approved deploys)", () => {
+  it("takes the stack, its GitHub environment, a model, an approved package and whether to smoke-test", () => {
+    assert.deepEqual(
+      Object.fromEntries(
+        Object.entries(callInputs("deploy-stack.yml")).map(([name, input]) => [name, input.type]),
+      ),
+      {
+        stack: "string",
+        environment: "string",
+        model: "string",
+        "model-package-arn": "string",
+        "smoke-test": "boolean",
+      },
+    );
+  });
+
+  it("deploys in the caller's GitHub environment, after the request is checked", () => {
+    assert.equal(deployJob.environment, "${{ inputs.environment }}");
+    assert.equal(deployJob.needs, "request");
+  });
+
+  it("never runs two deploys of a stack at once, and never cancels a running one", () => {
+    assert.deepEqual(deployJob.concurrency, {
+      group: "deploy-${{ inputs.stack }}",
+      "cancel-in-progress": false,
+    });
+    // Whole-workflow groups would let a newer run cancel a deploy; the merge and model-approved deploys
+    // meet in the deploy job's group, which depends on the stack alone.
+    for (const file of ["deploy.yml", "deploy-stack.yml", "model-approved.yml"]) {
+      assert.equal(workflow(file).concurrency, undefined, file);
+    }
+  });
+
+  it("is the only place a stack is updated", () => {
+    for (const file of workflowFileNames()) {
+      for (const [jobId, job] of Object.entries(workflow(file).jobs)) {
+        const updates = (job.steps ?? []).filter((step) =>
+          /\bpulumi\s+(up|update|destroy)\b/.test(step.run ?? ""),
+        );
+        const expected = file === "deploy-stack.yml" && jobId === "deploy" ? 1 : 0;
+        assert.equal(updates.length, expected, `${file} ${jobId}`);
+      }
+    }
+  });
+
+  it("assumes the deploy role, updates with the policy pack, verifies, smoke-tests, compares, in that order", () => {
+    assert.deepEqual(
+      (deployJob.steps ?? []).map((step) => step.name ?? step.uses?.split("@")[0] ?? step.run),
+      [
+        "Check the environment is set up",
+        "actions/checkout",
+        "actions/setup-node",
+        "npm ci --no-audit --no-fund",
+        "Check the model is one of the stack's",
+        "Install the Pulumi CLI",
+        "Assume the stack's deploy role",
+        "pulumi up with the policy pack",
+        "List the models to verify",
+        "Verify the endpoints serve what the stack deployed",
+        "Smoke-test the endpoints",
+        "Compare the deployed model package with the approved one",
+      ],
+    );
+    const role = namedStep("deploy-stack.yml", "deploy", "Assume the stack's deploy role");
+    assert.equal(role.with?.["role-to-assume"], "${{ vars.AWS_ROLE_ARN }}");
+    // The job stops when the role session ends, rather than having `pulumi up` lose its credentials.
+    assert.equal(Number(role.with?.["role-duration-seconds"]), (deployJob["timeout-minutes"] ?? 0) * 60);
+    assert.equal(namedStep("deploy-stack.yml", "deploy", "Smoke-test the endpoints").if, "inputs.smoke-test");
+  });
+
+  describe("the request check", () => {
+    const step = namedStep("deploy-stack.yml", "request", "Check the stack, environment and model");
+    const request = (env: Record<string, string>): StepCase => ({
+      step,
+      env: { MODEL: "", MODEL_PACKAGE_ARN: "", ...env },
+    });
+    const runs = stepRunsBefore({
+      staging: request({ STACK: "staging", ENVIRONMENT: "staging" }),
+      prod: request({
+        STACK: "prod",
+        ENVIRONMENT: "production",
+        MODEL: "diagnosis",
+        MODEL_PACKAGE_ARN: "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-prod-diagnosis/12",
+      }),
+      prodInStaging: request({ STACK: "prod", ENVIRONMENT: "staging" }),
+      stagingInProduction: request({ STACK: "staging", ENVIRONMENT: "production" }),
+      everythingWrong: request({
+        STACK: "dev; rm -rf /",
+        ENVIRONMENT: "dev",
+        MODEL: "Diagnosis\nx",
+        MODEL_PACKAGE_ARN: "arn:x",
+      }),
+    });
+    const result = (run: StepRun) => ({
+      code: run.code,
+      errors: run.stdout.split("\n").filter((line) => line.startsWith("::error")),
+    });
+
+    it("accepts staging in environment staging and prod in environment production", () => {
+      assert.deepEqual(result(runs.staging), { code: 0, errors: [] });
+      assert.deepEqual(result(runs.prod), { code: 0, errors: [] });
+    });
+
+    it("refuses a stack in another stack's environment, so prod never deploys without production's reviewers", () => {
+      assert.deepEqual(result(runs.prodInStaging), {
+        code: 1,
+        errors: [
+          "::error title=Invalid deploy request::environment staging does not guard stack prod (staging deploys in environment staging, prod in production)",
+        ],
+      });
+      assert.equal(runs.stagingInProduction.code, 1);
+    });
+
+    it("lists every problem at once, with values quoted", () => {
+      assert.deepEqual(result(runs.everythingWrong), {
+        code: 1,
+        errors: [
+          "::error title=Invalid deploy request::stack dev\\;\\ rm\\ -rf\\ / is not one of this repository's stacks (staging, prod)",
+          "::error title=Invalid deploy request::model $'Diagnosis\\nx' is not a model name (1-24 lowercase letters, digits and hyphens; starts with a letter)",
+          "::error title=Invalid deploy request::model package arn:x is not a versioned model package ARN",
+        ],
+      });
+    });
+  });
+
+  describe("the deploy job's steps", () => {
+    const step = (name: string) => namedStep("deploy-stack.yml", "deploy", name);
+    const APPROVED = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-staging-diagnosis/4";
+    const verify = step("Verify the endpoints serve what the stack deployed");
+    const smokeTest = step("Smoke-test the endpoints");
+    const environment = step("Check the environment is set up");
+    const up = step("pulumi up with the policy pack");
+    const compare = (deployed: string): StepCase => ({
+      step: step("Compare the deployed model package with the approved one"),
+      env: { STACK: "staging", MODEL: "diagnosis", MODEL_PACKAGE_ARN: APPROVED },
+      fakes: { node: recordingFake("node", `echo '${deployed}'`) },
+    });
+    const runs = stepRunsBefore({
+      notSetUp: { step: environment, env: { ENVIRONMENT: "production", AWS_ROLE_ARN: "", AWS_REGION: "" } },
+      setUp: {
+        step: environment,
+        env: { ENVIRONMENT: "production", AWS_ROLE_ARN: "arn:aws:iam::1:role/x", AWS_REGION: "eu-west-1" },
+      },
+      up: {
+        step: up,
+        env: { STACK: "prod", PULUMI_ACCESS_TOKEN: "pul-0123" },
+        fakes: { pulumi: FAKE_PULUMI },
+      },
+      upFails: {
+        step: up,
+        env: { STACK: "prod", PULUMI_ACCESS_TOKEN: "pul-0123" },
+        fakes: { pulumi: recordingFake("pulumi", "exit 255") },
+      },
+      list: {
+        step: step("List the models to verify"),
+        env: { STACK: "staging", MODEL: "" },
+        fakes: { node: recordingFake("node", "echo 'diagnosis churn'") },
+      },
+      verify: {
+        step: verify,
+        env: { STACK: "staging", MODELS: "diagnosis churn" },
+        fakes: { npm: recordingFake("npm") },
+      },
+      smokeTest: {
+        step: smokeTest,
+        env: { STACK: "staging", MODELS: "diagnosis churn" },
+        fakes: { npm: recordingFake("npm") },
+      },
+      verifyFails: {
+        step: verify,
+        env: { STACK: "prod", MODELS: "diagnosis churn" },
+        fakes: { npm: recordingFake("npm", "exit 1") },
+      },
+      verifyNothing: {
+        step: verify,
+        env: { STACK: "staging", MODELS: "" },
+        fakes: { npm: recordingFake("npm", "exit 1") },
+      },
+      samePackage: compare(APPROVED),
+      otherPackage: compare(APPROVED.replace(/4$/, "3")),
+    });
+
+    it("stops with what to set when the GitHub environment lacks the role or region", () => {
+      assert.equal(runs.notSetUp.code, 1);
+      assert.match(
+        runs.notSetUp.stdout,
+        /^::error title=GitHub environment production is not set up::set its variable\(s\) AWS_ROLE_ARN AWS_REGION /m,
+      );
+      assert.equal(runs.setUp.code, 0, runs.setUp.stdout);
+    });
+
+    it("runs pulumi up with the stack's policy pack config, then saves the stack outputs", () => {
+      assert.equal(runs.up.code, 0, runs.up.stderr);
+      assert.deepEqual(runs.up.calls, [
+        "pulumi\tup\t--yes\t--stack\tprod\t--policy-pack\tpolicies\t--policy-pack-config\tpolicies/config/prod.json\t--non-interactive\t--color\tnever\t--suppress-progress",
+        "pulumi\tstack\toutput\t--json\t--stack\tprod",
+      ]);
+      assert.equal(runs.up.file("stack-outputs.json"), `${OUTPUTS}\n`);
+    });
+
+    it("stops before saving outputs when pulumi up fails", () => {
+      assert.equal(runs.upFails.code, 255);
+      assert.equal(runs.upFails.calls.length, 1);
+    });
+
+    it("lists the models to verify from the stack outputs", () => {
+      const run = runs.list;
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(
+        run.calls[0],
+        [
+          "node",
+          "--require",
+          "tsx/cjs",
+          ".github/scripts/stackModels.ts",
+          "endpoints",
+          "--stack",
+          "staging",
+          "--outputs",
+          "stack-outputs.json",
+          "--model",
+          "",
+          "--summary",
+          `${run.dir}/.summary`,
+        ].join("\t"),
+      );
+      assert.deepEqual(run.outputLines, ["models=diagnosis churn"]);
+    });
+
+    it("verifies and smoke-tests each listed model with the saved outputs", () => {
+      for (const [run, command] of [
+        [runs.verify, "verify"],
+        [runs.smokeTest, "smoke-test"],
+      ] as const) {
+        assert.equal(run.code, 0, run.stderr);
+        assert.deepEqual(run.calls, [
+          `npm\trun\tops\t--\t${command}\tstaging\tdiagnosis\t--outputs\tstack-outputs.json`,
+          `npm\trun\tops\t--\t${command}\tstaging\tchurn\t--outputs\tstack-outputs.json`,
+        ]);
+      }
+    });
+
+    it("fails on the first model that fails verification", () => {
+      assert.equal(runs.verifyFails.code, 1);
+      assert.equal(runs.verifyFails.calls.length, 1);
+    });
+
+    it("says so when no model has an endpoint yet", () => {
+      assert.equal(runs.verifyNothing.code, 0);
+      assert.deepEqual(runs.verifyNothing.calls, []);
+      assert.match(
+        runs.verifyNothing.stdout,
+        /^::notice title=Nothing to verify::no model of stack staging has an endpoint yet/m,
+      );
+    });
+
+    it("warns when the endpoint serves another package than the approved one", () => {
+      const same = runs.samePackage;
+      assert.equal(same.code, 0);
+      assert.equal(
+        same.calls[0],
+        "node\t--require\ttsx/cjs\t.github/scripts/stackModels.ts\tpackage\t--stack\tstaging\t--outputs\tstack-outputs.json\t--model\tdiagnosis",
+      );
+      assert.doesNotMatch(same.stdout, /::warning/);
+      assert.equal(runs.otherPackage.code, 0);
+      assert.match(
+        runs.otherPackage.stdout,
+        /^::warning title=Model diagnosis serves another package::approved \S+\/4, deployed \S+\/3 /m,
+      );
+    });
+  });
+});

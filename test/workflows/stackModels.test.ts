@@ -1,0 +1,170 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { REPOSITORY_ROOT } from "../../preview/stackFile";
+import { readStackFile } from "../helpers/stackFiles";
+import {
+  checkConfigured,
+  configuredModels,
+  deployedPackage,
+  endpointsTable,
+  modelsToVerify,
+  parseStackOutputs,
+  run,
+} from "../../.github/scripts/stackModels";
+
+const PACKAGE = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-staging-diagnosis/3";
+
+/** `pulumi stack output --json` of a stack with two models, one approved (see program.ts). */
+const OUTPUTS = {
+  environment: "staging",
+  models: {
+    diagnosis: {
+      pipelineName: "mlops-staging-diagnosis",
+      endpoint: {
+        name: "mlops-staging-diagnosis-4f2a",
+        arn: "arn:aws:sagemaker:us-east-1:123456789012:endpoint/mlops-staging-diagnosis-4f2a",
+        configName: "mlops-staging-diagnosis-config-77b1",
+        modelPackageArn: PACKAGE,
+      },
+    },
+    churn: { pipelineName: "mlops-staging-churn", endpoint: null },
+  },
+};
+const outputs = parseStackOutputs(JSON.stringify(OUTPUTS), "outputs.json");
+
+describe(".github/scripts/stackModels.ts (the models a deploy verifies)", () => {
+  it("reads the models a stack file configures", () => {
+    for (const stack of ["staging", "prod"] as const) {
+      const names = (readStackFile(stack).models as { name: string }[]).map((model) => model.name);
+      assert.deepEqual(configuredModels(stack), names);
+    }
+    assert.doesNotThrow(() => checkConfigured("staging", "diagnosis"));
+    assert.throws(() => checkConfigured("staging", "fraud"), {
+      name: "InputError",
+      message: 'model "fraud" is not configured in Pulumi.staging.yaml (models: diagnosis)',
+    });
+    assert.throws(() => checkConfigured("qa", "diagnosis"), { message: /^unknown stack "qa"/ });
+  });
+
+  it("verifies every model with an endpoint, or only the one asked, which must have one", () => {
+    assert.deepEqual(modelsToVerify(outputs, "staging"), ["diagnosis"]);
+    assert.deepEqual(modelsToVerify(outputs, "staging", "diagnosis"), ["diagnosis"]);
+    assert.throws(() => modelsToVerify(outputs, "staging", "churn"), {
+      message:
+        'model "churn" has no endpoint in stack staging: its endpoint output stays null until a version of its ' +
+        "model package group is approved",
+    });
+    assert.throws(() => modelsToVerify(outputs, "staging", "fraud"), {
+      message: 'model "fraud" is not in the outputs of stack staging (models: diagnosis, churn)',
+    });
+    assert.deepEqual(modelsToVerify(parseStackOutputs('{"models": {}}', "f"), "prod"), []);
+  });
+
+  it("tells the package an endpoint serves", () => {
+    assert.equal(deployedPackage(outputs, "staging", "diagnosis"), PACKAGE);
+    assert.throws(() => deployedPackage(outputs, "staging", "churn"), { message: /has no endpoint/ });
+  });
+
+  it("refuses outputs that are not this project's stack outputs", () => {
+    assert.throws(() => parseStackOutputs("{", "out.json"), {
+      name: "InputError",
+      message: /^out\.json is not JSON: /,
+    });
+    assert.throws(() => parseStackOutputs('{"environment": "prod"}', "out.json"), {
+      message: 'out.json has no "models" mapping: is it `pulumi stack output --json` of this project?',
+    });
+    assert.throws(
+      () => parseStackOutputs('{"models": {"a": {"endpoint": {"name": "e"}}, "b": {}}}', "out.json"),
+      {
+        message:
+          "out.json: models.a.endpoint.configName is missing (an endpoint or null is expected); " +
+          "models.a.endpoint.modelPackageArn is missing (an endpoint or null is expected); " +
+          "models.b.endpoint.name is missing (an endpoint or null is expected); " +
+          "models.b.endpoint.configName is missing (an endpoint or null is expected); " +
+          "models.b.endpoint.modelPackageArn is missing (an endpoint or null is expected)",
+      },
+    );
+  });
+
+  it("summarises the endpoints as a table", () => {
+    assert.equal(
+      endpointsTable(outputs, "staging"),
+      [
+        "### Endpoints of stack staging",
+        "",
+        "| Model | Endpoint | Endpoint config | Model package |",
+        "| --- | --- | --- | --- |",
+        `| diagnosis | \`mlops-staging-diagnosis-4f2a\` | \`mlops-staging-diagnosis-config-77b1\` | \`${PACKAGE}\` |`,
+        "| churn | none yet | | |",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  describe("commands", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "mlops-stack-models-"));
+    const file = path.join(dir, "stack-outputs.json");
+    const summary = path.join(dir, "summary.md");
+    writeFileSync(file, JSON.stringify(OUTPUTS));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    const printed = (argv: string[]) => {
+      const lines: string[] = [];
+      assert.equal(
+        run(argv, (line) => lines.push(line)),
+        0,
+      );
+      return lines;
+    };
+
+    it("print the models on one line, an empty --model meaning every model, and append the summary", () => {
+      writeFileSync(summary, "before\n");
+      assert.deepEqual(
+        printed(["endpoints", "--stack", "staging", "--outputs", file, "--model", "", "--summary", summary]),
+        ["diagnosis"],
+      );
+      assert.equal(readFileSync(summary, "utf8"), `before\n${endpointsTable(outputs, "staging")}`);
+      assert.deepEqual(
+        printed(["package", "--stack", "staging", "--outputs", file, "--model", "diagnosis"]),
+        [PACKAGE],
+      );
+      assert.deepEqual(printed(["configured", "--stack", "prod", "--model", "diagnosis"]), []);
+    });
+
+    it("refuse a missing flag or an unknown command, with the usage", () => {
+      assert.throws(() => run(["package", "--stack", "staging", "--outputs", file], () => undefined), {
+        message: /^--model is required\nusage: stackModels\.ts configured/,
+      });
+      assert.throws(() => run(["deploy", "--stack", "staging"], () => undefined), {
+        message: /^unknown command "deploy"\nusage:/,
+      });
+    });
+
+    it("run as the deploy workflow runs them, reporting errors in one line and exit code 2", async () => {
+      const script = path.join(".github", "scripts", "stackModels.ts");
+      const cli = (args: string[]) =>
+        new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+          const child = spawn(process.execPath, ["--require", "tsx/cjs", script, ...args], {
+            cwd: REPOSITORY_ROOT,
+          });
+          let [stdout, stderr] = ["", ""];
+          child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+          child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+          child.on("close", (status) => resolve({ status, stdout, stderr }));
+        });
+      // Both at once: each starts node and tsx.
+      const [ok, bad] = await Promise.all([
+        cli(["endpoints", "--stack", "staging", "--outputs", file, "--model", ""]),
+        cli(["endpoints", "--stack", "staging", "--outputs", file, "--model", "churn"]),
+      ]);
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.equal(ok.stdout, "diagnosis\n");
+      assert.equal(bad.status, 2);
+      assert.equal(bad.stdout, "");
+      assert.match(bad.stderr, /^error: model "churn" has no endpoint in stack staging: [^\n]*\n$/);
+    });
+  });
+});
