@@ -19,6 +19,11 @@ import {
   githubSubjectClaim,
   githubTrustPolicy,
 } from "./iam/githubTrust";
+import {
+  GITHUB_BRANCH_PATTERN,
+  GITHUB_ENVIRONMENT_PATTERN,
+  GITHUB_REPOSITORY_PATTERN,
+} from "./delivery/github";
 
 /** What these roles are made of, besides what the stack itself manages. */
 const OWN_TYPES = {
@@ -97,9 +102,6 @@ export function withDefaults(args: GithubDeployAccessArgs): ResolvedArgs {
   };
 }
 
-const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
-const ENVIRONMENT = /^[A-Za-z0-9._-]{1,255}$/;
-const BRANCH = /^(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\/$)[A-Za-z0-9._/-]{1,255}$/;
 const PROVIDER_ARN = new RegExp(
   `^arn:aws[a-z-]*:iam::\\d{12}:oidc-provider/${GITHUB_OIDC_HOST.replace(/\./g, "\\.")}$`,
 );
@@ -192,7 +194,7 @@ export function validateArgs(name: string, args: GithubDeployAccessArgs, resolve
     `name "${name}" must start with namePrefix "${resolved.namePrefix}-": the roles read themselves within the prefix`,
   );
   check(
-    REPOSITORY.test(resolved.repository),
+    GITHUB_REPOSITORY_PATTERN.test(resolved.repository),
     `repository "${resolved.repository}" must be one GitHub repository as owner/name, without wildcards`,
   );
   if (args.deployEnvironment !== undefined && args.deployBranch !== undefined) {
@@ -204,13 +206,13 @@ export function validateArgs(name: string, args: GithubDeployAccessArgs, resolve
   );
   if (args.deployEnvironment !== undefined) {
     check(
-      ENVIRONMENT.test(args.deployEnvironment),
+      GITHUB_ENVIRONMENT_PATTERN.test(args.deployEnvironment),
       `deployEnvironment "${args.deployEnvironment}" must be a GitHub environment name (letters, digits, ".", "_", "-"; no wildcards)`,
     );
   }
   if (args.deployBranch !== undefined) {
     check(
-      BRANCH.test(args.deployBranch),
+      GITHUB_BRANCH_PATTERN.test(args.deployBranch),
       `deployBranch "${args.deployBranch}" must be one branch name (no wildcards, spaces or "..")`,
     );
   }

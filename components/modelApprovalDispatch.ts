@@ -14,6 +14,7 @@ import {
   TOKEN_PLACEHOLDER,
 } from "./delivery/dispatch";
 import { deadLetterQueuePolicy, dispatchTrustPolicy, invokeApiDestinationPolicy } from "./iam/dispatchPolicy";
+import { GITHUB_REPOSITORY_PATTERN } from "./delivery/github";
 
 /** A model whose approvals start a deploy. */
 export interface ApprovalDispatchModel {
@@ -41,7 +42,8 @@ export interface ModelApprovalDispatchArgs {
    */
   readonly kmsKeyArn: pulumi.Input<string>;
   /**
-   * Retries of a delivery GitHub answered with 429 or 5xx (other answers are not retried). The
+   * Retries of a delivery GitHub answered with 401, 407, 409, 429 or 5xx (other answers are not
+   * retried; a token set after an approval still delivers it within the retries). The
    * event age bounds the retries first: EventBridge backs off exponentially, so a GitHub outage of
    * hours is ridden out instead of sending the approval to the dead-letter queue.
    * @default 185 (EventBridge's maximum)
@@ -80,8 +82,6 @@ export function withDefaults(args: ModelApprovalDispatchArgs): ResolvedArgs {
 
 /** Names SQS accepts (the queue is `<name>-dlq`), short enough for `<name>-dispatches` (64). */
 const NAME = /^[A-Za-z0-9_-]{1,53}$/;
-/** GitHub's owner (user or organization, with an enterprise-managed `_suffix`) and repository names. */
-const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,37}[A-Za-z0-9])?\/[A-Za-z0-9._-]{1,100}$/;
 /** Pulumi stack names. */
 const STACK = /^[A-Za-z0-9_.-]{1,100}$/;
 /** Characters EventBridge allows in rule names, which carry the model's name. */
@@ -102,9 +102,8 @@ export function validateArgs(
   const problems: string[] = [];
   const check = (ok: boolean, message: string) => ok || problems.push(message);
   check(NAME.test(name), `name "${name}" must be 1-53 letters, digits, hyphens and underscores`);
-  const repositoryName = args.repository.split("/")[1];
   check(
-    REPOSITORY.test(args.repository) && repositoryName !== "." && repositoryName !== "..",
+    GITHUB_REPOSITORY_PATTERN.test(args.repository),
     `repository "${args.repository}" must be "owner/name" as GitHub allows them (owner: 1-39 letters, digits, ` +
       `hyphens and underscores, starting and ending with a letter or digit; name: 1-100 letters, digits, ".", "-" and "_")`,
   );

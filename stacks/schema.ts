@@ -6,6 +6,11 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { closest } from "fastest-levenshtein";
 import { scheduleExpressionProblem } from "../components/monitoring/schedule";
+import {
+  GITHUB_BRANCH_PATTERN,
+  GITHUB_ENVIRONMENT_PATTERN,
+  GITHUB_REPOSITORY_PATTERN,
+} from "../components/delivery/github";
 import { S3_URI_PATTERN } from "../components/s3Uri";
 import { z } from "zod";
 
@@ -328,12 +333,6 @@ const tags = z
     error: "has more than 40 tags (AWS allows 50 per resource)",
   });
 
-/** GitHub's limits: owner 1-39 letters, digits and hyphens; repository 1-100 of letters, digits, ".", "_", "-". */
-export const GITHUB_REPOSITORY_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
-/** GitHub environment names as they appear in the token's subject; no wildcards, no ":" (the subject's separator). */
-export const GITHUB_ENVIRONMENT_PATTERN = /^[A-Za-z0-9._-]{1,255}$/;
-/** Branch names as git allows them, without wildcards, spaces or "..": one branch, never a pattern. */
-export const GITHUB_BRANCH_PATTERN = /^(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\/$)[A-Za-z0-9._/-]{1,255}$/;
 /** The account's GitHub Actions OIDC provider; IAM allows one per URL and account. */
 export const GITHUB_OIDC_PROVIDER_ARN_PATTERN =
   /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;

@@ -134,7 +134,8 @@ const WHY =
   "Its ERROR_CODE and ERROR_MESSAGE attributes say why: 401, the token in EventBridge connection " +
   "<connection> is not set, expired or was revoked (set it again with aws events update-connection); " +
   '403 or 404, the token may not dispatch to <repository> (it needs "Contents: write" on it); ' +
-  "other 4xx, GitHub refused the payload; 429 or 5xx, GitHub failed for longer than the retry window.";
+  "other 4xx, GitHub refused the payload; 429 or 5xx, GitHub failed for longer than the retry window " +
+  "(401, 429 and 5xx arrive only once the retries are spent).";
 
 function why(where: DeliveryDescription): string {
   return WHY.replace("<connection>", where.names.connection).replace("<repository>", where.repository);
@@ -142,7 +143,7 @@ function why(where: DeliveryDescription): string {
 
 /**
  * Alarm on one rule's `FailedInvocations`: an approval of `model` that EventBridge gave up on (at
- * once for 4xx answers, after the retries for 429 and 5xx). It fires even when the dead-letter
+ * once for most 4xx answers, after the retries for 401, 407, 409, 429 and 5xx). It fires even when the dead-letter
  * queue refused the event too, when nothing else would tell.
  */
 export function failedDeliveryAlarm(where: DeliveryDescription, model: string): DeliveryAlarm {

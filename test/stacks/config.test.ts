@@ -790,6 +790,12 @@ describe("stack configuration", () => {
         "delivery.github.deployEnvironment: is required unless deployBranch is set: the GitHub environment (or branch) whose jobs may assume the deploy role",
         'delivery.github.repository: "example-org/*" is not a GitHub repository (expected owner/name, e.g. example-org/mlops-platform; no wildcards)',
       );
+      // The same names the deploy access and the dispatch accept: an owner ends with a letter or digit.
+      for (const repository of ["example-/mlops-platform", "example-org/.."])
+        assertProblems(
+          withDelivery({ github: { ...github, repository } }),
+          `delivery.github.repository: "${repository}" is not a GitHub repository (expected owner/name, e.g. example-org/mlops-platform; no wildcards)`,
+        );
       assertProblems(
         withDelivery({ github: { ...github, deployBranch: "main" } }),
         'delivery.github.deployBranch: "main" cannot be combined with deployEnvironment ("staging"): the deploy role trusts one environment or one branch; remove one of them',
