@@ -1,29 +1,13 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { COMMANDS, runOps } from "../../ops/commands";
 import { EXIT } from "../../ops/errors";
 import { REPOSITORY_ROOT } from "../../preview/stackFile";
+import { runCommand } from "../helpers/commands";
 import { rejectsWithExit, testIo } from "./helpers";
 
 /** Runs `npm run ops -- <args>` as package.json does (tsx), and collects what it prints. */
-function ops(args: readonly string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ["--require", "tsx/cjs", path.join(REPOSITORY_ROOT, "ops", "cli.ts"), ...args],
-      {
-        cwd: REPOSITORY_ROOT,
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const ops = (args: readonly string[]) => runCommand(path.join(REPOSITORY_ROOT, "ops", "cli.ts"), args);
 
 describe("npm run ops", function () {
   const unused = () => assert.fail("no client should be made");

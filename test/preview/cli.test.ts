@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import assert from "node:assert/strict";
@@ -7,31 +7,11 @@ import * as path from "node:path";
 import type { Plan } from "../../preview/plan";
 import { parsePlan } from "../../preview/report/json";
 import { packPolicyNames, REPOSITORY_ROOT } from "../../preview/stackFile";
+import { runCommand } from "../helpers/commands";
 
 /** Runs a command of the product the way `npm run` does (see package.json), and collects what it prints. */
-function run(script: "cli" | "policyCli", args: readonly string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        "--max-semi-space-size=64",
-        "--require",
-        "tsx/cjs",
-        path.join(REPOSITORY_ROOT, "preview", `${script}.ts`),
-        ...args,
-      ],
-      {
-        cwd: REPOSITORY_ROOT,
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (script: "cli" | "policyCli", args: readonly string[]) =>
+  runCommand(path.join(REPOSITORY_ROOT, "preview", `${script}.ts`), args, ["--max-semi-space-size=64"]);
 
 /** Policy pack processes still running (zombies, which only wait to be reaped, do not count). */
 function packProcesses(): string[] {

@@ -1,0 +1,31 @@
+import { spawn } from "node:child_process";
+import { REPOSITORY_ROOT } from "../../preview/stackFile";
+
+/** What a command printed and how it ended. */
+export interface CommandResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs a TypeScript entry point of the product the way its npm script does (`node [flags]
+ * --require tsx/cjs <file>`, see package.json) from the repository, and collects what it prints.
+ */
+export function runCommand(
+  file: string,
+  args: readonly string[],
+  nodeFlags: readonly string[] = [],
+): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...nodeFlags, "--require", "tsx/cjs", file, ...args], {
+      cwd: REPOSITORY_ROOT,
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
