@@ -23,6 +23,7 @@ import {
   GITHUB_BRANCH_PATTERN,
   GITHUB_ENVIRONMENT_PATTERN,
   GITHUB_REPOSITORY_PATTERN,
+  GITHUB_OIDC_PROVIDER_ARN_PATTERN,
 } from "./delivery/github";
 
 /** What these roles are made of, besides what the stack itself manages. */
@@ -102,9 +103,6 @@ export function withDefaults(args: GithubDeployAccessArgs): ResolvedArgs {
   };
 }
 
-const PROVIDER_ARN = new RegExp(
-  `^arn:aws[a-z-]*:iam::\\d{12}:oidc-provider/${GITHUB_OIDC_HOST.replace(/\./g, "\\.")}$`,
-);
 /** Role and policy names are `<name>-deploy-<n>` at most: IAM allows 64 characters for a role. */
 const NAME = /^[a-z][a-z0-9-]{0,52}$/;
 /** IAM attaches at most 10 managed policies to a role unless the quota is raised. */
@@ -218,7 +216,7 @@ export function validateArgs(name: string, args: GithubDeployAccessArgs, resolve
   }
   if (resolved.oidcProviderArn !== undefined) {
     check(
-      PROVIDER_ARN.test(resolved.oidcProviderArn),
+      GITHUB_OIDC_PROVIDER_ARN_PATTERN.test(resolved.oidcProviderArn),
       `oidcProviderArn "${resolved.oidcProviderArn}" must be the ARN of a ${GITHUB_OIDC_HOST} OIDC provider`,
     );
   }

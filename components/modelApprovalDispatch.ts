@@ -14,7 +14,7 @@ import {
   TOKEN_PLACEHOLDER,
 } from "./delivery/dispatch";
 import { deadLetterQueuePolicy, dispatchTrustPolicy, invokeApiDestinationPolicy } from "./iam/dispatchPolicy";
-import { GITHUB_REPOSITORY_PATTERN } from "./delivery/github";
+import { DEFAULT_DISPATCH_EVENT_TYPE, GITHUB_REPOSITORY_PATTERN } from "./delivery/github";
 
 /** A model whose approvals start a deploy. */
 export interface ApprovalDispatchModel {
@@ -71,7 +71,7 @@ interface ResolvedArgs {
 /** Applies every default in one place. Pure. */
 export function withDefaults(args: ModelApprovalDispatchArgs): ResolvedArgs {
   return {
-    eventType: args.eventType ?? "model-approved",
+    eventType: args.eventType ?? DEFAULT_DISPATCH_EVENT_TYPE,
     maximumRetryAttempts: args.maximumRetryAttempts ?? 185,
     maximumEventAgeSeconds: args.maximumEventAgeSeconds ?? 86400,
     invocationRateLimitPerSecond: args.invocationRateLimitPerSecond ?? 1,

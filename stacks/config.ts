@@ -1,12 +1,6 @@
+import { DEFAULT_DISPATCH_EVENT_TYPE } from "../components/delivery/github";
 import { ConfigError, ConfigProblem, problemsFromIssues } from "./errors";
-import {
-  DEFAULT_DISPATCH_EVENT_TYPE,
-  DeliveryInput,
-  ENVIRONMENTS,
-  ParsedStackConfig,
-  REQUIRED_TAGS,
-  stackConfigSchema,
-} from "./schema";
+import { DeliveryInput, ENVIRONMENTS, ParsedStackConfig, REQUIRED_TAGS, stackConfigSchema } from "./schema";
 
 /** GitHub Actions access: who may deploy and preview the stack. */
 export type GithubDeliveryConfig = NonNullable<DeliveryInput["github"]>;

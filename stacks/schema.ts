@@ -7,10 +7,13 @@ import {
 import { closest } from "fastest-levenshtein";
 import { scheduleExpressionProblem } from "../components/monitoring/schedule";
 import {
+  DEFAULT_DISPATCH_EVENT_TYPE,
   GITHUB_BRANCH_PATTERN,
   GITHUB_ENVIRONMENT_PATTERN,
+  GITHUB_OIDC_PROVIDER_ARN_PATTERN,
   GITHUB_REPOSITORY_PATTERN,
 } from "../components/delivery/github";
+
 import { S3_URI_PATTERN } from "../components/s3Uri";
 import { z } from "zod";
 
@@ -333,13 +336,8 @@ const tags = z
     error: "has more than 40 tags (AWS allows 50 per resource)",
   });
 
-/** The account's GitHub Actions OIDC provider; IAM allows one per URL and account. */
-export const GITHUB_OIDC_PROVIDER_ARN_PATTERN =
-  /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
 /** GitHub's `event_type` of a repository dispatch: at most 100 characters. */
 export const DISPATCH_EVENT_TYPE_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
-/** The `event_type` approvals are dispatched as unless `approvalDispatch.eventType` says otherwise. */
-export const DEFAULT_DISPATCH_EVENT_TYPE = "model-approved";
 
 const github = strictObject({
   repository: z

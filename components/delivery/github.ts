@@ -1,3 +1,5 @@
+import { GITHUB_OIDC_HOST } from "../iam/githubTrust";
+
 /**
  * GitHub's names as the stack config, the OIDC trust and the dispatch accept them: one pattern of
  * each, so that what the config lets through no component refuses.
@@ -16,3 +18,11 @@ export const GITHUB_ENVIRONMENT_PATTERN = /^[A-Za-z0-9._-]{1,255}$/;
 
 /** Branch names as git allows them, without wildcards, spaces or "..": one branch, never a pattern. */
 export const GITHUB_BRANCH_PATTERN = /^(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\/$)[A-Za-z0-9._/-]{1,255}$/;
+
+/** The account's GitHub Actions OIDC provider; IAM allows one per URL and account. */
+export const GITHUB_OIDC_PROVIDER_ARN_PATTERN = new RegExp(
+  `^arn:aws[a-z-]*:iam::\\d{12}:oidc-provider/${GITHUB_OIDC_HOST.replace(/\./g, "\\.")}$`,
+);
+
+/** The `event_type` approvals are dispatched as unless configured otherwise. */
+export const DEFAULT_DISPATCH_EVENT_TYPE = "model-approved";
