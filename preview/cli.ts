@@ -1,6 +1,6 @@
 import { EXIT, main, OUTPUT_OPTIONS, outputFiles, parseFlags, text } from "./main";
 import { Progress } from "./progress";
-import { InputError, packPolicyNames, readStackConfigFile, REPOSITORY_ROOT } from "./stackFile";
+import { InputError, packPolicyNames, projectName, readStackConfigFile, REPOSITORY_ROOT } from "./stackFile";
 
 const USAGE =
   "usage: npm run preview -- --stack <name> [--account-id <12 digits>] [--model-package <model>=<ARN>]... " +
@@ -27,7 +27,9 @@ main(async () => {
   const stack = text(flags, "stack") ?? "";
   if (stack === "") throw new InputError(`--stack is required\n${USAGE}`);
   // Answered before the program and the pack are loaded, which takes a while.
-  readStackConfigFile(stack, text(flags, "root") ?? REPOSITORY_ROOT);
+  const root = text(flags, "root") ?? REPOSITORY_ROOT;
+  readStackConfigFile(stack, root);
+  const project = projectName(root);
   // The pack starts first, in its own process, while this one loads and runs the program.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { compilePack, ResourceFeed, runPack, startPack } = require("./pack") as typeof import("./pack");
@@ -41,29 +43,34 @@ main(async () => {
   const { exitCodeOf } = require("./report/findings") as typeof import("./report/findings");
   const progress = new Progress();
   progress.show(`Running the program for stack ${stack} ...`);
-  // The pack checks each resource as the program registers it.
+  // The pack checks each resource as the program registers it, on the other core: the program
+  // runs once the pack is configured, so that the pack has work from the first resource on.
   const feed = new ResourceFeed();
+  let configured!: () => void;
+  const packReady = new Promise<void>((resolve) => (configured = resolve));
+  const checking = runPack(feed, {
+    stack,
+    project,
+    pack,
+    configFile: text(flags, "policy-config"),
+    onConfigured: configured,
+    onProgress: (done, total) =>
+      progress.show(`Checking policies ${done}${total === undefined ? "" : `/${total}`}`),
+  });
   const running = runProgramOffline({
     stack,
     accountId: text(flags, "account-id"),
     modelPackages: flags["model-package"] as string[] | undefined,
-    root: text(flags, "root"),
-    onResource: (resource) => feed.push(resource),
+    root,
+    onResource: (resource, encoded) => feed.push(resource, encoded),
+    // A pack that fails before it is configured ends the run without running the program.
+    startAfter: Promise.race([packReady, checking]),
   });
   running.then(
     () => feed.close(),
     (error: unknown) => feed.fail(error),
   );
-  const [program, findings] = await Promise.all([
-    running,
-    runPack(feed, {
-      stack,
-      pack,
-      configFile: text(flags, "policy-config"),
-      onProgress: (done, total) =>
-        progress.show(`Checking policies ${done}${total === undefined ? "" : `/${total}`}`),
-    }),
-  ]);
+  const [program, findings] = await Promise.all([running, checking]);
   progress.done();
   const plan = { ...program, findings };
   process.stdout.write(

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
-import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
+import { RegisterResourceRequest, Result } from "@pulumi/pulumi/proto/resource_pb";
+import { JavaScriptValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { createHash } from "node:crypto";
 
 /**
@@ -27,7 +27,20 @@ export interface MockOptions extends MockAccount {
   /** As in a first `pulumi preview`: what AWS computes (auto-names, ARNs) is unknown. */
   readonly preview: boolean;
   /** Called with each resource as soon as it is recorded. @default none */
-  readonly onRecord?: (resource: RecordedResource) => void;
+  readonly onRecord?: (resource: RecordedResource, encoded: EncodedProperties) => void;
+  /**
+   * Answer registrations a batch per turn of the event loop, so that I/O (the policy pack's calls)
+   * goes on while a large program runs; else all of them in one turn. @default false
+   */
+  readonly yieldToEventLoop?: boolean;
+}
+
+/**
+ * A resource's inputs as the runtime encoded them, for a consumer that sends them on: encoding
+ * them again costs about as much as the rest of a registration.
+ */
+export interface EncodedProperties {
+  readonly inputs: Struct;
 }
 
 /**
@@ -54,7 +67,12 @@ export interface RecordedResource {
   /** For each input property, the URNs its value came from. */
   readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
   readonly id: string;
+  /**
+   * Its inputs as the engine gets them: plain JSON values, with secrets, assets and unknown values
+   * in the engine's own form (`{"4dabf18193072939515e22adb298388d": ...}`, the unknown sentinel).
+   */
   readonly inputs: Record<string, unknown>;
+  /** What the mock answered, in the same form. */
   readonly outputs: Record<string, unknown>;
 }
 
@@ -258,105 +276,166 @@ export function recordResources(options: MockOptions): RecordedResource[] {
   const { project, stack, preview } = options;
   const where = { accountId: options.accountId, region: options.region };
   const recorded: RecordedResource[] = [];
+  const answer = (type: string, name: string, custom: boolean, inputs: Record<string, unknown>) => {
+    if (!custom) return { id: "", state: {} };
+    const mocked = mockResource(type, name, inputs, where);
+    if (!preview) return mocked;
+    // As in a first preview, nothing AWS computes (auto-names, ARNs) is known yet: only the inputs.
+    const state = Object.fromEntries(
+      Object.entries(mocked.state).map(([key, value]) => [key, key in inputs ? value : UNKNOWN_VALUE]),
+    );
+    return { id: "", state };
+  };
   pulumi.runtime.setMocks(
     {
-      newResource(args) {
-        if (!args.custom) return { id: "", state: {} };
-        const answer = mockResource(args.type, args.name, args.inputs, where);
-        if (!preview) return answer;
-        // As in a first preview, nothing AWS computes (auto-names, ARNs) is known yet: only the inputs.
-        const state = Object.fromEntries(
-          Object.entries(answer.state).map(([key, value]) => [
-            key,
-            key in args.inputs ? value : UNKNOWN_VALUE,
-          ]),
-        );
-        return { id: "", state };
-      },
-      call(args) {
-        return mockCall(args.token, args.inputs, where);
-      },
+      // Answers `get` look-ups; registrations go through `registerResource` below.
+      newResource: (args) => answer(args.type, args.name, args.custom ?? true, args.inputs),
+      call: (args) => mockCall(args.token, args.inputs, where),
     },
     project,
     stack,
     preview,
   );
-  // The mock API does not show resource options; the monitor's requests carry them.
-  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (request, callback) =>
-    register(request, (error, response) => {
-      if (!error && response) {
-        const resource: RecordedResource = {
-          urn: response.getUrn(),
-          type: request.getType(),
-          name: request.getName(),
-          custom: request.getCustom(),
-          parent: request.getParent(),
-          protect: request.getProtect() ?? false,
-          dependencies: request.getDependenciesList(),
-          propertyDependencies: Object.fromEntries(
-            request
-              .getPropertydependenciesMap()
-              .toArray()
-              .map(([key, urns]) => [key, (urns as unknown as [string[]])[0] ?? []]),
-          ),
-          id: response.getId(),
-          inputs: plain(request.getObject()),
-          outputs: plain(response.getObject()),
-        };
-        recorded.push(resource);
-        options.onRecord?.(resource);
-      }
-      callback(error, response);
-    });
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
+  const batches = inBatches(REPLIES_PER_TURN);
+  const reply = options.yieldToEventLoop ? batches.run : (send: () => void) => send();
+  repliesWaiting.set(recorded, batches.waiting);
+  monitor.registerResource = (request, callback) => {
+    let response: RegistrationAnswer;
+    try {
+      const resource = register(monitor, request, answer);
+      response = answered(resource);
+      recorded.push(resource);
+      options.onRecord?.(resource, { inputs: request.getObject() ?? new Struct() });
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    reply(() => callback(null, response));
+  };
   return recorded;
 }
 
-type WireStruct = Parameters<typeof deserializeProperties>[0];
-
-function plain(struct: WireStruct | undefined): Record<string, unknown> {
-  if (!struct) return {};
-  const value = deserializeProperties(struct, true) as Record<string, unknown>;
-  return hasAsset(value) ? (withWireAssets(value, struct.toJavaScript()) as Record<string, unknown>) : value;
+/**
+ * The monitor's answer as the runtime reads it. The runtime only decodes the state (`toJavaScript()`),
+ * so the state is handed over as it is instead of being encoded into a Struct first; the runtime
+ * answers itself this way when it runs without a monitor.
+ */
+interface RegistrationAnswer {
+  getUrn(): string;
+  getId(): string;
+  getObject(): Pick<Struct, "toJavaScript">;
+  getPropertydependenciesMap(): undefined;
+  getResult(): Result;
 }
 
-const isAsset = (value: unknown): boolean =>
-  pulumi.asset.Asset.isInstance(value) || pulumi.asset.Archive.isInstance(value);
-
-function hasAsset(value: unknown): boolean {
-  if (isAsset(value)) return true;
-  if (typeof value !== "object" || value === null) return false;
-  return Object.values(value).some(hasAsset);
+function answered(resource: RecordedResource): RegistrationAnswer {
+  const state = resource.outputs as Record<string, JavaScriptValue>;
+  return {
+    getUrn: () => resource.urn,
+    getId: () => resource.id,
+    getObject: () => ({ toJavaScript: () => state }),
+    getPropertydependenciesMap: () => undefined,
+    getResult: () => Result.SUCCESS,
+  };
 }
 
 /**
- * Assets and archives as the engine records and sends them (`{"4dabf18193072939515e22adb298388d":
- * "c44067f5952c0a294b673a41bacd8c17", "path": ...}`), taken from the request: the runtime's own
- * objects hold their paths in promises, which neither JSON nor a worker thread can carry.
+ * Registrations answered per turn of the event loop: enough that turning it costs little, few
+ * enough that a turn takes a few milliseconds.
  */
-function withWireAssets(value: unknown, wire: unknown): unknown {
-  if (isAsset(value)) return wire;
-  if (Array.isArray(value))
-    return value.map((item, index) => withWireAssets(item, (wire as unknown[])[index]));
-  if (typeof value !== "object" || value === null) return value;
-  const fields = wire as Record<string, unknown>;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [key, withWireAssets(item, fields[key])]),
-  );
+const REPLIES_PER_TURN = 32;
+
+/**
+ * Runs the functions given to it `size` per turn of the event loop, in order. A program's
+ * registrations otherwise all resolve in one long run of promise callbacks, during which no I/O
+ * is handled.
+ */
+function inBatches(size: number): { run: (send: () => void) => void; waiting: () => number } {
+  const queue: (() => void)[] = [];
+  let next = 0;
+  const drain = () => {
+    const end = Math.min(next + size, queue.length);
+    const batch = queue.slice(next, end);
+    next = end;
+    if (next < queue.length) setImmediate(drain);
+    else {
+      queue.length = 0;
+      next = 0;
+    }
+    for (const send of batch) send();
+  };
+  return {
+    run: (send) => {
+      if (queue.push(send) === 1) setImmediate(drain);
+    },
+    waiting: () => queue.length - next,
+  };
 }
 
-interface MonitorLike {
+/** For each recording, how many of its registrations wait for their answer. */
+const repliesWaiting = new WeakMap<readonly RecordedResource[], () => number>();
+
+/**
+ * Registers a resource the way Pulumi's mock monitor does (a URN, the mock's answer kept for later
+ * look-ups), but on the properties as the runtime encoded them: the mock monitor decodes them, the
+ * runtime's encoding runs again on the answer, and recording them took two more decodings, which
+ * cost as much as the rest of a registration. The encoded form is also what the engine records
+ * and sends to policy packs: secrets, assets and resource references stay as they are sent.
+ * The request also carries the resource options that the mock API does not show.
+ */
+function register(
+  monitor: MockMonitorLike,
+  request: RegisterResourceRequest,
+  answer: (type: string, name: string, custom: boolean, inputs: Record<string, unknown>) => MockAnswer,
+): RecordedResource {
+  const type = request.getType();
+  const name = request.getName();
+  const custom = request.getCustom();
+  const inputs = (request.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+  const { id, state } = answer(type, name, custom, inputs);
+  const urn = monitor.newUrn(request.getParent(), type, name);
+  monitor.resources.set(urn, { urn, id, state });
+  return {
+    urn,
+    type,
+    name,
+    custom,
+    parent: request.getParent(),
+    protect: request.getProtect() ?? false,
+    dependencies: request.getDependenciesList(),
+    propertyDependencies: Object.fromEntries(
+      request
+        .getPropertydependenciesMap()
+        .toArray()
+        .map(([key, urns]) => [key, (urns as unknown as [string[]])[0] ?? []]),
+    ),
+    id,
+    inputs,
+    outputs: state,
+  };
+}
+
+interface MockAnswer {
+  readonly id: string;
+  readonly state: Record<string, unknown>;
+}
+
+/** Pulumi's mock monitor, as far as the registration above uses it. */
+interface MockMonitorLike {
+  readonly resources: Map<string, { urn: string; id: string; state: unknown }>;
+  newUrn(parent: string, type: string, name: string): string;
   registerResource(
     request: RegisterResourceRequest,
-    callback: (error: Error | null, response?: RegisterResourceResponse) => void,
+    callback: (error: Error | null, response?: RegistrationAnswer) => void,
   ): void;
 }
 
-/** Waits until every registration the program started has reached the mock. */
+/** Waits until every registration the program started has reached the mock and been answered. */
 export async function settle(recorded: readonly RecordedResource[]): Promise<void> {
+  const waiting = repliesWaiting.get(recorded) ?? (() => 0);
   let count = -1;
-  while (count !== recorded.length) {
+  while (count !== recorded.length || waiting() > 0) {
     count = recorded.length;
     for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
   }

@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { AnalyzerClient, AnalyzerService } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as rpc from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
@@ -17,6 +17,7 @@ import {
   PolicyDescription,
   reconcilePackConfig,
 } from "./packConfig";
+import type { EncodedProperties } from "./mocks";
 import type { EnforcementLevel, PlanFinding, PlanResource } from "./plan";
 
 /**
@@ -152,6 +153,7 @@ export async function startPack(packDir: string, timeoutMs = START_TIMEOUT_MS): 
     cwd: packDir,
     stdio: ["ignore", "pipe", "pipe"],
   });
+
   const release = killWithParent(child);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const stderr = keepTail(child.stderr);
@@ -287,12 +289,16 @@ function providerFor(
 }
 
 /** What the engine sends before a resource is created: its (checked) inputs, unknowns kept. */
-function analyzeRequest(resource: PlanResource, provider: PlanResource | undefined): rpc.AnalyzeRequest {
+function analyzeRequest(
+  resource: PlanResource,
+  provider: PlanResource | undefined,
+  encoded: EncodedProperties | undefined,
+): rpc.AnalyzeRequest {
   const request = new rpc.AnalyzeRequest();
   request.setType(resource.type);
   request.setUrn(resource.urn);
   request.setName(resource.name);
-  request.setProperties(structOf(resource.inputs));
+  request.setProperties(encoded?.inputs ?? structOf(resource.inputs));
   request.setOptions(optionsOf(resource));
   if (provider) request.setProvider(providerOf(provider));
   return request;
@@ -303,12 +309,16 @@ function analyzeRequest(resource: PlanResource, provider: PlanResource | undefin
  * that is the provider's preview of the new state, which carries the inputs; outputs are laid over
  * the inputs so that a resource whose recorded outputs leave some inputs out still shows them.
  */
-function stackResource(resource: PlanResource, provider: PlanResource | undefined): rpc.AnalyzerResource {
+function stackResource(
+  resource: PlanResource,
+  provider: PlanResource | undefined,
+  encoded: EncodedProperties | undefined,
+): rpc.AnalyzerResource {
   const message = new rpc.AnalyzerResource();
   message.setType(resource.type);
   message.setUrn(resource.urn);
   message.setName(resource.name);
-  message.setProperties(structOf({ ...resource.inputs, ...resource.outputs }));
+  message.setProperties(stateOf(resource, encoded));
   message.setOptions(optionsOf(resource));
   if (provider) message.setProvider(providerOf(provider));
   message.setParent(resource.parent);
@@ -319,6 +329,13 @@ function stackResource(resource: PlanResource, provider: PlanResource | undefine
     message.getPropertydependenciesMap().set(key, dependencies);
   }
   return message;
+}
+
+/** Outputs over inputs; the inputs as encoded when there are no outputs (components). */
+function stateOf(resource: PlanResource, encoded: EncodedProperties | undefined): Struct {
+  const { inputs, outputs } = resource;
+  if (encoded && Object.keys(outputs).length === 0) return encoded.inputs;
+  return structOf({ ...inputs, ...outputs });
 }
 
 function finding(
@@ -351,6 +368,24 @@ function findingsOf(
 
 // ---------------------------------------------------------------------------------------------
 // A run of the pack on a plan
+
+/**
+ * The stack check's request, encoded ahead: encoding a large stack takes a while, which need not
+ * wait for the last resource checks.
+ */
+interface StackRequest {
+  readonly bytes: Buffer;
+  readonly urns: ReadonlySet<string>;
+}
+
+function stackRequest(resources: readonly rpc.AnalyzerResource[]): StackRequest {
+  const request = new rpc.AnalyzeStackRequest();
+  request.setResourcesList([...resources]);
+  return {
+    bytes: Buffer.from(request.serializeBinary()),
+    urns: new Set(resources.map((resource) => resource.getUrn())),
+  };
+}
 
 /** A failed call, named after what it was for, with the pack's error (its stack trace) and stderr. */
 function packFailure(what: string, error: unknown, pack: PackProcess): Error {
@@ -419,15 +454,22 @@ class Session {
   }
 
   /** A stack finding is about the resource it names when that is in the plan, else stack-wide. */
-  async analyzeStack(resources: readonly rpc.AnalyzerResource[]): Promise<PlanFinding[]> {
-    const request = new rpc.AnalyzeStackRequest();
-    request.setResourcesList([...resources]);
+  async analyzeStack(request: StackRequest): Promise<PlanFinding[]> {
+    const method = AnalyzerService.analyzeStack;
     const response = await this.send<rpc.AnalyzeResponse>("on the stack", (m, o, cb) =>
-      this.client.analyzeStack(request, m, o, cb),
+      this.client.makeUnaryRequest(
+        method.path,
+        (bytes: Buffer) => bytes,
+        method.responseDeserialize,
+        request.bytes,
+        m,
+        o,
+        // Set on success, which is when it is read.
+        (error, response) => cb(error, response as rpc.AnalyzeResponse),
+      ),
     );
-    const urns = new Set(resources.map((resource) => resource.getUrn()));
     return findingsOf(response, (diagnostic) =>
-      urns.has(diagnostic.getUrn()) ? diagnostic.getUrn() : undefined,
+      request.urns.has(diagnostic.getUrn()) ? diagnostic.getUrn() : undefined,
     );
   }
 }
@@ -438,9 +480,15 @@ export interface RunPackOptions {
   readonly stack: string;
   /** A pack config file to use instead of the stack's. */
   readonly configFile?: string;
-  /** Called after each check: `done` of `total`, one per resource and then the stack check. */
-  /** Resources checked so far, and how many in all once that is known. */
+  /**
+   * Called after each check: `done` of `total`, one per resource and then the stack check; `total`
+   * is undefined while resources may still come.
+   */
   readonly onProgress?: (done: number, total: number | undefined) => void;
+  /** The project, for the pack's stack settings. @default the project in the first resource's URN */
+  readonly project?: string;
+  /** Called once the pack has taken its config and checks resources as they come. */
+  readonly onConfigured?: () => void;
   /** A pack already starting (`startPack(await compilePack())`), to overlap its start-up with other work; stopped like one started here. @default start one */
   readonly pack?: Promise<PackProcess>;
   /** Called with the pack process's id once it listens. */
@@ -463,12 +511,16 @@ function readConfig(options: RunPackOptions): { label: string; entries: PackConf
 }
 
 /** `urn:pulumi:<stack>::<project>::...` */
-function projectOf(resources: readonly PlanResource[]): string {
-  return resources[0]?.urn.split("::")[1] ?? "";
+function projectOf(resource: PlanResource | undefined): string {
+  return resource?.urn.split("::")[1] ?? "";
 }
 
-/** Analyze requests sent to the pack at once. */
-const IN_FLIGHT = 4;
+/**
+ * Analyze requests sent to the pack at once. While the program runs, this process turns its event
+ * loop only now and then: each turn should send every resource registered since the last one, so
+ * that the pack never waits for the next request while this process is busy.
+ */
+const IN_FLIGHT = 256;
 
 async function analyzeAll(
   session: Session,
@@ -477,8 +529,8 @@ async function analyzeAll(
   options: RunPackOptions,
 ): Promise<PlanFinding[]> {
   const remediating = Object.values(config).some((policy) => policy.enforcementLevel === "remediate");
-  // A few requests in flight keep the pack busy while the next ones are serialized, and resources
-  // are analyzed as they arrive; findings are put back in the plan's order so that the output is stable.
+  // Resources are analyzed as they arrive, many at once; findings are put back in the plan's order
+  // so that the output is stable.
   const perResource: PlanFinding[][] = [];
   // Providers are registered before the resources that use them; the map is rebuilt only when a
   // new one has arrived, not for every resource.
@@ -498,17 +550,29 @@ async function analyzeAll(
       const index = next++;
       const resource = await feed.at(index);
       if (resource === undefined) return;
-      const request = analyzeRequest(resource, providerFor(resource, providersSoFar()));
+      const request = analyzeRequest(
+        resource,
+        providerFor(resource, providersSoFar()),
+        feed.encodedAt(index),
+      );
       const found = remediating ? await session.remediate(request) : [];
       found.push(...(await session.analyze(request)));
       perResource[index] = found;
       options.onProgress?.(++done, feed.closed ? feed.received.length + 1 : undefined);
     }
   };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  const analyzing = Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  // Once the program is done, the stack check's request is built while the pack works through the
+  // last resources; it is sent after them, as the engine does.
+  await Promise.race([feed.ended(), analyzing]);
   const resources = feed.received;
+  const stack = stackRequest(
+    resources.map((resource, index) =>
+      stackResource(resource, providerFor(resource, providersSoFar()), feed.encodedAt(index)),
+    ),
+  );
+  await analyzing;
   const findings = perResource.flat();
-  const stack = resources.map((resource) => stackResource(resource, providerFor(resource, providersSoFar())));
   findings.push(...(await session.analyzeStack(stack)));
   options.onProgress?.(resources.length + 1, resources.length + 1);
   return findings;
@@ -520,13 +584,16 @@ async function analyzeAll(
  */
 export class ResourceFeed {
   private readonly items: PlanResource[] = [];
+  private readonly encoded: (EncodedProperties | undefined)[] = [];
   private readonly providerItems: PlanResource[] = [];
   private waiting: (() => void)[] = [];
   private error: { readonly cause: unknown } | undefined;
   private done = false;
 
-  push(resource: PlanResource): void {
+  /** A resource, with its properties as already encoded when they are (which saves encoding them again). */
+  push(resource: PlanResource, encoded?: EncodedProperties): void {
     this.items.push(resource);
+    this.encoded.push(encoded);
     if (resource.type.startsWith(PROVIDER_PREFIX)) this.providerItems.push(resource);
     this.wake();
   }
@@ -553,6 +620,16 @@ export class ResourceFeed {
   /** What has arrived so far (everything, once closed). */
   get received(): readonly PlanResource[] {
     return this.items;
+  }
+
+  /** Settles once the feed is closed (or failed). */
+  async ended(): Promise<void> {
+    while (!this.done) await new Promise<void>((wake) => this.waiting.push(wake));
+  }
+
+  /** The encoded properties of the resource at `index`, when it came with them. */
+  encodedAt(index: number): EncodedProperties | undefined {
+    return this.encoded[index];
   }
 
   /** The resource at `index`, once it arrives; undefined when the feed closes without it. */
@@ -600,10 +677,11 @@ export async function runPack(
     const session = new Session(client, pack);
     const info = await session.info();
     const config = reconcilePackConfig(policiesOf(info), file, initialConfigOf(info));
-    // The pack starts while the program still runs: its resources may arrive later.
+    // The pack may start before the program runs: its resources may arrive later.
     const feed = plan instanceof ResourceFeed ? plan : ResourceFeed.of(await plan);
-    const first = await feed.at(0);
-    await session.configure(config, options.stack, first ? projectOf([first]) : "");
+    const project = options.project ?? projectOf(await feed.at(0));
+    await session.configure(config, options.stack, project);
+    options.onConfigured?.();
     return await analyzeAll(session, feed, config, options);
   } finally {
     client.close();

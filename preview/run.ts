@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { modelBaseName } from "../registry/endpointPackages";
 import { loadStackConfig } from "../stacks/load";
 import { parseModelPackages, offlineResolver } from "./offlineRegistry";
-import { DEFAULT_ACCOUNT_ID, RecordedResource, recordResources, settle } from "./mocks";
+import { DEFAULT_ACCOUNT_ID, EncodedProperties, RecordedResource, recordResources, settle } from "./mocks";
 import type { Plan, PlanResource } from "./plan";
 import { InputError, projectName, readStackConfigFile, REPOSITORY_ROOT } from "./stackFile";
 
@@ -14,8 +14,13 @@ export interface OfflineRunOptions {
   readonly modelPackages?: readonly string[];
   /** Folder with Pulumi.yaml and the stack files. @default the repository */
   readonly root?: string;
-  /** Called with each resource as the program registers it. @default none */
-  readonly onResource?: (resource: PlanResource) => void;
+  /** Called with each resource as the program registers it, and its properties as encoded. @default none */
+  readonly onResource?: (resource: PlanResource, encoded: EncodedProperties) => void;
+  /**
+   * What the program waits for before it runs, once its modules are loaded: the policy pack ready
+   * to check resources as they come. @default nothing
+   */
+  readonly startAfter?: PromiseLike<unknown>;
 }
 
 /** The program's resources and outputs for a stack, without findings yet. */
@@ -145,7 +150,9 @@ async function runWithMocks(
     preview: false,
     accountId,
     region,
-    onRecord: onResource && ((resource) => onResource(toPlanResource(resource))),
+    onRecord: onResource && ((resource, encoded) => onResource(toPlanResource(resource), encoded)),
+    // Someone takes the resources as they come: let their I/O go on while the program runs.
+    yieldToEventLoop: onResource !== undefined,
   });
   pulumi.runtime.setAllConfig(config, [...secrets]);
   const stackConfig = loadStackConfig();
@@ -158,6 +165,7 @@ async function runWithMocks(
   // Loaded here, after the mocks: the program's modules create resources only when called.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { platform } = require("../program") as typeof import("../program");
+  await options.startAfter;
   const outputs = await resolved(await platform({ resolve: registry.resolve }));
   await settle(recorded);
   return {

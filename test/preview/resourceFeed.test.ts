@@ -1,3 +1,4 @@
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import assert from "node:assert/strict";
 import { ResourceFeed } from "../../preview/pack";
 import type { PlanResource } from "../../preview/plan";
@@ -41,6 +42,26 @@ describe("ResourceFeed", () => {
     feed.fail(new Error('Stack "broken" has 1 problem'));
     await assert.rejects(waiting, /Stack "broken" has 1 problem/);
     await assert.rejects(feed.at(5), /Stack "broken"/);
+  });
+
+  it("keeps each resource's encoded properties with it, and tells when it has ended", async () => {
+    const feed = new ResourceFeed();
+    const inputs = Struct.fromJavaScript({ bucket: "a" });
+    feed.push(resource("a"), { inputs });
+    feed.push(resource("b"));
+    assert.equal(feed.encodedAt(0)?.inputs, inputs);
+    assert.equal(feed.encodedAt(1), undefined);
+    let ended = false;
+    const ending = feed.ended().then(() => (ended = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(ended, false);
+    feed.close();
+    await ending;
+    const failed = new ResourceFeed();
+    const failing = failed.ended();
+    failed.fail(new Error("program failed"));
+    await failing; // Ended all the same: those waiting for resources get the failure.
+    await assert.rejects(failed.at(0), /program failed/);
   });
 
   it("of: a closed feed of a finished plan", async () => {
