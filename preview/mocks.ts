@@ -297,9 +297,9 @@ export function recordResources(options: MockOptions): RecordedResource[] {
     preview,
   );
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
-  const batches = inBatches(REPLIES_PER_TURN);
-  const reply = options.yieldToEventLoop ? batches.run : (send: () => void) => send();
-  repliesWaiting.set(recorded, batches.waiting);
+  const batches = options.yieldToEventLoop ? inBatches(REPLIES_PER_TURN) : undefined;
+  if (batches) repliesWaiting.set(recorded, batches.waiting);
+  const reply = batches?.run ?? ((send: () => void) => send());
   monitor.registerResource = (request, callback) => {
     let response: RegistrationAnswer;
     try {

@@ -288,22 +288,35 @@ function providerFor(
   return providers.get(resource.type.split(":")[0] ?? "");
 }
 
+/** What the engine tells a pack of any resource, in a resource check and in the stack check alike. */
+function described<M extends rpc.AnalyzeRequest | rpc.AnalyzerResource>(
+  message: M,
+  resource: PlanResource,
+  provider: PlanResource | undefined,
+  properties: Struct,
+): M {
+  message.setType(resource.type);
+  message.setUrn(resource.urn);
+  message.setName(resource.name);
+  message.setProperties(properties);
+  message.setOptions(optionsOf(resource));
+  if (provider) message.setProvider(providerOf(provider));
+  return message;
+}
+
 /** What the engine sends before a resource is created: its (checked) inputs, unknowns kept. */
 function analyzeRequest(
   resource: PlanResource,
   provider: PlanResource | undefined,
   encoded: EncodedProperties | undefined,
 ): rpc.AnalyzeRequest {
-  const request = new rpc.AnalyzeRequest();
-  request.setType(resource.type);
-  request.setUrn(resource.urn);
-  request.setName(resource.name);
-  request.setProperties(encoded?.inputs ?? structOf(resource.inputs));
-  request.setOptions(optionsOf(resource));
-  if (provider) request.setProvider(providerOf(provider));
-  return request;
+  return described(
+    new rpc.AnalyzeRequest(),
+    resource,
+    provider,
+    encoded?.inputs ?? structOf(resource.inputs),
+  );
 }
-
 /**
  * What the engine sends for the stack check: each resource's state after its step. In a preview
  * that is the provider's preview of the new state, which carries the inputs; outputs are laid over
@@ -314,13 +327,7 @@ function stackResource(
   provider: PlanResource | undefined,
   encoded: EncodedProperties | undefined,
 ): rpc.AnalyzerResource {
-  const message = new rpc.AnalyzerResource();
-  message.setType(resource.type);
-  message.setUrn(resource.urn);
-  message.setName(resource.name);
-  message.setProperties(stateOf(resource, encoded));
-  message.setOptions(optionsOf(resource));
-  if (provider) message.setProvider(providerOf(provider));
+  const message = described(new rpc.AnalyzerResource(), resource, provider, stateOf(resource, encoded));
   message.setParent(resource.parent);
   message.setDependenciesList([...resource.dependencies]);
   for (const [key, urns] of Object.entries(resource.propertyDependencies)) {
