@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType } from "@pulumi/policy";
 import assert from "node:assert/strict";
-import { resourceRule, stackRule, waivedFindings } from "../../../policies/lib/rule";
+import type { ResourceValidation } from "@pulumi/policy";
+import { byResourceType, resourceRule, stackRule, waivedFindings } from "../../../policies/lib/rule";
 import { listPolicyWaivers } from "../../../policies/rules/list-policy-waivers";
 import { checkResource, checkStack, policyResources, urnOf, usePolicyDay } from "../../helpers/policyArgs";
 
@@ -37,6 +38,46 @@ describe("policy rules (lib/rule)", () => {
     assert.deepEqual(Object.keys(demo.configSchema?.properties ?? {}), ["keyAliasPrefix", "waivers"]);
     const other = await checkResource(demo, "aws:s3/bucket:Bucket", {});
     assert.deepEqual(other.notApplicable, [`Policy only applies to resources of type '${TOPIC}'`]);
+  });
+
+  it("for several types are one validation that runs the type's own, so that the engine decodes each resource once", async () => {
+    const topicOrQueue = resourceRule({
+      name: "require-messaging-keys",
+      description: "Topics and queues are encrypted with a customer-managed key.",
+      validateResource: [
+        validateResourceOfType(aws.sns.Topic, (topic, args, report) => {
+          if (topic.kmsMasterKeyId === undefined) report(`Topic "${args.name}" has no KMS key.`);
+        }),
+        validateResourceOfType(aws.sqs.Queue, (queue, args, report) => {
+          if (queue.kmsMasterKeyId === undefined) report(`Queue "${args.name}" has no KMS key.`);
+        }),
+      ],
+    });
+    assert.equal(typeof topicOrQueue.validateResource, "function");
+    assert.deepEqual((await checkResource(topicOrQueue, TOPIC, {}, { name: "alerts" })).violations, [
+      'Topic "alerts" has no KMS key.',
+    ]);
+    const queue = await checkResource(topicOrQueue, "aws:sqs/queue:Queue", {}, { name: "jobs" });
+    assert.deepEqual(queue.violations, ['Queue "jobs" has no KMS key.']);
+    assert.deepEqual(queue.notApplicable, []);
+    const bucket = await checkResource(topicOrQueue, "aws:s3/bucket:Bucket", {});
+    assert.deepEqual(bucket.notApplicable, [
+      `Policy only applies to resources of types '${TOPIC}', 'aws:sqs/queue:Queue'`,
+    ]);
+  });
+
+  it("for several types stay a list when a validation is for any type or two are for the same type", () => {
+    const anyType: ResourceValidation = () => undefined;
+    const topic = validateResourceOfType(aws.sns.Topic, () => undefined);
+    assert.equal(byResourceType([topic, anyType]), undefined);
+    assert.equal(byResourceType([topic, validateResourceOfType(aws.sns.Topic, () => undefined)]), undefined);
+    const rule = resourceRule({
+      name: "demo-rule",
+      description: "A demo.",
+      validateResource: [topic, anyType],
+    });
+    assert.ok(Array.isArray(rule.validateResource));
+    assert.equal((rule.validateResource as ResourceValidation[]).length, 2);
   });
 
   it("report findings that no waiver covers", async () => {
