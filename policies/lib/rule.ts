@@ -127,6 +127,7 @@ export function resourceRule(
   definition: RuleBase & { readonly validateResource: ResourceValidation | ResourceValidation[] },
 ): ResourceValidationPolicy {
   const given = [definition.validateResource].flat();
+  // A single validation keeps its own type, which the engine's fast path below needs.
   const validations = given.length > 1 ? [byResourceType(given) ?? given].flat() : given;
   const wrapped = validations.map((validate) => {
     const fn: ResourceValidation = (args, report) =>

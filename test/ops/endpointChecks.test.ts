@@ -15,13 +15,19 @@ import { EXIT } from "../../ops/errors";
 import type { DeployedEndpoint } from "../../ops/stackOutputs";
 import { startMotoServer, testClient, type MotoServer } from "../helpers/motoServer";
 import { SAMPLE_DATA } from "../../ops/sampleData";
-import { collector, fakeClock, localClients, tempDir, testIo, writeOutputs } from "./helpers";
+import {
+  collector,
+  configOf,
+  fakeClock,
+  localClients,
+  modelOf,
+  packageArn,
+  STAGING_GROUP,
+  tempDir,
+  testIo,
+  writeOutputs,
+} from "./helpers";
 
-const GROUP = "mlops-staging-diagnosis";
-const packageArn = (version: number) =>
-  `arn:aws:sagemaker:us-east-1:123456789012:model-package/${GROUP}/${version}`;
-const modelOf = (version: number) => `${GROUP}-primary-v${version}`;
-const configOf = (version: number) => `${GROUP}-config-v${version}`;
 /** The variants of the staging stack: `primary` only. */
 const primaryServing = (version: number): ExpectedVariant[] => [
   { name: "primary", modelPackageArn: packageArn(version) },
@@ -43,11 +49,11 @@ describe("ops verify and smoke-test against moto", function () {
   before(async function () {
     moto = await startMotoServer();
     admin = testClient(moto.endpoint);
-    await admin.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: GROUP }));
+    await admin.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: STAGING_GROUP }));
     for (const version of [1, 2]) {
       await admin.send(
         new CreateModelPackageCommand({
-          ModelPackageGroupName: GROUP,
+          ModelPackageGroupName: STAGING_GROUP,
           ModelApprovalStatus: "Approved",
           InferenceSpecification: {
             Containers: [{ Image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1" }],
@@ -106,7 +112,7 @@ describe("ops verify and smoke-test against moto", function () {
     for (const [name, version] of endpoints) {
       await admin.send(
         new CreateEndpointCommand({
-          EndpointName: `${GROUP}-${name}`,
+          EndpointName: `${STAGING_GROUP}-${name}`,
           EndpointConfigName: configOf(version),
         }),
       );
@@ -137,14 +143,14 @@ describe("ops verify and smoke-test against moto", function () {
   };
 
   it("passes when the endpoint runs the configuration and package the stack deployed (from --outputs)", async function () {
-    const outputs = writeOutputs(dir, "current.json", deployed(`${GROUP}-current`, 2, 2));
+    const outputs = writeOutputs(dir, "current.json", deployed(`${STAGING_GROUP}-current`, 2, 2));
     const io = testIo(clients);
 
     assert.equal(await verifyCommand.run(["staging", "diagnosis", "--outputs", outputs], io), EXIT.ok);
     assert.equal(
       io.out.text(),
       [
-        `Endpoint ${GROUP}-current (stack staging, model diagnosis)`,
+        `Endpoint ${STAGING_GROUP}-current (stack staging, model diagnosis)`,
         "  ok        status InService",
         `  ok        endpoint config ${configOf(2)}`,
         `  ok        variant primary serves ${packageArn(2)}`,
@@ -155,13 +161,13 @@ describe("ops verify and smoke-test against moto", function () {
   });
 
   it("reports a rolled-back update with both configuration names and both packages", async function () {
-    const { code, text } = await verify(deployed(`${GROUP}-rolled-back`, 2, 2));
+    const { code, text } = await verify(deployed(`${STAGING_GROUP}-rolled-back`, 2, 2));
 
     assert.equal(code, EXIT.failed);
     assert.equal(
       text,
       [
-        `Endpoint ${GROUP}-rolled-back (stack staging, model diagnosis)`,
+        `Endpoint ${STAGING_GROUP}-rolled-back (stack staging, model diagnosis)`,
         "  ok        status InService",
         `  MISMATCH  endpoint config: expected ${configOf(2)} (deployed by the stack), live ${configOf(1)} ` +
           "(SageMaker rolled the update back, or another update is under way)",
@@ -174,7 +180,7 @@ describe("ops verify and smoke-test against moto", function () {
   });
 
   it("reports a variant serving another package than the stack's", async function () {
-    const { code, text } = await verify(deployed(`${GROUP}-rolled-back`, 1, 2));
+    const { code, text } = await verify(deployed(`${STAGING_GROUP}-rolled-back`, 1, 2));
 
     assert.equal(code, EXIT.failed);
     assert.match(text, new RegExp(`  ok        endpoint config ${configOf(1)}\n`));
@@ -189,7 +195,7 @@ describe("ops verify and smoke-test against moto", function () {
 
   it("reports variants the stack did not deploy, and expected variants that are missing", async function () {
     const challenger: ExpectedVariant = { name: "challenger-a", modelPackageArn: packageArn(1) };
-    const { code, text } = await verify(deployed(`${GROUP}-extra-variant`, 3, 2), [
+    const { code, text } = await verify(deployed(`${STAGING_GROUP}-extra-variant`, 3, 2), [
       ...primaryServing(2),
       challenger,
     ]);
@@ -203,13 +209,13 @@ describe("ops verify and smoke-test against moto", function () {
   });
 
   it("reports an endpoint that does not exist", async function () {
-    const { code, text } = await verify(deployed(`${GROUP}-deleted`, 2, 2));
+    const { code, text } = await verify(deployed(`${STAGING_GROUP}-deleted`, 2, 2));
 
     assert.equal(code, EXIT.failed);
     assert.match(
       text,
       new RegExp(
-        `  MISMATCH  endpoint: expected ${GROUP}-deleted \\(deployed by the stack\\), live: it does not exist\n`,
+        `  MISMATCH  endpoint: expected ${STAGING_GROUP}-deleted \\(deployed by the stack\\), live: it does not exist\n`,
       ),
     );
   });
@@ -233,9 +239,9 @@ describe("ops verify and smoke-test against moto", function () {
 
     it("sends sample rows without the target to the deployed endpoint and passes on one score per row", async function () {
       const outputs = writeOutputs(dir, "outputs.json", {
-        name: `${GROUP}-passing`,
-        configName: `${GROUP}-config-1a2b3c4`,
-        modelPackageArn: `arn:aws:sagemaker:us-east-1:123456789012:model-package/${GROUP}/3`,
+        name: `${STAGING_GROUP}-passing`,
+        configName: `${STAGING_GROUP}-config-1a2b3c4`,
+        modelPackageArn: `arn:aws:sagemaker:us-east-1:123456789012:model-package/${STAGING_GROUP}/3`,
       });
       // moto answers each new request body with the next queued answer: the batch, then each row.
       await queueAnswers("0.993\n0.021\n0.87", "0.993", "0.021", "0.87");
@@ -249,7 +255,7 @@ describe("ops verify and smoke-test against moto", function () {
       assert.equal(code, EXIT.ok, io.out.text());
       const lines = io.out.text().split("\n");
       assert.deepEqual(lines.slice(0, 3), [
-        `Endpoint ${GROUP}-passing: 3 rows of ${SAMPLE_DATA}`,
+        `Endpoint ${STAGING_GROUP}-passing: 3 rows of ${SAMPLE_DATA}`,
         "  ok      one request with 3 rows: 3 scores, all in [0, 1] (objective binary:logistic)",
         "  ok      3 single-row requests: one score each, all in [0, 1] (objective binary:logistic)",
       ]);
@@ -262,7 +268,7 @@ describe("ops verify and smoke-test against moto", function () {
       const out = collector();
 
       const code = await smokeTest(runtime(), out, {
-        endpointName: `${GROUP}-wrong-answers`,
+        endpointName: `${STAGING_GROUP}-wrong-answers`,
         rows: ["1,2", "3,4", "5,6"],
         maxLatencyMs: 600_000,
         scoreRange: BINARY,

@@ -7,6 +7,19 @@ import type { Clock, OpsIo, Output } from "../../ops/command";
 import { OpsError } from "../../ops/errors";
 import type { DeployedEndpoint } from "../../ops/stackOutputs";
 
+/** The model package group of the staging stack's model, `diagnosis`. */
+export const STAGING_GROUP = "mlops-staging-diagnosis";
+
+/** ARN of a version of the staging model's package group. */
+export const packageArn = (version: number) =>
+  `arn:aws:sagemaker:us-east-1:123456789012:model-package/${STAGING_GROUP}/${version}`;
+
+/** The SageMaker model a deploy creates for the `primary` variant from a package version. */
+export const modelOf = (version: number) => `${STAGING_GROUP}-primary-v${version}`;
+
+/** The endpoint configuration a deploy creates for a package version. */
+export const configOf = (version: number) => `${STAGING_GROUP}-config-v${version}`;
+
 /** Static keys: moto does not check signatures, but the SDK signs every request. */
 export const TEST_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
 

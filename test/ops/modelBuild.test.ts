@@ -33,12 +33,11 @@ import {
   type MotoServer,
 } from "../helpers/motoServer";
 import { definitionInput } from "../components/pipeline/definitionInput";
-import { localClients, rejectsWithExit, testIo } from "./helpers";
+import { localClients, rejectsWithExit, STAGING_GROUP, testIo } from "./helpers";
 
-const GROUP = "mlops-staging-diagnosis";
 const OTHER_GROUP = "mlops-staging-fraud";
 const ARN_PREFIX = "arn:aws:sagemaker:us-east-1:123456789012:model-package";
-const arnOf = (version: number, group = GROUP) => `${ARN_PREFIX}/${group}/${version}`;
+const arnOf = (version: number, group = STAGING_GROUP) => `${ARN_PREFIX}/${group}/${version}`;
 const { APPROVED, PENDING_MANUAL_APPROVAL, REJECTED } = ModelApprovalStatus;
 /** Versions 1…5 of the group, oldest first: two are pending, the newest of them is 4. */
 const STATUSES = [APPROVED, PENDING_MANUAL_APPROVAL, REJECTED, PENDING_MANUAL_APPROVAL, APPROVED];
@@ -94,16 +93,16 @@ describe("ops start-pipeline, approve and reject against moto", function () {
     admin = testClient(moto.endpoint);
     await admin.send(
       new CreatePipelineCommand({
-        PipelineName: GROUP,
+        PipelineName: STAGING_GROUP,
         PipelineDefinition: DEFINITION,
         RoleArn: "arn:aws:iam::123456789012:role/mlops-staging-diagnosis-role",
       }),
     );
-    for (const group of [GROUP, OTHER_GROUP]) {
+    for (const group of [STAGING_GROUP, OTHER_GROUP]) {
       await admin.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
     }
     // One at a time: moto dates each version at its creation, and "newest" is by creation time.
-    for (const status of STATUSES) await register(GROUP, status);
+    for (const status of STATUSES) await register(STAGING_GROUP, status);
     await register(OTHER_GROUP, PENDING_MANUAL_APPROVAL);
   });
   beforeEach(function () {
@@ -125,7 +124,7 @@ describe("ops start-pipeline, approve and reject against moto", function () {
     // FailureReason; it answers ListPipelineExecutionSteps with HTTP 500 (not implemented). Following
     // executions step by step is tested with aws-sdk-client-mock in commands/startPipeline.test.ts.
     const executionsOf = async () =>
-      (await admin.send(new ListPipelineExecutionsCommand({ PipelineName: GROUP })))
+      (await admin.send(new ListPipelineExecutionsCommand({ PipelineName: STAGING_GROUP })))
         .PipelineExecutionSummaries ?? [];
 
     it("starts the stack's pipeline with the parameters given and follows it to Succeeded", async function () {
@@ -156,7 +155,7 @@ describe("ops start-pipeline, approve and reject against moto", function () {
       const executions = await executionsOf();
       assert.equal(executions.length, 1);
       const arn = executions[0]?.PipelineExecutionArn ?? "";
-      assert.match(arn, new RegExp(`^${ACCOUNT}:pipeline/${GROUP}/execution/[a-z0-9]{12}$`));
+      assert.match(arn, new RegExp(`^${ACCOUNT}:pipeline/${STAGING_GROUP}/execution/[a-z0-9]{12}$`));
       const recorded = await admin.send(
         new ListPipelineParametersForExecutionCommand({ PipelineExecutionArn: arn }),
       );
@@ -167,7 +166,7 @@ describe("ops start-pipeline, approve and reject against moto", function () {
       assert.equal(
         io.out.text(),
         [
-          `Started execution ${arn} of pipeline ${GROUP} (AccuracyThreshold=0.92, SkipDataQualityCheck=false)`,
+          `Started execution ${arn} of pipeline ${STAGING_GROUP} (AccuracyThreshold=0.92, SkipDataQualityCheck=false)`,
           "[   0:00] Preprocess               Succeeded  6/6 steps done",
           "[   0:00] DataQualityBaseline      Succeeded  6/6 steps done",
           "[   0:00] Train                    Succeeded  6/6 steps done",
@@ -198,7 +197,7 @@ describe("ops start-pipeline, approve and reject against moto", function () {
         ),
         EXIT.badInput,
         [
-          `pipeline "${GROUP}" has no parameter "LearningRate" (its parameters: ${ALLOWED})`,
+          `pipeline "${STAGING_GROUP}" has no parameter "LearningRate" (its parameters: ${ALLOWED})`,
           'parameter AccuracyThreshold is a Float: "high" is not a number',
           'parameter SkipDataQualityCheck is a Boolean: "yes" is not true or false',
         ].join("\n"),
@@ -226,7 +225,7 @@ describe("ops start-pipeline, approve and reject against moto", function () {
       assert.deepEqual(await statusOf(arnOf(4)), [APPROVED, "AUC 0.97 on the holdout set"]);
       assert.equal(
         approving.out.text(),
-        `Approved: version 4 of ${GROUP} (${arnOf(4)}; was PendingManualApproval)\n` +
+        `Approved: version 4 of ${STAGING_GROUP} (${arnOf(4)}; was PendingManualApproval)\n` +
           "Reason: AUC 0.97 on the holdout set\n" +
           "Endpoints that serve latest-approved from this group pick it up at their stack's next `pulumi up`.\n",
       );
@@ -236,7 +235,7 @@ describe("ops start-pipeline, approve and reject against moto", function () {
       assert.deepEqual(await statusOf(arnOf(2)), [REJECTED, "recall too low"]);
       assert.equal(
         rejecting.out.text(),
-        `Rejected: version 2 of ${GROUP} (${arnOf(2)}; was PendingManualApproval)\nReason: recall too low\n`,
+        `Rejected: version 2 of ${STAGING_GROUP} (${arnOf(2)}; was PendingManualApproval)\nReason: recall too low\n`,
       );
     });
 
@@ -252,7 +251,7 @@ describe("ops start-pipeline, approve and reject against moto", function () {
       assert.deepEqual(await statusOf(arnOf(3)), [APPROVED, "re-reviewed: label fix"]);
       assert.match(
         io.out.text(),
-        new RegExp(`^Approved: version 3 of ${GROUP} \\(${arnOf(3)}; was Rejected\\)\n`),
+        new RegExp(`^Approved: version 3 of ${STAGING_GROUP} \\(${arnOf(3)}; was Rejected\\)\n`),
       );
     });
 
@@ -263,8 +262,8 @@ describe("ops start-pipeline, approve and reject against moto", function () {
           testIo(clients),
         ),
         EXIT.badInput,
-        `--package ${arnOf(1, OTHER_GROUP)} is a version of model package group "${OTHER_GROUP}", not of "${GROUP}"; ` +
-          `pass a version of "${GROUP}"`,
+        `--package ${arnOf(1, OTHER_GROUP)} is a version of model package group "${OTHER_GROUP}", not of "${STAGING_GROUP}"; ` +
+          `pass a version of "${STAGING_GROUP}"`,
       );
       assert.deepEqual(await statusOf(arnOf(1, OTHER_GROUP)), [PENDING_MANUAL_APPROVAL, undefined]);
     });
@@ -273,14 +272,14 @@ describe("ops start-pipeline, approve and reject against moto", function () {
       await rejectsWithExit(
         approveCommand.run(["diagnosis", "--reason", "ok"], testIo(clients)),
         EXIT.aws,
-        `model package group "${GROUP}" has no version waiting for approval (PendingManualApproval): run its ` +
+        `model package group "${STAGING_GROUP}" has no version waiting for approval (PendingManualApproval): run its ` +
           "pipeline (npm run ops -- start-pipeline <model> --stack staging) or name a version with --package",
       );
       await rejectsWithExit(
         approveCommand.run(["diagnosis", "--package", arnOf(9), "--reason", "ok"], testIo(clients)),
         EXIT.aws,
         `Could not describe model package ${arnOf(9)}: it does not exist (ValidationException: Model package ` +
-          `${arnOf(9)} not found). List the versions of "${GROUP}" in the model registry and pass one of them.`,
+          `${arnOf(9)} not found). List the versions of "${STAGING_GROUP}" in the model registry and pass one of them.`,
       );
       await rejectsWithExit(
         approveCommand.run(["diagnosis", "--stack", "prod", "--reason", "ok"], testIo(clients)),
@@ -304,12 +303,12 @@ describe("ops start-pipeline, approve and reject against moto", function () {
       );
       await rejectsWithExit(
         approveCommand.run(
-          ["diagnosis", "--reason", "ok", "--package", `${ARN_PREFIX}-group/${GROUP}`],
+          ["diagnosis", "--reason", "ok", "--package", `${ARN_PREFIX}-group/${STAGING_GROUP}`],
           testIo(unused),
         ),
         EXIT.badInput,
-        `--package "${ARN_PREFIX}-group/${GROUP}" is not a model package version ARN ` +
-          `(arn:aws:sagemaker:<region>:<account>:model-package/${GROUP}/<version>)`,
+        `--package "${ARN_PREFIX}-group/${STAGING_GROUP}" is not a model package version ARN ` +
+          `(arn:aws:sagemaker:<region>:<account>:model-package/${STAGING_GROUP}/<version>)`,
       );
     });
   });
@@ -345,7 +344,7 @@ describe("ops start-pipeline, approve and reject against moto", function () {
       await rejectsWithExit(
         approveCommand.run(["diagnosis", "--reason", "ok"], testIo(clients)),
         EXIT.aws,
-        `Could not list the versions of model package group "${GROUP}" waiting for approval: SageMaker is still ` +
+        `Could not list the versions of model package group "${STAGING_GROUP}" waiting for approval: SageMaker is still ` +
           "throttling requests after 3 attempts (ThrottlingException: Rate exceeded). Wait a minute and run again, " +
           "or run fewer jobs against this account and region at once.",
       );
@@ -407,7 +406,7 @@ describe("ops start-pipeline, approve and reject against moto", function () {
         approveCommand.run(["diagnosis", "--reason", "ok"], io),
         EXIT.aws,
         new RegExp(
-          `^Could not list the versions of model package group "${GROUP}" waiting for approval: no AWS credentials ` +
+          `^Could not list the versions of model package group "${STAGING_GROUP}" waiting for approval: no AWS credentials ` +
             "were found \\(CredentialsProviderError: .+\\)\\. Provide them with AWS_PROFILE \\(after `aws sso login` " +
             "for an SSO profile\\), with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or in " +
             "GitHub Actions by assuming the deploy role through OIDC \\(aws-actions/configure-aws-credentials with " +

@@ -3,10 +3,7 @@ import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { EXIT } from "../../ops/errors";
 import { deployedEndpoint, readStackOutputs } from "../../ops/stackOutputs";
-import { rejectsWithExit, tempDir } from "./helpers";
-
-const packageArn = (version: number) =>
-  `arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-staging-diagnosis/${version}`;
+import { packageArn, rejectsWithExit, tempDir } from "./helpers";
 
 describe("ops stack outputs", function () {
   const dir = tempDir();

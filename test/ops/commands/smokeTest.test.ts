@@ -9,9 +9,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { percentile, scoreRangeOf, smokeTest, splitScores } from "../../../ops/commands/smokeTest";
 import { EXIT } from "../../../ops/errors";
 import { loadTarget } from "../../../ops/stack";
-import { collector, fakeClock, rejectsWithExit } from "../helpers";
+import { collector, fakeClock, rejectsWithExit, STAGING_GROUP } from "../helpers";
 
-const GROUP = "mlops-staging-diagnosis";
 const BINARY = { min: 0, max: 1, because: "objective binary:logistic" };
 
 describe("ops smoke-test", function () {
@@ -99,7 +98,7 @@ describe("ops smoke-test", function () {
     const out = collector();
 
     const code = await smokeTest(client, out, {
-      endpointName: `${GROUP}-slow`,
+      endpointName: `${STAGING_GROUP}-slow`,
       rows: ["7,8", "9,10"],
       maxLatencyMs: 300,
       scoreRange: BINARY,

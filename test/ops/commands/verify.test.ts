@@ -11,13 +11,18 @@ import { expectedVariants, verifyCommand, verifyEndpoint } from "../../../ops/co
 import { EXIT } from "../../../ops/errors";
 import { loadTarget } from "../../../ops/stack";
 import type { DeployedEndpoint } from "../../../ops/stackOutputs";
-import { collector, rejectsWithExit, tempDir, testIo, writeOutputs } from "../helpers";
+import {
+  collector,
+  configOf,
+  modelOf,
+  packageArn,
+  rejectsWithExit,
+  STAGING_GROUP,
+  tempDir,
+  testIo,
+  writeOutputs,
+} from "../helpers";
 
-const GROUP = "mlops-staging-diagnosis";
-const packageArn = (version: number) =>
-  `arn:aws:sagemaker:us-east-1:123456789012:model-package/${GROUP}/${version}`;
-const modelOf = (version: number) => `${GROUP}-primary-v${version}`;
-const configOf = (version: number) => `${GROUP}-config-v${version}`;
 const deployed = (name: string, configVersion: number, packageVersion: number): DeployedEndpoint => ({
   name,
   configName: configOf(configVersion),
@@ -32,7 +37,7 @@ describe("ops verify", function () {
 
   it("expects the primary variant to serve the outputs' package, challengers and a pinned shadow theirs", function () {
     const model = loadTarget("prod", "diagnosis").model;
-    const endpoint = deployed(GROUP, 2, 2);
+    const endpoint = deployed(STAGING_GROUP, 2, 2);
     assert.deepEqual(expectedVariants(model, endpoint), [
       { name: "primary", modelPackageArn: packageArn(2) },
     ]);
@@ -66,7 +71,7 @@ describe("ops verify", function () {
     });
     const mock = mockClient(client);
     mock.on(DescribeEndpointCommand).resolves({
-      EndpointName: `${GROUP}-current`,
+      EndpointName: `${STAGING_GROUP}-current`,
       EndpointConfigName: configOf(2),
       EndpointStatus: "Failed",
       FailureReason:
@@ -84,7 +89,7 @@ describe("ops verify", function () {
     const code = await verifyEndpoint(client, out, {
       stack: "staging",
       model: "diagnosis",
-      endpoint: deployed(`${GROUP}-current`, 2, 2),
+      endpoint: deployed(`${STAGING_GROUP}-current`, 2, 2),
       variants: [{ name: "primary", modelPackageArn: packageArn(2) }],
     });
 
