@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AlertTopic } from "./components/alertTopic";
-import { GithubDeployAccess, ManagedResource } from "./components/githubDeployAccess";
-import { MlPipeline } from "./components/mlPipeline";
-import { ModelApprovalDispatch } from "./components/modelApprovalDispatch";
-import { ModelEndpoint } from "./components/modelEndpoint";
-import { MonitoringSchedule } from "./components/monitoringSchedule";
-import { PlatformKey } from "./components/platformKey";
+import { AlertTopic } from "./components/foundation/alertTopic";
+import { GithubDeployAccess, ManagedResource } from "./components/delivery/githubDeployAccess";
+import { MlPipeline } from "./components/pipeline/mlPipeline";
+import { ModelApprovalDispatch } from "./components/delivery/modelApprovalDispatch";
+import { ModelEndpoint } from "./components/endpoint/modelEndpoint";
+import { MonitoringSchedule } from "./components/monitoring/monitoringSchedule";
+import { PlatformKey } from "./components/foundation/platformKey";
 import { EndpointPackages, modelBaseName, PackageResolver, planEndpoints } from "./registry/endpointPackages";
 import { MonitorBaseline, monitoringBaselines } from "./registry/monitoringBaselines";
 import type { StackConfig } from "./stacks/config";

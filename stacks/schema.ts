@@ -14,7 +14,7 @@ import {
   GITHUB_REPOSITORY_PATTERN,
 } from "../components/delivery/github";
 
-import { S3_URI_PATTERN } from "../components/s3Uri";
+import { S3_URI_PATTERN } from "../components/shared/s3Uri";
 import { z } from "zod";
 
 /**

@@ -1,4 +1,4 @@
-import { GITHUB_OIDC_HOST } from "../iam/githubTrust";
+import { GITHUB_OIDC_HOST } from "./githubTrust";
 
 /**
  * GitHub's names as the stack config, the OIDC trust and the dispatch accept them: one pattern of

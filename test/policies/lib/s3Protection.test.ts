@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { tlsOnlyBucketPolicy } from "../../../components/iam/bucketPolicy";
+import { tlsOnlyBucketPolicy } from "../../../components/foundation/secureBucketPolicy";
 import {
   bucketFindings,
   companionsOf,

@@ -1,11 +1,11 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { tlsOnlyBucketPolicy } from "../../../components/iam/bucketPolicy";
-import { serviceTrustPolicy } from "../../../components/iam/document";
-import { platformKeyPolicy } from "../../../components/iam/keyPolicy";
-import { modelExecutionPolicy } from "../../../components/iam/modelExecutionPolicy";
-import { monitoringJobPolicy } from "../../../components/iam/monitoringJobPolicy";
-import { pipelineExecutionPolicy } from "../../../components/iam/pipelineExecutionPolicy";
-import { alertTopicPolicy } from "../../../components/iam/topicPolicy";
+import { tlsOnlyBucketPolicy } from "../../../components/foundation/secureBucketPolicy";
+import { serviceTrustPolicy } from "../../../components/shared/policyDocument";
+import { platformKeyPolicy } from "../../../components/foundation/platformKeyPolicy";
+import { modelExecutionPolicy } from "../../../components/endpoint/modelEndpointPolicy";
+import { monitoringJobPolicy } from "../../../components/monitoring/monitoringSchedulePolicy";
+import { pipelineExecutionPolicy } from "../../../components/pipeline/mlPipelinePolicy";
+import { alertTopicPolicy } from "../../../components/foundation/alertTopicPolicy";
 import { checkResource, PolicyOutcome, ResourceOptions } from "../../helpers/policyArgs";
 
 /** A resource as a resource rule sees it. */

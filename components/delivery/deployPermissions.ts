@@ -1,0 +1,628 @@
+import type { PolicyStatement } from "../shared/policyDocument";
+import { GITHUB_OIDC_HOST } from "./githubTrust";
+
+/** What a stack's deploy permissions are scoped to. */
+export interface DeployScope {
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** Prefix of every physical name in the stack (`config.namePrefix`): names scope almost everything. */
+  readonly namePrefix: string;
+  /**
+   * Tags every resource of the stack carries, for the resources whose names are not theirs to
+   * choose (KMS key ids): the key may be managed while it carries them, and created only with them.
+   */
+  readonly resourceTags: Readonly<Record<string, string>>;
+  /** The stack's KMS key, which uploads, endpoints and connections encrypt with. */
+  readonly kmsKeyArn: string;
+}
+
+type Condition = NonNullable<PolicyStatement["Condition"]>;
+
+/**
+ * One set of resources of a type and what may be done to them. Grants of several types that
+ * share a `sid` name the same resources with the same condition; their actions are merged.
+ */
+export interface Grant {
+  /** Statement id, e.g. `StackBuckets`; also how grants of different types are merged. */
+  readonly sid: string;
+  /** What the provider calls to read the resource (refresh, and after every change): the preview role's part. */
+  readonly read: readonly string[];
+  /** What creating, updating, tagging and deleting it calls besides, reads only a deploy needs included. */
+  readonly change: readonly string[];
+  /** The resources, scoped to the stack. */
+  readonly resources: (scope: DeployScope) => readonly string[];
+  /** Narrows the grant where names cannot. */
+  readonly condition?: (scope: DeployScope) => Condition;
+}
+
+/** Where a resource of a type names a role it hands to a service, which then acts as that role. */
+export interface RolePass {
+  /** The input that holds the role's ARN, e.g. `roleArn`; a resource without it passes no role. */
+  readonly input: string;
+  /** The service the role is passed to (`iam:PassedToService`). */
+  readonly service: string;
+}
+
+export interface TypePermissions {
+  readonly grants: readonly Grant[];
+  /** Creating or updating a resource of this type passes the role in this input (`iam:PassRole`). */
+  readonly passesRole?: RolePass;
+}
+
+const arn = (s: DeployScope, service: string, resource: string) =>
+  `arn:${s.partition}:${service}:${s.region}:${s.accountId}:${resource}`;
+const iamArn = (s: DeployScope, resource: string) => `arn:${s.partition}:iam::${s.accountId}:${resource}`;
+const sagemaker = (type: string) => (s: DeployScope) => [arn(s, "sagemaker", `${type}/${s.namePrefix}-*`)];
+const SAGEMAKER_TAGS = ["sagemaker:AddTags", "sagemaker:DeleteTags"];
+/** Every stack resource carries the stack's tags: request and resource tags must match them. */
+const tagCondition = (kind: "RequestTag" | "ResourceTag", s: DeployScope) =>
+  Object.fromEntries(Object.entries(s.resourceTags).map(([key, value]) => [`aws:${kind}/${key}`, value]));
+/** Actions that name no resource are held to the stack's region. */
+const inRegion = (s: DeployScope): Condition => ({ StringEquals: { "aws:RequestedRegion": s.region } });
+
+const buckets = (s: DeployScope) => [`arn:${s.partition}:s3:::${s.namePrefix}-*`];
+const objects = (s: DeployScope) => [`arn:${s.partition}:s3:::${s.namePrefix}-*/*`];
+const roles = (s: DeployScope) => [iamArn(s, `role/${s.namePrefix}-*`)];
+const alarms = (s: DeployScope) => [arn(s, "cloudwatch", `alarm:${s.namePrefix}-*`)];
+const rules = (s: DeployScope) => [arn(s, "events", `rule/${s.namePrefix}-*`)];
+const stackKey = (s: DeployScope) => [s.kmsKeyArn];
+const queues = (s: DeployScope) => [arn(s, "sqs", `${s.namePrefix}-*`)];
+const connections = (s: DeployScope) => [arn(s, "events", `connection/${s.namePrefix}-*`)];
+
+/** A bucket sub-resource: one Put and one Get on the stack's buckets (Put with an empty body deletes). */
+const bucketSetting = (read: string, change: string): TypePermissions => ({
+  grants: [{ sid: "StackBuckets", read: [read], change: [change], resources: buckets }],
+});
+
+/** The provider's Read of a SageMaker resource: Describe<Type> and its tags. */
+const sagemakerResource = (
+  sid: string,
+  type: string,
+  verbs: { readonly describe: string; readonly change: readonly string[] },
+): Grant => ({
+  sid,
+  read: [verbs.describe, "sagemaker:ListTags"],
+  change: [...verbs.change, ...SAGEMAKER_TAGS],
+  resources: sagemaker(type),
+});
+
+/** SageMaker checks the caller may use the key it is given, and grants it to the volumes it attaches. */
+const sageMakerKeyUse = (actions: readonly string[]): Grant => ({
+  sid: "StackKeyThroughSageMaker",
+  read: [],
+  change: actions,
+  resources: stackKey,
+  condition: (s) => ({ StringEquals: { "kms:ViaService": `sagemaker.${s.region}.amazonaws.com` } }),
+});
+
+const SAGEMAKER = "sagemaker.amazonaws.com";
+const AUTOSCALING_SERVICE = "sagemaker.application-autoscaling.amazonaws.com";
+/** Scalable targets have random ids: what they scale is the condition. */
+const sageMakerScaling = (): Condition => ({
+  StringEquals: {
+    "application-autoscaling:service-namespace": "sagemaker",
+    "application-autoscaling:scalable-dimension": "sagemaker:variant:DesiredInstanceCount",
+  },
+});
+
+/**
+ * What deploying each Pulumi resource type the program creates takes: the actions the Pulumi AWS
+ * provider calls to create, read, update, tag and delete it, on the stack's own resources. Every
+ * custom resource type of the shipped stacks has an entry, and every entry is used by one of them
+ * (the tests run both stacks and compare); each action is checked against AWS's service
+ * authorization data, each ARN against the action's resource types.
+ */
+export const DEPLOY_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
+  "aws:kms/key:Key": {
+    grants: [
+      {
+        // Key ids are AWS's: a new key must carry the stack's tags, and only keys carrying them are managed.
+        sid: "CreateStackKey",
+        read: [],
+        change: ["kms:CreateKey"],
+        resources: () => ["*"],
+        condition: (s) => ({ StringEquals: tagCondition("RequestTag", s) }),
+      },
+      {
+        // Tagging at creation is authorised before the key has tags; an existing key must have the stack's.
+        sid: "TagStackKey",
+        read: [],
+        change: ["kms:TagResource"],
+        resources: (s) => [arn(s, "kms", "key/*")],
+        condition: (s) => ({
+          StringEquals: tagCondition("RequestTag", s),
+          StringEqualsIfExists: tagCondition("ResourceTag", s),
+        }),
+      },
+      {
+        sid: "ManageStackKey",
+        read: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"],
+        change: [
+          "kms:PutKeyPolicy",
+          "kms:EnableKeyRotation",
+          "kms:DisableKeyRotation",
+          "kms:UpdateKeyDescription",
+          "kms:EnableKey",
+          "kms:DisableKey",
+          "kms:UntagResource",
+          "kms:ScheduleKeyDeletion",
+          "kms:CancelKeyDeletion",
+        ],
+        resources: (s) => [arn(s, "kms", "key/*")],
+        condition: (s) => ({ StringEquals: tagCondition("ResourceTag", s) }),
+      },
+    ],
+  },
+  "aws:kms/alias:Alias": {
+    grants: [
+      {
+        // Checked on the alias and on the key it points to: the key is held to the stack's tags.
+        sid: "StackKeyAliases",
+        read: [],
+        change: ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"],
+        resources: (s) => [arn(s, "kms", `alias/${s.namePrefix}-*`)],
+      },
+      {
+        sid: "AliasStackKey",
+        read: [],
+        change: ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"],
+        resources: (s) => [arn(s, "kms", "key/*")],
+        condition: (s) => ({ StringEquals: tagCondition("ResourceTag", s) }),
+      },
+      {
+        sid: "ListKeyAliases",
+        read: ["kms:ListAliases"],
+        change: [],
+        resources: () => ["*"],
+        condition: inRegion,
+      },
+    ],
+  },
+  "aws:s3/bucket:Bucket": {
+    grants: [
+      {
+        sid: "StackBuckets",
+        // The provider reads every bucket setting, including those the stack leaves at AWS's defaults.
+        read: [
+          "s3:ListBucket",
+          "s3:GetBucketLocation",
+          "s3:GetBucketTagging",
+          "s3:GetBucketPolicy",
+          "s3:GetBucketAcl",
+          "s3:GetBucketCORS",
+          "s3:GetBucketWebsite",
+          "s3:GetBucketVersioning",
+          "s3:GetAccelerateConfiguration",
+          "s3:GetBucketRequestPayment",
+          "s3:GetBucketLogging",
+          "s3:GetLifecycleConfiguration",
+          "s3:GetReplicationConfiguration",
+          "s3:GetEncryptionConfiguration",
+          "s3:GetBucketObjectLockConfiguration",
+        ],
+        // ListBucketVersions: a bucket with forceDestroy is emptied, every version, before it is deleted.
+        change: ["s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketTagging", "s3:ListBucketVersions"],
+        resources: buckets,
+      },
+      {
+        sid: "StackObjects",
+        read: [],
+        change: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+        resources: objects,
+      },
+    ],
+  },
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": bucketSetting(
+    "s3:GetLifecycleConfiguration",
+    "s3:PutLifecycleConfiguration",
+  ),
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls": bucketSetting(
+    "s3:GetBucketOwnershipControls",
+    "s3:PutBucketOwnershipControls",
+  ),
+  "aws:s3/bucketPolicy:BucketPolicy": {
+    grants: [
+      {
+        sid: "StackBuckets",
+        read: ["s3:GetBucketPolicy"],
+        change: ["s3:PutBucketPolicy", "s3:DeleteBucketPolicy"],
+        resources: buckets,
+      },
+    ],
+  },
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": bucketSetting(
+    "s3:GetBucketPublicAccessBlock",
+    "s3:PutBucketPublicAccessBlock",
+  ),
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": bucketSetting(
+    "s3:GetEncryptionConfiguration",
+    "s3:PutEncryptionConfiguration",
+  ),
+  "aws:s3/bucketVersioning:BucketVersioning": bucketSetting(
+    "s3:GetBucketVersioning",
+    "s3:PutBucketVersioning",
+  ),
+  "aws:s3/bucketObjectv2:BucketObjectv2": {
+    grants: [
+      {
+        sid: "StackObjects",
+        read: ["s3:GetObject", "s3:GetObjectTagging"],
+        change: ["s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+        resources: objects,
+      },
+      {
+        // A versioned object is deleted version by version.
+        sid: "StackBuckets",
+        read: [],
+        change: ["s3:ListBucketVersions"],
+        resources: buckets,
+      },
+      {
+        // Uploads are encrypted with the stack key, which S3 uses on the uploader's behalf.
+        sid: "StackKeyThroughS3",
+        read: [],
+        change: ["kms:GenerateDataKey", "kms:Decrypt"],
+        resources: stackKey,
+        condition: (s) => ({ StringEquals: { "kms:ViaService": `s3.${s.region}.amazonaws.com` } }),
+      },
+    ],
+  },
+  "aws:iam/role:Role": {
+    grants: [
+      {
+        sid: "StackRoles",
+        read: ["iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies"],
+        change: [
+          "iam:CreateRole",
+          "iam:DeleteRole",
+          "iam:UpdateRole",
+          "iam:UpdateRoleDescription",
+          "iam:UpdateAssumeRolePolicy",
+          "iam:TagRole",
+          "iam:UntagRole",
+          "iam:ListInstanceProfilesForRole",
+        ],
+        resources: roles,
+      },
+    ],
+  },
+  "aws:iam/rolePolicy:RolePolicy": {
+    grants: [
+      {
+        sid: "StackRoles",
+        read: ["iam:GetRolePolicy"],
+        change: ["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
+        resources: roles,
+      },
+    ],
+  },
+  // Managed policies and attachments hold the deploy role's own permissions only: read, never changed
+  // by a deploy (attaching a policy would be the shortest way to widen any role).
+  "aws:iam/policy:Policy": {
+    grants: [
+      {
+        sid: "DeliveryPolicies",
+        read: ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"],
+        change: [],
+        resources: (s) => [iamArn(s, `policy/${s.namePrefix}-*`)],
+      },
+    ],
+  },
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {
+    grants: [{ sid: "StackRoles", read: ["iam:ListAttachedRolePolicies"], change: [], resources: roles }],
+  },
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
+    // Read only: the provider decides who can reach the delivery roles, so only an administrator changes it.
+    grants: [
+      {
+        sid: "GithubOidcProvider",
+        read: ["iam:GetOpenIDConnectProvider"],
+        change: [],
+        resources: (s) => [iamArn(s, `oidc-provider/${GITHUB_OIDC_HOST}`)],
+      },
+    ],
+  },
+  "aws:sagemaker/modelPackageGroup:ModelPackageGroup": {
+    grants: [
+      sagemakerResource("StackModelRegistries", "model-package-group", {
+        describe: "sagemaker:DescribeModelPackageGroup",
+        change: ["sagemaker:CreateModelPackageGroup", "sagemaker:DeleteModelPackageGroup"],
+      }),
+    ],
+  },
+  "aws:sagemaker/pipeline:Pipeline": {
+    grants: [
+      sagemakerResource("StackPipelines", "pipeline", {
+        describe: "sagemaker:DescribePipeline",
+        change: ["sagemaker:CreatePipeline", "sagemaker:UpdatePipeline", "sagemaker:DeletePipeline"],
+      }),
+    ],
+    passesRole: { input: "roleArn", service: SAGEMAKER },
+  },
+  "aws:sagemaker/model:Model": {
+    grants: [
+      sagemakerResource("StackModels", "model", {
+        describe: "sagemaker:DescribeModel",
+        change: ["sagemaker:CreateModel", "sagemaker:DeleteModel"],
+      }),
+    ],
+    passesRole: { input: "executionRoleArn", service: SAGEMAKER },
+  },
+  "aws:sagemaker/endpointConfiguration:EndpointConfiguration": {
+    grants: [
+      sagemakerResource("StackEndpointConfigs", "endpoint-config", {
+        describe: "sagemaker:DescribeEndpointConfig",
+        change: ["sagemaker:CreateEndpointConfig", "sagemaker:DeleteEndpointConfig"],
+      }),
+      sageMakerKeyUse(["kms:DescribeKey", "kms:CreateGrant"]),
+    ],
+  },
+  "aws:sagemaker/endpoint:Endpoint": {
+    grants: [
+      sagemakerResource("StackEndpoints", "endpoint", {
+        describe: "sagemaker:DescribeEndpoint",
+        change: ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:DeleteEndpoint"],
+      }),
+      {
+        // Creating or updating an endpoint is authorised on the configuration it deploys too.
+        sid: "StackEndpointConfigs",
+        read: [],
+        change: ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"],
+        resources: sagemaker("endpoint-config"),
+      },
+      sageMakerKeyUse(["kms:DescribeKey", "kms:CreateGrant"]),
+    ],
+  },
+  "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition": {
+    grants: [
+      sagemakerResource("StackMonitoringJobDefinitions", "data-quality-job-definition", {
+        describe: "sagemaker:DescribeDataQualityJobDefinition",
+        change: ["sagemaker:CreateDataQualityJobDefinition", "sagemaker:DeleteDataQualityJobDefinition"],
+      }),
+      sageMakerKeyUse(["kms:DescribeKey"]),
+    ],
+    passesRole: { input: "roleArn", service: SAGEMAKER },
+  },
+  "aws:sagemaker/monitoringSchedule:MonitoringSchedule": {
+    grants: [
+      sagemakerResource("StackMonitoringSchedules", "monitoring-schedule", {
+        describe: "sagemaker:DescribeMonitoringSchedule",
+        change: [
+          "sagemaker:CreateMonitoringSchedule",
+          "sagemaker:UpdateMonitoringSchedule",
+          "sagemaker:DeleteMonitoringSchedule",
+        ],
+      }),
+    ],
+  },
+  "aws:cloudwatch/metricAlarm:MetricAlarm": {
+    grants: [
+      {
+        sid: "StackAlarms",
+        read: ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
+        change: [
+          "cloudwatch:PutMetricAlarm",
+          "cloudwatch:DeleteAlarms",
+          "cloudwatch:TagResource",
+          "cloudwatch:UntagResource",
+        ],
+        resources: alarms,
+      },
+    ],
+  },
+  "aws:cloudwatch/eventRule:EventRule": {
+    grants: [
+      {
+        sid: "StackEventRules",
+        read: ["events:DescribeRule", "events:ListTagsForResource", "events:ListTargetsByRule"],
+        change: [
+          "events:PutRule",
+          "events:DeleteRule",
+          "events:EnableRule",
+          "events:DisableRule",
+          "events:TagResource",
+          "events:UntagResource",
+        ],
+        resources: rules,
+      },
+    ],
+  },
+  "aws:cloudwatch/eventTarget:EventTarget": {
+    grants: [
+      {
+        sid: "StackEventRules",
+        read: ["events:ListTargetsByRule"],
+        change: ["events:PutTargets", "events:RemoveTargets"],
+        resources: rules,
+      },
+    ],
+    // A target that calls an API destination runs as a role of the stack; one that publishes to a topic has none.
+    passesRole: { input: "roleArn", service: "events.amazonaws.com" },
+  },
+  "aws:sns/topic:Topic": {
+    grants: [
+      {
+        sid: "StackTopics",
+        read: ["sns:GetTopicAttributes", "sns:ListTagsForResource"],
+        change: [
+          "sns:CreateTopic",
+          "sns:SetTopicAttributes",
+          "sns:DeleteTopic",
+          "sns:TagResource",
+          "sns:UntagResource",
+        ],
+        resources: (s) => [arn(s, "sns", `${s.namePrefix}-*`)],
+      },
+    ],
+  },
+  "aws:sns/topicPolicy:TopicPolicy": {
+    grants: [
+      {
+        sid: "StackTopics",
+        read: ["sns:GetTopicAttributes"],
+        change: ["sns:SetTopicAttributes"],
+        resources: (s) => [arn(s, "sns", `${s.namePrefix}-*`)],
+      },
+    ],
+  },
+  "aws:sns/topicSubscription:TopicSubscription": {
+    grants: [
+      {
+        // Subscription ARNs are the topic's ARN and an id, so the topic pattern covers them.
+        sid: "StackTopics",
+        read: ["sns:GetSubscriptionAttributes", "sns:ListSubscriptionsByTopic"],
+        change: ["sns:Subscribe", "sns:Unsubscribe", "sns:SetSubscriptionAttributes"],
+        resources: (s) => [arn(s, "sns", `${s.namePrefix}-*`)],
+      },
+    ],
+  },
+  "aws:sqs/queue:Queue": {
+    grants: [
+      {
+        sid: "StackQueues",
+        read: ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags"],
+        change: [
+          "sqs:CreateQueue",
+          "sqs:SetQueueAttributes",
+          "sqs:DeleteQueue",
+          "sqs:TagQueue",
+          "sqs:UntagQueue",
+        ],
+        resources: queues,
+      },
+    ],
+  },
+  "aws:sqs/queuePolicy:QueuePolicy": {
+    grants: [
+      {
+        sid: "StackQueues",
+        read: ["sqs:GetQueueAttributes"],
+        change: ["sqs:SetQueueAttributes"],
+        resources: queues,
+      },
+    ],
+  },
+  "aws:cloudwatch/eventConnection:EventConnection": {
+    grants: [
+      {
+        sid: "StackEventConnections",
+        read: ["events:DescribeConnection"],
+        change: ["events:CreateConnection", "events:UpdateConnection", "events:DeleteConnection"],
+        resources: connections,
+      },
+      {
+        // EventBridge keeps the connection's credentials in a secret it manages with the caller's rights.
+        sid: "StackConnectionSecrets",
+        read: [],
+        change: [
+          "secretsmanager:CreateSecret",
+          "secretsmanager:DescribeSecret",
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:PutSecretValue",
+          "secretsmanager:UpdateSecret",
+          "secretsmanager:DeleteSecret",
+        ],
+        resources: (s) => [arn(s, "secretsmanager", `secret:events!connection/${s.namePrefix}-*`)],
+      },
+      {
+        // ...encrypted with the stack key, which EventBridge and Secrets Manager use on the caller's behalf.
+        sid: "StackKeyThroughEventBridge",
+        read: [],
+        change: ["kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"],
+        resources: stackKey,
+        condition: (s) => ({
+          StringEquals: {
+            "kms:ViaService": [
+              `events.${s.region}.amazonaws.com`,
+              `secretsmanager.${s.region}.amazonaws.com`,
+            ],
+          },
+        }),
+      },
+    ],
+  },
+  "aws:cloudwatch/eventApiDestination:EventApiDestination": {
+    grants: [
+      {
+        // Creating and describing a destination are authorised on its connection too.
+        sid: "StackApiDestinations",
+        read: ["events:DescribeApiDestination"],
+        change: ["events:CreateApiDestination", "events:UpdateApiDestination", "events:DeleteApiDestination"],
+        resources: (s) => [arn(s, "events", `api-destination/${s.namePrefix}-*`), ...connections(s)],
+      },
+    ],
+  },
+  "aws:appautoscaling/target:Target": {
+    grants: [
+      {
+        sid: "ScaleStackEndpoints",
+        read: ["application-autoscaling:ListTagsForResource"],
+        change: [
+          "application-autoscaling:RegisterScalableTarget",
+          "application-autoscaling:DeregisterScalableTarget",
+        ],
+        resources: (s) => [arn(s, "application-autoscaling", "scalable-target/*")],
+        condition: sageMakerScaling,
+      },
+      {
+        sid: "TagScalableTargets",
+        read: [],
+        change: ["application-autoscaling:TagResource", "application-autoscaling:UntagResource"],
+        resources: (s) => [arn(s, "application-autoscaling", "scalable-target/*")],
+      },
+      {
+        sid: "DescribeScaling",
+        read: ["application-autoscaling:DescribeScalableTargets"],
+        change: [],
+        resources: () => ["*"],
+        condition: inRegion,
+      },
+      {
+        // Application Auto Scaling checks that the caller may change the variant it is asked to scale.
+        sid: "StackEndpoints",
+        read: [],
+        change: ["sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpointWeightsAndCapacities"],
+        resources: sagemaker("endpoint"),
+      },
+      {
+        // Created once per account, the first time an endpoint variant is registered.
+        sid: "AutoscalingServiceLinkedRole",
+        read: [],
+        change: ["iam:CreateServiceLinkedRole"],
+        resources: (s) => [
+          iamArn(
+            s,
+            `role/aws-service-role/${AUTOSCALING_SERVICE}/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`,
+          ),
+        ],
+        condition: () => ({ StringEquals: { "iam:AWSServiceName": AUTOSCALING_SERVICE } }),
+      },
+    ],
+  },
+  "aws:appautoscaling/policy:Policy": {
+    grants: [
+      {
+        sid: "ScaleStackEndpoints",
+        read: [],
+        change: ["application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy"],
+        resources: (s) => [arn(s, "application-autoscaling", "scalable-target/*")],
+        condition: sageMakerScaling,
+      },
+      {
+        sid: "DescribeScaling",
+        read: ["application-autoscaling:DescribeScalingPolicies"],
+        change: [],
+        resources: () => ["*"],
+        condition: inRegion,
+      },
+      {
+        // Target tracking creates its alarms with the caller's permissions, named after the endpoint.
+        sid: "TargetTrackingAlarms",
+        read: [],
+        change: ["cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"],
+        resources: (s) => [arn(s, "cloudwatch", `alarm:TargetTracking-endpoint/${s.namePrefix}-*`)],
+      },
+    ],
+  },
+};

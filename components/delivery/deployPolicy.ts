@@ -1,0 +1,234 @@
+import { DEPLOY_PERMISSIONS, DeployScope, Grant } from "./deployPermissions";
+import { policyDocument, PolicyDocument, PolicyStatement } from "../shared/policyDocument";
+
+export { DEPLOY_PERMISSIONS } from "./deployPermissions";
+export type { DeployScope, Grant, TypePermissions } from "./deployPermissions";
+
+/**
+ * What the program itself asks at `pulumi preview` and `pulumi up`: the newest approved version in
+ * each model's registry (`latest-approved`), and the chosen version's image and baseline.
+ */
+export function modelRegistryLookups(scope: DeployScope): PolicyStatement[] {
+  return [
+    {
+      Sid: "ListModelVersions",
+      Effect: "Allow",
+      Action: "sagemaker:ListModelPackages",
+      // ListModelPackages names no resource; the region is what can be held.
+      Resource: "*",
+      Condition: { StringEquals: { "aws:RequestedRegion": scope.region } },
+    },
+    {
+      Sid: "DescribeModelVersions",
+      Effect: "Allow",
+      Action: "sagemaker:DescribeModelPackage",
+      Resource: `arn:${scope.partition}:sagemaker:${scope.region}:${scope.accountId}:model-package/${scope.namePrefix}-*/*`,
+    },
+  ];
+}
+
+const ENDPOINT_TYPE = "aws:sagemaker/endpoint:Endpoint";
+
+/**
+ * What the deploy job does after `pulumi up`, besides reading the endpoints it verifies: a smoke
+ * test sends each endpoint a request.
+ */
+export function deployJobChecks(scope: DeployScope, types: readonly string[]): PolicyStatement[] {
+  if (!types.includes(ENDPOINT_TYPE)) return [];
+  return [
+    {
+      Sid: "SmokeTestStackEndpoints",
+      Effect: "Allow",
+      Action: "sagemaker:InvokeEndpoint",
+      Resource: `arn:${scope.partition}:sagemaker:${scope.region}:${scope.accountId}:endpoint/${scope.namePrefix}-*`,
+    },
+  ];
+}
+
+/**
+ * Every IAM change to a role, a managed policy or an OIDC provider, refused on the delivery
+ * resources whatever else allows it.
+ */
+export const DELIVERY_ACCESS_CHANGES = [
+  "iam:DeleteRole",
+  "iam:UpdateRole",
+  "iam:UpdateRoleDescription",
+  "iam:UpdateAssumeRolePolicy",
+  "iam:TagRole",
+  "iam:UntagRole",
+  "iam:PutRolePolicy",
+  "iam:DeleteRolePolicy",
+  "iam:AttachRolePolicy",
+  "iam:DetachRolePolicy",
+  "iam:PutRolePermissionsBoundary",
+  "iam:DeleteRolePermissionsBoundary",
+  "iam:PassRole",
+  "iam:CreatePolicyVersion",
+  "iam:DeletePolicyVersion",
+  "iam:SetDefaultPolicyVersion",
+  "iam:DeletePolicy",
+  "iam:TagPolicy",
+  "iam:UntagPolicy",
+  "iam:DeleteOpenIDConnectProvider",
+  "iam:AddClientIDToOpenIDConnectProvider",
+  "iam:RemoveClientIDFromOpenIDConnectProvider",
+  "iam:UpdateOpenIDConnectProviderThumbprint",
+  "iam:TagOpenIDConnectProvider",
+  "iam:UntagOpenIDConnectProvider",
+] as const;
+
+/** Resource types the table has no entry for: the deploy role could not deploy them. */
+export function unknownResourceTypes(types: readonly string[]): string[] {
+  return [...new Set(types)].filter((type) => DEPLOY_PERMISSIONS[type] === undefined).sort();
+}
+
+/**
+ * The grants of the given types, merged by statement id (grants that share an id share their
+ * resources and condition), in the order the ids first appear in the table.
+ */
+export function mergedGrants(
+  types: readonly string[],
+  pick: (grant: Grant) => readonly string[],
+  scope: DeployScope,
+): PolicyStatement[] {
+  const unknown = unknownResourceTypes(types);
+  if (unknown.length > 0) {
+    throw new Error(
+      `No deploy permissions are known for ${unknown.join(", ")}: add them to DEPLOY_PERMISSIONS`,
+    );
+  }
+  const wanted = new Set(types);
+  const merged = new Map<string, { actions: Set<string>; resources: string[]; condition?: string }>();
+  for (const [type, permissions] of Object.entries(DEPLOY_PERMISSIONS)) {
+    if (!wanted.has(type)) continue;
+    for (const grant of permissions.grants) {
+      const actions = pick(grant);
+      if (actions.length === 0) continue;
+      const resources = [...grant.resources(scope)];
+      const condition = grant.condition && JSON.stringify(grant.condition(scope));
+      const entry = merged.get(grant.sid) ?? { actions: new Set<string>(), resources, condition };
+      if (JSON.stringify(entry.resources) !== JSON.stringify(resources) || entry.condition !== condition) {
+        throw new Error(`Grants named ${grant.sid} must name the same resources and condition (${type})`);
+      }
+      for (const action of actions) entry.actions.add(action);
+      merged.set(grant.sid, entry);
+    }
+  }
+  return [...merged].map(([sid, entry]) => ({
+    Sid: sid,
+    Effect: "Allow",
+    Action: [...entry.actions].sort(),
+    Resource: entry.resources.length === 1 ? entry.resources[0] : entry.resources,
+    ...(entry.condition ? { Condition: JSON.parse(entry.condition) as PolicyStatement["Condition"] } : {}),
+  }));
+}
+
+/** The roles the stack's resources hand to services: ARNs by service (`sagemaker.amazonaws.com`). */
+export type PassedRoles = Readonly<Record<string, readonly string[]>>;
+
+/** Roles per `iam:PassRole` statement, so that a stack of many models still fits its policies. */
+export const ROLES_PER_PASS_STATEMENT = 40;
+
+/** `PassRolesToSagemaker1` for the first batch of roles passed to `sagemaker.amazonaws.com`. */
+export function passRoleSid(service: string, batch: number): string {
+  const name = service.split(".")[0].replace(/[^A-Za-z0-9]/g, "");
+  return `PassRolesTo${name.charAt(0).toUpperCase()}${name.slice(1)}${batch + 1}`;
+}
+
+/**
+ * `iam:PassRole` on exactly the roles the stack's resources name, each only to the service that
+ * receives it: a role the deploy creates cannot be handed to a service unless a resource of the
+ * stack already names it, which takes an administrator's update of the deploy policy.
+ */
+export function passRoleStatements(passed: PassedRoles): PolicyStatement[] {
+  return Object.keys(passed)
+    .sort()
+    .flatMap((service) => {
+      const arns = passed[service];
+      return Array.from({ length: Math.ceil(arns.length / ROLES_PER_PASS_STATEMENT) }, (_, batch) => {
+        const roles = [
+          ...new Set(arns.slice(batch * ROLES_PER_PASS_STATEMENT, (batch + 1) * ROLES_PER_PASS_STATEMENT)),
+        ];
+        return {
+          Sid: passRoleSid(service, batch),
+          Effect: "Allow",
+          Action: "iam:PassRole",
+          Resource: roles.length === 1 ? roles[0] : roles,
+          Condition: { StringEquals: { "iam:PassedToService": service } },
+        } as const;
+      });
+    });
+}
+
+/**
+ * The deploy role's permissions: for each resource type the stack manages, what the Pulumi AWS
+ * provider calls to create, read, update, tag and delete it, on the stack's own resources; the
+ * program's registry look-ups and the deploy job's smoke test; `iam:PassRole` on the roles the
+ * stack's resources name, to the services that take them.
+ * Two explicit denials: no change to the delivery resources (`deliveryArns`: the roles, their
+ * managed policies and the OIDC provider; an administrator applies those), and no
+ * `sts:AssumeRole` (a role the deploy creates cannot be assumed by it).
+ */
+export function deployPolicy(
+  scope: DeployScope,
+  types: readonly string[],
+  passed: PassedRoles,
+  deliveryArns: readonly string[],
+): PolicyDocument {
+  return policyDocument(
+    ...mergedGrants(types, (grant) => [...grant.read, ...grant.change], scope),
+    ...modelRegistryLookups(scope),
+    ...deployJobChecks(scope, types),
+    ...passRoleStatements(passed),
+    {
+      Sid: "DenyChangesToDeliveryAccess",
+      Effect: "Deny",
+      Action: [...DELIVERY_ACCESS_CHANGES],
+      Resource: [...deliveryArns],
+    },
+    {
+      Sid: "DenyAssumingRoles",
+      Effect: "Deny",
+      Action: "sts:AssumeRole",
+      Resource: "*",
+    },
+  );
+}
+
+/**
+ * The preview role's permissions: only what reading the stack takes (a `pulumi preview`, with
+ * `--refresh` too) and the program's registry look-ups. No action of it writes.
+ */
+export function previewPolicy(scope: DeployScope, types: readonly string[]): PolicyDocument {
+  return policyDocument(...mergedGrants(types, (grant) => grant.read, scope), ...modelRegistryLookups(scope));
+}
+
+/** IAM's limit on a managed policy, in characters without whitespace. */
+export const MANAGED_POLICY_MAX_CHARS = 6144;
+
+/**
+ * Splits a document's statements into groups that each fit a managed policy, in order, keeping
+ * room for the `Version` and the brackets. Returns the statement ids of each group; a single
+ * statement too large for a policy is an error.
+ */
+export function splitStatements(document: PolicyDocument, maxChars = MANAGED_POLICY_MAX_CHARS): string[][] {
+  const overhead = JSON.stringify(policyDocument()).length;
+  const groups: { sids: string[]; size: number }[] = [];
+  for (const statement of document.Statement) {
+    const sid = statement.Sid ?? "";
+    // +1 for the comma between statements.
+    const size = JSON.stringify(statement).length + 1;
+    if (overhead + size > maxChars) throw new Error(`Statement ${sid} alone exceeds ${maxChars} characters`);
+    const last = groups.at(-1);
+    if (last && overhead + last.size + size <= maxChars) {
+      last.sids.push(sid);
+      last.size += size;
+    } else groups.push({ sids: [sid], size });
+  }
+  return groups.map((group) => group.sids);
+}
+
+/** The statements of `document` with these ids, as a document of their own. */
+export function statementsWithIds(document: PolicyDocument, sids: readonly string[]): PolicyDocument {
+  return policyDocument(...document.Statement.filter((statement) => sids.includes(statement.Sid ?? "")));
+}

@@ -1,0 +1,85 @@
+import { policyDocument, PolicyDocument } from "../shared/policyDocument";
+
+/** Who may use the role and the queue of a model-approval dispatch: EventBridge, for these rules only. */
+export interface DispatchRulesScope {
+  readonly accountId: string;
+  /** ARNs of the rules that send approvals to GitHub. At least one. */
+  readonly ruleArns: readonly string[];
+}
+
+const EVENTBRIDGE = "events.amazonaws.com";
+
+/** Copies the list, so that documents never share an array with their caller. */
+const arns = (ruleArns: readonly string[]): string[] => [...ruleArns];
+
+/**
+ * Trust policy of the role the dispatch rules' targets run as: only EventBridge may assume it, and
+ * only on behalf of these rules of this account, so that no other rule (or account, the confused
+ * deputy) can spend the role's right to call GitHub.
+ */
+export function dispatchTrustPolicy(scope: DispatchRulesScope): PolicyDocument {
+  return policyDocument({
+    Sid: "DispatchRulesAssumeRole",
+    Effect: "Allow",
+    Principal: { Service: EVENTBRIDGE },
+    Action: "sts:AssumeRole",
+    Condition: {
+      StringEquals: { "aws:SourceAccount": scope.accountId },
+      ArnEquals: { "aws:SourceArn": arns(scope.ruleArns) },
+    },
+  });
+}
+
+/**
+ * What the role may do: call the one API destination, nothing else. The token lives in the
+ * connection, which EventBridge reads itself; the role needs no Secrets Manager or KMS permission.
+ */
+export function invokeApiDestinationPolicy(apiDestinationArn: string): PolicyDocument {
+  return policyDocument({
+    Sid: "InvokeGithubDispatchDestination",
+    Effect: "Allow",
+    Action: "events:InvokeApiDestination",
+    Resource: apiDestinationArn,
+  });
+}
+
+/** What a person or a client might do with queued messages; refused without TLS. */
+export const QUEUE_MESSAGE_ACTIONS = [
+  "sqs:SendMessage",
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
+  "sqs:ChangeMessageVisibility",
+] as const;
+
+export interface DeadLetterQueueScope extends DispatchRulesScope {
+  readonly queueArn: string;
+}
+
+/**
+ * Policy of the dead-letter queue: EventBridge may put there the approvals these rules could not
+ * deliver, and nothing else may write to it through the queue policy. The account's own people
+ * read it through IAM as usual; every message action without TLS is refused.
+ */
+export function deadLetterQueuePolicy(scope: DeadLetterQueueScope): PolicyDocument {
+  return policyDocument(
+    {
+      Sid: "DispatchRulesSendFailedDeliveries",
+      Effect: "Allow",
+      Principal: { Service: EVENTBRIDGE },
+      Action: "sqs:SendMessage",
+      Resource: scope.queueArn,
+      Condition: {
+        StringEquals: { "aws:SourceAccount": scope.accountId },
+        ArnEquals: { "aws:SourceArn": arns(scope.ruleArns) },
+      },
+    },
+    {
+      Sid: "DenyMessagesWithoutTls",
+      Effect: "Deny",
+      Principal: "*",
+      Action: [...QUEUE_MESSAGE_ACTIONS],
+      Resource: scope.queueArn,
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
+  );
+}

@@ -1,0 +1,429 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  DEPLOY_PERMISSIONS,
+  deployPolicy,
+  DeployScope,
+  PassedRoles,
+  MANAGED_POLICY_MAX_CHARS,
+  previewPolicy,
+  splitStatements,
+  statementsWithIds,
+  unknownResourceTypes,
+} from "./deployPolicy";
+import {
+  GITHUB_OIDC_AUDIENCE,
+  GITHUB_OIDC_HOST,
+  githubOidcProviderArn,
+  GithubSubject,
+  githubSubjectClaim,
+  githubTrustPolicy,
+} from "./githubTrust";
+import {
+  GITHUB_BRANCH_PATTERN,
+  GITHUB_ENVIRONMENT_PATTERN,
+  GITHUB_REPOSITORY_PATTERN,
+  GITHUB_OIDC_PROVIDER_ARN_PATTERN,
+} from "./github";
+
+/** What these roles are made of, besides what the stack itself manages. */
+const OWN_TYPES = {
+  role: "aws:iam/role:Role",
+  inlinePolicy: "aws:iam/rolePolicy:RolePolicy",
+  managedPolicy: "aws:iam/policy:Policy",
+  attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  oidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+} as const;
+
+/** A resource of the stack as the program registered it. */
+export interface ManagedResource {
+  /** Its Pulumi type, e.g. `aws:sagemaker/model:Model`. */
+  readonly type: string;
+  /** Its inputs; those that name a role passed to a service are read (`DEPLOY_PERMISSIONS[type].passesRole`). */
+  readonly inputs: Readonly<Record<string, unknown>>;
+}
+
+export interface GithubDeployAccessArgs {
+  /** The GitHub repository (`owner/name`) whose workflows may assume the roles. */
+  readonly repository: string;
+  /** The GitHub environment whose jobs may assume the deploy role; exactly one of this and `deployBranch`. @default none */
+  readonly deployEnvironment?: string;
+  /** The branch whose workflow runs may assume the deploy role; exactly one of this and `deployEnvironment`. @default none */
+  readonly deployBranch?: string;
+  /** The account's GitHub Actions OIDC provider, when it already exists (one per account). @default a provider is created */
+  readonly oidcProviderArn?: string;
+  /** Create the read-only role pull requests run `pulumi preview` with. @default true */
+  readonly previewRole?: boolean;
+  /** Prefix of every physical name of the stack; the deploy role's rights are limited to it. The component's name must start with it. */
+  readonly namePrefix: string;
+  /**
+   * The custom resources the stack creates besides these roles, as registered (type and inputs):
+   * the deploy role may deploy exactly their types and pass exactly the roles they name, the
+   * preview role read them.
+   */
+  readonly managedResources: readonly ManagedResource[];
+  /** Tags every resource of the stack carries; they scope what names cannot (KMS keys). At least one. */
+  readonly resourceTags: Readonly<Record<string, string>>;
+  /** The stack's KMS key, which uploads, endpoints and connections are encrypted with. */
+  readonly kmsKeyArn: pulumi.Input<string>;
+  /**
+   * Longest deploy session, in seconds (1-12 hours). A `pulumi up` must finish within it: the
+   * credentials of `aws-actions/configure-aws-credentials` are not renewed.
+   * @default 7200 (an endpoint's blue/green update with a canary bake and termination wait of up to an hour each)
+   */
+  readonly deploySessionSeconds?: number;
+  /** Tags for every taggable resource. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+type ResolvedArgs = Required<
+  Omit<GithubDeployAccessArgs, "deployEnvironment" | "deployBranch" | "oidcProviderArn">
+> &
+  Pick<GithubDeployAccessArgs, "oidcProviderArn"> & { readonly deploySubject?: GithubSubject };
+
+/** Applies every default in one place. Pure. */
+export function withDefaults(args: GithubDeployAccessArgs): ResolvedArgs {
+  const { deployEnvironment: environment, deployBranch: branch } = args;
+  return {
+    repository: args.repository,
+    deploySubject:
+      environment !== undefined && branch === undefined
+        ? { environment }
+        : branch !== undefined && environment === undefined
+          ? { branch }
+          : undefined,
+    oidcProviderArn: args.oidcProviderArn,
+    previewRole: args.previewRole ?? true,
+    namePrefix: args.namePrefix,
+    managedResources: args.managedResources,
+    resourceTags: args.resourceTags,
+    kmsKeyArn: args.kmsKeyArn,
+    deploySessionSeconds: args.deploySessionSeconds ?? 7200,
+    tags: args.tags,
+  };
+}
+
+/** Role and policy names are `<name>-deploy-<n>` at most: IAM allows 64 characters for a role. */
+const NAME = /^[a-z][a-z0-9-]{0,52}$/;
+/** IAM attaches at most 10 managed policies to a role unless the quota is raised. */
+const MAX_ATTACHED_POLICIES = 10;
+/** IAM's limit on all inline policies of a role, in characters without whitespace. */
+const INLINE_POLICIES_MAX_CHARS = 10_240;
+
+const SIZING_PARTITION = "aws-iso-b";
+const SIZING_REGION = "ap-southeast-5x";
+/** The longest role ARNs IAM allows the stack's roles (64-character names at path "/"), each its own. */
+const sizingRoleArn = (index: number) =>
+  `arn:${SIZING_PARTITION}:iam::123456789012:role/${String(index).padStart(64, "r")}`;
+
+/**
+ * Values of the longest partition, region and key ARN AWS has, so that a document sized with them
+ * fits its limit in every account: policies are split before the real values are known.
+ */
+function sizingScope(resolved: ResolvedArgs): DeployScope {
+  return {
+    partition: SIZING_PARTITION,
+    region: SIZING_REGION,
+    accountId: "123456789012",
+    namePrefix: resolved.namePrefix,
+    resourceTags: resolved.resourceTags,
+    kmsKeyArn: `arn:${SIZING_PARTITION}:kms:${SIZING_REGION}:123456789012:key/mrk-${"0".repeat(32)}`,
+  };
+}
+
+/** Physical names: fixed, so that workflows can name the roles they assume. */
+export function accessNames(name: string) {
+  return {
+    deployRole: `${name}-deploy`,
+    previewRole: `${name}-preview`,
+    deployPolicy: (index: number) => `${name}-deploy-${index + 1}`,
+  };
+}
+
+/**
+ * The roles the stack's resources pass: the service and the input naming the role. A role several
+ * resources name through the same output (every rule's target naming one role) counts once.
+ */
+export function rolePasses(resources: readonly ManagedResource[]) {
+  const seen = new Map<string, Set<unknown>>();
+  return resources.flatMap((resource) => {
+    const pass = DEPLOY_PERMISSIONS[resource.type]?.passesRole;
+    const role = pass && resource.inputs[pass.input];
+    if (!pass || role === undefined) return [];
+    const roles = seen.get(pass.service) ?? new Set<unknown>();
+    seen.set(pass.service, roles);
+    if (roles.has(role)) return [];
+    roles.add(role);
+    return [{ service: pass.service, roleArn: role as pulumi.Input<string> }];
+  });
+}
+
+/** Role ARNs by service, in the order the resources were given. */
+function byService(passes: readonly { service: string; roleArn: string }[]): PassedRoles {
+  const grouped: Record<string, string[]> = {};
+  for (const { service, roleArn } of passes) (grouped[service] ??= []).push(roleArn);
+  return grouped;
+}
+
+/** The types the roles' permissions cover: the stack's, and these roles' own. */
+export function coveredTypes(resolved: ResolvedArgs): string[] {
+  return [
+    ...new Set([
+      ...resolved.managedResources.map((resource) => resource.type),
+      OWN_TYPES.role,
+      OWN_TYPES.managedPolicy,
+      OWN_TYPES.attachment,
+      ...(resolved.previewRole ? [OWN_TYPES.inlinePolicy] : []),
+      ...(resolved.oidcProviderArn === undefined ? [OWN_TYPES.oidcProvider] : []),
+    ]),
+  ].sort();
+}
+
+/** Every problem with the arguments, so that nothing is created from a half-valid request. */
+export function validateArgs(name: string, args: GithubDeployAccessArgs, resolved: ResolvedArgs): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, message: string) => ok || problems.push(message);
+  check(
+    NAME.test(name),
+    `name "${name}" must be 1-53 lowercase letters, digits and hyphens, starting with a letter`,
+  );
+  check(
+    name.startsWith(`${resolved.namePrefix}-`),
+    `name "${name}" must start with namePrefix "${resolved.namePrefix}-": the roles read themselves within the prefix`,
+  );
+  check(
+    GITHUB_REPOSITORY_PATTERN.test(resolved.repository),
+    `repository "${resolved.repository}" must be one GitHub repository as owner/name, without wildcards`,
+  );
+  if (args.deployEnvironment !== undefined && args.deployBranch !== undefined) {
+    check(false, "deployEnvironment and deployBranch cannot both be set: the deploy role trusts one of them");
+  }
+  check(
+    args.deployEnvironment !== undefined || args.deployBranch !== undefined,
+    "deployEnvironment or deployBranch is required: the deploy role trusts one environment or one branch",
+  );
+  if (args.deployEnvironment !== undefined) {
+    check(
+      GITHUB_ENVIRONMENT_PATTERN.test(args.deployEnvironment),
+      `deployEnvironment "${args.deployEnvironment}" must be a GitHub environment name (letters, digits, ".", "_", "-"; no wildcards)`,
+    );
+  }
+  if (args.deployBranch !== undefined) {
+    check(
+      GITHUB_BRANCH_PATTERN.test(args.deployBranch),
+      `deployBranch "${args.deployBranch}" must be one branch name (no wildcards, spaces or "..")`,
+    );
+  }
+  if (resolved.oidcProviderArn !== undefined) {
+    check(
+      GITHUB_OIDC_PROVIDER_ARN_PATTERN.test(resolved.oidcProviderArn),
+      `oidcProviderArn "${resolved.oidcProviderArn}" must be the ARN of a ${GITHUB_OIDC_HOST} OIDC provider`,
+    );
+  }
+  check(Object.keys(resolved.resourceTags).length > 0, "resourceTags must name at least one tag");
+  check(
+    Number.isInteger(resolved.deploySessionSeconds) &&
+      resolved.deploySessionSeconds >= 3600 &&
+      resolved.deploySessionSeconds <= 43_200,
+    `deploySessionSeconds ${resolved.deploySessionSeconds} must be a whole number from 3600 to 43200`,
+  );
+  const unknown = unknownResourceTypes(resolved.managedResources.map((resource) => resource.type));
+  check(
+    unknown.length === 0,
+    `managedResources of type ${unknown.join(", ")} have no entry in DEPLOY_PERMISSIONS (components/delivery/deployPermissions.ts), so the deploy role could not deploy them`,
+  );
+  return problems;
+}
+
+/** The managed policies the deploy role gets, as statement ids per policy; sized for any account. */
+function deployPolicyPlan(name: string, resolved: ResolvedArgs): string[][] {
+  const scope = sizingScope(resolved);
+  const names = accessNames(name);
+  const arn = (resource: string) => `arn:${scope.partition}:iam::${scope.accountId}:${resource}`;
+  const passes = rolePasses(resolved.managedResources).map(({ service }, index) => ({
+    service,
+    roleArn: sizingRoleArn(index),
+  }));
+  const sizing = deployPolicy(scope, coveredTypes(resolved), byService(passes), [
+    arn(`role/${names.deployRole}`),
+    arn(`role/${names.previewRole}`),
+    ...Array.from({ length: MAX_ATTACHED_POLICIES }, (_, index) =>
+      arn(`policy/${names.deployPolicy(index)}`),
+    ),
+    githubOidcProviderArn(scope.partition, scope.accountId),
+  ]);
+  return splitStatements(sizing, MANAGED_POLICY_MAX_CHARS);
+}
+
+/**
+ * The GitHub Actions side of delivery for one stack: the account's GitHub OIDC provider (or an
+ * existing one), a deploy role that only the repository's runs in one environment or on one
+ * branch can assume, and a read-only preview role for its pull requests. The deploy role may
+ * deploy exactly the resource types the stack manages, within the stack's name prefix
+ * (`components/delivery/deployPermissions.ts`), and may not change these roles, their policies or the
+ * provider: those changes are applied with administrator credentials.
+ */
+export class GithubDeployAccess extends pulumi.ComponentResource {
+  public readonly deployRoleArn: pulumi.Output<string>;
+  /** `undefined` when `previewRole` is false. */
+  public readonly previewRoleArn: pulumi.Output<string | undefined>;
+  public readonly oidcProviderArn: pulumi.Output<string>;
+  /** The managed policies holding the deploy role's permissions, in order. */
+  public readonly deployPolicyArns: pulumi.Output<string[]>;
+
+  constructor(name: string, args: GithubDeployAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+    const config = withDefaults(args);
+    const problems = validateArgs(name, args, config);
+    const plan = problems.length === 0 ? deployPolicyPlan(name, config) : [];
+    if (plan.length > MAX_ATTACHED_POLICIES) {
+      problems.push(
+        `the deploy policy needs ${plan.length} managed policies, more than the ${MAX_ATTACHED_POLICIES} IAM attaches to a role`,
+      );
+    }
+    const preview =
+      problems.length === 0 && config.previewRole
+        ? previewPolicy(sizingScope(config), coveredTypes(config))
+        : undefined;
+    if (preview && JSON.stringify(preview).length > INLINE_POLICIES_MAX_CHARS) {
+      problems.push(
+        `the preview policy exceeds the ${INLINE_POLICIES_MAX_CHARS} characters IAM allows inline`,
+      );
+    }
+    // Before super(), so that a refused request registers nothing, not even the component.
+    if (problems.length > 0) throw new Error(`GithubDeployAccess ${name}: ${problems.join("; ")}.`);
+    super("mlops:delivery:GithubDeployAccess", name, {}, opts);
+
+    const parent = { parent: this };
+    const partition = aws.getPartitionOutput({}, parent).partition;
+    const region = aws.getRegionOutput({}, parent).region;
+    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+    const names = accessNames(name);
+    const types = coveredTypes(config);
+
+    // IAM names the provider after its issuer, so its ARN is known before it exists; depending on
+    // the resource's URN keeps the roles from being created before the provider they trust.
+    const provider =
+      config.oidcProviderArn === undefined
+        ? new aws.iam.OpenIdConnectProvider(
+            `${name}-oidc`,
+            { url: `https://${GITHUB_OIDC_HOST}`, clientIdLists: [GITHUB_OIDC_AUDIENCE], tags: config.tags },
+            parent,
+          )
+        : undefined;
+    const providerArn: pulumi.Output<string> = provider
+      ? pulumi
+          .all([provider.urn, partition, accountId])
+          .apply(([, p, account]) => githubOidcProviderArn(p, account))
+      : pulumi.output(config.oidcProviderArn ?? "");
+
+    const role = (
+      child: string,
+      physical: string,
+      subject: GithubSubject,
+      description: string,
+      maxSessionDuration: number,
+    ) =>
+      new aws.iam.Role(
+        `${name}-${child}`,
+        {
+          name: physical,
+          description,
+          assumeRolePolicy: providerArn.apply((arn) =>
+            JSON.stringify(githubTrustPolicy({ providerArn: arn, repository: config.repository, subject })),
+          ),
+          maxSessionDuration,
+          tags: config.tags,
+        },
+        parent,
+      );
+    // Validation guarantees exactly one of environment and branch.
+    const deploySubject = config.deploySubject as GithubSubject;
+    const deployRole = role(
+      "deploy-role",
+      names.deployRole,
+      deploySubject,
+      `Deploys ${config.namePrefix} from ${githubSubjectClaim(config.repository, deploySubject)}`,
+      config.deploySessionSeconds,
+    );
+    // An hour, IAM's minimum: a preview only reads, and finishes well within it.
+    const previewRole = config.previewRole
+      ? role(
+          "preview-role",
+          names.previewRole,
+          { pullRequests: true },
+          `Previews ${config.namePrefix} for ${githubSubjectClaim(config.repository, { pullRequests: true })}`,
+          3600,
+        )
+      : undefined;
+
+    const scope = pulumi
+      .all([partition, region, accountId, config.kmsKeyArn])
+      .apply(([p, r, account, kmsKeyArn]): DeployScope => ({
+        partition: p,
+        region: r,
+        accountId: account,
+        namePrefix: config.namePrefix,
+        resourceTags: config.resourceTags,
+        kmsKeyArn,
+      }));
+    const iamArn = (resource: string) => pulumi.interpolate`arn:${partition}:iam::${accountId}:${resource}`;
+    const deliveryArns = pulumi.all([
+      iamArn(`role/${names.deployRole}`),
+      ...(previewRole ? [iamArn(`role/${names.previewRole}`)] : []),
+      ...plan.map((_, index) => iamArn(`policy/${names.deployPolicy(index)}`)),
+      providerArn,
+    ]);
+    const passes = rolePasses(config.managedResources);
+    const passed = pulumi
+      .all(passes.map((pass) => pulumi.output(pass.roleArn)))
+      .apply((arns) =>
+        byService(passes.map((pass, index) => ({ service: pass.service, roleArn: arns[index] }))),
+      );
+    const document = pulumi
+      .all([scope, passed, deliveryArns])
+      .apply(([s, roles, delivery]) => deployPolicy(s, types, roles, delivery));
+    const policyArns = plan.map((sids, index) => {
+      const policy = new aws.iam.Policy(
+        `${name}-deploy-policy-${index + 1}`,
+        {
+          name: names.deployPolicy(index),
+          description: `Deploying ${config.namePrefix}, part ${index + 1} of ${plan.length}`,
+          policy: document.apply((doc) => JSON.stringify(statementsWithIds(doc, sids))),
+          tags: config.tags,
+        },
+        parent,
+      );
+      // The ARN of a policy at path "/" is its name's; the URN makes the attachment wait for the policy.
+      const policyArn = pulumi
+        .all([policy.urn, iamArn(`policy/${names.deployPolicy(index)}`)])
+        .apply(([, arn]) => arn);
+      new aws.iam.RolePolicyAttachment(
+        `${name}-deploy-policy-${index + 1}`,
+        { role: deployRole.name, policyArn },
+        parent,
+      );
+      return policyArn;
+    });
+    if (previewRole) {
+      new aws.iam.RolePolicy(
+        `${name}-preview-policy`,
+        {
+          role: previewRole.name,
+          policy: scope.apply((s) => JSON.stringify(previewPolicy(s, types))),
+        },
+        parent,
+      );
+    }
+
+    this.deployRoleArn = deployRole.arn;
+    this.previewRoleArn = previewRole ? previewRole.arn : pulumi.output(undefined);
+    this.oidcProviderArn = providerArn;
+    this.deployPolicyArns = pulumi.all(policyArns);
+    this.registerOutputs({
+      deployRoleArn: this.deployRoleArn,
+      previewRoleArn: this.previewRoleArn,
+      oidcProviderArn: this.oidcProviderArn,
+      deployPolicyArns: this.deployPolicyArns,
+    });
+  }
+}

@@ -1,0 +1,104 @@
+import { splitS3Uri } from "../shared/s3Uri";
+import { imagePullStatements, sageMakerMetricsStatement } from "../shared/containers";
+import { policyDocument, PolicyDocument, PolicyStatement } from "../shared/policyDocument";
+import { NetworkScope, vpcStatements } from "../shared/vpc";
+
+/** What the role of an endpoint's models may touch: their images, their artifacts, the capture prefix. */
+export interface ModelRoleScope {
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** The endpoint the models serve: logs and captured data are per endpoint. */
+  readonly endpointName: string;
+  readonly kmsKeyArn: string;
+  /** Container images of the served model packages (ECR image URIs). */
+  readonly images: readonly string[];
+  /** `model.tar.gz` URIs of the served model packages; the role reads their folders only. */
+  readonly modelDataUrls: readonly string[];
+  /** Where data capture writes (`s3://bucket/prefix`); no write access when capture is off. */
+  readonly captureUri?: string;
+  readonly network?: NetworkScope;
+}
+
+/** Endpoints log to `/aws/sagemaker/Endpoints/<endpoint name>`, one stream per variant and instance. */
+const ENDPOINT_LOG_GROUP = "/aws/sagemaker/Endpoints";
+
+const ECR_IMAGE =
+  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+?)(?::[\w.-]+|@sha256:[0-9a-f]{64})?$/;
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>` → the repository's ARN. */
+export function ecrRepositoryArn(partition: string, image: string): string {
+  const match = ECR_IMAGE.exec(image);
+  if (!match) throw new Error(`"${image}" is not an Amazon ECR image URI; SageMaker only pulls from ECR`);
+  const [, registry, region, repository] = match;
+  return `arn:${partition}:ecr:${region}:${registry}:repository/${repository}`;
+}
+
+function s3Folder(partition: string, uri: string): string {
+  const { bucket, key } = splitS3Uri(uri);
+  // An artifact is an object: a URI that names no key at all is not one.
+  if (!uri.startsWith(`s3://${bucket}/`)) throw new Error(`"${uri}" is not an S3 URI`);
+  const folder = key.includes("/") ? key.slice(0, key.lastIndexOf("/") + 1) : "";
+  return `arn:${partition}:s3:::${bucket}/${folder}*`;
+}
+
+/**
+ * Permissions of the role that SageMaker hosting assumes for an endpoint's models. It reads only
+ * the served versions' artifact folders, writes captured requests only under the endpoint's own
+ * capture prefix, and logs only to the endpoint's log group. `Resource: "*"` appears only for the
+ * ECR token and metrics (limited by namespace), which AWS cannot scope.
+ */
+export function modelExecutionPolicy(scope: ModelRoleScope): PolicyDocument {
+  const { partition, region, accountId, endpointName } = scope;
+  const arn = (service: string, resource: string) =>
+    `arn:${partition}:${service}:${region}:${accountId}:${resource}`;
+  const unique = (values: readonly string[]) => [...new Set(values)].sort();
+  const logGroup = arn("logs", `log-group:${ENDPOINT_LOG_GROUP}/${endpointName}`);
+
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "ReadModelArtifacts",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: unique(scope.modelDataUrls.map((url) => s3Folder(partition, url))),
+    },
+  ];
+  if (scope.captureUri !== undefined) {
+    const capture = scope.captureUri.replace(/\/+$/, "");
+    statements.push({
+      Sid: "WriteCapturedData",
+      Effect: "Allow",
+      Action: "s3:PutObject",
+      // SageMaker writes <destination>/<endpoint>/<variant>/yyyy/mm/dd/hh/...jsonl.
+      Resource: s3Folder(partition, `${capture}/${endpointName}/`),
+    });
+  }
+  statements.push(
+    {
+      Sid: "UseStackKey",
+      Effect: "Allow",
+      // Decrypt reads artifacts; GenerateDataKey encrypts captured data (SSE-KMS).
+      Action: scope.captureUri !== undefined ? ["kms:Decrypt", "kms:GenerateDataKey"] : "kms:Decrypt",
+      Resource: scope.kmsKeyArn,
+    },
+    ...imagePullStatements(
+      "PullModelImages",
+      unique(scope.images.map((image) => ecrRepositoryArn(partition, image))),
+    ),
+    {
+      Sid: "CreateEndpointLogGroup",
+      Effect: "Allow",
+      Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
+      Resource: logGroup,
+    },
+    {
+      Sid: "WriteEndpointLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: `${logGroup}:log-stream:*`,
+    },
+    sageMakerMetricsStatement("PublishEndpointMetrics"),
+  );
+  if (scope.network) statements.push(...vpcStatements("Endpoint", scope.network, arn));
+  return policyDocument(...statements);
+}

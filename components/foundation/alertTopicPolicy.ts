@@ -1,0 +1,79 @@
+import { policyDocument, PolicyDocument } from "../shared/policyDocument";
+
+/**
+ * What the account may do with the alert topic: SNS's own default grant, listed so that it can be
+ * reviewed, and kept so that replacing the default policy never locks the topic's owner out.
+ */
+export const TOPIC_OWNER_ACTIONS = [
+  "sns:GetTopicAttributes",
+  "sns:SetTopicAttributes",
+  "sns:AddPermission",
+  "sns:RemovePermission",
+  "sns:DeleteTopic",
+  "sns:Subscribe",
+  "sns:ListSubscriptionsByTopic",
+  "sns:Publish",
+] as const;
+
+export interface AlertTopicPolicyScope {
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly topicArn: string;
+  /** Only alarms of this account whose names start with this may publish. */
+  readonly alarmNamePrefix: string;
+  /** Only EventBridge rules (default bus) of this account whose names start with this may publish. */
+  readonly eventRuleNamePrefix: string;
+}
+
+/**
+ * Policy of an alert topic: the account manages it, and CloudWatch alarms and EventBridge rules
+ * publish to it. The services are narrowed to this account's alarms and rules with the given name
+ * prefixes, so that no other account (confused deputy) and no unrelated alarm can page on-call.
+ */
+export function alertTopicPolicy(scope: AlertTopicPolicyScope): PolicyDocument {
+  const { partition, region, accountId, topicArn } = scope;
+  return policyDocument(
+    {
+      Sid: "AccountManagesTopic",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+      Action: [...TOPIC_OWNER_ACTIONS],
+      Resource: topicArn,
+    },
+    {
+      Sid: "CloudWatchAlarmsPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: topicArn,
+      Condition: {
+        ArnLike: {
+          "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${accountId}:alarm:${scope.alarmNamePrefix}*`,
+        },
+        StringEquals: { "aws:SourceAccount": accountId },
+      },
+    },
+    {
+      Sid: "EventBridgeRulesPublish",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: topicArn,
+      Condition: {
+        ArnLike: {
+          "aws:SourceArn": `arn:${partition}:events:${region}:${accountId}:rule/${scope.eventRuleNamePrefix}*`,
+        },
+        StringEquals: { "aws:SourceAccount": accountId },
+      },
+    },
+    {
+      Sid: "DenyPublishWithoutTls",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "sns:Publish",
+      Resource: topicArn,
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
+  );
+}

@@ -1,0 +1,126 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { tlsOnlyBucketPolicy } from "./secureBucketPolicy";
+
+export interface SecureBucketArgs {
+  /** KMS key for default encryption (SSE-KMS with S3 Bucket Keys). */
+  readonly kmsKeyArn: pulumi.Input<string>;
+  /** Tags for the bucket. */
+  readonly tags: Readonly<Record<string, string>>;
+  /** Days a non-current (overwritten or deleted) object version is kept. @default 90 */
+  readonly noncurrentVersionRetentionDays?: number;
+  /** Objects under these prefixes expire after the given days, e.g. `{ "checkpoints/": 14 }`. @default {} */
+  readonly expireByPrefix?: Readonly<Record<string, number>>;
+  /** Refuse to delete the bucket, and keep its objects, when the stack is destroyed. @default true */
+  readonly protect?: boolean;
+}
+
+/**
+ * An S3 bucket with the data baseline every bucket of the platform needs: versioning, SSE-KMS,
+ * ACLs disabled, all four public-access-block flags, a TLS-only policy and lifecycle rules.
+ */
+export class SecureBucket extends pulumi.ComponentResource {
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly bucketArn: pulumi.Output<string>;
+
+  constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:s3:SecureBucket", name, {}, opts);
+    const protect = args.protect ?? true;
+    const noncurrentDays = args.noncurrentVersionRetentionDays ?? 90;
+    const expireByPrefix = args.expireByPrefix ?? {};
+    const problems = [
+      ...(Number.isInteger(noncurrentDays) && noncurrentDays >= 1
+        ? []
+        : [`noncurrentVersionRetentionDays ${noncurrentDays} must be a whole number of at least 1`]),
+      ...Object.entries(expireByPrefix)
+        .filter(([prefix, days]) => prefix === "" || !Number.isInteger(days) || days < 1)
+        .map(
+          ([prefix, days]) =>
+            `expireByPrefix["${prefix}"] ${days} needs a non-empty prefix and at least 1 day`,
+        ),
+    ];
+    if (problems.length > 0) throw new Error(`SecureBucket ${name}: ${problems.join("; ")}.`);
+
+    const bucket = new aws.s3.Bucket(
+      name,
+      // Unprotected buckets (e.g. staging) are emptied on destroy so the stack can be torn down.
+      { forceDestroy: !protect, tags: args.tags },
+      { parent: this, protect },
+    );
+    const child = { parent: this };
+
+    new aws.s3.BucketOwnershipControls(
+      `${name}-ownership`,
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      child,
+    );
+    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access-block`,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      child,
+    );
+    const versioning = new aws.s3.BucketVersioning(
+      `${name}-versioning`,
+      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+      child,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+            bucketKeyEnabled: true,
+          },
+        ],
+      },
+      child,
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-policy`,
+      { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
+      // S3 refuses policies while the public-access block is being changed.
+      { ...child, dependsOn: [publicAccessBlock] },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            id: "expire-noncurrent-versions",
+            status: "Enabled",
+            filter: { prefix: "" },
+            noncurrentVersionExpiration: { noncurrentDays },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+          {
+            id: "remove-expired-delete-markers",
+            status: "Enabled",
+            filter: { prefix: "" },
+            expiration: { expiredObjectDeleteMarker: true },
+          },
+          ...Object.entries(expireByPrefix).map(([prefix, days]) => ({
+            id: `expire-${prefix.replace(/[^A-Za-z0-9-]+/g, "-").replace(/-+$/, "")}`,
+            status: "Enabled",
+            filter: { prefix },
+            expiration: { days },
+          })),
+        ],
+      },
+      // Non-current-version rules need versioning in place first.
+      { ...child, dependsOn: [versioning] },
+    );
+
+    this.bucketName = bucket.bucket;
+    this.bucketArn = bucket.arn;
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
+  }
+}

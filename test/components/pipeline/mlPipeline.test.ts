@@ -1,0 +1,260 @@
+import assert from "node:assert/strict";
+import { MlPipeline, MlPipelineArgs } from "../../../components/pipeline/mlPipeline";
+import { STEPS } from "../../../components/pipeline/definition";
+import type {
+  PipelineDefinition,
+  PipelineStep,
+  ProcessingStep,
+  QualityCheckStep,
+  TrainingStep,
+} from "../../../components/pipeline/definitionTypes";
+import type { PolicyDocument } from "../../../components/shared/policyDocument";
+import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
+
+const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
+const TAGS = {
+  Environment: "staging",
+  Project: "mlops-platform",
+  Owner: "ml@example.com",
+  CostCenter: "ML-1",
+  Model: "diagnosis",
+};
+const NAME = "mlops-staging-diagnosis";
+
+async function build(args: Partial<MlPipelineArgs> = {}, name = NAME) {
+  const recorded = recordResources();
+  const pipeline = new MlPipeline(name, { kmsKeyArn: KEY, tags: TAGS, ...args });
+  await settle(recorded);
+  return { recorded, pipeline };
+}
+
+const definitionOf = (recorded: RecordedResource[]): PipelineDefinition =>
+  JSON.parse(named(recorded, `${NAME}-pipeline`).inputs.pipelineDefinition as string);
+const policyOf = (recorded: RecordedResource[]): PolicyDocument =>
+  JSON.parse(named(recorded, `${NAME}-role-policy`).inputs.policy as string);
+
+/** A top-level step of the definition, by name. */
+function stepOf<T extends PipelineStep>(definition: PipelineDefinition, name: string): T {
+  const found = definition.Steps.find((s) => s.Name === name);
+  assert.ok(found, `step ${name} exists`);
+  return found as T;
+}
+
+describe("MlPipeline", () => {
+  let recorded: RecordedResource[];
+  let pipeline: MlPipeline;
+  before(async () => {
+    ({ recorded, pipeline } = await build());
+  });
+
+  it("creates exactly the resources one model's build pipeline needs, all children of the component", () => {
+    const component = named(recorded, NAME);
+    assert.equal(component.type, "mlops:sagemaker:MlPipeline");
+    const direct = recorded.filter((r) => r.parent === component.urn).map((r) => `${r.type} ${r.name}`);
+    assert.deepEqual(direct.sort(), [
+      `aws:iam/role:Role ${NAME}-role`,
+      `aws:iam/rolePolicy:RolePolicy ${NAME}-role-policy`,
+      `aws:s3/bucketObjectv2:BucketObjectv2 ${NAME}-breast-cancer-csv`,
+      `aws:s3/bucketObjectv2:BucketObjectv2 ${NAME}-evaluate-py`,
+      `aws:s3/bucketObjectv2:BucketObjectv2 ${NAME}-preprocess-py`,
+      `aws:sagemaker/modelPackageGroup:ModelPackageGroup ${NAME}-registry`,
+      `aws:sagemaker/pipeline:Pipeline ${NAME}-pipeline`,
+      `mlops:s3:SecureBucket ${NAME}-artifacts`,
+      `mlops:s3:SecureBucket ${NAME}-data`,
+    ]);
+    assert.equal(ofType(recorded, "aws:s3/bucket:Bucket").length, 2);
+  });
+
+  it("tags every taggable resource with the stack's tags", () => {
+    const taggable = recorded.filter((r) =>
+      ["Bucket", "Role", "ModelPackageGroup", "Pipeline", "BucketObjectv2"].includes(r.type.split(":")[2]),
+    );
+    assert.equal(taggable.length, 8);
+    for (const resource of taggable) assert.deepEqual(resource.inputs.tags, TAGS, resource.name);
+  });
+
+  it("encrypts and protects both buckets, and expires spot checkpoints in the artifacts bucket", () => {
+    for (const suffix of ["data", "artifacts"]) {
+      const encryption = named(recorded, `${NAME}-${suffix}-encryption`).inputs.rules as unknown[];
+      assert.deepEqual(encryption, [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY },
+          bucketKeyEnabled: true,
+        },
+      ]);
+      assert.equal(named(ofType(recorded, "aws:s3/bucket:Bucket"), `${NAME}-${suffix}`).protect, true);
+    }
+    const rules = named(recorded, `${NAME}-artifacts-lifecycle`).inputs.rules as {
+      id: string;
+      expiration?: unknown;
+    }[];
+    assert.deepEqual(rules.find((r) => r.id === "expire-checkpoints")?.expiration, { days: 14 });
+  });
+
+  it("names the registry and the pipeline after the component, and protects the registry", () => {
+    const registry = named(recorded, `${NAME}-registry`);
+    assert.equal(registry.inputs.modelPackageGroupName, NAME);
+    assert.equal(registry.protect, true);
+    const created = named(recorded, `${NAME}-pipeline`);
+    assert.equal(created.inputs.pipelineName, NAME);
+    assert.equal(created.inputs.roleArn, named(recorded, `${NAME}-role`).outputs.arn);
+    assert.ok(
+      created.dependencies.includes(named(recorded, `${NAME}-role-policy`).urn),
+      "waits for the role policy",
+    );
+  });
+
+  it("gives the role a SageMaker-only trust policy and no managed policies", () => {
+    const role = named(recorded, `${NAME}-role`);
+    assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy as string).Statement, [
+      { Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ]);
+    assert.equal(role.inputs.managedPolicyArns, undefined);
+    assert.equal(ofType(recorded, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
+  });
+
+  it("scopes the role policy to this model's buckets, key, registry and role", () => {
+    const policy = policyOf(recorded);
+    const data = named(ofType(recorded, "aws:s3/bucket:Bucket"), `${NAME}-data`).outputs.bucket;
+    const artifacts = named(ofType(recorded, "aws:s3/bucket:Bucket"), `${NAME}-artifacts`).outputs.bucket;
+    const sid = (id: string) => policy.Statement.find((s) => s.Sid === id);
+    assert.deepEqual(sid("ReadInputData")?.Resource, [`arn:aws:s3:::${data}/*`]);
+    assert.equal(sid("ReadWriteArtifacts")?.Resource, `arn:aws:s3:::${artifacts}/*`);
+    assert.equal(sid("UseStackKey")?.Resource, KEY);
+    assert.equal(sid("PassOwnRoleToSageMakerJobs")?.Resource, named(recorded, `${NAME}-role`).outputs.arn);
+    assert.deepEqual(sid("PullJobImages")?.Resource, [
+      "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
+      "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-xgboost",
+      "arn:aws:ecr:us-east-1:156813124566:repository/sagemaker-model-monitor-analyzer",
+    ]);
+    assert.deepEqual(sid("RegisterModelVersions")?.Condition, {
+      StringEquals: { "sagemaker:ModelApprovalStatus": ["PendingManualApproval"] },
+    });
+  });
+
+  it("defines jobs that the role's own conditions allow: isolated, traffic-encrypted, on the stack key", () => {
+    const definition = definitionOf(recorded);
+    const train = stepOf<TrainingStep>(definition, STEPS.train);
+    const condition = policyOf(recorded).Statement.find(
+      (s) => s.Sid === "StartIsolatedEncryptedJobs",
+    )?.Condition;
+    assert.deepEqual(condition?.StringEquals, {
+      "sagemaker:VolumeKmsKeyArn": KEY,
+      "sagemaker:OutputKmsKeyArn": KEY,
+    });
+    const processingJobs = [STEPS.preprocess, STEPS.dataQuality, STEPS.evaluate].map((name) =>
+      stepOf<ProcessingStep | QualityCheckStep>(definition, name),
+    );
+    for (const job of processingJobs) {
+      assert.equal(job.Arguments.NetworkConfig?.EnableNetworkIsolation, true);
+      assert.equal(job.Arguments.NetworkConfig?.EnableInterContainerTrafficEncryption, true);
+      assert.equal(job.Arguments.ProcessingResources?.ClusterConfig?.VolumeKmsKeyId, KEY);
+      assert.equal(job.Arguments.ProcessingOutputConfig?.KmsKeyId, KEY);
+    }
+    assert.equal(train.Arguments.EnableNetworkIsolation, true);
+    assert.equal(train.Arguments.EnableInterContainerTrafficEncryption, true);
+    assert.equal(train.Arguments.ResourceConfig?.VolumeKmsKeyId, KEY);
+    assert.equal(train.Arguments.OutputDataConfig?.KmsKeyId, KEY);
+  });
+
+  it("uploads the scripts under content-addressed keys, encrypted, and points the definition at them", () => {
+    const definition = definitionOf(recorded);
+    const artifacts = named(ofType(recorded, "aws:s3/bucket:Bucket"), `${NAME}-artifacts`).outputs.bucket;
+    for (const [script, step] of [
+      ["preprocess", stepOf<ProcessingStep>(definition, STEPS.preprocess)],
+      ["evaluate", stepOf<ProcessingStep>(definition, STEPS.evaluate)],
+    ] as const) {
+      const object = named(recorded, `${NAME}-${script}-py`);
+      assert.match(object.inputs.key as string, new RegExp(`^code/[0-9a-f]{12}/${script}\\.py$`));
+      assert.equal(object.inputs.bucket, artifacts);
+      assert.equal(object.inputs.serverSideEncryption, "aws:kms");
+      assert.equal(object.inputs.kmsKeyId, KEY);
+      const code = step.Arguments.ProcessingInputs?.find((i) => i.InputName === "code");
+      assert.equal(code?.S3Input?.S3Uri, `s3://${artifacts}/${object.inputs.key}`);
+    }
+  });
+
+  it("uploads the sample dataset as the default input and uses prebuilt images of the region", async () => {
+    const data = named(ofType(recorded, "aws:s3/bucket:Bucket"), `${NAME}-data`).outputs.bucket;
+    assert.equal(named(recorded, `${NAME}-breast-cancer-csv`).inputs.key, "input/sample/breast-cancer.csv");
+    const definition = definitionOf(recorded);
+    assert.equal(definition.Parameters[0].DefaultValue, `s3://${data}/input/sample/`);
+    assert.equal(await valueOf(pipeline.inputDataUri), `s3://${data}/input/sample/`);
+    const images = [
+      stepOf<ProcessingStep>(definition, STEPS.preprocess).Arguments.AppSpecification?.ImageUri,
+      stepOf<TrainingStep>(definition, STEPS.train).Arguments.AlgorithmSpecification?.TrainingImage,
+      stepOf<QualityCheckStep>(definition, STEPS.dataQuality).Arguments.AppSpecification?.ImageUri,
+    ];
+    assert.deepEqual(images, [
+      "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+      "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+      // The analyzer as getPrebuiltEcrImage answers for its repository and its only tag.
+      "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest",
+    ]);
+  });
+
+  it("exports the pipeline, buckets, role and registry", async () => {
+    assert.equal(await valueOf(pipeline.pipelineName), NAME);
+    assert.equal(
+      await valueOf(pipeline.pipelineArn),
+      `arn:aws:sagemaker:us-east-1:123456789012:pipeline/${NAME}`,
+    );
+    assert.equal(await valueOf(pipeline.modelPackageGroupName), NAME);
+    assert.match(
+      await valueOf(pipeline.roleArn),
+      new RegExp(`^arn:aws:iam::123456789012:role/${NAME}-role-[0-9a-f]{7}$`),
+    );
+    assert.match(await valueOf(pipeline.dataBucketName), new RegExp(`^${NAME}-data-[0-9a-f]{7}$`));
+    assert.match(await valueOf(pipeline.artifactsBucketName), new RegExp(`^${NAME}-artifacts-[0-9a-f]{7}$`));
+  });
+
+  it("with external input data, uploads no sample and grants read on that prefix only", async () => {
+    const external = await build({ inputDataUri: "s3://shared-data/churn/" });
+    assert.equal(ofType(external.recorded, "aws:s3/bucketObjectv2:BucketObjectv2").length, 2);
+    assert.equal(definitionOf(external.recorded).Parameters[0].DefaultValue, "s3://shared-data/churn/");
+    const read = policyOf(external.recorded).Statement.find((s) => s.Sid === "ReadInputData");
+    assert.ok([read?.Resource].flat().includes("arn:aws:s3:::shared-data/churn/*"));
+  });
+
+  it("may self-approve only when configured to register models as Approved", async () => {
+    const approved = await build({ modelApprovalStatus: "Approved" });
+    const register = policyOf(approved.recorded).Statement.find((s) => s.Sid === "RegisterModelVersions");
+    assert.deepEqual(register?.Condition, {
+      StringEquals: { "sagemaker:ModelApprovalStatus": ["PendingManualApproval", "Approved"] },
+    });
+  });
+
+  it("leaves buckets and registry deletable when protection is off", async () => {
+    const { recorded: open } = await build({ protectFromDeletion: false });
+    assert.deepEqual(
+      open.filter((r) => r.protect).map((r) => r.name),
+      [],
+    );
+  });
+
+  it("refuses bad arguments, listing every problem, before creating anything", () => {
+    const bad = recordResources();
+    assert.throws(
+      () =>
+        new MlPipeline("Diagnosis_Model", {
+          kmsKeyArn: KEY,
+          tags: TAGS,
+          processingInstanceType: "ml.m5.huge",
+          trainingInstanceType: "ml.t2.nano",
+          accuracyThreshold: 1.5,
+          spotTraining: false,
+          maxWaitSeconds: 10,
+          inputDataUri: "https://example.com/data.csv",
+        }),
+      {
+        message:
+          'MlPipeline Diagnosis_Model: name "Diagnosis_Model" must be 2-45 lowercase letters, digits and hyphens; ' +
+          'processingInstanceType "ml.m5.huge" is not a SageMaker processing instance type; ' +
+          'trainingInstanceType "ml.t2.nano" is not a SageMaker training instance type; ' +
+          "accuracyThreshold 1.5 must be from 0 to 1; maxWaitSeconds applies to spot training only; " +
+          'inputDataUri "https://example.com/data.csv" is not an S3 URI.',
+      },
+    );
+    assert.deepEqual(bad, []);
+  });
+});

@@ -1,0 +1,745 @@
+import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import type {
+  PipelineDefinition,
+  ProcessingStep,
+  TrainingStep,
+} from "../components/pipeline/definitionTypes";
+import {
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  ModelApprovalStatus,
+} from "@aws-sdk/client-sagemaker";
+import { deployPolicy, DeployScope, previewPolicy } from "../components/delivery/deployPolicy";
+import type { PolicyDocument } from "../components/shared/policyDocument";
+import { ModelPackageLookupError } from "../registry/errors";
+import { ConfigError } from "../stacks/errors";
+import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "./helpers/mocks";
+import { freePort, testClient } from "./helpers/motoServer";
+import { StackName, stackFileConfig } from "./helpers/stackFiles";
+import { baselineUri, loadProgram, runProgram, startSeededRegistry, XGBOOST } from "./helpers/program";
+
+const TAGGABLE = [
+  "aws:kms/key:Key",
+  "aws:s3/bucket:Bucket",
+  "aws:iam/role:Role",
+  "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
+  "aws:sagemaker/pipeline:Pipeline",
+  "aws:s3/bucketObjectv2:BucketObjectv2",
+  "aws:sns/topic:Topic",
+  "aws:sagemaker/model:Model",
+  "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+  "aws:sagemaker/endpoint:Endpoint",
+  "aws:cloudwatch/metricAlarm:MetricAlarm",
+  "aws:appautoscaling/target:Target",
+  "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
+  "aws:sagemaker/monitoringSchedule:MonitoringSchedule",
+  "aws:cloudwatch/eventRule:EventRule",
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+  "aws:iam/policy:Policy",
+  "aws:sqs/queue:Queue",
+];
+const ENDPOINT = "aws:sagemaker/endpoint:Endpoint";
+
+type DeliveryOutputs = Record<"deployRoleArn" | "oidcProviderArn", pulumi.Output<string>> & {
+  previewRoleArn: pulumi.Output<string> | null;
+  approvalDispatch: Record<string, pulumi.Output<unknown>> | null;
+};
+
+interface Outputs {
+  readonly environment: string;
+  readonly delivery: DeliveryOutputs | null;
+  readonly platformKeyArn: pulumi.Output<string>;
+  readonly models: Record<
+    string,
+    Record<string, pulumi.Output<string>> & { endpoint: EndpointOutputs | null }
+  >;
+}
+type EndpointOutputs = Record<"name" | "arn" | "configName" | "modelPackageArn", pulumi.Output<string>> & {
+  monitoring: Record<string, pulumi.Output<string> | string> | null;
+};
+
+const runStack = (stack: StackName) => runProgram<Outputs>(stack, stackFileConfig(stack));
+const definitionOf = (recorded: RecordedResource[], name: string): PipelineDefinition =>
+  JSON.parse(named(recorded, `${name}-pipeline`).inputs.pipelineDefinition as string);
+const FEATURE_COUNT = 30;
+
+const packageArn = (group: string, version: number) =>
+  `arn:aws:sagemaker:us-east-1:123456789012:model-package/${group}/${version}`;
+
+describe("the program (index.ts)", () => {
+  type Run = Awaited<ReturnType<typeof runProgram<Outputs>>>;
+  const stacks: Partial<Record<StackName, Run>> = {};
+  let registry: Awaited<ReturnType<typeof startSeededRegistry>> | undefined;
+  before(async () => {
+    registry = await startSeededRegistry();
+    stacks.staging = await runStack("staging");
+    stacks.prod = await runStack("prod");
+  });
+  after(async () => {
+    await registry?.stop();
+  });
+  const recordedOf = (stack: StackName) =>
+    stacks[stack]?.recorded ?? assert.fail(`stack ${stack} did not run`);
+
+  for (const stack of ["staging", "prod"] as const) {
+    it(`${stack}: builds the stack key, per model a pipeline, an alert topic and an endpoint, and delivery`, () => {
+      // Under the mock runtime the stack resource is implicit: top-level resources have no parent.
+      const topLevel = recordedOf(stack).filter((r) => r.parent === "");
+      assert.deepEqual(topLevel.map((r) => `${r.type} ${r.name}`).sort(), [
+        `mlops:delivery:GithubDeployAccess mlops-${stack}-github`,
+        `mlops:delivery:ModelApprovalDispatch mlops-${stack}-approvals`,
+        `mlops:kms:PlatformKey mlops-${stack}-platform`,
+        `mlops:sagemaker:MlPipeline mlops-${stack}-diagnosis`,
+        `mlops:sagemaker:ModelEndpoint mlops-${stack}-diagnosis`,
+        `mlops:sagemaker:MonitoringSchedule mlops-${stack}-diagnosis-data-quality`,
+        `mlops:sns:AlertTopic mlops-${stack}-delivery-alerts`,
+        `mlops:sns:AlertTopic mlops-${stack}-diagnosis-alerts`,
+      ]);
+    });
+
+    it(`${stack}: alerts go to the stack's e-mail addresses, encrypted with the stack key`, () => {
+      const recorded = recordedOf(stack);
+      const key = named(recorded, `mlops-${stack}-platform-key`).outputs.arn;
+      const topic = named(recorded, `mlops-${stack}-diagnosis-alerts`, "aws:sns/topic:Topic");
+      assert.equal(topic.inputs.kmsMasterKeyId, key);
+      const emails = ofType(recorded, "aws:sns/topicSubscription:TopicSubscription")
+        .filter((r) => r.inputs.topic === topic.outputs.arn)
+        .map((r) => r.inputs.endpoint);
+      assert.deepEqual(
+        emails.sort(),
+        stack === "prod"
+          ? ["ml-oncall@example.com", "ml-platform@example.com"]
+          : ["ml-platform-staging@example.com"],
+      );
+      // Three endpoint alarms, and a drift alarm per feature the stack file lists (the approval
+      // dispatch's alarms go to the delivery topic).
+      const alarms = ofType(recorded, "aws:cloudwatch/metricAlarm:MetricAlarm").filter(
+        (alarm) => !alarm.name.startsWith(`mlops-${stack}-approvals-`),
+      );
+      assert.equal(alarms.length, 3 + FEATURE_COUNT);
+      for (const alarm of alarms)
+        assert.deepEqual(alarm.inputs.alarmActions, [topic.outputs.arn], alarm.name);
+      const targets = ofType(recorded, "aws:cloudwatch/eventTarget:EventTarget").filter(
+        (target) => target.inputs.roleArn === undefined,
+      );
+      assert.deepEqual(
+        targets.map((t) => [t.name, t.inputs.arn]),
+        [
+          [`mlops-${stack}-diagnosis-data-quality-violations-alert`, topic.outputs.arn],
+          [`mlops-${stack}-diagnosis-data-quality-failures-alert`, topic.outputs.arn],
+        ],
+      );
+    });
+
+    it(`${stack}: tags every taggable resource with Environment=${stack}, Project, Owner, CostCenter, and Model where it is a model's`, () => {
+      const taggable = recordedOf(stack).filter((r) => TAGGABLE.includes(r.type));
+      for (const resource of taggable) {
+        const tags = resource.inputs.tags as Record<string, string>;
+        assert.equal(tags.Environment, stack, resource.name);
+        assert.deepEqual(
+          [tags.Project, tags.Owner, tags.CostCenter],
+          ["mlops-platform", "ml-platform@example.com", "ML-1001"],
+          resource.name,
+        );
+      }
+      // 2 buckets, 3 roles, registry, pipeline, 3 objects, topic, model, config, endpoint, 3 endpoint
+      // alarms, monitoring job definition and schedule, 2 event rules, the drift alarms; prod scales too.
+      const ofModel = taggable.filter((r) => (r.inputs.tags as Record<string, string>).Model !== undefined);
+      assert.equal(ofModel.length, (stack === "prod" ? 17 : 16) + 5 + FEATURE_COUNT);
+      assert.ok(ofModel.every((r) => (r.inputs.tags as Record<string, string>).Model === "diagnosis"));
+      // The stack's own: its key, and delivery, which serves every model.
+      const prefix = `mlops-${stack}`;
+      assert.deepEqual(
+        taggable
+          .filter((r) => !ofModel.includes(r))
+          .map((r) => r.name)
+          .sort(),
+        [
+          `${prefix}-approvals-diagnosis`,
+          `${prefix}-approvals-diagnosis-failed-deliveries`,
+          `${prefix}-approvals-dlq`,
+          `${prefix}-approvals-dlq-not-empty`,
+          `${prefix}-approvals-role`,
+          `${prefix}-delivery-alerts`,
+          `${prefix}-github-deploy-policy-1`,
+          `${prefix}-github-deploy-policy-2`,
+          `${prefix}-github-deploy-policy-3`,
+          `${prefix}-github-deploy-role`,
+          `${prefix}-github-oidc`,
+          `${prefix}-github-preview-role`,
+          `${prefix}-platform-key`,
+        ],
+      );
+    });
+
+    it(`${stack}: encrypts both buckets with the stack's own key`, () => {
+      const key = named(recordedOf(stack), `mlops-${stack}-platform-key`).outputs.arn;
+      for (const bucket of ["data", "artifacts"]) {
+        const rules = named(recordedOf(stack), `mlops-${stack}-diagnosis-${bucket}-encryption`).inputs.rules;
+        assert.deepEqual(rules, [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key },
+            bucketKeyEnabled: true,
+          },
+        ]);
+      }
+    });
+  }
+
+  it("staging: small instances, a short run time and nothing protected, so it can be torn down", () => {
+    const recorded = recordedOf("staging");
+    const definition = definitionOf(recorded, "mlops-staging-diagnosis");
+    assert.deepEqual(definition.Parameters.map((p) => [p.Name, p.DefaultValue]).slice(1), [
+      ["ProcessingInstanceType", "ml.t3.medium"],
+      ["TrainingInstanceType", "ml.m5.large"],
+      ["AccuracyThreshold", 0.8],
+      ["ModelApprovalStatus", "PendingManualApproval"],
+      ["SkipDataQualityCheck", true],
+      ["RegisterNewDataQualityBaseline", true],
+    ]);
+    const train = definition.Steps.find((step) => step.Name === "Train") as TrainingStep;
+    assert.deepEqual(train.Arguments.StoppingCondition, {
+      MaxRuntimeInSeconds: 1800,
+      MaxWaitTimeInSeconds: 3600,
+    });
+    assert.deepEqual(
+      recorded.filter((r) => r.protect).map((r) => r.name),
+      [],
+    );
+    assert.equal(named(recorded, "mlops-staging-platform-key").inputs.deletionWindowInDays, 7);
+    const lifecycle = named(recorded, "mlops-staging-diagnosis-artifacts-lifecycle").inputs.rules as Record<
+      string,
+      unknown
+    >[];
+    assert.deepEqual(lifecycle[0].noncurrentVersionExpiration, { noncurrentDays: 30 });
+  });
+
+  it("prod: larger instances, a higher bar, and the key, buckets and registry protected from deletion", () => {
+    const recorded = recordedOf("prod");
+    const definition = definitionOf(recorded, "mlops-prod-diagnosis");
+    assert.deepEqual(definition.Parameters.map((p) => [p.Name, p.DefaultValue]).slice(1, 4), [
+      ["ProcessingInstanceType", "ml.m5.xlarge"],
+      ["TrainingInstanceType", "ml.m5.xlarge"],
+      ["AccuracyThreshold", 0.9],
+    ]);
+    assert.deepEqual(
+      recorded
+        .filter((r) => r.protect)
+        .map((r) => r.name)
+        .sort(),
+      [
+        "mlops-prod-diagnosis-artifacts",
+        "mlops-prod-diagnosis-data",
+        "mlops-prod-diagnosis-registry",
+        "mlops-prod-platform-key",
+      ],
+    );
+    assert.equal(named(recorded, "mlops-prod-platform-key").inputs.deletionWindowInDays, 30);
+    const lifecycle = named(recorded, "mlops-prod-diagnosis-artifacts-lifecycle").inputs.rules as Record<
+      string,
+      unknown
+    >[];
+    assert.deepEqual(lifecycle[0].noncurrentVersionExpiration, { noncurrentDays: 365 });
+    assert.equal(
+      (definition.Steps[0] as ProcessingStep).Arguments.StoppingCondition?.MaxRuntimeInSeconds,
+      3600,
+    );
+  });
+
+  it("exports each model's pipeline, buckets, role, registry, alert topic and endpoint", async () => {
+    const program = stacks.prod?.program ?? assert.fail("prod did not run");
+    assert.equal(program.environment, "prod");
+    const outputs = program.models.diagnosis;
+    assert.deepEqual(Object.keys(outputs).sort(), [
+      "alertTopicArn",
+      "artifactsBucket",
+      "dataBucket",
+      "endpoint",
+      "executionRoleArn",
+      "inputDataUri",
+      "modelPackageGroupName",
+      "pipelineArn",
+      "pipelineName",
+    ]);
+    assert.equal(await valueOf(outputs.pipelineName), "mlops-prod-diagnosis");
+    assert.equal(await valueOf(outputs.modelPackageGroupName), "mlops-prod-diagnosis");
+    assert.equal(
+      await valueOf(outputs.alertTopicArn),
+      "arn:aws:sns:us-east-1:123456789012:mlops-prod-diagnosis-alerts",
+    );
+    const endpoint = outputs.endpoint ?? assert.fail("prod has an approved version, so an endpoint");
+    assert.equal(await valueOf(endpoint.name), "mlops-prod-diagnosis");
+    assert.equal(
+      await valueOf(endpoint.arn),
+      "arn:aws:sagemaker:us-east-1:123456789012:endpoint/mlops-prod-diagnosis",
+    );
+    assert.equal(await valueOf(endpoint.modelPackageArn), packageArn("mlops-prod-diagnosis", 2));
+    assert.equal(
+      await valueOf(endpoint.configName),
+      named(recordedOf("prod"), "mlops-prod-diagnosis-config").outputs.name,
+    );
+    const monitoring = endpoint.monitoring ?? assert.fail("prod monitors its endpoint");
+    assert.deepEqual(Object.keys(monitoring).sort(), [
+      "baselineConstraintsUri",
+      "baselineStatisticsUri",
+      "reportUri",
+      "scheduleName",
+    ]);
+    assert.equal(
+      await valueOf(monitoring.scheduleName as pulumi.Output<string>),
+      "mlops-prod-diagnosis-data-quality",
+    );
+    assert.match(await valueOf(program.platformKeyArn), /^arn:aws:kms:us-east-1:123456789012:key\//);
+  });
+
+  describe("delivery", () => {
+    const ACCOUNT = "arn:aws:iam::123456789012";
+    const documentOf = (resource: RecordedResource): PolicyDocument =>
+      JSON.parse(resource.inputs.policy as string) as PolicyDocument;
+
+    it("exports the GitHub roles, the OIDC provider and the approval dispatch", async () => {
+      const delivery = stacks.staging?.program.delivery ?? assert.fail("staging has delivery");
+      assert.equal(await valueOf(delivery.deployRoleArn), `${ACCOUNT}:role/mlops-staging-github-deploy`);
+      assert.equal(
+        await valueOf(delivery.previewRoleArn ?? assert.fail("a preview role")),
+        `${ACCOUNT}:role/mlops-staging-github-preview`,
+      );
+      assert.equal(
+        await valueOf(delivery.oidcProviderArn),
+        `${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
+      );
+      const dispatch = delivery.approvalDispatch ?? assert.fail("approvals are dispatched");
+      assert.deepEqual(Object.keys(dispatch).sort(), [
+        "alertTopicArn",
+        "apiDestinationArn",
+        "connectionArn",
+        "connectionName",
+        "connectionSecretArn",
+        "deadLetterQueueArn",
+        "deadLetterQueueUrl",
+        "ruleNames",
+      ]);
+      assert.deepEqual(await valueOf(dispatch.ruleNames), ["mlops-staging-approvals-diagnosis"]);
+      assert.equal(
+        await valueOf(dispatch.alertTopicArn),
+        "arn:aws:sns:us-east-1:123456789012:mlops-staging-delivery-alerts",
+      );
+      // Delivery alarms are named after the dispatch, which the stack's delivery topic accepts.
+      const alarms = ofType(recordedOf("staging"), "aws:cloudwatch/metricAlarm:MetricAlarm").filter((alarm) =>
+        alarm.name.startsWith("mlops-staging-approvals-"),
+      );
+      assert.deepEqual(
+        alarms.map((alarm) => alarm.inputs.alarmActions),
+        [[await valueOf(dispatch.alertTopicArn)], [await valueOf(dispatch.alertTopicArn)]],
+      );
+    });
+
+    for (const stack of ["staging", "prod"] as const) {
+      it(`${stack}: the deploy role may deploy exactly the types the stack creates and pass exactly its roles`, () => {
+        const recorded = recordedOf(stack);
+        const types = [...new Set(recorded.filter((r) => r.custom).map((r) => r.type))];
+        const arnOf = (name: string) => named(recorded, name, "aws:iam/role:Role").outputs.arn as string;
+        const scope: DeployScope = {
+          partition: "aws",
+          region: "us-east-1",
+          accountId: "123456789012",
+          namePrefix: `mlops-${stack}`,
+          resourceTags: { Environment: stack, Project: "mlops-platform" },
+          kmsKeyArn: named(recorded, `mlops-${stack}-platform-key`).outputs.arn as string,
+        };
+        const policies = ofType(recorded, "aws:iam/policy:Policy");
+        const expected = deployPolicy(
+          scope,
+          types,
+          {
+            "sagemaker.amazonaws.com": [
+              arnOf(`mlops-${stack}-diagnosis-role`),
+              arnOf(`mlops-${stack}-diagnosis-model-role`),
+              arnOf(`mlops-${stack}-diagnosis-data-quality-role`),
+            ],
+            "events.amazonaws.com": [arnOf(`mlops-${stack}-approvals-role`)],
+          },
+          [
+            `${ACCOUNT}:role/mlops-${stack}-github-deploy`,
+            `${ACCOUNT}:role/mlops-${stack}-github-preview`,
+            ...policies.map((_, index) => `${ACCOUNT}:policy/mlops-${stack}-github-deploy-${index + 1}`),
+            `${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
+          ],
+        );
+        // Split over managed policies, each within IAM's limit, together the whole document.
+        assert.deepEqual(
+          policies.flatMap((policy) => documentOf(policy).Statement),
+          expected.Statement,
+        );
+        for (const policy of policies)
+          assert.ok((policy.inputs.policy as string).length <= 6144, policy.name);
+        assert.deepEqual(
+          ofType(recorded, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => [
+            a.inputs.role,
+            a.inputs.policyArn,
+          ]),
+          policies.map((_, index) => [
+            `mlops-${stack}-github-deploy`,
+            `${ACCOUNT}:policy/mlops-${stack}-github-deploy-${index + 1}`,
+          ]),
+        );
+        assert.deepEqual(
+          documentOf(named(recorded, `mlops-${stack}-github-preview-policy`)),
+          previewPolicy(scope, types),
+        );
+      });
+    }
+
+    it("is left out without mlops:delivery, and each part follows its setting", async () => {
+      // A model without an endpoint keeps these runs short: delivery does not depend on endpoints.
+      const withoutDelivery: Record<string, string> = {
+        ...stackFileConfig("staging"),
+        "mlops:models": JSON.stringify([{ name: "diagnosis", endpoint: { enabled: false } }]),
+      };
+      delete withoutDelivery["mlops:delivery"];
+      const none = await runProgram<Outputs>("staging", withoutDelivery);
+      assert.equal(none.program.delivery, null);
+      assert.deepEqual(
+        none.recorded.filter((r) => /-(github|approvals|delivery-alerts)/.test(r.name)).map((r) => r.name),
+        [],
+      );
+      // EventBridge may encrypt a connection's token with the stack key only when the key is tagged so.
+      const keyTags = (run: { recorded: RecordedResource[] }) =>
+        ofType(run.recorded, "aws:kms/key:Key")[0]?.inputs.tags as Record<string, string>;
+      assert.equal(keyTags(none).EventBridgeApiDestinations, undefined);
+      assert.equal(keyTags(stacks.staging ?? assert.fail("staging ran")).EventBridgeApiDestinations, "true");
+
+      const provider = `${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
+      const some = await runProgram<Outputs>("staging", {
+        ...withoutDelivery,
+        "mlops:delivery": JSON.stringify({
+          github: {
+            repository: "example-org/mlops-platform",
+            deployBranch: "main",
+            oidcProviderArn: provider,
+            previewRole: false,
+          },
+          approvalDispatch: { enabled: false },
+        }),
+      });
+      const delivery = some.program.delivery ?? assert.fail("the deploy role is still created");
+      assert.equal(delivery.previewRoleArn, null);
+      assert.equal(delivery.approvalDispatch, null);
+      assert.equal(await valueOf(delivery.oidcProviderArn), provider);
+      assert.deepEqual(
+        some.recorded
+          .filter((r) => /-(github|approvals|delivery-alerts)/.test(r.name))
+          .map((r) => `${r.type} ${r.name}`)
+          .sort(),
+        [
+          "aws:iam/policy:Policy mlops-staging-github-deploy-policy-1",
+          "aws:iam/policy:Policy mlops-staging-github-deploy-policy-2",
+          "aws:iam/role:Role mlops-staging-github-deploy-role",
+          "aws:iam/rolePolicyAttachment:RolePolicyAttachment mlops-staging-github-deploy-policy-1",
+          "aws:iam/rolePolicyAttachment:RolePolicyAttachment mlops-staging-github-deploy-policy-2",
+          "mlops:delivery:GithubDeployAccess mlops-staging-github",
+        ],
+      );
+      const trust = JSON.parse(
+        named(some.recorded, "mlops-staging-github-deploy-role").inputs.assumeRolePolicy as string,
+      ) as PolicyDocument;
+      assert.deepEqual(trust.Statement[0].Principal, { Federated: provider });
+      assert.deepEqual(trust.Statement[0].Condition?.StringEquals, {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "repo:example-org/mlops-platform:ref:refs/heads/main",
+      });
+    });
+  });
+
+  it("serves the newest approved version of each stack's registry, skipping pending and rejected ones", () => {
+    for (const [stack, version] of [
+      ["staging", 1],
+      ["prod", 2],
+    ] as const) {
+      const model = named(recordedOf(stack), `mlops-${stack}-diagnosis-primary`);
+      assert.deepEqual(model.inputs.primaryContainer, {
+        modelPackageName: packageArn(`mlops-${stack}-diagnosis`, version),
+      });
+      const policy = JSON.parse(
+        named(recordedOf(stack), `mlops-${stack}-diagnosis-model-role-policy`).inputs.policy as string,
+      ) as { Statement: { Sid: string; Resource: unknown }[] };
+      assert.deepEqual(policy.Statement.find((s) => s.Sid === "ReadModelArtifacts")?.Resource, [
+        `arn:aws:s3:::mlops-${stack}-diagnosis-artifacts/pipelines/run${version}/Train/output/*`,
+      ]);
+    }
+  });
+
+  it("staging and prod endpoints differ exactly as their stack files say", () => {
+    const endpointOf = (stack: StackName) => {
+      const recorded = recordedOf(stack);
+      const config = named(recorded, `mlops-${stack}-diagnosis-config`).inputs;
+      const endpoint = named(recorded, `mlops-${stack}-diagnosis`, ENDPOINT).inputs;
+      const targets = ofType(recorded, "aws:appautoscaling/target:Target").map((t) => t.inputs);
+      const policies = ofType(recorded, "aws:appautoscaling/policy:Policy").map(
+        (p) => p.inputs.targetTrackingScalingPolicyConfiguration as Record<string, unknown>,
+      );
+      const latency = named(recorded, `mlops-${stack}-diagnosis-primary-model-latency-p99`).inputs;
+      const deployment = endpoint.deploymentConfig as Record<string, Record<string, unknown>>;
+      const [variant] = config.productionVariants as Record<string, unknown>[];
+      return {
+        instances: [variant.instanceType, variant.initialInstanceCount],
+        sampling: (config.dataCaptureConfig as Record<string, unknown>).initialSamplingPercentage,
+        deployment: deployment.blueGreenUpdatePolicy,
+        rollbackAlarms: (deployment.autoRollbackConfiguration.alarms as unknown[]).length,
+        scaling: targets.map((t) => [t.minCapacity, t.maxCapacity]),
+        target: policies.map((p) => [p.targetValue, p.scaleInCooldown, p.scaleOutCooldown]),
+        latencyThreshold: latency.threshold,
+        evaluationPeriods: latency.evaluationPeriods,
+      };
+    };
+    assert.deepEqual(endpointOf("staging"), {
+      instances: ["ml.t2.medium", 1],
+      sampling: 100,
+      deployment: {
+        trafficRoutingConfiguration: { type: "ALL_AT_ONCE", waitIntervalInSeconds: 120 },
+        terminationWaitInSeconds: 0,
+      },
+      rollbackAlarms: 3,
+      scaling: [],
+      target: [],
+      latencyThreshold: 1_000_000,
+      evaluationPeriods: 3,
+    });
+    assert.deepEqual(endpointOf("prod"), {
+      instances: ["ml.m5.xlarge", 2],
+      sampling: 20,
+      deployment: {
+        trafficRoutingConfiguration: {
+          type: "CANARY",
+          waitIntervalInSeconds: 600,
+          canarySize: { type: "CAPACITY_PERCENT", value: 25 },
+        },
+        terminationWaitInSeconds: 600,
+      },
+      rollbackAlarms: 3,
+      scaling: [[2, 10]],
+      target: [[750, 300, 60]],
+      latencyThreshold: 300_000,
+      evaluationPeriods: 2,
+    });
+  });
+
+  it("monitors each endpoint against the baseline of the version it serves, on the stack's schedule", () => {
+    const monitorOf = (stack: StackName) => {
+      const recorded = recordedOf(stack);
+      const name = `mlops-${stack}-diagnosis-data-quality`;
+      const job = named(recorded, `${name}-job`).inputs;
+      const schedule = named(recorded, name, "aws:sagemaker/monitoringSchedule:MonitoringSchedule").inputs;
+      const cluster = (job.jobResources as Record<string, Record<string, unknown>>).clusterConfig;
+      const drift = named(recorded, `${name}-drift-worst_area`).inputs;
+      return {
+        endpoint: (job.dataQualityJobInput as Record<string, Record<string, unknown>>).endpointInput
+          .endpointName,
+        baseline: job.dataQualityBaselineConfig,
+        schedule: (schedule.monitoringScheduleConfig as Record<string, unknown>).scheduleConfig,
+        instanceType: cluster.instanceType,
+        runtime: job.stoppingCondition,
+        drift: [drift.dimensions, drift.threshold],
+      };
+    };
+    const expected = (stack: StackName, version: number, cron: string, instanceType: string) => {
+      const group = `mlops-${stack}-diagnosis`;
+      return {
+        endpoint: group,
+        baseline: {
+          statisticsResource: { s3Uri: baselineUri(group, version, "statistics") },
+          constraintsResource: { s3Uri: baselineUri(group, version, "constraints") },
+        },
+        schedule: { scheduleExpression: cron },
+        instanceType,
+        runtime: { maxRuntimeInSeconds: 1800 },
+        drift: [{ Endpoint: group, MonitoringSchedule: `${group}-data-quality` }, 0.1],
+      };
+    };
+    assert.deepEqual(monitorOf("staging"), expected("staging", 1, "cron(0 0 ? * * *)", "ml.m5.large"));
+    assert.deepEqual(monitorOf("prod"), expected("prod", 2, "cron(0 * ? * * *)", "ml.m5.xlarge"));
+  });
+
+  it("monitoring uses monitoring.baseline when set, and is left out with capture and monitoring off", async () => {
+    const staging = JSON.parse(stackFileConfig("staging")["mlops:models"]) as Record<
+      string,
+      Record<string, unknown>
+    >[];
+    const given = {
+      statisticsUri: "s3://team-baselines/diagnosis/statistics.json",
+      constraintsUri: "s3://team-baselines/diagnosis/constraints.json",
+    };
+    const withBaseline = [{ ...staging[0], monitoring: { ...staging[0].monitoring, baseline: given } }];
+    const { recorded, program } = await runProgram<Outputs>("staging", {
+      ...stackFileConfig("staging"),
+      "mlops:models": JSON.stringify(withBaseline),
+    });
+    assert.deepEqual(
+      named(recorded, "mlops-staging-diagnosis-data-quality-job").inputs.dataQualityBaselineConfig,
+      {
+        statisticsResource: { s3Uri: given.statisticsUri },
+        constraintsResource: { s3Uri: given.constraintsUri },
+      },
+    );
+    const monitoring = program.models.diagnosis.endpoint?.monitoring ?? assert.fail("monitored");
+    assert.equal(monitoring.baselineStatisticsUri, given.statisticsUri);
+
+    const unmonitored = [
+      {
+        ...staging[0],
+        endpoint: { ...staging[0].endpoint, dataCapture: { enabled: false } },
+        monitoring: { enabled: false },
+      },
+    ];
+    const off = await runProgram<Outputs>("staging", {
+      ...stackFileConfig("staging"),
+      "mlops:models": JSON.stringify(unmonitored),
+    });
+    assert.deepEqual(ofType(off.recorded, "mlops:sagemaker:MonitoringSchedule"), []);
+    assert.equal(ofType(off.recorded, "mlops:sagemaker:ModelEndpoint").length, 1);
+    assert.equal(off.program.models.diagnosis.endpoint?.monitoring, null);
+  });
+
+  it("creates nothing when a monitored version has no baseline, and says how to give it one", async () => {
+    const client = testClient(registry?.moto.endpoint ?? assert.fail("moto is running"));
+    const group = "legacy-diagnosis";
+    await client.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
+    await client.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: group,
+        ModelApprovalStatus: ModelApprovalStatus.APPROVED,
+        InferenceSpecification: {
+          Containers: [{ Image: XGBOOST, ModelDataUrl: `s3://${group}-artifacts/model.tar.gz` }],
+          SupportedContentTypes: ["text/csv"],
+          SupportedResponseMIMETypes: ["text/csv"],
+        },
+      }),
+    );
+    client.destroy();
+    const recorded = recordResources("staging");
+    pulumi.runtime.setAllConfig({
+      ...stackFileConfig("staging"),
+      "mlops:namePrefix": JSON.stringify("legacy"),
+    });
+    await assert.rejects(loadProgram<Outputs>()(), (error: unknown) => {
+      assert.ok(error instanceof ModelPackageLookupError);
+      assert.equal(
+        error.message,
+        [
+          "Monitoring needs a data-quality baseline, and these served versions have none:",
+          `  - models[0] "diagnosis": model package ${packageArn(group, 1)} was registered without a data-quality baseline (DriftCheckBaselines or ModelMetrics ModelDataQuality)`,
+          "Run the model's pipeline again and approve the new version (its DataQualityBaseline step registers one), " +
+            "set models[].monitoring.baseline to the S3 URIs of statistics.json and constraints.json, " +
+            "or set models[].monitoring.enabled: false.",
+        ].join("\n"),
+      );
+      return true;
+    });
+    await settle(recorded);
+    assert.deepEqual(recorded, []);
+  });
+
+  it("first deploy of a model: no approved version yet, so no endpoint, a warning, and everything else", async () => {
+    const { recorded, program, warnings } = await runProgram<Outputs>("staging", {
+      ...stackFileConfig("staging"),
+      "mlops:namePrefix": JSON.stringify("fresh"),
+    });
+    assert.deepEqual(ofType(recorded, "mlops:sagemaker:ModelEndpoint"), []);
+    assert.deepEqual(ofType(recorded, ENDPOINT), []);
+    assert.equal(ofType(recorded, "aws:sagemaker/pipeline:Pipeline").length, 1);
+    // The model's alert topic and the stack's delivery topic.
+    assert.equal(ofType(recorded, "aws:sns/topic:Topic").length, 2);
+    assert.equal(program.models.diagnosis.endpoint, null);
+    assert.deepEqual(warnings, [
+      'warning: [runtime] Model "diagnosis": model package group "fresh-diagnosis" has no approved version yet, ' +
+        'so endpoint "fresh-diagnosis" is not deployed. Run pipeline "fresh-diagnosis", approve the version you ' +
+        "want in the model registry, then run `pulumi up` again.",
+    ]);
+  });
+
+  it("creates nothing when the model registry cannot be reached, and says why", async () => {
+    const saved = process.env.AWS_ENDPOINT_URL_SAGEMAKER;
+    process.env.AWS_ENDPOINT_URL_SAGEMAKER = `http://127.0.0.1:${await freePort()}`;
+    try {
+      const recorded = recordResources("staging");
+      pulumi.runtime.setAllConfig(stackFileConfig("staging"));
+      await assert.rejects(loadProgram<Outputs>()(), (error: unknown) => {
+        assert.ok(error instanceof ModelPackageLookupError);
+        assert.match(error.message, /"mlops-staging-diagnosis"/);
+        assert.match(error.message, /models\[0\]\.endpoint\.modelPackage/);
+        assert.match(error.message, /could not reach/i);
+        return true;
+      });
+      await settle(recorded);
+      assert.deepEqual(recorded, []);
+    } finally {
+      process.env.AWS_ENDPOINT_URL_SAGEMAKER = saved;
+    }
+  });
+
+  it("uses an existing key instead of creating one when encryption.kmsKeyArn is set", async () => {
+    const existing = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
+    const config = {
+      ...stackFileConfig("staging"),
+      "mlops:encryption": JSON.stringify({ kmsKeyArn: existing }),
+    };
+    const { recorded } = await runProgram<Outputs>("staging", config);
+    assert.deepEqual(ofType(recorded, "aws:kms/key:Key"), []);
+    const rules = named(recorded, "mlops-staging-diagnosis-data-encryption").inputs.rules as unknown[];
+    assert.deepEqual(rules, [
+      {
+        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: existing },
+        bucketKeyEnabled: true,
+      },
+    ]);
+  });
+
+  it("scales to many models with one key and no shared or colliding resources", async () => {
+    const models = Array.from({ length: 12 }, (_, i) => ({ name: `model-${i}` }));
+    const { recorded, warnings } = await runProgram<Outputs>("staging", {
+      ...stackFileConfig("staging"),
+      "mlops:models": JSON.stringify(models),
+    });
+    assert.equal(ofType(recorded, "aws:sagemaker/pipeline:Pipeline").length, 12);
+    assert.equal(ofType(recorded, "aws:s3/bucket:Bucket").length, 24);
+    assert.equal(ofType(recorded, "aws:kms/key:Key").length, 1);
+    const urns = recorded.map((r) => r.urn);
+    assert.equal(new Set(urns).size, urns.length, "every URN is unique");
+    const groups = ofType(recorded, "aws:sagemaker/modelPackageGroup:ModelPackageGroup").map(
+      (r) => r.inputs.modelPackageGroupName,
+    );
+    assert.deepEqual(
+      groups,
+      models.map((m) => `mlops-staging-${m.name}`),
+    );
+    // None of the new registries has an approved version yet: one warning each, no endpoints.
+    assert.equal(warnings.length, 12);
+    // One per model, and the stack's delivery topic.
+    assert.equal(ofType(recorded, "aws:sns/topic:Topic").length, 13);
+    assert.deepEqual(ofType(recorded, "aws:sagemaker/endpoint:Endpoint"), []);
+  });
+
+  it("creates nothing when the config is invalid, and reports every problem at once", async () => {
+    const config = {
+      ...stackFileConfig("staging"),
+      "mlops:environment": "qa",
+      "mlops:models": JSON.stringify([
+        { name: "a", endpoint: { instanceType: "ml.m5.huge" } },
+        { name: "a" },
+      ]),
+    };
+    const recorded = recordResources("staging");
+    pulumi.runtime.setAllConfig(config);
+    await assert.rejects(loadProgram<Outputs>()(), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(
+        error.problems.map((p) => p.path),
+        ["environment", "models[0].endpoint.instanceType", "models[1].name"],
+      );
+      return true;
+    });
+    await settle(recorded);
+    assert.deepEqual(recorded, []);
+  });
+});
