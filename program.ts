@@ -1,11 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AlertTopic } from "./components/foundation/alertTopic";
-import { GithubDeployAccess, ManagedResource } from "./components/delivery/githubDeployAccess";
-import { MlPipeline } from "./components/pipeline/mlPipeline";
-import { ModelApprovalDispatch } from "./components/delivery/modelApprovalDispatch";
-import { ModelEndpoint } from "./components/endpoint/modelEndpoint";
-import { MonitoringSchedule } from "./components/monitoring/monitoringSchedule";
-import { PlatformKey } from "./components/foundation/platformKey";
+import { GithubDeployAccess, ModelApprovalDispatch } from "./components/delivery";
+import { ModelEndpoint } from "./components/endpoint";
+import { AlertTopic, PlatformKey } from "./components/foundation";
+import { MonitoringSchedule } from "./components/monitoring";
+import { MlPipeline } from "./components/pipeline";
+import {
+  AccountContext,
+  combineFootprints,
+  DeployFootprint,
+  lookupAccountContext,
+} from "./components/shared";
 import { EndpointPackages, modelBaseName, PackageResolver, planEndpoints } from "./registry/endpointPackages";
 import { MonitorBaseline, monitoringBaselines } from "./registry/monitoringBaselines";
 import type { StackConfig } from "./stacks/config";
@@ -13,76 +17,73 @@ import { loadStackConfig } from "./stacks/load";
 
 type ModelConfig = StackConfig["models"][number];
 
+/** What every component of the stack shares: where it deploys, its key and its tags. */
+interface StackContext {
+  readonly account: AccountContext;
+  readonly kmsKeyArn: pulumi.Input<string>;
+}
+
+/** The key named in config, or the stack's own. */
+function stackKey(
+  config: StackConfig,
+  account: AccountContext,
+): { readonly keyArn: pulumi.Input<string>; readonly footprint?: DeployFootprint } {
+  const { kmsKeyArn, keyDeletionWindowDays } = config.encryption;
+  if (kmsKeyArn !== undefined) return { keyArn: kmsKeyArn };
+  const key = new PlatformKey(`${config.namePrefix}-platform`, {
+    account,
+    // EventBridge encrypts a connection's credentials with a customer managed key only when the
+    // key carries this tag.
+    tags: config.delivery?.approvalDispatch
+      ? { ...config.tags, EventBridgeApiDestinations: "true" }
+      : config.tags,
+    deletionWindowDays: keyDeletionWindowDays,
+    protect: config.storage.protectFromDeletion,
+  });
+  return { keyArn: key.keyArn, footprint: key.footprint };
+}
+
+/** The endpoint's settings with the packages the registry resolved for its variants. */
 function endpointArgs(
   config: StackConfig,
   model: ModelConfig,
   packages: EndpointPackages,
-  resources: { kmsKeyArn: pulumi.Input<string>; alerts: AlertTopic; pipeline: MlPipeline },
+  resources: StackContext & { alerts: AlertTopic; pipeline: MlPipeline },
 ) {
-  const { endpoint } = model;
-  const capacity = (variant: {
-    instanceType?: string;
-    initialInstanceCount?: number;
-    serverless?: ModelConfig["endpoint"]["serverless"];
-    autoscaling?: ModelConfig["endpoint"]["autoscaling"];
-  }) => ({
-    instanceType: variant.instanceType,
-    initialInstanceCount: variant.initialInstanceCount,
-    serverless: variant.serverless,
-    autoscaling: variant.autoscaling,
-  });
+  const { enabled, modelPackage, variantName, challengers, shadow, dataCapture, ...rest } = model.endpoint;
+  const { deployment, alarms, ...primary } = rest;
   return {
+    account: resources.account,
     variants: [
-      {
-        name: endpoint.variantName,
-        modelPackage: packages.primary,
-        weight: endpoint.weight,
-        ...capacity(endpoint),
-      },
-      ...endpoint.challengers.map((challenger, index) => ({
-        name: challenger.name,
+      { ...primary, name: variantName, modelPackage: packages.primary },
+      ...challengers.map((challenger, index) => ({
+        ...challenger,
         modelPackage: packages.challengers[index],
-        weight: challenger.weight,
-        ...capacity(challenger),
       })),
     ],
-    shadow:
-      endpoint.shadow && packages.shadow
-        ? {
-            name: endpoint.shadow.name,
-            modelPackage: packages.shadow,
-            samplingPercentage: endpoint.shadow.samplingPercentage,
-            instanceType: endpoint.shadow.instanceType,
-            initialInstanceCount: endpoint.shadow.initialInstanceCount,
-          }
-        : undefined,
+    shadow: shadow && packages.shadow ? { ...shadow, modelPackage: packages.shadow } : undefined,
     kmsKeyArn: resources.kmsKeyArn,
     alertTopicArn: resources.alerts.topicArn,
-    dataCapture: {
-      bucketName: resources.pipeline.dataBucketName,
-      enabled: endpoint.dataCapture.enabled,
-      samplingPercentage: endpoint.dataCapture.samplingPercentage,
-    },
-    deployment: endpoint.deployment,
-    alarms: endpoint.alarms,
+    dataCapture: { ...dataCapture, bucketName: resources.pipeline.dataBucketName },
+    deployment,
+    alarms,
     network: config.network,
     tags: { ...config.tags, Model: model.name },
   };
 }
 
+/** The monitoring settings with the baseline of the served version. */
 function monitoringArgs(
   config: StackConfig,
   model: ModelConfig,
   baseline: MonitorBaseline,
-  resources: {
-    kmsKeyArn: pulumi.Input<string>;
-    alerts: AlertTopic;
-    pipeline: MlPipeline;
-    endpoint: ModelEndpoint;
-  },
+  resources: StackContext & { alerts: AlertTopic; pipeline: MlPipeline; endpoint: ModelEndpoint },
 ) {
-  const { monitoring } = model;
+  // The baseline in config, if any, is what the registry look-up already resolved to.
+  const { enabled, baseline: configuredBaseline, ...settings } = model.monitoring;
   return {
+    ...settings,
+    account: resources.account,
     endpointName: resources.endpoint.endpointName,
     // Monitoring is only planned for endpoints that capture, so the URI is always set here.
     captureUri: resources.endpoint.dataCaptureUri.apply((uri) => uri ?? ""),
@@ -90,89 +91,63 @@ function monitoringArgs(
     baseline: { statisticsUri: baseline.statisticsUri, constraintsUri: baseline.constraintsUri },
     kmsKeyArn: resources.kmsKeyArn,
     alertTopicArn: resources.alerts.topicArn,
-    scheduleExpression: monitoring.scheduleExpression,
-    instanceType: monitoring.instanceType,
-    maxRuntimeSeconds: monitoring.maxRuntimeSeconds,
-    driftAlarms: monitoring.driftAlarms,
     network: config.network,
     tags: { ...config.tags, Model: model.name },
   };
 }
 
 /**
- * Records the custom resources the components register (type and inputs), through a transformation
- * their children inherit: the deploy role may deploy exactly the types the stack creates, and pass
- * exactly the roles its resources name.
- */
-function resourceRecorder() {
-  const resources: ManagedResource[] = [];
-  const record: pulumi.ResourceTransformation = (args) => {
-    if (args.resource instanceof pulumi.CustomResource)
-      resources.push({ type: args.type, inputs: args.props });
-    return undefined;
-  };
-  return { resources, opts: { transformations: [record] } };
-}
-
-/**
  * Delivery: a model approval dispatches a deploy to GitHub, and GitHub Actions deploys and
- * previews the stack with roles of its own. Created last, so that the deploy role's permissions
- * cover every type the stack created before it.
+ * previews the stack with roles of its own. The deploy role's permissions are the footprint of
+ * the stack's other components, handed over explicitly.
  */
 function delivery(
   config: StackConfig,
-  resources: {
-    kmsKeyArn: pulumi.Input<string>;
+  context: StackContext & {
     pipelines: readonly { readonly model: string; readonly pipeline: MlPipeline }[];
-    recorder: ReturnType<typeof resourceRecorder>;
+    footprint: DeployFootprint;
   },
 ) {
   const { github, approvalDispatch } = config.delivery ?? {};
-  const { kmsKeyArn, recorder } = resources;
+  const { account, kmsKeyArn } = context;
   // A topic of the stack, not a model's: a failed dispatch concerns the delivery of every model,
   // and each model's topic only accepts alarms named after that model.
   const dispatchName = `${config.namePrefix}-approvals`;
   const alerts =
     approvalDispatch &&
-    new AlertTopic(
-      `${config.namePrefix}-delivery-alerts`,
-      {
-        kmsKeyArn,
-        emails: config.alerts.emails,
-        alarmNamePrefix: dispatchName,
-        eventRuleNamePrefix: dispatchName,
-        tags: config.tags,
-      },
-      recorder.opts,
-    );
+    new AlertTopic(`${config.namePrefix}-delivery-alerts`, {
+      account,
+      kmsKeyArn,
+      emails: config.alerts.emails,
+      alarmNamePrefix: dispatchName,
+      eventRuleNamePrefix: dispatchName,
+      tags: config.tags,
+    });
   const dispatch =
     approvalDispatch &&
     alerts &&
-    new ModelApprovalDispatch(
-      dispatchName,
-      {
-        repository: approvalDispatch.repository,
-        eventType: approvalDispatch.eventType,
-        stack: pulumi.getStack(),
-        models: resources.pipelines.map(({ model, pipeline }) => ({
-          name: model,
-          modelPackageGroupName: pipeline.modelPackageGroupName,
-        })),
-        alertTopicArn: alerts.topicArn,
-        kmsKeyArn,
-        tags: config.tags,
-      },
-      recorder.opts,
-    );
+    new ModelApprovalDispatch(dispatchName, {
+      ...approvalDispatch,
+      account,
+      stack: pulumi.getStack(),
+      models: context.pipelines.map(({ model, pipeline }) => ({
+        name: model,
+        modelPackageGroupName: pipeline.modelPackageGroupName,
+      })),
+      alertTopicArn: alerts.topicArn,
+      kmsKeyArn,
+      tags: config.tags,
+    });
   if (!github) return null;
   const access = new GithubDeployAccess(`${config.namePrefix}-github`, {
-    repository: github.repository,
-    deployEnvironment: github.deployEnvironment,
-    deployBranch: github.deployBranch,
-    oidcProviderArn: github.oidcProviderArn,
-    previewRole: github.previewRole,
+    ...github,
+    account,
     namePrefix: config.namePrefix,
-    managedResources: recorder.resources,
+    footprint: combineFootprints(
+      context.footprint,
+      ...(alerts ? [alerts.footprint] : []),
+      ...(dispatch ? [dispatch.footprint] : []),
+    ),
     // Key ids cannot be scoped by name: the stack key is recognised by the stack's environment and project.
     resourceTags: { Environment: config.environment, Project: config.tags.Project },
     kmsKeyArn,
@@ -212,75 +187,41 @@ export async function platform(options: PlatformOptions) {
   const config = loadStackConfig();
   const plans = await planEndpoints(config, options.resolve);
   const baselines = monitoringBaselines(config, plans);
-  const recorder = resourceRecorder();
+  const account = lookupAccountContext();
 
-  const kmsKeyArn: pulumi.Input<string> =
-    config.encryption.kmsKeyArn ??
-    new PlatformKey(
-      `${config.namePrefix}-platform`,
-      {
-        // EventBridge encrypts a connection's credentials with a customer managed key only when
-        // the key carries this tag.
-        tags: config.delivery?.approvalDispatch
-          ? { ...config.tags, EventBridgeApiDestinations: "true" }
-          : config.tags,
-        deletionWindowDays: config.encryption.keyDeletionWindowDays,
-        protect: config.storage.protectFromDeletion,
-      },
-      recorder.opts,
-    ).keyArn;
+  const key = stackKey(config, account);
+  const context: StackContext = { account, kmsKeyArn: key.keyArn };
+  const footprints: DeployFootprint[] = key.footprint ? [key.footprint] : [];
   const pipelines: { model: string; pipeline: MlPipeline }[] = [];
 
   const models = config.models.map((model) => {
     const name = modelBaseName(config, model.name);
     const tags = { ...config.tags, Model: model.name };
-    const pipeline = new MlPipeline(
-      name,
-      {
-        kmsKeyArn,
-        tags,
-        description: model.description,
-        inputDataUri: model.pipeline.inputDataUri,
-        targetColumn: model.pipeline.targetColumn,
-        processingInstanceType: model.pipeline.processingInstanceType,
-        trainingInstanceType: model.pipeline.trainingInstanceType,
-        accuracyThreshold: model.pipeline.accuracyThreshold,
-        modelApprovalStatus: model.pipeline.modelApprovalStatus,
-        spotTraining: model.pipeline.spotTraining,
-        maxRuntimeSeconds: model.pipeline.maxRuntimeSeconds,
-        maxWaitSeconds: model.pipeline.maxWaitSeconds,
-        hyperparameters: model.pipeline.hyperparameters,
-        network: config.network,
-        protectFromDeletion: config.storage.protectFromDeletion,
-        noncurrentVersionRetentionDays: config.storage.noncurrentVersionRetentionDays,
-        checkpointRetentionDays: config.storage.checkpointRetentionDays,
-      },
-      recorder.opts,
-    );
+    const pipeline = new MlPipeline(name, {
+      ...model.pipeline,
+      ...config.storage,
+      ...context,
+      tags,
+      description: model.description,
+      network: config.network,
+    });
     pipelines.push({ model: model.name, pipeline });
     // Alarms and rules named after the model may publish to its topic.
-    const alerts = new AlertTopic(
-      `${name}-alerts`,
-      {
-        kmsKeyArn,
-        emails: config.alerts.emails,
-        alarmNamePrefix: name,
-        eventRuleNamePrefix: name,
-        tags,
-      },
-      recorder.opts,
-    );
+    const alerts = new AlertTopic(`${name}-alerts`, {
+      ...context,
+      emails: config.alerts.emails,
+      alarmNamePrefix: name,
+      eventRuleNamePrefix: name,
+      tags,
+    });
+    footprints.push(pipeline.footprint, alerts.footprint);
 
     const plan = plans.find((p) => p.model === model.name);
     if (plan && !plan.packages) pulumi.log.warn(`Model "${model.name}": ${plan.skipped}`);
     for (const note of plan?.packages ? plan.notes : []) pulumi.log.warn(`Model "${model.name}": ${note}`);
     const endpoint =
       plan?.packages &&
-      new ModelEndpoint(
-        name,
-        endpointArgs(config, model, plan.packages, { kmsKeyArn, alerts, pipeline }),
-        recorder.opts,
-      );
+      new ModelEndpoint(name, endpointArgs(config, model, plan.packages, { ...context, alerts, pipeline }));
     const baseline = baselines.get(model.name);
     const monitor =
       endpoint && baseline
@@ -288,11 +229,12 @@ export async function platform(options: PlatformOptions) {
             baseline,
             schedule: new MonitoringSchedule(
               `${name}-data-quality`,
-              monitoringArgs(config, model, baseline, { kmsKeyArn, alerts, pipeline, endpoint }),
-              recorder.opts,
+              monitoringArgs(config, model, baseline, { ...context, alerts, pipeline, endpoint }),
             ),
           }
         : undefined;
+    if (endpoint) footprints.push(endpoint.footprint);
+    if (monitor) footprints.push(monitor.schedule.footprint);
 
     return [
       model.name,
@@ -327,10 +269,10 @@ export async function platform(options: PlatformOptions) {
 
   return {
     environment: config.environment,
-    platformKeyArn: kmsKeyArn,
+    platformKeyArn: key.keyArn,
     /** Per model: its pipeline, data, artifacts, registry, alert topic and endpoint (null until one is approved) with its monitor. */
     models: Object.fromEntries(models),
     /** The GitHub Actions roles and the approval dispatch; null without `mlops:delivery.github`. */
-    delivery: delivery(config, { kmsKeyArn, pipelines, recorder }),
+    delivery: delivery(config, { ...context, pipelines, footprint: combineFootprints(...footprints) }),
   };
 }

@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { rmSync } from "node:fs";
+import { cpus } from "node:os";
 import * as path from "node:path";
-import { parse, stringify } from "yaml";
-import { REPOSITORY_ROOT } from "../preview/stackFile";
+import { REPOSITORY_ROOT } from "../preview";
+import { syntheticStackRoot } from "../test/helpers/syntheticStack";
 
 /**
  * `npm run bench`: wall time of the offline preview for staging, prod and a synthetic stack of 50
@@ -28,22 +28,6 @@ function median(args: readonly string[]): number {
   return times[Math.floor(times.length / 2)];
 }
 
-/** A stack like staging with `count` models, in a folder of its own. */
-function syntheticRoot(count: number): string {
-  const root = mkdtempSync(path.join(tmpdir(), "mlops-bench-"));
-  writeFileSync(path.join(root, "Pulumi.yaml"), readFileSync(path.join(REPOSITORY_ROOT, "Pulumi.yaml")));
-  const staging = parse(readFileSync(path.join(REPOSITORY_ROOT, "Pulumi.staging.yaml"), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  const [model] = staging.config["mlops:models"] as Record<string, unknown>[];
-  staging.config["mlops:models"] = Array.from({ length: count }, (_, i) => ({
-    ...model,
-    name: `model-${String(i + 1).padStart(2, "0")}`,
-  }));
-  writeFileSync(path.join(root, `Pulumi.models-${count}.yaml`), stringify(staging));
-  return root;
-}
-
 const cli = path.join(REPOSITORY_ROOT, "preview", "cli.ts");
 // As `npm run preview` runs it (see package.json).
 const preview = (...args: string[]) => ["--max-semi-space-size=64", "--require", "tsx/cjs", cli, ...args];
@@ -52,10 +36,10 @@ const stagingConfig = path.join(REPOSITORY_ROOT, "policies", "config", "staging.
 const floor = median(["-e", "require('@pulumi/pulumi'); require('@pulumi/aws')"]);
 const staging = median(preview("--stack", "staging"));
 const prod = median(preview("--stack", "prod"));
-const root = syntheticRoot(50);
+const { root, stack: fiftyModels } = syntheticStackRoot(50);
 let fifty: number;
 try {
-  fifty = median(preview("--stack", "models-50", "--root", root, "--policy-config", stagingConfig));
+  fifty = median(preview("--stack", fiftyModels, "--root", root, "--policy-config", stagingConfig));
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

@@ -33,6 +33,8 @@ export interface MockOptions extends MockAccount {
    * goes on while a large program runs; else all of them in one turn. @default false
    */
   readonly yieldToEventLoop?: boolean;
+  /** Called with the token of each invoke (provider function call) the program makes. @default none */
+  readonly onInvoke?: (token: string) => void;
 }
 
 /**
@@ -290,7 +292,10 @@ export function recordResources(options: MockOptions): RecordedResource[] {
     {
       // Answers `get` look-ups; registrations go through `registerResource` below.
       newResource: (args) => answer(args.type, args.name, args.custom ?? true, args.inputs),
-      call: (args) => mockCall(args.token, args.inputs, where),
+      call: (args) => {
+        options.onInvoke?.(args.token);
+        return mockCall(args.token, args.inputs, where);
+      },
     },
     project,
     stack,

@@ -1,6 +1,6 @@
 import type { PackageResolver } from "../registry/endpointPackages";
 import { LATEST_APPROVED, type DeployablePackage } from "../registry/modelPackages";
-import { MODEL_PACKAGE_ARN_PATTERN } from "../stacks/schema";
+import { MODEL_PACKAGE_ARN_PATTERN } from "../components/shared/names";
 import type { MockAccount } from "./mocks";
 
 /** The image a model version of the built-in pipeline serves: XGBoost, from AWS's prebuilt registry. */

@@ -1,6 +1,6 @@
 /**
  * The plan an offline preview produces and `npm run policy` reads: what `pulumi preview` would
- * create for a stack, and what the policy pack says about it. Written by `--json` (format in the README).
+ * create for a stack, and what the policy pack says about it. Written by `--json` (format in docs/preview.md).
  */
 
 /** One resource the program registers. */

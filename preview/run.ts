@@ -21,6 +21,8 @@ export interface OfflineRunOptions {
    * to check resources as they come. @default nothing
    */
   readonly startAfter?: PromiseLike<unknown>;
+  /** Called with the token of each provider function the program invokes (look-ups). @default none */
+  readonly onInvoke?: (token: string) => void;
 }
 
 /** The program's resources and outputs for a stack, without findings yet. */
@@ -153,6 +155,7 @@ async function runWithMocks(
     onRecord: onResource && ((resource, encoded) => onResource(toPlanResource(resource), encoded)),
     // Someone takes the resources as they come: let their I/O go on while the program runs.
     yieldToEventLoop: onResource !== undefined,
+    onInvoke: options.onInvoke,
   });
   pulumi.runtime.setAllConfig(config, [...secrets]);
   const stackConfig = loadStackConfig();

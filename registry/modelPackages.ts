@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { ModelPackageLookupError, describeAwsError } from "./errors";
 
-import { LATEST_APPROVED } from "../stacks/schema";
+import { LATEST_APPROVED } from "../components/shared/names";
 
 export { LATEST_APPROVED };
 

@@ -1,4 +1,6 @@
 import { DEFAULT_DISPATCH_EVENT_TYPE } from "../components/delivery/github";
+import { serverlessProblems } from "../components/endpoint/settings";
+import { spotWaitProblems } from "../components/pipeline/settings";
 import { ConfigError, ConfigProblem, problemsFromIssues } from "./errors";
 import { DeliveryInput, ENVIRONMENTS, ParsedStackConfig, REQUIRED_TAGS, stackConfigSchema } from "./schema";
 
@@ -115,32 +117,11 @@ function deliveryProblems(delivery: Raw | undefined): ConfigProblem[] {
 }
 
 function pipelineProblems(path: string, pipeline: Raw | undefined): ConfigProblem[] {
-  if (!pipeline || pipeline.maxWaitSeconds === undefined) return [];
-  if (pipeline.spotTraining === false) {
-    return [
-      {
-        path: `${path}.maxWaitSeconds`,
-        value: pipeline.maxWaitSeconds,
-        message: "applies to spot training only; remove it or set spotTraining: true",
-      },
-    ];
-  }
-  // A maxRuntimeSeconds of the wrong type is the schema's to report: compare only with a number.
-  const runtime = pipeline.maxRuntimeSeconds ?? 3600;
-  if (
-    typeof pipeline.maxWaitSeconds === "number" &&
-    typeof runtime === "number" &&
-    pipeline.maxWaitSeconds < runtime
-  ) {
-    return [
-      {
-        path: `${path}.maxWaitSeconds`,
-        value: pipeline.maxWaitSeconds,
-        message: `must be at least maxRuntimeSeconds (${runtime}): it includes the time spent waiting for spot capacity`,
-      },
-    ];
-  }
-  return [];
+  return spotWaitProblems(pipeline ?? {}).map(({ key, value, message }) => ({
+    path: `${path}.${key}`,
+    value,
+    message,
+  }));
 }
 
 /** A variant's capacity settings, checked the same way for the primary variant and each challenger. */
@@ -189,46 +170,20 @@ function capacityProblems(path: string, variant: Raw): ConfigProblem[] {
 }
 
 /** Features SageMaker Serverless Inference does not offer, reported against the key that asks for them. */
-function serverlessProblems(path: string, endpoint: Raw, model: Raw, stack: Raw): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const refuse = (key: string, value: unknown, message: string) =>
-    problems.push({ path: key, value, message });
-  const capture = asRecord(endpoint.dataCapture);
-  if ((capture?.enabled ?? true) !== false) {
-    refuse(
-      `${path}.dataCapture.enabled`,
-      capture?.enabled,
-      "must be false: serverless endpoints cannot capture data (capture is on by default)",
-    );
-  }
+function serverlessConfigProblems(path: string, endpoint: Raw, model: Raw, stack: Raw): ConfigProblem[] {
+  const problems: ConfigProblem[] = serverlessProblems({
+    ...endpoint,
+    dataCapture: asRecord(endpoint.dataCapture),
+    inNetwork: stack.network !== undefined,
+  }).map(({ key, value, message }) => ({ path: `${path}.${key}`, value, message }));
   const monitoring = asRecord(model.monitoring);
   if ((monitoring?.enabled ?? true) !== false) {
-    refuse(
-      path.replace(/\.endpoint$/, ".monitoring.enabled"),
-      monitoring?.enabled,
-      "must be false: Model Monitor needs data capture, which serverless endpoints lack (monitoring is on by default)",
-    );
-  }
-  if (asArray(endpoint.challengers).length > 0) {
-    refuse(
-      `${path}.challengers`,
-      endpoint.challengers,
-      "must be empty: a serverless endpoint serves one variant",
-    );
-  }
-  if (endpoint.shadow !== undefined) {
-    refuse(
-      `${path}.shadow`,
-      endpoint.shadow,
-      "must be left out: serverless endpoints cannot have a shadow variant",
-    );
-  }
-  if (stack.network !== undefined) {
-    refuse(
-      `${path}.serverless`,
-      endpoint.serverless,
-      "cannot be used in a stack with a network: serverless endpoints do not run in a VPC",
-    );
+    problems.push({
+      path: path.replace(/\.endpoint$/, ".monitoring.enabled"),
+      value: monitoring?.enabled,
+      message:
+        "must be false: Model Monitor needs data capture, which serverless endpoints lack (monitoring is on by default)",
+    });
   }
   return problems;
 }
@@ -308,7 +263,8 @@ function endpointProblems(path: string, model: Raw, stack: Raw): ConfigProblem[]
     const raw = asRecord(challenger);
     if (raw) problems.push(...capacityProblems(`${path}.challengers[${index}]`, raw));
   });
-  if (endpoint.serverless !== undefined) problems.push(...serverlessProblems(path, endpoint, model, stack));
+  if (endpoint.serverless !== undefined)
+    problems.push(...serverlessConfigProblems(path, endpoint, model, stack));
   if (endpoint.shadow !== undefined && asArray(endpoint.challengers).length > 0) {
     problems.push({
       path: `${path}.shadow`,

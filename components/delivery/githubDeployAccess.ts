@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AccountContext } from "../shared/account";
+import type { DeployFootprint, PassedRole } from "../shared/footprint";
 import {
-  DEPLOY_PERMISSIONS,
   deployPolicy,
   DeployScope,
   PassedRoles,
@@ -35,15 +36,9 @@ const OWN_TYPES = {
   oidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
 } as const;
 
-/** A resource of the stack as the program registered it. */
-export interface ManagedResource {
-  /** Its Pulumi type, e.g. `aws:sagemaker/model:Model`. */
-  readonly type: string;
-  /** Its inputs; those that name a role passed to a service are read (`DEPLOY_PERMISSIONS[type].passesRole`). */
-  readonly inputs: Readonly<Record<string, unknown>>;
-}
-
 export interface GithubDeployAccessArgs {
+  /** Where the stack deploys, looked up once per stack (`lookupAccountContext`). */
+  readonly account: AccountContext;
   /** The GitHub repository (`owner/name`) whose workflows may assume the roles. */
   readonly repository: string;
   /** The GitHub environment whose jobs may assume the deploy role; exactly one of this and `deployBranch`. @default none */
@@ -57,11 +52,10 @@ export interface GithubDeployAccessArgs {
   /** Prefix of every physical name of the stack; the deploy role's rights are limited to it. The component's name must start with it. */
   readonly namePrefix: string;
   /**
-   * The custom resources the stack creates besides these roles, as registered (type and inputs):
-   * the deploy role may deploy exactly their types and pass exactly the roles they name, the
-   * preview role read them.
+   * What the stack's other components deploy (`combineFootprints` of each one's `footprint`): the
+   * deploy role may deploy exactly these types and pass exactly these roles, the preview role read them.
    */
-  readonly managedResources: readonly ManagedResource[];
+  readonly footprint: DeployFootprint;
   /** Tags every resource of the stack carries; they scope what names cannot (KMS keys). At least one. */
   readonly resourceTags: Readonly<Record<string, string>>;
   /** The stack's KMS key, which uploads, endpoints and connections are encrypted with. */
@@ -85,6 +79,7 @@ type ResolvedArgs = Required<
 export function withDefaults(args: GithubDeployAccessArgs): ResolvedArgs {
   const { deployEnvironment: environment, deployBranch: branch } = args;
   return {
+    account: args.account,
     repository: args.repository,
     deploySubject:
       environment !== undefined && branch === undefined
@@ -95,7 +90,7 @@ export function withDefaults(args: GithubDeployAccessArgs): ResolvedArgs {
     oidcProviderArn: args.oidcProviderArn,
     previewRole: args.previewRole ?? true,
     namePrefix: args.namePrefix,
-    managedResources: args.managedResources,
+    footprint: args.footprint,
     resourceTags: args.resourceTags,
     kmsKeyArn: args.kmsKeyArn,
     deploySessionSeconds: args.deploySessionSeconds ?? 7200,
@@ -140,21 +135,15 @@ export function accessNames(name: string) {
   };
 }
 
-/**
- * The roles the stack's resources pass: the service and the input naming the role. A role several
- * resources name through the same output (every rule's target naming one role) counts once.
- */
-export function rolePasses(resources: readonly ManagedResource[]) {
+/** The roles the stack passes, in order; a role named twice for the same service (the same output) counts once. */
+export function rolePasses(footprint: DeployFootprint): PassedRole[] {
   const seen = new Map<string, Set<unknown>>();
-  return resources.flatMap((resource) => {
-    const pass = DEPLOY_PERMISSIONS[resource.type]?.passesRole;
-    const role = pass && resource.inputs[pass.input];
-    if (!pass || role === undefined) return [];
-    const roles = seen.get(pass.service) ?? new Set<unknown>();
-    seen.set(pass.service, roles);
-    if (roles.has(role)) return [];
-    roles.add(role);
-    return [{ service: pass.service, roleArn: role as pulumi.Input<string> }];
+  return footprint.passedRoles.filter(({ service, roleArn }) => {
+    const roles = seen.get(service) ?? new Set<unknown>();
+    seen.set(service, roles);
+    if (roles.has(roleArn)) return false;
+    roles.add(roleArn);
+    return true;
   });
 }
 
@@ -169,7 +158,7 @@ function byService(passes: readonly { service: string; roleArn: string }[]): Pas
 export function coveredTypes(resolved: ResolvedArgs): string[] {
   return [
     ...new Set([
-      ...resolved.managedResources.map((resource) => resource.type),
+      ...resolved.footprint.types,
       OWN_TYPES.role,
       OWN_TYPES.managedPolicy,
       OWN_TYPES.attachment,
@@ -227,10 +216,10 @@ export function validateArgs(name: string, args: GithubDeployAccessArgs, resolve
       resolved.deploySessionSeconds <= 43_200,
     `deploySessionSeconds ${resolved.deploySessionSeconds} must be a whole number from 3600 to 43200`,
   );
-  const unknown = unknownResourceTypes(resolved.managedResources.map((resource) => resource.type));
+  const unknown = unknownResourceTypes(resolved.footprint.types);
   check(
     unknown.length === 0,
-    `managedResources of type ${unknown.join(", ")} have no entry in DEPLOY_PERMISSIONS (components/delivery/deployPermissions.ts), so the deploy role could not deploy them`,
+    `the footprint lists ${unknown.join(", ")}, which has no entry in DEPLOY_PERMISSIONS (components/delivery/deployPermissions.ts), so the deploy role could not deploy them`,
   );
   return problems;
 }
@@ -240,7 +229,7 @@ function deployPolicyPlan(name: string, resolved: ResolvedArgs): string[][] {
   const scope = sizingScope(resolved);
   const names = accessNames(name);
   const arn = (resource: string) => `arn:${scope.partition}:iam::${scope.accountId}:${resource}`;
-  const passes = rolePasses(resolved.managedResources).map(({ service }, index) => ({
+  const passes = rolePasses(resolved.footprint).map(({ service }, index) => ({
     service,
     roleArn: sizingRoleArn(index),
   }));
@@ -294,9 +283,7 @@ export class GithubDeployAccess extends pulumi.ComponentResource {
     super("mlops:delivery:GithubDeployAccess", name, {}, opts);
 
     const parent = { parent: this };
-    const partition = aws.getPartitionOutput({}, parent).partition;
-    const region = aws.getRegionOutput({}, parent).region;
-    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+    const { partition, region, accountId } = args.account;
     const names = accessNames(name);
     const types = coveredTypes(config);
 
@@ -373,7 +360,7 @@ export class GithubDeployAccess extends pulumi.ComponentResource {
       ...plan.map((_, index) => iamArn(`policy/${names.deployPolicy(index)}`)),
       providerArn,
     ]);
-    const passes = rolePasses(config.managedResources);
+    const passes = rolePasses(config.footprint);
     const passed = pulumi
       .all(passes.map((pass) => pulumi.output(pass.roleArn)))
       .apply((arns) =>

@@ -14,6 +14,8 @@ import {
   TOKEN_PLACEHOLDER,
 } from "./dispatch";
 import { deadLetterQueuePolicy, dispatchTrustPolicy, invokeApiDestinationPolicy } from "./dispatchPolicy";
+import type { AccountContext } from "../shared/account";
+import { DeployFootprint, TYPES } from "../shared/footprint";
 import { DEFAULT_DISPATCH_EVENT_TYPE, GITHUB_REPOSITORY_PATTERN } from "./github";
 
 /** A model whose approvals start a deploy. */
@@ -25,6 +27,8 @@ export interface ApprovalDispatchModel {
 }
 
 export interface ModelApprovalDispatchArgs {
+  /** Where the stack deploys, looked up once per stack (`lookupAccountContext`). */
+  readonly account: AccountContext;
   /** GitHub repository that receives the dispatch, `owner/name`. */
   readonly repository: string;
   /** `event_type` of the dispatch. @default "model-approved" */
@@ -155,6 +159,24 @@ export function validateArgs(
 
 const SECONDS_PER_DAY = 86400;
 
+/** The connection, destination, dead-letter queue, a rule per model, the role EventBridge acts as, alarms. */
+export function modelApprovalDispatchFootprint(roleArn: pulumi.Input<string>): DeployFootprint {
+  return {
+    types: [
+      TYPES.eventConnection,
+      TYPES.eventApiDestination,
+      TYPES.queue,
+      TYPES.queuePolicy,
+      TYPES.eventRule,
+      TYPES.eventTarget,
+      TYPES.role,
+      TYPES.rolePolicy,
+      TYPES.metricAlarm,
+    ],
+    passedRoles: [{ service: "events.amazonaws.com", roleArn }],
+  };
+}
+
 /**
  * Turns a model approval in the registry into a GitHub `repository_dispatch`, with no code to run:
  * per model an EventBridge rule on the group's approvals, whose target calls GitHub through an API
@@ -167,6 +189,8 @@ const SECONDS_PER_DAY = 86400;
  * connection itself is updated or replaced, which a preview shows).
  */
 export class ModelApprovalDispatch extends pulumi.ComponentResource {
+  /** The resource types it creates and the roles it hands to services, for the deploy role. */
+  public readonly footprint: DeployFootprint;
   public readonly connectionArn: pulumi.Output<string>;
   /** Name of the connection, for `aws events update-connection --name`. */
   public readonly connectionName: pulumi.Output<string>;
@@ -190,7 +214,7 @@ export class ModelApprovalDispatch extends pulumi.ComponentResource {
     super("mlops:delivery:ModelApprovalDispatch", name, {}, opts);
 
     const parent = { parent: this };
-    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+    const { accountId } = args.account;
     const names = dispatchNames(name);
     const tags = config.tags;
 
@@ -343,6 +367,7 @@ export class ModelApprovalDispatch extends pulumi.ComponentResource {
     this.connectionName = connection.name;
     this.connectionSecretArn = connection.secretArn;
     this.apiDestinationArn = apiDestination.arn;
+    this.footprint = modelApprovalDispatchFootprint(role.arn);
     this.ruleNames = pulumi.all(rules.map((rule) => rule.name));
     this.roleArn = role.arn;
     this.deadLetterQueueUrl = queue.url;

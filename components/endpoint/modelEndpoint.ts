@@ -4,7 +4,22 @@ import * as pulumi from "@pulumi/pulumi";
 import { alarmName, AlarmThresholds, variantAlarms } from "./alarms";
 import { hasLocalInstanceStorage } from "./instanceStorage";
 import { serviceTrustPolicy } from "../shared/policyDocument";
-import { ecrRepositoryArn, modelExecutionPolicy } from "./modelEndpointPolicy";
+import { ecrRepositoryArn } from "../shared/arn";
+import { modelExecutionPolicy } from "./modelEndpointPolicy";
+import {
+  ALARM_DEFAULTS,
+  AUTOSCALING_DEFAULTS,
+  DATA_CAPTURE_DEFAULTS,
+  DEFAULT_ENDPOINT_INSTANCE_TYPE,
+  DEPLOYMENT_DEFAULTS,
+  DEPLOYMENT_SETTINGS,
+  SERVERLESS_SETTINGS,
+  serverlessProblems,
+  SHADOW_DEFAULTS,
+} from "./settings";
+import { settingProblem } from "../shared/settings";
+import type { AccountContext } from "../shared/account";
+import { DeployFootprint, SAGEMAKER_SERVICE, TYPES } from "../shared/footprint";
 import { NetworkScope } from "../shared/vpc";
 
 /** A model version from the registry, as far as serving it is concerned. */
@@ -91,6 +106,8 @@ export interface DeploymentArgs {
 }
 
 export interface ModelEndpointArgs {
+  /** Where the stack deploys, looked up once per stack (`lookupAccountContext`). */
+  readonly account: AccountContext;
   /** Production variants; the first is the primary. Several variants split traffic by weight (A/B). */
   readonly variants: readonly EndpointVariantArgs[];
   /** A variant that receives a copy of the primary's requests and whose answers are discarded. @default none */
@@ -132,9 +149,12 @@ interface ResolvedArgs {
   readonly alarms: AlarmThresholds;
 }
 
-const DEFAULT_INSTANCE_TYPE = "ml.m5.large";
+/** The keys of `values` that are set: an explicit `undefined` leaves the default in place. */
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
 
-/** Applies every default in one place. Pure. */
+/** Applies every default in one place. Pure. Defaults come from the endpoint's settings (`settings.ts`). */
 export function withDefaults(args: ModelEndpointArgs): ResolvedArgs {
   return {
     variants: args.variants.map((variant): ResolvedVariant => {
@@ -143,9 +163,11 @@ export function withDefaults(args: ModelEndpointArgs): ResolvedArgs {
       const autoscaling = scaling && {
         minCapacity: scaling.minCapacity,
         maxCapacity: scaling.maxCapacity,
-        targetInvocationsPerInstance: scaling.targetInvocationsPerInstance ?? 1000,
-        scaleInCooldownSeconds: scaling.scaleInCooldownSeconds ?? 300,
-        scaleOutCooldownSeconds: scaling.scaleOutCooldownSeconds ?? 60,
+        targetInvocationsPerInstance:
+          scaling.targetInvocationsPerInstance ?? AUTOSCALING_DEFAULTS.targetInvocationsPerInstance,
+        scaleInCooldownSeconds: scaling.scaleInCooldownSeconds ?? AUTOSCALING_DEFAULTS.scaleInCooldownSeconds,
+        scaleOutCooldownSeconds:
+          scaling.scaleOutCooldownSeconds ?? AUTOSCALING_DEFAULTS.scaleOutCooldownSeconds,
       };
       return variant.serverless !== undefined
         ? { ...variant, weight, autoscaling, serverless: variant.serverless, instanceType: undefined }
@@ -154,38 +176,33 @@ export function withDefaults(args: ModelEndpointArgs): ResolvedArgs {
             weight,
             autoscaling,
             serverless: undefined,
-            instanceType: variant.instanceType ?? DEFAULT_INSTANCE_TYPE,
+            instanceType: variant.instanceType ?? DEFAULT_ENDPOINT_INSTANCE_TYPE,
             initialInstanceCount: variant.initialInstanceCount ?? 1,
           };
     }),
     shadow: args.shadow && {
-      name: args.shadow.name ?? "shadow",
+      name: args.shadow.name ?? SHADOW_DEFAULTS.name,
       modelPackage: args.shadow.modelPackage,
-      samplingPercentage: args.shadow.samplingPercentage ?? 100,
-      instanceType: args.shadow.instanceType ?? DEFAULT_INSTANCE_TYPE,
-      initialInstanceCount: args.shadow.initialInstanceCount ?? 1,
+      samplingPercentage: args.shadow.samplingPercentage ?? SHADOW_DEFAULTS.samplingPercentage,
+      instanceType: args.shadow.instanceType ?? SHADOW_DEFAULTS.instanceType,
+      initialInstanceCount: args.shadow.initialInstanceCount ?? SHADOW_DEFAULTS.initialInstanceCount,
     },
     dataCapture: {
       bucketName: args.dataCapture.bucketName,
-      enabled: args.dataCapture.enabled ?? true,
-      samplingPercentage: args.dataCapture.samplingPercentage ?? 100,
+      enabled: args.dataCapture.enabled ?? DATA_CAPTURE_DEFAULTS.enabled,
+      samplingPercentage: args.dataCapture.samplingPercentage ?? DATA_CAPTURE_DEFAULTS.samplingPercentage,
       prefix: args.dataCapture.prefix ?? "data-capture",
     },
     deployment: {
-      strategy: args.deployment?.strategy ?? "ALL_AT_ONCE",
-      canarySizePercent: args.deployment?.canarySizePercent ?? 10,
-      linearStepPercent: args.deployment?.linearStepPercent ?? 20,
-      waitIntervalSeconds: args.deployment?.waitIntervalSeconds ?? 300,
-      terminationWaitSeconds: args.deployment?.terminationWaitSeconds ?? 0,
+      strategy: args.deployment?.strategy ?? DEPLOYMENT_DEFAULTS.strategy,
+      canarySizePercent: args.deployment?.canarySizePercent ?? DEPLOYMENT_DEFAULTS.canarySizePercent,
+      linearStepPercent: args.deployment?.linearStepPercent ?? DEPLOYMENT_DEFAULTS.linearStepPercent,
+      waitIntervalSeconds: args.deployment?.waitIntervalSeconds ?? DEPLOYMENT_DEFAULTS.waitIntervalSeconds,
+      terminationWaitSeconds:
+        args.deployment?.terminationWaitSeconds ?? DEPLOYMENT_DEFAULTS.terminationWaitSeconds,
       maximumExecutionTimeoutSeconds: args.deployment?.maximumExecutionTimeoutSeconds,
     },
-    alarms: {
-      latencyP99Milliseconds: args.alarms?.latencyP99Milliseconds ?? 1000,
-      errorRate4xxPercent: args.alarms?.errorRate4xxPercent ?? 5,
-      errors5xxPerMinute: args.alarms?.errors5xxPerMinute ?? 1,
-      modelSetupTimeMilliseconds: args.alarms?.modelSetupTimeMilliseconds ?? 30_000,
-      evaluationPeriods: args.alarms?.evaluationPeriods ?? 3,
-    },
+    alarms: { ...ALARM_DEFAULTS, ...definedOnly(args.alarms ?? {}) },
   };
 }
 
@@ -235,19 +252,18 @@ export function validateArgs(name: string, args: ModelEndpointArgs, resolved: Re
   for (const variant of variants) {
     const where = `variant "${variant.name}"`;
     if (variant.serverless) {
-      const {
-        memorySizeInMb: memory,
-        maxConcurrency: max,
-        provisionedConcurrency: warm,
-      } = variant.serverless;
+      const { maxConcurrency: max, provisionedConcurrency: warm } = variant.serverless;
+      for (const [key, setting] of Object.entries(SERVERLESS_SETTINGS)) {
+        const problem = settingProblem(
+          `serverless ${key}`,
+          setting,
+          variant.serverless[key as keyof ServerlessCapacity],
+        );
+        if (problem) problems.push(`${where}: ${problem}`);
+      }
       check(
-        memory >= 1024 && memory <= 6144 && memory % 1024 === 0,
-        `${where}: serverless memory ${memory} MB must be 1024 to 6144 in steps of 1024`,
-      );
-      check(max >= 1 && max <= 200, `${where}: serverless maxConcurrency ${max} must be from 1 to 200`);
-      check(
-        warm === undefined || (warm >= 1 && warm <= max),
-        `${where}: provisionedConcurrency must be 1 to ${max}`,
+        warm === undefined || warm <= max,
+        `${where}: provisionedConcurrency must be at most maxConcurrency (${max})`,
       );
       check(
         variant.autoscaling === undefined,
@@ -282,10 +298,14 @@ export function validateArgs(name: string, args: ModelEndpointArgs, resolved: Re
     );
   }
   if (variants.some((v) => v.serverless)) {
-    check(variants.length === 1, "serverless endpoints have exactly one variant");
-    check(shadow === undefined, "serverless endpoints cannot have a shadow variant");
-    check(!resolved.dataCapture.enabled, "serverless endpoints cannot capture data: disable dataCapture");
-    check(args.network === undefined, "serverless endpoints cannot run in a VPC");
+    for (const { key, message } of serverlessProblems({
+      challengers: variants.slice(1),
+      shadow,
+      dataCapture: resolved.dataCapture,
+      inNetwork: args.network !== undefined,
+    })) {
+      problems.push(`serverless: ${key} ${message}`);
+    }
   }
   check(
     shadow === undefined || variants.length === 1,
@@ -303,14 +323,10 @@ export function validateArgs(name: string, args: ModelEndpointArgs, resolved: Re
   }
   const capture = resolved.dataCapture.samplingPercentage;
   check(capture >= 1 && capture <= 100, `dataCapture samplingPercentage ${capture} must be from 1 to 100`);
-  check(
-    deployment.canarySizePercent >= 1 && deployment.canarySizePercent <= 50,
-    "canarySizePercent must be from 1 to 50",
-  );
-  check(
-    deployment.linearStepPercent >= 10 && deployment.linearStepPercent <= 50,
-    "linearStepPercent must be from 10 to 50",
-  );
+  for (const key of ["canarySizePercent", "linearStepPercent"] as const) {
+    const problem = settingProblem(`deployment ${key}`, DEPLOYMENT_SETTINGS[key], deployment[key]);
+    if (problem) problems.push(problem);
+  }
   for (const [url, variant] of [...variants, ...(shadow ? [shadow] : [])].flatMap((v) =>
     v.modelPackage.containers.map((c) => [c.image, v.name] as const),
   )) {
@@ -321,6 +337,26 @@ export function validateArgs(name: string, args: ModelEndpointArgs, resolved: Re
     }
   }
   return problems;
+}
+
+/** The model role, a model per variant, the configuration, alarms, the endpoint and any autoscaling. */
+export function modelEndpointFootprint(
+  resolved: ResolvedArgs,
+  roleArn: pulumi.Input<string>,
+): DeployFootprint {
+  const scaled = resolved.variants.some((variant) => variant.autoscaling && !variant.serverless);
+  return {
+    types: [
+      TYPES.role,
+      TYPES.rolePolicy,
+      TYPES.model,
+      TYPES.endpointConfiguration,
+      TYPES.metricAlarm,
+      TYPES.endpoint,
+      ...(scaled ? [TYPES.scalingTarget, TYPES.scalingPolicy] : []),
+    ],
+    passedRoles: [{ service: SAGEMAKER_SERVICE, roleArn }],
+  };
 }
 
 /**
@@ -341,6 +377,8 @@ export class ModelEndpoint extends pulumi.ComponentResource {
   /** Where requests and responses are captured (`s3://bucket/prefix`), undefined when capture is off. */
   public readonly dataCaptureUri: pulumi.Output<string | undefined>;
   public readonly roleArn: pulumi.Output<string>;
+  /** The resource types it creates and the roles it hands to services, for the deploy role. */
+  public readonly footprint: DeployFootprint;
 
   constructor(name: string, args: ModelEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated before the component registers: a bad request leaves nothing behind, not even the component.
@@ -350,9 +388,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
     super("mlops:sagemaker:ModelEndpoint", name, {}, opts);
 
     const parent = { parent: this };
-    const region = aws.getRegionOutput({}, parent).region;
-    const partition = aws.getPartitionOutput({}, parent).partition;
-    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+    const { partition, region, accountId } = args.account;
     const served = [...config.variants, ...(config.shadow ? [config.shadow] : [])];
     const containers = served.flatMap((variant) => variant.modelPackage.containers);
     const capture = config.dataCapture;
@@ -560,6 +596,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
       );
     }
 
+    this.footprint = modelEndpointFootprint(config, role.arn);
     this.endpointName = endpoint.name;
     this.endpointArn = endpoint.arn;
     this.endpointConfigName = endpointConfig.name;

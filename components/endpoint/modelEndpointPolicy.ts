@@ -1,3 +1,4 @@
+import { ecrRepositoryArn } from "../shared/arn";
 import { splitS3Uri } from "../shared/s3Uri";
 import { imagePullStatements, sageMakerMetricsStatement } from "../shared/containers";
 import { policyDocument, PolicyDocument, PolicyStatement } from "../shared/policyDocument";
@@ -22,17 +23,6 @@ export interface ModelRoleScope {
 
 /** Endpoints log to `/aws/sagemaker/Endpoints/<endpoint name>`, one stream per variant and instance. */
 const ENDPOINT_LOG_GROUP = "/aws/sagemaker/Endpoints";
-
-const ECR_IMAGE =
-  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+?)(?::[\w.-]+|@sha256:[0-9a-f]{64})?$/;
-
-/** `<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>` → the repository's ARN. */
-export function ecrRepositoryArn(partition: string, image: string): string {
-  const match = ECR_IMAGE.exec(image);
-  if (!match) throw new Error(`"${image}" is not an Amazon ECR image URI; SageMaker only pulls from ECR`);
-  const [, registry, region, repository] = match;
-  return `arn:${partition}:ecr:${region}:${registry}:repository/${repository}`;
-}
 
 function s3Folder(partition: string, uri: string): string {
   const { bucket, key } = splitS3Uri(uri);

@@ -1,5 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AccountContext } from "../shared/account";
+import { DeployFootprint, TYPES } from "../shared/footprint";
 import { alertTopicPolicy } from "./alertTopicPolicy";
 
 /** What SNS accepts as a (standard) topic name. */
@@ -22,6 +24,8 @@ const MAX_DISPLAY_NAME_LENGTH = 100;
 const RULE_NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
 
 export interface AlertTopicArgs {
+  /** Where the stack deploys, looked up once per stack (`lookupAccountContext`). */
+  readonly account: AccountContext;
   /** KMS key that encrypts messages at rest; its key policy must let CloudWatch and EventBridge use it. */
   readonly kmsKeyArn: pulumi.Input<string>;
   /** Who is alerted: each address gets an e-mail subscription, which its owner must confirm. At least one. */
@@ -39,6 +43,7 @@ type ResolvedArgs = Required<AlertTopicArgs>;
 /** Applies every default in one place. Pure. */
 export function withDefaults(name: string, args: AlertTopicArgs): ResolvedArgs {
   return {
+    account: args.account,
     kmsKeyArn: args.kmsKeyArn,
     emails: args.emails,
     tags: args.tags,
@@ -98,6 +103,11 @@ export function validateArgs(name: string, resolved: ResolvedArgs): string[] {
   return problems;
 }
 
+/** A topic, its policy and a subscription per address (validation requires at least one). */
+export function alertTopicFootprint(): DeployFootprint {
+  return { types: [TYPES.topic, TYPES.topicPolicy, TYPES.topicSubscription], passedRoles: [] };
+}
+
 /**
  * The SNS topic alarms and EventBridge rules of the platform publish to, with an e-mail
  * subscription per on-call address. Messages are encrypted with the stack key, only this
@@ -106,6 +116,8 @@ export function validateArgs(name: string, resolved: ResolvedArgs): string[] {
 export class AlertTopic extends pulumi.ComponentResource {
   public readonly topicArn: pulumi.Output<string>;
   public readonly topicName: pulumi.Output<string>;
+  /** The resource types it creates and the roles it hands to services, for the deploy role. */
+  public readonly footprint: DeployFootprint;
 
   constructor(name: string, args: AlertTopicArgs, opts?: pulumi.ComponentResourceOptions) {
     const config = withDefaults(name, args);
@@ -115,9 +127,7 @@ export class AlertTopic extends pulumi.ComponentResource {
     super("mlops:sns:AlertTopic", name, {}, opts);
 
     const parent = { parent: this };
-    const partition = aws.getPartitionOutput({}, parent).partition;
-    const region = aws.getRegionOutput({}, parent).region;
-    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+    const { partition, region, accountId } = args.account;
 
     const topic = new aws.sns.Topic(
       name,
@@ -161,6 +171,7 @@ export class AlertTopic extends pulumi.ComponentResource {
       );
     }
 
+    this.footprint = alertTopicFootprint();
     this.topicArn = topic.arn;
     this.topicName = topic.name;
     this.registerOutputs({ topicArn: this.topicArn, topicName: this.topicName });

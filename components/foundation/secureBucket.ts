@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { tlsOnlyBucketPolicy } from "./secureBucketPolicy";
+import { STORAGE_DEFAULTS } from "./settings";
+import { DeployFootprint, TYPES } from "../shared/footprint";
 
 export interface SecureBucketArgs {
   /** KMS key for default encryption (SSE-KMS with S3 Bucket Keys). */
@@ -15,6 +17,22 @@ export interface SecureBucketArgs {
   readonly protect?: boolean;
 }
 
+/** A bucket and its settings, one resource of each. */
+export function secureBucketFootprint(): DeployFootprint {
+  return {
+    types: [
+      TYPES.bucket,
+      TYPES.bucketOwnershipControls,
+      TYPES.bucketPublicAccessBlock,
+      TYPES.bucketVersioning,
+      TYPES.bucketEncryption,
+      TYPES.bucketPolicy,
+      TYPES.bucketLifecycle,
+    ],
+    passedRoles: [],
+  };
+}
+
 /**
  * An S3 bucket with the data baseline every bucket of the platform needs: versioning, SSE-KMS,
  * ACLs disabled, all four public-access-block flags, a TLS-only policy and lifecycle rules.
@@ -22,11 +40,14 @@ export interface SecureBucketArgs {
 export class SecureBucket extends pulumi.ComponentResource {
   public readonly bucketName: pulumi.Output<string>;
   public readonly bucketArn: pulumi.Output<string>;
+  /** The resource types it creates and the roles it hands to services, for the deploy role. */
+  public readonly footprint: DeployFootprint;
 
   constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlops:s3:SecureBucket", name, {}, opts);
-    const protect = args.protect ?? true;
-    const noncurrentDays = args.noncurrentVersionRetentionDays ?? 90;
+    const protect = args.protect ?? STORAGE_DEFAULTS.protectFromDeletion;
+    const noncurrentDays =
+      args.noncurrentVersionRetentionDays ?? STORAGE_DEFAULTS.noncurrentVersionRetentionDays;
     const expireByPrefix = args.expireByPrefix ?? {};
     const problems = [
       ...(Number.isInteger(noncurrentDays) && noncurrentDays >= 1
@@ -119,6 +140,7 @@ export class SecureBucket extends pulumi.ComponentResource {
       { ...child, dependsOn: [versioning] },
     );
 
+    this.footprint = secureBucketFootprint();
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
     this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });

@@ -2,11 +2,12 @@ import { ProcessingInstanceType } from "@aws-sdk/client-sagemaker";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceTrustPolicy } from "../shared/policyDocument";
-import { ecrRepositoryArn } from "../endpoint/modelEndpointPolicy";
 import { monitoringJobPolicy } from "./monitoringSchedulePolicy";
 import { NetworkScope } from "../shared/vpc";
 import { driftAlarms, monitoringEventRules } from "./alerts";
-import { IMAGES } from "../pipeline/defaults";
+import { DRIFT_ALARM_DEFAULTS, MONITORING_DEFAULTS } from "./settings";
+import type { AccountContext } from "../shared/account";
+import { DeployFootprint, SAGEMAKER_SERVICE, TYPES } from "../shared/footprint";
 import { scheduleExpressionProblem } from "./schedule";
 import { S3_URI_PATTERN } from "../shared/s3Uri";
 
@@ -26,6 +27,8 @@ export interface DriftAlarmArgs {
 }
 
 export interface MonitoringScheduleArgs {
+  /** Where the stack deploys, looked up once per stack (`lookupAccountContext`). */
+  readonly account: AccountContext;
   /** The monitored endpoint; its captured traffic is the input. */
   readonly endpointName: pulumi.Input<string>;
   /** Where the endpoint captures data (`s3://bucket/prefix`); SageMaker adds `<endpoint>/<variant>/...`. */
@@ -68,24 +71,18 @@ interface ResolvedArgs {
   readonly driftAlarms: Required<DriftAlarmArgs>;
 }
 
-/** AWS publishes the Model Monitor analyzer under one tag only. */
-export const ANALYZER_IMAGE = {
-  repositoryName: "sagemaker-model-monitor-analyzer",
-  imageTag: "latest",
-} as const;
-
 /** Applies every default in one place. Pure. */
 export function withDefaults(args: MonitoringScheduleArgs): ResolvedArgs {
   return {
     outputPrefix: args.outputPrefix ?? "monitoring",
-    scheduleExpression: args.scheduleExpression ?? "cron(0 0 ? * * *)",
-    instanceType: args.instanceType ?? "ml.m5.large",
+    scheduleExpression: args.scheduleExpression ?? MONITORING_DEFAULTS.scheduleExpression,
+    instanceType: args.instanceType ?? MONITORING_DEFAULTS.instanceType,
     instanceCount: args.instanceCount ?? 1,
     volumeSizeInGb: args.volumeSizeInGb ?? 20,
-    maxRuntimeSeconds: args.maxRuntimeSeconds ?? 1800,
+    maxRuntimeSeconds: args.maxRuntimeSeconds ?? MONITORING_DEFAULTS.maxRuntimeSeconds,
     driftAlarms: {
-      features: args.driftAlarms?.features ?? [],
-      threshold: args.driftAlarms?.threshold ?? 0.1,
+      features: args.driftAlarms?.features ?? DRIFT_ALARM_DEFAULTS.features,
+      threshold: args.driftAlarms?.threshold ?? DRIFT_ALARM_DEFAULTS.threshold,
     },
   };
 }
@@ -151,6 +148,25 @@ export function validateArgs(name: string, args: MonitoringScheduleArgs, resolve
 /** Where a monitoring job mounts the captured data and writes its reports (SageMaker's convention). */
 const PROCESSING_ROOT = "/opt/ml/processing";
 
+/** The job role, job definition, schedule, alert rules and any drift alarms. */
+export function monitoringScheduleFootprint(
+  resolved: ResolvedArgs,
+  roleArn: pulumi.Input<string>,
+): DeployFootprint {
+  return {
+    types: [
+      TYPES.role,
+      TYPES.rolePolicy,
+      TYPES.dataQualityJobDefinition,
+      TYPES.monitoringSchedule,
+      TYPES.eventRule,
+      TYPES.eventTarget,
+      ...(resolved.driftAlarms.features.length > 0 ? [TYPES.metricAlarm] : []),
+    ],
+    passedRoles: [{ service: SAGEMAKER_SERVICE, roleArn }],
+  };
+}
+
 /**
  * Data-quality monitoring of one endpoint: a Model Monitor job definition that compares the
  * endpoint's captured traffic with the served model's baseline, run on a schedule by a
@@ -167,6 +183,8 @@ export class MonitoringSchedule extends pulumi.ComponentResource {
   /** The rules that forward violations and failed runs to the alert topic. */
   public readonly eventRuleNames: pulumi.Output<string[]>;
   public readonly alarmNames: pulumi.Output<string[]>;
+  /** The resource types it creates and the roles it hands to services, for the deploy role. */
+  public readonly footprint: DeployFootprint;
 
   constructor(name: string, args: MonitoringScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated before the component registers: a bad request leaves nothing behind.
@@ -176,10 +194,8 @@ export class MonitoringSchedule extends pulumi.ComponentResource {
     super("mlops:sagemaker:MonitoringSchedule", name, {}, opts);
 
     const parent = { parent: this };
-    const region = aws.getRegionOutput({}, parent).region;
-    const partition = aws.getPartitionOutput({}, parent).partition;
-    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
-    const analyzer = aws.sagemaker.getPrebuiltEcrImageOutput(IMAGES.modelMonitor, parent);
+    const { partition, region, accountId } = args.account;
+    const analyzer = args.account.images.modelMonitor;
     // Reports of each schedule in a folder of their own: the role may write there and nowhere else.
     const reportUri = pulumi.interpolate`s3://${args.outputBucketName}/${config.outputPrefix}/${name}`;
 
@@ -205,9 +221,9 @@ export class MonitoringSchedule extends pulumi.ComponentResource {
             args.captureUri,
             reportUri,
             args.kmsKeyArn,
-            analyzer.registryPath,
+            analyzer.repositoryArn,
           ])
-          .apply(([p, r, account, endpointName, captureUri, outputUri, kmsKeyArn, image]) =>
+          .apply(([p, r, account, endpointName, captureUri, outputUri, kmsKeyArn, analyzerRepositoryArn]) =>
             JSON.stringify(
               monitoringJobPolicy({
                 partition: p,
@@ -218,7 +234,7 @@ export class MonitoringSchedule extends pulumi.ComponentResource {
                 baselineUris: [args.baseline.statisticsUri, args.baseline.constraintsUri],
                 outputUri,
                 kmsKeyArn,
-                analyzerRepositoryArn: ecrRepositoryArn(p, image),
+                analyzerRepositoryArn,
                 network: args.network,
               }),
             ),
@@ -233,7 +249,7 @@ export class MonitoringSchedule extends pulumi.ComponentResource {
       {
         roleArn: role.arn,
         dataQualityAppSpecification: {
-          imageUri: analyzer.registryPath,
+          imageUri: analyzer.uri,
           // Drift metrics are what the alarms watch.
           environment: { publish_cloudwatch_metrics: "Enabled" },
         },
@@ -364,6 +380,7 @@ export class MonitoringSchedule extends pulumi.ComponentResource {
       );
     });
 
+    this.footprint = monitoringScheduleFootprint(config, role.arn);
     this.scheduleName = schedule.name;
     this.scheduleArn = schedule.arn;
     this.jobDefinitionName = jobDefinition.name;

@@ -1,4 +1,4 @@
-import { ModelApprovalStatus, ProcessingInstanceType, TrainingInstanceType } from "@aws-sdk/client-sagemaker";
+import { ModelApprovalStatus } from "@aws-sdk/client-sagemaker";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
@@ -7,9 +7,13 @@ import * as path from "node:path";
 import { serviceTrustPolicy } from "../shared/policyDocument";
 import { pipelineExecutionPolicy } from "./mlPipelinePolicy";
 import { buildPipelineDefinition } from "./definition";
-import { DEFAULT_HYPERPARAMETERS, IMAGES } from "./defaults";
-import { S3_URI_PATTERN } from "../shared/s3Uri";
-import { SecureBucket } from "../foundation/secureBucket";
+import type { AccountContext } from "../shared/account";
+import { combineFootprints, DeployFootprint, SAGEMAKER_SERVICE, TYPES } from "../shared/footprint";
+import { STORAGE_DEFAULTS } from "../foundation/settings";
+import { settingProblem } from "../shared/settings";
+import { DEFAULT_HYPERPARAMETERS } from "./defaults";
+import { PIPELINE_DEFAULTS, PIPELINE_SETTINGS, spotWaitProblems } from "./settings";
+import { SecureBucket, secureBucketFootprint } from "../foundation/secureBucket";
 
 /** The folder of the pipeline's scripts and sample data that ship with the platform. */
 export const ML_DIR = path.resolve(__dirname, "..", "..", "ml");
@@ -18,6 +22,8 @@ export const ML_DIR = path.resolve(__dirname, "..", "..", "ml");
 const NAME_PATTERN = /^[a-z][a-z0-9-]{0,43}[a-z0-9]$/;
 
 export interface MlPipelineArgs {
+  /** Where the stack deploys, looked up once per stack (`lookupAccountContext`). */
+  readonly account: AccountContext;
   /** KMS key that encrypts the buckets, job volumes and job outputs. */
   readonly kmsKeyArn: pulumi.Input<string>;
   /** Tags for every taggable resource. */
@@ -65,20 +71,21 @@ type ResolvedArgs = Required<Omit<MlPipelineArgs, "inputDataUri" | "network" | "
 
 /** Applies every default in one place. Pure. */
 export function withDefaults(name: string, args: MlPipelineArgs): ResolvedArgs {
-  const spotTraining = args.spotTraining ?? true;
-  const maxRuntimeSeconds = args.maxRuntimeSeconds ?? 3600;
+  const spotTraining = args.spotTraining ?? PIPELINE_DEFAULTS.spotTraining;
+  const maxRuntimeSeconds = args.maxRuntimeSeconds ?? PIPELINE_DEFAULTS.maxRuntimeSeconds;
   return {
+    account: args.account,
     kmsKeyArn: args.kmsKeyArn,
     tags: args.tags,
     description: args.description ?? `Model-build pipeline for ${name}`,
     inputDataUri: args.inputDataUri,
     sampleDataPath: args.sampleDataPath ?? path.join(ML_DIR, "data", "breast-cancer.csv"),
     scriptsDir: args.scriptsDir ?? ML_DIR,
-    targetColumn: args.targetColumn ?? "target",
-    processingInstanceType: args.processingInstanceType ?? "ml.m5.large",
-    trainingInstanceType: args.trainingInstanceType ?? "ml.m5.large",
-    accuracyThreshold: args.accuracyThreshold ?? 0.8,
-    modelApprovalStatus: args.modelApprovalStatus ?? ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
+    targetColumn: args.targetColumn ?? PIPELINE_DEFAULTS.targetColumn,
+    processingInstanceType: args.processingInstanceType ?? PIPELINE_DEFAULTS.processingInstanceType,
+    trainingInstanceType: args.trainingInstanceType ?? PIPELINE_DEFAULTS.trainingInstanceType,
+    accuracyThreshold: args.accuracyThreshold ?? PIPELINE_DEFAULTS.accuracyThreshold,
+    modelApprovalStatus: args.modelApprovalStatus ?? PIPELINE_DEFAULTS.modelApprovalStatus,
     spotTraining,
     maxRuntimeSeconds,
     // Spot jobs may wait for capacity; by default they wait as long again as they may run.
@@ -86,9 +93,10 @@ export function withDefaults(name: string, args: MlPipelineArgs): ResolvedArgs {
     hyperparameters: { ...DEFAULT_HYPERPARAMETERS, ...args.hyperparameters },
     volumeSizeInGB: args.volumeSizeInGB ?? 30,
     network: args.network,
-    protectFromDeletion: args.protectFromDeletion ?? true,
-    noncurrentVersionRetentionDays: args.noncurrentVersionRetentionDays ?? 90,
-    checkpointRetentionDays: args.checkpointRetentionDays ?? 14,
+    protectFromDeletion: args.protectFromDeletion ?? STORAGE_DEFAULTS.protectFromDeletion,
+    noncurrentVersionRetentionDays:
+      args.noncurrentVersionRetentionDays ?? STORAGE_DEFAULTS.noncurrentVersionRetentionDays,
+    checkpointRetentionDays: args.checkpointRetentionDays ?? STORAGE_DEFAULTS.checkpointRetentionDays,
   };
 }
 
@@ -97,34 +105,24 @@ export function validateArgs(name: string, args: MlPipelineArgs, resolved: Resol
   const problems: string[] = [];
   const check = (ok: boolean, message: string) => ok || problems.push(message);
   check(NAME_PATTERN.test(name), `name "${name}" must be 2-45 lowercase letters, digits and hyphens`);
-  check(
-    (Object.values(ProcessingInstanceType) as string[]).includes(resolved.processingInstanceType),
-    `processingInstanceType "${resolved.processingInstanceType}" is not a SageMaker processing instance type`,
-  );
-  check(
-    (Object.values(TrainingInstanceType) as string[]).includes(resolved.trainingInstanceType),
-    `trainingInstanceType "${resolved.trainingInstanceType}" is not a SageMaker training instance type`,
-  );
-  check(
-    resolved.accuracyThreshold >= 0 && resolved.accuracyThreshold <= 1,
-    `accuracyThreshold ${resolved.accuracyThreshold} must be from 0 to 1`,
-  );
-  check(
-    Number.isInteger(resolved.maxRuntimeSeconds) && resolved.maxRuntimeSeconds >= 1,
-    `maxRuntimeSeconds ${resolved.maxRuntimeSeconds} must be a positive whole number`,
-  );
-  check(
-    args.maxWaitSeconds === undefined || resolved.spotTraining,
-    "maxWaitSeconds applies to spot training only",
-  );
-  check(
-    resolved.maxWaitSeconds === undefined || resolved.maxWaitSeconds >= resolved.maxRuntimeSeconds,
-    `maxWaitSeconds ${resolved.maxWaitSeconds} must be at least maxRuntimeSeconds ${resolved.maxRuntimeSeconds}`,
-  );
-  check(
-    resolved.inputDataUri === undefined || S3_URI_PATTERN.test(resolved.inputDataUri),
-    `inputDataUri "${resolved.inputDataUri}" is not an S3 URI`,
-  );
+  // The same ranges and cross-key rules as the stack config: one definition of each (settings.ts).
+  for (const key of [
+    "inputDataUri",
+    "processingInstanceType",
+    "trainingInstanceType",
+    "accuracyThreshold",
+    "maxRuntimeSeconds",
+    "maxWaitSeconds",
+  ] as const) {
+    const problem = settingProblem(key, PIPELINE_SETTINGS[key], args[key]);
+    if (problem) problems.push(problem);
+  }
+  for (const { key, value, message } of spotWaitProblems({
+    ...resolved,
+    maxWaitSeconds: args.maxWaitSeconds,
+  })) {
+    problems.push(`${key} ${JSON.stringify(value)} ${message}`);
+  }
   for (const file of ["preprocess.py", "evaluate.py"]) {
     check(existsSync(path.join(resolved.scriptsDir, file)), `${file} not found in ${resolved.scriptsDir}`);
   }
@@ -139,6 +137,14 @@ export function validateArgs(name: string, args: MlPipelineArgs, resolved: Resol
 function scriptKey(file: string): string {
   const digest = createHash("sha256").update(readFileSync(file)).digest("hex").slice(0, 12);
   return `code/${digest}/${path.basename(file)}`;
+}
+
+/** Two buckets, the registry, a role SageMaker runs the pipeline's jobs as, uploads and the pipeline. */
+export function mlPipelineFootprint(roleArn: pulumi.Input<string>): DeployFootprint {
+  return combineFootprints(secureBucketFootprint(), {
+    types: [TYPES.modelPackageGroup, TYPES.role, TYPES.rolePolicy, TYPES.bucketObject, TYPES.pipeline],
+    passedRoles: [{ service: SAGEMAKER_SERVICE, roleArn }],
+  });
 }
 
 /**
@@ -158,22 +164,18 @@ export class MlPipeline extends pulumi.ComponentResource {
   public readonly modelPackageGroupArn: pulumi.Output<string>;
   /** Where the pipeline reads its input by default. */
   public readonly inputDataUri: pulumi.Output<string>;
+  /** The resource types it creates and the roles it hands to services, for the deploy role. */
+  public readonly footprint: DeployFootprint;
 
   constructor(name: string, args: MlPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("mlops:sagemaker:MlPipeline", name, {}, opts);
     const config = withDefaults(name, args);
     const problems = validateArgs(name, args, config);
+    // Before super(), so that a refused request registers nothing, not even the component.
     if (problems.length > 0) throw new Error(`MlPipeline ${name}: ${problems.join("; ")}.`);
+    super("mlops:sagemaker:MlPipeline", name, {}, opts);
 
     const parent = { parent: this };
-    const region = aws.getRegionOutput({}, parent).region;
-    const partition = aws.getPartitionOutput({}, parent).partition;
-    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
-    const images = {
-      sklearn: aws.sagemaker.getPrebuiltEcrImageOutput(IMAGES.sklearn, parent),
-      xgboost: aws.sagemaker.getPrebuiltEcrImageOutput(IMAGES.xgboost, parent),
-      modelMonitor: aws.sagemaker.getPrebuiltEcrImageOutput(IMAGES.modelMonitor, parent),
-    };
+    const { partition, region, accountId, images } = config.account;
 
     const bucketArgs = {
       kmsKeyArn: config.kmsKeyArn,
@@ -203,8 +205,6 @@ export class MlPipeline extends pulumi.ComponentResource {
       },
       parent,
     );
-    const repositoryArn = (image: (typeof images)["sklearn"]) =>
-      pulumi.interpolate`arn:${partition}:ecr:${image.region}:${image.registryId}:repository/${image.repositoryName}`;
     const rolePolicy = new aws.iam.RolePolicy(
       `${name}-role-policy`,
       {
@@ -219,11 +219,10 @@ export class MlPipeline extends pulumi.ComponentResource {
             dataBucket.bucketName,
             artifactsBucket.bucketName,
             registry.modelPackageGroupName,
-            repositoryArn(images.sklearn),
-            repositoryArn(images.xgboost),
-            // In AWS's regions the analyzer is in another registry account than the framework
-            // images; repositoryArn follows each image's own registryId.
-            repositoryArn(images.modelMonitor),
+            images.sklearn.repositoryArn,
+            images.xgboost.repositoryArn,
+            // In AWS's regions the analyzer is in another registry account than the framework images.
+            images.modelMonitor.repositoryArn,
           ])
           .apply(([p, r, account, roleArn, kmsKeyArn, data, artifacts, group, ...imageRepositories]) =>
             JSON.stringify(
@@ -286,9 +285,9 @@ export class MlPipeline extends pulumi.ComponentResource {
         config.kmsKeyArn,
         artifactsBucket.bucketName,
         registry.modelPackageGroupName,
-        images.sklearn.registryPath,
-        images.xgboost.registryPath,
-        images.modelMonitor.registryPath,
+        images.sklearn.uri,
+        images.xgboost.uri,
+        images.modelMonitor.uri,
         scripts.preprocess,
         scripts.evaluate,
         inputDataUri,
@@ -349,6 +348,7 @@ export class MlPipeline extends pulumi.ComponentResource {
       { parent: this, dependsOn: [rolePolicy] },
     );
 
+    this.footprint = mlPipelineFootprint(role.arn);
     this.pipelineName = pipeline.pipelineName;
     this.pipelineArn = pipeline.arn;
     this.dataBucketName = dataBucket.bucketName;

@@ -7,7 +7,7 @@ import {
   type DescribeEndpointConfigCommandOutput,
   type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
-import { LATEST_APPROVED } from "../../stacks/schema";
+import { LATEST_APPROVED } from "../../components/shared/names";
 import { awsError, callAws, isNotFound } from "../awsErrors";
 import { closeClients } from "../clients";
 import { parseCommandLine, textFlag, type OpsCommand, type Output } from "../command";

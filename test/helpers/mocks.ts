@@ -1,10 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_ACCOUNT_ID, RecordedResource, recordResources as record } from "../../preview/mocks";
+import {
+  DEFAULT_ACCOUNT_ID,
+  RecordedResource,
+  recordResources as record,
+  withoutRuntimeDebugging,
+} from "../../preview";
 
-import { withoutRuntimeDebugging } from "../../preview/run";
-
-export { settle } from "../../preview/mocks";
-export type { RecordedResource } from "../../preview/mocks";
+export { settle } from "../../preview";
+export type { RecordedResource } from "../../preview";
 
 // Tests read no source positions and wait for every registration, as the offline preview does:
 // without the runtime's debugging aids the program's tests run in about half the time.

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { readStackConfigFile, REPOSITORY_ROOT } from "../../preview/stackFile";
+import { readStackConfigFile, REPOSITORY_ROOT } from "../../preview";
 
 export type StackName = "staging" | "prod";
 

@@ -10,9 +10,9 @@ import {
 } from "../../components/pipeline/definition";
 import { DEFAULT_HYPERPARAMETERS } from "../../components/pipeline/defaults";
 import type { PipelineDefinition } from "../../components/pipeline/definitionTypes";
-import { definitionInput } from "../components/pipeline/definitionInput";
+import { definitionInput } from "../helpers/definitionInput";
+import { checkPython, type ScriptRun } from "../helpers/python";
 import {
-  checkPython,
   createProcessingDir,
   EvaluationReport,
   findStep,
@@ -25,7 +25,6 @@ import {
   runPipelineLocally,
   runPreprocess,
   SAMPLE_CSV,
-  ScriptRun,
 } from "./scripts";
 
 /**

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { COMMANDS, runOps } from "../../ops/commands";
 import { EXIT } from "../../ops/errors";
-import { REPOSITORY_ROOT } from "../../preview/stackFile";
+import { REPOSITORY_ROOT } from "../../preview";
 import { runCommand } from "../helpers/commands";
 import { rejectsWithExit, testIo } from "./helpers";
 

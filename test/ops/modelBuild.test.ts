@@ -32,7 +32,7 @@ import {
   type AwsJsonProxy,
   type MotoServer,
 } from "../helpers/motoServer";
-import { definitionInput } from "../components/pipeline/definitionInput";
+import { definitionInput } from "../helpers/definitionInput";
 import { localClients, rejectsWithExit, STAGING_GROUP, testIo } from "./helpers";
 
 const OTHER_GROUP = "mlops-staging-fraud";

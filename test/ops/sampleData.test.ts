@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { EXIT } from "../../ops/errors";
 import { readSampleRows, SAMPLE_DATA } from "../../ops/sampleData";
-import { REPOSITORY_ROOT } from "../../preview/stackFile";
+import { REPOSITORY_ROOT } from "../../preview";
 
 /** The label and features of the sample data, line by line (line 1 is the header). */
 const SAMPLE_LINES = readFileSync(path.join(REPOSITORY_ROOT, SAMPLE_DATA), "utf8").trim().split("\n");

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { clearWaivedFindings } from "../../policies/lib/rule";
 import { checkResource, checkStack, policyResources, StackResourceInput } from "../helpers/policyArgs";
 import { StackName } from "../helpers/stackFiles";
-import { previewStacks, programStacks } from "./programStacks";
+import { previewStacks, programStacks } from "../helpers/programStacks";
 
 const PACK = path.resolve(__dirname, "..", "..", "policies");
 type Rule = ResourceValidationPolicy | StackValidationPolicy;

@@ -1,31 +1,30 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import type { Plan } from "../../preview/plan";
-import { parsePlan } from "../../preview/report/json";
-import { packPolicyNames, REPOSITORY_ROOT } from "../../preview/stackFile";
-import { runCommand } from "../helpers/commands";
+import { packPolicyNames, parsePlan, type Plan, REPOSITORY_ROOT } from "../../preview";
+import { type CommandResult, runCommand } from "../helpers/commands";
+import { isRunning } from "../helpers/processes";
 
 /** Runs a command of the product the way `npm run` does (see package.json), and collects what it prints. */
 const run = (script: "cli" | "policyCli", args: readonly string[]) =>
   runCommand(path.join(REPOSITORY_ROOT, "preview", `${script}.ts`), args, ["--max-semi-space-size=64"]);
 
-/** Policy pack processes still running (zombies, which only wait to be reaped, do not count). */
-function packProcesses(): string[] {
-  return execFileSync("ps", ["-eo", "stat=,args="], { encoding: "utf8" })
-    .split("\n")
-    .filter((line) => line.includes("run-policy-pack") && !line.trimStart().startsWith("Z"));
-}
+/** The policy pack processes a run started (found among the processes it started). */
+const packsOf = (result: CommandResult) =>
+  result.descendants.filter((process) => process.command.includes("run-policy-pack"));
+
+/** What a run started and left running once it had exited: `pid command` of each. */
+const leftRunning = (result: CommandResult) =>
+  result.descendants.filter(isRunning).map(({ pid, command }) => `${pid} ${command}`);
 
 describe("npm run preview and npm run policy", function () {
   // Each run starts the program and the policy pack in a process of its own.
   this.timeout(120_000);
   const dir = mkdtempSync(path.join(tmpdir(), "mlops-preview-"));
   const file = (name: string) => path.join(dir, name);
-  const runs: Record<string, Awaited<ReturnType<typeof run>>> = {};
+  const runs: Record<string, CommandResult> = {};
   before(async () => {
     const [staging, prod] = await Promise.all([
       run("cli", ["--stack", "staging", "--json", file("staging.json")]),
@@ -120,7 +119,7 @@ describe("npm run preview and npm run policy", function () {
     const model = plan.resources.find((r) => r.type === "aws:sagemaker/model:Model") ?? assert.fail();
     model.inputs.enableNetworkIsolation = false;
     writeFileSync(file("injected.json"), JSON.stringify(plan));
-    const { code, stdout, stderr } = await run("policyCli", [
+    runs.injected = await run("policyCli", [
       "--plan",
       file("injected.json"),
       "--stack",
@@ -130,6 +129,7 @@ describe("npm run preview and npm run policy", function () {
       "--junit",
       file("injected.xml"),
     ]);
+    const { code, stdout, stderr } = runs.injected;
     assert.equal(code, 1, stderr);
     assert.match(stdout, /Mandatory findings:/);
     assert.match(stdout, /forbid-iam-wildcard-actions +\(mlops-staging-diagnosis-role-policy\)/);
@@ -153,7 +153,11 @@ describe("npm run preview and npm run policy", function () {
   });
 
   it("leaves no policy pack process behind", () => {
-    assert.deepEqual(packProcesses(), []);
+    // Only the processes these runs started: each started its pack, and stopped it before exiting.
+    for (const stack of ["staging", "prod", "injected"]) {
+      assert.equal(packsOf(runs[stack] ?? assert.fail(`${stack} did not run`)).length, 1, stack);
+      assert.deepEqual(leftRunning(runs[stack]), [], stack);
+    }
   });
 
   describe("bad input: one line, exit code 2, no stack trace", () => {
@@ -179,7 +183,7 @@ describe("npm run preview and npm run policy", function () {
       notAPlan: ["policyCli", ["--plan", file("broken.json"), "--stack", "staging"]],
       missingPlan: ["policyCli", ["--plan", file("missing.json"), "--stack", "staging"]],
     } as const;
-    const results: Partial<Record<keyof typeof cases, Awaited<ReturnType<typeof run>>>> = {};
+    const results: Partial<Record<keyof typeof cases, CommandResult>> = {};
     before(async () => {
       writeFileSync(path.join(root, "Pulumi.yaml"), readFileSync(path.join(REPOSITORY_ROOT, "Pulumi.yaml")));
       const staging = readFileSync(path.join(REPOSITORY_ROOT, "Pulumi.staging.yaml"), "utf8");
@@ -252,6 +256,10 @@ describe("npm run preview and npm run policy", function () {
     it("a plan file that is not a plan, or no file", () => {
       expectBadInput("notAPlan", /^error: .*broken\.json: resources\[0\]\.urn: expected a string, got 42/);
       expectBadInput("missingPlan", /^error: cannot read --plan .*missing\.json: ENOENT\n$/);
+    });
+
+    it("leaves no process behind, the pack included when it had started", () => {
+      for (const [key, result] of Object.entries(results)) assert.deepEqual(leftRunning(result), [], key);
     });
   });
 });

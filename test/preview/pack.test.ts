@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { compilePack, PackConfigError, runPack, startPack } from "../../preview/pack";
 import type { PlanFinding, PlanResource } from "../../preview/plan";
+import { exitsWithin } from "../helpers/processes";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -66,26 +67,6 @@ function cannotRun(policy: string): PlanFinding {
     urn: PENDING.urn,
     message: `can't run policy '${policy}' from policy pack ${PACK} during preview: string value at .policy can't be known during preview`,
   };
-}
-
-/**
- * True once the process has exited: no such process, or a zombie (exited, waiting to be reaped by
- * an init process that may never do it in a container).
- */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ESRCH") return true;
-    throw error;
-  }
-  const stat = `/proc/${pid}/stat`;
-  return existsSync(stat) && readFileSync(stat, "utf8").split(") ")[1]?.startsWith("Z") === true;
-}
-
-async function gone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 50 && !isGone(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-  return isGone(pid);
 }
 
 function filesUnder(dir: string): string[] {
@@ -277,7 +258,7 @@ describe("the policy pack, driven as the engine drives it", function () {
       await assert.rejects(startPack(dir, 2_000), {
         message: "The policy pack printed no port within 2 s.\nIts stderr:\nwaiting",
       });
-      assert.ok(await gone(Number(readFileSync(path.join(dir, "pid"), "utf8"))));
+      assert.ok(await exitsWithin(Number(readFileSync(path.join(dir, "pid"), "utf8"))));
     });
   });
 
@@ -320,7 +301,7 @@ describe("the policy pack, driven as the engine drives it", function () {
       );
       for (const { pid } of [term, int, exit]) {
         assert.ok(pid > 0, "the script printed the pack's pid");
-        assert.ok(await gone(pid), `pack ${pid} is gone`);
+        assert.ok(await exitsWithin(pid), `pack ${pid} is gone`);
       }
     });
   });

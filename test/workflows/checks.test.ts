@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { knownStacks, REPOSITORY_ROOT } from "../../preview/stackFile";
+import { knownStacks, REPOSITORY_ROOT } from "../../preview";
 import { namedStep, workflow } from "./workflowFiles";
 
 const CI_RUN = readFileSync(path.join(REPOSITORY_ROOT, ".ci", "run"), "utf8");

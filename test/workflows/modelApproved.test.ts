@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { MODEL_NAME_PATTERN } from "../../stacks/schema";
+import { MODEL_NAME_PATTERN } from "../../components/shared/names";
 import {
   namedStep,
   stepRunsBefore,

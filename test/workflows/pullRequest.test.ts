@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { knownStacks } from "../../preview/stackFile";
+import { knownStacks } from "../../preview";
 import {
   namedStep,
   recordingFake,

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { REPOSITORY_ROOT } from "../../preview/stackFile";
+import { REPOSITORY_ROOT } from "../../preview";
 import { readStackFile } from "../helpers/stackFiles";
 import {
   checkConfigured,

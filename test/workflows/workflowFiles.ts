@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { REPOSITORY_ROOT } from "../../preview/stackFile";
+import { REPOSITORY_ROOT } from "../../preview";
 
 /** The repository's workflows and the files they use. */
 export const GITHUB_DIR = path.join(REPOSITORY_ROOT, ".github");

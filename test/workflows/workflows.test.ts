@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { REPOSITORY_ROOT } from "../../preview/stackFile";
+import { REPOSITORY_ROOT } from "../../preview";
 import { isUnknownVarsContext, workflowLinter, type WorkflowLinter } from "./actionlint";
 import {
   callInputs,

@@ -10,6 +10,7 @@ import { restrictIamPassRole } from "../../../policies/rules/restrict-iam-pass-r
 import { restrictIamTrustPrincipals } from "../../../policies/rules/restrict-iam-trust-principals";
 import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
 import { checkResource } from "../../helpers/policyArgs";
+import { TEST_ACCOUNT } from "../../helpers/account";
 
 const NAME = "mlops-prod-github";
 const ACCOUNT = "arn:aws:iam::123456789012";
@@ -17,18 +18,22 @@ const PROVIDER = `${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
 const TAGS = { Environment: "prod", Project: "mlops-platform" };
 const PIPELINE_ROLE = `${ACCOUNT}:role/mlops-prod-diagnosis-role-1a2b3c4`;
-const STACK_RESOURCES = [
-  { type: "aws:s3/bucket:Bucket", inputs: {} },
-  { type: "aws:sagemaker/pipeline:Pipeline", inputs: { roleArn: PIPELINE_ROLE } },
-  { type: "aws:cloudwatch/eventTarget:EventTarget", inputs: {} },
-];
+const STACK_FOOTPRINT = {
+  types: [
+    "aws:s3/bucket:Bucket",
+    "aws:sagemaker/pipeline:Pipeline",
+    "aws:cloudwatch/eventTarget:EventTarget",
+  ],
+  passedRoles: [{ service: "sagemaker.amazonaws.com", roleArn: PIPELINE_ROLE }],
+};
 
 function args(overrides: Partial<GithubDeployAccessArgs> = {}): GithubDeployAccessArgs {
   return {
     repository: "example-org/mlops-platform",
     deployEnvironment: "production",
     namePrefix: "mlops-prod",
-    managedResources: STACK_RESOURCES,
+    account: TEST_ACCOUNT,
+    footprint: STACK_FOOTPRINT,
     resourceTags: TAGS,
     kmsKeyArn: KEY,
     tags: TAGS,
@@ -155,7 +160,7 @@ describe("GithubDeployAccess", () => {
       kmsKeyArn: KEY,
     };
     const types = [
-      ...STACK_RESOURCES.map((r) => r.type),
+      ...STACK_FOOTPRINT.types,
       "aws:iam/role:Role",
       "aws:iam/policy:Policy",
       "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
@@ -189,11 +194,14 @@ describe("GithubDeployAccess", () => {
   it("splits the deploy policy of a stack of many roles over managed policies that each fit IAM's limit", async () => {
     const roles = Array.from({ length: 90 }, (_, i) => `${ACCOUNT}:role/mlops-prod-model-${i}-role-1a2b3c4`);
     const { recorded: many } = await build({
-      managedResources: [
-        ...roles.map((roleArn) => ({ type: "aws:sagemaker/pipeline:Pipeline", inputs: { roleArn } })),
-        // The same role named by many resources is passed once.
-        ...roles.map(() => ({ type: "aws:sagemaker/pipeline:Pipeline", inputs: { roleArn: roles[0] } })),
-      ],
+      footprint: {
+        types: ["aws:sagemaker/pipeline:Pipeline"],
+        passedRoles: [
+          ...roles.map((roleArn) => ({ service: "sagemaker.amazonaws.com", roleArn })),
+          // The same role named twice for a service is passed once.
+          ...roles.map(() => ({ service: "sagemaker.amazonaws.com", roleArn: roles[0] })),
+        ],
+      },
     });
     const policies = ofType(many, "aws:iam/policy:Policy").map(
       (policy) => JSON.parse(policy.inputs.policy as string) as PolicyDocument,
@@ -259,7 +267,7 @@ describe("GithubDeployAccess", () => {
             deployBranch: "feature/*",
             oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/accounts.google.com",
             deploySessionSeconds: 600,
-            managedResources: [{ type: "aws:ec2/instance:Instance", inputs: {} }],
+            footprint: { types: ["aws:ec2/instance:Instance"], passedRoles: [] },
           }),
         ),
       (error: Error) => {
@@ -273,7 +281,7 @@ describe("GithubDeployAccess", () => {
               'deployBranch "feature/*" must be one branch name (no wildcards, spaces or "..")',
               'oidcProviderArn "arn:aws:iam::123456789012:oidc-provider/accounts.google.com" must be the ARN of a token.actions.githubusercontent.com OIDC provider',
               "deploySessionSeconds 600 must be a whole number from 3600 to 43200",
-              "managedResources of type aws:ec2/instance:Instance have no entry in DEPLOY_PERMISSIONS (components/delivery/deployPermissions.ts), so the deploy role could not deploy them",
+              "the footprint lists aws:ec2/instance:Instance, which has no entry in DEPLOY_PERMISSIONS (components/delivery/deployPermissions.ts), so the deploy role could not deploy them",
             ].join("; ") +
             ".",
         );

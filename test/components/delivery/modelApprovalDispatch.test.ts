@@ -15,6 +15,8 @@ import { isTaggable } from "../../../policies/lib/taggableTypes";
 import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
 import { checkResource, checkStack, fromRecorded, policyResources } from "../../helpers/policyArgs";
 import { RECOMMENDED_CONFIG } from "../../policies/recommendedConfig";
+import { TEST_ACCOUNT } from "../../helpers/account";
+import { assertFootprint } from "../../helpers/footprint";
 
 const NAME = "mlops-prod-dispatch";
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
@@ -39,6 +41,7 @@ const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 
 function prodArgs(overrides: Partial<ModelApprovalDispatchArgs> = {}): ModelApprovalDispatchArgs {
   return {
+    account: TEST_ACCOUNT,
     repository: REPOSITORY,
     stack: "prod",
     models: [
@@ -594,5 +597,11 @@ describe("ModelApprovalDispatch", () => {
       deadLetterRetentionDays: 1,
     });
     assert.deepEqual(validateArgs(NAME, low, withDefaults(low)), []);
+  });
+
+  it("states its footprint, with the role EventBridge assumes", async () => {
+    const { recorded, dispatch } = await build(prodArgs());
+    const role = named(recorded, `${NAME}-role`, ROLE).outputs.arn as string;
+    await assertFootprint(recorded, dispatch.footprint, [role]);
   });
 });

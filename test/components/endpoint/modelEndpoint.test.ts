@@ -6,6 +6,8 @@ import {
   ServedModelPackage,
 } from "../../../components/endpoint/modelEndpoint";
 import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
+import { TEST_ACCOUNT } from "../../helpers/account";
+import { assertFootprint } from "../../helpers/footprint";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:mlops-prod-diagnosis-alerts";
@@ -24,6 +26,7 @@ function modelPackage(version: number): ServedModelPackage {
 /** Prod-like: two instances with autoscaling, canary deployments, 20 % capture. */
 function prodArgs(overrides: Partial<ModelEndpointArgs> = {}): ModelEndpointArgs {
   return {
+    account: TEST_ACCOUNT,
     variants: [
       {
         name: "primary",
@@ -43,9 +46,9 @@ function prodArgs(overrides: Partial<ModelEndpointArgs> = {}): ModelEndpointArgs
   };
 }
 
-async function build(args: ModelEndpointArgs, name = NAME) {
+async function build(args: Omit<ModelEndpointArgs, "account">, name = NAME) {
   const recorded = recordResources();
-  const endpoint = new ModelEndpoint(name, args);
+  const endpoint = new ModelEndpoint(name, { account: TEST_ACCOUNT, ...args });
   await settle(recorded);
   return { recorded, endpoint };
 }
@@ -538,9 +541,9 @@ describe("ModelEndpoint", () => {
             'variant "primary": autoscaling needs 1 <= minCapacity <= maxCapacity; ' +
             'variant "primary": initialInstanceCount 1 must be within autoscaling 2-1; ' +
             'variant "primary": CANARY traffic shifting needs at least 2 instances; ' +
-            'variant "primary": serverless memory 1500 MB must be 1024 to 6144 in steps of 1024; ' +
-            "serverless endpoints have exactly one variant; " +
-            "serverless endpoints cannot capture data: disable dataCapture; " +
+            'variant "primary": serverless memorySizeInMb 1500 must be one of 1024, 2048, 3072, 4096, 5120, 6144; ' +
+            "serverless: dataCapture.enabled must be false: serverless endpoints cannot capture data (capture is on by default); " +
+            "serverless: challengers must be empty: a serverless endpoint serves one variant; " +
             "dataCapture samplingPercentage 0 must be from 1 to 100; " +
             'variant "primary": "docker.io/library/nginx" is not an Amazon ECR image URI; SageMaker only pulls from ECR.',
         );
@@ -549,5 +552,20 @@ describe("ModelEndpoint", () => {
     );
     await settle(recordedHere);
     assert.deepEqual(recordedHere, []);
+  });
+
+  it("states its footprint: with autoscaling and without", async () => {
+    const scaled = await build(prodArgs());
+    await assertFootprint(scaled.recorded, scaled.endpoint.footprint, [
+      await valueOf(scaled.endpoint.roleArn),
+    ]);
+    const fixed = await build(
+      prodArgs({
+        variants: [{ name: "primary", modelPackage: modelPackage(7) }],
+        deployment: { strategy: "ALL_AT_ONCE" },
+      }),
+    );
+    await assertFootprint(fixed.recorded, fixed.endpoint.footprint, [await valueOf(fixed.endpoint.roleArn)]);
+    assert.ok(!fixed.endpoint.footprint.types.includes("aws:appautoscaling/target:Target"));
   });
 });

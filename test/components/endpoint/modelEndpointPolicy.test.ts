@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  ecrRepositoryArn,
-  modelExecutionPolicy,
-  ModelRoleScope,
-} from "../../../components/endpoint/modelEndpointPolicy";
+import { modelExecutionPolicy, ModelRoleScope } from "../../../components/endpoint/modelEndpointPolicy";
 import { reviewAgainstServiceData } from "../../helpers/iamData";
+import { ecrRepositoryArn } from "../../../components/shared/arn";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
 

@@ -11,6 +11,8 @@ import {
   settle,
   valueOf,
 } from "../../helpers/mocks";
+import { TEST_ACCOUNT } from "../../helpers/account";
+import { assertFootprint } from "../../helpers/footprint";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
 const TAGS = { Environment: "prod", Project: "mlops-platform" };
@@ -20,7 +22,13 @@ const EMAILS = ["ml-oncall@example.com", "Jane.Doe+alerts@Example.org"];
 
 async function build(args: Partial<AlertTopicArgs> = {}, name = NAME) {
   const recorded = recordResources();
-  const topic = new AlertTopic(name, { kmsKeyArn: KEY, emails: EMAILS, tags: TAGS, ...args });
+  const topic = new AlertTopic(name, {
+    account: TEST_ACCOUNT,
+    kmsKeyArn: KEY,
+    emails: EMAILS,
+    tags: TAGS,
+    ...args,
+  });
   await settle(recorded);
   return { recorded, topic };
 }
@@ -126,7 +134,7 @@ describe("AlertTopic", () => {
   });
 
   it("defaults both publisher prefixes to the component name, keeping explicit ones", () => {
-    const args = { kmsKeyArn: KEY, emails: EMAILS, tags: TAGS };
+    const args = { account: TEST_ACCOUNT, kmsKeyArn: KEY, emails: EMAILS, tags: TAGS };
     assert.deepEqual(withDefaults(NAME, args), {
       ...args,
       alarmNamePrefix: NAME,
@@ -152,6 +160,7 @@ describe("AlertTopic", () => {
     assert.throws(
       () =>
         new AlertTopic("on call!", {
+          account: TEST_ACCOUNT,
           kmsKeyArn: KEY,
           tags: {},
           emails: [
@@ -180,9 +189,12 @@ describe("AlertTopic", () => {
 
   it("refuses an empty list of addresses and malformed ones", async () => {
     const recordedBad = recordResources();
-    assert.throws(() => new AlertTopic("alerts", { kmsKeyArn: KEY, tags: {}, emails: [] }), {
-      message: "AlertTopic alerts: emails must list at least one address.",
-    });
+    assert.throws(
+      () => new AlertTopic("alerts", { account: TEST_ACCOUNT, kmsKeyArn: KEY, tags: {}, emails: [] }),
+      {
+        message: "AlertTopic alerts: emails must list at least one address.",
+      },
+    );
     for (const email of [
       "ops@example",
       " ops@example.com",
@@ -191,11 +203,19 @@ describe("AlertTopic", () => {
       "@example.com",
       `${"a".repeat(250)}@example.com`,
     ]) {
-      assert.throws(() => new AlertTopic("alerts", { kmsKeyArn: KEY, tags: {}, emails: [email] }), {
-        message: `AlertTopic alerts: email "${email}" is not a valid e-mail address.`,
-      });
+      assert.throws(
+        () => new AlertTopic("alerts", { account: TEST_ACCOUNT, kmsKeyArn: KEY, tags: {}, emails: [email] }),
+        {
+          message: `AlertTopic alerts: email "${email}" is not a valid e-mail address.`,
+        },
+      );
     }
     await settle(recordedBad);
     assert.deepEqual(recordedBad, []);
+  });
+
+  it("states its footprint", async () => {
+    const { recorded, topic } = await build();
+    await assertFootprint(recorded, topic.footprint, []);
   });
 });

@@ -1,13 +1,19 @@
 import assert from "node:assert/strict";
 import { PlatformKey } from "../../../components/foundation/platformKey";
 import { named, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
+import { TEST_ACCOUNT } from "../../helpers/account";
+import { assertFootprint } from "../../helpers/footprint";
 
 describe("PlatformKey", () => {
   let recorded: RecordedResource[];
   let key: PlatformKey;
   before(async () => {
     recorded = recordResources();
-    key = new PlatformKey("mlops-prod-platform", { tags: { Environment: "prod" }, deletionWindowDays: 30 });
+    key = new PlatformKey("mlops-prod-platform", {
+      account: TEST_ACCOUNT,
+      tags: { Environment: "prod" },
+      deletionWindowDays: 30,
+    });
     await settle(recorded);
   });
 
@@ -30,8 +36,12 @@ describe("PlatformKey", () => {
 
   it("refuses a deletion window AWS does not allow", () => {
     recordResources();
-    assert.throws(() => new PlatformKey("k", { tags: {}, deletionWindowDays: 3 }), {
+    assert.throws(() => new PlatformKey("k", { account: TEST_ACCOUNT, tags: {}, deletionWindowDays: 3 }), {
       message: "PlatformKey k: deletionWindowDays 3 must be a whole number from 7 to 30.",
     });
+  });
+
+  it("states its footprint", async () => {
+    await assertFootprint(recorded, key.footprint, []);
   });
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { SecureBucket } from "../../../components/foundation/secureBucket";
+import { SecureBucket, secureBucketFootprint } from "../../../components/foundation/secureBucket";
 import { named, ofType, recordResources, RecordedResource, settle } from "../../helpers/mocks";
+import { assertFootprint } from "../../helpers/footprint";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
 
@@ -139,5 +140,10 @@ describe("SecureBucket", () => {
       recordedBad.filter((r) => r.custom),
       [],
     );
+  });
+
+  it("states its footprint", async () => {
+    const recorded = await build("mlops-staging-footprint");
+    await assertFootprint(recorded, secureBucketFootprint(), []);
   });
 });

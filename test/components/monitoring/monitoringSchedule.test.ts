@@ -5,6 +5,8 @@ import {
   MonitoringScheduleArgs,
 } from "../../../components/monitoring/monitoringSchedule";
 import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
+import { TEST_ACCOUNT } from "../../helpers/account";
+import { assertFootprint } from "../../helpers/footprint";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:mlops-prod-diagnosis-alerts";
@@ -19,6 +21,7 @@ const ANALYZER = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-m
 
 function prodArgs(overrides: Partial<MonitoringScheduleArgs> = {}): MonitoringScheduleArgs {
   return {
+    account: TEST_ACCOUNT,
     endpointName: ENDPOINT,
     captureUri: `s3://${DATA}/data-capture`,
     outputBucketName: DATA,
@@ -302,5 +305,12 @@ describe("MonitoringSchedule", () => {
       },
     );
     assert.deepEqual(recorded, []);
+  });
+
+  it("states its footprint: with drift alarms and without", async () => {
+    for (const features of [["mean_radius"], []]) {
+      const { recorded, monitor } = await build(prodArgs({ driftAlarms: { features } }));
+      await assertFootprint(recorded, monitor.footprint, [await valueOf(monitor.roleArn)]);
+    }
   });
 });

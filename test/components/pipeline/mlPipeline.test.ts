@@ -10,6 +10,8 @@ import type {
 } from "../../../components/pipeline/definitionTypes";
 import type { PolicyDocument } from "../../../components/shared/policyDocument";
 import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
+import { TEST_ACCOUNT } from "../../helpers/account";
+import { assertFootprint } from "../../helpers/footprint";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
 const TAGS = {
@@ -23,7 +25,7 @@ const NAME = "mlops-staging-diagnosis";
 
 async function build(args: Partial<MlPipelineArgs> = {}, name = NAME) {
   const recorded = recordResources();
-  const pipeline = new MlPipeline(name, { kmsKeyArn: KEY, tags: TAGS, ...args });
+  const pipeline = new MlPipeline(name, { account: TEST_ACCOUNT, kmsKeyArn: KEY, tags: TAGS, ...args });
   await settle(recorded);
   return { recorded, pipeline };
 }
@@ -237,6 +239,7 @@ describe("MlPipeline", () => {
     assert.throws(
       () =>
         new MlPipeline("Diagnosis_Model", {
+          account: TEST_ACCOUNT,
           kmsKeyArn: KEY,
           tags: TAGS,
           processingInstanceType: "ml.m5.huge",
@@ -249,12 +252,19 @@ describe("MlPipeline", () => {
       {
         message:
           'MlPipeline Diagnosis_Model: name "Diagnosis_Model" must be 2-45 lowercase letters, digits and hyphens; ' +
-          'processingInstanceType "ml.m5.huge" is not a SageMaker processing instance type; ' +
-          'trainingInstanceType "ml.t2.nano" is not a SageMaker training instance type; ' +
-          "accuracyThreshold 1.5 must be from 0 to 1; maxWaitSeconds applies to spot training only; " +
-          'inputDataUri "https://example.com/data.csv" is not an S3 URI.',
+          'inputDataUri "https://example.com/data.csv" is not an S3 URI (expected s3://bucket/prefix/ with a valid bucket name); ' +
+          'processingInstanceType "ml.m5.huge" is not a SageMaker instance type for processing jobs (did you mean "ml.m5.large"?); ' +
+          'trainingInstanceType "ml.t2.nano" is not a SageMaker instance type for training jobs (did you mean "ml.t3.large"?); ' +
+          "accuracyThreshold 1.5 must be a number from 0 to 1; " +
+          "maxWaitSeconds 10 must be a whole number from 60 to 432000; " +
+          "maxWaitSeconds 10 applies to spot training only; remove it or set spotTraining: true.",
       },
     );
     assert.deepEqual(bad, []);
+  });
+
+  it("states its footprint, with the role its jobs run as", async () => {
+    const { recorded, pipeline } = await build();
+    await assertFootprint(recorded, pipeline.footprint, [await valueOf(pipeline.roleArn)]);
   });
 });

@@ -9,7 +9,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { buildPipelineDefinition, PARAMETERS } from "../../../components/pipeline/definition";
 import { followExecution, pipelineShape, startPipelineCommand } from "../../../ops/commands/startPipeline";
 import { EXIT } from "../../../ops/errors";
-import { definitionInput } from "../../components/pipeline/definitionInput";
+import { definitionInput } from "../../helpers/definitionInput";
 import { collector, fakeClock, rejectsWithExit, testIo } from "../helpers";
 
 const PIPELINE = "mlops-staging-diagnosis";

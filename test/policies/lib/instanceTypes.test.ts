@@ -10,7 +10,7 @@ import {
   stepsLabel,
   VALID_INSTANCE_TYPES,
 } from "../../../policies/lib/instanceTypes";
-import { definitionInput } from "../../components/pipeline/definitionInput";
+import { definitionInput } from "../../helpers/definitionInput";
 import { UNKNOWN } from "../../helpers/policyArgs";
 
 const PROCESSING = { Get: "Parameters.ProcessingInstanceType" };

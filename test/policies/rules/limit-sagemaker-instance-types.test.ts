@@ -3,10 +3,10 @@ import { buildPipelineDefinition } from "../../../components/pipeline/definition
 import type { PipelineDefinition } from "../../../components/pipeline/definitionTypes";
 import { clearWaivedFindings, setPolicyClock } from "../../../policies/lib/rule";
 import { limitSagemakerInstanceTypes } from "../../../policies/rules/limit-sagemaker-instance-types";
-import { definitionInput } from "../../components/pipeline/definitionInput";
+import { definitionInput } from "../../helpers/definitionInput";
 import { checkResource, UNKNOWN } from "../../helpers/policyArgs";
-import { programStacks } from "../programStacks";
-import { RECOMMENDED_CONFIG } from "../recommendedConfig";
+import { programStacks } from "../../helpers/programStacks";
+import { RECOMMENDED_CONFIG } from "../../helpers/recommendedConfig";
 
 const STAGING = RECOMMENDED_CONFIG.staging["limit-sagemaker-instance-types"];
 const PROD = RECOMMENDED_CONFIG.prod["limit-sagemaker-instance-types"];

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { buildPipelineDefinition } from "../../../components/pipeline/definition";
 import { clearWaivedFindings, setPolicyClock } from "../../../policies/lib/rule";
 import { requireEndpointInstanceCounts } from "../../../policies/rules/require-endpoint-instance-counts";
-import { definitionInput } from "../../components/pipeline/definitionInput";
+import { definitionInput } from "../../helpers/definitionInput";
 import { checkResource, configWithDefaults, UNKNOWN } from "../../helpers/policyArgs";
-import { programStacks } from "../programStacks";
-import { RECOMMENDED_CONFIG } from "../recommendedConfig";
+import { programStacks } from "../../helpers/programStacks";
+import { RECOMMENDED_CONFIG } from "../../helpers/recommendedConfig";
 
 const STAGING = RECOMMENDED_CONFIG.staging["require-endpoint-instance-counts"];
 const PROD = RECOMMENDED_CONFIG.prod["require-endpoint-instance-counts"];

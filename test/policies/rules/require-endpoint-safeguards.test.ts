@@ -7,7 +7,7 @@ import {
 } from "../../../policies/lib/sagemakerResources";
 import { requireEndpointSafeguards as rule } from "../../../policies/rules/require-endpoint-safeguards";
 import { StackResourceInput, UNKNOWN, usePolicyDay } from "../../helpers/policyArgs";
-import { edited, programStacks, propsOf, stackCheck, without } from "../programStacks";
+import { edited, programStacks, propsOf, stackCheck, without } from "../../helpers/programStacks";
 
 const ENDPOINT = "mlops-prod-diagnosis";
 const CONFIG = `${ENDPOINT}-config`;

@@ -3,8 +3,8 @@ import { clearWaivedFindings, setPolicyClock, waivedFindings } from "../../../po
 import { DEFAULT_REQUIRED_TAGS, requireResourcesTags } from "../../../policies/rules/require-resources-tags";
 import { REQUIRED_TAGS } from "../../../stacks/schema";
 import { checkResource, configWithDefaults, UNKNOWN } from "../../helpers/policyArgs";
-import { programStacks } from "../programStacks";
-import { RECOMMENDED_CONFIG } from "../recommendedConfig";
+import { programStacks } from "../../helpers/programStacks";
+import { RECOMMENDED_CONFIG } from "../../helpers/recommendedConfig";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const TAGS = {

@@ -7,7 +7,7 @@ import {
   UNKNOWN,
   usePolicyDay,
 } from "../../helpers/policyArgs";
-import { edited, programStacks, propsOf, stackCheck, without } from "../programStacks";
+import { edited, programStacks, propsOf, stackCheck, without } from "../../helpers/programStacks";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";

@@ -6,7 +6,7 @@ import {
 } from "../../../policies/lib/sagemakerResources";
 import { requireSagemakerKmsEncryption as rule } from "../../../policies/rules/require-sagemaker-kms-encryption";
 import { checkResource, StackResourceInput, UNKNOWN, usePolicyDay } from "../../helpers/policyArgs";
-import { programStacks, propsOfType } from "../programStacks";
+import { programStacks, propsOfType } from "../../helpers/programStacks";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/56ad7cdb-b056-cfe0-a245-1f69d7e9a113";
 const TYPES = [ENDPOINT_CONFIGURATION_TYPE, DATA_QUALITY_JOB_DEFINITION_TYPE, MONITORING_SCHEDULE_TYPE];

@@ -5,7 +5,7 @@ import {
 } from "../../../policies/lib/sagemakerResources";
 import { requireSagemakerNetworkIsolation as rule } from "../../../policies/rules/require-sagemaker-network-isolation";
 import { checkResource, StackResourceInput, UNKNOWN, usePolicyDay } from "../../helpers/policyArgs";
-import { programStacks, propsOfType } from "../programStacks";
+import { programStacks, propsOfType } from "../../helpers/programStacks";
 
 const MODEL = "aws:sagemaker/model:Model";
 const NOTHING = { violations: [], unknown: [] };

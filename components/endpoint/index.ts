@@ -1,0 +1,17 @@
+/** Real-time inference: a model's registry versions served by a SageMaker endpoint, with its alarms and autoscaling. */
+export { alarmName, variantAlarms } from "./alarms";
+export type { AlarmThresholds } from "./alarms";
+export { hasLocalInstanceStorage } from "./instanceStorage";
+export { ModelEndpoint, modelEndpointFootprint } from "./modelEndpoint";
+export type {
+  DataCaptureArgs,
+  DeploymentArgs,
+  EndpointVariantArgs,
+  ModelEndpointArgs,
+  ServedModelPackage,
+  ServerlessCapacity,
+  ShadowVariantArgs,
+  VariantAutoscaling,
+} from "./modelEndpoint";
+export { modelExecutionPolicy } from "./modelEndpointPolicy";
+export type { ModelRoleScope } from "./modelEndpointPolicy";

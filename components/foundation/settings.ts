@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { KMS_KEY_ARN_PATTERN } from "../shared/names";
+import { flag, integer, requiredOr, strictObject } from "../shared/settings";
+
+/** `encryption`, `network`, `alerts` and `storage`: what a stack has once. Each setting's default, range and description, once. */
+
+export const KEY_DEFAULTS = { keyDeletionWindowDays: 30 };
+export const ENCRYPTION_SETTINGS = {
+  kmsKeyArn: z
+    .string({ error: "must be a KMS key ARN" })
+    .regex(KMS_KEY_ARN_PATTERN, {
+      error:
+        "is not a KMS key ARN (expected arn:aws:kms:<region>:<account>:key/<key-id>; aliases are not accepted)",
+    })
+    .optional()
+    .describe("A key of your own to encrypt everything with. Unset: the stack creates one, rotated yearly."),
+  keyDeletionWindowDays: integer(7, 30)
+    .default(KEY_DEFAULTS.keyDeletionWindowDays)
+    .describe("Days a deleted stack key can still be recovered."),
+};
+
+function idList(prefix: string, what: string) {
+  return z
+    .array(
+      z
+        .string({ error: `must be a ${what} id (${prefix}-...)` })
+        .regex(new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`), {
+          error: `is not a ${what} id (expected ${prefix}- followed by 8 or 17 hex digits)`,
+        }),
+      { error: requiredOr(`a list of ${what} ids`) },
+    )
+    .min(1, { error: `must list at least one ${what} id` });
+}
+
+export const NETWORK_SETTINGS = {
+  subnetIds: idList("subnet", "subnet").describe("Subnets the jobs and models run in."),
+  securityGroupIds: idList("sg", "security group").describe("Security groups of the jobs and models."),
+};
+
+export const ALERT_SETTINGS = {
+  emails: z
+    .array(z.email({ error: "is not an e-mail address" }), {
+      error: requiredOr("a list of e-mail addresses"),
+    })
+    .min(1, { error: "must list at least one e-mail address: alerts have to reach a person" })
+    .describe("On-call addresses every alert topic e-mails; each must confirm its subscription."),
+};
+
+export const STORAGE_DEFAULTS = {
+  protectFromDeletion: true,
+  noncurrentVersionRetentionDays: 90,
+  checkpointRetentionDays: 14,
+};
+export const STORAGE_SETTINGS = {
+  protectFromDeletion: flag()
+    .default(STORAGE_DEFAULTS.protectFromDeletion)
+    .describe("Refuse to delete the key, buckets and registries with the stack."),
+  noncurrentVersionRetentionDays: integer(1, 3650)
+    .default(STORAGE_DEFAULTS.noncurrentVersionRetentionDays)
+    .describe("Days an overwritten or deleted object version is kept in the buckets."),
+  checkpointRetentionDays: integer(1, 365)
+    .default(STORAGE_DEFAULTS.checkpointRetentionDays)
+    .describe("Days spot-training checkpoints are kept."),
+};
+
+export const encryptionSettings = strictObject(ENCRYPTION_SETTINGS);
+export const networkSettings = strictObject(NETWORK_SETTINGS);
+export const alertSettings = strictObject(ALERT_SETTINGS);
+export const storageSettings = strictObject(STORAGE_SETTINGS);

@@ -1,0 +1,8 @@
+/** Model building: data and artifact buckets, the model registry and the SageMaker Pipeline that fills it. */
+export { DEFAULT_HYPERPARAMETERS } from "./defaults";
+export { buildPipelineDefinition, EVALUATION_REPORT, PARAMETERS, SPLITS, STEPS } from "./definition";
+export type { PipelineDefinitionInput } from "./definition";
+export { ML_DIR, MlPipeline, mlPipelineFootprint } from "./mlPipeline";
+export type { MlPipelineArgs } from "./mlPipeline";
+export { pipelineExecutionPolicy } from "./mlPipelinePolicy";
+export type { PipelineRoleScope } from "./mlPipelinePolicy";

@@ -1,0 +1,26 @@
+/**
+ * Name patterns the stack config, the components and the policy pack all accept: one of each, so
+ * that what the config lets through no component refuses.
+ */
+
+/** Model names become part of bucket, role and pipeline names, so they are short and DNS-safe. */
+export const MODEL_NAME_PATTERN = /^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$/;
+
+/** The prefix of every physical name of a stack. */
+export const NAME_PREFIX_PATTERN = /^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/;
+
+/** The value of `modelPackage` that deploys the newest approved version of the model's registry. */
+export const LATEST_APPROVED = "latest-approved";
+
+/** A versioned model package (one version in a model package group). */
+export const MODEL_PACKAGE_ARN_PATTERN =
+  /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/[a-zA-Z0-9]([-a-zA-Z0-9]{0,62})\/\d+$/;
+
+/** A KMS key by ARN; aliases are not accepted, since key policies and grants name keys. */
+export const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;
+
+/** Production variant names: SageMaker's pattern, at most 63 characters. */
+export const VARIANT_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+/** CloudWatch metric names carry the feature name: `feature_baseline_drift_<feature>`. */
+export const FEATURE_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,200}$/;

@@ -1,0 +1,52 @@
+import type { Policies } from "@pulumi/policy";
+import { forbidIamAdminPolicies } from "./rules/forbid-iam-admin-policies";
+import { forbidIamUnknownActions } from "./rules/forbid-iam-unknown-actions";
+import { forbidIamWildcardActions } from "./rules/forbid-iam-wildcard-actions";
+import { forbidIamWildcardResources } from "./rules/forbid-iam-wildcard-resources";
+import { limitSagemakerInstanceTypes } from "./rules/limit-sagemaker-instance-types";
+import { listPolicyWaivers } from "./rules/list-policy-waivers";
+import { requireEndpointInstanceCounts } from "./rules/require-endpoint-instance-counts";
+import { requireEndpointSafeguards } from "./rules/require-endpoint-safeguards";
+import { requireResourcesTags } from "./rules/require-resources-tags";
+import { requireS3BucketProtection } from "./rules/require-s3-bucket-protection";
+import { requireSagemakerKmsEncryption } from "./rules/require-sagemaker-kms-encryption";
+import { requireSagemakerNetworkIsolation } from "./rules/require-sagemaker-network-isolation";
+import { restrictIamPassRole } from "./rules/restrict-iam-pass-role";
+import { restrictIamTrustPrincipals } from "./rules/restrict-iam-trust-principals";
+
+/** The pack's name, as the Pulumi CLI and `policies/config/<stack>.json` know it. */
+export const PACK_NAME = "mlops-guardrails";
+
+export const PACK_DESCRIPTION =
+  "Tagging, instance sizes per environment, least-privilege IAM, and the SageMaker and S3 security baseline.";
+
+/**
+ * The pack's rules, in the order the pack runs them. Kept apart from `index.ts`, which starts the
+ * pack when loaded, so that tools (the docs generator) can read the rules without serving them.
+ * The waiver listing comes last: it lists what the rules before it set aside.
+ */
+export const policies: Policies = [
+  // Tagging
+  requireResourcesTags,
+
+  // Instance sizes per environment
+  limitSagemakerInstanceTypes,
+  requireEndpointInstanceCounts,
+
+  // Least-privilege IAM
+  forbidIamWildcardActions,
+  forbidIamWildcardResources,
+  forbidIamUnknownActions,
+  restrictIamPassRole,
+  forbidIamAdminPolicies,
+  restrictIamTrustPrincipals,
+
+  // SageMaker and data baseline
+  requireSagemakerKmsEncryption,
+  requireSagemakerNetworkIsolation,
+  requireS3BucketProtection,
+  requireEndpointSafeguards,
+
+  // Last: lists what the rules above set aside
+  listPolicyWaivers,
+];

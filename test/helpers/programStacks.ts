@@ -1,0 +1,93 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { checkStack, copy, fromRecorded, policyResources, StackResourceInput } from "./policyArgs";
+import { runProgram, startSeededRegistry } from "./program";
+import { StackName, stackFileConfig } from "./stackFiles";
+
+type Stacks = Record<StackName, readonly StackResourceInput[]>;
+
+async function recordBoth(preview = false): Promise<Stacks> {
+  const registry = await startSeededRegistry();
+  try {
+    const run = async (stack: StackName) =>
+      fromRecorded((await runProgram(stack, stackFileConfig(stack), preview)).recorded);
+    const staging = await run("staging");
+    const prod = await run("prod");
+    return { staging, prod };
+  } finally {
+    await registry.stop();
+  }
+}
+
+let stacks: Promise<Stacks> | undefined;
+
+/**
+ * The custom resources index.ts creates for the shipped staging and prod stacks (run under mocks
+ * against a seeded registry), as stack policies see them. Recorded once per test run and shared:
+ * callers mutate copies ({@link copyOf}).
+ */
+export function programStacks(): Promise<Stacks> {
+  stacks ??= recordBoth();
+  return stacks;
+}
+
+let previews: Promise<Stacks> | undefined;
+
+/**
+ * The same stacks as a first `pulumi preview` shows them: everything AWS computes (auto-names,
+ * ARNs, and what is built from them) is unknown.
+ */
+export function previewStacks(): Promise<Stacks> {
+  previews ??= recordBoth(true);
+  return previews;
+}
+
+/** A deep copy of a stack's resources, to mutate. */
+export function copyOf(resources: readonly StackResourceInput[]): StackResourceInput[] {
+  return copy([...resources]);
+}
+
+/** The resource of that type and name in a copy, to mutate (throws when there is none). */
+export function find(
+  resources: readonly StackResourceInput[],
+  type: string,
+  name: string,
+): StackResourceInput {
+  const found = resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}`);
+  return found;
+}
+
+/** A copy of `resources`, changed in place by `change` or replaced by the list it returns. */
+export function edited(
+  resources: readonly StackResourceInput[],
+  change: (resources: StackResourceInput[]) => unknown,
+): StackResourceInput[] {
+  const copied = copyOf(resources);
+  const changed = change(copied);
+  return Array.isArray(changed) ? (changed as StackResourceInput[]) : copied;
+}
+
+/** A change for {@link edited} that removes one resource. */
+export const without = (type: string, name: string) => (resources: StackResourceInput[]) =>
+  resources.filter((r) => !(r.type === type && r.name === name));
+
+/** The props of a resource in a copy, to mutate. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const propsOf = (resources: StackResourceInput[], type: string, name: string): Record<string, any> =>
+  find(resources, type, name).props;
+
+/** A copy of the props of the one resource of `type` in `resources`, to mutate. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function propsOfType(resources: readonly StackResourceInput[], type: string): Record<string, any> {
+  const found = resources.find((r) => r.type === type);
+  if (!found) throw new Error(`no ${type} in the stack`);
+  return copy(found.props);
+}
+
+/** Runs a stack rule on resources and keeps what the specs assert: findings, their URNs, unknowns. */
+export function stackCheck(rule: StackValidationPolicy) {
+  return async (resources: readonly StackResourceInput[], config?: Record<string, unknown>) => {
+    const { violations, urns, unknown } = await checkStack(rule, policyResources(resources), { config });
+    return { violations, urns, unknown };
+  };
+}
