@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AccountContext } from "../shared/account";
 import type { DeployFootprint, PassedRole } from "../shared/footprint";
+import { DEPLOY_PERMISSIONS } from "./deployPermissions";
 import {
   deployPolicy,
   DeployScope,
@@ -215,6 +216,17 @@ export function validateArgs(name: string, args: GithubDeployAccessArgs, resolve
       resolved.deploySessionSeconds >= 3600 &&
       resolved.deploySessionSeconds <= 43_200,
     `deploySessionSeconds ${resolved.deploySessionSeconds} must be a whole number from 3600 to 43200`,
+  );
+  // A role goes only to a service that one of the stack's types hands roles to (`passesRole`).
+  const passing = new Set(
+    resolved.footprint.types.flatMap((type) => DEPLOY_PERMISSIONS[type]?.passesRole?.service ?? []),
+  );
+  const stray = [...new Set(resolved.footprint.passedRoles.map((role) => role.service))].filter(
+    (service) => !passing.has(service),
+  );
+  check(
+    stray.length === 0,
+    `the footprint passes roles to ${stray.join(", ")}, which none of its types hands a role to (passesRole in DEPLOY_PERMISSIONS)`,
   );
   const unknown = unknownResourceTypes(resolved.footprint.types);
   check(

@@ -267,7 +267,10 @@ describe("GithubDeployAccess", () => {
             deployBranch: "feature/*",
             oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/accounts.google.com",
             deploySessionSeconds: 600,
-            footprint: { types: ["aws:ec2/instance:Instance"], passedRoles: [] },
+            footprint: {
+              types: ["aws:ec2/instance:Instance"],
+              passedRoles: [{ service: "lambda.amazonaws.com", roleArn: PIPELINE_ROLE }],
+            },
           }),
         ),
       (error: Error) => {
@@ -281,6 +284,7 @@ describe("GithubDeployAccess", () => {
               'deployBranch "feature/*" must be one branch name (no wildcards, spaces or "..")',
               'oidcProviderArn "arn:aws:iam::123456789012:oidc-provider/accounts.google.com" must be the ARN of a token.actions.githubusercontent.com OIDC provider',
               "deploySessionSeconds 600 must be a whole number from 3600 to 43200",
+              "the footprint passes roles to lambda.amazonaws.com, which none of its types hands a role to (passesRole in DEPLOY_PERMISSIONS)",
               "the footprint lists aws:ec2/instance:Instance, which has no entry in DEPLOY_PERMISSIONS (components/delivery/deployPermissions.ts), so the deploy role could not deploy them",
             ].join("; ") +
             ".",
