@@ -118,6 +118,21 @@ export async function exitsWithin(pid: number, timeoutMs = 5_000): Promise<boole
   return hasExited(pid);
 }
 
+/**
+ * Those of `processes` still running after up to `graceMs`: a process killed as its parent exits
+ * (SIGKILL from an exit handler) takes a moment to end, one left behind runs on.
+ */
+export async function stillRunning(
+  processes: readonly SeenProcess[],
+  graceMs = 2_000,
+): Promise<SeenProcess[]> {
+  const deadline = Date.now() + graceMs;
+  while (processes.some(isRunning) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return processes.filter(isRunning);
+}
+
 /** What {@link watchDescendants} saw. */
 export interface DescendantWatch {
   /** Looks one last time, stops watching and returns every process seen below the root. */
@@ -129,7 +144,7 @@ export interface DescendantWatch {
  * stopped, and keeps every one it saw: a process the root started and left running is reparented
  * when the root exits, and would no longer be found below it afterwards.
  */
-export function watchDescendants(pid: number, intervalMs = 25): DescendantWatch {
+export function watchDescendants(pid: number, intervalMs = 50): DescendantWatch {
   const seen = new Map<string, SeenProcess>();
   const look = () => {
     for (const found of descendantsOf(pid)) {

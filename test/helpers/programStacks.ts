@@ -5,40 +5,49 @@ import { StackName, stackFileConfig } from "./stackFiles";
 
 type Stacks = Record<StackName, readonly StackResourceInput[]>;
 
-async function recordBoth(preview = false): Promise<Stacks> {
-  const registry = await startSeededRegistry();
-  try {
-    const run = async (stack: StackName) =>
-      fromRecorded((await runProgram(stack, stackFileConfig(stack), preview)).recorded);
-    const staging = await run("staging");
-    const prod = await run("prod");
-    return { staging, prod };
-  } finally {
-    await registry.stop();
-  }
+interface Recorded {
+  readonly deployed: Stacks;
+  readonly previewed: Stacks;
 }
 
-let stacks: Promise<Stacks> | undefined;
+let recorded: Promise<Recorded> | undefined;
+
+/**
+ * Both stacks as deployed and as previewed, recorded once per test process (each mocha worker
+ * records its own) against one seeded registry: starting and stopping moto takes longer than the
+ * four runs of the program.
+ */
+function recordAll(): Promise<Recorded> {
+  recorded ??= (async () => {
+    const registry = await startSeededRegistry();
+    try {
+      const run = async (stack: StackName, preview: boolean) =>
+        fromRecorded((await runProgram(stack, stackFileConfig(stack), preview)).recorded);
+      const deployed = { staging: await run("staging", false), prod: await run("prod", false) };
+      const previewed = { staging: await run("staging", true), prod: await run("prod", true) };
+      return { deployed, previewed };
+    } finally {
+      await registry.stop();
+    }
+  })();
+  return recorded;
+}
 
 /**
  * The custom resources index.ts creates for the shipped staging and prod stacks (run under mocks
- * against a seeded registry), as stack policies see them. Recorded once per test run and shared:
- * callers mutate copies ({@link copyOf}).
+ * against a seeded registry), as stack policies see them. Recorded once per test process and
+ * shared: callers mutate copies ({@link copyOf}).
  */
-export function programStacks(): Promise<Stacks> {
-  stacks ??= recordBoth();
-  return stacks;
+export async function programStacks(): Promise<Stacks> {
+  return (await recordAll()).deployed;
 }
-
-let previews: Promise<Stacks> | undefined;
 
 /**
  * The same stacks as a first `pulumi preview` shows them: everything AWS computes (auto-names,
  * ARNs, and what is built from them) is unknown.
  */
-export function previewStacks(): Promise<Stacks> {
-  previews ??= recordBoth(true);
-  return previews;
+export async function previewStacks(): Promise<Stacks> {
+  return (await recordAll()).previewed;
 }
 
 /** A deep copy of a stack's resources, to mutate. */

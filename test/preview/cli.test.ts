@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { packPolicyNames, parsePlan, type Plan, REPOSITORY_ROOT } from "../../preview";
 import { type CommandResult, runCommand } from "../helpers/commands";
-import { isRunning } from "../helpers/processes";
+import { stillRunning } from "../helpers/processes";
 
 /** Runs a command of the product the way `npm run` does (see package.json), and collects what it prints. */
 const run = (script: "cli" | "policyCli", args: readonly string[]) =>
@@ -16,8 +16,8 @@ const packsOf = (result: CommandResult) =>
   result.descendants.filter((process) => process.command.includes("run-policy-pack"));
 
 /** What a run started and left running once it had exited: `pid command` of each. */
-const leftRunning = (result: CommandResult) =>
-  result.descendants.filter(isRunning).map(({ pid, command }) => `${pid} ${command}`);
+const leftRunning = async (result: CommandResult) =>
+  (await stillRunning(result.descendants)).map(({ pid, command }) => `${pid} ${command}`);
 
 describe("npm run preview and npm run policy", function () {
   // Each run starts the program and the policy pack in a process of its own.
@@ -152,11 +152,11 @@ describe("npm run preview and npm run policy", function () {
     assert.equal(failures, sarif.runs[0].results.length);
   });
 
-  it("leaves no policy pack process behind", () => {
+  it("leaves no policy pack process behind", async () => {
     // Only the processes these runs started: each started its pack, and stopped it before exiting.
     for (const stack of ["staging", "prod", "injected"]) {
       assert.equal(packsOf(runs[stack] ?? assert.fail(`${stack} did not run`)).length, 1, stack);
-      assert.deepEqual(leftRunning(runs[stack]), [], stack);
+      assert.deepEqual(await leftRunning(runs[stack]), [], stack);
     }
   });
 
@@ -258,8 +258,10 @@ describe("npm run preview and npm run policy", function () {
       expectBadInput("missingPlan", /^error: cannot read --plan .*missing\.json: ENOENT\n$/);
     });
 
-    it("leaves no process behind, the pack included when it had started", () => {
-      for (const [key, result] of Object.entries(results)) assert.deepEqual(leftRunning(result), [], key);
+    it("leaves no process behind, the pack included when it had started", async () => {
+      for (const [key, result] of Object.entries(results)) {
+        assert.deepEqual(await leftRunning(result), [], key);
+      }
     });
   });
 });

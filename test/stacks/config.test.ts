@@ -1004,6 +1004,9 @@ describe("stack configuration", () => {
             for (const step of parentPath)
               parent = (parent as Record<string | number, unknown> | null)?.[step];
             if (typeof parent !== "object" || parent === null) continue;
+            // No JSON document gives an array another length than its items: not an edit a stack file can make
+            // (and a list's length cannot be redefined).
+            if (Array.isArray(parent) && key === "length") continue;
             // defineProperty, not assignment: JSON.parse makes "__proto__" an own key too.
             Object.defineProperty(parent, key, {
               value,

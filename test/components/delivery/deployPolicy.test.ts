@@ -17,7 +17,7 @@ import {
 } from "../../../components/delivery/deployPolicy";
 import { policyDocument, PolicyStatement } from "../../../components/shared/policyDocument";
 import { reviewAgainstServiceData } from "../../helpers/iamData";
-import { programStacks } from "../../policies/programStacks";
+import { programStacks } from "../../helpers/programStacks";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
 const SCOPE: DeployScope = {

@@ -14,7 +14,7 @@ import { clearWaivedFindings } from "../../../policies/lib/rule";
 import { isTaggable } from "../../../policies/lib/taggableTypes";
 import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
 import { checkResource, checkStack, fromRecorded, policyResources } from "../../helpers/policyArgs";
-import { RECOMMENDED_CONFIG } from "../../policies/recommendedConfig";
+import { RECOMMENDED_CONFIG } from "../../helpers/recommendedConfig";
 import { TEST_ACCOUNT } from "../../helpers/account";
 import { assertFootprint } from "../../helpers/footprint";
 

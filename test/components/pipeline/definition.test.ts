@@ -14,7 +14,7 @@ import type {
   RegisterModelStep,
   TrainingStep,
 } from "../../../components/pipeline/definitionTypes";
-import { definitionInput, KEY_ARN, ROLE_ARN } from "./definitionInput";
+import { definitionInput, KEY_ARN, ROLE_ARN } from "../../helpers/definitionInput";
 
 /** Every step, including those nested in conditions, in definition order. */
 function allSteps(definition: PipelineDefinition): PipelineStep[] {
