@@ -1,5 +1,6 @@
 import { DEFAULT_DISPATCH_EVENT_TYPE } from "../components/delivery/github";
-import { serverlessProblems } from "../components/endpoint/settings";
+import { endpointRuleProblems, shadowName } from "../components/endpoint/rules";
+import { ENDPOINT_DEFAULTS } from "../components/endpoint/settings";
 import { spotWaitProblems } from "../components/pipeline/settings";
 import { ConfigError, ConfigProblem, problemsFromIssues } from "./errors";
 import { DeliveryInput, ENVIRONMENTS, ParsedStackConfig, REQUIRED_TAGS, stackConfigSchema } from "./schema";
@@ -124,152 +125,41 @@ function pipelineProblems(path: string, pipeline: Raw | undefined): ConfigProble
   }));
 }
 
-/** A variant's capacity settings, checked the same way for the primary variant and each challenger. */
-function capacityProblems(path: string, variant: Raw): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const serverless = asRecord(variant.serverless);
-  if (serverless) {
-    for (const key of ["instanceType", "initialInstanceCount", "autoscaling"]) {
-      if (variant[key] !== undefined) {
-        problems.push({
-          path: `${path}.${key}`,
-          value: variant[key],
-          message: "cannot be combined with serverless: a variant runs on instances or serverless, not both",
-        });
-      }
-    }
-    const { maxConcurrency: max, provisionedConcurrency: provisioned } = serverless;
-    if (typeof max === "number" && typeof provisioned === "number" && provisioned > max) {
-      problems.push({
-        path: `${path}.serverless.provisionedConcurrency`,
-        value: provisioned,
-        message: `must be at most serverless.maxConcurrency (${max})`,
-      });
-    }
-    return problems;
-  }
-  const scaling = asRecord(variant.autoscaling);
-  if (!scaling) return problems;
-  const { minCapacity: min, maxCapacity: max } = scaling;
-  if (typeof min === "number" && typeof max === "number" && min > max) {
-    problems.push({
-      path: `${path}.autoscaling.maxCapacity`,
-      value: max,
-      message: `must be at least autoscaling.minCapacity (${min})`,
-    });
-  }
-  const count = variant.initialInstanceCount ?? 1;
-  if (typeof min === "number" && typeof count === "number" && count < min) {
-    problems.push({
-      path: `${path}.initialInstanceCount`,
-      value: variant.initialInstanceCount ?? count,
-      message: `must be at least autoscaling.minCapacity (${min}) so the endpoint starts within its scaling range`,
-    });
-  }
-  return problems;
-}
-
-/** Features SageMaker Serverless Inference does not offer, reported against the key that asks for them. */
-function serverlessConfigProblems(path: string, endpoint: Raw, model: Raw, stack: Raw): ConfigProblem[] {
-  const problems: ConfigProblem[] = serverlessProblems({
-    ...endpoint,
+/** The endpoint's cross-key rules (`components/endpoint/rules.ts`), at the keys as written in the stack file. */
+function endpointProblems(path: string, model: Raw, stack: Raw): ConfigProblem[] {
+  const endpoint = asRecord(model.endpoint);
+  if (!endpoint || endpoint.enabled === false) return [];
+  const challengers = asArray(endpoint.challengers);
+  const problems = endpointRuleProblems({
+    variants: [
+      { at: "", variant: endpoint },
+      ...challengers.map((challenger, index) => ({
+        at: `challengers[${index}]`,
+        variant: asRecord(challenger) ?? {},
+      })),
+    ],
+    names: [
+      { at: "variantName", name: endpoint.variantName ?? ENDPOINT_DEFAULTS.variantName },
+      ...challengers.map((challenger, index) => ({
+        at: `challengers[${index}].name`,
+        name: asRecord(challenger)?.name,
+      })),
+      ...(endpoint.shadow !== undefined ? [{ at: "shadow.name", name: shadowName(endpoint.shadow) }] : []),
+    ],
+    shadow: endpoint.shadow,
+    deployment: asRecord(endpoint.deployment),
     dataCapture: asRecord(endpoint.dataCapture),
     inNetwork: stack.network !== undefined,
+    prefix: `${path}.`,
   }).map(({ key, value, message }) => ({ path: `${path}.${key}`, value, message }));
+  // Serverless endpoints capture nothing, so there is nothing to monitor.
   const monitoring = asRecord(model.monitoring);
-  if ((monitoring?.enabled ?? true) !== false) {
+  if (endpoint.serverless !== undefined && (monitoring?.enabled ?? true) !== false) {
     problems.push({
       path: path.replace(/\.endpoint$/, ".monitoring.enabled"),
       value: monitoring?.enabled,
       message:
         "must be false: Model Monitor needs data capture, which serverless endpoints lack (monitoring is on by default)",
-    });
-  }
-  return problems;
-}
-
-function deploymentProblems(path: string, endpoint: Raw): ConfigProblem[] {
-  const deployment = asRecord(endpoint.deployment);
-  if (!deployment) return [];
-  const problems: ConfigProblem[] = [];
-  const strategy = deployment.strategy ?? "ALL_AT_ONCE";
-  const onlyFor = (key: string, wanted: string) => {
-    if (deployment[key] !== undefined && strategy !== wanted) {
-      problems.push({
-        path: `${path}.deployment.${key}`,
-        value: deployment[key],
-        message: `applies to strategy ${wanted} only (strategy is ${String(strategy)})`,
-      });
-    }
-  };
-  onlyFor("canarySizePercent", "CANARY");
-  onlyFor("linearStepPercent", "LINEAR");
-  // A canary is at most half the new fleet, and a linear step at least one instance of ten: one instance cannot shift gradually.
-  const count = endpoint.initialInstanceCount ?? 1;
-  if ((strategy === "CANARY" || strategy === "LINEAR") && endpoint.serverless === undefined && count === 1) {
-    problems.push({
-      path: `${path}.deployment.strategy`,
-      value: strategy,
-      message: "needs at least 2 instances (initialInstanceCount) to shift traffic in steps; use ALL_AT_ONCE",
-    });
-  }
-  const { maximumExecutionTimeoutSeconds: timeout } = deployment;
-  const waits =
-    Number(deployment.waitIntervalSeconds ?? 300) + Number(deployment.terminationWaitSeconds ?? 0);
-  if (typeof timeout === "number" && Number.isFinite(waits) && timeout <= waits) {
-    problems.push({
-      path: `${path}.deployment.maximumExecutionTimeoutSeconds`,
-      value: timeout,
-      message: `must be longer than waitIntervalSeconds + terminationWaitSeconds (${waits})`,
-    });
-  }
-  return problems;
-}
-
-function variantNameProblems(path: string, endpoint: Raw): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const firstUse = new Map<unknown, string>([[endpoint.variantName ?? "primary", `${path}.variantName`]]);
-  const named = [
-    ...asArray(endpoint.challengers).map(
-      (c, i) => [asRecord(c)?.name, `${path}.challengers[${i}].name`] as const,
-    ),
-    ...(endpoint.shadow !== undefined
-      ? [[asRecord(endpoint.shadow)?.name ?? "shadow", `${path}.shadow.name`] as const]
-      : []),
-  ];
-  for (const [name, at] of named) {
-    if (typeof name !== "string") continue;
-    const first = firstUse.get(name);
-    if (first === undefined) firstUse.set(name, at);
-    else
-      problems.push({
-        path: at,
-        value: name,
-        message: `is already used by ${first}; variant names must be unique`,
-      });
-  }
-  return problems;
-}
-
-function endpointProblems(path: string, model: Raw, stack: Raw): ConfigProblem[] {
-  const endpoint = asRecord(model.endpoint);
-  if (!endpoint || endpoint.enabled === false) return [];
-  const problems = [
-    ...capacityProblems(path, endpoint),
-    ...deploymentProblems(path, endpoint),
-    ...variantNameProblems(path, endpoint),
-  ];
-  asArray(endpoint.challengers).forEach((challenger, index) => {
-    const raw = asRecord(challenger);
-    if (raw) problems.push(...capacityProblems(`${path}.challengers[${index}]`, raw));
-  });
-  if (endpoint.serverless !== undefined)
-    problems.push(...serverlessConfigProblems(path, endpoint, model, stack));
-  if (endpoint.shadow !== undefined && asArray(endpoint.challengers).length > 0) {
-    problems.push({
-      path: `${path}.shadow`,
-      value: endpoint.shadow,
-      message: "cannot be combined with challengers: a shadow test mirrors exactly one production variant",
     });
   }
   return problems;

@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { describeValue } from "../components/shared/settings";
+
+export { describeValue };
 
 /** One config problem: where it is, what was found, and what is allowed. */
 export interface ConfigProblem {
@@ -31,12 +34,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
       typeof key === "number" ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`,
     )
     .join("");
-}
-
-export function describeValue(value: unknown): string {
-  if (value === undefined) return "missing";
-  const json = JSON.stringify(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
 }
 
 export function formatProblems(stack: string, problems: readonly ConfigProblem[]): string {

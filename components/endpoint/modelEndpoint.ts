@@ -13,11 +13,13 @@ import {
   DEFAULT_ENDPOINT_INSTANCE_TYPE,
   DEPLOYMENT_DEFAULTS,
   DEPLOYMENT_SETTINGS,
+  AUTOSCALING_SETTINGS,
   SERVERLESS_SETTINGS,
-  serverlessProblems,
   SHADOW_DEFAULTS,
+  VARIANT_DEFAULTS,
 } from "./settings";
-import { settingProblem } from "../shared/settings";
+import { describeValue, settingProblem } from "../shared/settings";
+import { endpointRuleProblems } from "./rules";
 import type { AccountContext } from "../shared/account";
 import { DeployFootprint, SAGEMAKER_SERVICE, TYPES } from "../shared/footprint";
 import { NetworkScope } from "../shared/vpc";
@@ -158,7 +160,7 @@ function definedOnly<T extends object>(values: T): Partial<T> {
 export function withDefaults(args: ModelEndpointArgs): ResolvedArgs {
   return {
     variants: args.variants.map((variant): ResolvedVariant => {
-      const weight = variant.weight ?? 1;
+      const weight = variant.weight ?? VARIANT_DEFAULTS.weight;
       const scaling = variant.autoscaling;
       const autoscaling = scaling && {
         minCapacity: scaling.minCapacity,
@@ -177,7 +179,7 @@ export function withDefaults(args: ModelEndpointArgs): ResolvedArgs {
             autoscaling,
             serverless: undefined,
             instanceType: variant.instanceType ?? DEFAULT_ENDPOINT_INSTANCE_TYPE,
-            initialInstanceCount: variant.initialInstanceCount ?? 1,
+            initialInstanceCount: variant.initialInstanceCount ?? VARIANT_DEFAULTS.initialInstanceCount,
           };
     }),
     shadow: args.shadow && {
@@ -223,12 +225,24 @@ export function validateArgs(name: string, args: ModelEndpointArgs, resolved: Re
     variants.length >= 1 && variants.length <= 10,
     `variants must list 1 to 10 variants, not ${variants.length}`,
   );
+  // The rules across keys, as the stack config runs them (rules.ts), on the arguments as given.
+  for (const { key, value, message } of endpointRuleProblems({
+    variants: args.variants.map((variant, index) => ({ at: `variants[${index}]`, variant: { ...variant } })),
+    names: [
+      ...args.variants.map((variant, index) => ({ at: `variants[${index}].name`, name: variant.name })),
+      ...(shadow ? [{ at: "shadow.name", name: shadow.name }] : []),
+    ],
+    shadow: args.shadow,
+    deployment: args.deployment && { ...args.deployment },
+    dataCapture: { ...args.dataCapture },
+    inNetwork: args.network !== undefined,
+  })) {
+    // The config's challengers are the variants after the first here.
+    if (key === "challengers")
+      problems.push(`variants: a serverless endpoint serves one variant, not ${variants.length}`);
+    else problems.push(`${key}${value === undefined ? "" : ` ${describeValue(value)}`} ${message}`);
+  }
   const names = [...variants.map((v) => v.name), ...(shadow ? [shadow.name] : [])];
-  const duplicates = names.filter((n, i) => names.indexOf(n) !== i);
-  check(
-    duplicates.length === 0,
-    `variant names must be unique (repeated: ${[...new Set(duplicates)].join(", ")})`,
-  );
   for (const variantName of names) {
     check(
       VARIANT_NAME.test(variantName),
@@ -252,7 +266,6 @@ export function validateArgs(name: string, args: ModelEndpointArgs, resolved: Re
   for (const variant of variants) {
     const where = `variant "${variant.name}"`;
     if (variant.serverless) {
-      const { maxConcurrency: max, provisionedConcurrency: warm } = variant.serverless;
       for (const [key, setting] of Object.entries(SERVERLESS_SETTINGS)) {
         const problem = settingProblem(
           `serverless ${key}`,
@@ -261,18 +274,6 @@ export function validateArgs(name: string, args: ModelEndpointArgs, resolved: Re
         );
         if (problem) problems.push(`${where}: ${problem}`);
       }
-      check(
-        warm === undefined || warm <= max,
-        `${where}: provisionedConcurrency must be at most maxConcurrency (${max})`,
-      );
-      check(
-        variant.autoscaling === undefined,
-        `${where}: autoscaling applies to instance-based variants only`,
-      );
-      check(
-        args.variants[variants.indexOf(variant)]?.instanceType === undefined,
-        `${where}: set either instanceType or serverless`,
-      );
       continue;
     }
     check(
@@ -280,37 +281,16 @@ export function validateArgs(name: string, args: ModelEndpointArgs, resolved: Re
       `${where}: "${variant.instanceType}" is not a SageMaker endpoint instance type`,
     );
     check(variant.initialInstanceCount >= 1, `${where}: initialInstanceCount must be at least 1`);
-    const scaling = variant.autoscaling;
-    if (scaling) {
-      check(
-        scaling.minCapacity >= 1 && scaling.minCapacity <= scaling.maxCapacity,
-        `${where}: autoscaling needs 1 <= minCapacity <= maxCapacity`,
+    for (const [key, setting] of Object.entries(AUTOSCALING_SETTINGS)) {
+      if (!variant.autoscaling) break;
+      const problem = settingProblem(
+        `autoscaling ${key}`,
+        setting,
+        variant.autoscaling[key as keyof VariantAutoscaling],
       );
-      check(
-        variant.initialInstanceCount >= scaling.minCapacity &&
-          variant.initialInstanceCount <= scaling.maxCapacity,
-        `${where}: initialInstanceCount ${variant.initialInstanceCount} must be within autoscaling ${scaling.minCapacity}-${scaling.maxCapacity}`,
-      );
-    }
-    check(
-      deployment.strategy === "ALL_AT_ONCE" || variant.initialInstanceCount >= 2,
-      `${where}: ${deployment.strategy} traffic shifting needs at least 2 instances`,
-    );
-  }
-  if (variants.some((v) => v.serverless)) {
-    for (const { key, message } of serverlessProblems({
-      challengers: variants.slice(1),
-      shadow,
-      dataCapture: resolved.dataCapture,
-      inNetwork: args.network !== undefined,
-    })) {
-      problems.push(`serverless: ${key} ${message}`);
+      if (problem) problems.push(`${where}: ${problem}`);
     }
   }
-  check(
-    shadow === undefined || variants.length === 1,
-    "a shadow variant mirrors exactly one production variant",
-  );
   if (shadow) {
     check(
       INSTANCE_TYPES.includes(shadow.instanceType),

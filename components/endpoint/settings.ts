@@ -60,6 +60,9 @@ const serverless = strictObject(SERVERLESS_SETTINGS);
 /** The default instance type of endpoint variants, shadow ones included. */
 export const DEFAULT_ENDPOINT_INSTANCE_TYPE = "ml.m5.large";
 
+/** What a production variant gets when its weight or instance count is left out. */
+export const VARIANT_DEFAULTS = { weight: 1, initialInstanceCount: 1 } as const;
+
 /**
  * Where a variant runs: instances (`instanceType`, `initialInstanceCount`, optional `autoscaling`)
  * or `serverless`. Instance defaults apply once it is known which one it is (`ModelEndpoint`).
@@ -96,7 +99,9 @@ const challenger = strictObject({
       error: "must be a model package ARN: a challenger serves a specific version",
     })
     .describe("The versioned model package ARN the challenger serves."),
-  weight: weight.default(1).describe("Share of the traffic, relative to the other variants' weights."),
+  weight: weight
+    .default(VARIANT_DEFAULTS.weight)
+    .describe("Share of the traffic, relative to the other variants' weights."),
   ...capacity,
 });
 
@@ -205,7 +210,9 @@ export const ENDPOINT_SETTINGS = {
   variantName: variantName
     .default("primary")
     .describe("Name of the primary variant; kept across deployments."),
-  weight: weight.default(1).describe("Share of the traffic, relative to the challengers' weights."),
+  weight: weight
+    .default(VARIANT_DEFAULTS.weight)
+    .describe("Share of the traffic, relative to the challengers' weights."),
   ...capacity,
   challengers: z
     .array(challenger, { error: "must be a list of variants" })
@@ -229,53 +236,5 @@ export const ENDPOINT_SETTINGS = {
 
 export const endpointSettings = strictObject(ENDPOINT_SETTINGS);
 
-/** One problem with an endpoint's settings, at a key path relative to the endpoint. */
-export interface EndpointSettingProblem {
-  readonly key: string;
-  readonly value: unknown;
-  readonly message: string;
-}
-
-/**
- * What SageMaker Serverless Inference does not offer, reported against the key that asks for it.
- * Shared by the stack config (on the raw values) and `ModelEndpoint`; capture is on by default.
- */
-export function serverlessProblems(endpoint: {
-  readonly challengers?: unknown;
-  readonly shadow?: unknown;
-  readonly dataCapture?: { readonly enabled?: unknown };
-  readonly serverless?: unknown;
-  readonly inNetwork: boolean;
-}): EndpointSettingProblem[] {
-  const problems: EndpointSettingProblem[] = [];
-  const capture = endpoint.dataCapture?.enabled;
-  if ((capture ?? DATA_CAPTURE_DEFAULTS.enabled) !== false) {
-    problems.push({
-      key: "dataCapture.enabled",
-      value: capture,
-      message: "must be false: serverless endpoints cannot capture data (capture is on by default)",
-    });
-  }
-  if (Array.isArray(endpoint.challengers) && endpoint.challengers.length > 0) {
-    problems.push({
-      key: "challengers",
-      value: endpoint.challengers,
-      message: "must be empty: a serverless endpoint serves one variant",
-    });
-  }
-  if (endpoint.shadow !== undefined) {
-    problems.push({
-      key: "shadow",
-      value: endpoint.shadow,
-      message: "must be left out: serverless endpoints cannot have a shadow variant",
-    });
-  }
-  if (endpoint.inNetwork) {
-    problems.push({
-      key: "serverless",
-      value: endpoint.serverless,
-      message: "cannot be used in a stack with a network: serverless endpoints do not run in a VPC",
-    });
-  }
-  return problems;
-}
+/** The defaults of the endpoint's own keys. */
+export const ENDPOINT_DEFAULTS = endpointSettings.parse({});

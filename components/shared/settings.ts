@@ -64,6 +64,13 @@ export const s3Uri = z
     error: "is not an S3 URI (expected s3://bucket/prefix/ with a valid bucket name)",
   });
 
+/** A value as problems show it: JSON, cut at 80 characters; `missing` for a key left out. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "missing";
+  const json = JSON.stringify(value);
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}
+
 /**
  * Why `value` is not a valid `setting`, as "<label> <value> <message>", or undefined when it is: how
  * components refuse arguments with the same ranges and words as the stack config.
@@ -71,5 +78,5 @@ export const s3Uri = z
 export function settingProblem(label: string, setting: z.ZodType, value: unknown): string | undefined {
   const result = setting.safeParse(value);
   if (result.success) return undefined;
-  return `${label} ${JSON.stringify(value)} ${result.error.issues[0]?.message ?? "is not valid"}`;
+  return `${label} ${describeValue(value)} ${result.error.issues[0]?.message ?? "is not valid"}`;
 }

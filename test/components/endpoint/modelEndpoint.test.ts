@@ -536,14 +536,14 @@ describe("ModelEndpoint", () => {
         assert.equal(
           error.message,
           'ModelEndpoint bad_name: name "bad_name" must be 1-50 letters, digits and hyphens; ' +
-            "variant names must be unique (repeated: primary); " +
+            "variants[0].autoscaling.maxCapacity 1 must be at least autoscaling.minCapacity (2); " +
+            "variants[0].initialInstanceCount 1 must be at least autoscaling.minCapacity (2) so the endpoint starts within its scaling range; " +
+            'deployment.strategy "CANARY" needs at least 2 instances (variants[0].initialInstanceCount) to shift traffic in steps; use ALL_AT_ONCE; ' +
+            'variants[1].name "primary" is already used by variants[0].name; variant names must be unique; ' +
+            "dataCapture.enabled must be false: serverless endpoints cannot capture data (capture is on by default); " +
+            "variants: a serverless endpoint serves one variant, not 2; " +
             'variant "primary": "ml.m5.huge" is not a SageMaker endpoint instance type; ' +
-            'variant "primary": autoscaling needs 1 <= minCapacity <= maxCapacity; ' +
-            'variant "primary": initialInstanceCount 1 must be within autoscaling 2-1; ' +
-            'variant "primary": CANARY traffic shifting needs at least 2 instances; ' +
             'variant "primary": serverless memorySizeInMb 1500 must be one of 1024, 2048, 3072, 4096, 5120, 6144; ' +
-            "serverless: dataCapture.enabled must be false: serverless endpoints cannot capture data (capture is on by default); " +
-            "serverless: challengers must be empty: a serverless endpoint serves one variant; " +
             "dataCapture samplingPercentage 0 must be from 1 to 100; " +
             'variant "primary": "docker.io/library/nginx" is not an Amazon ECR image URI; SageMaker only pulls from ECR.',
         );
