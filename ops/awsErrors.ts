@@ -2,7 +2,7 @@ import { EXIT, OpsError } from "./errors";
 
 /** One AWS request of a command, described for its error message. */
 export interface AwsCall {
-  /** Completes "Could not …", e.g. `start an execution of pipeline "mlops-staging-diagnosis"`. */
+  /** Completes "could not …", e.g. `start an execution of pipeline "mlops-staging-diagnosis"`. */
   readonly action: string;
   /** The IAM permission the request needs, named when access is denied. */
   readonly permission: string;
@@ -33,7 +33,7 @@ export function awsError(error: unknown, call: AwsCall): OpsError {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require("../registry/errors") as typeof import("../registry/errors");
   const { kind, detail, attempts } = classifyAwsError(error);
-  const prefix = `Could not ${call.action}: `;
+  const prefix = `could not ${call.action}: `;
   const fail = (message: string) => new OpsError(EXIT.aws, prefix + message, { cause: error });
   if (call.notFound !== undefined && isNotFound(error)) {
     return fail(`it does not exist (${detail}). ${call.notFound}`);
@@ -60,7 +60,7 @@ export function awsError(error: unknown, call: AwsCall): OpsError {
       );
     case "unreachable":
       return fail(
-        `could not reach SageMaker (${detail}). Check the network connection and proxy, the stack's ` +
+        `SageMaker could not be reached (${detail}). Check the network connection and proxy, the stack's ` +
           "aws:region, and AWS_ENDPOINT_URL_SAGEMAKER / AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME / AWS_ENDPOINT_URL " +
           "if they are set.",
       );

@@ -1,29 +1,73 @@
-import { EXIT, main, OUTPUT_OPTIONS, outputFiles, parseFlags, text } from "./main";
+import {
+  EXIT,
+  forgottenDashes,
+  main,
+  OUTPUT_OPTIONS,
+  outputFiles,
+  parseFlags,
+  text,
+  wantsHelp,
+  type FlagOptions,
+} from "./main";
 import { Progress } from "./progress";
 import { InputError, packPolicyNames, projectName, readStackConfigFile, REPOSITORY_ROOT } from "./stackFile";
 
 const USAGE =
   "usage: npm run preview -- --stack <name> [--account-id <12 digits>] [--model-package <model>=<ARN>]... " +
-  "[--policy-config <file>] [--json <file>] [--sarif <file>] [--junit <file>] [--mermaid <file>] [--no-color]";
+  "[--policy-config <file>] [--json <file>] [--sarif <file>] [--junit <file>] [--mermaid <file>] [--expand] [--no-color]";
+
+/** `npm run preview -- --help`. */
+const HELP = `${USAGE}
+
+Shows what \`pulumi preview\` would create for a stack and what the policy pack says about it, with
+no AWS account and no Pulumi CLI.
+
+Flags:
+  --stack <name>                 the stack: Pulumi.<name>.yaml and policies/config/<name>.json (required)
+  --account-id <12 digits>       the account of the mocked ARNs (default: the stack's aws:allowedAccountIds, else 123456789012)
+  --model-package <model>=<ARN>  a version of <model>'s own group for its endpoint to serve (repeatable; default: version 1)
+  --policy-config <file>         the pack config instead of policies/config/<stack>.json
+  --json <file>                  write the plan
+  --sarif <file>                 write the findings as SARIF 2.1.0 (GitHub code scanning)
+  --junit <file>                 write the findings as JUnit XML
+  --mermaid <file>               write an architecture diagram of the stack (Mermaid)
+  --expand                       list every resource in the tree, not one line per run of more than three of one type
+  --no-color                     plain text on a terminal too
+  -h, --help                     this text
+
+Examples:
+  npm run preview -- --stack staging
+  npm run preview -- --stack prod --json prod.json --sarif prod.sarif
+  npm run preview -- --stack staging --model-package diagnosis=arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-staging-diagnosis/3
+
+The -- after \`npm run preview\` is needed: without it npm keeps the flags for itself.
+Exit codes: 0 no finding or advisory findings only, 1 mandatory findings, 2 bad input.
+`;
+
+const OPTIONS: FlagOptions = {
+  stack: { type: "string" },
+  "account-id": { type: "string" },
+  "model-package": { type: "string", multiple: true },
+  "policy-config": { type: "string" },
+  root: { type: "string" },
+  expand: { type: "boolean" },
+  "no-color": { type: "boolean" },
+  ...OUTPUT_OPTIONS,
+};
 
 /**
  * `npm run preview -- --stack <name>`: what `pulumi preview` would create for a stack and what the
  * policy pack says about it, with no AWS account and no Pulumi CLI.
  */
 main(async () => {
-  const flags = parseFlags(
-    process.argv.slice(2),
-    {
-      stack: { type: "string" },
-      "account-id": { type: "string" },
-      "model-package": { type: "string", multiple: true },
-      "policy-config": { type: "string" },
-      root: { type: "string" },
-      "no-color": { type: "boolean" },
-      ...OUTPUT_OPTIONS,
-    },
-    USAGE,
-  );
+  const argv = process.argv.slice(2);
+  if (wantsHelp(argv)) {
+    process.stdout.write(HELP);
+    return EXIT.clean;
+  }
+  const dashes = forgottenDashes("preview", argv, OPTIONS, process.env);
+  if (dashes !== undefined) throw new InputError(dashes);
+  const flags = parseFlags(argv, OPTIONS, USAGE);
   const stack = text(flags, "stack") ?? "";
   if (stack === "") throw new InputError(`--stack is required\n${USAGE}`);
   // Answered before the program and the pack are loaded, which takes a while.
@@ -78,6 +122,7 @@ main(async () => {
       files: outputFiles(flags),
       color: process.stdout.isTTY === true && flags["no-color"] !== true,
       tree: true,
+      expand: flags.expand === true,
       policies: packPolicyNames(),
     }),
   );

@@ -82,6 +82,16 @@ function suffix(name: string): string {
   return createHash("sha256").update(name).digest("hex").slice(0, 7);
 }
 
+/**
+ * The physical name a resource named `name` gets when the program leaves its naming to Pulumi:
+ * `<name>-<suffix>`. Pulumi's suffix is random; the mock's is a hash of the name, so that a run
+ * can tell in advance what a resource will be called (the offline model registry, the artifacts
+ * bucket of a model's pipeline).
+ */
+export function autoNameOf(name: string): string {
+  return `${name}-${suffix(name)}`;
+}
+
 /** Answers the way AWS would: auto-names with a suffix, ARNs in each service's real format. */
 export function mockResource(
   type: string,
@@ -92,7 +102,7 @@ export function mockResource(
   const { accountId: ACCOUNT_ID, region: REGION } = where;
   const arn = (service: string, resource: string, region = REGION) =>
     `arn:aws:${service}:${region}:${ACCOUNT_ID}:${resource}`;
-  const autoName = `${name}-${suffix(name)}`;
+  const autoName = autoNameOf(name);
   switch (type) {
     case "aws:s3/bucket:Bucket": {
       const bucket = (inputs.bucket as string | undefined) ?? autoName;

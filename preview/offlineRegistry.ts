@@ -9,6 +9,11 @@ const XGBOOST = (region: string) => `683313688378.dkr.ecr.${region}.amazonaws.co
 export interface OfflineRegistryOptions extends MockAccount {
   /** Model package ARN to serve per model package group (from `--model-package`), instead of version 1. */
   readonly packages: ReadonlyMap<string, string>;
+  /**
+   * The model of each model package group (`<namePrefix>-<model>` to `<model>`), for the notes'
+   * `--model-package <model>=<ARN>`; {@link modelsByGroup} makes it. @default `<model>` in the notes
+   */
+  readonly models?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -33,7 +38,7 @@ export function offlineResolver(options: OfflineRegistryOptions): {
         ? "pinned in the stack file, taken as approved"
         : given
           ? "given with --model-package"
-          : `assumed for "${LATEST_APPROVED}"; pass --model-package ${groupName}=<ARN> to choose`;
+          : `assumed for "${LATEST_APPROVED}"; pass --model-package ${options.models?.get(groupName) ?? "<model>"}=<ARN> to choose`;
     notes.push(`${configPath}: ${arn} (${how})`);
     return standInPackage(arn, options.region);
   };
@@ -58,22 +63,68 @@ export function standInPackage(arn: string, region: string): DeployablePackage {
   };
 }
 
-/** Parses `--model-package <group or model>=<ARN>` values; the group is `<namePrefix>-<model>`. */
+/** The stack's models and the name prefix of their model package groups. */
+export interface StackModels {
+  readonly namePrefix: string;
+  readonly models: readonly { readonly name: string }[];
+}
+
+/** Each model's package group (`<namePrefix>-<model>`), keyed by the group: the `models` of OfflineRegistryOptions. */
+export function modelsByGroup(stack: StackModels): Map<string, string> {
+  return new Map(stack.models.map((model) => [`${stack.namePrefix}-${model.name}`, model.name]));
+}
+
+const EXAMPLE = "diagnosis=arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-staging-diagnosis/3";
+
+/**
+ * Parses `--model-package <model>=<ARN>` values, keyed by the model's name in the stack file
+ * (`models[].name`): the package to serve for that model, a versioned package of its own group
+ * (`<namePrefix>-<model>`). Returns the packages by group, and one line per value that is refused: a
+ * malformed value, a model the stack does not have, or a package of another group.
+ *
+ * `groupOf` (a function from model to group) is the older form: it cannot tell the stack's models,
+ * so it checks only the form of each value.
+ */
 export function parseModelPackages(
   values: readonly string[],
-  groupOf: (model: string) => string,
+  stack: StackModels | ((model: string) => string),
 ): { packages: Map<string, string>; problems: string[] } {
   const packages = new Map<string, string>();
   const problems: string[] = [];
+  const groups = typeof stack === "function" ? undefined : modelsByGroup(stack);
+  const groupOfModel = new Map([...(groups ?? [])].map(([group, model]) => [model, group]));
+  const listed = () => (groupOfModel.size > 0 ? [...groupOfModel.keys()].join(", ") : "none");
   for (const value of values) {
     const [model, arn] = [value.slice(0, value.indexOf("=")), value.slice(value.indexOf("=") + 1)];
     if (!value.includes("=") || model === "" || !MODEL_PACKAGE_ARN_PATTERN.test(arn)) {
       problems.push(
-        `--model-package "${value}": expected <model>=<versioned model package ARN>, e.g. diagnosis=arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-staging-diagnosis/3`,
+        `--model-package "${value}": expected <model>=<versioned model package ARN>, e.g. ${EXAMPLE}`,
       );
       continue;
     }
-    packages.set(groupOf(model), arn);
+    if (typeof stack === "function") {
+      packages.set(stack(model), arn);
+      continue;
+    }
+    const group = groupOfModel.get(model);
+    if (group === undefined) {
+      const hint = groups?.has(model) ? ` (that is the group of model "${groups.get(model)}")` : "";
+      problems.push(
+        `--model-package "${value}": the stack has no model "${model}"${hint} (models: ${listed()})`,
+      );
+      continue;
+    }
+    const packageGroup = /model-package\/([^/]+)\/\d+$/.exec(arn)?.[1] ?? "";
+    if (packageGroup !== group) {
+      const owner = groups?.get(packageGroup);
+      const whose = owner === undefined ? "" : ` (model "${owner}")`;
+      problems.push(
+        `--model-package "${value}": the package is in group "${packageGroup}"${whose}, not in model ` +
+          `"${model}"'s group "${group}" (models: ${listed()})`,
+      );
+      continue;
+    }
+    packages.set(group, arn);
   }
   return { packages, problems };
 }

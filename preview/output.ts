@@ -25,6 +25,8 @@ export function report(
     readonly files: OutputFiles;
     readonly color: boolean;
     readonly tree: boolean;
+    /** `--expand`: every resource in the tree, none collapsed. @default false */
+    readonly expand?: boolean;
     readonly policies?: readonly string[];
   },
 ): string {
@@ -33,7 +35,9 @@ export function report(
   if (files.sarif) writeFileSync(files.sarif, `${JSON.stringify(toSarif(plan, PACK), null, 2)}\n`);
   if (files.junit) writeFileSync(files.junit, toJunit(plan, { policies: options.policies }));
   if (files.mermaid) writeFileSync(files.mermaid, `${toMermaid(plan)}\n`);
-  const parts = options.tree ? [renderTree(plan, { color: options.color })] : [];
+  const parts = options.tree
+    ? [renderTree(plan, { color: options.color, expand: options.expand === true })]
+    : [];
   parts.push(renderFindings(plan, { color: options.color }));
   return `${parts.join("\n\n")}\n`;
 }

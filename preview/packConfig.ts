@@ -1,5 +1,7 @@
 import Ajv from "ajv";
 import { closest } from "fastest-levenshtein";
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
 import type { EnforcementLevel } from "./plan";
 
 /**
@@ -250,4 +252,43 @@ export function reconcilePackConfig(
   }
   if (problems.length > 0) throw new PackConfigError(problems);
   return Object.fromEntries(result);
+}
+
+/** The folder of the stacks' pack configs, `policies/config/<stack>.json`, in a repository. */
+export function packConfigFolder(repository: string): string {
+  return path.join(repository, "policies", "config");
+}
+
+/** A file as messages name it: relative to the repository when it is inside. */
+export function packConfigLabel(repository: string, file: string): string {
+  const relative = path.relative(repository, file);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+}
+
+/**
+ * Reads the pack config of a run: `configFile` (`--policy-config`) when given, else the stack's own,
+ * `policies/config/<stack>.json`. There is no default file: a stack's pack config says which levels
+ * and settings (instance types, counts, the Environment tag's value) hold for it, and a default would
+ * silently hold a new stack to another's. A stack without one gets a one-line error naming the file
+ * to create and the flag.
+ * @throws PackConfigError for a missing file, or one `parsePackConfig` refuses.
+ */
+export function readPackConfigFile(options: {
+  readonly stack: string;
+  readonly configFile?: string;
+  readonly repository: string;
+}): { readonly file: string; readonly label: string; readonly entries: PackConfigEntries } {
+  const own = path.join(packConfigFolder(options.repository), `${options.stack}.json`);
+  const file = path.resolve(options.configFile ?? own);
+  const label = packConfigLabel(options.repository, file);
+  if (!existsSync(file)) {
+    throw new PackConfigError([
+      options.configFile !== undefined
+        ? `${label}: no such file (--policy-config)`
+        : `${label}: no such file: stack ${options.stack} has no pack config; create it (e.g. a copy of ` +
+          `${packConfigLabel(options.repository, path.join(packConfigFolder(options.repository), "staging.json"))} ` +
+          `with require-resources-tags.environment set to this stack's environment) or pass --policy-config <file>`,
+    ]);
+  }
+  return { file, label, entries: parsePackConfig(label, readFileSync(file, "utf8")) };
 }

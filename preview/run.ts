@@ -4,11 +4,11 @@ import { loadStackConfig } from "../stacks/load";
 import { parseModelPackages, offlineResolver } from "./offlineRegistry";
 import { DEFAULT_ACCOUNT_ID, EncodedProperties, RecordedResource, recordResources, settle } from "./mocks";
 import type { Plan, PlanResource } from "./plan";
-import { InputError, projectName, readStackConfigFile, REPOSITORY_ROOT } from "./stackFile";
+import { InputError, projectName, readStackConfigFile, REPOSITORY_ROOT, stackAccountId } from "./stackFile";
 
 export interface OfflineRunOptions {
   readonly stack: string;
-  /** Account of every mocked ARN. @default 123456789012 */
+  /** Account of every mocked ARN. @default the stack file's `aws:allowedAccountIds`, else 123456789012 */
   readonly accountId?: string;
   /** `--model-package <model>=<ARN>` values. @default none: version 1 of each group */
   readonly modelPackages?: readonly string[];
@@ -52,16 +52,20 @@ function resolved(outputs: unknown): Promise<Record<string, unknown>> {
 
 /**
  * Runs the program for a stack under Pulumi's mock runtime, with the stack's own config, mocked
- * AWS answers for `accountId` and the stack's region, and stand-ins for the model registry.
- * @throws InputError for an unknown stack, a stack file without aws:region or bad --model-package values;
+ * AWS answers for the stack's account (`accountId`, else the first of `aws:allowedAccountIds`) and
+ * region, and stand-ins for the model registry.
+ * @throws InputError for an unknown stack, a stack file without aws:region, a malformed
+ *   aws:allowedAccountIds or --account-id, or bad --model-package values;
  *   the program's own errors (ConfigError) as they are.
  */
 export async function runProgramOffline(options: OfflineRunOptions): Promise<ProgramPlan> {
   const root = options.root ?? REPOSITORY_ROOT;
-  const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
-  if (!/^\d{12}$/.test(accountId)) throw new InputError(`--account-id "${accountId}": expected 12 digits`);
+  if (options.accountId !== undefined && !/^\d{12}$/.test(options.accountId)) {
+    throw new InputError(`--account-id "${options.accountId}": expected 12 digits`);
+  }
   const project = projectName(root);
   const { config, secrets } = readStackConfigFile(options.stack, root);
+  const accountId = options.accountId ?? stackAccountId(options.stack, config) ?? DEFAULT_ACCOUNT_ID;
   const region = config["aws:region"];
   if (region === undefined) throw new InputError(`Pulumi.${options.stack}.yaml sets no aws:region`);
 

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parse, YAMLError } from "yaml";
 
 /** A bad command line or stack file: reported in one line, exit code 2, no stack trace. */
 export class InputError extends Error {
@@ -55,9 +55,7 @@ export function readStackConfigFile(stack: string, root = REPOSITORY_ROOT): Stac
   try {
     document = parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new InputError(
-      `Pulumi.${stack}.yaml is not valid YAML: ${(error as Error).message.split("\n")[0]}`,
-    );
+    throw new InputError(yamlErrorMessage(`Pulumi.${stack}.yaml`, error));
   }
   const entries = (document as { config?: Record<string, unknown> } | null)?.config ?? {};
   const config: Record<string, string> = {};
@@ -71,6 +69,46 @@ export function readStackConfigFile(stack: string, root = REPOSITORY_ROOT): Stac
     }
   }
   return { config, secrets };
+}
+
+/**
+ * A YAML error as `<file>:<line>:<column>: not valid YAML: <what>`, followed by the offending line
+ * (and the one before it) with a caret under the column, as the `yaml` package quotes them.
+ */
+export function yamlErrorMessage(file: string, error: unknown): string {
+  const what = (error as Error).message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  const position = error instanceof YAMLError ? error.linePos?.[0] : undefined;
+  if (position === undefined) return `${file} is not valid YAML: ${what}`;
+  // The package's message quotes the offending line (after the one before it) with a caret under the column.
+  const excerpt = (error as Error).message
+    .split("\n")
+    .slice(1)
+    .filter((line) => line.trim() !== "");
+  return [`${file}:${position.line}:${position.col}: not valid YAML: ${what}`, ...excerpt].join("\n");
+}
+
+/**
+ * The AWS account of a stack: the (first) account `aws:allowedAccountIds` allows, the provider
+ * setting that stops a deploy into another account. Undefined when the stack file does not set it.
+ * @throws InputError when the value is not a list of 12-digit account ids.
+ */
+export function stackAccountId(stack: string, config: Readonly<Record<string, string>>): string | undefined {
+  const text = config["aws:allowedAccountIds"];
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = text;
+  }
+  const accounts = Array.isArray(value) ? value.map((account) => String(account)) : undefined;
+  if (accounts === undefined || accounts.length === 0 || !accounts.every((a) => /^\d{12}$/.test(a))) {
+    throw new InputError(
+      `Pulumi.${stack}.yaml: aws:allowedAccountIds: ${text} must be a list of 12-digit AWS account ids, ` +
+        `quoted, e.g. ["111111111111"]: the account the stack deploys to`,
+    );
+  }
+  return accounts[0];
 }
 
 function isSecret(value: unknown): boolean {

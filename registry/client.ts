@@ -7,6 +7,16 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import type { DeserializeMiddleware, HttpResponse, Pluggable } from "@smithy/types";
 
+/**
+ * The AWS SDK warns, once per process and on stderr, when Node.js is older than the versions its
+ * future releases will need (NodeVersionSupportWarning). It says nothing about this project, whose
+ * Node.js version is pinned in `.nvmrc` and `engines`, so it is turned off the way the SDK provides:
+ * AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true, read when a client is made. Every client of
+ * the program, `npm run ops` and the tests is made after this module is loaded; a value set in the
+ * environment is left as it is.
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 /** Options for {@link createSageMakerClient}; anything left out is resolved by the SDK as usual. */
 export interface SageMakerClientOptions {
   /** AWS region; otherwise AWS_REGION / the profile's region. */

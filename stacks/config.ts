@@ -3,7 +3,15 @@ import { endpointRuleProblems, shadowName } from "../components/endpoint/rules";
 import { ENDPOINT_DEFAULTS } from "../components/endpoint/settings";
 import { spotWaitProblems } from "../components/pipeline/settings";
 import { ConfigError, ConfigProblem, problemsFromIssues } from "./errors";
-import { DeliveryInput, ENVIRONMENTS, ParsedStackConfig, REQUIRED_TAGS, stackConfigSchema } from "./schema";
+import { NAME_PREFIX_PATTERN } from "../components/shared/names";
+import {
+  DEFAULT_PREFIX_START,
+  DeliveryInput,
+  ENVIRONMENT_PATTERN,
+  ParsedStackConfig,
+  REQUIRED_TAGS,
+  stackConfigSchema,
+} from "./schema";
 
 /** GitHub Actions access: who may deploy and preview the stack. */
 export type GithubDeliveryConfig = NonNullable<DeliveryInput["github"]>;
@@ -18,7 +26,7 @@ export interface DeliveryConfig {
 
 /** A stack's settings after validation, with every default resolved. */
 export interface StackConfig extends Omit<ParsedStackConfig, "namePrefix" | "delivery"> {
-  /** Prefix of every physical resource name; default `mlops-<environment>`. */
+  /** Prefix of every physical resource name; default `mlops-<stack name>`. */
   readonly namePrefix: string;
   /** CI/CD access and approval dispatch; absent: the stack has no delivery resources. */
   readonly delivery?: DeliveryConfig;
@@ -38,8 +46,8 @@ function asArray(value: unknown): unknown[] {
  * Checks that span several keys. They read the raw input defensively so that they run even when
  * other keys are invalid: the user gets every problem in one go.
  */
-function crossFieldProblems(raw: Raw): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+function crossFieldProblems(stack: string, raw: Raw): ConfigProblem[] {
+  const problems: ConfigProblem[] = [...namePrefixProblems(stack, raw)];
   const tags = asRecord(raw.tags);
   if (tags) {
     for (const tag of REQUIRED_TAGS) {
@@ -47,7 +55,10 @@ function crossFieldProblems(raw: Raw): ConfigProblem[] {
         problems.push({ path: `tags.${tag}`, value: undefined, message: "is required (a non-empty string)" });
       }
     }
-    const environment = ENVIRONMENTS.find((name) => name === raw.environment);
+    const environment =
+      typeof raw.environment === "string" && ENVIRONMENT_PATTERN.test(raw.environment)
+        ? raw.environment
+        : undefined;
     if (tags.Environment !== undefined && environment !== undefined && tags.Environment !== environment) {
       problems.push({
         path: "tags.Environment",
@@ -74,10 +85,36 @@ function crossFieldProblems(raw: Raw): ConfigProblem[] {
     }
     problems.push(...pipelineProblems(`models[${index}].pipeline`, asRecord(model.pipeline)));
     problems.push(...endpointProblems(`models[${index}].endpoint`, model, raw));
-    problems.push(...monitoringProblems(`models[${index}]`, model, raw));
+    problems.push(...monitoringProblems(`models[${index}]`, model, raw.requireMonitoring === true));
   });
   problems.push(...deliveryProblems(asRecord(raw.delivery)));
   return problems;
+}
+
+/** The name prefix a stack gets when `namePrefix` is unset: `mlops-<stack name>`. */
+export function defaultNamePrefix(stack: string): string {
+  return `${DEFAULT_PREFIX_START}${stack}`;
+}
+
+/**
+ * Physical names must not collide between the stacks of an account. The default prefix comes from
+ * the stack's name, which is unique in the project, so a stack file copied under a new name gets
+ * names of its own; a stack whose name makes no valid prefix must set one.
+ */
+function namePrefixProblems(stack: string, raw: Raw): ConfigProblem[] {
+  if (raw.namePrefix !== undefined) return [];
+  const prefix = defaultNamePrefix(stack);
+  if (NAME_PREFIX_PATTERN.test(prefix)) return [];
+  return [
+    {
+      path: "namePrefix",
+      value: undefined,
+      message:
+        `is required in stack "${stack}": the default, "${prefix}" (mlops-<stack name>), is not a valid name prefix ` +
+        `(1-20 lowercase letters, digits and hyphens; starts with a letter); set mlops:namePrefix to a prefix ` +
+        `no other stack in the AWS account uses`,
+    },
+  ];
 }
 
 /**
@@ -167,10 +204,11 @@ function endpointProblems(path: string, model: Raw, stack: Raw): ConfigProblem[]
 
 /**
  * Model Monitor analyses the endpoint's captured requests, so monitoring without capture can never
- * run. Prod also refuses capture without monitoring: captured traffic nobody watches is cost and
- * risk without the drift alerts it is for. Serverless endpoints are reported by `serverlessProblems`.
+ * run. A stack with `requireMonitoring` (prod's) also refuses capture without monitoring: captured
+ * traffic nobody watches is cost and risk without the drift alerts it is for. Serverless endpoints
+ * are reported by `endpointProblems`.
  */
-function monitoringProblems(path: string, model: Raw, stack: Raw): ConfigProblem[] {
+function monitoringProblems(path: string, model: Raw, requireMonitoring: boolean): ConfigProblem[] {
   const endpoint = asRecord(model.endpoint) ?? {};
   if (endpoint.enabled === false || endpoint.serverless !== undefined) return [];
   const monitoring = asRecord(model.monitoring) ?? {};
@@ -185,12 +223,12 @@ function monitoringProblems(path: string, model: Raw, stack: Raw): ConfigProblem
         "needs endpoint.dataCapture.enabled: Model Monitor analyses the captured requests; turn capture on or set monitoring.enabled: false (monitoring is on by default)",
     });
   }
-  if (stack.environment === "prod" && monitored === false && captured === true) {
+  if (requireMonitoring && monitored === false && captured === true) {
     problems.push({
       path: `${path}.monitoring.enabled`,
       value: false,
       message:
-        "must be true in prod while the endpoint captures data (endpoint.dataCapture.enabled is on by default): prod endpoints are monitored for drift",
+        "must be true while the endpoint captures data (endpoint.dataCapture.enabled is on by default): the stack sets requireMonitoring, so its endpoints are monitored for drift",
     });
   }
   const features = asArray(asRecord(monitoring.driftAlarms)?.features);
@@ -208,11 +246,11 @@ function monitoringProblems(path: string, model: Raw, stack: Raw): ConfigProblem
 }
 
 /** Fills in defaults that depend on other settings. Pure: the same input gives the same output. */
-function resolveDefaults(parsed: ParsedStackConfig): StackConfig {
+function resolveDefaults(stack: string, parsed: ParsedStackConfig): StackConfig {
   const { delivery, ...rest } = parsed;
   return {
     ...rest,
-    namePrefix: parsed.namePrefix ?? `mlops-${parsed.environment}`,
+    namePrefix: parsed.namePrefix ?? defaultNamePrefix(stack),
     tags: { Environment: parsed.environment, ...parsed.tags },
     ...(delivery ? { delivery: resolveDelivery(delivery) } : {}),
   };
@@ -243,8 +281,8 @@ export function parseStackConfig(stack: string, raw: Raw): StackConfig {
   const result = stackConfigSchema.safeParse(raw, { reportInput: true });
   const problems = [
     ...(result.success ? [] : problemsFromIssues(result.error.issues)),
-    ...crossFieldProblems(raw),
+    ...crossFieldProblems(stack, raw),
   ].sort((a, b) => a.path.localeCompare(b.path, "en", { numeric: true }));
   if (problems.length > 0 || !result.success) throw new ConfigError(stack, problems);
-  return resolveDefaults(result.data);
+  return resolveDefaults(stack, result.data);
 }

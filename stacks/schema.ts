@@ -24,9 +24,16 @@ import { requiredOr, strictObject, text } from "../components/shared/settings";
  * see `errors.ts` for how issues become that sentence.
  */
 
-/** The environments a stack can be. Environments differ by config only, never by code. */
-export const ENVIRONMENTS = ["staging", "prod"] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
+/**
+ * An environment's name (`dev`, `qa`, `staging`, `prod`, `sandbox-alice`): any number of them, each a
+ * stack. Environments differ by config only, never by code: nothing branches on the name, which is a
+ * label (the Environment tag, the stack's outputs). At most 14 characters, like a stack name whose
+ * default name prefix, `mlops-<stack>`, fits the 20 characters of a prefix.
+ */
+export const ENVIRONMENT_PATTERN = /^[a-z]([a-z0-9-]{0,12}[a-z0-9])?$/;
+
+/** What the default name prefix is made of: `mlops-<stack name>`. */
+export const DEFAULT_PREFIX_START = "mlops-";
 
 /** Tags every resource must carry; `Environment` is filled in from `environment`. */
 export const REQUIRED_TAGS = ["Environment", "Project", "Owner", "CostCenter"] as const;
@@ -63,14 +70,23 @@ const tags = z
 
 export const stackConfigSchema = strictObject({
   environment: z
-    .enum(ENVIRONMENTS, {
-      error: (issue) =>
-        issue.input === undefined
-          ? `is required (one of: ${ENVIRONMENTS.join(", ")})`
-          : `is not an environment (allowed: ${ENVIRONMENTS.join(", ")})`,
+    .string({ error: requiredOr("an environment name, e.g. dev, qa, staging or prod") })
+    .regex(ENVIRONMENT_PATTERN, {
+      error:
+        "is not a valid environment name (1-14 lowercase letters, digits and hyphens; starts with a letter, e.g. dev, qa, sandbox-alice)",
     })
-    .describe("Which environment the stack is; filled into the Environment tag."),
-  namePrefix: namePrefix.optional().describe("Prefix of every physical name. Unset: mlops-<environment>."),
+    .describe(
+      "Which environment the stack is (e.g. dev, qa, staging, prod); filled into the Environment tag.",
+    ),
+  namePrefix: namePrefix
+    .optional()
+    .describe("Prefix of every physical name; unique per AWS account and region. Unset: mlops-<stack name>."),
+  requireMonitoring: z
+    .boolean({ error: "must be true or false" })
+    .default(false)
+    .describe(
+      "Every endpoint that captures data is monitored: models[].monitoring.enabled cannot be false while capture is on.",
+    ),
   tags: tags.describe(
     `Tags every resource carries; ${REQUIRED_TAGS.filter((t) => t !== "Environment").join(", ")} are required.`,
   ),

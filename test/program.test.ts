@@ -723,7 +723,7 @@ describe("the program (index.ts)", () => {
   it("creates nothing when the config is invalid, and reports every problem at once", async () => {
     const config = {
       ...stackFileConfig("staging"),
-      "mlops:environment": "qa",
+      "mlops:environment": "QA",
       "mlops:models": JSON.stringify([
         { name: "a", endpoint: { instanceType: "ml.m5.huge" } },
         { name: "a" },

@@ -11,6 +11,8 @@ import { InputError, readStackConfigFile, REPOSITORY_ROOT } from "../../preview/
  *   endpoint the stack deployed (`pulumi stack output --json`), or only M, which must have one; appends a
  *   table of the endpoints to the summary file.
  * - `package --stack S --outputs FILE --model M`: prints the model package M's endpoint serves.
+ * - `deploy-environment --stack S`: prints the GitHub environment whose jobs may deploy stack S, the one its
+ *   deploy role trusts (`mlops:delivery.github.deployEnvironment` of `Pulumi.<S>.yaml`).
  */
 
 /** The endpoint of a model in the stack outputs (see program.ts); `null` until a version is approved. */
@@ -28,7 +30,8 @@ export interface StackOutputs {
 const USAGE =
   "usage: stackModels.ts configured --stack <stack> --model <model>\n" +
   "       stackModels.ts endpoints --stack <stack> --outputs <file> [--model <model>] [--summary <file>]\n" +
-  "       stackModels.ts package --stack <stack> --outputs <file> --model <model>";
+  "       stackModels.ts package --stack <stack> --outputs <file> --model <model>\n" +
+  "       stackModels.ts deploy-environment --stack <stack>";
 
 /** The models `Pulumi.<stack>.yaml` configures, in its order. */
 export function configuredModels(stack: string, root = REPOSITORY_ROOT): string[] {
@@ -36,6 +39,24 @@ export function configuredModels(stack: string, root = REPOSITORY_ROOT): string[
   const list: unknown = models === undefined ? [] : JSON.parse(models);
   if (!Array.isArray(list)) throw new InputError(`Pulumi.${stack}.yaml: mlops:models is not a list`);
   return list.map((model: { name?: unknown }) => String(model?.name));
+}
+
+/**
+ * The GitHub environment whose jobs may assume the stack's deploy role: `mlops:delivery.github.deployEnvironment`.
+ * A deploy of the stack runs in it, and so waits for its reviewers.
+ */
+export function deployEnvironment(stack: string, root = REPOSITORY_ROOT): string {
+  const delivery = readStackConfigFile(stack, root).config["mlops:delivery"];
+  const parsed: unknown = delivery === undefined ? undefined : JSON.parse(delivery);
+  const environment = (parsed as { github?: { deployEnvironment?: unknown } } | undefined)?.github
+    ?.deployEnvironment;
+  if (typeof environment !== "string" || environment === "") {
+    throw new InputError(
+      `Pulumi.${stack}.yaml sets no mlops:delivery.github.deployEnvironment: no GitHub environment deploys ` +
+        `stack ${stack} (docs/delivery.md)`,
+    );
+  }
+  return environment;
 }
 
 /** Fails unless the stack configures the model. */
@@ -163,6 +184,9 @@ export function run(argv: readonly string[], write: (line: string) => void): num
     }
     case "package":
       write(deployedPackage(readOutputs(), stack, required(flags, "model")));
+      return 0;
+    case "deploy-environment":
+      write(deployEnvironment(stack));
       return 0;
     default:
       throw new InputError(`unknown command ${JSON.stringify(command ?? "")}\n${USAGE}`);

@@ -234,7 +234,7 @@ export async function startPipeline(
   if (shape === undefined) {
     throw new OpsError(
       EXIT.aws,
-      `Could not read the parameters of pipeline "${pipelineName}": its definition is not JSON`,
+      `could not read the parameters of pipeline "${pipelineName}": its definition is not JSON`,
     );
   }
   const problems = parameterProblems(pipelineName, shape.parameters, request.parameters);

@@ -1,8 +1,9 @@
 import type { Plan, PlanResource } from "../plan";
-import { shownResources } from "./tree";
+import { COLLAPSE_ABOVE, commonNamePrefix, shownResources } from "./tree";
 
-/** Custom resources of one type under one parent are drawn as one node when there are more than this. */
-export const COLLAPSE_ABOVE = 3;
+// More than COLLAPSE_ABOVE custom resources of one type outside components are one node, named
+// as the tree names a run.
+export { COLLAPSE_ABOVE, commonNamePrefix } from "./tree";
 
 /** Words mermaid's flowchart grammar reserves; an id equal to one would break the diagram. */
 const RESERVED = new Set([
@@ -48,72 +49,67 @@ export function escapeLabel(text: string): string {
     .replace(/>/g, "#gt;");
 }
 
-/** What the diagram draws: a node (one or several resources) or a subgraph (a component). */
+/** What the diagram draws: a node, a subgraph (a component with components in it), or a model's group. */
 interface Item {
-  /** Sorts items and decides which one keeps an id when two would get the same. */
+  /** Names the item: a component's URN, or a key of its own; sorts items for their ids. */
   readonly key: string;
-  readonly baseId: string;
+  /** The id of a model's group (the other items are numbered). */
+  readonly groupId?: string;
   readonly label: string;
   readonly type: string;
   readonly name: string;
+  /** The resources it stands for: a component and what it contains, or custom resources of one type. */
   readonly urns: readonly string[];
-  /** URN of the component it is drawn in; "" for the top level. */
+  /** Key of the item it is drawn in; "" for the top level. */
   readonly parent: string;
   readonly subgraph: boolean;
+  /** Drawn after the other items beside it (models' groups come after the stack-level items). */
+  readonly last: boolean;
 }
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The start the names share, cut back to a separator so that no word is cut (`alarm-a1`, `alarm-a2` → `alarm-`). */
-export function commonNamePrefix(names: readonly string[]): string {
-  const [first = "", ...rest] = names;
-  let length = first.length;
-  for (const name of rest) {
-    let same = 0;
-    while (same < length && same < name.length && name[same] === first[same]) same++;
-    length = same;
-  }
-  const prefix = first.slice(0, length);
-  const cut = Math.max(...["-", "_", ".", "/", ":"].map((separator) => prefix.lastIndexOf(separator)));
-  return cut === -1 ? "" : prefix.slice(0, cut + 1);
+/** Adds `value` to the list under `key`. */
+function append<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
 }
 
-/** The items under one parent: components, single resources, and groups of many of one type. */
-function itemsUnder(parent: string, children: readonly PlanResource[], hasChildren: Set<string>): Item[] {
+/** Custom resources outside any component, as nodes: more than three of one type as one. */
+function customItems(parent: string, resources: readonly PlanResource[]): Item[] {
   const byType = new Map<string, PlanResource[]>();
-  for (const resource of children.filter((child) => child.custom)) {
-    byType.set(resource.type, [...(byType.get(resource.type) ?? []), resource]);
-  }
-  const single = (resource: PlanResource): Item => ({
-    key: resource.urn,
-    baseId: `${typeShortName(resource.type)}_${resource.name}`,
-    label: `${escapeLabel(typeShortName(resource.type))}<br/>${escapeLabel(resource.name)}`,
-    type: resource.type,
-    name: resource.name,
-    urns: [resource.urn],
-    parent,
-    subgraph: !resource.custom && hasChildren.has(resource.urn),
-  });
-  const groups = [...byType].flatMap(([type, resources]): Item[] => {
-    if (resources.length <= COLLAPSE_ABOVE) return resources.map(single);
+  for (const resource of resources) append(byType, resource.type, resource);
+  return [...byType].flatMap(([type, group]): Item[] => {
     const short = typeShortName(type);
-    const prefix = commonNamePrefix(resources.map((resource) => resource.name));
+    if (group.length <= COLLAPSE_ABOVE) {
+      return group.map((resource) => ({
+        key: resource.urn,
+        label: `${escapeLabel(short)}<br/>${escapeLabel(resource.name)}`,
+        type,
+        name: resource.name,
+        urns: [resource.urn],
+        parent,
+        subgraph: false,
+        last: false,
+      }));
+    }
+    const prefix = commonNamePrefix(group.map((resource) => resource.name));
     return [
       {
         key: `${parent}\u0000${type}`,
-        baseId: `${short}_${prefix === "" ? "all" : prefix}_x${resources.length}`,
-        label: `${escapeLabel(`${short} × ${resources.length}`)}${prefix === "" ? "" : `<br/>${escapeLabel(`${prefix}*`)}`}`,
+        label: `${escapeLabel(`${short} × ${group.length}`)}${prefix === "" ? "" : `<br/>${escapeLabel(`${prefix}*`)}`}`,
         type,
-        name: "",
-        urns: resources.map((resource) => resource.urn),
+        name: prefix,
+        urns: group.map((resource) => resource.urn),
         parent,
         subgraph: false,
+        last: false,
       },
     ];
   });
-  return [...children.filter((child) => !child.custom).map(single), ...groups];
 }
 
 /**
@@ -131,34 +127,60 @@ function containerOf(resource: PlanResource, byUrn: ReadonlyMap<string, PlanReso
   return parent === undefined || parent.custom ? "" : parent.urn;
 }
 
-/** Unique ids, given in key order, so that the same plan always gets the same ids. */
+/** The `Model` tag a custom resource was given, if any. */
+function modelTag(resource: PlanResource): string | undefined {
+  const tags = resource.inputs.tags;
+  if (tags === null || typeof tags !== "object" || Array.isArray(tags)) return undefined;
+  const model = (tags as Record<string, unknown>).Model;
+  return typeof model === "string" && model !== "" ? model : undefined;
+}
+
+/**
+ * Short ids, so that a large stack's diagram stays small: a resource's or component's is the
+ * capitals of its type's short name (`R` if none) and a number (`ModelEndpoint` → `ME1`, `ME2`),
+ * a model's group is `model_<name>`. Numbers are given in key order, so the same plan always gets
+ * the same ids.
+ */
 function assignIds(items: readonly Item[]): Map<Item, string> {
   const ids = new Map<Item, string>();
   const taken = new Set<string>();
+  const counts = new Map<string, number>();
   for (const item of [...items].sort((a, b) => compare(a.key, b.key))) {
-    const base = mermaidId(item.baseId);
-    let id = base;
-    for (let n = 2; taken.has(id); n++) id = `${base}_${n}`;
+    let id: string;
+    if (item.groupId !== undefined) {
+      const base = mermaidId(item.groupId);
+      id = base;
+      for (let n = 2; taken.has(id); n++) id = `${base}_${n}`;
+    } else {
+      const capitals = typeShortName(item.type).replace(/[^A-Z]/g, "");
+      const initials = capitals === "" ? "R" : capitals;
+      do {
+        const n = (counts.get(initials) ?? 0) + 1;
+        counts.set(initials, n);
+        id = `${initials}${n}`;
+      } while (taken.has(id));
+    }
     taken.add(id);
     ids.set(item, id);
   }
   return ids;
 }
 
-/** Where each URN is drawn (several URNs share a grouped node), and under which id. */
+/** Where each URN is drawn (a component's resources share its node), and under which id. */
 interface Layout {
   readonly items: readonly Item[];
   readonly ids: ReadonlyMap<Item, string>;
   readonly itemOf: ReadonlyMap<string, Item>;
+  readonly byKey: ReadonlyMap<string, Item>;
 }
 
 /** Ids of the subgraphs an item is drawn in, innermost first. */
 function containers(layout: Layout, item: Item): string[] {
   const found: string[] = [];
   for (
-    let outer = layout.itemOf.get(item.parent);
+    let outer = layout.byKey.get(item.parent);
     outer !== undefined;
-    outer = layout.itemOf.get(outer.parent)
+    outer = layout.byKey.get(outer.parent)
   ) {
     const id = layout.ids.get(outer) ?? "";
     if (found.includes(id)) break; // a parent cycle, which only a hand-written plan can have
@@ -167,21 +189,38 @@ function containers(layout: Layout, item: Item): string[] {
   return found;
 }
 
+/** The model's group an item is drawn in, if any. */
+function groupOf(layout: Layout, item: Item): Item | undefined {
+  const seen = new Set<Item>();
+  let outer: Item | undefined = item;
+  while (outer !== undefined && outer.groupId === undefined && !seen.has(outer)) {
+    seen.add(outer);
+    outer = layout.byKey.get(outer.parent);
+  }
+  return outer?.groupId === undefined ? undefined : outer;
+}
+
 /**
- * One `from --> to` per pair of drawn items where `to` depends on `from`, sorted. Dependencies on
- * what is not drawn (providers, the stack, unknown URNs), inside one grouped node, or between a
+ * One `from --> to` per pair of drawn items where something `to` stands for depends on something
+ * `from` stands for, sorted. An arrow into or out of a model's group goes to or from the group
+ * itself, so that what all models use (the platform key, say) has one arrow per model. Dependencies
+ * on what is not drawn (providers, the stack, unknown URNs), inside one item, or between a
  * component and what it contains (obvious from the nesting) give no arrow.
  */
 function links(resources: readonly PlanResource[], layout: Layout): string[] {
   const found = new Set<string>();
   for (const resource of resources) {
-    const target = layout.itemOf.get(resource.urn);
-    const to = target === undefined ? undefined : layout.ids.get(target);
-    if (target === undefined || to === undefined) continue;
+    const drawnTarget = layout.itemOf.get(resource.urn);
+    if (drawnTarget === undefined) continue;
     for (const dependency of resource.dependencies) {
-      const source = layout.itemOf.get(dependency);
-      const from = source === undefined ? undefined : layout.ids.get(source);
-      if (source === undefined || from === undefined || from === to) continue;
+      const drawnSource = layout.itemOf.get(dependency);
+      if (drawnSource === undefined) continue;
+      const [sourceGroup, targetGroup] = [groupOf(layout, drawnSource), groupOf(layout, drawnTarget)];
+      const lift = sourceGroup !== targetGroup;
+      const source = (lift ? sourceGroup : undefined) ?? drawnSource;
+      const target = (lift ? targetGroup : undefined) ?? drawnTarget;
+      const [from, to] = [layout.ids.get(source), layout.ids.get(target)];
+      if (from === undefined || to === undefined || from === to) continue;
       if (containers(layout, target).includes(from) || containers(layout, source).includes(to)) continue;
       found.add(`${from} --> ${to}`);
     }
@@ -189,45 +228,108 @@ function links(resources: readonly PlanResource[], layout: Layout): string[] {
   return [...found].sort();
 }
 
-/** The items drawn under `parent`, by type then name, subgraphs with their contents. */
+/** The items drawn in `parent`, by type then name (models' groups last), subgraphs with their contents. */
 function render(layout: Layout, parent: string, indent: string): string[] {
   return layout.items
     .filter((item) => item.parent === parent)
-    .sort((a, b) => compare(a.type, b.type) || compare(a.name, b.name))
+    .sort((a, b) => Number(a.last) - Number(b.last) || compare(a.type, b.type) || compare(a.name, b.name))
     .flatMap((item) => {
       const node = `${layout.ids.get(item)}["${item.label}"]`;
       if (!item.subgraph) return [`${indent}${node}`];
-      return [
-        `${indent}subgraph ${node}`,
-        ...render(layout, item.urns[0] ?? "", `${indent}  `),
-        `${indent}end`,
-      ];
+      return [`${indent}subgraph ${node}`, ...render(layout, item.key, `${indent}  `), `${indent}end`];
     });
 }
 
 /**
- * The plan as a mermaid `flowchart LR` of the architecture: components are subgraphs (nested as
- * their parents are), custom resources are nodes labelled `<type><br/><name>`, and each dependency
- * is an arrow from what is used to what uses it, drawn once. Providers and the stack are left out,
- * and so are arrows between a component and what it contains. More than three custom resources of
- * one type under one parent are drawn as one node with their count (components are never grouped,
- * so that what they contain stays visible). The same plan gives the same text, whatever order its
- * resources come in. Ends with a newline.
+ * The plan as a mermaid `flowchart LR` of the stack's capabilities: one node per component resource
+ * (labelled `<type><br/><name>`; a component with components in it is a subgraph around them), the
+ * components of each model in a subgraph of the model's name, the stack-level ones beside them,
+ * and an arrow from a component to each one that uses it: one where any resource of the second
+ * depends on a resource of the first. A component's model is the `Model` tag its resources carry
+ * (when they all carry the same). An arrow between a model's component and something outside the
+ * model's subgraph goes to or from the subgraph, once. Custom resources outside any component are
+ * nodes of their own (more than three of one type, one node with their count); providers and the
+ * stack are left out, and so are arrows between a component and what it contains. The text stays
+ * within what mermaid draws by default (50,000 characters, 500 arrows) for a stack of 50 models.
+ * The same plan gives the same text, whatever order its resources come in. Ends with a newline.
  */
 export function toMermaid(plan: Plan): string {
   const resources = shownResources(plan).filter((resource) => !resource.type.startsWith("pulumi:providers:"));
   const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
-  const children = new Map<string, PlanResource[]>();
-  for (const resource of resources) {
-    const container = containerOf(resource, byUrn);
-    children.set(container, [...(children.get(container) ?? []), resource]);
+  const containerByUrn = new Map(resources.map((resource) => [resource.urn, containerOf(resource, byUrn)]));
+  const container = (resource: PlanResource) => containerByUrn.get(resource.urn) ?? "";
+  // The models of each component: the tags of the custom resources in it, at any depth.
+  const models = new Map<string, Set<string>>();
+  for (const resource of resources.filter((candidate) => candidate.custom)) {
+    const model = modelTag(resource);
+    if (model === undefined) continue;
+    const seen = new Set<string>();
+    for (let urn = container(resource); urn !== "" && !seen.has(urn); urn = containerByUrn.get(urn) ?? "") {
+      seen.add(urn);
+      const found = models.get(urn) ?? new Set<string>();
+      models.set(urn, found.add(model));
+    }
   }
-  const hasChildren = new Set(children.keys());
-  const items = [...children].flatMap(([parent, kids]) => itemsUnder(parent, kids, hasChildren));
+  const modelOf = (resource: PlanResource): string | undefined => {
+    if (resource.custom) return modelTag(resource);
+    const found = [...(models.get(resource.urn) ?? [])];
+    return found.length === 1 ? found[0] : undefined;
+  };
+  const groupKey = (model: string) => `\u0000model\u0000${model}`;
+  // Items at the top level go in their model's group, if they have one.
+  const placed = (resource: PlanResource) => {
+    const parent = container(resource);
+    if (parent !== "") return parent;
+    const model = modelOf(resource);
+    return model === undefined ? "" : groupKey(model);
+  };
+  const components = resources.filter((resource) => !resource.custom);
+  // The custom resources in each component (not in a component within it), and those in none.
+  const inside = new Map<string, string[]>();
+  const loose = new Map<string, PlanResource[]>();
+  for (const resource of resources.filter((candidate) => candidate.custom)) {
+    const parent = container(resource);
+    if (parent !== "") append(inside, parent, resource.urn);
+    else append(loose, placed(resource), resource);
+  }
+  const containing = new Set(components.map(container));
+  const componentItems = components.map((resource): Item => ({
+    key: resource.urn,
+    label: `${escapeLabel(typeShortName(resource.type))}<br/>${escapeLabel(resource.name)}`,
+    type: resource.type,
+    name: resource.name,
+    urns: [resource.urn, ...(inside.get(resource.urn) ?? [])],
+    parent: placed(resource),
+    subgraph: containing.has(resource.urn),
+    last: false,
+  }));
+  const customs = [...loose].flatMap(([parent, group]) => customItems(parent, group));
+  const groups = [
+    ...new Set(
+      [...componentItems, ...customs].flatMap((item) =>
+        item.parent.startsWith("\u0000") ? [item.parent] : [],
+      ),
+    ),
+  ].map((key): Item => {
+    const model = key.slice(groupKey("").length);
+    return {
+      key,
+      groupId: `model_${model}`,
+      label: escapeLabel(model),
+      type: "",
+      name: model,
+      urns: [],
+      parent: "",
+      subgraph: true,
+      last: true,
+    };
+  });
+  const items = [...componentItems, ...customs, ...groups];
   const layout: Layout = {
     items,
     ids: assignIds(items),
     itemOf: new Map(items.flatMap((item) => item.urns.map((urn) => [urn, item] as const))),
+    byKey: new Map(items.map((item) => [item.key, item])),
   };
   return [
     "flowchart LR",

@@ -59,7 +59,74 @@ export function shownResources(plan: Plan): PlanResource[] {
   return plan.resources.filter((resource) => resource.type !== STACK_TYPE && !isDefaultProvider(resource));
 }
 
+/** How {@link renderTree} draws the plan. */
+export interface TreeOptions {
+  /** ANSI colors, for a terminal. */
+  readonly color: boolean;
+  /**
+   * Columns a line of the tree may take (a terminal's `process.stdout.columns`): longer names, then
+   * longer types, are shortened in the middle with `…` (the plan written by `--json` keeps them
+   * whole). @default {@link DEFAULT_WIDTH}, whatever the terminal, so that the text is the same everywhere
+   */
+  readonly width?: number;
+  /** List every resource, instead of one line for a run of more than three of one type. @default false */
+  readonly expand?: boolean;
+}
+
+/** The width the tree fits when none is given (and what to give when the output is not a terminal). */
+export const DEFAULT_WIDTH = 120;
+
+/** Resources of one type side by side under one parent are shown as one when there are more than this. */
+export const COLLAPSE_ABOVE = 3;
+
+/**
+ * The width asked for, or {@link DEFAULT_WIDTH} when none (or no usable one, such as a terminal's
+ * unknown columns) is given.
+ */
+function widthOf(options: TreeOptions): number {
+  const width = options.width;
+  return width !== undefined && Number.isFinite(width) && width > 0 ? Math.floor(width) : DEFAULT_WIDTH;
+}
+
+/** The fewest columns a name is shortened to, however narrow the width. */
+const MIN_NAME_WIDTH = 16;
+
+/** The fewest columns a type token is shortened to (after the tree's lines). */
+const MIN_TYPE_WIDTH = 16;
+
+/** Columns a row takes besides its type and name: ` +   `, the gap between them, `  create`. */
+const ROW_OVERHEAD = " +   ".length + 2 + "  create".length;
+
+/** The start the names share, cut back to a separator so that no word is cut (`alarm-a1`, `alarm-a2` → `alarm-`). */
+export function commonNamePrefix(names: readonly string[]): string {
+  const [first = "", ...rest] = names;
+  let length = first.length;
+  for (const name of rest) {
+    let same = 0;
+    while (same < length && same < name.length && name[same] === first[same]) same++;
+    length = same;
+  }
+  const prefix = first.slice(0, length);
+  const cut = Math.max(...["-", "_", ".", "/", ":"].map((separator) => prefix.lastIndexOf(separator)));
+  return cut === -1 ? "" : prefix.slice(0, cut + 1);
+}
+
+/**
+ * `text` in at most `width` columns: when it is longer, a third of them from its start, `…`, and the
+ * rest from its end (which tells names of one stack apart more than their shared start).
+ */
+export function shorten(text: string, width: number): string {
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  if (width <= 1) return "…".slice(0, Math.max(width, 0));
+  const head = Math.floor((width - 1) / 3);
+  return `${chars.slice(0, head).join("")}…${chars.slice(chars.length - (width - 1 - head)).join("")}`;
+}
+
 interface Row {
+  /** The tree's lines drawn before the type. */
+  readonly indent: string;
+  /** The type token as shown, or `<count> × <type>` for a collapsed run. */
   readonly type: string;
   readonly name: string;
 }
@@ -73,34 +140,96 @@ function childrenByParent(resources: readonly PlanResource[], root: string): Map
   const children = new Map<string, PlanResource[]>();
   for (const resource of resources) {
     const parent = known.has(resource.parent) ? resource.parent : root;
-    children.set(parent, [...(children.get(parent) ?? []), resource]);
+    const siblings = children.get(parent);
+    if (siblings === undefined) children.set(parent, [resource]);
+    else siblings.push(resource);
   }
   return children;
 }
 
+/**
+ * The entries under one parent: each resource, or (unless `expand`) one entry for a run of more
+ * than {@link COLLAPSE_ABOVE} resources of one type side by side that have nothing under them.
+ */
+function entries(
+  kids: readonly PlanResource[],
+  children: ReadonlyMap<string, PlanResource[]>,
+  expand: boolean,
+): PlanResource[][] {
+  const runs: PlanResource[][] = [];
+  for (const resource of kids) {
+    const run = runs.at(-1);
+    const leaf = !children.has(resource.urn);
+    if (!expand && leaf && run !== undefined && run[0]?.type === resource.type && !children.has(run[0].urn)) {
+      run.push(resource);
+    } else runs.push([resource]);
+  }
+  return runs.flatMap((run) => (run.length > COLLAPSE_ABOVE ? [run] : run.map((resource) => [resource])));
+}
+
 /** The rows under `parent`, drawn with the box characters `pulumi preview` uses. */
-function treeRows(children: Map<string, PlanResource[]>, parent: string, indent: string): Row[] {
-  const kids = children.get(parent) ?? [];
-  return kids.flatMap((resource, index) => {
+function treeRows(
+  children: ReadonlyMap<string, PlanResource[]>,
+  parent: string,
+  indent: string,
+  expand: boolean,
+): Row[] {
+  const kids = entries(children.get(parent) ?? [], children, expand);
+  return kids.flatMap((run, index) => {
     const last = index === kids.length - 1;
-    const row = {
-      type: `${indent}${last ? "└─ " : "├─ "}${displayType(resource.type)}`,
-      name: resource.name,
-    };
-    return [row, ...treeRows(children, resource.urn, `${indent}${last ? "   " : "│  "}`)];
+    const [first] = run as [PlanResource, ...PlanResource[]];
+    const branch = `${indent}${last ? "└─ " : "├─ "}`;
+    if (run.length > 1) {
+      const prefix = commonNamePrefix(run.map((resource) => resource.name));
+      return [
+        {
+          indent: branch,
+          type: `${run.length} × ${displayType(first.type)}`,
+          name: prefix === "" ? "" : `${prefix}*`,
+        },
+      ];
+    }
+    const row = { indent: branch, type: displayType(first.type), name: first.name };
+    return [row, ...treeRows(children, first.urn, `${indent}${last ? "   " : "│  "}`, expand)];
   });
 }
 
-function table(rows: readonly Row[], color: boolean): string[] {
-  const typeWidth = Math.max("Type".length, ...rows.map((row) => row.type.length));
-  const nameWidth = Math.max("Name".length, ...rows.map((row) => row.name.length));
-  const header = `     ${"Type".padEnd(typeWidth)}  ${"Name".padEnd(nameWidth)}  Plan`;
-  const plus = paint("+", GREEN, color);
-  const create = paint("create", GREEN, color);
+/**
+ * The rows with the widths of their columns, shortened to fit `width` where they can: when the
+ * columns are too wide together, names keep at least two fifths of the room (or what they need),
+ * types the rest, and names what types leave. Neither goes below {@link MIN_NAME_WIDTH} or
+ * {@link MIN_TYPE_WIDTH} (after the tree's lines), so a very narrow width is overrun.
+ */
+function fitted(rows: readonly Row[], width: number): { rows: Row[]; typeWidth: number; nameWidth: number } {
+  const typeNeeds = Math.max("Type".length, ...rows.map((row) => row.indent.length + row.type.length));
+  const nameNeeds = Math.max("Name".length, ...rows.map((row) => row.name.length));
+  const room = width - ROW_OVERHEAD;
+  if (typeNeeds + nameNeeds <= room) return { rows: [...rows], typeWidth: typeNeeds, nameWidth: nameNeeds };
+  const indentWidth = Math.max(...rows.map((row) => row.indent.length));
+  const nameShare = Math.min(nameNeeds, Math.max(MIN_NAME_WIDTH, Math.floor((room * 2) / 5)));
+  const typeWidth = Math.min(typeNeeds, Math.max(indentWidth + MIN_TYPE_WIDTH, room - nameShare));
+  const nameWidth = Math.min(nameNeeds, Math.max(MIN_NAME_WIDTH, room - typeWidth));
+  return {
+    rows: rows.map((row) => ({
+      indent: row.indent,
+      type: shorten(row.type, typeWidth - row.indent.length),
+      name: shorten(row.name, nameWidth),
+    })),
+    typeWidth,
+    nameWidth,
+  };
+}
+
+function table(rows: readonly Row[], options: { readonly color: boolean; readonly width: number }): string[] {
+  const fit = fitted(rows, options.width);
+  const header = `     ${"Type".padEnd(fit.typeWidth)}  ${"Name".padEnd(fit.nameWidth)}  Plan`;
+  const plus = paint("+", GREEN, options.color);
+  const create = paint("create", GREEN, options.color);
   return [
     header,
-    ...rows.map(
-      (row) => ` ${plus}   ${row.type.padEnd(typeWidth)}  ${row.name.padEnd(nameWidth)}  ${create}`,
+    ...fit.rows.map(
+      (row) =>
+        ` ${plus}   ${`${row.indent}${row.type}`.padEnd(fit.typeWidth)}  ${row.name.padEnd(fit.nameWidth)}  ${create}`,
     ),
   ];
 }
@@ -144,15 +273,17 @@ export function countsByType(types: readonly string[]): [string, number][] {
 
 /**
  * The plan as `pulumi preview` prints a first update of the stack: the header, the resource tree
- * under the stack (components with their children nested), the stack outputs, the notes of what the
+ * under the stack (components with their children nested; a run of more than three resources of one
+ * type under one parent, with nothing under them, as one line `<count> × <type>` named by the start
+ * their names share, unless `expand`; fitted to `width`), the stack outputs, the notes of what the
  * offline run assumed, and the summary with the count per type. No trailing newline.
  */
-export function renderTree(plan: Plan, options: { readonly color: boolean }): string {
+export function renderTree(plan: Plan, options: TreeOptions): string {
   const root = stackUrn(plan);
   const resources = shownResources(plan);
   const rows: Row[] = [
-    { type: STACK_TYPE, name: stackResourceName(plan) },
-    ...treeRows(childrenByParent(resources, root), root, ""),
+    { indent: "", type: STACK_TYPE, name: stackResourceName(plan) },
+    ...treeRows(childrenByParent(resources, root), root, "", options.expand ?? false),
   ];
   const outputs = Object.entries(plan.outputs);
   const notes = plan.notes ?? [];
@@ -163,7 +294,7 @@ export function renderTree(plan: Plan, options: { readonly color: boolean }): st
   return [
     `Previewing update (${plan.stack}), offline`,
     "",
-    ...table(rows, options.color),
+    ...table(rows, { color: options.color, width: widthOf(options) }),
     ...(outputs.length > 0 ? ["", "Outputs:", ...entryLines(outputs, "    ")] : []),
     ...(notes.length > 0
       ? ["", "Notes:", ...notes.map((note) => `    - ${note.split("\n").join("\n      ")}`)]

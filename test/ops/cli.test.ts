@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { COMMANDS, runOps } from "../../ops/commands";
 import { EXIT } from "../../ops/errors";
@@ -8,6 +9,33 @@ import { rejectsWithExit, testIo } from "./helpers";
 
 /** Runs `npm run ops -- <args>` as package.json does (tsx), and collects what it prints. */
 const ops = (args: readonly string[]) => runCommand(path.join(REPOSITORY_ROOT, "ops", "cli.ts"), args);
+
+/** Runs `node --require tsx/cjs <args>` from the repository with exactly `env`, and collects what it prints. */
+const node = (args: readonly string[], env: NodeJS.ProcessEnv) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      ["--require", "tsx/cjs", ...args],
+      { cwd: REPOSITORY_ROOT, env },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+  });
+
+/** The environment without the variable that turns the AWS SDK's Node.js version warning off, and AWS nowhere to be reached. */
+function unreachableAws(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_CONFIG_FILE: "/nonexistent",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+  };
+  delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+  delete env.AWS_PROFILE;
+  delete env.AWS_SESSION_TOKEN;
+  return env;
+}
 
 describe("npm run ops", function () {
   const unused = () => assert.fail("no client should be made");
@@ -73,7 +101,30 @@ describe("npm run ops", function () {
     await rejectsWithExit(
       runOps(["start-pipeline", "diagnosis", "--wait"], testIo(unused)),
       EXIT.badInput,
-      /^Unknown option '--wait'/,
+      "unknown option '--wait'\nusage: npm run ops -- start-pipeline <model> [--stack <name>] [--parameter Name=Value]... " +
+        "[--poll-seconds N] [--timeout-minutes N]",
     );
+  });
+
+  it("prints an AWS error as one error: line, without the AWS SDK's Node.js version warning", async function () {
+    this.timeout(60_000);
+    const env = unreachableAws();
+    const [made, ran] = await Promise.all([
+      // A client made without the product's modules: the SDK warns on this Node.js version.
+      node(
+        ["-e", 'new (require("@aws-sdk/client-sagemaker").SageMakerClient)({ region: "us-east-1" })'],
+        env,
+      ),
+      node(["ops/cli.ts", "approve", "diagnosis", "--reason", "reviewed", "--stack", "staging"], env),
+    ]);
+    if (Number(process.versions.node.split(".")[0]) < 22)
+      assert.match(made.stderr, /NodeVersionSupportWarning/);
+    assert.equal(ran.code, EXIT.aws, ran.stderr);
+    assert.equal(ran.stdout, "");
+    assert.match(
+      ran.stderr,
+      /^error: could not list the versions of model package group "mlops-staging-diagnosis" waiting for approval: SageMaker could not be reached \(.*ECONNREFUSED.*\)\. Check the network connection and proxy, .*\n$/,
+    );
+    assert.doesNotMatch(ran.stderr, /NodeVersionSupportWarning|no longer support|will require node/);
   });
 });

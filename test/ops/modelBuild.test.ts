@@ -209,7 +209,7 @@ describe("ops start-pipeline, approve and reject against moto", function () {
       await rejectsWithExit(
         startPipelineCommand.run(["diagnosis", "--stack", "prod"], testIo(clients)),
         EXIT.aws,
-        'Could not describe pipeline "mlops-prod-diagnosis": it does not exist (ValidationException: Could ' +
+        'could not describe pipeline "mlops-prod-diagnosis": it does not exist (ValidationException: Could ' +
           "not find pipeline with PipelineName mlops-prod-diagnosis.). Run `pulumi up` on stack prod to create it.",
       );
     });
@@ -278,13 +278,13 @@ describe("ops start-pipeline, approve and reject against moto", function () {
       await rejectsWithExit(
         approveCommand.run(["diagnosis", "--package", arnOf(9), "--reason", "ok"], testIo(clients)),
         EXIT.aws,
-        `Could not describe model package ${arnOf(9)}: it does not exist (ValidationException: Model package ` +
+        `could not describe model package ${arnOf(9)}: it does not exist (ValidationException: Model package ` +
           `${arnOf(9)} not found). List the versions of "${STAGING_GROUP}" in the model registry and pass one of them.`,
       );
       await rejectsWithExit(
         approveCommand.run(["diagnosis", "--stack", "prod", "--reason", "ok"], testIo(clients)),
         EXIT.aws,
-        /^Could not find model package group "mlops-prod-diagnosis": it does not exist \(ValidationException: .*\)\. Run `pulumi up` on stack prod to create it\.$/,
+        /^could not find model package group "mlops-prod-diagnosis": it does not exist \(ValidationException: .*\)\. Run `pulumi up` on stack prod to create it\.$/,
       );
     });
 
@@ -344,7 +344,7 @@ describe("ops start-pipeline, approve and reject against moto", function () {
       await rejectsWithExit(
         approveCommand.run(["diagnosis", "--reason", "ok"], testIo(clients)),
         EXIT.aws,
-        `Could not list the versions of model package group "${STAGING_GROUP}" waiting for approval: SageMaker is still ` +
+        `could not list the versions of model package group "${STAGING_GROUP}" waiting for approval: SageMaker is still ` +
           "throttling requests after 3 attempts (ThrottlingException: Rate exceeded). Wait a minute and run again, " +
           "or run fewer jobs against this account and region at once.",
       );
@@ -406,7 +406,7 @@ describe("ops start-pipeline, approve and reject against moto", function () {
         approveCommand.run(["diagnosis", "--reason", "ok"], io),
         EXIT.aws,
         new RegExp(
-          `^Could not list the versions of model package group "${STAGING_GROUP}" waiting for approval: no AWS credentials ` +
+          `^could not list the versions of model package group "${STAGING_GROUP}" waiting for approval: no AWS credentials ` +
             "were found \\(CredentialsProviderError: .+\\)\\. Provide them with AWS_PROFILE \\(after `aws sso login` " +
             "for an SSO profile\\), with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or in " +
             "GitHub Actions by assuming the deploy role through OIDC \\(aws-actions/configure-aws-credentials with " +

@@ -4,12 +4,35 @@ import { tmpdir } from "node:os";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { packPolicyNames, parsePlan, type Plan, REPOSITORY_ROOT } from "../../preview";
+import { spawnSync } from "node:child_process";
+import { forgottenDashes, formatError, type FlagOptions } from "../../preview/main";
+import { parseModelPackages } from "../../preview/offlineRegistry";
 import { type CommandResult, runCommand } from "../helpers/commands";
 import { stillRunning } from "../helpers/processes";
+import { parse } from "yaml";
 
 /** Runs a command of the product the way `npm run` does (see package.json), and collects what it prints. */
 const run = (script: "cli" | "policyCli", args: readonly string[]) =>
   runCommand(path.join(REPOSITORY_ROOT, "preview", `${script}.ts`), args, ["--max-semi-space-size=64"]);
+
+/** Runs a command as `npm run <script>` would with `env` added to the environment (short runs only: it blocks). */
+const runWithEnv = (script: "cli" | "policyCli", args: readonly string[], env: Record<string, string>) => {
+  const result = spawnSync(
+    process.execPath,
+    ["--require", "tsx/cjs", path.join(REPOSITORY_ROOT, "preview", `${script}.ts`), ...args],
+    { cwd: REPOSITORY_ROOT, env: { ...process.env, ...env }, encoding: "utf8" },
+  );
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+};
+
+/** The account a stack's mocked ARNs are in: its stack file's `aws:allowedAccountIds`, else 123456789012. */
+const accountOf = (stack: string): string => {
+  const file = parse(readFileSync(path.join(REPOSITORY_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config?: Record<string, unknown>;
+  };
+  const allowed = file.config?.["aws:allowedAccountIds"];
+  return Array.isArray(allowed) && typeof allowed[0] === "string" ? allowed[0] : "123456789012";
+};
 
 /** The policy pack processes a run started (found among the processes it started). */
 const packsOf = (result: CommandResult) =>
@@ -57,7 +80,9 @@ describe("npm run preview and npm run policy", function () {
       );
       assert.match(
         stdout,
-        /model registry offline: models\[0\]\.endpoint\.modelPackage: arn:aws:sagemaker:us-east-1:123456789012:model-package\//,
+        new RegExp(
+          `model registry offline: models\\[0\\]\\.endpoint\\.modelPackage: arn:aws:sagemaker:us-east-1:${accountOf(stack)}:model-package/`,
+        ),
       );
       assert.match(stdout, /\nPolicy: no findings\n$/);
       // Not a terminal: no progress indicator, no colour.
@@ -76,13 +101,13 @@ describe("npm run preview and npm run policy", function () {
     assert.equal(endpoint.id, "mlops-prod-diagnosis");
     assert.equal(
       endpoint.outputs.arn,
-      "arn:aws:sagemaker:us-east-1:123456789012:endpoint/mlops-prod-diagnosis",
+      `arn:aws:sagemaker:us-east-1:${accountOf("prod")}:endpoint/mlops-prod-diagnosis`,
     );
     assert.match(endpoint.parent, /mlops:sagemaker:ModelEndpoint::mlops-prod-diagnosis$/);
     const role = plan.resources.find((r) => r.name === "mlops-prod-diagnosis-role") ?? assert.fail("no role");
     assert.match(
       String(role.outputs.arn),
-      /^arn:aws:iam::123456789012:role\/mlops-prod-diagnosis-role-[0-9a-f]{7}$/,
+      new RegExp(`^arn:aws:iam::${accountOf("prod")}:role/mlops-prod-diagnosis-role-[0-9a-f]{7}$`),
     );
     assert.ok(plan.resources.some((r) => !r.custom && r.type === "mlops:sagemaker:MlPipeline"));
     assert.equal((plan.outputs as { environment: string }).environment, "prod");
@@ -103,10 +128,10 @@ describe("npm run preview and npm run policy", function () {
     assert.equal(Number(suites["@_tests"]), packPolicyNames().length, "one passing case per policy");
     const mermaid = readFileSync(file("prod.mmd"), "utf8");
     assert.match(mermaid, /^flowchart LR\n/);
-    assert.match(mermaid, /subgraph \S+\["ModelEndpoint<br\/>mlops-prod-diagnosis"\]/);
+    assert.match(mermaid, /\S+\["ModelEndpoint<br\/>mlops-prod-diagnosis"\]/);
   });
 
-  it("npm run policy: a saved plan with injected violations exits 1 and names each violation", async () => {
+  it("npm run policy: a saved plan with injected violations exits 1 and names each violation, with the plan's stack", async () => {
     const plan = JSON.parse(readFileSync(file("staging.json"), "utf8")) as {
       resources: { type: string; name: string; inputs: Record<string, unknown> }[];
     };
@@ -119,11 +144,10 @@ describe("npm run preview and npm run policy", function () {
     const model = plan.resources.find((r) => r.type === "aws:sagemaker/model:Model") ?? assert.fail();
     model.inputs.enableNetworkIsolation = false;
     writeFileSync(file("injected.json"), JSON.stringify(plan));
+    // No --stack: the plan's stack (staging) is taken, with its pack config.
     runs.injected = await run("policyCli", [
       "--plan",
       file("injected.json"),
-      "--stack",
-      "staging",
       "--sarif",
       file("injected.sarif"),
       "--junit",
@@ -164,6 +188,9 @@ describe("npm run preview and npm run policy", function () {
     const root = mkdtempSync(path.join(tmpdir(), "mlops-root-"));
     const cases = {
       unknownStack: ["cli", ["--stack", "qa"]],
+      expand: ["cli", ["--stack", "qa", "--expand"]],
+      otherStack: ["policyCli", ["--plan", file("staging.json"), "--stack", "prod"]],
+      packConfig: ["cli", ["--stack", "staging", "--policy-config", file("two-problems.json")]],
       unknownFlag: ["cli", ["--stack", "staging", "--colour"]],
       noStack: ["cli", []],
       modelPackage: ["cli", ["--stack", "staging", "--model-package", "diagnosis"]],
@@ -192,6 +219,10 @@ describe("npm run preview and npm run policy", function () {
         staging
           .replace("mlops:environment: staging", "mlops:environment: qa")
           .replace("instanceType: ml.t2.medium", "instanceType: ml.t2.huge"),
+      );
+      writeFileSync(
+        file("two-problems.json"),
+        JSON.stringify({ "require-resources-tags": "loud", "require-s3-bucket-protection": "strict" }),
       );
       writeFileSync(
         file("broken.json"),
@@ -235,7 +266,10 @@ describe("npm run preview and npm run policy", function () {
       ));
 
     it("an unknown flag, or a missing --stack", () => {
-      expectBadInput("unknownFlag", /^error: Unknown option '--colour'/);
+      expectBadInput(
+        "unknownFlag",
+        /^error: unknown option '--colour'\nusage: npm run preview -- --stack <name> .* \[--expand\] \[--no-color\]\n$/,
+      );
       expectBadInput("noStack", /^error: --stack is required\nusage: npm run preview/);
     });
 
@@ -250,7 +284,27 @@ describe("npm run preview and npm run policy", function () {
     it("an invalid stack config lists every problem", () =>
       expectBadInput(
         "config",
-        /^error: Stack "broken" has 2 problems in its mlops configuration:\n {2}- environment: "qa" is not an environment \(allowed: staging, prod\)\n {2}- models\[0\]\.endpoint\.instanceType: "ml\.t2\.huge" is not a SageMaker instance type for endpoints/,
+        /^error: [Ss]tack "broken" has \d+ problems? in its mlops configuration:\n( {2}- .*\n)* {2}- models\[0\]\.endpoint\.instanceType: "ml\.t2\.huge" is not a SageMaker instance type for endpoints/,
+      ));
+
+    it("--expand is a flag of npm run preview: the run goes on to the stack", () =>
+      expectBadInput(
+        "expand",
+        /^error: unknown stack "qa": there is no Pulumi\.qa\.yaml \(stacks: prod, staging\)\n$/,
+      ));
+
+    it("npm run policy with a --stack other than the plan's", () =>
+      expectBadInput(
+        "otherStack",
+        new RegExp(
+          `^error: --stack prod does not match the plan: ${file("staging.json").replace(/[.\\]/g, "\\$&")} is a plan of stack staging \\(leave --stack out to use it\\)\n$`,
+        ),
+      ));
+
+    it("a pack config with two problems: a count and a list, like a stack config's", () =>
+      expectBadInput(
+        "packConfig",
+        /^error: the pack config has 2 problems:\n {2}- .*two-problems\.json: "require-resources-tags": must be one of .*\n {2}- .*two-problems\.json: "require-s3-bucket-protection": must be one of .*\n$/,
       ));
 
     it("a plan file that is not a plan, or no file", () => {
@@ -263,5 +317,156 @@ describe("npm run preview and npm run policy", function () {
         assert.deepEqual(await leftRunning(result), [], key);
       }
     });
+  });
+});
+
+describe("npm run preview and npm run policy: help and hints", function () {
+  this.timeout(30_000);
+  /** The lines of the Flags section, each of which must be one flag. */
+  const flagsOf = (help: string) => {
+    const lines = (/\nFlags:\n([^]*?)\n\n/.exec(help)?.[1] ?? "").split("\n");
+    for (const line of lines) assert.match(line, /^ {2}(-h, )?--[a-z-]+ /, "one line per flag");
+    return lines;
+  };
+
+  it("--help and -h print the usage, one line per flag and examples on stdout, and exit 0", () => {
+    const preview = runWithEnv("cli", ["--help"], {});
+    assert.equal(preview.code, 0, preview.stderr);
+    assert.equal(preview.stderr, "");
+    assert.match(preview.stdout, /^usage: npm run preview -- --stack <name> /);
+    assert.deepEqual(
+      flagsOf(preview.stdout).map((line) => line.trim().split(/\s+/)[0]),
+      [
+        "--stack",
+        "--account-id",
+        "--model-package",
+        "--policy-config",
+        "--json",
+        "--sarif",
+        "--junit",
+        "--mermaid",
+        "--expand",
+        "--no-color",
+        "-h,",
+      ],
+    );
+    assert.match(
+      preview.stdout,
+      /\n {2}--expand {23}list every resource in the tree, not one line per run of more than three of one type\n/,
+    );
+    assert.deepEqual(runWithEnv("cli", ["--stack", "staging", "-h"], {}), preview);
+
+    const policy = runWithEnv("policyCli", ["-h"], {});
+    assert.equal(policy.code, 0, policy.stderr);
+    assert.equal(policy.stderr, "");
+    assert.match(policy.stdout, /^usage: npm run policy -- --plan <file> \[--stack <name>\] /);
+    assert.deepEqual(
+      flagsOf(policy.stdout).map((line) => line.trim().split(/\s+/)[0]),
+      [
+        "--plan",
+        "--stack",
+        "--policy-config",
+        "--json",
+        "--sarif",
+        "--junit",
+        "--mermaid",
+        "--no-color",
+        "-h,",
+      ],
+    );
+    assert.match(
+      policy.stdout,
+      /\n {2}--stack <name> {10}the stack whose pack config applies \(default: the plan's stack; must match it\)\n/,
+    );
+    assert.match(policy.stdout, /\nExamples:\n {2}npm run policy -- --plan staging\.json\n/);
+  });
+
+  it("flags npm kept for itself (no --): a hint to write npm run preview -- --stack staging", () => {
+    // `npm run preview --stack=staging`: no argument at all, npm_config_stack=staging.
+    const result = runWithEnv("cli", [], { npm_lifecycle_event: "preview", npm_config_stack: "staging" });
+    assert.deepEqual(result, {
+      code: 2,
+      stdout: "",
+      stderr:
+        "error: npm took --stack for itself: put -- before the flags, as in npm run preview -- --stack staging\n",
+    });
+  });
+
+  it("forgottenDashes: the flags npm took, with their values where npm left them", () => {
+    const options: FlagOptions = {
+      plan: { type: "string" },
+      stack: { type: "string" },
+      expand: { type: "boolean" },
+    };
+    const npm = (script: string, env: Record<string, string>) => ({ npm_lifecycle_event: script, ...env });
+    // `npm run preview --stack staging`: npm_config_stack=true, "staging" left as an argument.
+    assert.equal(
+      forgottenDashes("preview", ["staging"], options, npm("preview", { npm_config_stack: "true" })),
+      "npm took --stack for itself: put -- before the flags, as in npm run preview -- --stack staging",
+    );
+    assert.equal(
+      forgottenDashes(
+        "policy",
+        ["a.json", "staging"],
+        options,
+        npm("policy", { npm_config_plan: "true", npm_config_stack: "true", npm_config_expand: "true" }),
+      ),
+      "npm took --plan, --stack, --expand for itself: put -- before the flags, as in " +
+        "npm run policy -- --plan <plan> --stack <stack> --expand",
+    );
+    // Flags were passed (with --), another script runs, or npm took none of ours: no hint.
+    assert.equal(
+      forgottenDashes("preview", ["--stack", "staging"], options, npm("preview", { npm_config_stack: "x" })),
+      undefined,
+    );
+    assert.equal(
+      forgottenDashes("preview", [], options, npm("test", { npm_config_stack: "staging" })),
+      undefined,
+    );
+    assert.equal(forgottenDashes("preview", [], options, npm("preview", {})), undefined);
+  });
+
+  it("every error is printed as error: <message>, further lines as they are", () => {
+    assert.equal(formatError('unknown stack "qa"'), 'error: unknown stack "qa"\n');
+    assert.equal(formatError("--stack is required\nusage: x"), "error: --stack is required\nusage: x\n");
+  });
+});
+
+describe("--model-package <model>=<ARN>", () => {
+  const stack = { namePrefix: "mlops-staging", models: [{ name: "diagnosis" }, { name: "fraud" }] };
+  const arn = (group: string, version = 3) =>
+    `arn:aws:sagemaker:us-east-1:123456789012:model-package/${group}/${version}`;
+
+  it("takes a package of the model's own group, keyed by the model's name", () => {
+    assert.deepEqual(parseModelPackages([`fraud=${arn("mlops-staging-fraud")}`], stack), {
+      packages: new Map([["mlops-staging-fraud", arn("mlops-staging-fraud")]]),
+      problems: [],
+    });
+  });
+
+  it("refuses a model the stack does not have, and a package of another model's group, listing the models", () => {
+    assert.deepEqual(
+      parseModelPackages(
+        [
+          `churn=${arn("mlops-staging-churn")}`,
+          `mlops-staging-diagnosis=${arn("mlops-staging-diagnosis")}`,
+          `diagnosis=${arn("mlops-staging-fraud")}`,
+          `diagnosis=${arn("mlops-prod-diagnosis")}`,
+          "diagnosis",
+        ],
+        stack,
+      ).problems,
+      [
+        `--model-package "churn=${arn("mlops-staging-churn")}": the stack has no model "churn" (models: diagnosis, fraud)`,
+        `--model-package "mlops-staging-diagnosis=${arn("mlops-staging-diagnosis")}": the stack has no model ` +
+          `"mlops-staging-diagnosis" (that is the group of model "diagnosis") (models: diagnosis, fraud)`,
+        `--model-package "diagnosis=${arn("mlops-staging-fraud")}": the package is in group "mlops-staging-fraud" ` +
+          `(model "fraud"), not in model "diagnosis"'s group "mlops-staging-diagnosis" (models: diagnosis, fraud)`,
+        `--model-package "diagnosis=${arn("mlops-prod-diagnosis")}": the package is in group "mlops-prod-diagnosis", ` +
+          `not in model "diagnosis"'s group "mlops-staging-diagnosis" (models: diagnosis, fraud)`,
+        '--model-package "diagnosis": expected <model>=<versioned model package ARN>, e.g. ' +
+          "diagnosis=arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-staging-diagnosis/3",
+      ],
+    );
   });
 });

@@ -1,11 +1,16 @@
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { WAIVERS_SCHEMA } from "../../policies/lib/waivers";
 import {
   PackConfigError,
   parsePackConfig,
   PolicyDescription,
+  readPackConfigFile,
   reconcilePackConfig,
 } from "../../preview/packConfig";
+import { REPOSITORY_ROOT } from "../../preview/stackFile";
 
 const FILE = "policies/config/prod.json";
 
@@ -232,5 +237,53 @@ describe("the pack config", () => {
     const [problem, ...more] = problemsOf(() => reconcile("{ mandatory"));
     assert.match(problem ?? "", /^policies\/config\/prod\.json: not valid JSON \(.+\)$/);
     assert.deepEqual(more, []);
+  });
+});
+
+describe("the pack config of a stack", () => {
+  const repository = mkdtempSync(path.join(tmpdir(), "mlops-pack-config-"));
+  const folder = path.join(repository, "policies", "config");
+  before(() => {
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, "staging.json"), '{"list-policy-waivers": "advisory"}');
+    writeFileSync(path.join(repository, "mine.json"), '{"all": "advisory"}');
+  });
+  after(() => rmSync(repository, { recursive: true, force: true }));
+
+  it("is policies/config/<stack>.json, named relative to the repository", () => {
+    const { file, label, entries } = readPackConfigFile({ stack: "staging", repository });
+    assert.equal(file, path.join(folder, "staging.json"));
+    assert.equal(label, path.join("policies", "config", "staging.json"));
+    assert.deepEqual([...entries.keys()], ["list-policy-waivers"]);
+  });
+
+  it("or the file --policy-config names, for any stack", () => {
+    const given = path.join(repository, "mine.json");
+    const { file, label } = readPackConfigFile({ stack: "qa", configFile: given, repository });
+    assert.equal(file, given);
+    assert.equal(label, "mine.json");
+  });
+
+  it("a stack without one gets one line naming the file to create and the flag: there is no default file", () => {
+    assert.deepEqual(
+      problemsOf(() => readPackConfigFile({ stack: "qa", repository })),
+      [
+        `${path.join("policies", "config", "qa.json")}: no such file: stack qa has no pack config; create it ` +
+          `(e.g. a copy of ${path.join("policies", "config", "staging.json")} with require-resources-tags.environment ` +
+          `set to this stack's environment) or pass --policy-config <file>`,
+      ],
+    );
+    const missing = path.join(repository, "missing.json");
+    assert.deepEqual(
+      problemsOf(() => readPackConfigFile({ stack: "qa", configFile: missing, repository })),
+      ["missing.json: no such file (--policy-config)"],
+    );
+  });
+
+  it("each shipped stack has its own", () => {
+    for (const stack of ["staging", "prod"]) {
+      const { label } = readPackConfigFile({ stack, repository: REPOSITORY_ROOT });
+      assert.equal(label, path.join("policies", "config", `${stack}.json`));
+    }
   });
 });

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { runProgramOffline, runtimeDebugHooks } from "../../preview/run";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { type ProgramPlan, runProgramOffline, runtimeDebugHooks } from "../../preview/run";
+import { knownStacks, readStackConfigFile, REPOSITORY_ROOT, stackAccountId } from "../../preview/stackFile";
 
 describe("runProgramOffline", () => {
   it("finds the runtime's debugging hooks it turns off while the program runs", () => {
@@ -23,5 +27,100 @@ describe("runProgramOffline", () => {
     assert.equal(debuggable.debuggablePromise, before.debuggablePromise);
     assert.equal(resource.callsites, before.callsites);
     assert.equal(Error.stackTraceLimit, before.limit);
+  });
+});
+
+/** A folder with the project's Pulumi.yaml and `Pulumi.<stack>.yaml` of the given text, for `root`. */
+function rootWith(stack: string, text: string): string {
+  const root = mkdtempSync(path.join(tmpdir(), "mlops-run-"));
+  writeFileSync(path.join(root, "Pulumi.yaml"), readFileSync(path.join(REPOSITORY_ROOT, "Pulumi.yaml")));
+  writeFileSync(path.join(root, `Pulumi.${stack}.yaml`), text);
+  return root;
+}
+
+const STAGING_FILE = readFileSync(path.join(REPOSITORY_ROOT, "Pulumi.staging.yaml"), "utf8");
+
+describe("the stack's AWS account in the offline preview", function () {
+  this.timeout(60_000);
+
+  /** The accounts in the ARNs of a plan's resources. */
+  const accountsOf = (plan: ProgramPlan) =>
+    new Set(
+      plan.resources.flatMap((resource) =>
+        [
+          ...JSON.stringify(resource.outputs).matchAll(
+            /arn:aws:(?:sagemaker|sns|kms|iam):[a-z0-9-]*:(\d{12}):/g,
+          ),
+        ].map((match) => match[1]),
+      ),
+    );
+
+  for (const stack of knownStacks()) {
+    it(`${stack}: ARNs are in the account aws:allowedAccountIds of Pulumi.${stack}.yaml names`, async () => {
+      const declared = readStackConfigFile(stack).config["aws:allowedAccountIds"];
+      assert.ok(declared !== undefined, `Pulumi.${stack}.yaml declares no aws:allowedAccountIds`);
+      const [account] = JSON.parse(declared) as string[];
+      assert.deepEqual([...accountsOf(await runProgramOffline({ stack }))], [account]);
+    });
+  }
+
+  it("the shipped stacks are in accounts of their own", () => {
+    const accounts = ["staging", "prod"].map((stack) =>
+      stackAccountId(stack, readStackConfigFile(stack).config),
+    );
+    assert.equal(new Set(accounts).size, accounts.length, accounts.join(", "));
+  });
+
+  it("--account-id overrides the stack file's account", async () => {
+    const plan = await runProgramOffline({ stack: "staging", accountId: "333333333333" });
+    assert.deepEqual([...accountsOf(plan)], ["333333333333"]);
+  });
+
+  it("a value that is not a list of 12-digit account ids is an error naming the file and the key", async () => {
+    for (const value of ['["1234"]', "111111111111", "[]", '"111111111111"']) {
+      const root = rootWith(
+        "qa",
+        STAGING_FILE.replace(/aws:allowedAccountIds: .*/, `aws:allowedAccountIds: ${value}`),
+      );
+      try {
+        await assert.rejects(runProgramOffline({ stack: "qa", root }), {
+          name: "InputError",
+          message:
+            /^Pulumi\.qa\.yaml: aws:allowedAccountIds: .+ must be a list of 12-digit AWS account ids, quoted, e\.g\. \["111111111111"\]: the account the stack deploys to$/,
+        });
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    }
+  });
+});
+
+describe("a stack file that is not valid YAML", () => {
+  it("is reported with the file, line and column, and the offending line", () => {
+    // A key written twice: the second one is the error.
+    const broken = STAGING_FILE.replace("  mlops:tags:\n", "  aws:region: eu-west-1\n  mlops:tags:\n");
+    const line = broken.split("\n").indexOf("  aws:region: eu-west-1") + 1;
+    const root = rootWith("qa", broken);
+    try {
+      assert.throws(
+        () => readStackConfigFile("qa", root),
+        (error: Error) => {
+          assert.equal(error.name, "InputError");
+          const [first, ...rest] = error.message.split("\n");
+          assert.equal(first, `Pulumi.qa.yaml:${line}:3: not valid YAML: Map keys must be unique`);
+          assert.ok(
+            rest.some((text) => text === "  aws:region: eu-west-1"),
+            error.message,
+          );
+          assert.ok(
+            rest.some((text) => /^\s*\^/.test(text)),
+            error.message,
+          );
+          return true;
+        },
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -146,13 +146,25 @@ describe("stack configuration", () => {
       assert.deepEqual(prod.tags, { Environment: "prod", ...common });
     });
 
-    it("default namePrefix to mlops-<environment>", () => {
+    it("default namePrefix to mlops-<stack name>", () => {
       assert.equal(staging.namePrefix, "mlops-staging");
       assert.equal(prod.namePrefix, "mlops-prod");
       assert.equal(
         parseStackConfig("prod", { ...readStackFile("prod"), namePrefix: "team-a" }).namePrefix,
         "team-a",
       );
+    });
+
+    it("set nothing that depends on the environment's name: prod requires monitoring by a setting", () => {
+      assert.equal(staging.requireMonitoring, false);
+      assert.equal(prod.requireMonitoring, true);
+      // Staging's file under another stack name gets that stack's names, and prod's rules come from prod's file.
+      const dev = parseStackConfig("dev", { ...readStackFile("staging"), environment: "dev" });
+      assert.equal(dev.namePrefix, "mlops-dev");
+      assert.equal(dev.tags.Environment, "dev");
+      const renamed = parseStackConfig("prod-eu", readStackFile("prod"));
+      assert.equal(renamed.namePrefix, "mlops-prod-eu");
+      assert.equal(renamed.requireMonitoring, true);
     });
   });
 
@@ -161,6 +173,7 @@ describe("stack configuration", () => {
       assert.deepEqual(parseStackConfig("staging", minimal()), {
         environment: "staging",
         namePrefix: "mlops-staging",
+        requireMonitoring: false,
         tags: { Environment: "staging", Project: "churn", Owner: "ml@example.com", CostCenter: "ML-1" },
         encryption: { keyDeletionWindowDays: 30 },
         alerts: { emails: ["ml@example.com"] },
@@ -272,20 +285,46 @@ describe("stack configuration", () => {
   });
 
   describe("messages name the key path, the value and what is allowed", () => {
-    it("wrong environment", () => {
+    it("an environment is any short lowercase name; others are refused", () => {
+      for (const environment of ["dev", "qa", "staging", "prod", "sandbox-alice", "e2", "abcdefghijklmn"]) {
+        assert.equal(parseStackConfig("staging", { ...minimal(), environment }).environment, environment);
+      }
+      for (const environment of ["Dev", "2dev", "dev-", "dev_1", "abcdefghijklmno", ""]) {
+        assertProblems(
+          { ...minimal(), environment },
+          `environment: ${JSON.stringify(environment)} is not a valid environment name (1-14 lowercase letters, digits and hyphens; starts with a letter, e.g. dev, qa, sandbox-alice)`,
+        );
+      }
       assertProblems(
-        { ...minimal(), environment: "dev" },
-        'environment: "dev" is not an environment (allowed: staging, prod)',
+        { ...minimal(), environment: 2 },
+        "environment: 2 must be an environment name, e.g. dev, qa, staging or prod",
       );
     });
 
     it("a wrong environment is not also reported as a contradicting Environment tag", () => {
       const raw = {
         ...minimal(),
-        environment: "dev",
-        tags: { ...(minimal().tags as Raw), Environment: "dev" },
+        environment: "Dev",
+        tags: { ...(minimal().tags as Raw), Environment: "Dev" },
       };
-      assertProblems(raw, 'environment: "dev" is not an environment (allowed: staging, prod)');
+      assertProblems(
+        raw,
+        'environment: "Dev" is not a valid environment name (1-14 lowercase letters, digits and hyphens; starts with a letter, e.g. dev, qa, sandbox-alice)',
+      );
+    });
+
+    it("a stack whose name makes no valid default prefix must set namePrefix", () => {
+      const message =
+        'namePrefix: is required in stack "Sandbox_Alice": the default, "mlops-Sandbox_Alice" (mlops-<stack name>), is not a valid name prefix (1-20 lowercase letters, digits and hyphens; starts with a letter); set mlops:namePrefix to a prefix no other stack in the AWS account uses';
+      assert.deepEqual(configError(minimal(), "Sandbox_Alice").message.split("\n").slice(1), [
+        `  - ${message}`,
+      ]);
+      assert.equal(configError(minimal(), "sandbox-alice-2026").problems[0].path, "namePrefix");
+      assert.equal(
+        parseStackConfig("Sandbox_Alice", { ...minimal(), namePrefix: "mlops-alice" }).namePrefix,
+        "mlops-alice",
+      );
+      assert.equal(parseStackConfig("sandbox-alice", minimal()).namePrefix, "mlops-sandbox-alice");
     });
 
     it("missing required tags, each listed", () => {
@@ -312,7 +351,7 @@ describe("stack configuration", () => {
     it("an unknown key at the top level lists the allowed keys", () => {
       assertProblems(
         { ...minimal(), enviroment: "prod" },
-        'enviroment: "prod" is not a known key here (allowed: environment, namePrefix, tags, encryption, network, alerts, storage, models, delivery)',
+        'enviroment: "prod" is not a known key here (allowed: environment, namePrefix, requireMonitoring, tags, encryption, network, alerts, storage, models, delivery)',
       );
     });
 
@@ -571,24 +610,31 @@ describe("stack configuration", () => {
       }
     });
 
-    it("monitoring needs data capture; prod also refuses capture nobody monitors", () => {
+    it("monitoring needs data capture; requireMonitoring also refuses capture nobody monitors", () => {
       const noCapture = { endpoint: { dataCapture: { enabled: false } } };
       const message =
         "models[0].monitoring.enabled: needs endpoint.dataCapture.enabled: Model Monitor analyses the captured requests; turn capture on or set monitoring.enabled: false (monitoring is on by default)";
       assertProblems(withModel(noCapture), message);
-      assertProblems(withModel(noCapture, { environment: "prod" }), message);
-      const unmonitored = withModel({ monitoring: { enabled: false } }, { environment: "prod" });
-      assert.deepEqual(configError(unmonitored, "prod").message.split("\n").slice(1), [
-        "  - models[0].monitoring.enabled: false must be true in prod while the endpoint captures data (endpoint.dataCapture.enabled is on by default): prod endpoints are monitored for drift",
+      assertProblems(withModel(noCapture, { requireMonitoring: true }), message);
+      const unmonitored = withModel({ monitoring: { enabled: false } }, { requireMonitoring: true });
+      assert.deepEqual(configError(unmonitored, "qa").message.split("\n").slice(1), [
+        "  - models[0].monitoring.enabled: false must be true while the endpoint captures data (endpoint.dataCapture.enabled is on by default): the stack sets requireMonitoring, so its endpoints are monitored for drift",
       ]);
-      // Staging may capture for offline analysis without monitoring; both off is a choice in either.
+      // The setting decides, not the environment's name: prod without it may capture without monitoring.
+      const unmonitoredProd = withModel({ monitoring: { enabled: false } }, { environment: "prod" });
+      assert.equal(parseStackConfig("prod", unmonitoredProd).models[0].monitoring.enabled, false);
+      assertProblems(
+        { ...minimal(), requireMonitoring: "yes" },
+        'requireMonitoring: "yes" must be true or false',
+      );
+      // A stack may capture for offline analysis without monitoring; both off is a choice in any.
       assert.equal(
         parseStackConfig("staging", withModel({ monitoring: { enabled: false } })).models.length,
         1,
       );
-      for (const environment of ["staging", "prod"]) {
-        const off = withModel({ ...noCapture, monitoring: { enabled: false } }, { environment });
-        assert.equal(parseStackConfig(environment, off).models[0].monitoring.enabled, false);
+      for (const requireMonitoring of [false, true]) {
+        const off = withModel({ ...noCapture, monitoring: { enabled: false } }, { requireMonitoring });
+        assert.equal(parseStackConfig("staging", off).models[0].monitoring.enabled, false);
       }
       // An endpoint that is not deployed has nothing to monitor, whatever monitoring says.
       const disabled = withModel({ endpoint: { enabled: false, dataCapture: { enabled: false } } });
@@ -732,7 +778,7 @@ describe("stack configuration", () => {
         models: [{ endpoint: { autoscaling: { minCapacity: 1 } } }],
       });
       assert.deepEqual(error.message.split("\n").slice(1), [
-        "  - environment: is required (one of: staging, prod)",
+        "  - environment: is required (an environment name, e.g. dev, qa, staging or prod)",
         "  - models[0].endpoint.autoscaling.maxCapacity: is required (a whole number from 1 to 100)",
         "  - models[0].name: is required (a model name: lowercase letters, digits and hyphens)",
         "  - network.securityGroupIds: is required (a list of security group ids)",
@@ -847,7 +893,7 @@ describe("stack configuration", () => {
       models[2] = { name: "Model-2" };
       models[10] = { name: "model-10", endpoint: { instanceType: "ml.m5.huge" } } as (typeof models)[number];
       const raw = {
-        environment: "qa",
+        environment: "QA",
         namePrefix: "MLOps",
         tags: { Project: "churn" },
         encryption: { keyDeletionWindowDays: 3 },
@@ -877,7 +923,7 @@ describe("stack configuration", () => {
     });
 
     it("is a pulumi.RunError whose first line counts the problems", () => {
-      const error = configError({ ...minimal(), environment: "qa", models: [] });
+      const error = configError({ ...minimal(), environment: "QA", models: [] });
       assert.ok(error instanceof pulumi.RunError);
       assert.ok(pulumi.RunError.isInstance(error));
       assert.equal(error.name, "ConfigError");
@@ -933,7 +979,7 @@ describe("stack configuration", () => {
           e instanceof ConfigError &&
           e.message ===
             'Stack "prod" has 1 problem in its mlops configuration:\n' +
-              "  - bogus: 1 is not a known key here (allowed: environment, namePrefix, tags, encryption, network, alerts, storage, models, delivery)",
+              "  - bogus: 1 is not a known key here (allowed: environment, namePrefix, requireMonitoring, tags, encryption, network, alerts, storage, models, delivery)",
       );
     });
   });

@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { knownStacks, REPOSITORY_ROOT } from "../../preview";
-import { namedStep, workflow } from "./workflowFiles";
+import { namedStep, stepRunsBefore, workflow } from "./workflowFiles";
+
+/** The stacks this repository ships; a stack file added next to them changes no expectation here. */
+const REPOSITORY_STACKS = ["prod", "staging"] as const;
 
 const CI_RUN = readFileSync(path.join(REPOSITORY_ROOT, ".ci", "run"), "utf8");
 const checks = workflow("checks.yml");
@@ -46,10 +49,9 @@ describe("checks.yml (the offline checks of every pull request and deploy)", () 
   });
 
   it("previews every stack offline with the policy pack and uploads its findings, one category per stack", () => {
-    const stacks = knownStacks();
-    assert.deepEqual(stacks, ["prod", "staging"]);
     const policy = checks.jobs.policy;
-    assert.deepEqual([...(policy.strategy?.matrix?.stack as string[])].sort(), stacks);
+    assert.equal(policy.needs, "stacks");
+    assert.deepEqual(policy.strategy?.matrix, { stack: "${{ fromJSON(needs.stacks.outputs.stacks) }}" });
     const preview = namedStep("checks.yml", "policy", "Preview the stack offline with the policy pack");
     assert.equal(preview.env?.STACK, "${{ matrix.stack }}");
     assert.equal(preview.run, 'npm run preview -- --stack "$STACK" --sarif "preview-$STACK.sarif"');
@@ -67,12 +69,43 @@ describe("checks.yml (the offline checks of every pull request and deploy)", () 
     assert.equal(policy.strategy && (policy.strategy as { "fail-fast"?: boolean })["fail-fast"], false);
   });
 
-  it("previews the stacks .ci/run previews, with their pack configs in the repository", () => {
-    const ciStacks = [
-      ...CI_RUN.matchAll(/^npm run preview -- --stack (\w+) --sarif preview-\1\.sarif$/gm),
-    ].map((match) => match[1]);
-    assert.deepEqual(ciStacks.sort(), knownStacks());
-    for (const stack of ciStacks) {
+  describe("the stacks it previews: every Pulumi.<stack>.yaml", () => {
+    const listStep = namedStep("checks.yml", "stacks", "List the stack files");
+    const stackFiles = (stacks: readonly string[]) =>
+      Object.fromEntries(stacks.map((stack) => [`Pulumi.${stack}.yaml`, "config: {}\n"]));
+    const runs = stepRunsBefore({
+      shipped: { step: listStep, files: { "Pulumi.yaml": "name: mlops\n", ...stackFiles(knownStacks()) } },
+      added: {
+        step: listStep,
+        files: { "Pulumi.yaml": "name: mlops\n", ...stackFiles(["prod", "staging", "dev", "sandbox-alice"]) },
+      },
+      none: { step: listStep, files: { "Pulumi.yaml": "name: mlops\n" } },
+      odd: { step: listStep, files: stackFiles(["prod", "a b"]) },
+    });
+
+    it("lists the stack files present, so that an added one is previewed with no change here", () => {
+      assert.equal(checks.jobs.stacks.outputs?.stacks, "${{ steps.stacks.outputs.stacks }}");
+      assert.equal(runs.shipped.code, 0, runs.shipped.stderr);
+      assert.deepEqual(JSON.parse(runs.shipped.outputs.stacks), knownStacks());
+      assert.deepEqual(JSON.parse(runs.added.outputs.stacks), ["dev", "prod", "sandbox-alice", "staging"]);
+    });
+
+    it("fails on no stack file, or one whose name is not a stack name", () => {
+      assert.equal(runs.none.code, 1);
+      assert.match(runs.none.stdout, /^::error title=No stacks::/m);
+      assert.equal(runs.odd.code, 1);
+      assert.match(runs.odd.stdout, /^::error title=Invalid stack file name::/m);
+    });
+  });
+
+  it("previews every stack file in .ci/run as CI does, and the shipped stacks have their pack configs", () => {
+    const stacks = [...REPOSITORY_STACKS];
+    assert.match(
+      CI_RUN,
+      /^for file in Pulumi\.\*\.yaml; do\n {2}stack=\$\{file#Pulumi\.\}\n {2}stack=\$\{stack%\.yaml\}\n {2}npm run preview -- --stack "\$stack" --sarif "preview-\$stack\.sarif"\ndone$/m,
+    );
+    assert.deepEqual(CI_RUN.match(/npm run preview/g)?.length, 1);
+    for (const stack of stacks) {
       assert.ok(existsSync(path.join(REPOSITORY_ROOT, "policies", "config", `${stack}.json`)), stack);
     }
   });

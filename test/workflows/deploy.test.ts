@@ -126,12 +126,33 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
 
   describe("the request check", () => {
     const step = namedStep("deploy-stack.yml", "request", "Check the stack, environment and model");
+    /**
+     * The checkout's stack files, and a fake `node` that answers `stackModels.ts deploy-environment` as the
+     * script does for them (its own tests are in stackModels.test.ts): staging and qa deploy in environments of
+     * their names, prod in production, and sandbox in none.
+     */
+    const GUARDS: Record<string, string> = { staging: "staging", prod: "production", qa: "qa" };
+    const files = Object.fromEntries(
+      ["prod", "qa", "sandbox", "staging"].map((stack) => [`Pulumi.${stack}.yaml`, "config: {}\n"]),
+    );
+    const fakeNode = recordingFake(
+      "node",
+      `stack=\${@: -1}\ncase $stack in\n` +
+        Object.entries(GUARDS)
+          .map(([stack, environment]) => `  ${stack}) echo ${environment} ;;\n`)
+          .join("") +
+        `  *) echo "error: no deployEnvironment" >&2; exit 2 ;;\nesac`,
+    );
     const request = (env: Record<string, string>): StepCase => ({
       step,
       env: { MODEL: "", MODEL_PACKAGE_ARN: "", ...env },
+      files,
+      fakes: { node: fakeNode },
     });
     const runs = stepRunsBefore({
       staging: request({ STACK: "staging", ENVIRONMENT: "staging" }),
+      added: request({ STACK: "qa", ENVIRONMENT: "qa" }),
+      noEnvironment: request({ STACK: "sandbox", ENVIRONMENT: "sandbox" }),
       prod: request({
         STACK: "prod",
         ENVIRONMENT: "production",
@@ -152,16 +173,29 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
       errors: run.stdout.split("\n").filter((line) => line.startsWith("::error")),
     });
 
-    it("accepts staging in environment staging and prod in environment production", () => {
+    it("accepts a stack in the GitHub environment its stack file names: staging, prod in production, an added one", () => {
       assert.deepEqual(result(runs.staging), { code: 0, errors: [] });
       assert.deepEqual(result(runs.prod), { code: 0, errors: [] });
+      assert.deepEqual(result(runs.added), { code: 0, errors: [] });
+      assert.deepEqual(runs.prod.calls, [
+        "node\t--require\ttsx/cjs\t.github/scripts/stackModels.ts\tdeploy-environment\t--stack\tprod",
+      ]);
+    });
+
+    it("refuses a stack whose stack file names no GitHub environment", () => {
+      assert.deepEqual(result(runs.noEnvironment), {
+        code: 1,
+        errors: [
+          "::error title=Invalid deploy request::stack sandbox names no GitHub environment to deploy in (mlops:delivery.github.deployEnvironment of Pulumi.sandbox.yaml)",
+        ],
+      });
     });
 
     it("refuses a stack in another stack's environment, so prod never deploys without production's reviewers", () => {
       assert.deepEqual(result(runs.prodInStaging), {
         code: 1,
         errors: [
-          "::error title=Invalid deploy request::environment staging does not guard stack prod (staging deploys in environment staging, prod in production)",
+          "::error title=Invalid deploy request::environment staging does not guard stack prod (Pulumi.prod.yaml: it deploys in environment production)",
         ],
       });
       assert.equal(runs.stagingInProduction.code, 1);
@@ -171,7 +205,7 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
       assert.deepEqual(result(runs.everythingWrong), {
         code: 1,
         errors: [
-          "::error title=Invalid deploy request::stack dev\\;\\ rm\\ -rf\\ / is not one of this repository's stacks (staging, prod)",
+          "::error title=Invalid deploy request::stack dev\\;\\ rm\\ -rf\\ / is not one of this repository's stacks (prod, qa, sandbox, staging)",
           "::error title=Invalid deploy request::model $'Diagnosis\\nx' is not a model name (1-24 lowercase letters, digits and hyphens; starts with a letter)",
           "::error title=Invalid deploy request::model package arn:x is not a versioned model package ARN",
         ],

@@ -18,14 +18,27 @@ const ROLES = {
   prod: "arn:aws:iam::222222222222:role/mlops-prod-preview",
 };
 
+/** The repository variables when everything is set up, as `toJSON(vars)` gives them. */
+const VARIABLES = {
+  AWS_REGION: "us-east-1",
+  AWS_PREVIEW_ROLE_ARN_STAGING: ROLES.staging,
+  AWS_PREVIEW_ROLE_ARN_PROD: ROLES.prod,
+};
+
 /** The environment of the access step when everything is set up for a branch of this repository. */
 const SET_UP = {
   HEAD_REPOSITORY: "acme/mlops",
   PULUMI_ACCESS_TOKEN: "pul-0123456789",
   AWS_REGION: "us-east-1",
-  AWS_PREVIEW_ROLE_ARN_STAGING: ROLES.staging,
-  AWS_PREVIEW_ROLE_ARN_PROD: ROLES.prod,
+  VARIABLES: JSON.stringify(VARIABLES),
 };
+
+/** Stack files in the access step's checkout. */
+const stackFiles = (stacks: readonly string[]) =>
+  Object.fromEntries([
+    ["Pulumi.yaml", "name: mlops\n"],
+    ...stacks.map((stack) => [`Pulumi.${stack}.yaml`, "config: {}\n"]),
+  ]);
 
 const accessStep = namedStep(FILE, "access", "Find the stacks that can be previewed");
 const previewStep = namedStep(FILE, "pulumi-preview", "pulumi preview with the policy pack");
@@ -49,6 +62,7 @@ function fakePulumi(code: number, lines = 3): string {
 
 const PREVIEW_ENV = {
   STACK: "staging",
+  MAX_OUTPUT_CHARS: "30000",
   PULUMI_ACCESS_TOKEN: "pul-0123456789",
   RUN_URL: "https://github.com/acme/mlops/actions/runs/42",
 };
@@ -98,13 +112,11 @@ describe("pull-request.yml (read-only checks of a pull request)", () => {
       );
       assert.equal(roleSteps.length, 1);
       assert.equal(roleSteps[0].step.with?.["role-to-assume"], "${{ matrix.role }}");
-      // The matrix's roles come from the preview role variables only.
-      const roleVariables = Object.values(accessStep.env ?? {}).filter((value) =>
-        /AWS_.*ROLE/.test(String(value)),
-      );
-      assert.deepEqual(roleVariables, [
-        "${{ vars.AWS_PREVIEW_ROLE_ARN_STAGING }}",
-        "${{ vars.AWS_PREVIEW_ROLE_ARN_PROD }}",
+      // The matrix's roles come from the preview role variables only: the one variable name the step reads.
+      assert.equal(accessStep.env?.VARIABLES, "${{ toJSON(vars) }}");
+      assert.deepEqual(accessStep.run?.match(/AWS_\w*ROLE\w*/g), [
+        "AWS_PREVIEW_ROLE_ARN_",
+        "AWS_PREVIEW_ROLE_ARN_",
       ]);
       assert.deepEqual(
         workflowText(FILE).match(/\w*AWS_ROLE_ARN\w*/g),
@@ -127,27 +139,55 @@ describe("pull-request.yml (read-only checks of a pull request)", () => {
       'arn:aws:iam::111111111111:role/x","role":"y',
       "mlops-preview",
     ];
-    const access = (env: Record<string, string>) => ({ step: accessStep, env: { ...SET_UP, ...env } });
+    const access = (
+      env: Record<string, string>,
+      variables: Record<string, string> = {},
+      stacks: readonly string[] = ["prod", "staging"],
+    ) => ({
+      step: accessStep,
+      env: { ...SET_UP, VARIABLES: JSON.stringify({ ...VARIABLES, ...variables }), ...env },
+      files: stackFiles(stacks),
+    });
+    const SANDBOX = "arn:aws:iam::444444444444:role/mlops-sandbox-alice-preview";
     const runs = stepRunsBefore({
       all: access({}),
-      noProdRole: access({ AWS_PREVIEW_ROLE_ARN_PROD: "" }),
+      added: access({}, { AWS_PREVIEW_ROLE_ARN_SANDBOX_ALICE: SANDBOX }, [
+        "prod",
+        "sandbox-alice",
+        "staging",
+      ]),
+      repository: access({}, {}, knownStacks()),
+      noProdRole: access({}, { AWS_PREVIEW_ROLE_ARN_PROD: "" }),
       fork: access({ HEAD_REPOSITORY: "someone/mlops" }),
       noToken: access({ PULUMI_ACCESS_TOKEN: "" }),
       noRegion: access({ AWS_REGION: "" }),
-      badRole0: access({ AWS_PREVIEW_ROLE_ARN_PROD: BAD_ROLES[0] }),
-      badRole1: access({ AWS_PREVIEW_ROLE_ARN_PROD: BAD_ROLES[1] }),
-      badRole2: access({ AWS_PREVIEW_ROLE_ARN_PROD: BAD_ROLES[2] }),
+      badRole0: access({}, { AWS_PREVIEW_ROLE_ARN_PROD: BAD_ROLES[0] }),
+      badRole1: access({}, { AWS_PREVIEW_ROLE_ARN_PROD: BAD_ROLES[1] }),
+      badRole2: access({}, { AWS_PREVIEW_ROLE_ARN_PROD: BAD_ROLES[2] }),
     });
 
-    it("previews both stacks, each with its own preview role, when everything is set up", () => {
+    it("previews every stack file's stack, each with its own preview role, sharing the comment", () => {
       assert.deepEqual(matrixOf(runs.all), [
-        { stack: "staging", role: ROLES.staging },
-        { stack: "prod", role: ROLES.prod },
+        { stack: "prod", role: ROLES.prod, "max-chars": 30000 },
+        { stack: "staging", role: ROLES.staging, "max-chars": 30000 },
       ]);
+      assert.deepEqual(matrixOf(runs.added), [
+        { stack: "prod", role: ROLES.prod, "max-chars": 20000 },
+        { stack: "sandbox-alice", role: SANDBOX, "max-chars": 20000 },
+        { stack: "staging", role: ROLES.staging, "max-chars": 20000 },
+      ]);
+      // The repository's own stack files: a stack without its role variable is skipped with a notice.
+      const stacks = (matrixOf(runs.repository) as { stack: string }[]).map((entry) => entry.stack);
+      assert.deepEqual(
+        stacks,
+        knownStacks().filter((stack) => ["prod", "staging"].includes(stack)),
+      );
     });
 
     it("previews only the stacks whose preview role is set", () => {
-      assert.deepEqual(matrixOf(runs.noProdRole), [{ stack: "staging", role: ROLES.staging }]);
+      assert.deepEqual(matrixOf(runs.noProdRole), [
+        { stack: "staging", role: ROLES.staging, "max-chars": 60000 },
+      ]);
       assert.match(
         runs.noProdRole.stdout,
         /^::notice title=pulumi preview of prod skipped::the repository variable AWS_PREVIEW_ROLE_ARN_PROD is not set$/m,
@@ -260,9 +300,11 @@ describe("pull-request.yml (read-only checks of a pull request)", () => {
       assert.match(output, /line 2000 of the preview\nResources: 2 to update$/);
     });
 
-    it("is limited so that both stacks fit in one comment", () => {
-      const limit = Number(previewStep.env?.MAX_OUTPUT_CHARS);
-      assert.ok(limit * knownStacks().length + 2_000 < 65_536, String(limit));
+    it("is limited to the stack's share, so that every stack fits in one comment", () => {
+      assert.equal(previewStep.env?.MAX_OUTPUT_CHARS, "${{ matrix.max-chars }}");
+      const total = Number(accessStep.env?.COMMENT_CHARS);
+      // Each section adds its heading, the fences and the details tags to its share of the output.
+      assert.ok(total + 300 * 10 + 100 < 65_536, String(total));
     });
   });
 
@@ -276,9 +318,9 @@ describe("pull-request.yml (read-only checks of a pull request)", () => {
       "<!-- mlops-pulumi-preview -->",
       "## Pulumi preview of 0123456",
       "",
-      "### `staging`: pulumi preview failed (exit code 1)",
-      "",
       "### `prod`: pulumi preview succeeded",
+      "",
+      "### `staging`: pulumi preview failed (exit code 1)",
       "",
     ].join("\n");
     /** A fake gh: the comment list prints `existing`; a body given as @file is recorded. */
@@ -293,7 +335,7 @@ describe("pull-request.yml (read-only checks of a pull request)", () => {
       again: { step: commentStep, env, files, fakes: { gh: fakeGh("101\\n202\\n") } },
     });
 
-    it("posts one comment with the staging and prod previews in order", () => {
+    it("posts one comment with every stack's preview, in the order of the stack names", () => {
       const run = runs.first;
       assert.equal(run.code, 0, run.stderr);
       assert.equal(run.calls.length, 2);

@@ -9,6 +9,7 @@ import {
   checkConfigured,
   configuredModels,
   deployedPackage,
+  deployEnvironment,
   endpointsTable,
   modelsToVerify,
   parseStackOutputs,
@@ -132,6 +133,23 @@ describe(".github/scripts/stackModels.ts (the models a deploy verifies)", () => 
         [PACKAGE],
       );
       assert.deepEqual(printed(["configured", "--stack", "prod", "--model", "diagnosis"]), []);
+    });
+
+    it("print the GitHub environment whose jobs deploy a stack: the one its deploy role trusts", () => {
+      assert.deepEqual(printed(["deploy-environment", "--stack", "staging"]), ["staging"]);
+      assert.deepEqual(printed(["deploy-environment", "--stack", "prod"]), ["production"]);
+      const root = mkdtempSync(path.join(tmpdir(), "mlops-stack-models-"));
+      try {
+        writeFileSync(path.join(root, "Pulumi.yaml"), "name: mlops\n");
+        writeFileSync(path.join(root, "Pulumi.sandbox.yaml"), "config:\n  mlops:environment: sandbox\n");
+        assert.throws(() => deployEnvironment("sandbox", root), {
+          name: "InputError",
+          message:
+            "Pulumi.sandbox.yaml sets no mlops:delivery.github.deployEnvironment: no GitHub environment deploys stack sandbox (docs/delivery.md)",
+        });
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
     });
 
     it("refuse a missing flag or an unknown command, with the usage", () => {

@@ -85,7 +85,7 @@ describe("ops smoke-test", function () {
     await rejectsWithExit(
       smokeTest(client, collector(), { endpointName: "ep", rows: ["1,2"], maxLatencyMs: 1000 }),
       EXIT.aws,
-      'Could not invoke endpoint "ep": it does not exist (ValidationError: Endpoint ep of account 123456789012 not ' +
+      'could not invoke endpoint "ep": it does not exist (ValidationError: Endpoint ep of account 123456789012 not ' +
         "found.). Check that the stack deployed it (npm run ops -- verify <stack> <model>).",
     );
   });

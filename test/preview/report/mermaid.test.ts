@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import { runProgramOffline } from "../../../preview";
 import type { Plan, PlanResource } from "../../../preview/plan";
 import { commonNamePrefix, mermaidId, toMermaid } from "../../../preview/report/mermaid";
+import { syntheticStackRoot } from "../../helpers/syntheticStack";
 
 const STACK = "urn:pulumi:staging::mlops::";
 
 function resource(
   type: string,
   name: string,
-  options: { parent?: PlanResource; deps?: PlanResource[] } = {},
+  options: { parent?: PlanResource; deps?: PlanResource[]; model?: string } = {},
 ) {
   const chain =
     options.parent === undefined ? "" : `${options.parent.urn.slice(STACK.length).split("::")[0]}$`;
@@ -22,7 +25,7 @@ function resource(
     dependencies: (options.deps ?? []).map((dependency) => dependency.urn),
     propertyDependencies: {},
     options: { protect: false },
-    inputs: {},
+    inputs: options.model === undefined ? {} : { tags: { Environment: "staging", Model: options.model } },
     outputs: {},
   } satisfies PlanResource;
 }
@@ -35,23 +38,34 @@ const provider = resource("pulumi:providers:aws", "aws-east");
 const key = resource("aws:kms/key:Key", "key", { deps: [provider] });
 const topic = resource("aws:sns/topic:Topic", 'alerts "staging" #1', { deps: [key, provider] });
 const pipelineComponent = resource("mlops:sagemaker:MlPipeline", "diagnosis");
+const dataComponent = resource("mlops:s3:SecureBucket", "diagnosis-data", { parent: pipelineComponent });
 const bucket = resource("aws:s3/bucket:Bucket", "diagnosis-data", {
-  parent: pipelineComponent,
+  parent: dataComponent,
   deps: [key, key],
+  model: "diagnosis",
 });
-const role = resource("aws:iam/role:Role", "diagnosis-pipeline", { parent: pipelineComponent });
+const role = resource("aws:iam/role:Role", "diagnosis-pipeline", {
+  parent: pipelineComponent,
+  model: "diagnosis",
+});
 const pipeline = resource("aws:sagemaker/pipeline:Pipeline", "diagnosis", {
   parent: pipelineComponent,
   deps: [bucket, role, pipelineComponent],
+  model: "diagnosis",
 });
 const endpointComponent = resource("mlops:sagemaker:ModelEndpoint", "diagnosis", {
   deps: [pipelineComponent],
 });
-const model = resource("aws:sagemaker/model:Model", "diagnosis", { parent: endpointComponent, deps: [role] });
+const model = resource("aws:sagemaker/model:Model", "diagnosis", {
+  parent: endpointComponent,
+  deps: [role, bucket],
+  model: "diagnosis",
+});
 const alarms = ["5xx", "4xx", "latency"].map((kind) =>
   resource("aws:cloudwatch/metricAlarm:MetricAlarm", `diagnosis-${kind}`, {
     parent: endpointComponent,
     deps: [model, topic],
+    model: "diagnosis",
   }),
 );
 const monitoring = resource("mlops:sagemaker:MonitoringSchedule", "diagnosis", {
@@ -62,8 +76,20 @@ const drift = Array.from({ length: 30 }, (_, index) =>
   resource("aws:cloudwatch/metricAlarm:MetricAlarm", `diagnosis-drift-feature${index}`, {
     parent: monitoring,
     deps: [topic, endpointComponent],
+    model: "diagnosis",
   }),
 );
+const triageComponent = resource("mlops:sagemaker:MlPipeline", "triage");
+const triagePipeline = resource("aws:sagemaker/pipeline:Pipeline", "triage", {
+  parent: triageComponent,
+  deps: [key],
+  model: "triage",
+});
+const deployComponent = resource("mlops:delivery:GithubDeployAccess", "github");
+const deployPolicy = resource("aws:iam/policy:Policy", "github-deploy", {
+  parent: deployComponent,
+  deps: [pipeline, triagePipeline, model],
+});
 const empty = resource("mlops:sagemaker:AlertTopic", "unused");
 
 const all = [
@@ -71,14 +97,21 @@ const all = [
   key,
   topic,
   pipelineComponent,
+  dataComponent,
   bucket,
   role,
   pipeline,
   endpointComponent,
   model,
   ...alarms,
+  monitoring,
+  ...drift,
+  triageComponent,
+  triagePipeline,
+  deployComponent,
+  deployPolicy,
+  empty,
 ];
-const everything = [...all, monitoring, ...drift, empty];
 
 /** The node definitions (`id["label"]`, subgraphs included) and the links of a diagram. */
 function parts(diagram: string) {
@@ -89,107 +122,96 @@ function parts(diagram: string) {
 }
 
 describe("preview mermaid diagram", () => {
-  it("draws components as nested subgraphs, resources as nodes, and dependencies once", () => {
+  it("draws a node per component, each model's in a subgraph, and the links between them once", () => {
     assert.equal(
-      toMermaid(plan(everything)),
+      toMermaid(plan(all)),
       [
         "flowchart LR",
-        '  Key_key["Key<br/>key"]',
-        '  Topic_alerts_staging_1["Topic<br/>alerts #quot;staging#quot; #35;1"]',
-        '  AlertTopic_unused["AlertTopic<br/>unused"]',
-        '  subgraph MlPipeline_diagnosis["MlPipeline<br/>diagnosis"]',
-        '    Role_diagnosis_pipeline["Role<br/>diagnosis-pipeline"]',
-        '    Bucket_diagnosis_data["Bucket<br/>diagnosis-data"]',
-        '    Pipeline_diagnosis["Pipeline<br/>diagnosis"]',
-        "  end",
-        '  subgraph ModelEndpoint_diagnosis["ModelEndpoint<br/>diagnosis"]',
-        '    MetricAlarm_diagnosis_4xx["MetricAlarm<br/>diagnosis-4xx"]',
-        '    MetricAlarm_diagnosis_5xx["MetricAlarm<br/>diagnosis-5xx"]',
-        '    MetricAlarm_diagnosis_latency["MetricAlarm<br/>diagnosis-latency"]',
-        '    Model_diagnosis["Model<br/>diagnosis"]',
-        '    subgraph MonitoringSchedule_diagnosis["MonitoringSchedule<br/>diagnosis"]',
-        '      MetricAlarm_diagnosis_drift_x30["MetricAlarm × 30<br/>diagnosis-drift-*"]',
+        '  K1["Key<br/>key"]',
+        '  T1["Topic<br/>alerts #quot;staging#quot; #35;1"]',
+        '  GDA1["GithubDeployAccess<br/>github"]',
+        '  AT1["AlertTopic<br/>unused"]',
+        '  subgraph model_diagnosis["diagnosis"]',
+        '    subgraph MP1["MlPipeline<br/>diagnosis"]',
+        '      SB1["SecureBucket<br/>diagnosis-data"]',
+        "    end",
+        '    subgraph ME1["ModelEndpoint<br/>diagnosis"]',
+        '      MS1["MonitoringSchedule<br/>diagnosis"]',
         "    end",
         "  end",
-        "  Bucket_diagnosis_data --> Pipeline_diagnosis",
-        "  Key_key --> Bucket_diagnosis_data",
-        "  Key_key --> Topic_alerts_staging_1",
-        "  MlPipeline_diagnosis --> ModelEndpoint_diagnosis",
-        "  Model_diagnosis --> MetricAlarm_diagnosis_4xx",
-        "  Model_diagnosis --> MetricAlarm_diagnosis_5xx",
-        "  Model_diagnosis --> MetricAlarm_diagnosis_latency",
-        "  Model_diagnosis --> MonitoringSchedule_diagnosis",
-        "  Role_diagnosis_pipeline --> Model_diagnosis",
-        "  Role_diagnosis_pipeline --> Pipeline_diagnosis",
-        "  Topic_alerts_staging_1 --> MetricAlarm_diagnosis_4xx",
-        "  Topic_alerts_staging_1 --> MetricAlarm_diagnosis_5xx",
-        "  Topic_alerts_staging_1 --> MetricAlarm_diagnosis_drift_x30",
-        "  Topic_alerts_staging_1 --> MetricAlarm_diagnosis_latency",
+        '  subgraph model_triage["triage"]',
+        '    MP2["MlPipeline<br/>triage"]',
+        "  end",
+        "  K1 --> T1",
+        "  K1 --> model_diagnosis",
+        "  K1 --> model_triage",
+        "  MP1 --> ME1",
+        "  SB1 --> ME1",
+        "  T1 --> model_diagnosis",
+        "  model_diagnosis --> GDA1",
+        "  model_triage --> GDA1",
         "",
       ].join("\n"),
     );
   });
 
   it("gives the same diagram whatever order the resources come in", () => {
-    const expected = toMermaid(plan(everything));
-    assert.equal(toMermaid(plan([...everything].reverse())), expected);
-    const shuffled = [...everything].sort(
+    const expected = toMermaid(plan(all));
+    assert.equal(toMermaid(plan([...all].reverse())), expected);
+    const shuffled = [...all].sort(
       (a, b) => ((a.name.length * 7 + a.type.length) % 5) - ((b.name.length * 7 + b.type.length) % 5),
     );
     assert.equal(toMermaid(plan(shuffled)), expected);
   });
 
-  it("draws every dependency between drawn resources exactly once, and none to providers or containers", () => {
+  it("links only what is drawn, never a component and what it contains", () => {
     const { nodes, links } = parts(toMermaid(plan(all)));
     assert.equal(new Set(links).size, links.length);
-    // No two resources of `all` share a type's short name and a name, so each id is the plain one.
-    const idOf = new Map(all.map((item) => [item.urn, mermaidId(`${item.type.split(":")[2]}_${item.name}`)]));
-    const expected = new Set<string>();
-    for (const item of all) {
-      for (const dependency of item.dependencies) {
-        const [from, to] = [idOf.get(dependency), idOf.get(item.urn)];
-        if (dependency === provider.urn || dependency === item.parent) continue;
-        expected.add(`${from} --> ${to}`);
-      }
-    }
-    assert.deepEqual(new Set(links), expected);
     for (const end of links.flatMap((link) => link.split(" --> "))) assert.ok(nodes.includes(end), end);
-    assert.ok(!links.some((link) => link.includes("aws_east")));
+    // The pipeline uses its own bucket, and the monitoring schedule its endpoint's model: no link.
+    assert.ok(!links.includes("SB1 --> MP1") && !links.includes("ME1 --> MS1"));
+    // The bucket the endpoint's model reads from is linked, within the model's group.
+    assert.ok(links.includes("SB1 --> ME1"));
   });
 
-  it("groups more than three resources of one type under one parent, and only then", () => {
-    const four = resource("aws:cloudwatch/metricAlarm:MetricAlarm", "diagnosis-errors", {
-      parent: endpointComponent,
-      deps: [model],
-    });
-    const { nodes, links } = parts(toMermaid(plan([...all, four])));
-    assert.ok(nodes.includes("MetricAlarm_diagnosis_x4"));
-    assert.ok(!nodes.some((node) => node.startsWith("MetricAlarm_diagnosis_4xx")));
+  it("leaves a component used by several models at the stack level", () => {
+    const shared = resource("mlops:sns:AlertTopic", "shared");
+    const sharedTopics = ["diagnosis", "triage"].map((name) =>
+      resource("aws:sns/topic:Topic", `shared-${name}`, { parent: shared, model: name }),
+    );
+    const { nodes } = parts(toMermaid(plan([...all, shared, ...sharedTopics])));
+    const text = toMermaid(plan([...all, shared, ...sharedTopics]));
+    assert.ok(nodes.includes("AT2"));
+    assert.ok(text.indexOf('AT2["AlertTopic<br/>shared"]') < text.indexOf("subgraph model_diagnosis"));
+  });
+
+  it("draws custom resources outside components, more than three of one type as one node", () => {
+    const queues = ["a", "b", "c", "d"].map((name) =>
+      resource("aws:sqs/queue:Queue", `jobs-${name}`, { deps: [key] }),
+    );
+    const three = parts(toMermaid(plan([...all, ...queues.slice(0, 3)])));
     assert.deepEqual(
-      links.filter((link) => link.includes("MetricAlarm")),
-      ["Model_diagnosis --> MetricAlarm_diagnosis_x4", "Topic_alerts_staging_1 --> MetricAlarm_diagnosis_x4"],
+      three.nodes.filter((node) => node.startsWith("Q")),
+      ["Q1", "Q2", "Q3"],
     );
-    assert.equal(
-      parts(toMermaid(plan(all))).nodes.filter((node) => node.startsWith("MetricAlarm")).length,
-      3,
-    );
+    const text = toMermaid(plan([...all, ...queues]));
+    assert.ok(text.includes('  Q1["Queue × 4<br/>jobs-*"]\n'));
+    assert.ok(text.includes("  K1 --> Q1\n"));
+    assert.equal(parts(text).nodes.filter((node) => node.startsWith("Q")).length, 1);
   });
 
   it("makes valid, unique ids", () => {
-    const { nodes, links } = parts(toMermaid(plan(everything)));
-    const twin = resource("aws:iam/policy:Policy", "x.y");
-    const other = resource("aws:appautoscaling/policy:Policy", "x-y");
-    const odd = resource("aws:s3/bucket:Bucket", "end", { deps: [twin, other] });
-    const more = parts(toMermaid(plan([twin, other, odd])));
-    for (const id of [
-      ...nodes,
-      ...more.nodes,
-      ...[...links, ...more.links].flatMap((link) => link.split(" --> ")),
-    ]) {
+    const twin = resource("mlops:x:Policy", "x.y");
+    const other = resource("mlops:y:Policy", "x-y");
+    const odd = resource("mlops:s3:end", "end", { deps: [twin, other], model: "9 lives" });
+    const oddChild = resource("aws:s3/bucket:Bucket", "end", { parent: odd, model: "9 lives" });
+    const diagram = parts(toMermaid(plan([...all, twin, other, odd, oddChild])));
+    for (const id of [...diagram.nodes, ...diagram.links.flatMap((link) => link.split(" --> "))]) {
       assert.match(id, /^[A-Za-z0-9_]+$/);
+      assert.ok(!/^[0-9ox]/.test(id) && id !== "end", `${id} in ${diagram.nodes.join(" ")}`);
     }
-    assert.equal(new Set(nodes).size, nodes.length);
-    assert.deepEqual(more.nodes, ["Policy_x_y", "Policy_x_y_2", "Bucket_end"]);
+    assert.equal(new Set(diagram.nodes).size, diagram.nodes.length);
+    assert.ok(diagram.nodes.includes("model_9_lives"));
     assert.equal(mermaidId("end"), "n_end");
     assert.equal(mermaidId("9lives"), "n_9lives");
     assert.equal(mermaidId("ops-team"), "n_ops_team");
@@ -198,5 +220,33 @@ describe("preview mermaid diagram", () => {
   it("labels a group with the start its names share, cut at a separator", () => {
     assert.equal(commonNamePrefix(["alarm-a1", "alarm-a2"]), "alarm-");
     assert.equal(commonNamePrefix(["one", "two"]), "");
+  });
+
+  describe("for a stack of 50 models", () => {
+    let diagram = "";
+
+    before(async function () {
+      this.timeout(120_000);
+      const { root, stack } = syntheticStackRoot(50);
+      try {
+        diagram = toMermaid({ ...(await runProgramOffline({ stack, root })), findings: [] });
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
+
+    it("stays within what mermaid draws by default (50,000 characters, 500 links)", () => {
+      assert.ok(diagram.length < 50_000, `${diagram.length} characters`);
+      const links = diagram.split("\n").filter((line) => line.includes("-->"));
+      assert.ok(links.length < 500, `${links.length} links`);
+    });
+
+    it("still names each model", () => {
+      for (let i = 1; i <= 50; i++) {
+        const model = `model-${String(i).padStart(2, "0")}`;
+        assert.ok(diagram.includes(`["${model}"]`), model);
+        assert.ok(diagram.includes(`ModelEndpoint<br/>mlops-models-50-${model}"]`), model);
+      }
+    });
   });
 });
