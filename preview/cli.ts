@@ -123,6 +123,8 @@ main(async () => {
       color: process.stdout.isTTY === true && flags["no-color"] !== true,
       tree: true,
       expand: flags.expand === true,
+      // Fitted to the terminal; a file or pipe gets the default width, so saved output is the same everywhere.
+      width: process.stdout.isTTY ? process.stdout.columns : undefined,
       policies: packPolicyNames(),
     }),
   );

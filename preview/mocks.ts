@@ -342,7 +342,22 @@ interface RegistrationAnswer {
   getObject(): Pick<Struct, "toJavaScript">;
   getPropertydependenciesMap(): undefined;
   getResult(): Result;
+  getUnknown(): boolean;
 }
+
+/**
+ * What the runtime reads of a registration's answer (`resp.get...()` in @pulumi/pulumi's
+ * runtime/resource.js, registerResource). The answer below is built for exactly these: a test
+ * compares them with the installed runtime, so an upgrade that reads more fails there, by name.
+ */
+export const REGISTRATION_ANSWER_READS = [
+  "getId",
+  "getObject",
+  "getPropertydependenciesMap",
+  "getResult",
+  "getUnknown",
+  "getUrn",
+] as const satisfies readonly (keyof RegistrationAnswer)[];
 
 function answered(resource: RecordedResource): RegistrationAnswer {
   const state = resource.outputs as Record<string, JavaScriptValue>;
@@ -352,6 +367,9 @@ function answered(resource: RecordedResource): RegistrationAnswer {
     getObject: () => ({ toJavaScript: () => state }),
     getPropertydependenciesMap: () => undefined,
     getResult: () => Result.SUCCESS,
+    // Everything is known once answered (a first preview's unknowns are in the state itself); the
+    // runtime asks this outside previews only.
+    getUnknown: () => false,
   };
 }
 

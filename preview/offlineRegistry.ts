@@ -1,7 +1,7 @@
 import type { PackageResolver } from "../registry/endpointPackages";
 import { LATEST_APPROVED, type DeployablePackage } from "../registry/modelPackages";
 import { MODEL_PACKAGE_ARN_PATTERN } from "../components/shared/names";
-import type { MockAccount } from "./mocks";
+import { autoNameOf, type MockAccount } from "./mocks";
 
 /** The image a model version of the built-in pipeline serves: XGBoost, from AWS's prebuilt registry. */
 const XGBOOST = (region: string) => `683313688378.dkr.ecr.${region}.amazonaws.com/sagemaker-xgboost:1.7-1`;
@@ -45,10 +45,15 @@ export function offlineResolver(options: OfflineRegistryOptions): {
   return { resolve, notes };
 }
 
-/** A model package as the pipeline registers it, for an ARN `.../model-package/<group>/<version>`. */
+/**
+ * A model package as the pipeline registers it, for an ARN `.../model-package/<group>/<version>`:
+ * its artifacts and baseline in the artifacts bucket of the group's pipeline, as the stack names it
+ * (the SecureBucket `<group>-artifacts` of components/pipeline/mlPipeline.ts, auto-named), so that
+ * the plan's IAM documents name a bucket the stack creates.
+ */
 export function standInPackage(arn: string, region: string): DeployablePackage {
   const [, groupName = "", version = "1"] = /model-package\/([^/]+)\/(\d+)$/.exec(arn) ?? [];
-  const run = `s3://${groupName}-artifacts/pipelines/offline-v${version}`;
+  const run = `s3://${autoNameOf(`${groupName}-artifacts`)}/pipelines/offline-v${version}`;
   return {
     arn,
     groupName,
@@ -81,18 +86,15 @@ const EXAMPLE = "diagnosis=arn:aws:sagemaker:us-east-1:123456789012:model-packag
  * (`models[].name`): the package to serve for that model, a versioned package of its own group
  * (`<namePrefix>-<model>`). Returns the packages by group, and one line per value that is refused: a
  * malformed value, a model the stack does not have, or a package of another group.
- *
- * `groupOf` (a function from model to group) is the older form: it cannot tell the stack's models,
- * so it checks only the form of each value.
  */
 export function parseModelPackages(
   values: readonly string[],
-  stack: StackModels | ((model: string) => string),
+  stack: StackModels,
 ): { packages: Map<string, string>; problems: string[] } {
   const packages = new Map<string, string>();
   const problems: string[] = [];
-  const groups = typeof stack === "function" ? undefined : modelsByGroup(stack);
-  const groupOfModel = new Map([...(groups ?? [])].map(([group, model]) => [model, group]));
+  const groups = modelsByGroup(stack);
+  const groupOfModel = new Map([...groups].map(([group, model]) => [model, group]));
   const listed = () => (groupOfModel.size > 0 ? [...groupOfModel.keys()].join(", ") : "none");
   for (const value of values) {
     const [model, arn] = [value.slice(0, value.indexOf("=")), value.slice(value.indexOf("=") + 1)];
@@ -102,13 +104,9 @@ export function parseModelPackages(
       );
       continue;
     }
-    if (typeof stack === "function") {
-      packages.set(stack(model), arn);
-      continue;
-    }
     const group = groupOfModel.get(model);
     if (group === undefined) {
-      const hint = groups?.has(model) ? ` (that is the group of model "${groups.get(model)}")` : "";
+      const hint = groups.has(model) ? ` (that is the group of model "${groups.get(model)}")` : "";
       problems.push(
         `--model-package "${value}": the stack has no model "${model}"${hint} (models: ${listed()})`,
       );
@@ -116,7 +114,7 @@ export function parseModelPackages(
     }
     const packageGroup = /model-package\/([^/]+)\/\d+$/.exec(arn)?.[1] ?? "";
     if (packageGroup !== group) {
-      const owner = groups?.get(packageGroup);
+      const owner = groups.get(packageGroup);
       const whose = owner === undefined ? "" : ` (model "${owner}")`;
       problems.push(
         `--model-package "${value}": the package is in group "${packageGroup}"${whose}, not in model ` +

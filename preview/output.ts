@@ -27,6 +27,8 @@ export function report(
     readonly tree: boolean;
     /** `--expand`: every resource in the tree, none collapsed. @default false */
     readonly expand?: boolean;
+    /** Columns the tree fits in (the terminal's). @default 120 */
+    readonly width?: number;
     readonly policies?: readonly string[];
   },
 ): string {
@@ -36,7 +38,7 @@ export function report(
   if (files.junit) writeFileSync(files.junit, toJunit(plan, { policies: options.policies }));
   if (files.mermaid) writeFileSync(files.mermaid, `${toMermaid(plan)}\n`);
   const parts = options.tree
-    ? [renderTree(plan, { color: options.color, expand: options.expand === true })]
+    ? [renderTree(plan, { color: options.color, expand: options.expand === true, width: options.width })]
     : [];
   parts.push(renderFindings(plan, { color: options.color }));
   return `${parts.join("\n\n")}\n`;

@@ -4,17 +4,15 @@ import * as rpc from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import { compilePack } from "./compilePack";
 import {
   PackConfigEntries,
   PackConfigEntry,
-  PackConfigError,
-  parsePackConfig,
   PolicyConfig,
   PolicyDescription,
+  readPackConfigFile,
   reconcilePackConfig,
 } from "./packConfig";
 import type { EncodedProperties } from "./mocks";
@@ -502,19 +500,13 @@ export interface RunPackOptions {
   readonly onStarted?: (pid: number) => void;
 }
 
-/** The config file as messages name it: relative to the repository when it is inside. */
-function labelOf(file: string): string {
-  const relative = path.relative(REPO, file);
-  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
-}
-
 function readConfig(options: RunPackOptions): { label: string; entries: PackConfigEntries } {
-  const file = path.resolve(
-    options.configFile ?? path.join(REPO, "policies", "config", `${options.stack}.json`),
-  );
-  const label = labelOf(file);
-  if (!existsSync(file)) throw new PackConfigError([`${label}: no such file`]);
-  return { label, entries: parsePackConfig(label, readFileSync(file, "utf8")) };
+  const { label, entries } = readPackConfigFile({
+    stack: options.stack,
+    configFile: options.configFile,
+    repository: REPO,
+  });
+  return { label, entries };
 }
 
 /** `urn:pulumi:<stack>::<project>::...` */

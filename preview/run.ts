@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { modelBaseName } from "../registry/endpointPackages";
 import { loadStackConfig } from "../stacks/load";
-import { parseModelPackages, offlineResolver } from "./offlineRegistry";
+import { modelsByGroup, offlineResolver, parseModelPackages } from "./offlineRegistry";
 import { DEFAULT_ACCOUNT_ID, EncodedProperties, RecordedResource, recordResources, settle } from "./mocks";
 import type { Plan, PlanResource } from "./plan";
 import { InputError, projectName, readStackConfigFile, REPOSITORY_ROOT, stackAccountId } from "./stackFile";
@@ -163,11 +162,9 @@ async function runWithMocks(
   });
   pulumi.runtime.setAllConfig(config, [...secrets]);
   const stackConfig = loadStackConfig();
-  const groupOf = (model: string) =>
-    stackConfig.models.some((m) => m.name === model) ? modelBaseName(stackConfig, model) : model;
-  const { packages, problems } = parseModelPackages(options.modelPackages ?? [], groupOf);
-  if (problems.length > 0) throw new InputError(problems[0]);
-  const registry = offlineResolver({ accountId, region, packages });
+  const { packages, problems } = parseModelPackages(options.modelPackages ?? [], stackConfig);
+  if (problems.length > 0) throw new InputError(problems.join("\n"));
+  const registry = offlineResolver({ accountId, region, packages, models: modelsByGroup(stackConfig) });
 
   // Loaded here, after the mocks: the program's modules create resources only when called.
   // eslint-disable-next-line @typescript-eslint/no-require-imports

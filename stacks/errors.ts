@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
 import { describeValue } from "../components/shared/settings";
 
@@ -41,7 +42,21 @@ export function formatProblems(stack: string, problems: readonly ConfigProblem[]
   const lines = problems.map(
     (p) => `  - ${p.path}: ${p.value === undefined ? "" : `${describeValue(p.value)} `}${p.message}`,
   );
-  return [`Stack "${stack}" has ${count} in its mlops configuration:`, ...lines].join("\n");
+  return [`stack "${stack}" has ${count} in its mlops configuration:`, ...lines].join("\n");
+}
+
+/**
+ * A misspelt key gets the closest allowed key, as a misspelt instance type gets the closest type.
+ * The allowed keys are the ones `strictObject` lists in its message.
+ */
+function withSuggestion(message: string, key: string): string {
+  const allowed = /\(allowed: ([^)]*)\)$/.exec(message)?.[1]?.split(", ") ?? [];
+  if (allowed.length === 0) return message;
+  const nearest = closest(key, allowed);
+  // Close enough to be a typo: at most a third of the key's letters differ (and at least 2 may).
+  if (distance(key.toLowerCase(), nearest.toLowerCase()) > Math.max(2, Math.floor(key.length / 3)))
+    return message;
+  return message.replace("(allowed: ", `(did you mean "${nearest}"? allowed: `);
 }
 
 /** Turns zod's issues into problems; an unknown key becomes one problem per key, at that key's path. */
@@ -52,7 +67,7 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[]): ConfigP
       return issue.keys.map((key) => ({
         path: formatPath([...issue.path, key]),
         value: parent[key],
-        message: issue.message,
+        message: withSuggestion(issue.message, key),
       }));
     }
     return [{ path: formatPath(issue.path), value: issue.input, message: issue.message }];

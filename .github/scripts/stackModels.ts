@@ -1,6 +1,8 @@
 import { appendFileSync, readFileSync } from "node:fs";
+import { deliverySettings } from "../../components/delivery/settings";
 import { main, parseFlags, text } from "../../preview/main";
-import { InputError, readStackConfigFile, REPOSITORY_ROOT } from "../../preview/stackFile";
+import { InputError, knownStacks, readStackConfigFile, REPOSITORY_ROOT } from "../../preview/stackFile";
+import { formatProblems, problemsFromIssues } from "../../stacks/errors";
 
 /**
  * The models a deploy checks, for `.github/workflows/deploy-stack.yml`:
@@ -13,6 +15,10 @@ import { InputError, readStackConfigFile, REPOSITORY_ROOT } from "../../preview/
  * - `package --stack S --outputs FILE --model M`: prints the model package M's endpoint serves.
  * - `deploy-environment --stack S`: prints the GitHub environment whose jobs may deploy stack S, the one its
  *   deploy role trusts (`mlops:delivery.github.deployEnvironment` of `Pulumi.<S>.yaml`).
+ * - `deploy-order`: prints, as one line of JSON, the stacks GitHub Actions deploys, in the order the deploy on
+ *   merge updates them, each with its GitHub environment and whether its deploy runs the smoke test
+ *   (`[{"stack": "staging", "environment": "staging", "smoke-test": true}, ...]`): the matrix of
+ *   `deploy.yml`, and what `model-approved.yml` looks the payload's stack up in.
  */
 
 /** The endpoint of a model in the stack outputs (see program.ts); `null` until a version is approved. */
@@ -27,11 +33,24 @@ export interface StackOutputs {
   readonly models: Readonly<Record<string, { readonly endpoint: EndpointOutputs | null }>>;
 }
 
+/** A stack GitHub Actions deploys: one entry of `deploy.yml`'s matrix. */
+export interface StackDeploy {
+  readonly stack: string;
+  /** The GitHub environment the deploy runs in (`mlops:delivery.github.deployEnvironment`). */
+  readonly environment: string;
+  /** Whether the deploy smoke-tests the endpoints it verified (`mlops:delivery.smokeTest`). */
+  readonly "smoke-test": boolean;
+}
+
 const USAGE =
   "usage: stackModels.ts configured --stack <stack> --model <model>\n" +
   "       stackModels.ts endpoints --stack <stack> --outputs <file> [--model <model>] [--summary <file>]\n" +
   "       stackModels.ts package --stack <stack> --outputs <file> --model <model>\n" +
-  "       stackModels.ts deploy-environment --stack <stack>";
+  "       stackModels.ts deploy-environment --stack <stack>\n" +
+  "       stackModels.ts deploy-order";
+
+/** Commands that take no --stack. */
+const WITHOUT_STACK = new Set(["deploy-order"]);
 
 /** The models `Pulumi.<stack>.yaml` configures, in its order. */
 export function configuredModels(stack: string, root = REPOSITORY_ROOT): string[] {
@@ -42,21 +61,66 @@ export function configuredModels(stack: string, root = REPOSITORY_ROOT): string[
 }
 
 /**
+ * `mlops:delivery` of the stack file, validated as the program validates it and with its defaults
+ * (`components/delivery/settings.ts`); undefined when the stack sets none.
+ */
+export function deliveryOf(stack: string, root = REPOSITORY_ROOT) {
+  const text = readStackConfigFile(stack, root).config["mlops:delivery"];
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = text;
+  }
+  const result = deliverySettings.safeParse(value, { reportInput: true });
+  if (!result.success) {
+    const problems = problemsFromIssues(result.error.issues).map((problem) => ({
+      ...problem,
+      path: problem.path === "" ? "delivery" : `delivery.${problem.path}`,
+    }));
+    // The program's message for the same problems (stacks/errors.ts), after the file's name.
+    const message = formatProblems(stack, problems);
+    throw new InputError(`Pulumi.${stack}.yaml: ${message.charAt(0).toLowerCase()}${message.slice(1)}`);
+  }
+  return result.data;
+}
+
+/**
  * The GitHub environment whose jobs may assume the stack's deploy role: `mlops:delivery.github.deployEnvironment`.
  * A deploy of the stack runs in it, and so waits for its reviewers.
  */
 export function deployEnvironment(stack: string, root = REPOSITORY_ROOT): string {
-  const delivery = readStackConfigFile(stack, root).config["mlops:delivery"];
-  const parsed: unknown = delivery === undefined ? undefined : JSON.parse(delivery);
-  const environment = (parsed as { github?: { deployEnvironment?: unknown } } | undefined)?.github
-    ?.deployEnvironment;
-  if (typeof environment !== "string" || environment === "") {
+  const environment = deliveryOf(stack, root)?.github?.deployEnvironment;
+  if (environment === undefined) {
     throw new InputError(
       `Pulumi.${stack}.yaml sets no mlops:delivery.github.deployEnvironment: no GitHub environment deploys ` +
         `stack ${stack} (docs/delivery.md)`,
     );
   }
   return environment;
+}
+
+/**
+ * The stacks GitHub Actions deploys (those whose stack file names a GitHub environment), in the order the
+ * deploy on merge updates them: by `mlops:delivery.deployOrder`, lowest first, then by stack name.
+ */
+export function deployOrder(root = REPOSITORY_ROOT): StackDeploy[] {
+  return knownStacks(root)
+    .flatMap((stack) => {
+      const delivery = deliveryOf(stack, root);
+      const environment = delivery?.github?.deployEnvironment;
+      return delivery === undefined || environment === undefined
+        ? []
+        : [{ order: delivery.deployOrder, deploy: { stack, environment, "smoke-test": delivery.smokeTest } }];
+    })
+    .sort((a, b) => a.order - b.order || compareNames(a.deploy.stack, b.deploy.stack))
+    .map(({ deploy }) => deploy);
+}
+
+/** Stack names in code-point order, the same on every machine (unlike `localeCompare`). */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Fails unless the stack configures the model. */
@@ -163,7 +227,11 @@ export function run(argv: readonly string[], write: (line: string) => void): num
     },
     USAGE,
   );
-  const stack = required(flags, "stack");
+  const withoutStack = WITHOUT_STACK.has(command ?? "");
+  if (withoutStack && Object.values(flags).some((value) => value !== undefined)) {
+    throw new InputError(`${command} takes no flags\n${USAGE}`);
+  }
+  const stack = withoutStack ? "" : required(flags, "stack");
   // The workflow passes an empty --model when it verifies every model.
   const given = text(flags, "model");
   const model = given === "" ? undefined : given;
@@ -187,6 +255,9 @@ export function run(argv: readonly string[], write: (line: string) => void): num
       return 0;
     case "deploy-environment":
       write(deployEnvironment(stack));
+      return 0;
+    case "deploy-order":
+      write(JSON.stringify(deployOrder()));
       return 0;
     default:
       throw new InputError(`unknown command ${JSON.stringify(command ?? "")}\n${USAGE}`);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { flag, requiredOr, strictObject } from "../shared/settings";
+import { flag, integer, requiredOr, strictObject } from "../shared/settings";
 import {
   DEFAULT_DISPATCH_EVENT_TYPE,
   GITHUB_BRANCH_PATTERN,
@@ -12,6 +12,9 @@ import {
 
 /** GitHub's `event_type` of a repository dispatch: at most 100 characters. */
 export const DISPATCH_EVENT_TYPE_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** The place in the deploy on merge of a stack that sets no `deployOrder`. */
+export const DEFAULT_DEPLOY_ORDER = 100;
 
 const github = strictObject({
   repository: z
@@ -73,6 +76,19 @@ export const DELIVERY_SETTINGS = {
   })
     .optional()
     .describe("Model approvals sent to the repository as repository_dispatch events."),
+  // Read by the workflows (.github/scripts/stackModels.ts), not by the program.
+  deployOrder: integer(0, 1000)
+    .default(DEFAULT_DEPLOY_ORDER)
+    .describe(
+      "When the deploy on merge updates the stack: stacks with github.deployEnvironment deploy one at a time, " +
+        "lowest first (the same number: by stack name), each only after the ones before it succeeded.",
+    ),
+  smokeTest: flag()
+    .default(false)
+    .describe(
+      "Send each verified endpoint the smoke-test requests after a deploy from GitHub Actions (on merge and " +
+        "on a model approval).",
+    ),
 };
 
 export const deliverySettings = strictObject(DELIVERY_SETTINGS);

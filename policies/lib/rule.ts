@@ -8,7 +8,14 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { FindingTarget, matchWaiver, Waiver, WAIVERS_SCHEMA } from "./waivers";
+import {
+  clearRecordedWaivers,
+  FindingTarget,
+  matchWaiver,
+  recordWaivers,
+  Waiver,
+  WAIVERS_SCHEMA,
+} from "./waivers";
 
 /** A finding a waiver set aside: still listed, by the `list-policy-waivers` rule. */
 export interface WaivedFinding {
@@ -32,6 +39,7 @@ export function waivedFindings(): WaivedFinding[] {
 /** Forgets the recorded waived findings (between test cases). */
 export function clearWaivedFindings(): void {
   waived.clear();
+  clearRecordedWaivers();
 }
 
 /** Test seam: the day waivers are compared with. */
@@ -90,8 +98,11 @@ function configSchema(config: RuleBase["config"]): PolicyConfigSchema {
   return { properties: { ...config, waivers: WAIVERS_SCHEMA } };
 }
 
-function waiversOf(getConfig: () => object): readonly Waiver[] {
-  return (getConfig() as { waivers?: readonly Waiver[] }).waivers ?? [];
+/** A policy's waivers, recorded so that `list-policy-waivers` can report those that match no resource. */
+function waiversOf(policy: string, getConfig: () => object): readonly Waiver[] {
+  const waivers = (getConfig() as { waivers?: readonly Waiver[] }).waivers ?? [];
+  recordWaivers(policy, waivers);
+  return waivers;
 }
 
 /** The resource type a `validateResourceOfType` validation is for; undefined for any other validation. */
@@ -131,7 +142,7 @@ export function resourceRule(
   const validations = given.length > 1 ? [byResourceType(given) ?? given].flat() : given;
   const wrapped = validations.map((validate) => {
     const fn: ResourceValidation = (args, report) =>
-      validate(args, waivable(definition.name, waiversOf(args.getConfig), report, args));
+      validate(args, waivable(definition.name, waiversOf(definition.name, args.getConfig), report, args));
     // Keeps the engine's fast path: a rule for one type is skipped for every other type.
     const type = typeOf(validate);
     if (type) Object.assign(fn, { __pulumiType: type });
@@ -156,7 +167,10 @@ export function stackRule(
     enforcementLevel: definition.enforcementLevel ?? "mandatory",
     configSchema: configSchema(definition.config),
     validateStack: (args, report) =>
-      definition.validateStack(args, waivable(definition.name, waiversOf(args.getConfig), report, undefined)),
+      definition.validateStack(
+        args,
+        waivable(definition.name, waiversOf(definition.name, args.getConfig), report, undefined),
+      ),
   };
 }
 

@@ -284,7 +284,7 @@ describe("npm run preview and npm run policy", function () {
     it("an invalid stack config lists every problem", () =>
       expectBadInput(
         "config",
-        /^error: [Ss]tack "broken" has \d+ problems? in its mlops configuration:\n( {2}- .*\n)* {2}- models\[0\]\.endpoint\.instanceType: "ml\.t2\.huge" is not a SageMaker instance type for endpoints/,
+        /^error: stack "broken" has \d+ problems? in its mlops configuration:\n( {2}- .*\n)* {2}- models\[0\]\.endpoint\.instanceType: "ml\.t2\.huge" is not a SageMaker instance type for endpoints/,
       ));
 
     it("--expand is a flag of npm run preview: the run goes on to the stack", () =>

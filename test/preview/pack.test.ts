@@ -222,7 +222,11 @@ describe("the policy pack, driven as the engine drives it", function () {
       let started = false;
       await assert.rejects(runPack([BUCKET], { stack: "dev", onStarted: () => (started = true) }), {
         name: "PackConfigError",
-        problems: ["policies/config/dev.json: no such file"],
+        problems: [
+          "policies/config/dev.json: no such file: stack dev has no pack config; create it (e.g. a copy of " +
+            "policies/config/staging.json with require-resources-tags.environment set to this stack's environment) " +
+            "or pass --policy-config <file>",
+        ],
       });
       assert.equal(started, false);
     });

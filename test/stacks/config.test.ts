@@ -351,7 +351,7 @@ describe("stack configuration", () => {
     it("an unknown key at the top level lists the allowed keys", () => {
       assertProblems(
         { ...minimal(), enviroment: "prod" },
-        'enviroment: "prod" is not a known key here (allowed: environment, namePrefix, requireMonitoring, tags, encryption, network, alerts, storage, models, delivery)',
+        'enviroment: "prod" is not a known key here (did you mean "environment"? allowed: environment, namePrefix, requireMonitoring, tags, encryption, network, alerts, storage, models, delivery)',
       );
     });
 
@@ -361,7 +361,7 @@ describe("stack configuration", () => {
           endpoint: { instanceTyp: "ml.m5.large", autoscaling: { minCapacity: 1, maxCapacity: 2, max: 3 } },
         }),
         "models[0].endpoint.autoscaling.max: 3 is not a known key here (allowed: minCapacity, maxCapacity, targetInvocationsPerInstance, scaleInCooldownSeconds, scaleOutCooldownSeconds)",
-        'models[0].endpoint.instanceTyp: "ml.m5.large" is not a known key here (allowed: enabled, modelPackage, variantName, weight, instanceType, initialInstanceCount, autoscaling, serverless, challengers, shadow, dataCapture, deployment, alarms)',
+        'models[0].endpoint.instanceTyp: "ml.m5.large" is not a known key here (did you mean "instanceType"? allowed: enabled, modelPackage, variantName, weight, instanceType, initialInstanceCount, autoscaling, serverless, challengers, shadow, dataCapture, deployment, alarms)',
       );
     });
 
@@ -930,11 +930,11 @@ describe("stack configuration", () => {
       assert.equal(error.stack, "staging");
       assert.equal(
         error.message.split("\n")[0],
-        'Stack "staging" has 2 problems in its mlops configuration:',
+        'stack "staging" has 2 problems in its mlops configuration:',
       );
       assert.equal(
         configError({ ...minimal(), models: [] }).message,
-        'Stack "staging" has 1 problem in its mlops configuration:\n  - models: [] must list at least one model',
+        'stack "staging" has 1 problem in its mlops configuration:\n  - models: [] must list at least one model',
       );
     });
 
@@ -944,7 +944,7 @@ describe("stack configuration", () => {
       assert.equal(error.problems[0].value, description);
       assert.equal(
         error.message.split("\n")[1],
-        `  - models[0].descripton: "${"x".repeat(76)}... is not a known key here (allowed: name, description, pipeline, endpoint, monitoring)`,
+        `  - models[0].descripton: "${"x".repeat(76)}... is not a known key here (did you mean "description"? allowed: name, description, pipeline, endpoint, monitoring)`,
       );
     });
   });
@@ -978,7 +978,7 @@ describe("stack configuration", () => {
         (e) =>
           e instanceof ConfigError &&
           e.message ===
-            'Stack "prod" has 1 problem in its mlops configuration:\n' +
+            'stack "prod" has 1 problem in its mlops configuration:\n' +
               "  - bogus: 1 is not a known key here (allowed: environment, namePrefix, requireMonitoring, tags, encryption, network, alerts, storage, models, delivery)",
       );
     });

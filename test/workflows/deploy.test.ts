@@ -9,6 +9,7 @@ import {
   type StepCase,
   type StepRun,
 } from "./workflowFiles";
+import { deployOrder } from "../../.github/scripts/stackModels";
 
 const deploy = workflow("deploy.yml");
 const deployStack = workflow("deploy-stack.yml");
@@ -24,17 +25,73 @@ describe("deploy.yml (deploy on merge to main)", () => {
     assert.deepEqual(deploy.on, { push: { branches: ["main"], "paths-ignore": ["**.md"] } });
   });
 
-  it("checks the commit, deploys staging with a smoke test, then prod after staging", () => {
+  it("checks the commit, then deploys each stack in the listed order, one at a time, each after the one before", () => {
+    assert.deepEqual(Object.keys(deploy.jobs), ["checks", "access", "stacks", "deploy"]);
     assert.equal(deploy.jobs.checks.uses, "./.github/workflows/checks.yml");
-    const { staging, prod } = deploy.jobs;
-    assert.equal(staging.uses, "./.github/workflows/deploy-stack.yml");
-    assert.deepEqual(staging.needs, ["checks", "access"]);
-    assert.equal(staging.if, "needs.access.outputs.configured == 'true'");
-    assert.deepEqual(staging.with, { stack: "staging", environment: "staging", "smoke-test": true });
-    assert.equal(prod.uses, "./.github/workflows/deploy-stack.yml");
-    // Staging's job covers pulumi up, verify and smoke test: prod starts only once all three passed.
-    assert.equal(prod.needs, "staging");
-    assert.deepEqual(prod.with, { stack: "prod", environment: "production" });
+    const job = deploy.jobs.deploy;
+    assert.equal(job.uses, "./.github/workflows/deploy-stack.yml");
+    assert.deepEqual(job.needs, ["checks", "access", "stacks"]);
+    assert.equal(job.if, "needs.access.outputs.configured == 'true' && needs.stacks.outputs.order != '[]'");
+    // max-parallel 1 starts the matrix's jobs one by one in the list's order; fail-fast cancels the queued
+    // ones when one fails. A stack's job covers pulumi up, verify and its smoke test: the next stack starts
+    // only once all of them passed.
+    assert.deepEqual(job.strategy, {
+      "max-parallel": 1,
+      "fail-fast": true,
+      matrix: { include: "${{ fromJSON(needs.stacks.outputs.order) }}" },
+    });
+    // Everything that differs between stacks comes from the matrix entry, i.e. from the stack's file.
+    assert.deepEqual(job.with, {
+      stack: "${{ matrix.stack }}",
+      environment: "${{ matrix.environment }}",
+      "smoke-test": "${{ matrix.smoke-test }}",
+    });
+    assert.equal(deploy.jobs.stacks.outputs?.order, "${{ steps.order.outputs.order }}");
+  });
+
+  it("lists the shipped stacks as staging (smoke-tested), then prod in environment production", () => {
+    // The matrix the stacks job computes from the stack files (the command is tested in stackModels.test.ts).
+    assert.deepEqual(deployOrder(), [
+      { stack: "staging", environment: "staging", "smoke-test": true },
+      { stack: "prod", environment: "production", "smoke-test": false },
+    ]);
+  });
+
+  describe("the deploy order", () => {
+    const step = namedStep("deploy.yml", "stacks", "List the stacks in deploy order");
+    const ORDER = JSON.stringify([
+      { stack: "dev", environment: "dev", "smoke-test": true },
+      { stack: "staging", environment: "staging", "smoke-test": true },
+      { stack: "prod", environment: "production", "smoke-test": false },
+    ]);
+    const runs = stepRunsBefore({
+      listed: { step, fakes: { node: recordingFake("node", `echo '${ORDER}'`) } },
+      none: { step, fakes: { node: recordingFake("node", "echo '[]'") } },
+      broken: {
+        step,
+        fakes: { node: recordingFake("node", "echo 'error: Pulumi.qa.yaml: ...' >&2; exit 2") },
+      },
+    });
+
+    it("passes on the stacks' order from stackModels.ts and shows it in the summary", () => {
+      assert.equal(runs.listed.code, 0, runs.listed.stderr);
+      assert.deepEqual(runs.listed.calls, [
+        "node\t--require\ttsx/cjs\t.github/scripts/stackModels.ts\tdeploy-order",
+      ]);
+      assert.deepEqual(runs.listed.outputLines, [`order=${ORDER}`]);
+      assert.equal(runs.listed.summary, "Deploy order: dev → staging → prod\n");
+    });
+
+    it("says so when no stack is deployed from GitHub Actions, and fails when the stack files cannot be read", () => {
+      assert.equal(runs.none.code, 0, runs.none.stderr);
+      assert.deepEqual(runs.none.outputLines, ["order=[]"]);
+      assert.match(
+        runs.none.stdout,
+        /^::notice title=Nothing to deploy::no stack file names a GitHub environment/m,
+      );
+      assert.equal(runs.broken.code, 2);
+      assert.deepEqual(runs.broken.outputLines, []);
+    });
   });
 
   describe("the access check", () => {

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { MODEL_NAME_PATTERN } from "../../components/shared/names";
 import {
   namedStep,
+  recordingFake,
   stepRunsBefore,
   workflow,
   workflowFileNames,
@@ -25,12 +26,32 @@ function strings(value: unknown, at: string[] = []): { at: string; text: string 
   return Object.entries(value).flatMap(([key, child]) => strings(child, [...at, key]));
 }
 
-const payload = (env: Record<string, string>): StepCase => ({ step: payloadStep, env: { ...VALID, ...env } });
+/**
+ * The checkout's stack files, and a fake `node` that prints what `stackModels.ts deploy-order` prints for them
+ * (its own tests are in stackModels.test.ts): staging smoke-tested, an added stack qa, prod in environment
+ * production; sandbox names no GitHub environment, so it is not in the deploy order.
+ */
+const ORDER = JSON.stringify([
+  { stack: "staging", environment: "staging", "smoke-test": true },
+  { stack: "qa", environment: "qa", "smoke-test": false },
+  { stack: "prod", environment: "production", "smoke-test": false },
+]);
+const FILES = Object.fromEntries(
+  ["prod", "qa", "sandbox", "staging"].map((stack) => [`Pulumi.${stack}.yaml`, "config: {}\n"]),
+);
+const DEPLOY_ORDER_CALL = "node\t--require\ttsx/cjs\t.github/scripts/stackModels.ts\tdeploy-order";
+
+const payload = (env: Record<string, string>, node = `echo '${ORDER}'`): StepCase => ({
+  step: payloadStep,
+  env: { ...VALID, ...env },
+  files: FILES,
+  fakes: { node: recordingFake("node", node) },
+});
 
 /** The error annotations a run printed. */
 const errors = (run: StepRun) => run.stdout.split("\n").filter((line) => line.startsWith("::error"));
 
-const BAD_STACKS = ["dev", "Prod", "", "production"];
+const BAD_STACKS = ["dev", "Prod", "", "production", "../prod", "prod.yaml", "-prod"];
 const INJECTIONS: [string, string][] = [
   ["STACK", "$(touch pwned)"],
   ["STACK", "prod`touch pwned`"],
@@ -51,9 +72,9 @@ describe("model-approved.yml (deploy of an approved model)", () => {
       const expected =
         file === FILE
           ? [
-              "jobs.payload.steps.0.env.STACK",
-              "jobs.payload.steps.0.env.MODEL",
-              "jobs.payload.steps.0.env.MODEL_PACKAGE_ARN",
+              "jobs.payload.steps.3.env.STACK",
+              "jobs.payload.steps.3.env.MODEL",
+              "jobs.payload.steps.3.env.MODEL_PACKAGE_ARN",
             ]
           : [];
       assert.deepEqual(
@@ -74,31 +95,41 @@ describe("model-approved.yml (deploy of an approved model)", () => {
     assert.equal(request.env?.MODEL_PACKAGE_ARN_PATTERN, payloadStep.env?.MODEL_PACKAGE_ARN_PATTERN);
   });
 
-  it("deploys the payload's stack through the shared deploy, prod in environment production", () => {
-    const { staging, prod } = approved.jobs;
-    const passOn = {
+  it("deploys the payload's stack through the shared deploy, with the environment and smoke test of its stack file", () => {
+    assert.deepEqual(Object.keys(approved.jobs), ["payload", "deploy"]);
+    assert.deepEqual(approved.jobs.payload.outputs, {
+      stack: "${{ steps.payload.outputs.stack }}",
+      environment: "${{ steps.payload.outputs.environment }}",
+      "smoke-test": "${{ steps.payload.outputs.smoke-test }}",
+      model: "${{ steps.payload.outputs.model }}",
+      "model-package-arn": "${{ steps.payload.outputs.model-package-arn }}",
+    });
+    const { deploy } = approved.jobs;
+    assert.equal(deploy.uses, "./.github/workflows/deploy-stack.yml");
+    assert.equal(deploy.needs, "payload");
+    // No stack output: an invalid payload, or deploys not set up.
+    assert.equal(deploy.if, "needs.payload.outputs.stack != ''");
+    assert.deepEqual(deploy.with, {
+      stack: "${{ needs.payload.outputs.stack }}",
+      environment: "${{ needs.payload.outputs.environment }}",
       model: "${{ needs.payload.outputs.model }}",
       "model-package-arn": "${{ needs.payload.outputs.model-package-arn }}",
-    };
-    assert.equal(staging.uses, "./.github/workflows/deploy-stack.yml");
-    assert.equal(staging.if, "needs.payload.outputs.stack == 'staging'");
-    assert.deepEqual(staging.with, {
-      stack: "staging",
-      environment: "staging",
-      ...passOn,
-      "smoke-test": true,
+      "smoke-test": "${{ needs.payload.outputs.smoke-test == 'true' }}",
     });
-    assert.equal(prod.uses, "./.github/workflows/deploy-stack.yml");
-    assert.equal(prod.if, "needs.payload.outputs.stack == 'prod'");
-    assert.deepEqual(prod.with, { stack: "prod", environment: "production", ...passOn });
-    assert.deepEqual(Object.keys(approved.jobs), ["payload", "staging", "prod"]);
   });
 
   describe("the payload check", () => {
     const runs = stepRunsBefore({
       valid: payload({}),
       stagingWithoutArn: payload({ STACK: "staging", MODEL_PACKAGE_ARN: "" }),
-      everythingWrong: payload({ STACK: "qa", MODEL: "Diagnosis", MODEL_PACKAGE_ARN: "arn:aws:s3:::bucket" }),
+      added: payload({ STACK: "qa" }),
+      notDeployed: payload({ STACK: "sandbox" }),
+      orderUnreadable: payload({ STACK: "qa" }, "echo 'error: Pulumi.qa.yaml: ...' >&2; exit 2"),
+      everythingWrong: payload({
+        STACK: "dev",
+        MODEL: "Diagnosis",
+        MODEL_PACKAGE_ARN: "arn:aws:s3:::bucket",
+      }),
       noToken: payload({ PULUMI_ACCESS_TOKEN: "" }),
       ...Object.fromEntries(BAD_STACKS.map((stack, i) => [`badStack${i}`, payload({ STACK: stack })])),
       ...Object.fromEntries(
@@ -107,24 +138,57 @@ describe("model-approved.yml (deploy of an approved model)", () => {
       ...Object.fromEntries(MODEL_NAMES.map((model, i) => [`model${i}`, payload({ MODEL: model })])),
     } as Record<string, StepCase>);
 
-    it("passes on the stack, model and package of a valid payload, and nothing else", () => {
+    it("passes on the stack with its environment and smoke test, the model and the package, and nothing else", () => {
       assert.equal(runs.valid.code, 0, runs.valid.stdout);
-      assert.deepEqual(runs.valid.outputLines, ["stack=prod", "model=diagnosis", `model-package-arn=${ARN}`]);
+      assert.deepEqual(runs.valid.calls, [DEPLOY_ORDER_CALL]);
+      assert.deepEqual(runs.valid.outputLines, [
+        "stack=prod",
+        "environment=production",
+        "smoke-test=false",
+        "model=diagnosis",
+        `model-package-arn=${ARN}`,
+      ]);
       assert.deepEqual(runs.stagingWithoutArn.outputLines, [
         "stack=staging",
+        "environment=staging",
+        "smoke-test=true",
         "model=diagnosis",
         "model-package-arn=",
       ]);
     });
 
-    it("fails fast on a stack that is not staging or prod, saying which are", () => {
+    it("deploys any stack in the deploy order, with the settings of its stack file", () => {
+      assert.equal(runs.added.code, 0, runs.added.stdout);
+      assert.deepEqual(runs.added.outputLines.slice(0, 3), [
+        "stack=qa",
+        "environment=qa",
+        "smoke-test=false",
+      ]);
+    });
+
+    it("refuses a stack whose file names no GitHub environment, or when the stack files cannot be read", () => {
+      assert.equal(runs.notDeployed.code, 1);
+      assert.deepEqual(runs.notDeployed.outputLines, []);
+      assert.deepEqual(errors(runs.notDeployed), [
+        "::error title=Invalid model-approved payload::client_payload.stack: stack sandbox is not deployed from GitHub Actions (Pulumi.sandbox.yaml names no mlops:delivery.github.deployEnvironment)",
+      ]);
+      assert.equal(runs.orderUnreadable.code, 1);
+      assert.deepEqual(runs.orderUnreadable.outputLines, []);
+      assert.deepEqual(errors(runs.orderUnreadable), [
+        "::error title=Invalid model-approved payload::client_payload.stack: the deploy settings of the stack files could not be read (the error is above)",
+      ]);
+      assert.match(runs.orderUnreadable.stderr, /^error: Pulumi\.qa\.yaml: /m);
+    });
+
+    it("fails fast on a stack that has no stack file, saying which stacks there are, without running anything", () => {
       BAD_STACKS.forEach((stack, i) => {
         const run = runs[`badStack${i}`];
         assert.equal(run.code, 1, stack);
         assert.deepEqual(run.outputLines, []);
+        assert.deepEqual(run.calls, [], stack);
         assert.match(
           errors(run)[0],
-          /^::error title=Invalid model-approved payload::client_payload\.stack: .* is not one of this repository's stacks \(staging, prod\)$/,
+          /^::error title=Invalid model-approved payload::client_payload\.stack: .* is not one of this repository's stacks \(prod, qa, sandbox, staging\)$/,
         );
       });
     });
@@ -141,7 +205,7 @@ describe("model-approved.yml (deploy of an approved model)", () => {
 
     it("lists every problem at once", () => {
       assert.deepEqual(errors(runs.everythingWrong), [
-        "::error title=Invalid model-approved payload::client_payload.stack: qa is not one of this repository's stacks (staging, prod)",
+        "::error title=Invalid model-approved payload::client_payload.stack: dev is not one of this repository's stacks (prod, qa, sandbox, staging)",
         "::error title=Invalid model-approved payload::client_payload.model: Diagnosis is not a model name (1-24 lowercase letters, digits and hyphens; starts with a letter)",
         "::error title=Invalid model-approved payload::client_payload.modelPackageArn: arn:aws:s3:::bucket is not a versioned model package ARN",
       ]);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { REPOSITORY_ROOT } from "../../preview";
@@ -10,6 +10,7 @@ import {
   configuredModels,
   deployedPackage,
   deployEnvironment,
+  deployOrder,
   endpointsTable,
   modelsToVerify,
   parseStackOutputs,
@@ -35,6 +36,31 @@ const OUTPUTS = {
   },
 };
 const outputs = parseStackOutputs(JSON.stringify(OUTPUTS), "outputs.json");
+
+/** What `deploy-order` prints for the shipped stack files: the matrix of deploy.yml. */
+const SHIPPED_ORDER =
+  '[{"stack":"staging","environment":"staging","smoke-test":true},' +
+  '{"stack":"prod","environment":"production","smoke-test":false}]';
+
+/** A stack file with `mlops:delivery` as given (YAML, indented under it). */
+function deliveryFile(delivery: string): string {
+  return `config:\n  mlops:environment: x\n  mlops:delivery:\n${delivery.replace(/^/gm, "    ")}\n`;
+}
+
+/** A project folder with the shipped stack files and more: `files` maps stack names to stack file texts. */
+function withStacks<T>(files: Record<string, string>, use: (root: string) => T): T {
+  const root = mkdtempSync(path.join(tmpdir(), "mlops-stack-order-"));
+  try {
+    for (const file of ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"]) {
+      copyFileSync(path.join(REPOSITORY_ROOT, file), path.join(root, file));
+    }
+    for (const [stack, text] of Object.entries(files))
+      writeFileSync(path.join(root, `Pulumi.${stack}.yaml`), text);
+    return use(root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
 
 describe(".github/scripts/stackModels.ts (the models a deploy verifies)", () => {
   it("reads the models a stack file configures", () => {
@@ -105,6 +131,76 @@ describe(".github/scripts/stackModels.ts (the models a deploy verifies)", () => 
     );
   });
 
+  describe("the deploy order", () => {
+    const github = (environment: string) =>
+      `github:\n  repository: example-org/mlops-platform\n  deployEnvironment: ${environment}`;
+
+    it("is staging, smoke-tested, then prod in environment production, from the shipped stack files", () => {
+      assert.equal(JSON.stringify(deployOrder()), SHIPPED_ORDER);
+    });
+
+    it("picks up an added stack file: lowest deployOrder first (default 100), then by stack name", () => {
+      const order = withStacks(
+        {
+          // Between staging (100) and prod (200).
+          qa: deliveryFile(`${github("qa")}\ndeployOrder: 150\nsmokeTest: true`),
+          // The default order, 100, as staging's: by name, dev before staging and zeta after it.
+          dev: deliveryFile(github("dev")),
+          zeta: deliveryFile(`${github("zeta")}\nsmokeTest: true`),
+          // Before everything.
+          "sandbox-alice": deliveryFile(`${github("sandbox")}\ndeployOrder: 0`),
+        },
+        (root) => deployOrder(root),
+      );
+      assert.deepEqual(order, [
+        { stack: "sandbox-alice", environment: "sandbox", "smoke-test": false },
+        { stack: "dev", environment: "dev", "smoke-test": false },
+        { stack: "staging", environment: "staging", "smoke-test": true },
+        { stack: "zeta", environment: "zeta", "smoke-test": true },
+        { stack: "qa", environment: "qa", "smoke-test": true },
+        { stack: "prod", environment: "production", "smoke-test": false },
+      ]);
+    });
+
+    it("leaves out the stacks GitHub Actions does not deploy: no mlops:delivery, or a deploy branch", () => {
+      const order = withStacks(
+        {
+          sandbox: "config:\n  mlops:environment: sandbox\n",
+          nightly: deliveryFile(
+            "github:\n  repository: example-org/mlops-platform\n  deployBranch: main\ndeployOrder: 1",
+          ),
+        },
+        (root) => deployOrder(root).map((entry) => entry.stack),
+      );
+      assert.deepEqual(order, ["staging", "prod"]);
+    });
+
+    it("refuses a stack file whose delivery settings are invalid, with every problem", () => {
+      withStacks(
+        { qa: deliveryFile(`${github("qa")}\ndeployOrder: first\nsmokeTest: "yes"\npromotesTo: prod`) },
+        (root) =>
+          assert.throws(
+            () => deployOrder(root),
+            (error: Error) => {
+              assert.equal(error.name, "InputError");
+              const [first, ...problems] = error.message.split("\n");
+              assert.equal(first, 'Pulumi.qa.yaml: stack "qa" has 3 problems in its mlops configuration:');
+              assert.deepEqual(problems.slice(0, 2), [
+                '  - delivery.deployOrder: "first" must be a whole number from 0 to 1000',
+                '  - delivery.smokeTest: "yes" must be true or false',
+              ]);
+              // An unknown key, e.g. a misspelt one, is refused with the keys allowed.
+              assert.match(
+                problems[2],
+                /^ {2}- delivery\.promotesTo: "prod" is not a known key here \(.*allowed: github, approvalDispatch, deployOrder, smokeTest\)$/,
+              );
+              return true;
+            },
+          ),
+      );
+    });
+  });
+
   describe("commands", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "mlops-stack-models-"));
     const file = path.join(dir, "stack-outputs.json");
@@ -152,6 +248,14 @@ describe(".github/scripts/stackModels.ts (the models a deploy verifies)", () => 
       }
     });
 
+    it("print the deploy order as one line of JSON, for deploy.yml's matrix", () => {
+      assert.deepEqual(printed(["deploy-order"]), [SHIPPED_ORDER]);
+      assert.throws(() => run(["deploy-order", "--stack", "staging"], () => undefined), {
+        name: "InputError",
+        message: /^deploy-order takes no flags\nusage: stackModels\.ts configured/,
+      });
+    });
+
     it("refuse a missing flag or an unknown command, with the usage", () => {
       assert.throws(() => run(["package", "--stack", "staging", "--outputs", file], () => undefined), {
         message: /^--model is required\nusage: stackModels\.ts configured/,
@@ -174,10 +278,13 @@ describe(".github/scripts/stackModels.ts (the models a deploy verifies)", () => 
           child.on("close", (status) => resolve({ status, stdout, stderr }));
         });
       // Both at once: each starts node and tsx.
-      const [ok, bad] = await Promise.all([
+      const [ok, bad, order] = await Promise.all([
         cli(["endpoints", "--stack", "staging", "--outputs", file, "--model", ""]),
         cli(["endpoints", "--stack", "staging", "--outputs", file, "--model", "churn"]),
+        cli(["deploy-order"]),
       ]);
+      assert.equal(order.status, 0, order.stderr);
+      assert.equal(order.stdout, `${SHIPPED_ORDER}\n`);
       assert.equal(ok.status, 0, ok.stderr);
       assert.equal(ok.stdout, "diagnosis\n");
       assert.equal(bad.status, 2);

@@ -310,10 +310,8 @@ describe("GitHub Actions workflows", () => {
         roleJobs.map(({ file, jobId }) => `${file} ${jobId}`),
         [
           "deploy-stack.yml deploy",
-          "deploy.yml staging",
-          "deploy.yml prod",
-          "model-approved.yml staging",
-          "model-approved.yml prod",
+          "deploy.yml deploy",
+          "model-approved.yml deploy",
           "pull-request.yml pulumi-preview",
         ],
       );

@@ -97,7 +97,11 @@ describe("policy rules (lib/rule)", () => {
         waiver: waivers[0],
       },
     ]);
-    const listing = await checkStack(listPolicyWaivers, []);
+    // The stack holds the topic, so the waiver matches a resource and only the waived finding is listed.
+    const listing = await checkStack(
+      listPolicyWaivers,
+      policyResources([{ type: TOPIC, name: "alerts", props: {} }]),
+    );
     assert.deepEqual(listing.violations, [
       'Waived until 2026-12-01 (key arrives in INC-42) — require-sns-topic-key: Topic "alerts" has no KMS key; set kmsMasterKeyId.',
     ]);

@@ -85,4 +85,22 @@ describe("list-policy-waivers", () => {
     ]);
     assert.deepEqual(listing.urns, [undefined, undefined]);
   });
+  it("checks the waivers of every rule that ran, as the rule reads its config", async () => {
+    const resources = policyResources([{ type: BUCKET, name: "mlops-staging-diagnosis-data", props: {} }]);
+    await checkResource(
+      forbidBucketAcl,
+      BUCKET,
+      {},
+      {
+        name: "mlops-staging-diagnosis-data",
+        config: { waivers: [waiver("mlops-staging-diagnsis-data", "2027-01-31")] },
+      },
+    );
+    const listing = await checkStack(listPolicyWaivers, resources);
+    assert.deepEqual(listing.violations, [
+      'The forbid-s3-bucket-acl waiver for "mlops-staging-diagnsis-data" (until 2027-01-31) matches no ' +
+        "resource of the stack: a waiver matches a resource's Pulumi name (the last part of its URN) or its URN; " +
+        'the closest resource names: "mlops-staging-diagnosis-data".',
+    ]);
+  });
 });
