@@ -3,13 +3,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { packPolicyNames, parsePlan, type Plan, REPOSITORY_ROOT } from "../../preview";
+import { knownStacks, packPolicyNames, parsePlan, type Plan, REPOSITORY_ROOT } from "../../preview";
 import { spawnSync } from "node:child_process";
 import { forgottenDashes, formatError, type FlagOptions } from "../../preview/main";
 import { parseModelPackages } from "../../preview/offlineRegistry";
 import { type CommandResult, runCommand } from "../helpers/commands";
 import { stillRunning } from "../helpers/processes";
 import { parse } from "yaml";
+
+/** A version of the staging stack's only model. */
+const STAGING_PACKAGE = "arn:aws:sagemaker:us-east-1:111111111111:model-package/mlops-staging-diagnosis/3";
 
 /** Runs a command of the product the way `npm run` does (see package.json), and collects what it prints. */
 const run = (script: "cli" | "policyCli", args: readonly string[]) =>
@@ -194,6 +197,11 @@ describe("npm run preview and npm run policy", function () {
       unknownFlag: ["cli", ["--stack", "staging", "--colour"]],
       noStack: ["cli", []],
       modelPackage: ["cli", ["--stack", "staging", "--model-package", "diagnosis"]],
+      otherModel: ["cli", ["--stack", "staging", "--model-package", `churn=${STAGING_PACKAGE}`]],
+      otherGroup: [
+        "cli",
+        ["--stack", "staging", "--model-package", `diagnosis=${STAGING_PACKAGE.replace("staging", "prod")}`],
+      ],
       accountId: ["cli", ["--stack", "staging", "--account-id", "42"]],
       notAProject: ["cli", ["--stack", "staging", "--root", path.join(root, "missing")]],
       config: [
@@ -254,7 +262,9 @@ describe("npm run preview and npm run policy", function () {
     it("an unknown stack", () =>
       expectBadInput(
         "unknownStack",
-        /^error: unknown stack "qa": there is no Pulumi\.qa\.yaml \(stacks: prod, staging\)\n$/,
+        new RegExp(
+          `^error: unknown stack "qa": there is no Pulumi\\.qa\\.yaml \\(stacks: ${knownStacks().join(", ")}\\)\n$`,
+        ),
       ));
 
     it("a --root that is not a Pulumi project", () =>
@@ -271,6 +281,19 @@ describe("npm run preview and npm run policy", function () {
         /^error: unknown option '--colour'\nusage: npm run preview -- --stack <name> .* \[--expand\] \[--no-color\]\n$/,
       );
       expectBadInput("noStack", /^error: --stack is required\nusage: npm run preview/);
+    });
+
+    it("a --model-package of a model the stack does not have, or of another model's group", () => {
+      expectBadInput(
+        "otherModel",
+        new RegExp(
+          `^error: --model-package "churn=[^"]+": the stack has no model "churn" \\(models: diagnosis\\)\n$`,
+        ),
+      );
+      expectBadInput(
+        "otherGroup",
+        /^error: --model-package "diagnosis=[^"]+": the package is in group "mlops-prod-diagnosis", not in model "diagnosis"'s group "mlops-staging-diagnosis" \(models: diagnosis\)\n$/,
+      );
     });
 
     it("a malformed --model-package or --account-id", () => {
@@ -290,7 +313,9 @@ describe("npm run preview and npm run policy", function () {
     it("--expand is a flag of npm run preview: the run goes on to the stack", () =>
       expectBadInput(
         "expand",
-        /^error: unknown stack "qa": there is no Pulumi\.qa\.yaml \(stacks: prod, staging\)\n$/,
+        new RegExp(
+          `^error: unknown stack "qa": there is no Pulumi\\.qa\\.yaml \\(stacks: ${knownStacks().join(", ")}\\)\n$`,
+        ),
       ));
 
     it("npm run policy with a --stack other than the plan's", () =>

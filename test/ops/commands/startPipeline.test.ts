@@ -11,6 +11,7 @@ import { followExecution, pipelineShape, startPipelineCommand } from "../../../o
 import { EXIT } from "../../../ops/errors";
 import { definitionInput } from "../../helpers/definitionInput";
 import { collector, fakeClock, rejectsWithExit, testIo } from "../helpers";
+import { knownStacks } from "../../../preview";
 
 const PIPELINE = "mlops-staging-diagnosis";
 const ACCOUNT = "arn:aws:sagemaker:us-east-1:123456789012";
@@ -51,8 +52,8 @@ describe("ops start-pipeline", function () {
       ["an unknown model", ["fraud"], 'unknown model "fraud" in stack staging (models: diagnosis)'],
       [
         "an unknown stack",
-        ["diagnosis", "--stack", "dev"],
-        'unknown stack "dev": there is no Pulumi.dev.yaml (stacks: prod, staging)',
+        ["diagnosis", "--stack", "no-such-stack"],
+        `unknown stack "no-such-stack": there is no Pulumi.no-such-stack.yaml (stacks: ${knownStacks().join(", ")})`,
       ],
       [
         "a parameter without a value",
