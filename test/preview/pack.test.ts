@@ -220,10 +220,10 @@ describe("the policy pack, driven as the engine drives it", function () {
 
     it("refuses a missing file before anything starts", async () => {
       let started = false;
-      await assert.rejects(runPack([BUCKET], { stack: "dev", onStarted: () => (started = true) }), {
+      await assert.rejects(runPack([BUCKET], { stack: "no-such-stack", onStarted: () => (started = true) }), {
         name: "PackConfigError",
         problems: [
-          "policies/config/dev.json: no such file: stack dev has no pack config; create it (e.g. a copy of " +
+          "policies/config/no-such-stack.json: no such file: stack no-such-stack has no pack config; create it (e.g. a copy of " +
             "policies/config/staging.json with require-resources-tags.environment set to this stack's environment) " +
             "or pass --policy-config <file>",
         ],

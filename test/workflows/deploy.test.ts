@@ -51,10 +51,13 @@ describe("deploy.yml (deploy on merge to main)", () => {
 
   it("lists the shipped stacks as staging (smoke-tested), then prod in environment production", () => {
     // The matrix the stacks job computes from the stack files (the command is tested in stackModels.test.ts).
-    assert.deepEqual(deployOrder(), [
-      { stack: "staging", environment: "staging", "smoke-test": true },
-      { stack: "prod", environment: "production", "smoke-test": false },
-    ]);
+    assert.deepEqual(
+      deployOrder().filter((entry) => ["staging", "prod"].includes(entry.stack)),
+      [
+        { stack: "staging", environment: "staging", "smoke-test": true },
+        { stack: "prod", environment: "production", "smoke-test": false },
+      ],
+    );
   });
 
   describe("the deploy order", () => {

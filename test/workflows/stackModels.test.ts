@@ -42,6 +42,12 @@ const SHIPPED_ORDER =
   '[{"stack":"staging","environment":"staging","smoke-test":true},' +
   '{"stack":"prod","environment":"production","smoke-test":false}]';
 
+/** The shipped stacks' entries of a printed deploy order: stack files a team adds keep their own places. */
+function shipped(printedOrder: string): string {
+  const entries = JSON.parse(printedOrder) as { stack: string }[];
+  return JSON.stringify(entries.filter((entry) => ["staging", "prod"].includes(entry.stack)));
+}
+
 /** A stack file with `mlops:delivery` as given (YAML, indented under it). */
 function deliveryFile(delivery: string): string {
   return `config:\n  mlops:environment: x\n  mlops:delivery:\n${delivery.replace(/^/gm, "    ")}\n`;
@@ -136,7 +142,7 @@ describe(".github/scripts/stackModels.ts (the models a deploy verifies)", () => 
       `github:\n  repository: example-org/mlops-platform\n  deployEnvironment: ${environment}`;
 
     it("is staging, smoke-tested, then prod in environment production, from the shipped stack files", () => {
-      assert.equal(JSON.stringify(deployOrder()), SHIPPED_ORDER);
+      assert.equal(shipped(JSON.stringify(deployOrder())), SHIPPED_ORDER);
     });
 
     it("picks up an added stack file: lowest deployOrder first (default 100), then by stack name", () => {
@@ -249,7 +255,9 @@ describe(".github/scripts/stackModels.ts (the models a deploy verifies)", () => 
     });
 
     it("print the deploy order as one line of JSON, for deploy.yml's matrix", () => {
-      assert.deepEqual(printed(["deploy-order"]), [SHIPPED_ORDER]);
+      const lines = printed(["deploy-order"]);
+      assert.equal(lines.length, 1);
+      assert.equal(shipped(lines[0] ?? ""), SHIPPED_ORDER);
       assert.throws(() => run(["deploy-order", "--stack", "staging"], () => undefined), {
         name: "InputError",
         message: /^deploy-order takes no flags\nusage: stackModels\.ts configured/,
@@ -284,7 +292,8 @@ describe(".github/scripts/stackModels.ts (the models a deploy verifies)", () => 
         cli(["deploy-order"]),
       ]);
       assert.equal(order.status, 0, order.stderr);
-      assert.equal(order.stdout, `${SHIPPED_ORDER}\n`);
+      assert.match(order.stdout, /^\[.*\]\n$/);
+      assert.equal(shipped(order.stdout), SHIPPED_ORDER);
       assert.equal(ok.status, 0, ok.stderr);
       assert.equal(ok.stdout, "diagnosis\n");
       assert.equal(bad.status, 2);
