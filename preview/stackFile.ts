@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse, YAMLError } from "yaml";
+import { parseConfigValue } from "../stacks/configValue";
 
 /** A bad command line or stack file: reported in one line, exit code 2, no stack trace. */
 export class InputError extends Error {
@@ -95,12 +96,7 @@ export function yamlErrorMessage(file: string, error: unknown): string {
 export function stackAccountId(stack: string, config: Readonly<Record<string, string>>): string | undefined {
   const text = config["aws:allowedAccountIds"];
   if (text === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = text;
-  }
+  const value = parseConfigValue(text);
   const accounts = Array.isArray(value) ? value.map((account) => String(account)) : undefined;
   if (accounts === undefined || accounts.length === 0 || !accounts.every((a) => /^\d{12}$/.test(a))) {
     throw new InputError(

@@ -1,6 +1,7 @@
 import { DEFAULT_DISPATCH_EVENT_TYPE } from "../components/delivery/github";
 import { endpointRuleProblems, shadowName } from "../components/endpoint/rules";
-import { ENDPOINT_DEFAULTS } from "../components/endpoint/settings";
+import { DATA_CAPTURE_DEFAULTS, ENDPOINT_DEFAULTS } from "../components/endpoint/settings";
+import { MONITORING_DEFAULTS, repeatedFeatureProblems } from "../components/monitoring/settings";
 import { spotWaitProblems } from "../components/pipeline/settings";
 import { ConfigError, ConfigProblem, problemsFromIssues } from "./errors";
 import { NAME_PREFIX_PATTERN } from "../components/shared/names";
@@ -191,7 +192,7 @@ function endpointProblems(path: string, model: Raw, stack: Raw): ConfigProblem[]
   }).map(({ key, value, message }) => ({ path: `${path}.${key}`, value, message }));
   // Serverless endpoints capture nothing, so there is nothing to monitor.
   const monitoring = asRecord(model.monitoring);
-  if (endpoint.serverless !== undefined && (monitoring?.enabled ?? true) !== false) {
+  if (endpoint.serverless !== undefined && (monitoring?.enabled ?? MONITORING_DEFAULTS.enabled) !== false) {
     problems.push({
       path: path.replace(/\.endpoint$/, ".monitoring.enabled"),
       value: monitoring?.enabled,
@@ -213,8 +214,8 @@ function monitoringProblems(path: string, model: Raw, requireMonitoring: boolean
   if (endpoint.enabled === false || endpoint.serverless !== undefined) return [];
   const monitoring = asRecord(model.monitoring) ?? {};
   const problems: ConfigProblem[] = [];
-  const monitored = monitoring.enabled ?? true;
-  const captured = asRecord(endpoint.dataCapture)?.enabled ?? true;
+  const monitored = monitoring.enabled ?? MONITORING_DEFAULTS.enabled;
+  const captured = asRecord(endpoint.dataCapture)?.enabled ?? DATA_CAPTURE_DEFAULTS.enabled;
   if (monitored === true && captured === false) {
     problems.push({
       path: `${path}.monitoring.enabled`,
@@ -231,17 +232,11 @@ function monitoringProblems(path: string, model: Raw, requireMonitoring: boolean
         "must be true while the endpoint captures data (endpoint.dataCapture.enabled is on by default): the stack sets requireMonitoring, so its endpoints are monitored for drift",
     });
   }
-  const features = asArray(asRecord(monitoring.driftAlarms)?.features);
-  features.forEach((feature, index) => {
-    const first = features.indexOf(feature);
-    if (typeof feature === "string" && first !== index) {
-      problems.push({
-        path: `${path}.monitoring.driftAlarms.features[${index}]`,
-        value: feature,
-        message: `is already listed at features[${first}]`,
-      });
-    }
-  });
+  for (const { index, value, message } of repeatedFeatureProblems(
+    asArray(asRecord(monitoring.driftAlarms)?.features),
+  )) {
+    problems.push({ path: `${path}.monitoring.driftAlarms.features[${index}]`, value, message });
+  }
   return problems;
 }
 

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, StackConfig } from "./config";
+import { parseConfigValue } from "./configValue";
 
 /** The config namespace of this project's keys (`mlops:models` in `Pulumi.<stack>.yaml`). */
 export const CONFIG_NAMESPACE = "mlops";
@@ -23,15 +24,6 @@ export function mlopsSettings(config: Readonly<Record<string, string>>): Record<
     if (namespace === CONFIG_NAMESPACE && key !== undefined) raw[key] = parseConfigValue(value);
   }
   return raw;
-}
-
-/** Pulumi hands structured values over as JSON text and plain values as strings. */
-function parseConfigValue(value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
 }
 
 /** The AWS provider's own settings, which SDK look-ups at preview time must agree with. */

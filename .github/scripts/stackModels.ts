@@ -2,6 +2,7 @@ import { appendFileSync, readFileSync } from "node:fs";
 import { deliverySettings } from "../../components/delivery/settings";
 import { main, parseFlags, text } from "../../preview/main";
 import { InputError, knownStacks, readStackConfigFile, REPOSITORY_ROOT } from "../../preview/stackFile";
+import { parseConfigValue } from "../../stacks/configValue";
 import { formatProblems, problemsFromIssues } from "../../stacks/errors";
 
 /**
@@ -67,12 +68,7 @@ export function configuredModels(stack: string, root = REPOSITORY_ROOT): string[
 export function deliveryOf(stack: string, root = REPOSITORY_ROOT) {
   const text = readStackConfigFile(stack, root).config["mlops:delivery"];
   if (text === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = text;
-  }
+  const value = parseConfigValue(text);
   const result = deliverySettings.safeParse(value, { reportInput: true });
   if (!result.success) {
     const problems = problemsFromIssues(result.error.issues).map((problem) => ({

@@ -18,6 +18,7 @@ import {
   SHADOW_DEFAULTS,
   VARIANT_DEFAULTS,
 } from "./settings";
+import { VARIANT_NAME_PATTERN } from "../shared/names";
 import { describeValue, settingProblem } from "../shared/settings";
 import { endpointRuleProblems } from "./rules";
 import type { AccountContext } from "../shared/account";
@@ -210,7 +211,6 @@ export function withDefaults(args: ModelEndpointArgs): ResolvedArgs {
 
 /** Endpoint names: SageMaker's pattern, short enough that `<name>-<variant>-<suffix>` model names fit in 63. */
 const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,49}$/;
-const VARIANT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 /** Pulumi appends "-" and 7 characters to auto-named models; SageMaker allows 63. */
 const MAX_MODEL_BASE_NAME = 63 - 8;
 const INSTANCE_TYPES = Object.values(ProductionVariantInstanceType) as string[];
@@ -245,7 +245,7 @@ export function validateArgs(name: string, args: ModelEndpointArgs, resolved: Re
   const names = [...variants.map((v) => v.name), ...(shadow ? [shadow.name] : [])];
   for (const variantName of names) {
     check(
-      VARIANT_NAME.test(variantName),
+      VARIANT_NAME_PATTERN.test(variantName),
       `variant name "${variantName}" must be 1-63 letters, digits and hyphens`,
     );
     check(

@@ -10,25 +10,25 @@ const endpointInstanceType = sagemakerEnum(
   "a SageMaker instance type for endpoints",
 );
 
-export const AUTOSCALING_SETTINGS = {
-  minCapacity: integer(1, 100).describe("Fewest instances the autoscaler keeps."),
-  maxCapacity: integer(1, 100).describe("Most instances the autoscaler starts; at least minCapacity."),
-  targetInvocationsPerInstance: integer(1, 100_000)
-    .default(1000)
-    .describe("Target of SageMakerVariantInvocationsPerInstance (invocations a minute per instance)."),
-  scaleInCooldownSeconds: integer(0, 3600)
-    .default(300)
-    .describe("Seconds after a scale-in before the next one."),
-  scaleOutCooldownSeconds: integer(0, 3600)
-    .default(60)
-    .describe("Seconds after a scale-out before the next one."),
-};
-const autoscaling = strictObject(AUTOSCALING_SETTINGS);
 export const AUTOSCALING_DEFAULTS = {
   targetInvocationsPerInstance: 1000,
   scaleInCooldownSeconds: 300,
   scaleOutCooldownSeconds: 60,
-} as const satisfies Partial<z.output<typeof autoscaling>>;
+} as const;
+export const AUTOSCALING_SETTINGS = {
+  minCapacity: integer(1, 100).describe("Fewest instances the autoscaler keeps."),
+  maxCapacity: integer(1, 100).describe("Most instances the autoscaler starts; at least minCapacity."),
+  targetInvocationsPerInstance: integer(1, 100_000)
+    .default(AUTOSCALING_DEFAULTS.targetInvocationsPerInstance)
+    .describe("Target of SageMakerVariantInvocationsPerInstance (invocations a minute per instance)."),
+  scaleInCooldownSeconds: integer(0, 3600)
+    .default(AUTOSCALING_DEFAULTS.scaleInCooldownSeconds)
+    .describe("Seconds after a scale-in before the next one."),
+  scaleOutCooldownSeconds: integer(0, 3600)
+    .default(AUTOSCALING_DEFAULTS.scaleOutCooldownSeconds)
+    .describe("Seconds after a scale-out before the next one."),
+};
+const autoscaling = strictObject(AUTOSCALING_SETTINGS);
 
 const modelPackage = z
   .string({ error: `must be "${LATEST_APPROVED}" or a model package ARN` })
@@ -76,7 +76,7 @@ const capacity = {
   initialInstanceCount: integer(1, 100)
     .optional()
     .describe(
-      "Instances at creation; autoscaling then moves within its bounds. Unset: 1, unless serverless.",
+      `Instances at creation; autoscaling then moves within its bounds. Unset: ${VARIANT_DEFAULTS.initialInstanceCount}, unless serverless.`,
     ),
   autoscaling: autoscaling
     .optional()

@@ -1,14 +1,20 @@
-import { ProcessingInstanceType } from "@aws-sdk/client-sagemaker";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceTrustPolicy } from "../shared/policyDocument";
 import { monitoringJobPolicy } from "./monitoringSchedulePolicy";
 import { NetworkScope } from "../shared/vpc";
 import { driftAlarms, monitoringEventRules } from "./alerts";
-import { DRIFT_ALARM_DEFAULTS, MONITORING_DEFAULTS } from "./settings";
+import {
+  DRIFT_ALARM_DEFAULTS,
+  DRIFT_ALARM_SETTINGS,
+  FEATURE_SETTING,
+  MONITORING_DEFAULTS,
+  MONITORING_SETTINGS,
+  repeatedFeatureProblems,
+} from "./settings";
+import { settingProblem } from "../shared/settings";
 import type { AccountContext } from "../shared/account";
 import { DeployFootprint, SAGEMAKER_SERVICE, TYPES } from "../shared/footprint";
-import { scheduleExpressionProblem } from "./schedule";
 import { S3_URI_PATTERN } from "../shared/s3Uri";
 
 /** The statistics and constraints Model Monitor compares captured traffic with. */
@@ -89,23 +95,17 @@ export function withDefaults(args: MonitoringScheduleArgs): ResolvedArgs {
 
 /** Schedule names: SageMaker's pattern, short enough for `<name>-violations` as an EventBridge rule (64). */
 const SCHEDULE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,52}$/;
-const FEATURE = /^[A-Za-z0-9_.-]{1,200}$/;
-const INSTANCE_TYPES = Object.values(ProcessingInstanceType) as string[];
 
 /** Every problem with the arguments, so that nothing is created from a half-valid request. */
 export function validateArgs(name: string, args: MonitoringScheduleArgs, resolved: ResolvedArgs): string[] {
   const problems: string[] = [];
   const check = (ok: boolean, message: string) => ok || problems.push(message);
   check(SCHEDULE_NAME.test(name), `name "${name}" must be 1-53 letters, digits and hyphens`);
-  const scheduleProblem = scheduleExpressionProblem(resolved.scheduleExpression);
-  check(
-    scheduleProblem === undefined,
-    `scheduleExpression "${resolved.scheduleExpression}" ${scheduleProblem}`,
-  );
-  check(
-    INSTANCE_TYPES.includes(resolved.instanceType),
-    `instanceType "${resolved.instanceType}" is not a SageMaker processing instance type`,
-  );
+  // The same ranges as the stack config: one definition of each (settings.ts).
+  for (const key of ["scheduleExpression", "instanceType", "maxRuntimeSeconds"] as const) {
+    const problem = settingProblem(key, MONITORING_SETTINGS[key], resolved[key]);
+    if (problem) problems.push(problem);
+  }
   check(
     Number.isInteger(resolved.instanceCount) && resolved.instanceCount >= 1 && resolved.instanceCount <= 100,
     `instanceCount ${resolved.instanceCount} must be a whole number from 1 to 100`,
@@ -115,12 +115,6 @@ export function validateArgs(name: string, args: MonitoringScheduleArgs, resolve
       resolved.volumeSizeInGb >= 1 &&
       resolved.volumeSizeInGb <= 16384,
     `volumeSizeInGb ${resolved.volumeSizeInGb} must be a whole number from 1 to 16384`,
-  );
-  check(
-    Number.isInteger(resolved.maxRuntimeSeconds) &&
-      resolved.maxRuntimeSeconds >= 1 &&
-      resolved.maxRuntimeSeconds <= 3600,
-    `maxRuntimeSeconds ${resolved.maxRuntimeSeconds} must be a whole number from 1 to 3600 (an execution must end within the hour)`,
   );
   for (const [key, uri] of Object.entries(args.baseline)) {
     check(
@@ -133,15 +127,15 @@ export function validateArgs(name: string, args: MonitoringScheduleArgs, resolve
     `outputPrefix "${resolved.outputPrefix}" must be a key prefix without leading or trailing "/"`,
   );
   const { features, threshold } = resolved.driftAlarms;
-  for (const feature of features) {
-    check(FEATURE.test(feature), `drift alarm feature "${feature}" must be 1-200 letters, digits, _ . -`);
+  features.forEach((feature, index) => {
+    const problem = settingProblem(`driftAlarms.features[${index}]`, FEATURE_SETTING, feature);
+    if (problem) problems.push(problem);
+  });
+  for (const { index, value, message } of repeatedFeatureProblems(features)) {
+    problems.push(`driftAlarms.features[${index}] ${JSON.stringify(value)} ${message}`);
   }
-  const repeated = features.filter((feature, index) => features.indexOf(feature) !== index);
-  check(
-    repeated.length === 0,
-    `drift alarm features must be unique (repeated: ${[...new Set(repeated)].join(", ")})`,
-  );
-  check(threshold > 0 && threshold <= 1, `drift alarm threshold ${threshold} must be above 0, up to 1`);
+  const thresholdProblem = settingProblem("driftAlarms.threshold", DRIFT_ALARM_SETTINGS.threshold, threshold);
+  if (thresholdProblem) problems.push(thresholdProblem);
   return problems;
 }
 

@@ -6,14 +6,15 @@ import { scheduleExpressionProblem } from "./schedule";
 
 /** `models[].monitoring`: how an endpoint's traffic is watched. Each setting's default, range and description, once. */
 
-const featureName = z.string({ error: "must be a feature name" }).regex(FEATURE_NAME_PATTERN, {
+/** One feature name, as CloudWatch metric names carry it. */
+export const FEATURE_SETTING = z.string({ error: "must be a feature name" }).regex(FEATURE_NAME_PATTERN, {
   error: "is not a feature name Model Monitor publishes metrics for (1-200 letters, digits, _ . -)",
 });
 
 export const DRIFT_ALARM_DEFAULTS = { features: [] as string[], threshold: 0.1 };
 export const DRIFT_ALARM_SETTINGS = {
   features: z
-    .array(featureName, { error: "must be a list of feature names" })
+    .array(FEATURE_SETTING, { error: "must be a list of feature names" })
     .max(100, { error: "lists more than 100 features; alarm on the ones that matter most" })
     .default(DRIFT_ALARM_DEFAULTS.features)
     .describe("Features to alarm on, as named in the baseline (the training data's column names)."),
@@ -27,13 +28,14 @@ export const DRIFT_ALARM_SETTINGS = {
 };
 
 export const MONITORING_DEFAULTS = {
+  enabled: true,
   scheduleExpression: "cron(0 0 ? * * *)",
   instanceType: "ml.m5.large",
   maxRuntimeSeconds: 1800,
 };
 export const MONITORING_SETTINGS = {
   enabled: flag()
-    .default(true)
+    .default(MONITORING_DEFAULTS.enabled)
     .describe("Watch the endpoint's captured traffic for drift (needs data capture)."),
   scheduleExpression: z
     .string({ error: "must be a SageMaker schedule expression" })
@@ -64,3 +66,18 @@ export const MONITORING_SETTINGS = {
 };
 
 export const monitoringSettings = strictObject(MONITORING_SETTINGS);
+
+/**
+ * A feature is alarmed on once. Shared by the stack config (on the raw list, so that it runs when
+ * other keys are invalid) and `MonitoringSchedule`.
+ */
+export function repeatedFeatureProblems(
+  features: readonly unknown[],
+): { readonly index: number; readonly value: unknown; readonly message: string }[] {
+  return features.flatMap((feature, index) => {
+    const first = features.indexOf(feature);
+    return typeof feature === "string" && first !== index
+      ? [{ index, value: feature, message: `is already listed at features[${first}]` }]
+      : [];
+  });
+}

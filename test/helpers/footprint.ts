@@ -1,12 +1,14 @@
+import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
+import { DEPLOY_PERMISSIONS } from "../../components/delivery/deployPermissions";
 import type { DeployFootprint } from "../../components/shared/footprint";
 import type { RecordedResource } from "./mocks";
 import { valueOf } from "./mocks";
-import * as pulumi from "@pulumi/pulumi";
 
 /**
  * A component's footprint is what it really registered: the types of its custom resources, and
- * the roles its resources hand to services (the inputs that name them resolve to these ARNs).
+ * the roles it hands to services, which are `passed`, and exactly the roles its resources name in
+ * the input `DEPLOY_PERMISSIONS` says passes one, each with that service.
  */
 export async function assertFootprint(
   recorded: readonly RecordedResource[],
@@ -17,4 +19,11 @@ export async function assertFootprint(
   assert.deepEqual([...footprint.types].sort(), types);
   const roles = await valueOf(pulumi.all(footprint.passedRoles.map((role) => pulumi.output(role.roleArn))));
   assert.deepEqual(roles, passed);
+  const named = recorded.flatMap((resource) => {
+    const pass = DEPLOY_PERMISSIONS[resource.type]?.passesRole;
+    const role = pass && resource.inputs[pass.input];
+    return pass && typeof role === "string" ? [`${pass.service} ${role}`] : [];
+  });
+  const stated = footprint.passedRoles.map((role, index) => `${role.service} ${roles[index]}`);
+  assert.deepEqual([...new Set(named)].sort(), [...new Set(stated)].sort());
 }

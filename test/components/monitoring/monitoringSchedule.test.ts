@@ -295,13 +295,13 @@ describe("MonitoringSchedule", () => {
         message:
           `MonitoringSchedule ${"x".repeat(54)}: name "${"x".repeat(54)}" must be 1-53 letters, digits and hyphens; ` +
           'scheduleExpression "cron(15 * ? * * *)" is not a Model Monitor schedule: expected cron(0 <hours> ? * * *), e.g. "cron(0 * ? * * *)" hourly, "cron(0 3 ? * * *)" daily at 03:00 UTC; ' +
-          'instanceType "ml.t2.medium" is not a SageMaker processing instance type; ' +
-          "maxRuntimeSeconds 7200 must be a whole number from 1 to 3600 (an execution must end within the hour); " +
+          'instanceType "ml.t2.medium" is not a SageMaker instance type for processing jobs (did you mean "ml.t3.medium"?); ' +
+          "maxRuntimeSeconds 7200 must be a whole number from 60 to 3600; " +
           'baseline statisticsUri "statistics.json" is not the S3 URI of a file; ' +
           `baseline constraintsUri "${BASELINE}/" is not the S3 URI of a file; ` +
-          'drift alarm feature "b c" must be 1-200 letters, digits, _ . -; ' +
-          "drift alarm features must be unique (repeated: a); " +
-          "drift alarm threshold 1.5 must be above 0, up to 1.",
+          'driftAlarms.features[2] "b c" is not a feature name Model Monitor publishes metrics for (1-200 letters, digits, _ . -); ' +
+          'driftAlarms.features[1] "a" is already listed at features[0]; ' +
+          "driftAlarms.threshold 1.5 must be a distance above 0, up to 1.",
       },
     );
     assert.deepEqual(recorded, []);
