@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GithubDeployAccess, ModelApprovalDispatch } from "./components/delivery";
-import { ModelEndpoint } from "./components/endpoint";
+import { LiveFleet, ModelEndpoint } from "./components/endpoint";
 import { AlertTopic, PlatformKey } from "./components/foundation";
 import { MonitoringSchedule } from "./components/monitoring";
 import { MlPipeline } from "./components/pipeline";
@@ -10,7 +10,16 @@ import {
   DeployFootprint,
   lookupAccountContext,
 } from "./components/shared";
-import { EndpointPackages, modelBaseName, PackageResolver, planEndpoints } from "./registry/endpointPackages";
+import {
+  CONCURRENT_LOOKUPS,
+  EndpointPackages,
+  EndpointPlan,
+  mapWithConcurrency,
+  modelBaseName,
+  PackageResolver,
+  planEndpoints,
+} from "./registry/endpointPackages";
+import type { LiveFleetReader } from "./registry/liveEndpoints";
 import { MonitorBaseline, monitoringBaselines } from "./registry/monitoringBaselines";
 import type { StackConfig } from "./stacks/config";
 import { loadStackConfig } from "./stacks/load";
@@ -48,6 +57,7 @@ function endpointArgs(
   config: StackConfig,
   model: ModelConfig,
   packages: EndpointPackages,
+  live: LiveFleet,
   resources: StackContext & { alerts: AlertTopic; pipeline: MlPipeline },
 ) {
   const { enabled, modelPackage, variantName, challengers, shadow, dataCapture, ...rest } = model.endpoint;
@@ -69,6 +79,7 @@ function endpointArgs(
     alarms,
     network: config.network,
     tags: { ...config.tags, Model: model.name },
+    live,
   };
 }
 
@@ -177,6 +188,21 @@ function delivery(
 export interface PlatformOptions {
   /** Resolves `endpoint.modelPackage` of each model: the registry, or a stand-in offline. */
   readonly resolve: PackageResolver;
+  /** Reads an endpoint's live fleet by name: SageMaker, or nothing offline. */
+  readonly liveFleet: LiveFleetReader;
+}
+
+/** The live fleet of each endpoint the plans deploy, read a few at a time, by model. */
+async function liveFleets(
+  config: StackConfig,
+  plans: readonly EndpointPlan[],
+  read: LiveFleetReader,
+): Promise<Map<string, LiveFleet>> {
+  const deployed = plans.filter((plan) => plan.packages !== undefined).map((plan) => plan.model);
+  const fleets = await mapWithConcurrency(deployed, CONCURRENT_LOOKUPS, (model) =>
+    read(modelBaseName(config, model)),
+  );
+  return new Map(deployed.map((model, index) => [model, fleets[index]]));
 }
 
 /**
@@ -186,6 +212,7 @@ export interface PlatformOptions {
 export async function platform(options: PlatformOptions) {
   const config = loadStackConfig();
   const plans = await planEndpoints(config, options.resolve);
+  const fleets = await liveFleets(config, plans, options.liveFleet);
   const baselines = monitoringBaselines(config, plans);
   const account = lookupAccountContext();
 
@@ -219,9 +246,17 @@ export async function platform(options: PlatformOptions) {
     const plan = plans.find((p) => p.model === model.name);
     if (plan && !plan.packages) pulumi.log.warn(`Model "${model.name}": ${plan.skipped}`);
     for (const note of plan?.packages ? plan.notes : []) pulumi.log.warn(`Model "${model.name}": ${note}`);
+    const live = fleets.get(model.name) ?? { source: "none" };
     const endpoint =
       plan?.packages &&
-      new ModelEndpoint(name, endpointArgs(config, model, plan.packages, { ...context, alerts, pipeline }));
+      new ModelEndpoint(
+        name,
+        endpointArgs(config, model, plan.packages, live, { ...context, alerts, pipeline }),
+      );
+    // Offline, the preview's notes say it once per endpoint; online, each variant's count and why.
+    for (const choice of endpoint && live.source !== "offline" ? endpoint.instanceCounts : []) {
+      pulumi.log.info(`Model "${model.name}": variant ${choice.variant} starts with ${choice.reason}`);
+    }
     const baseline = baselines.get(model.name);
     const monitor =
       endpoint && baseline

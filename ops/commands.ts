@@ -1,8 +1,10 @@
 import type { OpsCommand, OpsIo } from "./command";
 import { approveCommand } from "./commands/approve";
+import { cleanupCommand } from "./commands/cleanup";
 import { rejectCommand } from "./commands/reject";
 import { smokeTestCommand } from "./commands/smokeTest";
 import { startPipelineCommand } from "./commands/startPipeline";
+import { teardownCommand } from "./commands/teardown";
 import { verifyCommand } from "./commands/verify";
 import { EXIT, inputError } from "./errors";
 
@@ -13,6 +15,8 @@ export const COMMANDS: readonly OpsCommand[] = [
   rejectCommand,
   verifyCommand,
   smokeTestCommand,
+  cleanupCommand,
+  teardownCommand,
 ];
 
 const USAGE = "usage: npm run ops -- <command> [arguments] (npm run ops -- <command> --help for its own)";
@@ -26,7 +30,8 @@ export function overview(): string {
     "Commands:",
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     "",
-    "Exit codes: 0 ok, 1 a check failed (execution failed or stopped, endpoint mismatch, smoke test),",
+    "Exit codes: 0 ok, 1 a check failed (execution failed or stopped, endpoint mismatch, smoke test)",
+    "or an endpoint is changing (cleanup, teardown),",
     "2 bad input, 3 unexpected error, 4 AWS error (credentials, access, throttling, not found),",
     "5 start-pipeline stopped waiting.",
     "",

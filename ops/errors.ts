@@ -6,9 +6,9 @@
 export const EXIT = {
   /** The command did what it was asked and every check passed. */
   ok: 0,
-  /** A check failed: the execution failed or was stopped, the endpoint differs, the smoke test failed. */
+  /** A check failed: the execution failed or was stopped, the endpoint differs, the smoke test failed, the endpoint is changing (cleanup). */
   failed: 1,
-  /** Bad command line, unknown stack, model or pipeline parameter, unreadable stack outputs. */
+  /** Bad command line, unknown stack, model or pipeline parameter, unreadable stack outputs, a protected stack (teardown). */
   badInput: 2,
   /** Not an error of the input or of AWS: a defect, printed with its stack trace. */
   unexpected: 3,

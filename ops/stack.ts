@@ -7,14 +7,8 @@ import { inputError } from "./errors";
 export type ModelConfig = StackConfig["models"][number];
 
 /** A model of a stack, with what the ops commands need to find its resources. */
-export interface OpsTarget {
-  readonly stack: string;
-  readonly config: StackConfig;
+export interface OpsTarget extends OpsStack {
   readonly model: ModelConfig;
-  /** `aws:region` of the stack file: where the stack deploys, so where its resources are. */
-  readonly region: string;
-  /** `aws:profile` of the stack file, if it sets one. */
-  readonly profile?: string;
   /** Physical name of the model's pipeline, model package group and endpoint (`<namePrefix>-<model>`). */
   readonly baseName: string;
 }
@@ -26,6 +20,39 @@ export interface OpsTarget {
  *   without `aws:region`, or an invalid configuration (every problem listed).
  */
 export function loadTarget(stack: string, model: string, root = REPOSITORY_ROOT): OpsTarget {
+  const { config, ...where } = loadStack(stack, root);
+  const found = config.models.find((candidate) => candidate.name === model);
+  if (found === undefined) {
+    const names = config.models.map((candidate) => candidate.name).join(", ");
+    throw inputError(`unknown model "${model}" in stack ${stack} (models: ${names})`);
+  }
+  return { ...where, config, model: found, baseName: modelBaseName(config, model) };
+}
+
+/** The stacks that can be named, for usage texts. */
+export function stackNames(root = REPOSITORY_ROOT): string {
+  return knownStacks(root).join(", ");
+}
+
+/** A stack with every model, for the commands that act on all of them (teardown). */
+export interface OpsStack {
+  readonly stack: string;
+  readonly config: StackConfig;
+  /** `aws:region` of the stack file: where the stack deploys, so where its resources are. */
+  readonly region: string;
+  /** `aws:profile` of the stack file, if it sets one. */
+  readonly profile?: string;
+}
+
+/**
+ * Reads `Pulumi.<stack>.yaml` with the same validation as the program, so with the same defaults
+ * and names as `pulumi up`: the whole stack, for the commands that act on every model, and for
+ * {@link loadTarget}.
+ *
+ * @throws OpsError (exit 2) for an unknown stack (listing the known ones), a stack file without
+ *   `aws:region`, or an invalid configuration (every problem listed).
+ */
+export function loadStack(stack: string, root = REPOSITORY_ROOT): OpsStack {
   let file: ReturnType<typeof readStackConfigFile>;
   try {
     file = readStackConfigFile(stack, root);
@@ -36,8 +63,8 @@ export function loadTarget(stack: string, model: string, root = REPOSITORY_ROOT)
   if (region === undefined || region === "") {
     throw inputError(`Pulumi.${stack}.yaml sets no aws:region, so the stack's resources cannot be found`);
   }
-  // The program's own parser: the same defaults, so the same names as `pulumi up`. Loaded here
-  // because it loads Pulumi, which takes a second: usage errors and --help are answered before.
+  // The program's own parser. Loaded here because it loads Pulumi, which takes a second: usage
+  // errors and --help are answered before.
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { parseStackConfig } = require("../stacks/config") as typeof import("../stacks/config");
   const { mlopsSettings } = require("../stacks/load") as typeof import("../stacks/load");
@@ -48,23 +75,6 @@ export function loadTarget(stack: string, model: string, root = REPOSITORY_ROOT)
   } catch (error) {
     throw error instanceof Error && error.name === "ConfigError" ? inputError(error.message) : error;
   }
-  const found = config.models.find((candidate) => candidate.name === model);
-  if (found === undefined) {
-    const names = config.models.map((candidate) => candidate.name).join(", ");
-    throw inputError(`unknown model "${model}" in stack ${stack} (models: ${names})`);
-  }
   const profile = file.config["aws:profile"];
-  return {
-    stack,
-    config,
-    model: found,
-    region,
-    ...(profile === undefined ? {} : { profile }),
-    baseName: modelBaseName(config, model),
-  };
-}
-
-/** The stacks that can be named, for usage texts. */
-export function stackNames(root = REPOSITORY_ROOT): string {
-  return knownStacks(root).join(", ");
+  return { stack, config, region, ...(profile === undefined ? {} : { profile }) };
 }

@@ -64,6 +64,10 @@ export interface RecordedResource {
   /** URN of the parent ("" for the stack's direct children). */
   readonly parent: string;
   readonly protect: boolean;
+  /** Dropped from the state without being deleted in the cloud. */
+  readonly retainOnDelete: boolean;
+  /** Deleted before its replacement is created. */
+  readonly deleteBeforeReplace: boolean;
   /** URNs it depends on: through its inputs and through `dependsOn`. */
   readonly dependencies: readonly string[];
   /** For each input property, the URNs its value came from. */
@@ -436,6 +440,8 @@ function register(
     custom,
     parent: request.getParent(),
     protect: request.getProtect() ?? false,
+    retainOnDelete: request.getRetainondelete() ?? false,
+    deleteBeforeReplace: request.getDeletebeforereplace(),
     dependencies: request.getDependenciesList(),
     propertyDependencies: Object.fromEntries(
       request

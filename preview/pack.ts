@@ -242,6 +242,8 @@ function configureRequest(config: Record<string, PolicyConfig>): rpc.ConfigureAn
 function optionsOf(resource: PlanResource): rpc.AnalyzerResourceOptions {
   const options = new rpc.AnalyzerResourceOptions();
   options.setProtect(resource.options.protect);
+  options.setDeletebeforereplace(resource.options.deleteBeforeReplace);
+  options.setDeletebeforereplacedefined(true);
   options.setParent(resource.parent);
   return options;
 }

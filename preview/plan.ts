@@ -3,6 +3,16 @@
  * create for a stack, and what the policy pack says about it. Written by `--json` (format in docs/preview.md).
  */
 
+/** The options of a resource that decide what deleting or replacing it does. */
+export interface PlanResourceOptions {
+  /** Pulumi refuses to delete it (`pulumi destroy` fails until the option is removed). */
+  readonly protect: boolean;
+  /** Pulumi drops it from the stack's state without deleting it in the cloud. */
+  readonly retainOnDelete: boolean;
+  /** A replacement deletes it before creating its successor, instead of after. */
+  readonly deleteBeforeReplace: boolean;
+}
+
 /** One resource the program registers. */
 export interface PlanResource {
   readonly urn: string;
@@ -19,8 +29,8 @@ export interface PlanResource {
   readonly dependencies: readonly string[];
   /** For each input property, the URNs its value came from. */
   readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
-  /** Resource options the policy pack sees. */
-  readonly options: { readonly protect: boolean };
+  /** Resource options that decide what a delete does: Pulumi refuses it, keeps the cloud resource, or deletes before replacing. */
+  readonly options: PlanResourceOptions;
   readonly inputs: Readonly<Record<string, unknown>>;
   readonly outputs: Readonly<Record<string, unknown>>;
 }

@@ -37,7 +37,11 @@ function toPlanResource(resource: RecordedResource): PlanResource {
     custom: resource.custom,
     dependencies: resource.dependencies,
     propertyDependencies: resource.propertyDependencies,
-    options: { protect: resource.protect },
+    options: {
+      protect: resource.protect,
+      retainOnDelete: resource.retainOnDelete,
+      deleteBeforeReplace: resource.deleteBeforeReplace,
+    },
     inputs: resource.inputs,
     outputs: resource.outputs,
   };
@@ -170,7 +174,20 @@ async function runWithMocks(
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { platform } = require("../program") as typeof import("../program");
   await options.startAfter;
-  const outputs = await resolved(await platform({ resolve: registry.resolve }));
+  const fleetNotes: string[] = [];
+  const outputs = await resolved(
+    await platform({
+      resolve: registry.resolve,
+      liveFleet: async (endpointName) => {
+        fleetNotes.push(
+          `live fleet offline: the variants of endpoint ${endpointName} start with their configured ` +
+            "initialInstanceCount; `pulumi preview` and `pulumi up` start a changed configuration with the " +
+            "live fleet's instance count, within each variant's autoscaling bounds",
+        );
+        return { source: "offline" };
+      },
+    }),
+  );
   await settle(recorded);
   return {
     project,
@@ -179,6 +196,7 @@ async function runWithMocks(
     outputs,
     notes: [
       ...registry.notes.map((note) => `model registry offline: ${note}`),
+      ...fleetNotes,
       ...secrets.map(
         (key) => `${key} is a secret, which only the Pulumi CLI can decrypt; the program saw "[secret]"`,
       ),

@@ -18,14 +18,19 @@ export type EndpointPlan =
   | { readonly model: string; readonly packages?: undefined; readonly skipped: string };
 
 /** Look-ups run a few at a time: dozens of models must not trip SageMaker's request rate. */
-const CONCURRENT_LOOKUPS = 4;
+export const CONCURRENT_LOOKUPS = 4;
 
 /** Physical name shared by a model's pipeline, registry and endpoint: `<namePrefix>-<model>`. */
 export function modelBaseName(config: Pick<StackConfig, "namePrefix">, model: string): string {
   return `${config.namePrefix}-${model}`;
 }
 
-async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>) {
+/** Runs `task` on every item, at most `limit` at a time, and returns the results in the items' order. */
+export async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+) {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * A model registry look-up failed. Extends RunError so that Pulumi prints only the message, which
- * says what went wrong and how to fix it, without a stack trace. The SDK error stays in `cause`.
+ * A look-up of the program at preview/up time failed: the model registry, or a live endpoint's
+ * fleet. Extends RunError so that Pulumi prints only the message, which says what went wrong and
+ * how to fix it, without a stack trace. The SDK error stays in `cause`.
  */
 export class ModelPackageLookupError extends pulumi.RunError {
   constructor(message: string, options?: { readonly cause?: unknown }) {
@@ -92,9 +93,15 @@ export function classifyAwsError(error: unknown): AwsErrorSummary {
  * @param error anything thrown by an SDK call (or by credential resolution before it).
  * @param what the thing being read, e.g. `model packages of group "mlops-prod-diagnosis"
  *   (models[0].endpoint.modelPackage)`.
+ * @param permission what the identity needs, named when access is denied.
  * @returns a message without stack trace, starting with `Could not read <what>: `.
  */
-export function describeAwsError(error: unknown, what: string): string {
+export function describeAwsError(
+  error: unknown,
+  what: string,
+  permission = "sagemaker:ListModelPackages and sagemaker:DescribeModelPackage on the group's model packages " +
+    "(arn:aws:sagemaker:<region>:<account>:model-package/<group>/*)",
+): string {
   const { kind, detail, attempts } = classifyAwsError(error);
   const prefix = `Could not read ${what}: `;
   switch (kind) {
@@ -105,11 +112,7 @@ export function describeAwsError(error: unknown, what: string): string {
         "/ AWS_SESSION_TOKEN) and run again."
       );
     case "access-denied":
-      return (
-        `${prefix}access denied (${detail}). The deploying identity needs sagemaker:ListModelPackages and ` +
-        "sagemaker:DescribeModelPackage on the group's model packages " +
-        "(arn:aws:sagemaker:<region>:<account>:model-package/<group>/*)."
-      );
+      return `${prefix}access denied (${detail}). The deploying identity needs ${permission}.`;
     case "missing-credentials":
       return (
         `${prefix}no AWS credentials were found (${detail}). Run with credentials: set AWS_PROFILE ` +

@@ -30,8 +30,27 @@ export function modelRegistryLookups(scope: DeployScope): PolicyStatement[] {
 const ENDPOINT_TYPE = "aws:sagemaker/endpoint:Endpoint";
 
 /**
+ * What the program asks of a stack's live endpoints at `pulumi preview` and `pulumi up`: the fleet
+ * each runs, the configuration it runs and that configuration's digest tag (registry/liveEndpoints.ts).
+ */
+export function liveFleetLookups(scope: DeployScope, types: readonly string[]): PolicyStatement[] {
+  if (!types.includes(ENDPOINT_TYPE)) return [];
+  const arn = (type: string) =>
+    `arn:${scope.partition}:sagemaker:${scope.region}:${scope.accountId}:${type}/${scope.namePrefix}-*`;
+  return [
+    {
+      Sid: "ReadLiveEndpoints",
+      Effect: "Allow",
+      Action: ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:ListTags"],
+      Resource: [arn("endpoint"), arn("endpoint-config")],
+    },
+  ];
+}
+
+/**
  * What the deploy job does after `pulumi up`, besides reading the endpoints it verifies: a smoke
- * test sends each endpoint a request.
+ * test sends each endpoint a request, and `npm run ops -- cleanup` lists the endpoint
+ * configurations and models no endpoint uses any more (deleting them is a grant of their types).
  */
 export function deployJobChecks(scope: DeployScope, types: readonly string[]): PolicyStatement[] {
   if (!types.includes(ENDPOINT_TYPE)) return [];
@@ -41,6 +60,14 @@ export function deployJobChecks(scope: DeployScope, types: readonly string[]): P
       Effect: "Allow",
       Action: "sagemaker:InvokeEndpoint",
       Resource: `arn:${scope.partition}:sagemaker:${scope.region}:${scope.accountId}:endpoint/${scope.namePrefix}-*`,
+    },
+    {
+      Sid: "ListEndpointLeftovers",
+      Effect: "Allow",
+      Action: ["sagemaker:ListEndpointConfigs", "sagemaker:ListModels"],
+      // List actions name no resource; the region is what can be held.
+      Resource: "*",
+      Condition: { StringEquals: { "aws:RequestedRegion": scope.region } },
     },
   ];
 }
@@ -163,7 +190,7 @@ export function passRoleStatements(passed: PassedRoles): PolicyStatement[] {
 /**
  * The deploy role's permissions: for each resource type the stack manages, what the Pulumi AWS
  * provider calls to create, read, update, tag and delete it, on the stack's own resources; the
- * program's registry look-ups and the deploy job's smoke test; `iam:PassRole` on the roles the
+ * program's registry and live fleet look-ups and the deploy job's smoke test and cleanup; `iam:PassRole` on the roles the
  * stack's resources name, to the services that take them.
  * Two explicit denials: no change to the delivery resources (`deliveryArns`: the roles, their
  * managed policies and the OIDC provider; an administrator applies those), and no
@@ -178,6 +205,7 @@ export function deployPolicy(
   return policyDocument(
     ...mergedGrants(types, (grant) => [...grant.read, ...grant.change], scope),
     ...modelRegistryLookups(scope),
+    ...liveFleetLookups(scope, types),
     ...deployJobChecks(scope, types),
     ...passRoleStatements(passed),
     {
@@ -200,7 +228,11 @@ export function deployPolicy(
  * `--refresh` too) and the program's registry look-ups. No action of it writes.
  */
 export function previewPolicy(scope: DeployScope, types: readonly string[]): PolicyDocument {
-  return policyDocument(...mergedGrants(types, (grant) => grant.read, scope), ...modelRegistryLookups(scope));
+  return policyDocument(
+    ...mergedGrants(types, (grant) => grant.read, scope),
+    ...modelRegistryLookups(scope),
+    ...liveFleetLookups(scope, types),
+  );
 }
 
 /** IAM's limit on a managed policy, in characters without whitespace. */

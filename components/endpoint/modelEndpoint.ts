@@ -24,6 +24,13 @@ import { endpointRuleProblems } from "./rules";
 import type { AccountContext } from "../shared/account";
 import { DeployFootprint, SAGEMAKER_SERVICE, TYPES } from "../shared/footprint";
 import { NetworkScope } from "../shared/vpc";
+import {
+  CONFIGURATION_DIGEST_TAG,
+  configurationDigest,
+  InstanceCountChoice,
+  instanceCounts,
+  LiveFleet,
+} from "./fleet";
 
 /** A model version from the registry, as far as serving it is concerned. */
 export interface ServedModelPackage {
@@ -129,6 +136,11 @@ export interface ModelEndpointArgs {
   readonly network?: NetworkScope;
   /** Tags for every taggable resource. */
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * The live endpoint, read at preview/up time, which sizes the fleet of a new configuration
+   * (see `instanceCounts` in fleet.ts). @default `{ source: "none" }`: the configured counts
+   */
+  readonly live?: LiveFleet;
 }
 
 type ResolvedVariant = Omit<EndpointVariantArgs, "autoscaling"> & {
@@ -359,6 +371,8 @@ export class ModelEndpoint extends pulumi.ComponentResource {
   public readonly roleArn: pulumi.Output<string>;
   /** The resource types it creates and the roles it hands to services, for the deploy role. */
   public readonly footprint: DeployFootprint;
+  /** The instance count each instance-based variant's configuration starts with, and why. */
+  public readonly instanceCounts: readonly InstanceCountChoice[];
 
   constructor(name: string, args: ModelEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated before the component registers: a bad request leaves nothing behind, not even the component.
@@ -373,6 +387,16 @@ export class ModelEndpoint extends pulumi.ComponentResource {
     const containers = served.flatMap((variant) => variant.modelPackage.containers);
     const capture = config.dataCapture;
     const captureUri = pulumi.interpolate`s3://${capture.bucketName}/${capture.prefix}`;
+    const settings = { ...config, network: args.network };
+    const digest = configurationDigest(settings);
+    const counts = instanceCounts(settings, args.live ?? { source: "none" });
+    // The alarms a deployment rolls back on; their names are fixed, so the role can name them.
+    const alarmSpecs = config.variants.flatMap((variant) =>
+      variantAlarms(name, variant.name, variant.serverless !== undefined, config.alarms).map((alarm) => ({
+        variant: variant.name,
+        ...alarm,
+      })),
+    );
 
     const role = new aws.iam.Role(
       `${name}-model-role`,
@@ -402,6 +426,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
                   c.modelDataUrl !== undefined ? [c.modelDataUrl] : [],
                 ),
                 captureUri: capture.enabled ? captureTo : undefined,
+                rollbackAlarmNames: alarmSpecs.map((alarm) => alarm.name),
                 network: args.network,
               }),
             ),
@@ -427,7 +452,10 @@ export class ModelEndpoint extends pulumi.ComponentResource {
             tags: args.tags,
           },
           // The role needs its permissions before SageMaker pulls the image and the artifacts.
-          { parent: this, dependsOn: [rolePolicy] },
+          // Kept in AWS when Pulumi replaces it: after a silent rollback the endpoint still runs the
+          // configuration that names it (terraform-provider-aws #48997). `npm run ops -- cleanup`
+          // deletes the ones no endpoint uses.
+          { parent: this, dependsOn: [rolePolicy], retainOnDelete: true },
         ),
       ]),
     );
@@ -444,7 +472,11 @@ export class ModelEndpoint extends pulumi.ComponentResource {
               provisionedConcurrency: variant.serverless.provisionedConcurrency,
             },
           }
-        : { instanceType: variant.instanceType, initialInstanceCount: variant.initialInstanceCount }),
+        : {
+            instanceType: variant.instanceType,
+            initialInstanceCount:
+              counts.find((choice) => choice.variant === variant.name)?.count ?? variant.initialInstanceCount,
+          }),
     }));
     const shadow = config.shadow;
     const instanceTypes = [
@@ -483,31 +515,30 @@ export class ModelEndpoint extends pulumi.ComponentResource {
               },
             }
           : undefined,
-        tags: args.tags,
+        tags: { ...args.tags, [CONFIGURATION_DIGEST_TAG]: digest },
       },
-      parent,
+      // Kept in AWS when replaced: SageMaker may have rolled the endpoint back to it (see the models).
+      { parent: this, retainOnDelete: true },
     );
 
-    const alarms = config.variants.flatMap((variant) =>
-      variantAlarms(name, variant.name, variant.serverless !== undefined, config.alarms).map(
-        ({ kind, description, metricQueries, dimensions, ...alarm }) =>
-          new aws.cloudwatch.MetricAlarm(
-            alarmName(name, variant.name, kind),
-            {
-              ...alarm,
-              alarmDescription: description,
-              dimensions: dimensions && { ...dimensions },
-              metricQueries: metricQueries?.map((query) => ({
-                ...query,
-                metric: query.metric && { ...query.metric, dimensions: { ...query.metric.dimensions } },
-              })),
-              alarmActions: [args.alertTopicArn],
-              okActions: [args.alertTopicArn],
-              tags: args.tags,
-            },
-            parent,
-          ),
-      ),
+    const alarms = alarmSpecs.map(
+      ({ variant, kind, description, metricQueries, dimensions, ...alarm }) =>
+        new aws.cloudwatch.MetricAlarm(
+          alarmName(name, variant, kind),
+          {
+            ...alarm,
+            alarmDescription: description,
+            dimensions: dimensions && { ...dimensions },
+            metricQueries: metricQueries?.map((query) => ({
+              ...query,
+              metric: query.metric && { ...query.metric, dimensions: { ...query.metric.dimensions } },
+            })),
+            alarmActions: [args.alertTopicArn],
+            okActions: [args.alertTopicArn],
+            tags: args.tags,
+          },
+          parent,
+        ),
     );
 
     const deployment = config.deployment;
@@ -577,6 +608,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
     }
 
     this.footprint = modelEndpointFootprint(config, role.arn);
+    this.instanceCounts = counts;
     this.endpointName = endpoint.name;
     this.endpointArn = endpoint.arn;
     this.endpointConfigName = endpointConfig.name;

@@ -18,6 +18,8 @@ export interface ModelRoleScope {
   readonly modelDataUrls: readonly string[];
   /** Where data capture writes (`s3://bucket/prefix`); no write access when capture is off. */
   readonly captureUri?: string;
+  /** The alarms the endpoint's blue/green deployments roll back on. */
+  readonly rollbackAlarmNames: readonly string[];
   readonly network?: NetworkScope;
 }
 
@@ -88,6 +90,16 @@ export function modelExecutionPolicy(scope: ModelRoleScope): PolicyDocument {
       Resource: `${logGroup}:log-stream:*`,
     },
     sageMakerMetricsStatement("PublishEndpointMetrics"),
+    {
+      // "Ensure that your IAM execution role has permission to perform the cloudwatch:DescribeAlarms
+      // action on the auto-rollback alarms you specify" (SageMaker developer guide, Auto-Rollback
+      // Configuration and Monitoring: docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html).
+      // The execution role is the models' role; the caller of UpdateEndpoint needs nothing more.
+      Sid: "WatchRollbackAlarms",
+      Effect: "Allow",
+      Action: "cloudwatch:DescribeAlarms",
+      Resource: unique(scope.rollbackAlarmNames).map((alarm) => arn("cloudwatch", `alarm:${alarm}`)),
+    },
   );
   if (scope.network) statements.push(...vpcStatements("Endpoint", scope.network, arn));
   return policyDocument(...statements);

@@ -1,5 +1,4 @@
 import {
-  DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
   EndpointStatus,
@@ -8,10 +7,11 @@ import {
   type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import { LATEST_APPROVED } from "../../components/shared/names";
-import { awsError, callAws, isNotFound } from "../awsErrors";
+import { callAws } from "../awsErrors";
 import { closeClients } from "../clients";
 import { parseCommandLine, textFlag, type OpsCommand, type Output } from "../command";
 import { EXIT } from "../errors";
+import { CHANGING_STATUSES, describeEndpointIfAny } from "../liveEndpoint";
 import { loadTarget, type ModelConfig } from "../stack";
 import { deployedEndpoint, readStackOutputs, type DeployedEndpoint } from "../stackOutputs";
 
@@ -22,7 +22,9 @@ const HELP = `${USAGE}
 Checks that the model's endpoint runs what the stack deployed:
   - the endpoint is InService;
   - its live EndpointConfigName is the one the stack deployed (SageMaker rolls a failed update back
-    to the previous configuration while the stack's state still records the new one);
+    to the previous configuration while the stack's state still records the new one); after such a
+    rollback it prints the reason (DescribeEndpoint FailureReason), the rollback alarms and the steps
+    to recover;
   - each variant of the live configuration serves the model package the stack deployed
     (DescribeEndpointConfig, then DescribeModel of each variant's model).
 
@@ -107,6 +109,13 @@ interface Check {
   readonly text: string;
 }
 
+/** What verify found, and how to recover when AWS rolled the stack's update back. */
+interface Findings {
+  readonly checks: readonly Check[];
+  /** Lines explaining a rollback and the way out; empty otherwise. */
+  readonly recovery: readonly string[];
+}
+
 /**
  * Compares the live endpoint with what the stack deployed and prints each check, mismatches with
  * the expected and the live value.
@@ -121,7 +130,7 @@ export async function verifyEndpoint(
 ): Promise<number> {
   const { endpoint } = request;
   out.write(`Endpoint ${endpoint.name} (stack ${request.stack}, model ${request.model})\n`);
-  const checks = await endpointChecks(client, request);
+  const { checks, recovery } = await endpointChecks(client, request);
   for (const check of checks) out.write(`  ${check.ok ? "ok      " : "MISMATCH"}  ${check.text}\n`);
   const mismatches = checks.filter((check) => !check.ok).length;
   if (mismatches === 0) {
@@ -131,19 +140,23 @@ export async function verifyEndpoint(
   out.write(
     `${mismatches} mismatch${mismatches === 1 ? "" : "es"}: the endpoint does not run what stack ${request.stack} deployed.\n`,
   );
+  for (const line of recovery) out.write(`${line}\n`);
   return EXIT.failed;
 }
 
-async function endpointChecks(client: SageMakerClient, request: VerifyRequest): Promise<Check[]> {
+async function endpointChecks(client: SageMakerClient, request: VerifyRequest): Promise<Findings> {
   const { endpoint } = request;
-  const live = await describeEndpoint(client, endpoint.name);
+  const live = await describeEndpointIfAny(client, endpoint.name);
   if (live === undefined) {
-    return [
-      {
-        ok: false,
-        text: `endpoint: expected ${endpoint.name} (deployed by the stack), live: it does not exist`,
-      },
-    ];
+    return {
+      checks: [
+        {
+          ok: false,
+          text: `endpoint: expected ${endpoint.name} (deployed by the stack), live: it does not exist`,
+        },
+      ],
+      recovery: [],
+    };
   }
   const checks: Check[] = [];
   const status = live.EndpointStatus ?? "unknown";
@@ -158,6 +171,9 @@ async function endpointChecks(client: SageMakerClient, request: VerifyRequest): 
         },
   );
   const liveConfig = live.EndpointConfigName ?? "none";
+  const pending = live.PendingDeploymentSummary?.EndpointConfigName;
+  const changing = CHANGING_STATUSES.includes(status) || pending !== undefined;
+  const rolledBack = liveConfig !== endpoint.configName && !changing;
   checks.push(
     liveConfig === endpoint.configName
       ? { ok: true, text: `endpoint config ${liveConfig}` }
@@ -165,27 +181,56 @@ async function endpointChecks(client: SageMakerClient, request: VerifyRequest): 
           ok: false,
           text:
             `endpoint config: expected ${endpoint.configName} (deployed by the stack), live ${liveConfig} ` +
-            "(SageMaker rolled the update back, or another update is under way)",
+            (rolledBack
+              ? "(SageMaker rolled the update back)"
+              : `(the endpoint is changing, status ${status}${pending === undefined ? "" : `, deploying ${pending}`}: ` +
+                "verify again once it is InService)"),
         },
   );
-  checks.push(...(await variantChecks(client, liveConfig, request.variants)));
-  return checks;
+  const variants = await variantChecks(client, liveConfig, request.variants);
+  checks.push(...variants.checks);
+  return {
+    checks,
+    recovery: rolledBack ? rollbackRecovery(request, live, variants.served) : [],
+  };
 }
 
-async function describeEndpoint(
-  client: SageMakerClient,
-  name: string,
-): Promise<DescribeEndpointCommandOutput | undefined> {
-  try {
-    return await client.send(new DescribeEndpointCommand({ EndpointName: name }));
-  } catch (error) {
-    // A missing endpoint is a finding of the check, not an error of the command.
-    if (isNotFound(error)) return undefined;
-    throw awsError(error, {
-      action: `describe endpoint "${name}"`,
-      permission: "sagemaker:DescribeEndpoint on the endpoint",
-    });
-  }
+/**
+ * What happened and exactly how to recover, when the endpoint runs another configuration than the
+ * stack's and no update is under way: SageMaker rolled the stack's blue/green update back (its
+ * alarms fired, or the new fleet failed its health checks) and the provider recorded success
+ * (terraform-provider-aws #48997). The configuration it returned to still exists: the stack never
+ * deletes a replaced one (`retainOnDelete`).
+ */
+function rollbackRecovery(
+  request: VerifyRequest,
+  live: DescribeEndpointCommandOutput,
+  served: ReadonlyMap<string, string>,
+): string[] {
+  const { stack, model, endpoint } = request;
+  const alarms = (live.LastDeploymentConfig?.AutoRollbackConfiguration?.Alarms ?? []).flatMap((alarm) =>
+    alarm.AlarmName ? [alarm.AlarmName] : [],
+  );
+  const primary = request.variants[0];
+  const livePackage = primary === undefined ? undefined : served.get(primary.name);
+  return [
+    `AWS rolled the update back: the endpoint serves ${live.EndpointConfigName ?? "none"} again, while ` +
+      `stack ${stack} records ${endpoint.configName}.`,
+    `  Reason (DescribeEndpoint FailureReason): ${live.FailureReason ?? "none given"}`,
+    ...(alarms.length > 0 ? [`  Rollback alarms: ${alarms.join(", ")}`] : []),
+    "To recover:",
+    `  1. Find the cause: the reason above, the history of the rollback alarms, and the endpoint's logs ` +
+      `(CloudWatch log group /aws/sagemaker/Endpoints/${endpoint.name}).`,
+    `  2. pulumi refresh --stack ${stack} --yes   records that the endpoint runs ` +
+      `${live.EndpointConfigName ?? "none"} (the stack keeps replaced configurations, so it still exists).`,
+    `  3. Either fix the cause and deploy the same version again: pulumi up --stack ${stack}`,
+    `     or keep serving the previous version: npm run ops -- reject ${model} --stack ${stack} ` +
+      `--package ${endpoint.modelPackageArn} --reason "rolled back: <cause>"` +
+      (livePackage === undefined || !livePackage.startsWith("arn:")
+        ? ""
+        : ` (or pin ${livePackage} as endpoint.modelPackage of model ${model} in Pulumi.${stack}.yaml)`) +
+      `, then pulumi up --stack ${stack}.`,
+  ];
 }
 
 /** The variants of the live configuration against the expected ones, by variant name. */
@@ -193,7 +238,7 @@ async function variantChecks(
   client: SageMakerClient,
   configName: string,
   expected: readonly ExpectedVariant[],
-): Promise<Check[]> {
+): Promise<{ checks: Check[]; served: Map<string, string> }> {
   const config = await callAws(
     {
       action: `describe endpoint config "${configName}"`,
@@ -203,8 +248,10 @@ async function variantChecks(
   );
   const liveVariants = variantsOf(config);
   const checks: Check[] = [];
+  const servedBy = new Map<string, string>();
   for (const variant of liveVariants) {
     const served = await servedPackage(client, variant.modelName);
+    servedBy.set(variant.name, served);
     const wanted = expected.find((candidate) => candidate.name === variant.name);
     if (wanted === undefined) {
       checks.push({
@@ -238,7 +285,7 @@ async function variantChecks(
       });
     }
   }
-  return checks;
+  return { checks, served: servedBy };
 }
 
 function variantsOf(config: DescribeEndpointConfigCommandOutput): { name: string; modelName: string }[] {

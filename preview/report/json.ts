@@ -76,7 +76,12 @@ const resourceSchema = object({
   custom: flag(),
   dependencies: list(text()),
   propertyDependencies: record(list(text())),
-  options: object({ protect: flag() }),
+  // Plans written before retainOnDelete and deleteBeforeReplace were recorded read as without them.
+  options: object({
+    protect: flag(),
+    retainOnDelete: flag().default(false),
+    deleteBeforeReplace: flag().default(false),
+  }),
   inputs: record(z.unknown()),
   outputs: record(z.unknown()),
 });

@@ -18,17 +18,26 @@ export function loadProgram<Outputs = unknown>(): () => Promise<Outputs> {
   return require(PROGRAM) as () => Promise<Outputs>;
 }
 
-/** Warnings the program logs (Pulumi's log goes to the console when no engine is attached). */
-export async function capturingWarnings<T>(
+/**
+ * Warnings and infos the program logs (Pulumi's log goes to the console when no engine is attached):
+ * kept for the test to read instead of printed.
+ */
+export async function capturingLogs<T>(
   run: () => Promise<T>,
-): Promise<{ result: T; warnings: string[] }> {
+): Promise<{ result: T; warnings: string[]; infos: string[] }> {
   const warnings: string[] = [];
-  const original = console.warn;
+  const infos: string[] = [];
+  const { warn, log } = console;
   console.warn = (message: unknown) => warnings.push(String(message));
+  console.log = (message: unknown, ...rest: unknown[]) => {
+    if (typeof message === "string" && message.startsWith("info: [runtime] ")) infos.push(message);
+    else log(message, ...rest);
+  };
   try {
-    return { result: await run(), warnings };
+    return { result: await run(), warnings, infos };
   } finally {
-    console.warn = original;
+    console.warn = warn;
+    console.log = log;
   }
 }
 
@@ -40,9 +49,9 @@ export async function runProgram<Outputs = unknown>(
 ) {
   const recorded = recordResources(stack, preview);
   pulumi.runtime.setAllConfig(config);
-  const { result: program, warnings } = await capturingWarnings(() => loadProgram<Outputs>()());
+  const { result: program, warnings, infos } = await capturingLogs(() => loadProgram<Outputs>()());
   await settle(recorded);
-  return { recorded, program, warnings };
+  return { recorded, program, warnings, infos };
 }
 
 export const XGBOOST = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";

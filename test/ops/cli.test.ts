@@ -67,7 +67,7 @@ describe("npm run ops", function () {
     await rejectsWithExit(
       runOps(["deploy"], testIo(unused)),
       EXIT.badInput,
-      'unknown command "deploy" (commands: start-pipeline, approve, reject, verify, smoke-test)\n' +
+      'unknown command "deploy" (commands: start-pipeline, approve, reject, verify, smoke-test, cleanup, teardown)\n' +
         "usage: npm run ops -- <command> [arguments] (npm run ops -- <command> --help for its own)",
     );
   });
@@ -92,6 +92,16 @@ describe("npm run ops", function () {
       runOps(["verify", "staging", "diagnosis", "fraud"], testIo(unused)),
       EXIT.badInput,
       'unexpected argument "fraud"\nusage: npm run ops -- verify <stack> <model> [--outputs FILE]',
+    );
+    await rejectsWithExit(
+      runOps(["cleanup", "staging"], testIo(unused)),
+      EXIT.badInput,
+      "missing <model>\nusage: npm run ops -- cleanup <stack> <model> [--yes]",
+    );
+    await rejectsWithExit(
+      runOps(["teardown", "staging", "diagnosis"], testIo(unused)),
+      EXIT.badInput,
+      'unexpected argument "diagnosis"\nusage: npm run ops -- teardown <stack> [--yes]',
     );
     await rejectsWithExit(
       runOps(["smoke-test", "staging", "diagnosis", "--rows", "many"], testIo(unused)),

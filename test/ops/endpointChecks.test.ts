@@ -170,10 +170,22 @@ describe("ops verify and smoke-test against moto", function () {
         `Endpoint ${STAGING_GROUP}-rolled-back (stack staging, model diagnosis)`,
         "  ok        status InService",
         `  MISMATCH  endpoint config: expected ${configOf(2)} (deployed by the stack), live ${configOf(1)} ` +
-          "(SageMaker rolled the update back, or another update is under way)",
+          "(SageMaker rolled the update back)",
         `  MISMATCH  variant primary model package: expected ${packageArn(2)} (deployed by the stack), live ` +
           `${packageArn(1)} (model ${modelOf(1)})`,
         "2 mismatches: the endpoint does not run what stack staging deployed.",
+        `AWS rolled the update back: the endpoint serves ${configOf(1)} again, while stack staging records ${configOf(2)}.`,
+        // moto records no reason: a rollback with one is in verify.test.ts.
+        "  Reason (DescribeEndpoint FailureReason): none given",
+        "To recover:",
+        "  1. Find the cause: the reason above, the history of the rollback alarms, and the endpoint's logs " +
+          `(CloudWatch log group /aws/sagemaker/Endpoints/${STAGING_GROUP}-rolled-back).`,
+        `  2. pulumi refresh --stack staging --yes   records that the endpoint runs ${configOf(1)} (the stack ` +
+          "keeps replaced configurations, so it still exists).",
+        "  3. Either fix the cause and deploy the same version again: pulumi up --stack staging",
+        "     or keep serving the previous version: npm run ops -- reject diagnosis --stack staging --package " +
+          `${packageArn(2)} --reason "rolled back: <cause>" (or pin ${packageArn(1)} as endpoint.modelPackage of ` +
+          "model diagnosis in Pulumi.staging.yaml), then pulumi up --stack staging.",
         "",
       ].join("\n"),
     );

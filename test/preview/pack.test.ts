@@ -34,7 +34,7 @@ function resource(type: string, name: string, inputs: Record<string, unknown>): 
     custom: true,
     dependencies: [],
     propertyDependencies: {},
-    options: { protect: false },
+    options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false },
     inputs,
     // As in a first preview: the inputs, and what AWS computes unknown.
     outputs: { ...inputs, arn: UNKNOWN },

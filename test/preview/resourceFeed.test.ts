@@ -12,7 +12,7 @@ const resource = (name: string): PlanResource => ({
   custom: true,
   dependencies: [],
   propertyDependencies: {},
-  options: { protect: false },
+  options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false },
   inputs: {},
   outputs: {},
 });

@@ -38,6 +38,44 @@ function rootWith(stack: string, text: string): string {
   return root;
 }
 
+describe("the offline plan's resource options and notes", function () {
+  this.timeout(60_000);
+
+  it("records what deleting each resource does, and says the live fleet was not read", async () => {
+    const plan = await runProgramOffline({ stack: "prod" });
+    const withOption = (option: "protect" | "retainOnDelete" | "deleteBeforeReplace") =>
+      plan.resources
+        .filter((resource) => resource.options[option])
+        .map((resource) => `${resource.type} ${resource.name}`)
+        .sort();
+    // Replaced configurations and models stay in AWS: SageMaker may roll the endpoint back to them.
+    assert.deepEqual(withOption("retainOnDelete"), [
+      "aws:sagemaker/endpointConfiguration:EndpointConfiguration mlops-prod-diagnosis-config",
+      "aws:sagemaker/model:Model mlops-prod-diagnosis-primary",
+    ]);
+    assert.deepEqual(withOption("deleteBeforeReplace"), []);
+    assert.ok(
+      withOption("protect").includes("aws:kms/key:Key mlops-prod-platform-key"),
+      withOption("protect").join(),
+    );
+    assert.deepEqual(
+      plan.notes?.filter((note) => note.startsWith("live fleet offline:")),
+      [
+        "live fleet offline: the variants of endpoint mlops-prod-diagnosis start with their configured " +
+          "initialInstanceCount; `pulumi preview` and `pulumi up` start a changed configuration with the live " +
+          "fleet's instance count, within each variant's autoscaling bounds",
+      ],
+    );
+    const config = plan.resources.find((resource) => resource.name === "mlops-prod-diagnosis-config");
+    assert.deepEqual(
+      (config?.inputs.productionVariants as { initialInstanceCount: number }[]).map(
+        (v) => v.initialInstanceCount,
+      ),
+      [2],
+    );
+  });
+});
+
 const STAGING_FILE = readFileSync(path.join(REPOSITORY_ROOT, "Pulumi.staging.yaml"), "utf8");
 
 describe("the stack's AWS account in the offline preview", function () {

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
 import {
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
@@ -10,7 +9,7 @@ import {
   type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import { createSageMakerClient } from "../../registry/client";
-import { ModelPackageLookupError, describeAwsError } from "../../registry/errors";
+import { describeAwsError } from "../../registry/errors";
 import {
   approvedPackagesNewestFirst,
   dataQualityBaselineOf,
@@ -29,6 +28,7 @@ import {
   type AwsJsonProxy,
   type MotoServer,
 } from "../helpers/motoServer";
+import { rejectsWithLookupError, THROTTLED } from "../helpers/deployedEndpoint";
 
 const GROUP = "mlops-prod-diagnosis";
 const EMPTY_GROUP = "mlops-prod-empty";
@@ -161,19 +161,7 @@ async function seedBaselineCases(client: SageMakerClient): Promise<void> {
   }
 }
 
-const THROTTLED = {
-  respond: { status: 400, body: { __type: "ThrottlingException", message: "Rate exceeded" } },
-};
-
-/** Expects a ModelPackageLookupError (a Pulumi RunError) with exactly this message. */
-async function rejectsWith(promise: Promise<unknown>, message: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof ModelPackageLookupError, `not a ModelPackageLookupError: ${String(error)}`);
-    assert.ok(pulumi.RunError.isInstance(error));
-    assert.equal(error.message, message);
-    return true;
-  });
-}
+const rejectsWith = rejectsWithLookupError;
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const result: T[] = [];

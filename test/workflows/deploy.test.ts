@@ -159,7 +159,7 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
     }
   });
 
-  it("assumes the deploy role, updates with the policy pack, verifies, smoke-tests, compares, in that order", () => {
+  it("assumes the deploy role, updates with the policy pack, verifies, smoke-tests, cleans up, compares, in that order", () => {
     assert.deepEqual(
       (deployJob.steps ?? []).map((step) => step.name ?? step.uses?.split("@")[0] ?? step.run),
       [
@@ -174,8 +174,15 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
         "List the models to verify",
         "Verify the endpoints serve what the stack deployed",
         "Smoke-test the endpoints",
+        "Delete endpoint configurations and models no endpoint uses",
         "Compare the deployed model package with the approved one",
       ],
+    );
+    // Each step runs only when the ones before it passed: no cleanup after a failed verify or smoke test.
+    assert.equal(
+      namedStep("deploy-stack.yml", "deploy", "Delete endpoint configurations and models no endpoint uses")
+        .if,
+      undefined,
     );
     const role = namedStep("deploy-stack.yml", "deploy", "Assume the stack's deploy role");
     assert.equal(role.with?.["role-to-assume"], "${{ vars.AWS_ROLE_ARN }}");
@@ -278,6 +285,7 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
     const APPROVED = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-staging-diagnosis/4";
     const verify = step("Verify the endpoints serve what the stack deployed");
     const smokeTest = step("Smoke-test the endpoints");
+    const cleanup = step("Delete endpoint configurations and models no endpoint uses");
     const environment = step("Check the environment is set up");
     const up = step("pulumi up with the policy pack");
     const compare = (deployed: string): StepCase => ({
@@ -315,6 +323,16 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
         step: smokeTest,
         env: { STACK: "staging", MODELS: "diagnosis churn" },
         fakes: { npm: recordingFake("npm") },
+      },
+      cleanup: {
+        step: cleanup,
+        env: { STACK: "staging", MODELS: "diagnosis churn" },
+        fakes: { npm: recordingFake("npm") },
+      },
+      cleanupFails: {
+        step: cleanup,
+        env: { STACK: "staging", MODELS: "diagnosis churn" },
+        fakes: { npm: recordingFake("npm", "exit 4") },
       },
       verifyFails: {
         step: verify,
@@ -388,6 +406,16 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
           `npm\trun\tops\t--\t${command}\tstaging\tchurn\t--outputs\tstack-outputs.json`,
         ]);
       }
+    });
+
+    it("deletes, for each verified model, what no endpoint uses any more, and fails on an error", () => {
+      assert.equal(runs.cleanup.code, 0, runs.cleanup.stderr);
+      assert.deepEqual(runs.cleanup.calls, [
+        "npm\trun\tops\t--\tcleanup\tstaging\tdiagnosis\t--yes",
+        "npm\trun\tops\t--\tcleanup\tstaging\tchurn\t--yes",
+      ]);
+      assert.equal(runs.cleanupFails.code, 4);
+      assert.equal(runs.cleanupFails.calls.length, 1);
     });
 
     it("fails on the first model that fails verification", () => {

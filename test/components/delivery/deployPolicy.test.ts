@@ -173,6 +173,50 @@ describe("deployPolicy", () => {
     );
   });
 
+  it("with an endpoint: reads the live fleet at preview and up, and lists leftovers for the cleanup after a deploy", () => {
+    const endpointTypes = [
+      "aws:sagemaker/model:Model",
+      "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+      "aws:sagemaker/endpoint:Endpoint",
+    ];
+    const readLive = {
+      Sid: "ReadLiveEndpoints",
+      Effect: "Allow",
+      Action: ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:ListTags"],
+      Resource: [
+        "arn:aws:sagemaker:us-east-1:123456789012:endpoint/mlops-prod-*",
+        "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/mlops-prod-*",
+      ],
+    };
+    const listLeftovers = {
+      Sid: "ListEndpointLeftovers",
+      Effect: "Allow",
+      Action: ["sagemaker:ListEndpointConfigs", "sagemaker:ListModels"],
+      Resource: "*",
+      Condition: { StringEquals: { "aws:RequestedRegion": "us-east-1" } },
+    };
+    const deploy = deployPolicy(SCOPE, endpointTypes, {}, DELIVERY).Statement;
+    const bySid = (statements: readonly PolicyStatement[], sid: string) =>
+      statements.find((s) => s.Sid === sid);
+    assert.deepEqual(bySid(deploy, "ReadLiveEndpoints"), readLive);
+    assert.deepEqual(bySid(deploy, "ListEndpointLeftovers"), listLeftovers);
+    // The cleanup deletes with the grants of the types it deletes.
+    const deletes = deploy
+      .flatMap((s) => list(s.Action))
+      .filter((a) => /^sagemaker:Delete(Model|EndpointConfig)$/.test(a));
+    assert.deepEqual(deletes.sort(), ["sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel"]);
+    // The preview role reads the live fleet too, and deletes or lists nothing.
+    const preview = previewPolicy(SCOPE, endpointTypes).Statement;
+    assert.deepEqual(bySid(preview, "ReadLiveEndpoints"), readLive);
+    assert.equal(bySid(preview, "ListEndpointLeftovers"), undefined);
+    // A stack without endpoints asks neither.
+    const pipelineOnly = deployPolicy(SCOPE, ["aws:sagemaker/pipeline:Pipeline"], {}, DELIVERY).Statement;
+    assert.deepEqual(
+      ["ReadLiveEndpoints", "ListEndpointLeftovers"].map((sid) => bySid(pipelineOnly, sid)),
+      [undefined, undefined],
+    );
+  });
+
   it("a KMS key: created only with the stack's tags, managed only while it carries them", () => {
     const [create, tag, manage] = mergedGrants(["aws:kms/key:Key"], (g) => [...g.read, ...g.change], SCOPE);
     const tags = { "aws:RequestTag/Environment": "prod", "aws:RequestTag/Project": "mlops-platform" };

@@ -126,6 +126,9 @@ describe("ModelEndpoint", () => {
       WriteEndpointLogs:
         "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/mlops-prod-diagnosis:log-stream:*",
       PublishEndpointMetrics: "*",
+      WatchRollbackAlarms: ["4xx-error-rate", "5xx-errors", "model-latency-p99"].map(
+        (kind) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${NAME}-primary-${kind}`,
+      ),
     });
   });
 
@@ -297,7 +300,26 @@ describe("ModelEndpoint", () => {
         r.type !== "aws:appautoscaling/policy:Policy",
     );
     assert.equal(taggable.length, 8);
-    for (const resource of taggable) assert.deepEqual(resource.inputs.tags, TAGS, resource.name);
+    for (const resource of taggable) {
+      const { ConfigurationDigest: digest, ...tags } = resource.inputs.tags as Record<string, string>;
+      assert.deepEqual(tags, TAGS, resource.name);
+      // Only the configuration carries the digest of its settings (fleet.ts).
+      if (resource.type === "aws:sagemaker/endpointConfiguration:EndpointConfiguration") {
+        assert.match(digest, /^[0-9a-f]{16}$/);
+      } else assert.equal(digest, undefined, resource.name);
+    }
+  });
+
+  it("keeps replaced configurations and models in AWS, and lets Pulumi delete everything else", () => {
+    const retained = recorded.filter((r) => r.retainOnDelete).map((r) => `${r.type} ${r.name}`);
+    assert.deepEqual(retained.sort(), [
+      `aws:sagemaker/endpointConfiguration:EndpointConfiguration ${NAME}-config`,
+      `aws:sagemaker/model:Model ${NAME}-primary`,
+    ]);
+    assert.deepEqual(
+      recorded.filter((r) => r.protect || r.deleteBeforeReplace).map((r) => r.name),
+      [],
+    );
   });
 
   it("exports the endpoint, its configuration, the served package and the rollback alarms", async () => {

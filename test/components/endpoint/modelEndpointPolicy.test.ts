@@ -15,6 +15,10 @@ function scope(overrides: Partial<ModelRoleScope> = {}): ModelRoleScope {
     images: ["683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"],
     modelDataUrls: ["s3://mlops-prod-diagnosis-artifacts-1a2b3c4/pipelines/abc/Train/output/model.tar.gz"],
     captureUri: "s3://mlops-prod-diagnosis-data-1a2b3c4/data-capture/",
+    rollbackAlarmNames: [
+      "mlops-prod-diagnosis-primary-5xx-errors",
+      "mlops-prod-diagnosis-primary-4xx-error-rate",
+    ],
     ...overrides,
   };
 }
@@ -60,6 +64,19 @@ describe("modelExecutionPolicy", () => {
       actions.filter((a) => a.includes("*") || a.startsWith("iam:")),
       [],
     );
+  });
+
+  it("lets the role read exactly the endpoint's rollback alarms, as deployment guardrails require of the execution role", () => {
+    const watch = modelExecutionPolicy(scope()).Statement.find((s) => s.Sid === "WatchRollbackAlarms");
+    assert.deepEqual(watch, {
+      Sid: "WatchRollbackAlarms",
+      Effect: "Allow",
+      Action: "cloudwatch:DescribeAlarms",
+      Resource: [
+        "arn:aws:cloudwatch:us-east-1:123456789012:alarm:mlops-prod-diagnosis-primary-4xx-error-rate",
+        "arn:aws:cloudwatch:us-east-1:123456789012:alarm:mlops-prod-diagnosis-primary-5xx-errors",
+      ],
+    });
   });
 
   it("pulls from the images' repositories only, once each", () => {

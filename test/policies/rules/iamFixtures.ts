@@ -53,6 +53,7 @@ export const MODEL_POLICY = modelExecutionPolicy({
   images: ["683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"],
   modelDataUrls: [`s3://${ARTIFACTS}/pipelines/abc/Train/output/model.tar.gz`],
   captureUri: `s3://${DATA}/data-capture/`,
+  rollbackAlarmNames: ["mlops-prod-diagnosis-primary-5xx-errors"],
   network: NETWORK,
 });
 

@@ -18,7 +18,7 @@ const plan: Plan = {
       custom: true,
       dependencies: [],
       propertyDependencies: {},
-      options: { protect: false },
+      options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false },
       inputs: { enableKeyRotation: true },
       outputs: {},
     },
@@ -31,7 +31,7 @@ const plan: Plan = {
       custom: true,
       dependencies: [KEY],
       propertyDependencies: { serverSideEncryptionConfiguration: [KEY], bucket: [] },
-      options: { protect: true },
+      options: { protect: true, retainOnDelete: false, deleteBeforeReplace: false },
       inputs: { tags: { Owner: "ml", Environment: "staging" }, bucket: "data-1234567" },
       outputs: { arn: "arn:aws:s3:::data-1234567" },
     },
@@ -115,6 +115,19 @@ describe("preview plan JSON", () => {
       '{\n  "project": "p",\n  "stack": "s",\n  "resources": [],\n  "outputs": {},\n  "findings": []\n}\n',
     );
     assert.deepEqual(parsePlan(toJson(bare), "plan.json"), bare);
+  });
+
+  it("reads a plan saved before the delete options were recorded as one without them", () => {
+    const older = broken([["resources", 1, "options"], { protect: true }]);
+    assert.deepEqual(parsePlan(older, "plan.json").resources[1]?.options, {
+      protect: true,
+      retainOnDelete: false,
+      deleteBeforeReplace: false,
+    });
+    assert.equal(
+      parseError(broken([["resources", 0, "options", "retainOnDelete"], "yes"])),
+      'plan.json: resources[0].options.retainOnDelete: expected true or false, got "yes"',
+    );
   });
 
   it("names the file, the path and the problem in one line", () => {

@@ -24,7 +24,7 @@ function resource(
     custom,
     dependencies: (options.deps ?? []).map((dependency) => dependency.urn),
     propertyDependencies: {},
-    options: { protect: false },
+    options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false },
     inputs: options.model === undefined ? {} : { tags: { Environment: "staging", Model: options.model } },
     outputs: {},
   } satisfies PlanResource;

@@ -21,7 +21,7 @@ function resource(type: string, name: string, parent?: PlanResource): PlanResour
     custom: !type.startsWith("mlops:"),
     dependencies: [],
     propertyDependencies: {},
-    options: { protect: false },
+    options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false },
     inputs: {},
     outputs: {},
   };

@@ -1,0 +1,40 @@
+import {
+  DescribeEndpointCommand,
+  EndpointStatus,
+  type DescribeEndpointCommandOutput,
+  type SageMakerClient,
+} from "@aws-sdk/client-sagemaker";
+import { awsError, isNotFound } from "./awsErrors";
+
+/**
+ * Endpoint statuses in which the configuration an endpoint runs is about to change, or to go: what
+ * it uses cannot be judged (verify) nor cleaned up (cleanup) until it is InService again.
+ */
+export const CHANGING_STATUSES: readonly string[] = [
+  EndpointStatus.CREATING,
+  EndpointStatus.UPDATING,
+  EndpointStatus.SYSTEM_UPDATING,
+  EndpointStatus.ROLLING_BACK,
+  EndpointStatus.DELETING,
+];
+
+/**
+ * DescribeEndpoint, or undefined when the endpoint does not exist (never deployed, or destroyed):
+ * for verify a finding, for cleanup an endpoint that uses nothing.
+ *
+ * @throws OpsError 4 when the request fails for another reason.
+ */
+export async function describeEndpointIfAny(
+  client: SageMakerClient,
+  name: string,
+): Promise<DescribeEndpointCommandOutput | undefined> {
+  try {
+    return await client.send(new DescribeEndpointCommand({ EndpointName: name }));
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw awsError(error, {
+      action: `describe endpoint "${name}"`,
+      permission: "sagemaker:DescribeEndpoint on the endpoint",
+    });
+  }
+}
