@@ -24,3 +24,25 @@ export const VARIANT_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 /** CloudWatch metric names carry the feature name: `feature_baseline_drift_<feature>`. */
 export const FEATURE_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,200}$/;
+
+/**
+ * The value of `modelPackage` that deploys the newest approved version of the source registry that
+ * an environment verified (`models[].source.verifiedIn`): the package staging deployed, verified and
+ * smoke-tested, promoted to prod.
+ */
+export const LATEST_VERIFIED = "latest-verified";
+
+/** A model package group by ARN: the registry of another stack (or account) a model is served from. */
+export const MODEL_PACKAGE_GROUP_ARN_PATTERN =
+  /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package-group\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+/**
+ * What `npm run ops -- promote` records on a model package with SageMaker's model lifecycle
+ * (`ModelLifeCycle`: Stage = the stack's environment, StageStatus one of these). The lifecycle holds
+ * the latest stage only, so each stage's status is also kept in the package's
+ * CustomerMetadataProperties under `lifecycle:<stage>`, which a later stage does not overwrite.
+ */
+export const LIFECYCLE_STATUS = { verified: "Verified", deployed: "Deployed" } as const;
+
+/** The CustomerMetadataProperties key that keeps a stage's lifecycle status on a model package. */
+export const lifecycleMetadataKey = (stage: string) => `lifecycle:${stage}`;
