@@ -1,5 +1,6 @@
 import { platform } from "./program";
 import { createSageMakerClient } from "./registry/client";
+import { EXPECTED_PACKAGES_VARIABLE, parseExpectedPackages } from "./registry/expectedPackages";
 import { readLiveFleet } from "./registry/liveEndpoints";
 import { resolveModelPackage } from "./registry/modelPackages";
 import { loadAwsSettings } from "./stacks/load";
@@ -13,5 +14,7 @@ export = async () => {
   return platform({
     resolve: (request) => resolveModelPackage(sagemaker, request),
     liveFleet: (endpointName) => readLiveFleet(sagemaker, endpointName),
+    // Set by the promotion workflow: a serving stack deploys exactly the version that was verified.
+    expectedPackages: parseExpectedPackages(process.env[EXPECTED_PACKAGES_VARIABLE]),
   });
 };

@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GithubDeployAccess, ModelApprovalDispatch } from "./components/delivery";
-import { LiveFleet, ModelEndpoint } from "./components/endpoint";
-import { AlertTopic, PlatformKey } from "./components/foundation";
-import { MonitoringSchedule } from "./components/monitoring";
-import { MlPipeline } from "./components/pipeline";
+import { LiveFleet, ModelEndpoint, modelEndpointFootprint, modelRoleName } from "./components/endpoint";
+import { AlertTopic, PlatformKey, SecureBucket } from "./components/foundation";
+import { MonitoringSchedule, monitoringRoleName, monitoringScheduleFootprint } from "./components/monitoring";
+import { artifactsBucketPattern, MlPipeline } from "./components/pipeline";
 import {
+  accountOfArn,
   AccountContext,
   combineFootprints,
   DeployFootprint,
@@ -20,6 +21,7 @@ import {
   planEndpoints,
 } from "./registry/endpointPackages";
 import type { LiveFleetReader } from "./registry/liveEndpoints";
+import { checkExpectedPackages, ExpectedPackages } from "./registry/expectedPackages";
 import { MonitorBaseline, monitoringBaselines } from "./registry/monitoringBaselines";
 import type { StackConfig } from "./stacks/config";
 import { loadStackConfig } from "./stacks/load";
@@ -48,6 +50,9 @@ function stackKey(
       : config.tags,
     deletionWindowDays: keyDeletionWindowDays,
     protect: config.storage.protectFromDeletion,
+    // Stacks that serve this stack's models decrypt their artifacts and baselines, through S3 only.
+    consumerAccounts: config.promotion.consumerAccounts,
+    sharedBucketPattern: artifactsBucketPattern(config.namePrefix),
   });
   return { keyArn: key.keyArn, footprint: key.footprint };
 }
@@ -58,7 +63,7 @@ function endpointArgs(
   model: ModelConfig,
   packages: EndpointPackages,
   live: LiveFleet,
-  resources: StackContext & { alerts: AlertTopic; pipeline: MlPipeline },
+  resources: StackContext & { alerts: AlertTopic; dataBucketName: pulumi.Input<string> },
 ) {
   const { enabled, modelPackage, variantName, challengers, shadow, dataCapture, ...rest } = model.endpoint;
   const { deployment, alarms, ...primary } = rest;
@@ -74,7 +79,7 @@ function endpointArgs(
     shadow: shadow && packages.shadow ? { ...shadow, modelPackage: packages.shadow } : undefined,
     kmsKeyArn: resources.kmsKeyArn,
     alertTopicArn: resources.alerts.topicArn,
-    dataCapture: { ...dataCapture, bucketName: resources.pipeline.dataBucketName },
+    dataCapture: { ...dataCapture, bucketName: resources.dataBucketName },
     deployment,
     alarms,
     network: config.network,
@@ -83,12 +88,40 @@ function endpointArgs(
   };
 }
 
+/** Name of a model's monitoring schedule: `<namePrefix>-<model>-data-quality`. */
+const scheduleName = (name: string) => `${name}-data-quality`;
+
+/**
+ * What serving a model will create, stated before any version is served: the deploy role is an
+ * administrator's to change, so the first approval's deploy must already be allowed to create the
+ * endpoint, its autoscaling and its monitoring, and to pass their roles (fixed names). Once they
+ * exist, their components state exactly this, so the deploy role does not change.
+ */
+function plannedServingFootprint(model: ModelConfig, name: string, account: AccountContext): DeployFootprint {
+  const roleArn = (roleName: string) =>
+    pulumi.interpolate`arn:${account.partition}:iam::${account.accountId}:role/${roleName}`;
+  const { endpoint, monitoring } = model;
+  const footprints = [
+    modelEndpointFootprint({ variants: [endpoint, ...endpoint.challengers] }, roleArn(modelRoleName(name))),
+  ];
+  if (monitoring.enabled && endpoint.dataCapture.enabled && endpoint.serverless === undefined) {
+    footprints.push(monitoringScheduleFootprint(monitoring, roleArn(monitoringRoleName(scheduleName(name)))));
+  }
+  return combineFootprints(...footprints);
+}
+
 /** The monitoring settings with the baseline of the served version. */
 function monitoringArgs(
   config: StackConfig,
   model: ModelConfig,
   baseline: MonitorBaseline,
-  resources: StackContext & { alerts: AlertTopic; pipeline: MlPipeline; endpoint: ModelEndpoint },
+  resources: StackContext & {
+    alerts: AlertTopic;
+    dataBucketName: pulumi.Input<string>;
+    endpoint: ModelEndpoint;
+    /** The account of the served version's registry, when the model is served from a source. */
+    builtBy?: string;
+  },
 ) {
   // The baseline in config, if any, is what the registry look-up already resolved to.
   const { enabled, baseline: configuredBaseline, ...settings } = model.monitoring;
@@ -98,8 +131,13 @@ function monitoringArgs(
     endpointName: resources.endpoint.endpointName,
     // Monitoring is only planned for endpoints that capture, so the URI is always set here.
     captureUri: resources.endpoint.dataCaptureUri.apply((uri) => uri ?? ""),
-    outputBucketName: resources.pipeline.dataBucketName,
-    baseline: { statisticsUri: baseline.statisticsUri, constraintsUri: baseline.constraintsUri },
+    outputBucketName: resources.dataBucketName,
+    baseline: {
+      statisticsUri: baseline.statisticsUri,
+      constraintsUri: baseline.constraintsUri,
+      // Registered with a version another account built: in that account's bucket, under its key.
+      accountId: baseline.source === "config" ? undefined : resources.builtBy,
+    },
     kmsKeyArn: resources.kmsKeyArn,
     alertTopicArn: resources.alerts.topicArn,
     network: config.network,
@@ -162,6 +200,9 @@ function delivery(
     // Key ids cannot be scoped by name: the stack key is recognised by the stack's environment and project.
     resourceTags: { Environment: config.environment, Project: config.tags.Project },
     kmsKeyArn,
+    sourceModelPackageGroupArns: config.models.flatMap((model) =>
+      model.source ? [model.source.modelPackageGroupArn] : [],
+    ),
     tags: config.tags,
   });
   return {
@@ -190,6 +231,10 @@ export interface PlatformOptions {
   readonly resolve: PackageResolver;
   /** Reads an endpoint's live fleet by name: SageMaker, or nothing offline. */
   readonly liveFleet: LiveFleetReader;
+  /** The package each named model must serve, or nothing is deployed. @default no expectation */
+  readonly expectedPackages?: ExpectedPackages;
+  /** Where what was found is told (the version served, each variant's instance count). @default Pulumi's info log */
+  readonly info?: (message: string) => void;
 }
 
 /** The live fleet of each endpoint the plans deploy, read a few at a time, by model. */
@@ -211,7 +256,9 @@ async function liveFleets(
  */
 export async function platform(options: PlatformOptions) {
   const config = loadStackConfig();
+  const info = options.info ?? ((message: string) => void pulumi.log.info(message));
   const plans = await planEndpoints(config, options.resolve);
+  checkExpectedPackages(config, plans, options.expectedPackages);
   const fleets = await liveFleets(config, plans, options.liveFleet);
   const baselines = monitoringBaselines(config, plans);
   const account = lookupAccountContext();
@@ -224,15 +271,29 @@ export async function platform(options: PlatformOptions) {
   const models = config.models.map((model) => {
     const name = modelBaseName(config, model.name);
     const tags = { ...config.tags, Model: model.name };
-    const pipeline = new MlPipeline(name, {
-      ...model.pipeline,
-      ...config.storage,
-      ...context,
-      tags,
-      description: model.description,
-      network: config.network,
-    });
-    pipelines.push({ model: model.name, pipeline });
+    // A model is built here, or served from the registry of the stack that builds it (its source).
+    const pipeline = model.source
+      ? undefined
+      : new MlPipeline(name, {
+          ...model.pipeline,
+          ...config.storage,
+          ...context,
+          tags,
+          description: model.description,
+          network: config.network,
+          consumerAccounts: config.promotion.consumerAccounts,
+        });
+    if (pipeline) pipelines.push({ model: model.name, pipeline });
+    // A served model still captures its traffic and keeps its monitoring reports: in a bucket of its own.
+    const servingData = pipeline
+      ? undefined
+      : new SecureBucket(`${name}-data`, {
+          kmsKeyArn: context.kmsKeyArn,
+          tags,
+          protect: config.storage.protectFromDeletion,
+          noncurrentVersionRetentionDays: config.storage.noncurrentVersionRetentionDays,
+        });
+    const dataBucketName = pipeline?.dataBucketName ?? servingData?.bucketName ?? pulumi.output("");
     // Alarms and rules named after the model may publish to its topic.
     const alerts = new AlertTopic(`${name}-alerts`, {
       ...context,
@@ -241,21 +302,23 @@ export async function platform(options: PlatformOptions) {
       eventRuleNamePrefix: name,
       tags,
     });
-    footprints.push(pipeline.footprint, alerts.footprint);
+    footprints.push(pipeline?.footprint ?? servingData?.footprint ?? { types: [], passedRoles: [] });
+    footprints.push(alerts.footprint);
 
     const plan = plans.find((p) => p.model === model.name);
     if (plan && !plan.packages) pulumi.log.warn(`Model "${model.name}": ${plan.skipped}`);
     for (const note of plan?.packages ? plan.notes : []) pulumi.log.warn(`Model "${model.name}": ${note}`);
+    for (const fact of plan?.packages ? (plan.info ?? []) : []) info(`Model "${model.name}": ${fact}`);
     const live = fleets.get(model.name) ?? { source: "none" };
     const endpoint =
       plan?.packages &&
       new ModelEndpoint(
         name,
-        endpointArgs(config, model, plan.packages, live, { ...context, alerts, pipeline }),
+        endpointArgs(config, model, plan.packages, live, { ...context, alerts, dataBucketName }),
       );
     // Offline, the preview's notes say it once per endpoint; online, each variant's count and why.
     for (const choice of endpoint && live.source !== "offline" ? endpoint.instanceCounts : []) {
-      pulumi.log.info(`Model "${model.name}": variant ${choice.variant} starts with ${choice.reason}`);
+      info(`Model "${model.name}": variant ${choice.variant} starts with ${choice.reason}`);
     }
     const baseline = baselines.get(model.name);
     const monitor =
@@ -263,24 +326,33 @@ export async function platform(options: PlatformOptions) {
         ? {
             baseline,
             schedule: new MonitoringSchedule(
-              `${name}-data-quality`,
-              monitoringArgs(config, model, baseline, { ...context, alerts, pipeline, endpoint }),
+              scheduleName(name),
+              monitoringArgs(config, model, baseline, {
+                ...context,
+                alerts,
+                dataBucketName,
+                endpoint,
+                builtBy: model.source && plan?.packages ? accountOfArn(plan.packages.primary.arn) : undefined,
+              }),
             ),
           }
         : undefined;
     if (endpoint) footprints.push(endpoint.footprint);
     if (monitor) footprints.push(monitor.schedule.footprint);
+    if (!endpoint && model.endpoint.enabled) footprints.push(plannedServingFootprint(model, name, account));
 
     return [
       model.name,
       {
-        pipelineName: pipeline.pipelineName,
-        pipelineArn: pipeline.pipelineArn,
-        dataBucket: pipeline.dataBucketName,
-        artifactsBucket: pipeline.artifactsBucketName,
-        inputDataUri: pipeline.inputDataUri,
-        executionRoleArn: pipeline.roleArn,
-        modelPackageGroupName: pipeline.modelPackageGroupName,
+        // A served model's pipeline and registry are its source's: null here.
+        pipelineName: pipeline?.pipelineName ?? null,
+        pipelineArn: pipeline?.pipelineArn ?? null,
+        dataBucket: dataBucketName,
+        artifactsBucket: pipeline?.artifactsBucketName ?? null,
+        inputDataUri: pipeline?.inputDataUri ?? null,
+        executionRoleArn: pipeline?.roleArn ?? null,
+        modelPackageGroupName: pipeline?.modelPackageGroupName ?? null,
+        source: model.source?.modelPackageGroupArn ?? null,
         alertTopicArn: alerts.topicArn,
         endpoint: endpoint
           ? {

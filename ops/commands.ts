@@ -1,6 +1,7 @@
 import type { OpsCommand, OpsIo } from "./command";
 import { approveCommand } from "./commands/approve";
 import { cleanupCommand } from "./commands/cleanup";
+import { promoteCommand } from "./commands/promote";
 import { rejectCommand } from "./commands/reject";
 import { smokeTestCommand } from "./commands/smokeTest";
 import { startPipelineCommand } from "./commands/startPipeline";
@@ -15,6 +16,7 @@ export const COMMANDS: readonly OpsCommand[] = [
   rejectCommand,
   verifyCommand,
   smokeTestCommand,
+  promoteCommand,
   cleanupCommand,
   teardownCommand,
 ];

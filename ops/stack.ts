@@ -71,7 +71,7 @@ export function loadStack(stack: string, root = REPOSITORY_ROOT): OpsStack {
   /* eslint-enable @typescript-eslint/no-require-imports */
   let config: StackConfig;
   try {
-    config = parseStackConfig(stack, mlopsSettings(file.config));
+    config = parseStackConfig(stack, mlopsSettings(file.config), { region });
   } catch (error) {
     throw error instanceof Error && error.name === "ConfigError" ? inputError(error.message) : error;
   }

@@ -12,7 +12,9 @@ import { requireS3BucketProtection } from "./rules/require-s3-bucket-protection"
 import { requireSagemakerKmsEncryption } from "./rules/require-sagemaker-kms-encryption";
 import { requireSagemakerNetworkIsolation } from "./rules/require-sagemaker-network-isolation";
 import { restrictIamPassRole } from "./rules/restrict-iam-pass-role";
+import { restrictIamResourcePrincipals } from "./rules/restrict-iam-resource-principals";
 import { restrictIamTrustPrincipals } from "./rules/restrict-iam-trust-principals";
+import { restrictSagemakerModelSources } from "./rules/restrict-sagemaker-model-sources";
 
 /** The pack's name, as the Pulumi CLI and `policies/config/<stack>.json` know it. */
 export const PACK_NAME = "mlops-guardrails";
@@ -40,12 +42,14 @@ export const policies: Policies = [
   restrictIamPassRole,
   forbidIamAdminPolicies,
   restrictIamTrustPrincipals,
+  restrictIamResourcePrincipals,
 
   // SageMaker and data baseline
   requireSagemakerKmsEncryption,
   requireSagemakerNetworkIsolation,
   requireS3BucketProtection,
   requireEndpointSafeguards,
+  restrictSagemakerModelSources,
 
   // Last: lists what the rules above set aside
   listPolicyWaivers,

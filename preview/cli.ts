@@ -13,7 +13,7 @@ import { Progress } from "./progress";
 import { InputError, packPolicyNames, projectName, readStackConfigFile, REPOSITORY_ROOT } from "./stackFile";
 
 const USAGE =
-  "usage: npm run preview -- --stack <name> [--account-id <12 digits>] [--model-package <model>=<ARN>]... " +
+  "usage: npm run preview -- --stack <name> [--account-id <12 digits>] [--model-package <model>=<ARN>]... [--empty-registry] " +
   "[--policy-config <file>] [--json <file>] [--sarif <file>] [--junit <file>] [--mermaid <file>] [--expand] [--no-color]";
 
 /** `npm run preview -- --help`. */
@@ -25,7 +25,8 @@ no AWS account and no Pulumi CLI.
 Flags:
   --stack <name>                 the stack: Pulumi.<name>.yaml and policies/config/<name>.json (required)
   --account-id <12 digits>       the account of the mocked ARNs (default: the stack's aws:allowedAccountIds, else 123456789012)
-  --model-package <model>=<ARN>  a version of <model>'s own group for its endpoint to serve (repeatable; default: version 1)
+  --model-package <model>=<ARN>  a version of <model>'s own group (or source group) for its endpoint to serve (repeatable; default: version 1)
+  --empty-registry               take the model registry as empty, as on a first deploy: latest-approved and latest-verified find nothing
   --policy-config <file>         the pack config instead of policies/config/<stack>.json
   --json <file>                  write the plan
   --sarif <file>                 write the findings as SARIF 2.1.0 (GitHub code scanning)
@@ -39,6 +40,7 @@ Examples:
   npm run preview -- --stack staging
   npm run preview -- --stack prod --json prod.json --sarif prod.sarif
   npm run preview -- --stack staging --model-package diagnosis=arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-staging-diagnosis/3
+  npm run preview -- --stack prod --empty-registry
 
 The -- after \`npm run preview\` is needed: without it npm keeps the flags for itself.
 Exit codes: 0 no finding or advisory findings only, 1 mandatory findings, 2 bad input.
@@ -48,6 +50,7 @@ const OPTIONS: FlagOptions = {
   stack: { type: "string" },
   "account-id": { type: "string" },
   "model-package": { type: "string", multiple: true },
+  "empty-registry": { type: "boolean" },
   "policy-config": { type: "string" },
   root: { type: "string" },
   expand: { type: "boolean" },
@@ -105,6 +108,7 @@ main(async () => {
     stack,
     accountId: text(flags, "account-id"),
     modelPackages: flags["model-package"] as string[] | undefined,
+    emptyRegistry: flags["empty-registry"] === true,
     root,
     onResource: (resource, encoded) => feed.push(resource, encoded),
     // A pack that fails before it is configured ends the run without running the program.

@@ -15,6 +15,7 @@ export {
   projectName,
   readStackConfigFile,
   REPOSITORY_ROOT,
+  stackAccountId,
   type StackConfigFile,
 } from "./stackFile";
 

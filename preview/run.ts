@@ -11,6 +11,12 @@ export interface OfflineRunOptions {
   readonly accountId?: string;
   /** `--model-package <model>=<ARN>` values. @default none: version 1 of each group */
   readonly modelPackages?: readonly string[];
+  /**
+   * `--empty-registry`: the model registry is taken as empty, as on a first deploy, so that endpoints
+   * serving `latest-approved` or `latest-verified` are skipped with their warning; pinned versions still
+   * resolve. Not with `modelPackages`. @default false
+   */
+  readonly emptyRegistry?: boolean;
   /** Folder with Pulumi.yaml and the stack files. @default the repository */
   readonly root?: string;
   /** Called with each resource as the program registers it, and its properties as encoded. @default none */
@@ -58,13 +64,20 @@ function resolved(outputs: unknown): Promise<Record<string, unknown>> {
  * AWS answers for the stack's account (`accountId`, else the first of `aws:allowedAccountIds`) and
  * region, and stand-ins for the model registry.
  * @throws InputError for an unknown stack, a stack file without aws:region, a malformed
- *   aws:allowedAccountIds or --account-id, or bad --model-package values;
+ *   aws:allowedAccountIds or --account-id, bad --model-package values, or --model-package with
+ *   --empty-registry;
  *   the program's own errors (ConfigError) as they are.
  */
 export async function runProgramOffline(options: OfflineRunOptions): Promise<ProgramPlan> {
   const root = options.root ?? REPOSITORY_ROOT;
   if (options.accountId !== undefined && !/^\d{12}$/.test(options.accountId)) {
     throw new InputError(`--account-id "${options.accountId}": expected 12 digits`);
+  }
+  if (options.emptyRegistry === true && (options.modelPackages ?? []).length > 0) {
+    throw new InputError(
+      "--model-package cannot be combined with --empty-registry: an empty registry has no version to choose " +
+        "(versions pinned in the stack file still resolve); leave one of them out",
+    );
   }
   const project = projectName(root);
   const { config, secrets } = readStackConfigFile(options.stack, root);
@@ -168,16 +181,25 @@ async function runWithMocks(
   const stackConfig = loadStackConfig();
   const { packages, problems } = parseModelPackages(options.modelPackages ?? [], stackConfig);
   if (problems.length > 0) throw new InputError(problems.join("\n"));
-  const registry = offlineResolver({ accountId, region, packages, models: modelsByGroup(stackConfig) });
+  const registry = offlineResolver({
+    accountId,
+    region,
+    packages,
+    models: modelsByGroup(stackConfig),
+    emptyRegistry: options.emptyRegistry === true,
+  });
 
   // Loaded here, after the mocks: the program's modules create resources only when called.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { platform } = require("../program") as typeof import("../program");
   await options.startAfter;
   const fleetNotes: string[] = [];
+  const programNotes: string[] = [];
   const outputs = await resolved(
     await platform({
       resolve: registry.resolve,
+      // What `pulumi preview` logs as info, kept with the notes instead of printed before the tree.
+      info: (message) => programNotes.push(`program: ${message}`),
       liveFleet: async (endpointName) => {
         fleetNotes.push(
           `live fleet offline: the variants of endpoint ${endpointName} start with their configured ` +
@@ -197,6 +219,7 @@ async function runWithMocks(
     notes: [
       ...registry.notes.map((note) => `model registry offline: ${note}`),
       ...fleetNotes,
+      ...programNotes,
       ...secrets.map(
         (key) => `${key} is a secret, which only the Pulumi CLI can decrypt; the program saw "[secret]"`,
       ),

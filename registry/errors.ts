@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { groupArnParts } from "../components/promotion/settings";
 
 /**
  * A look-up of the program at preview/up time failed: the model registry, or a live endpoint's
@@ -94,6 +95,8 @@ export function classifyAwsError(error: unknown): AwsErrorSummary {
  * @param what the thing being read, e.g. `model packages of group "mlops-prod-diagnosis"
  *   (models[0].endpoint.modelPackage)`.
  * @param permission what the identity needs, named when access is denied.
+ * @param accessFix when access is denied, what to do instead of `The deploying identity needs
+ *   <permission>.`, e.g. {@link sharedRegistryAccessFix} for another stack's registry.
  * @returns a message without stack trace, starting with `Could not read <what>: `.
  */
 export function describeAwsError(
@@ -101,6 +104,7 @@ export function describeAwsError(
   what: string,
   permission = "sagemaker:ListModelPackages and sagemaker:DescribeModelPackage on the group's model packages " +
     "(arn:aws:sagemaker:<region>:<account>:model-package/<group>/*)",
+  accessFix = `The deploying identity needs ${permission}.`,
 ): string {
   const { kind, detail, attempts } = classifyAwsError(error);
   const prefix = `Could not read ${what}: `;
@@ -112,7 +116,7 @@ export function describeAwsError(
         "/ AWS_SESSION_TOKEN) and run again."
       );
     case "access-denied":
-      return `${prefix}access denied (${detail}). The deploying identity needs ${permission}.`;
+      return `${prefix}access denied (${detail}). ${accessFix}`;
     case "missing-credentials":
       return (
         `${prefix}no AWS credentials were found (${detail}). Run with credentials: set AWS_PROFILE ` +
@@ -133,6 +137,28 @@ export function describeAwsError(
     case "other":
       return `${prefix}${detail}`;
   }
+}
+
+/**
+ * What to do when reading another stack's model registry (`models[].source.modelPackageGroupArn`) is
+ * denied. Whose account the caller is in is not known here, so it is worded for a registry of the
+ * group's account: shared with this stack's account by the stack that builds the model
+ * (`mlops:promotion.consumerAccounts`, which creates the group's resource policy), and readable by the
+ * deploying identity.
+ *
+ * @param groupArn a model package group ARN; anything else gets the own-registry wording.
+ */
+export function sharedRegistryAccessFix(groupArn: string): string | undefined {
+  const parts = groupArnParts(groupArn);
+  if (parts === undefined) return undefined;
+  const { partition, region, accountId, groupName } = parts;
+  return (
+    `The group is in the model registry of account ${accountId}: if that is not this stack's account, the stack ` +
+    "that builds the model there must share the group with this stack's account (list the account in its " +
+    "mlops:promotion.consumerAccounts, which creates the group's resource policy, and run `pulumi up` there); " +
+    "and the deploying identity needs sagemaker:ListModelPackages and sagemaker:DescribeModelPackage on " +
+    `arn:${partition}:sagemaker:${region}:${accountId}:model-package/${groupName}/*.`
+  );
 }
 
 /** `5 attempts`, or `retrying` when the SDK did not say how many. */

@@ -9,11 +9,23 @@ import {
   type ModelPackageSummary,
   type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
-import { ModelPackageLookupError, describeAwsError } from "./errors";
+import { ModelPackageLookupError, describeAwsError, sharedRegistryAccessFix } from "./errors";
 
-import { LATEST_APPROVED } from "../components/shared/names";
+import {
+  LATEST_APPROVED,
+  LATEST_VERIFIED,
+  LIFECYCLE_STATUS,
+  lifecycleMetadataKey,
+} from "../components/shared/names";
 
-export { LATEST_APPROVED };
+export { LATEST_APPROVED, LATEST_VERIFIED };
+
+/**
+ * How many approved versions `latest-verified` describes at most, newest first, looking for one that the
+ * environment verified. Each is a DescribeModelPackage request; a stage verifies far fewer versions than
+ * a pipeline approves only when promotion has stopped, which the skip message then says.
+ */
+export const MAX_VERIFIED_CANDIDATES = 100;
 
 /** A model package version as an endpoint needs it. */
 export interface DeployablePackage {
@@ -32,7 +44,59 @@ export interface DeployablePackage {
    * schedule; absent when the version has none (see {@link dataQualityBaselineOf}).
    */
   readonly dataQualityBaseline?: DataQualityBaseline;
+  /** ModelLifeCycle: the latest stage `npm run ops -- promote` recorded; absent when none was. */
+  readonly lifecycle?: PackageLifecycle;
+  /**
+   * The status of each stage the version was promoted to, from the `lifecycle:<stage>` keys of its
+   * CustomerMetadataProperties, by stage: unlike {@link lifecycle}, a later stage does not overwrite an
+   * earlier one. Absent when the version has no such key.
+   */
+  readonly stageStatuses?: Readonly<Record<string, string>>;
 }
+
+/** SageMaker's ModelLifeCycle of a model package version. */
+export interface PackageLifecycle {
+  /** Stage, e.g. "staging": the environment of the stack that promoted it. */
+  readonly stage: string;
+  /** StageStatus, e.g. "Verified". */
+  readonly stageStatus: string;
+  /** StageDescription, e.g. the URL of the workflow run that verified it. */
+  readonly stageDescription?: string;
+}
+
+/** Where a version's verification in a stage is recorded; see {@link verificationIn}. */
+export type VerificationRecord = "ModelLifeCycle" | "CustomerMetadataProperties";
+
+/**
+ * Whether a version was verified in `stage` (an environment, `models[].source.verifiedIn`), and where that
+ * is recorded: its ModelLifeCycle says Stage `stage` and StageStatus Verified, or, once a later stage
+ * took the lifecycle over, its `lifecycle:<stage>` metadata key says Verified.
+ *
+ * @returns undefined when neither does.
+ */
+export function verificationIn(
+  version: Pick<DeployablePackage, "lifecycle" | "stageStatuses">,
+  stage: string,
+): VerificationRecord | undefined {
+  const { lifecycle, stageStatuses } = version;
+  if (lifecycle?.stage === stage && lifecycle.stageStatus === LIFECYCLE_STATUS.verified) {
+    return "ModelLifeCycle";
+  }
+  return stageStatuses?.[stage] === LIFECYCLE_STATUS.verified ? "CustomerMetadataProperties" : undefined;
+}
+
+/**
+ * `latest-verified` found no verified version among the {@link MAX_VERIFIED_CANDIDATES} newest approved
+ * ones, and did not look at older ones.
+ */
+export interface VerifiedSearchStopped {
+  readonly arn?: undefined;
+  /** How many approved versions were described. */
+  readonly examined: number;
+}
+
+/** What {@link resolveModelPackage} finds: a version, nothing yet (undefined), or a search cut short. */
+export type PackageLookup = DeployablePackage | VerifiedSearchStopped | undefined;
 
 /** A Model Monitor data-quality baseline: the statistics and constraints files a monitoring job compares with. */
 export interface DataQualityBaseline {
@@ -89,10 +153,20 @@ function s3UriOf(metrics: MetricsSource | undefined): string | undefined {
 
 /** What {@link resolveModelPackage} looks up for one endpoint. */
 export interface ModelPackageRequest {
-  /** The model package group the endpoint serves from. */
+  /**
+   * The model package group the endpoint serves from: its name, for the stack's own registry, or its ARN,
+   * for another stack's (`models[].source.modelPackageGroupArn`), possibly in another account.
+   * ListModelPackages' ModelPackageGroupName takes either (the API reference's pattern:
+   * `(arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:[a-z\-]*\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)$`).
+   */
   readonly groupName: string;
-  /** {@link LATEST_APPROVED} or a model package ARN. */
+  /** {@link LATEST_APPROVED}, {@link LATEST_VERIFIED} or a model package ARN. */
   readonly modelPackage: string;
+  /**
+   * The environment whose verification counts (`models[].source.verifiedIn`); required for
+   * {@link LATEST_VERIFIED}, ignored otherwise.
+   */
+  readonly verifiedIn?: string;
   /** Where `modelPackage` is set, e.g. `models[0].endpoint.modelPackage`, for error messages. */
   readonly configPath: string;
 }
@@ -113,7 +187,7 @@ export async function* approvedPackagesNewestFirst(
   groupName: string,
   pageSize = 100,
 ): AsyncGenerator<ModelPackageSummary> {
-  yield* listApproved(client, groupName, pageSize, groupWhat(groupName));
+  yield* listApproved(client, groupName, pageSize, { what: groupWhat(groupName) });
 }
 
 /**
@@ -126,7 +200,7 @@ export async function latestApprovedPackageArn(
   client: SageMakerClient,
   groupName: string,
 ): Promise<string | undefined> {
-  return latestApproved(client, groupName, groupWhat(groupName));
+  return latestApproved(client, groupName, { what: groupWhat(groupName) });
 }
 
 /**
@@ -140,7 +214,7 @@ export async function describeDeployablePackage(
   client: SageMakerClient,
   arn: string,
 ): Promise<DeployablePackage> {
-  return describe(client, arn, `model package ${arn}`);
+  return describe(client, arn, { what: `model package ${arn}` });
 }
 
 /**
@@ -148,8 +222,14 @@ export async function describeDeployablePackage(
  *
  * - `"latest-approved"`: the newest approved version of the group, described; undefined when there is none
  *   yet (first deploy), so that the caller can skip the endpoint.
+ * - `"latest-verified"`: the newest approved version that `verifiedIn` verified ({@link verificationIn});
+ *   undefined when none is yet or the group does not exist yet, {@link VerifiedSearchStopped} when none of
+ *   the {@link MAX_VERIFIED_CANDIDATES} newest approved versions is.
  * - a model package ARN: that version, described; it must be Approved, so that pinning cannot put a
  *   rejected or unreviewed model in front of traffic.
+ *
+ * A group given by ARN is another stack's registry: when reading it is denied, the message says how that
+ * stack shares it ({@link sharedRegistryAccessFix}).
  *
  * @throws ModelPackageLookupError naming `configPath` when the look-up fails or a pinned version is not
  *   approved.
@@ -157,13 +237,26 @@ export async function describeDeployablePackage(
 export async function resolveModelPackage(
   client: SageMakerClient,
   request: ModelPackageRequest,
-): Promise<DeployablePackage | undefined> {
+): Promise<PackageLookup> {
   const { groupName, modelPackage, configPath } = request;
+  const accessFix = sharedRegistryAccessFix(groupName);
+  const groupRead = { what: `${groupWhat(groupName)} (${configPath})`, accessFix };
+  const versionRead = (arn: string) => ({ what: `model package ${arn} (${configPath})`, accessFix });
   if (modelPackage === LATEST_APPROVED) {
-    const arn = await latestApproved(client, groupName, `${groupWhat(groupName)} (${configPath})`);
-    return arn === undefined ? undefined : describe(client, arn, `model package ${arn} (${configPath})`);
+    const arn = await latestApproved(client, groupName, groupRead);
+    return arn === undefined ? undefined : describe(client, arn, versionRead(arn));
   }
-  const pinned = await describe(client, modelPackage, `model package ${modelPackage} (${configPath})`);
+  if (modelPackage === LATEST_VERIFIED) {
+    if (request.verifiedIn === undefined) {
+      // The stack config refuses this (source.verifiedIn is required with it); a guard for other callers.
+      throw new ModelPackageLookupError(
+        `${configPath} is "${LATEST_VERIFIED}" without the environment whose verification counts; ` +
+          "set source.verifiedIn (e.g. staging).",
+      );
+    }
+    return latestVerified(client, groupName, request.verifiedIn, groupRead, versionRead);
+  }
+  const pinned = await describe(client, modelPackage, versionRead(modelPackage));
   if (pinned.approvalStatus !== ModelApprovalStatus.APPROVED) {
     throw new ModelPackageLookupError(
       `Model package ${pinned.arn} (${configPath}) is ${pinned.approvalStatus}, not Approved; ` +
@@ -177,11 +270,17 @@ function groupWhat(groupName: string): string {
   return `model packages of group "${groupName}"`;
 }
 
+/** What a request reads, for its error messages, and what to do when access is denied (own registry: the default). */
+interface Read {
+  readonly what: string;
+  readonly accessFix?: string;
+}
+
 async function* listApproved(
   client: SageMakerClient,
   groupName: string,
   pageSize: number,
-  what: string,
+  read: Read,
 ): AsyncGenerator<ModelPackageSummary> {
   const pages = paginateListModelPackages(
     { client, pageSize },
@@ -198,46 +297,125 @@ async function* listApproved(
       yield* page.ModelPackageSummaryList ?? [];
     }
   } catch (error) {
-    throw lookupError(error, what);
+    throw lookupError(error, read);
   }
 }
 
 async function latestApproved(
   client: SageMakerClient,
   groupName: string,
-  what: string,
+  read: Read,
 ): Promise<string | undefined> {
   try {
     // Only the newest is needed, but the page stays large: if AWS filters after taking a page, small pages
     // would mean one request per unapproved version in front of the newest approved one.
-    for await (const summary of listApproved(client, groupName, 100, what)) {
+    for await (const summary of listApproved(client, groupName, 100, read)) {
       return summary.ModelPackageArn;
     }
     return undefined;
   } catch (error) {
     // A group that does not exist yet is the first deploy, not an error: nothing to serve yet.
-    if (error instanceof ModelPackageLookupError && isNotFound(error.cause)) {
+    if (isMissingGroup(error)) {
       return undefined;
     }
     throw error;
   }
 }
 
-async function describe(client: SageMakerClient, arn: string, what: string): Promise<DeployablePackage> {
-  let output: DescribeModelPackageCommandOutput;
+/**
+ * The newest approved version that `stage` verified, described.
+ *
+ * ListModelPackages cannot filter on the lifecycle, and its summaries cannot decide it either:
+ * ModelPackageSummary (@aws-sdk/client-sagemaker 3.1142, as in the API reference) has ModelLifeCycle,
+ * which holds the latest stage only, but not CustomerMetadataProperties, where an earlier stage's status
+ * stays once a later stage took the lifecycle over (prod promoted after staging verified). So every
+ * approved version is described (DescribeModelPackage has both), newest first, until one is verified,
+ * at most {@link MAX_VERIFIED_CANDIDATES} of them.
+ */
+async function latestVerified(
+  client: SageMakerClient,
+  groupName: string,
+  stage: string,
+  groupRead: Read,
+  versionRead: (arn: string) => Read,
+): Promise<PackageLookup> {
+  const versions = listApproved(client, groupName, 100, groupRead);
+  let examined = 0;
   try {
-    output = await client.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
+    for (;;) {
+      let next: IteratorResult<ModelPackageSummary>;
+      try {
+        next = await versions.next();
+      } catch (error) {
+        // As for latest-approved: a group that does not exist yet has nothing verified yet.
+        if (isMissingGroup(error)) return undefined;
+        throw error;
+      }
+      if (next.done === true) return undefined;
+      if (examined === MAX_VERIFIED_CANDIDATES) return { examined };
+      examined++;
+      const arn = next.value.ModelPackageArn ?? "";
+      const read = versionRead(arn);
+      const output = await describeOutput(client, arn, read);
+      if (verificationIn(lifecycleOf(output), stage) !== undefined) return toDeployable(output, read.what);
+    }
+  } finally {
+    // Stops the listing when a version was found before its last page.
+    await versions.return(undefined);
+  }
+}
+
+function isMissingGroup(error: unknown): boolean {
+  return error instanceof ModelPackageLookupError && isNotFound(error.cause);
+}
+
+async function describe(client: SageMakerClient, arn: string, read: Read): Promise<DeployablePackage> {
+  return toDeployable(await describeOutput(client, arn, read), read.what);
+}
+
+async function describeOutput(
+  client: SageMakerClient,
+  arn: string,
+  read: Read,
+): Promise<DescribeModelPackageCommandOutput> {
+  try {
+    return await client.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
   } catch (error) {
     if (isNotFound(error)) {
       throw new ModelPackageLookupError(
-        `Could not read ${what}: it does not exist (${errorName(error)}: ${errorMessage(error)}). ` +
+        `Could not read ${read.what}: it does not exist (${errorName(error)}: ${errorMessage(error)}). ` +
           `Check the ARN, or use "${LATEST_APPROVED}".`,
         { cause: error },
       );
     }
-    throw lookupError(error, what);
+    throw lookupError(error, read);
   }
-  return toDeployable(output, what);
+}
+
+/** The lifecycle a DescribeModelPackage response records, as a {@link DeployablePackage} has it. */
+function lifecycleOf(
+  output: Pick<DescribeModelPackageCommandOutput, "ModelLifeCycle" | "CustomerMetadataProperties">,
+): Pick<DeployablePackage, "lifecycle" | "stageStatuses"> {
+  const { ModelLifeCycle: cycle, CustomerMetadataProperties: metadata = {} } = output;
+  const prefix = lifecycleMetadataKey("");
+  const statuses = Object.entries(metadata)
+    .filter(([key]) => key.startsWith(prefix) && key.length > prefix.length)
+    .map(([key, value]) => [key.slice(prefix.length), value] as const);
+  return {
+    // Left out when absent, so that the result compares equal to a literal without the key.
+    ...(cycle?.Stage === undefined || cycle.StageStatus === undefined
+      ? {}
+      : {
+          lifecycle: {
+            stage: cycle.Stage,
+            stageStatus: cycle.StageStatus,
+            ...(cycle.StageDescription === undefined || cycle.StageDescription === ""
+              ? {}
+              : { stageDescription: cycle.StageDescription }),
+          },
+        }),
+    ...(statuses.length === 0 ? {} : { stageStatuses: Object.fromEntries(statuses) }),
+  };
 }
 
 function toDeployable(output: DescribeModelPackageCommandOutput, what: string): DeployablePackage {
@@ -270,6 +448,7 @@ function toDeployable(output: DescribeModelPackageCommandOutput, what: string): 
     containers,
     // Left out when there is none, like modelDataUrl above.
     ...(dataQualityBaseline === undefined ? {} : { dataQualityBaseline }),
+    ...lifecycleOf(output),
   };
 }
 
@@ -280,11 +459,13 @@ function noContainerImage(what: string): ModelPackageLookupError {
   );
 }
 
-function lookupError(error: unknown, what: string): ModelPackageLookupError {
+function lookupError(error: unknown, read: Read): ModelPackageLookupError {
   // Errors from an inner look-up already have their message.
   return error instanceof ModelPackageLookupError
     ? error
-    : new ModelPackageLookupError(describeAwsError(error, what), { cause: error });
+    : new ModelPackageLookupError(describeAwsError(error, read.what, undefined, read.accessFix), {
+        cause: error,
+      });
 }
 
 function isNotFound(error: unknown): boolean {

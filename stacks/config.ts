@@ -3,6 +3,7 @@ import { endpointRuleProblems, shadowName } from "../components/endpoint/rules";
 import { DATA_CAPTURE_DEFAULTS, ENDPOINT_DEFAULTS } from "../components/endpoint/settings";
 import { MONITORING_DEFAULTS, repeatedFeatureProblems } from "../components/monitoring/settings";
 import { spotWaitProblems } from "../components/pipeline/settings";
+import { sourceProblems, StackPlace } from "../components/promotion/settings";
 import { ConfigError, ConfigProblem, problemsFromIssues } from "./errors";
 import { NAME_PREFIX_PATTERN } from "../components/shared/names";
 import {
@@ -47,7 +48,7 @@ function asArray(value: unknown): unknown[] {
  * Checks that span several keys. They read the raw input defensively so that they run even when
  * other keys are invalid: the user gets every problem in one go.
  */
-function crossFieldProblems(stack: string, raw: Raw): ConfigProblem[] {
+function crossFieldProblems(stack: string, raw: Raw, place: StackPlace): ConfigProblem[] {
   const problems: ConfigProblem[] = [...namePrefixProblems(stack, raw)];
   const tags = asRecord(raw.tags);
   if (tags) {
@@ -85,10 +86,44 @@ function crossFieldProblems(stack: string, raw: Raw): ConfigProblem[] {
       }
     }
     problems.push(...pipelineProblems(`models[${index}].pipeline`, asRecord(model.pipeline)));
+    problems.push(
+      ...sourceProblems(model, place).map(({ key, value, message }) => ({
+        path: `models[${index}].${key}`,
+        value,
+        message,
+      })),
+    );
     problems.push(...endpointProblems(`models[${index}].endpoint`, model, raw));
     problems.push(...monitoringProblems(`models[${index}]`, model, raw.requireMonitoring === true));
   });
-  problems.push(...deliveryProblems(asRecord(raw.delivery)));
+  const built = asArray(raw.models).some((model) => asRecord(model)?.source === undefined);
+  problems.push(...deliveryProblems(asRecord(raw.delivery), built));
+  problems.push(...promotionProblems(asRecord(raw.promotion), built));
+  return problems;
+}
+
+/** Sharing is for the models a stack builds; an account listed twice is a mistake. */
+function promotionProblems(promotion: Raw | undefined, built: boolean): ConfigProblem[] {
+  const accounts = asArray(promotion?.consumerAccounts);
+  const problems: ConfigProblem[] = [];
+  if (accounts.length > 0 && !built) {
+    problems.push({
+      path: "promotion.consumerAccounts",
+      value: accounts,
+      message:
+        "shares nothing: every model of the stack is served from a source; list consumer accounts in the stack that builds the models",
+    });
+  }
+  accounts.forEach((account, index) => {
+    const first = accounts.indexOf(account);
+    if (first !== index) {
+      problems.push({
+        path: `promotion.consumerAccounts[${index}]`,
+        value: account,
+        message: `is already listed at promotion.consumerAccounts[${first}]`,
+      });
+    }
+  });
   return problems;
 }
 
@@ -122,7 +157,7 @@ function namePrefixProblems(stack: string, raw: Raw): ConfigProblem[] {
  * The deploy role trusts exactly one GitHub environment or branch, and approvals can only be
  * dispatched to a repository that is named.
  */
-function deliveryProblems(delivery: Raw | undefined): ConfigProblem[] {
+function deliveryProblems(delivery: Raw | undefined, built: boolean): ConfigProblem[] {
   if (!delivery) return [];
   const problems: ConfigProblem[] = [];
   const github = asRecord(delivery.github);
@@ -144,6 +179,14 @@ function deliveryProblems(delivery: Raw | undefined): ConfigProblem[] {
     }
   }
   const dispatch = asRecord(delivery.approvalDispatch);
+  if (dispatch?.enabled === true && !built) {
+    problems.push({
+      path: "delivery.approvalDispatch.enabled",
+      value: true,
+      message:
+        "has nothing to dispatch: every model of the stack is served from a source, and approvals happen in the registry of the stack that builds it; set enabled: false",
+    });
+  }
   if (dispatch?.enabled === true && delivery.github === undefined) {
     problems.push({
       path: "delivery.approvalDispatch.enabled",
@@ -243,18 +286,22 @@ function monitoringProblems(path: string, model: Raw, requireMonitoring: boolean
 /** Fills in defaults that depend on other settings. Pure: the same input gives the same output. */
 function resolveDefaults(stack: string, parsed: ParsedStackConfig): StackConfig {
   const { delivery, ...rest } = parsed;
+  const built = parsed.models.some((model) => model.source === undefined);
   return {
     ...rest,
     namePrefix: parsed.namePrefix ?? defaultNamePrefix(stack),
     tags: { Environment: parsed.environment, ...parsed.tags },
-    ...(delivery ? { delivery: resolveDelivery(delivery) } : {}),
+    ...(delivery ? { delivery: resolveDelivery(delivery, built) } : {}),
   };
 }
 
-/** Approval dispatch is on by default once a repository is named. */
-function resolveDelivery(delivery: DeliveryInput): DeliveryConfig {
+/**
+ * Approval dispatch is on by default once a repository is named and the stack builds a model:
+ * approvals happen in the registry of the stack that builds, never in one that only serves.
+ */
+function resolveDelivery(delivery: DeliveryInput, built: boolean): DeliveryConfig {
   const { github } = delivery;
-  const dispatchOn = delivery.approvalDispatch?.enabled ?? github !== undefined;
+  const dispatchOn = delivery.approvalDispatch?.enabled ?? (github !== undefined && built);
   return {
     ...(github ? { github } : {}),
     ...(dispatchOn && github
@@ -271,12 +318,15 @@ function resolveDelivery(delivery: DeliveryInput): DeliveryConfig {
 /**
  * Validates a stack's raw settings and resolves defaults. Throws one `ConfigError` that lists every
  * problem (key path, value received, what is allowed) before any resource is created.
+ *
+ * @param place where the stack deploys (`aws:region` of the stack file), for the rules that
+ *   compare a source registry with it; unknown parts are not checked.
  */
-export function parseStackConfig(stack: string, raw: Raw): StackConfig {
+export function parseStackConfig(stack: string, raw: Raw, place: StackPlace = {}): StackConfig {
   const result = stackConfigSchema.safeParse(raw, { reportInput: true });
   const problems = [
     ...(result.success ? [] : problemsFromIssues(result.error.issues)),
-    ...crossFieldProblems(stack, raw),
+    ...crossFieldProblems(stack, raw, place),
   ].sort((a, b) => a.path.localeCompare(b.path, "en", { numeric: true }));
   if (problems.length > 0 || !result.success) throw new ConfigError(stack, problems);
   return resolveDefaults(stack, result.data);

@@ -10,7 +10,8 @@ export const CONFIG_NAMESPACE = "mlops";
  * config: they get the typed result of this function. Unknown keys are reported by the schema.
  */
 export function loadStackConfig(): StackConfig {
-  return parseStackConfig(pulumi.getStack(), mlopsSettings(pulumi.runtime.allConfig()));
+  const config = pulumi.runtime.allConfig();
+  return parseStackConfig(pulumi.getStack(), mlopsSettings(config), { region: config["aws:region"] });
 }
 
 /**

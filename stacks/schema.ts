@@ -11,7 +11,8 @@ import {
 } from "../components/foundation/settings";
 import { monitoringSettings } from "../components/monitoring/settings";
 import { pipelineSettings } from "../components/pipeline/settings";
-import { MODEL_NAME_PATTERN, NAME_PREFIX_PATTERN } from "../components/shared/names";
+import { PROMOTION_DEFAULTS, promotionSettings, sourceSettings } from "../components/promotion/settings";
+import { ENVIRONMENT_PATTERN, MODEL_NAME_PATTERN, NAME_PREFIX_PATTERN } from "../components/shared/names";
 import { requiredOr, strictObject, text } from "../components/shared/settings";
 
 /**
@@ -24,13 +25,8 @@ import { requiredOr, strictObject, text } from "../components/shared/settings";
  * see `errors.ts` for how issues become that sentence.
  */
 
-/**
- * An environment's name (`dev`, `qa`, `staging`, `prod`, `sandbox-alice`): any number of them, each a
- * stack. Environments differ by config only, never by code: nothing branches on the name, which is a
- * label (the Environment tag, the stack's outputs). At most 14 characters, like a stack name whose
- * default name prefix, `mlops-<stack>`, fits the 20 characters of a prefix.
- */
-export const ENVIRONMENT_PATTERN = /^[a-z]([a-z0-9-]{0,12}[a-z0-9])?$/;
+/** An environment's name: see components/shared/names.ts. */
+export { ENVIRONMENT_PATTERN };
 
 /** What the default name prefix is made of: `mlops-<stack name>`. */
 export const DEFAULT_PREFIX_START = "mlops-";
@@ -55,7 +51,14 @@ const model = strictObject({
   description: text("a description")
     .optional()
     .describe("What the model does, shown on its registry and pipeline."),
-  pipeline: pipelineSettings.default(pipelineSettings.parse({})).describe("How the model is built."),
+  source: sourceSettings
+    .optional()
+    .describe(
+      "Serve a model another stack builds and verifies, from its registry. Unset: this stack builds it.",
+    ),
+  pipeline: pipelineSettings
+    .default(pipelineSettings.parse({}))
+    .describe("How the model is built (not with source)."),
   endpoint: endpointSettings.default(endpointSettings.parse({})).describe("How the model is served."),
   monitoring: monitoringSettings
     .default(monitoringSettings.parse({}))
@@ -103,6 +106,9 @@ export const stackConfigSchema = strictObject({
     .min(1, { error: "must list at least one model" })
     .max(100, { error: "lists more than 100 models; split them across stacks" })
     .describe("The models of the stack, each with its pipeline, endpoint and monitoring."),
+  promotion: promotionSettings
+    .default(PROMOTION_DEFAULTS)
+    .describe("Who may serve the models this stack builds (other accounts' stacks with models[].source)."),
   delivery: deliverySettings.optional().describe("CI/CD from GitHub Actions. Unset: no delivery resources."),
 });
 

@@ -19,7 +19,14 @@ const LIVE_CONFIG_ARN = `arn:aws:sagemaker:us-east-1:123456789012:endpoint-confi
 
 /** Runs the prod stack as `pulumi preview` would against the live account (moto). */
 async function previewProd() {
-  const { recorded, infos } = await runProgram("prod", stackFileConfig("prod"));
+  const { recorded, infos: all } = await runProgram("prod", stackFileConfig("prod"));
+  // Prod serves the version staging verified, which it says first; then each variant's count.
+  assert.equal(
+    all[0],
+    'info: [runtime] Model "diagnosis": serves arn:aws:sagemaker:us-east-1:123456789012:model-package/' +
+      'mlops-staging-diagnosis/1, verified in staging (CustomerMetadataProperties "lifecycle:staging": "Verified")',
+  );
+  const infos = all.slice(1);
   const config = named(recorded, `${ENDPOINT}-config`).inputs;
   return {
     counts: (config.productionVariants as { initialInstanceCount: number }[]).map(

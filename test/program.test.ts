@@ -1,10 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
-import type {
-  PipelineDefinition,
-  ProcessingStep,
-  TrainingStep,
-} from "../components/pipeline/definitionTypes";
+import type { PipelineDefinition, TrainingStep } from "../components/pipeline/definitionTypes";
 import {
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
@@ -83,19 +79,29 @@ describe("the program (index.ts)", () => {
     stacks[stack]?.recorded ?? assert.fail(`stack ${stack} did not run`);
 
   for (const stack of ["staging", "prod"] as const) {
-    it(`${stack}: builds the stack key, per model a pipeline, an alert topic and an endpoint, and delivery`, () => {
+    it(`${stack}: builds the stack key, per model a pipeline (staging) or a data bucket (prod), an alert topic and an endpoint, and delivery`, () => {
       // Under the mock runtime the stack resource is implicit: top-level resources have no parent.
       const topLevel = recordedOf(stack).filter((r) => r.parent === "");
-      assert.deepEqual(topLevel.map((r) => `${r.type} ${r.name}`).sort(), [
-        `mlops:delivery:GithubDeployAccess mlops-${stack}-github`,
-        `mlops:delivery:ModelApprovalDispatch mlops-${stack}-approvals`,
-        `mlops:kms:PlatformKey mlops-${stack}-platform`,
-        `mlops:sagemaker:MlPipeline mlops-${stack}-diagnosis`,
-        `mlops:sagemaker:ModelEndpoint mlops-${stack}-diagnosis`,
-        `mlops:sagemaker:MonitoringSchedule mlops-${stack}-diagnosis-data-quality`,
-        `mlops:sns:AlertTopic mlops-${stack}-delivery-alerts`,
-        `mlops:sns:AlertTopic mlops-${stack}-diagnosis-alerts`,
-      ]);
+      // Staging builds the model and dispatches its approvals; prod serves what staging verified.
+      const building =
+        stack === "staging"
+          ? [
+              `mlops:delivery:ModelApprovalDispatch mlops-${stack}-approvals`,
+              `mlops:sagemaker:MlPipeline mlops-${stack}-diagnosis`,
+              `mlops:sns:AlertTopic mlops-${stack}-delivery-alerts`,
+            ]
+          : [`mlops:s3:SecureBucket mlops-${stack}-diagnosis-data`];
+      assert.deepEqual(
+        topLevel.map((r) => `${r.type} ${r.name}`).sort(),
+        [
+          `mlops:delivery:GithubDeployAccess mlops-${stack}-github`,
+          `mlops:kms:PlatformKey mlops-${stack}-platform`,
+          `mlops:sagemaker:ModelEndpoint mlops-${stack}-diagnosis`,
+          `mlops:sagemaker:MonitoringSchedule mlops-${stack}-diagnosis-data-quality`,
+          `mlops:sns:AlertTopic mlops-${stack}-diagnosis-alerts`,
+          ...building,
+        ].sort(),
+      );
     });
 
     it(`${stack}: alerts go to the stack's e-mail addresses, encrypted with the stack key`, () => {
@@ -143,10 +149,12 @@ describe("the program (index.ts)", () => {
           resource.name,
         );
       }
-      // 2 buckets, 3 roles, registry, pipeline, 3 objects, topic, model, config, endpoint, 3 endpoint
-      // alarms, monitoring job definition and schedule, 2 event rules, the drift alarms; prod scales too.
+      // Staging: 2 buckets, 3 roles, registry, pipeline, 3 objects, topic, model, config, endpoint, 3
+      // endpoint alarms, monitoring job definition and schedule, 2 event rules, the drift alarms. Prod,
+      // which serves staging's model: a data bucket, 2 roles, topic, model, config, endpoint, 3 alarms,
+      // job definition, schedule, 2 event rules, the scaling target, the drift alarms.
       const ofModel = taggable.filter((r) => (r.inputs.tags as Record<string, string>).Model !== undefined);
-      assert.equal(ofModel.length, (stack === "prod" ? 17 : 16) + 5 + FEATURE_COUNT);
+      assert.equal(ofModel.length, (stack === "prod" ? 15 : 21) + FEATURE_COUNT);
       assert.ok(ofModel.every((r) => (r.inputs.tags as Record<string, string>).Model === "diagnosis"));
       // The stack's own: its key, and delivery, which serves every model.
       const prefix = `mlops-${stack}`;
@@ -155,27 +163,36 @@ describe("the program (index.ts)", () => {
           .filter((r) => !ofModel.includes(r))
           .map((r) => r.name)
           .sort(),
-        [
-          `${prefix}-approvals-diagnosis`,
-          `${prefix}-approvals-diagnosis-failed-deliveries`,
-          `${prefix}-approvals-dlq`,
-          `${prefix}-approvals-dlq-not-empty`,
-          `${prefix}-approvals-role`,
-          `${prefix}-delivery-alerts`,
-          `${prefix}-github-deploy-policy-1`,
-          `${prefix}-github-deploy-policy-2`,
-          `${prefix}-github-deploy-policy-3`,
-          `${prefix}-github-deploy-role`,
-          `${prefix}-github-oidc`,
-          `${prefix}-github-preview-role`,
-          `${prefix}-platform-key`,
-        ],
+        stack === "staging"
+          ? [
+              `${prefix}-approvals-diagnosis`,
+              `${prefix}-approvals-diagnosis-failed-deliveries`,
+              `${prefix}-approvals-dlq`,
+              `${prefix}-approvals-dlq-not-empty`,
+              `${prefix}-approvals-role`,
+              `${prefix}-delivery-alerts`,
+              `${prefix}-github-deploy-policy-1`,
+              `${prefix}-github-deploy-policy-2`,
+              `${prefix}-github-deploy-policy-3`,
+              `${prefix}-github-deploy-role`,
+              `${prefix}-github-oidc`,
+              `${prefix}-github-preview-role`,
+              `${prefix}-platform-key`,
+            ]
+          : [
+              `${prefix}-github-deploy-policy-1`,
+              `${prefix}-github-deploy-policy-2`,
+              `${prefix}-github-deploy-role`,
+              `${prefix}-github-oidc`,
+              `${prefix}-github-preview-role`,
+              `${prefix}-platform-key`,
+            ],
       );
     });
 
-    it(`${stack}: encrypts both buckets with the stack's own key`, () => {
+    it(`${stack}: encrypts its buckets with the stack's own key`, () => {
       const key = named(recordedOf(stack), `mlops-${stack}-platform-key`).outputs.arn;
-      for (const bucket of ["data", "artifacts"]) {
+      for (const bucket of stack === "staging" ? ["data", "artifacts"] : ["data"]) {
         const rules = named(recordedOf(stack), `mlops-${stack}-diagnosis-${bucket}-encryption`).inputs.rules;
         assert.deepEqual(rules, [
           {
@@ -215,43 +232,31 @@ describe("the program (index.ts)", () => {
     assert.deepEqual(lifecycle[0].noncurrentVersionExpiration, { noncurrentDays: 30 });
   });
 
-  it("prod: larger instances, a higher bar, and the key, buckets and registry protected from deletion", () => {
+  it("prod: no pipeline of its own, larger instances, and the key and data bucket protected from deletion", () => {
     const recorded = recordedOf("prod");
-    const definition = definitionOf(recorded, "mlops-prod-diagnosis");
-    assert.deepEqual(definition.Parameters.map((p) => [p.Name, p.DefaultValue]).slice(1, 4), [
-      ["ProcessingInstanceType", "ml.m5.xlarge"],
-      ["TrainingInstanceType", "ml.m5.xlarge"],
-      ["AccuracyThreshold", 0.9],
-    ]);
+    assert.deepEqual(ofType(recorded, "aws:sagemaker/pipeline:Pipeline"), []);
+    assert.deepEqual(ofType(recorded, "aws:sagemaker/modelPackageGroup:ModelPackageGroup"), []);
+    assert.equal(
+      named(recorded, "mlops-prod-diagnosis-config").inputs.productionVariants instanceof Array,
+      true,
+    );
     assert.deepEqual(
       recorded
         .filter((r) => r.protect)
         .map((r) => r.name)
         .sort(),
-      [
-        "mlops-prod-diagnosis-artifacts",
-        "mlops-prod-diagnosis-data",
-        "mlops-prod-diagnosis-registry",
-        "mlops-prod-platform-key",
-      ],
+      ["mlops-prod-diagnosis-data", "mlops-prod-platform-key"],
     );
     assert.equal(named(recorded, "mlops-prod-platform-key").inputs.deletionWindowInDays, 30);
-    const lifecycle = named(recorded, "mlops-prod-diagnosis-artifacts-lifecycle").inputs.rules as Record<
+    const lifecycle = named(recorded, "mlops-prod-diagnosis-data-lifecycle").inputs.rules as Record<
       string,
       unknown
     >[];
     assert.deepEqual(lifecycle[0].noncurrentVersionExpiration, { noncurrentDays: 365 });
-    assert.equal(
-      (definition.Steps[0] as ProcessingStep).Arguments.StoppingCondition?.MaxRuntimeInSeconds,
-      3600,
-    );
   });
 
-  it("exports each model's pipeline, buckets, role, registry, alert topic and endpoint", async () => {
-    const program = stacks.prod?.program ?? assert.fail("prod did not run");
-    assert.equal(program.environment, "prod");
-    const outputs = program.models.diagnosis;
-    assert.deepEqual(Object.keys(outputs).sort(), [
+  it("exports each model's pipeline, buckets, role, registry, alert topic and endpoint; a served model's source", async () => {
+    const keys = [
       "alertTopicArn",
       "artifactsBucket",
       "dataBucket",
@@ -261,20 +266,45 @@ describe("the program (index.ts)", () => {
       "modelPackageGroupName",
       "pipelineArn",
       "pipelineName",
-    ]);
-    assert.equal(await valueOf(outputs.pipelineName), "mlops-prod-diagnosis");
-    assert.equal(await valueOf(outputs.modelPackageGroupName), "mlops-prod-diagnosis");
+      "source",
+    ];
+    const staging = (stacks.staging?.program ?? assert.fail("staging did not run")).models.diagnosis;
+    assert.deepEqual(Object.keys(staging).sort(), keys);
+    assert.equal(await valueOf(staging.pipelineName), "mlops-staging-diagnosis");
+    assert.equal(await valueOf(staging.modelPackageGroupName), "mlops-staging-diagnosis");
+    assert.equal(staging.source, null);
+
+    const program = stacks.prod?.program ?? assert.fail("prod did not run");
+    assert.equal(program.environment, "prod");
+    const outputs = program.models.diagnosis;
+    assert.deepEqual(Object.keys(outputs).sort(), keys);
+    // Built by staging: prod has no pipeline, artifacts or registry of its own.
+    for (const key of [
+      "pipelineName",
+      "pipelineArn",
+      "artifactsBucket",
+      "inputDataUri",
+      "executionRoleArn",
+      "modelPackageGroupName",
+    ]) {
+      assert.equal(outputs[key], null, key);
+    }
+    assert.equal(
+      outputs.source,
+      "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/mlops-staging-diagnosis",
+    );
+    assert.match(await valueOf(outputs.dataBucket), /^mlops-prod-diagnosis-data-[0-9a-f]{7}$/);
     assert.equal(
       await valueOf(outputs.alertTopicArn),
       "arn:aws:sns:us-east-1:123456789012:mlops-prod-diagnosis-alerts",
     );
-    const endpoint = outputs.endpoint ?? assert.fail("prod has an approved version, so an endpoint");
+    const endpoint = outputs.endpoint ?? assert.fail("staging verified a version, so prod has an endpoint");
     assert.equal(await valueOf(endpoint.name), "mlops-prod-diagnosis");
     assert.equal(
       await valueOf(endpoint.arn),
       "arn:aws:sagemaker:us-east-1:123456789012:endpoint/mlops-prod-diagnosis",
     );
-    assert.equal(await valueOf(endpoint.modelPackageArn), packageArn("mlops-prod-diagnosis", 2));
+    assert.equal(await valueOf(endpoint.modelPackageArn), packageArn("mlops-staging-diagnosis", 1));
     assert.equal(
       await valueOf(endpoint.configName),
       named(recordedOf("prod"), "mlops-prod-diagnosis-config").outputs.name,
@@ -347,19 +377,29 @@ describe("the program (index.ts)", () => {
           namePrefix: `mlops-${stack}`,
           resourceTags: { Environment: stack, Project: "mlops-platform" },
           kmsKeyArn: named(recorded, `mlops-${stack}-platform-key`).outputs.arn as string,
+          // Prod serves staging's model: it looks up versions in staging's registry.
+          ...(stack === "prod"
+            ? {
+                sourceModelPackageGroupArns: [
+                  "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/mlops-staging-diagnosis",
+                ],
+              }
+            : {}),
         };
         const policies = ofType(recorded, "aws:iam/policy:Policy");
+        const serving = [
+          arnOf(`mlops-${stack}-diagnosis-model-role`),
+          arnOf(`mlops-${stack}-diagnosis-data-quality-role`),
+        ];
         const expected = deployPolicy(
           scope,
           types,
-          {
-            "sagemaker.amazonaws.com": [
-              arnOf(`mlops-${stack}-diagnosis-role`),
-              arnOf(`mlops-${stack}-diagnosis-model-role`),
-              arnOf(`mlops-${stack}-diagnosis-data-quality-role`),
-            ],
-            "events.amazonaws.com": [arnOf(`mlops-${stack}-approvals-role`)],
-          },
+          stack === "staging"
+            ? {
+                "sagemaker.amazonaws.com": [arnOf(`mlops-${stack}-diagnosis-role`), ...serving],
+                "events.amazonaws.com": [arnOf(`mlops-${stack}-approvals-role`)],
+              }
+            : { "sagemaker.amazonaws.com": serving },
           [
             `${ACCOUNT}:role/mlops-${stack}-github-deploy`,
             `${ACCOUNT}:role/mlops-${stack}-github-preview`,
@@ -452,21 +492,25 @@ describe("the program (index.ts)", () => {
     });
   });
 
-  it("serves the newest approved version of each stack's registry, skipping pending and rejected ones", () => {
-    for (const [stack, version] of [
-      ["staging", 1],
-      ["prod", 2],
-    ] as const) {
+  it("staging serves its newest approved version; prod the newest that staging verified", () => {
+    // Staging's registry holds version 1 (approved, promoted as verified in staging) and 2 (pending).
+    for (const stack of ["staging", "prod"] as const) {
       const model = named(recordedOf(stack), `mlops-${stack}-diagnosis-primary`);
       assert.deepEqual(model.inputs.primaryContainer, {
-        modelPackageName: packageArn(`mlops-${stack}-diagnosis`, version),
+        modelPackageName: packageArn("mlops-staging-diagnosis", 1),
       });
       const policy = JSON.parse(
         named(recordedOf(stack), `mlops-${stack}-diagnosis-model-role-policy`).inputs.policy as string,
       ) as { Statement: { Sid: string; Resource: unknown }[] };
       assert.deepEqual(policy.Statement.find((s) => s.Sid === "ReadModelArtifacts")?.Resource, [
-        `arn:aws:s3:::mlops-${stack}-diagnosis-artifacts/pipelines/run${version}/Train/output/*`,
+        "arn:aws:s3:::mlops-staging-diagnosis-artifacts/pipelines/run1/Train/output/*",
       ]);
+      // Served from another account's registry, prod's role decrypts the artifacts with that account's
+      // key, through S3 only. Under mocks staging's registry is in prod's account: no such statement.
+      assert.equal(
+        policy.Statement.some((s) => s.Sid === "DecryptSourceArtifacts"),
+        false,
+      );
     }
   });
 
@@ -543,13 +587,14 @@ describe("the program (index.ts)", () => {
         drift: [drift.dimensions, drift.threshold],
       };
     };
+    // Prod monitors against the baseline registered with the version staging built.
     const expected = (stack: StackName, version: number, cron: string, instanceType: string) => {
       const group = `mlops-${stack}-diagnosis`;
       return {
         endpoint: group,
         baseline: {
-          statisticsResource: { s3Uri: baselineUri(group, version, "statistics") },
-          constraintsResource: { s3Uri: baselineUri(group, version, "constraints") },
+          statisticsResource: { s3Uri: baselineUri("mlops-staging-diagnosis", version, "statistics") },
+          constraintsResource: { s3Uri: baselineUri("mlops-staging-diagnosis", version, "constraints") },
         },
         schedule: { scheduleExpression: cron },
         instanceType,
@@ -558,7 +603,7 @@ describe("the program (index.ts)", () => {
       };
     };
     assert.deepEqual(monitorOf("staging"), expected("staging", 1, "cron(0 0 ? * * *)", "ml.m5.large"));
-    assert.deepEqual(monitorOf("prod"), expected("prod", 2, "cron(0 * ? * * *)", "ml.m5.xlarge"));
+    assert.deepEqual(monitorOf("prod"), expected("prod", 1, "cron(0 * ? * * *)", "ml.m5.xlarge"));
   });
 
   it("monitoring uses monitoring.baseline when set, and is left out with capture and monitoring off", async () => {
@@ -675,6 +720,49 @@ describe("the program (index.ts)", () => {
       assert.deepEqual(recorded, []);
     } finally {
       process.env.AWS_ENDPOINT_URL_SAGEMAKER = saved;
+    }
+  });
+
+  it("deploys exactly the package a deploy expects (MLOPS_EXPECTED_MODEL_PACKAGES), or creates nothing", async () => {
+    const saved = process.env.MLOPS_EXPECTED_MODEL_PACKAGES;
+    try {
+      // The seeded staging registry's newest approved version is 1 (version 2 is pending).
+      process.env.MLOPS_EXPECTED_MODEL_PACKAGES = JSON.stringify({
+        diagnosis: packageArn("mlops-staging-diagnosis", 1),
+      });
+      const { recorded } = await runStack("staging");
+      assert.equal(
+        named(recorded, "mlops-staging-diagnosis-primary").inputs.primaryContainer &&
+          (
+            named(recorded, "mlops-staging-diagnosis-primary").inputs.primaryContainer as Record<
+              string,
+              string
+            >
+          ).modelPackageName,
+        packageArn("mlops-staging-diagnosis", 1),
+      );
+      process.env.MLOPS_EXPECTED_MODEL_PACKAGES = JSON.stringify({
+        diagnosis: packageArn("mlops-staging-diagnosis", 2),
+      });
+      const refused = recordResources("staging");
+      pulumi.runtime.setAllConfig(stackFileConfig("staging"));
+      await assert.rejects(loadProgram<Outputs>()(), (error: unknown) => {
+        assert.ok(error instanceof ModelPackageLookupError);
+        assert.match(
+          error.message,
+          new RegExp(
+            `^This deploy must serve the model packages in MLOPS_EXPECTED_MODEL_PACKAGES, and nothing was changed:\n` +
+              `  - diagnosis: expected ${packageArn("mlops-staging-diagnosis", 2)}, but models\\[0\\]\\.endpoint\\.modelPackage ` +
+              `"latest-approved" resolves to ${packageArn("mlops-staging-diagnosis", 1)}\n`,
+          ),
+        );
+        return true;
+      });
+      await settle(refused);
+      assert.deepEqual(refused, []);
+    } finally {
+      if (saved === undefined) delete process.env.MLOPS_EXPECTED_MODEL_PACKAGES;
+      else process.env.MLOPS_EXPECTED_MODEL_PACKAGES = saved;
     }
   });
 

@@ -15,6 +15,8 @@ export interface DeployScope {
   readonly resourceTags: Readonly<Record<string, string>>;
   /** The stack's KMS key, which uploads, endpoints and connections encrypt with. */
   readonly kmsKeyArn: string;
+  /** Other stacks' model package groups the stack serves versions of (`models[].source`). @default none */
+  readonly sourceModelPackageGroupArns?: readonly string[];
 }
 
 type Condition = NonNullable<PolicyStatement["Condition"]>;
@@ -329,6 +331,17 @@ export const DEPLOY_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
         describe: "sagemaker:DescribeModelPackageGroup",
         change: ["sagemaker:CreateModelPackageGroup", "sagemaker:DeleteModelPackageGroup"],
       }),
+    ],
+  },
+  "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy": {
+    grants: [
+      {
+        // What the provider calls for the group's resource policy: Put to create and update, Get to read.
+        sid: "StackModelRegistries",
+        read: ["sagemaker:GetModelPackageGroupPolicy"],
+        change: ["sagemaker:PutModelPackageGroupPolicy", "sagemaker:DeleteModelPackageGroupPolicy"],
+        resources: sagemaker("model-package-group"),
+      },
     ],
   },
   "aws:sagemaker/pipeline:Pipeline": {

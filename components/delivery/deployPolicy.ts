@@ -24,10 +24,29 @@ export function modelRegistryLookups(scope: DeployScope): PolicyStatement[] {
       Action: "sagemaker:DescribeModelPackage",
       Resource: `arn:${scope.partition}:sagemaker:${scope.region}:${scope.accountId}:model-package/${scope.namePrefix}-*/*`,
     },
+    ...sourceRegistryLookups(scope),
+  ];
+}
+
+/**
+ * The versions of the registries the stack serves models from (`models[].source`), in the accounts
+ * that build them: their group policies let this account describe and list them.
+ */
+function sourceRegistryLookups(scope: DeployScope): PolicyStatement[] {
+  const groups = [...new Set(scope.sourceModelPackageGroupArns ?? [])].sort();
+  if (groups.length === 0) return [];
+  return [
+    {
+      Sid: "DescribeSourceModelVersions",
+      Effect: "Allow",
+      Action: "sagemaker:DescribeModelPackage",
+      Resource: groups.map((arn) => `${arn.replace(":model-package-group/", ":model-package/")}/*`),
+    },
   ];
 }
 
 const ENDPOINT_TYPE = "aws:sagemaker/endpoint:Endpoint";
+const REGISTRY_TYPE = "aws:sagemaker/modelPackageGroup:ModelPackageGroup";
 
 /**
  * What the program asks of a stack's live endpoints at `pulumi preview` and `pulumi up`: the fleet
@@ -53,8 +72,23 @@ export function liveFleetLookups(scope: DeployScope, types: readonly string[]): 
  * configurations and models no endpoint uses any more (deleting them is a grant of their types).
  */
 export function deployJobChecks(scope: DeployScope, types: readonly string[]): PolicyStatement[] {
-  if (!types.includes(ENDPOINT_TYPE)) return [];
+  const promotion: PolicyStatement[] = types.includes(REGISTRY_TYPE)
+    ? [
+        {
+          // `npm run ops -- promote` records the lifecycle on the stack's own model versions (for the
+          // stacks that serve them too). Approving stays with people: a request that sets
+          // ModelApprovalStatus is refused.
+          Sid: "PromoteModelVersions",
+          Effect: "Allow",
+          Action: "sagemaker:UpdateModelPackage",
+          Resource: `arn:${scope.partition}:sagemaker:${scope.region}:${scope.accountId}:model-package/${scope.namePrefix}-*/*`,
+          Condition: { Null: { "sagemaker:ModelApprovalStatus": "true" } },
+        },
+      ]
+    : [];
+  if (!types.includes(ENDPOINT_TYPE)) return promotion;
   return [
+    ...promotion,
     {
       Sid: "SmokeTestStackEndpoints",
       Effect: "Allow",

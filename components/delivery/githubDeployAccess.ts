@@ -62,6 +62,11 @@ export interface GithubDeployAccessArgs {
   /** The stack's KMS key, which uploads, endpoints and connections are encrypted with. */
   readonly kmsKeyArn: pulumi.Input<string>;
   /**
+   * Model package groups of other stacks (accounts) that the stack's models are served from
+   * (`models[].source`): the roles may describe their versions. @default none
+   */
+  readonly sourceModelPackageGroupArns?: readonly string[];
+  /**
    * Longest deploy session, in seconds (1-12 hours). A `pulumi up` must finish within it: the
    * credentials of `aws-actions/configure-aws-credentials` are not renewed.
    * @default 7200 (an endpoint's blue/green update with a canary bake and termination wait of up to an hour each)
@@ -94,6 +99,7 @@ export function withDefaults(args: GithubDeployAccessArgs): ResolvedArgs {
     footprint: args.footprint,
     resourceTags: args.resourceTags,
     kmsKeyArn: args.kmsKeyArn,
+    sourceModelPackageGroupArns: args.sourceModelPackageGroupArns ?? [],
     deploySessionSeconds: args.deploySessionSeconds ?? 7200,
     tags: args.tags,
   };
@@ -124,6 +130,9 @@ function sizingScope(resolved: ResolvedArgs): DeployScope {
     namePrefix: resolved.namePrefix,
     resourceTags: resolved.resourceTags,
     kmsKeyArn: `arn:${SIZING_PARTITION}:kms:${SIZING_REGION}:123456789012:key/mrk-${"0".repeat(32)}`,
+    sourceModelPackageGroupArns: resolved.sourceModelPackageGroupArns.map((arn) =>
+      arn.replace(/^arn:[^:]+:sagemaker:[^:]+:/, `arn:${SIZING_PARTITION}:sagemaker:${SIZING_REGION}:`),
+    ),
   };
 }
 
@@ -364,6 +373,7 @@ export class GithubDeployAccess extends pulumi.ComponentResource {
         namePrefix: config.namePrefix,
         resourceTags: config.resourceTags,
         kmsKeyArn,
+        sourceModelPackageGroupArns: config.sourceModelPackageGroupArns,
       }));
     const iamArn = (resource: string) => pulumi.interpolate`arn:${partition}:iam::${accountId}:${resource}`;
     const deliveryArns = pulumi.all([

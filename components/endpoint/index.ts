@@ -4,7 +4,7 @@ export type { AlarmThresholds } from "./alarms";
 export { CONFIGURATION_DIGEST_TAG, configurationDigest, instanceCounts } from "./fleet";
 export type { InstanceCountChoice, LiveEndpoint, LiveFleet, LiveVariant } from "./fleet";
 export { hasLocalInstanceStorage } from "./instanceStorage";
-export { ModelEndpoint, modelEndpointFootprint } from "./modelEndpoint";
+export { ModelEndpoint, modelEndpointFootprint, modelRoleName } from "./modelEndpoint";
 export type {
   DataCaptureArgs,
   DeploymentArgs,

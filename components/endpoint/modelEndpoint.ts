@@ -24,6 +24,7 @@ import { endpointRuleProblems } from "./rules";
 import type { AccountContext } from "../shared/account";
 import { DeployFootprint, SAGEMAKER_SERVICE, TYPES } from "../shared/footprint";
 import { NetworkScope } from "../shared/vpc";
+import { accountOfArn } from "../shared/sourceKeys";
 import {
   CONFIGURATION_DIGEST_TAG,
   configurationDigest,
@@ -331,9 +332,22 @@ export function validateArgs(name: string, args: ModelEndpointArgs, resolved: Re
   return problems;
 }
 
-/** The model role, a model per variant, the configuration, alarms, the endpoint and any autoscaling. */
+/**
+ * The physical name of an endpoint's model role: fixed (endpoint names have at most 50 characters,
+ * so it fits IAM's 64), so that the deploy role can be given it before the endpoint exists.
+ */
+export function modelRoleName(endpointName: string): string {
+  return `${endpointName}-model-role`;
+}
+
+/**
+ * The model role, a model per variant, the configuration, alarms, the endpoint and any autoscaling.
+ * It depends on the variants' kinds only, so that it can be stated before any version is served.
+ */
 export function modelEndpointFootprint(
-  resolved: ResolvedArgs,
+  resolved: {
+    readonly variants: readonly { readonly autoscaling?: unknown; readonly serverless?: unknown }[];
+  },
   roleArn: pulumi.Input<string>,
 ): DeployFootprint {
   const scaled = resolved.variants.some((variant) => variant.autoscaling && !variant.serverless);
@@ -401,6 +415,8 @@ export class ModelEndpoint extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-model-role`,
       {
+        // A fixed name: the deploy role may pass exactly this role, before the endpoint exists.
+        name: modelRoleName(name),
         description: `Serves the models of SageMaker endpoint ${name}`,
         assumeRolePolicy: JSON.stringify(serviceTrustPolicy("sagemaker.amazonaws.com")),
         tags: args.tags,
@@ -427,6 +443,11 @@ export class ModelEndpoint extends pulumi.ComponentResource {
                 ),
                 captureUri: capture.enabled ? captureTo : undefined,
                 rollbackAlarmNames: alarmSpecs.map((alarm) => alarm.name),
+                // Versions promoted from another account: their artifacts are under its key.
+                sourceAccountIds: served.flatMap((variant) => {
+                  const owner = accountOfArn(variant.modelPackage.arn);
+                  return owner !== undefined && owner !== account ? [owner] : [];
+                }),
                 network: args.network,
               }),
             ),

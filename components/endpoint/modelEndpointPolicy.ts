@@ -3,6 +3,7 @@ import { splitS3Uri } from "../shared/s3Uri";
 import { imagePullStatements, sageMakerMetricsStatement } from "../shared/containers";
 import { policyDocument, PolicyDocument, PolicyStatement } from "../shared/policyDocument";
 import { NetworkScope, vpcStatements } from "../shared/vpc";
+import { sourceKeysStatement } from "../shared/sourceKeys";
 
 /** What the role of an endpoint's models may touch: their images, their artifacts, the capture prefix. */
 export interface ModelRoleScope {
@@ -20,6 +21,11 @@ export interface ModelRoleScope {
   readonly captureUri?: string;
   /** The alarms the endpoint's blue/green deployments roll back on. */
   readonly rollbackAlarmNames: readonly string[];
+  /**
+   * Accounts that built served versions, other than this one: their stack keys encrypt the
+   * artifacts, which the role may decrypt through S3 only. @default none
+   */
+  readonly sourceAccountIds?: readonly string[];
   readonly network?: NetworkScope;
 }
 
@@ -101,6 +107,12 @@ export function modelExecutionPolicy(scope: ModelRoleScope): PolicyDocument {
       Resource: unique(scope.rollbackAlarmNames).map((alarm) => arn("cloudwatch", `alarm:${alarm}`)),
     },
   );
+  const sourceKeys = sourceKeysStatement("DecryptSourceArtifacts", {
+    partition,
+    region,
+    accountIds: scope.sourceAccountIds ?? [],
+  });
+  if (sourceKeys) statements.push(sourceKeys);
   if (scope.network) statements.push(...vpcStatements("Endpoint", scope.network, arn));
   return policyDocument(...statements);
 }

@@ -1,6 +1,11 @@
 import { ProductionVariantInstanceType } from "@aws-sdk/client-sagemaker";
 import { z } from "zod";
-import { LATEST_APPROVED, MODEL_PACKAGE_ARN_PATTERN, VARIANT_NAME_PATTERN } from "../shared/names";
+import {
+  LATEST_APPROVED,
+  LATEST_VERIFIED,
+  MODEL_PACKAGE_ARN_PATTERN,
+  VARIANT_NAME_PATTERN,
+} from "../shared/names";
 import { flag, integer, requiredOr, sagemakerEnum, strictObject } from "../shared/settings";
 
 /** `models[].endpoint`: how a model is served. Each setting's default, range and description, once. */
@@ -35,6 +40,17 @@ const modelPackage = z
   .refine((value) => value === LATEST_APPROVED || MODEL_PACKAGE_ARN_PATTERN.test(value), {
     error: `must be "${LATEST_APPROVED}" or a versioned model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)`,
   });
+
+/** The primary variant may also serve what another environment verified (`models[].source`). */
+const primaryModelPackage = z
+  .string({ error: `must be "${LATEST_APPROVED}", "${LATEST_VERIFIED}" or a model package ARN` })
+  .refine(
+    (value) =>
+      value === LATEST_APPROVED || value === LATEST_VERIFIED || MODEL_PACKAGE_ARN_PATTERN.test(value),
+    {
+      error: `must be "${LATEST_APPROVED}", "${LATEST_VERIFIED}" or a versioned model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)`,
+    },
+  );
 
 /** Variant names are kept across deployments: blue/green updates require the same names. */
 const variantName = z.string({ error: requiredOr("a variant name") }).regex(VARIANT_NAME_PATTERN, {
@@ -202,10 +218,11 @@ const dataCapture = strictObject({
 
 export const ENDPOINT_SETTINGS = {
   enabled: flag().default(true).describe("Deploy an endpoint for the model."),
-  modelPackage: modelPackage
+  modelPackage: primaryModelPackage
     .default(LATEST_APPROVED)
     .describe(
-      `What the primary variant serves: "${LATEST_APPROVED}" (the registry's newest approved version) or a versioned model package ARN.`,
+      `What the primary variant serves: "${LATEST_APPROVED}" (the registry's newest approved version), ` +
+        `"${LATEST_VERIFIED}" (the source registry's newest version that source.verifiedIn verified) or a versioned model package ARN.`,
     ),
   variantName: variantName
     .default("primary")

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AccountContext } from "../shared/account";
 import { DeployFootprint, TYPES } from "../shared/footprint";
 import { platformKeyPolicy } from "./platformKeyPolicy";
-import { ENCRYPTION_SETTINGS, KEY_DEFAULTS, STORAGE_DEFAULTS } from "./settings";
+import { accountListProblems, ENCRYPTION_SETTINGS, KEY_DEFAULTS, STORAGE_DEFAULTS } from "./settings";
 import { settingProblem } from "../shared/settings";
 
 export interface PlatformKeyArgs {
@@ -15,6 +15,61 @@ export interface PlatformKeyArgs {
   readonly deletionWindowDays?: number;
   /** Refuse to delete the key with the stack. @default true */
   readonly protect?: boolean;
+  /**
+   * Accounts that read objects of the stack's shared buckets (the serving stacks of the models this
+   * stack builds): they may decrypt with the key, only through S3 and only objects of the buckets
+   * `sharedBucketPattern` names. @default [] (nobody)
+   */
+  readonly consumerAccounts?: readonly string[];
+  /**
+   * Names of the buckets consumer accounts read, IAM wildcards allowed: for the models' artifacts
+   * buckets, `artifactsBucketPattern(namePrefix)` of components/pipeline. A pattern, because the key
+   * policy is written before the buckets it encrypts exist. @default none: required with consumerAccounts
+   */
+  readonly sharedBucketPattern?: string;
+}
+
+/**
+ * Characters of S3 bucket names and IAM's wildcards, starting with a name character: a pattern that
+ * starts with a wildcard would match the buckets of every stack the key encrypts.
+ */
+const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.*?-]{0,254}$/;
+
+type ResolvedArgs = Required<Omit<PlatformKeyArgs, "sharedBucketPattern">> &
+  Pick<PlatformKeyArgs, "sharedBucketPattern">;
+
+/** Applies every default in one place. Pure. */
+export function withDefaults(args: PlatformKeyArgs): ResolvedArgs {
+  return {
+    account: args.account,
+    tags: args.tags,
+    deletionWindowDays: args.deletionWindowDays ?? KEY_DEFAULTS.keyDeletionWindowDays,
+    protect: args.protect ?? STORAGE_DEFAULTS.protectFromDeletion,
+    consumerAccounts: args.consumerAccounts ?? [],
+    sharedBucketPattern: args.sharedBucketPattern,
+  };
+}
+
+/** Every problem with the arguments, so that nothing is created from a half-valid request. */
+export function validateArgs(resolved: ResolvedArgs): string[] {
+  const { consumerAccounts, sharedBucketPattern: pattern } = resolved;
+  const problems = [
+    settingProblem(
+      "deletionWindowDays",
+      ENCRYPTION_SETTINGS.keyDeletionWindowDays,
+      resolved.deletionWindowDays,
+    ),
+    ...accountListProblems("consumerAccounts", consumerAccounts),
+  ];
+  if (consumerAccounts.length > 0 && pattern === undefined) {
+    problems.push("sharedBucketPattern is required with consumerAccounts: it names the buckets they read");
+  }
+  if (pattern !== undefined && !BUCKET_PATTERN.test(pattern)) {
+    problems.push(
+      `sharedBucketPattern ${JSON.stringify(pattern)} must be a bucket name pattern: lowercase letters, digits, ".", "-" and the wildcards "*" and "?", starting with a letter or digit`,
+    );
+  }
+  return problems.filter((problem): problem is string => problem !== undefined);
 }
 
 /** A key and its alias. */
@@ -24,7 +79,8 @@ export function platformKeyFootprint(): DeployFootprint {
 
 /**
  * The stack's customer managed KMS key, with yearly rotation and an alias named after the
- * component. Buckets, job volumes and job outputs of every model are encrypted with it.
+ * component. Buckets, job volumes and job outputs of every model are encrypted with it; consumer
+ * accounts, if any, may decrypt what they read from the shared buckets, through S3 only.
  */
 export class PlatformKey extends pulumi.ComponentResource {
   public readonly keyArn: pulumi.Output<string>;
@@ -33,29 +89,36 @@ export class PlatformKey extends pulumi.ComponentResource {
   public readonly footprint: DeployFootprint;
 
   constructor(name: string, args: PlatformKeyArgs, opts?: pulumi.ComponentResourceOptions) {
-    const deletionWindowDays = args.deletionWindowDays ?? KEY_DEFAULTS.keyDeletionWindowDays;
-    const problem = settingProblem(
-      "deletionWindowDays",
-      ENCRYPTION_SETTINGS.keyDeletionWindowDays,
-      deletionWindowDays,
-    );
+    const config = withDefaults(args);
+    const problems = validateArgs(config);
     // Before super(), so that a refused request registers nothing, not even the component.
-    if (problem) throw new Error(`PlatformKey ${name}: ${problem}.`);
+    if (problems.length > 0) throw new Error(`PlatformKey ${name}: ${problems.join("; ")}.`);
     super("mlops:kms:PlatformKey", name, {}, opts);
-    const { partition, accountId } = args.account;
+    const { partition, region, accountId } = config.account;
+    const { consumerAccounts, sharedBucketPattern } = config;
 
     const key = new aws.kms.Key(
       `${name}-key`,
       {
         description: `Encrypts the data, artifacts and jobs of ${name}`,
         enableKeyRotation: true,
-        deletionWindowInDays: deletionWindowDays,
-        policy: pulumi
-          .all([partition, accountId])
-          .apply(([p, accountId]) => JSON.stringify(platformKeyPolicy({ partition: p, accountId }))),
-        tags: args.tags,
+        deletionWindowInDays: config.deletionWindowDays,
+        policy: pulumi.all([partition, region, accountId]).apply(([p, r, account]) =>
+          JSON.stringify(
+            platformKeyPolicy({
+              partition: p,
+              region: r,
+              accountId: account,
+              consumers:
+                consumerAccounts.length > 0 && sharedBucketPattern !== undefined
+                  ? { accounts: consumerAccounts, bucketPattern: sharedBucketPattern }
+                  : undefined,
+            }),
+          ),
+        ),
+        tags: config.tags,
       },
-      { parent: this, protect: args.protect ?? STORAGE_DEFAULTS.protectFromDeletion },
+      { parent: this, protect: config.protect },
     );
     const alias = new aws.kms.Alias(
       `${name}-alias`,

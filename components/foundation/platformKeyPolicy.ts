@@ -1,4 +1,4 @@
-import { policyDocument, PolicyDocument } from "../shared/policyDocument";
+import { policyDocument, PolicyDocument, PolicyStatement } from "../shared/policyDocument";
 
 /**
  * What the account may do with the stack key, listed rather than `kms:*` so that the key policy
@@ -44,7 +44,19 @@ export const KEY_USE_ACTIONS = [
 
 export interface KeyPolicyScope {
   readonly partition: string;
+  /** The key's region, which is that of the buckets it encrypts. */
+  readonly region: string;
   readonly accountId: string;
+  /** Other accounts that read objects the key encrypts in some of the stack's buckets. @default nobody */
+  readonly consumers?: KeyConsumers;
+}
+
+/** Other accounts that read objects of the stack's buckets, and which buckets. */
+export interface KeyConsumers {
+  /** Accounts (12 digits); each account's own IAM policies then decide which of its principals. */
+  readonly accounts: readonly string[];
+  /** Names of the buckets whose objects they may decrypt, IAM wildcards allowed (`mlops-staging-*-artifacts-*`). */
+  readonly bucketPattern: string;
 }
 
 /**
@@ -56,9 +68,11 @@ export const ALERT_PUBLISHERS = ["cloudwatch.amazonaws.com", "events.amazonaws.c
 /**
  * Key policy of the stack key: the account administers and uses it through IAM; CloudWatch alarms
  * and EventBridge rules may encrypt messages with it for the alert topics (whose topic policies
- * accept only this account's alarms and rules), and nobody else may do anything.
+ * accept only this account's alarms and rules); consumer accounts, if any, may decrypt objects of
+ * the shared buckets through S3; and nobody else may do anything.
  */
 export function platformKeyPolicy(scope: KeyPolicyScope): PolicyDocument {
+  const consumers = scope.consumers;
   return policyDocument(
     {
       Sid: "AccountAdministersAndUsesKeyThroughIam",
@@ -75,5 +89,30 @@ export function platformKeyPolicy(scope: KeyPolicyScope): PolicyDocument {
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: "*",
     },
+    ...(consumers && consumers.accounts.length > 0 ? [consumerDecryptStatement(scope, consumers)] : []),
   );
+}
+
+/**
+ * Consumer accounts decrypt what they read from the shared buckets: only S3 may use the key for
+ * them (`kms:ViaService`), and only for those buckets. With S3 Bucket Keys, which SecureBucket
+ * enables, "the encryption context will be the bucket Amazon Resource Name (ARN) and not the object
+ * ARN" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html); a
+ * pattern ending in a wildcard also matches the object ARNs of objects written without one. Reading
+ * an object needs `kms:Decrypt` only (https://repost.aws/knowledge-center/decrypt-kms-encrypted-objects-s3).
+ */
+function consumerDecryptStatement(scope: KeyPolicyScope, consumers: KeyConsumers): PolicyStatement {
+  return {
+    Sid: "ConsumerAccountsDecryptSharedObjectsThroughS3",
+    Effect: "Allow",
+    Principal: { AWS: consumers.accounts.map((account) => `arn:${scope.partition}:iam::${account}:root`) },
+    Action: "kms:Decrypt",
+    Resource: "*",
+    Condition: {
+      StringEquals: { "kms:ViaService": `s3.${scope.region}.amazonaws.com` },
+      StringLike: {
+        "kms:EncryptionContext:aws:s3:arn": `arn:${scope.partition}:s3:::${consumers.bucketPattern}`,
+      },
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { tlsOnlyBucketPolicy } from "./secureBucketPolicy";
-import { STORAGE_DEFAULTS } from "./settings";
+import { BucketReaders, secureBucketPolicy } from "./secureBucketPolicy";
+import { accountListProblems, STORAGE_DEFAULTS } from "./settings";
 import { DeployFootprint, TYPES } from "../shared/footprint";
 
 export interface SecureBucketArgs {
@@ -15,6 +15,53 @@ export interface SecureBucketArgs {
   readonly expireByPrefix?: Readonly<Record<string, number>>;
   /** Refuse to delete the bucket, and keep its objects, when the stack is destroyed. @default true */
   readonly protect?: boolean;
+  /**
+   * Other accounts that may read (`s3:GetObject`, over TLS) the objects whose keys match the
+   * patterns; their principals also need the key's permission to decrypt. @default nobody
+   */
+  readonly readers?: BucketReaders;
+}
+
+type ResolvedArgs = Required<Omit<SecureBucketArgs, "readers">> & Pick<SecureBucketArgs, "readers">;
+
+/** Applies every default in one place. Pure. */
+export function withDefaults(args: SecureBucketArgs): ResolvedArgs {
+  return {
+    kmsKeyArn: args.kmsKeyArn,
+    tags: args.tags,
+    noncurrentVersionRetentionDays:
+      args.noncurrentVersionRetentionDays ?? STORAGE_DEFAULTS.noncurrentVersionRetentionDays,
+    expireByPrefix: args.expireByPrefix ?? {},
+    protect: args.protect ?? STORAGE_DEFAULTS.protectFromDeletion,
+    readers: args.readers,
+  };
+}
+
+/** Every problem with the arguments, so that nothing is created from a half-valid request. */
+export function validateArgs(resolved: ResolvedArgs): string[] {
+  const { noncurrentVersionRetentionDays: noncurrentDays, readers } = resolved;
+  const keyPatterns = readers?.keyPatterns ?? [];
+  return [
+    ...(Number.isInteger(noncurrentDays) && noncurrentDays >= 1
+      ? []
+      : [`noncurrentVersionRetentionDays ${noncurrentDays} must be a whole number of at least 1`]),
+    ...Object.entries(resolved.expireByPrefix)
+      .filter(([prefix, days]) => prefix === "" || !Number.isInteger(days) || days < 1)
+      .map(
+        ([prefix, days]) => `expireByPrefix["${prefix}"] ${days} needs a non-empty prefix and at least 1 day`,
+      ),
+    ...accountListProblems("readers.accounts", readers?.accounts ?? []),
+    ...((readers?.accounts.length ?? 0) > 0 && keyPatterns.length === 0
+      ? ["readers.keyPatterns must list at least one key pattern: readers may read only what is named"]
+      : []),
+    ...keyPatterns.flatMap((pattern, index) =>
+      pattern === "" || pattern.startsWith("/")
+        ? [
+            `readers.keyPatterns[${index}] ${JSON.stringify(pattern)} must be an object key pattern, not empty and without a leading "/"`,
+          ]
+        : [],
+    ),
+  ];
 }
 
 /** A bucket and its settings, one resource of each. */
@@ -35,7 +82,8 @@ export function secureBucketFootprint(): DeployFootprint {
 
 /**
  * An S3 bucket with the data baseline every bucket of the platform needs: versioning, SSE-KMS,
- * ACLs disabled, all four public-access-block flags, a TLS-only policy and lifecycle rules.
+ * ACLs disabled, all four public-access-block flags, a TLS-only policy and lifecycle rules. Other
+ * accounts may read the objects `readers` names, and nothing else.
  */
 export class SecureBucket extends pulumi.ComponentResource {
   public readonly bucketName: pulumi.Output<string>;
@@ -44,28 +92,17 @@ export class SecureBucket extends pulumi.ComponentResource {
   public readonly footprint: DeployFootprint;
 
   constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("mlops:s3:SecureBucket", name, {}, opts);
-    const protect = args.protect ?? STORAGE_DEFAULTS.protectFromDeletion;
-    const noncurrentDays =
-      args.noncurrentVersionRetentionDays ?? STORAGE_DEFAULTS.noncurrentVersionRetentionDays;
-    const expireByPrefix = args.expireByPrefix ?? {};
-    const problems = [
-      ...(Number.isInteger(noncurrentDays) && noncurrentDays >= 1
-        ? []
-        : [`noncurrentVersionRetentionDays ${noncurrentDays} must be a whole number of at least 1`]),
-      ...Object.entries(expireByPrefix)
-        .filter(([prefix, days]) => prefix === "" || !Number.isInteger(days) || days < 1)
-        .map(
-          ([prefix, days]) =>
-            `expireByPrefix["${prefix}"] ${days} needs a non-empty prefix and at least 1 day`,
-        ),
-    ];
+    const config = withDefaults(args);
+    const problems = validateArgs(config);
+    // Before super(), so that a refused request registers nothing, not even the component.
     if (problems.length > 0) throw new Error(`SecureBucket ${name}: ${problems.join("; ")}.`);
+    super("mlops:s3:SecureBucket", name, {}, opts);
+    const { protect, noncurrentVersionRetentionDays: noncurrentDays, expireByPrefix } = config;
 
     const bucket = new aws.s3.Bucket(
       name,
       // Unprotected buckets (e.g. staging) are emptied on destroy so the stack can be torn down.
-      { forceDestroy: !protect, tags: args.tags },
+      { forceDestroy: !protect, tags: config.tags },
       { parent: this, protect },
     );
     const child = { parent: this };
@@ -97,7 +134,7 @@ export class SecureBucket extends pulumi.ComponentResource {
         bucket: bucket.id,
         rules: [
           {
-            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: config.kmsKeyArn },
             bucketKeyEnabled: true,
           },
         ],
@@ -106,7 +143,10 @@ export class SecureBucket extends pulumi.ComponentResource {
     );
     new aws.s3.BucketPolicy(
       `${name}-policy`,
-      { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
+      {
+        bucket: bucket.id,
+        policy: bucket.arn.apply((arn) => JSON.stringify(secureBucketPolicy(arn, config.readers))),
+      },
       // S3 refuses policies while the public-access block is being changed.
       { ...child, dependsOn: [publicAccessBlock] },
     );

@@ -4,6 +4,22 @@ import { flag, integer, requiredOr, strictObject } from "../shared/settings";
 
 /** `encryption`, `network`, `alerts` and `storage`: what a stack has once. Each setting's default, range and description, once. */
 
+/** An AWS account id, as key, bucket and registry policies name other accounts: 12 digits. */
+export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+
+/**
+ * Why a list of other accounts a component grants access to is not valid: ids that are not 12
+ * digits, and ids listed twice. Each problem names the entry by the list's key and its position.
+ */
+export function accountListProblems(key: string, accounts: readonly string[]): string[] {
+  return accounts.flatMap((account, index) => {
+    if (!ACCOUNT_ID_PATTERN.test(account))
+      return [`${key}[${index}] ${JSON.stringify(account)} is not an AWS account id (12 digits)`];
+    const first = accounts.indexOf(account);
+    return first === index ? [] : [`${key}[${index}] "${account}" is already listed at ${key}[${first}]`];
+  });
+}
+
 export const KEY_DEFAULTS = { keyDeletionWindowDays: 30 };
 export const ENCRYPTION_SETTINGS = {
   kmsKeyArn: z

@@ -1,6 +1,6 @@
 /** Data-quality monitoring of an endpoint's captured traffic, with its alerts and drift alarms. */
 export { driftAlarms, monitoringEventRules } from "./alerts";
-export { MonitoringSchedule, monitoringScheduleFootprint } from "./monitoringSchedule";
+export { MonitoringSchedule, monitoringRoleName, monitoringScheduleFootprint } from "./monitoringSchedule";
 export type { DataQualityBaselineArgs, DriftAlarmArgs, MonitoringScheduleArgs } from "./monitoringSchedule";
 export { DATA_METRICS_NAMESPACE, monitoringJobPolicy } from "./monitoringSchedulePolicy";
 export type { MonitoringRoleScope } from "./monitoringSchedulePolicy";

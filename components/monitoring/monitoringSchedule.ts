@@ -23,6 +23,11 @@ export interface DataQualityBaselineArgs {
   readonly statisticsUri: string;
   /** S3 URI of constraints.json. */
   readonly constraintsUri: string;
+  /**
+   * The account that built the version (a model promoted from another stack): the baseline is in
+   * its artifacts bucket, under its key. @default the stack's own account
+   */
+  readonly accountId?: string;
 }
 
 export interface DriftAlarmArgs {
@@ -116,7 +121,12 @@ export function validateArgs(name: string, args: MonitoringScheduleArgs, resolve
       resolved.volumeSizeInGb <= 16384,
     `volumeSizeInGb ${resolved.volumeSizeInGb} must be a whole number from 1 to 16384`,
   );
-  for (const [key, uri] of Object.entries(args.baseline)) {
+  const { accountId: baselineAccount, ...files } = args.baseline;
+  check(
+    baselineAccount === undefined || /^\d{12}$/.test(baselineAccount),
+    `baseline accountId "${baselineAccount}" is not an AWS account id (12 digits)`,
+  );
+  for (const [key, uri] of Object.entries(files)) {
     check(
       S3_URI_PATTERN.test(uri) && !uri.endsWith("/"),
       `baseline ${key} "${uri}" is not the S3 URI of a file`,
@@ -143,8 +153,16 @@ export function validateArgs(name: string, args: MonitoringScheduleArgs, resolve
 const PROCESSING_ROOT = "/opt/ml/processing";
 
 /** The job role, job definition, schedule, alert rules and any drift alarms. */
+/**
+ * The physical name of a schedule's role: fixed (schedule names have at most 53 characters, so it
+ * fits IAM's 64), so that the deploy role can be given it before the schedule exists.
+ */
+export function monitoringRoleName(scheduleName: string): string {
+  return `${scheduleName}-role`;
+}
+
 export function monitoringScheduleFootprint(
-  resolved: ResolvedArgs,
+  resolved: { readonly driftAlarms: { readonly features: readonly unknown[] } },
   roleArn: pulumi.Input<string>,
 ): DeployFootprint {
   return {
@@ -196,6 +214,8 @@ export class MonitoringSchedule extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-role`,
       {
+        // A fixed name: the deploy role may pass exactly this role, before the schedule exists.
+        name: monitoringRoleName(name),
         description: `Runs the data-quality monitoring jobs of ${name}`,
         assumeRolePolicy: JSON.stringify(serviceTrustPolicy("sagemaker.amazonaws.com")),
         tags: args.tags,
@@ -229,6 +249,7 @@ export class MonitoringSchedule extends pulumi.ComponentResource {
                 outputUri,
                 kmsKeyArn,
                 analyzerRepositoryArn,
+                baselineAccountId: args.baseline.accountId,
                 network: args.network,
               }),
             ),

@@ -2,6 +2,7 @@ import { splitS3Uri } from "../shared/s3Uri";
 import { imagePullStatements, jobVolumeKeyGrantStatement } from "../shared/containers";
 import { policyDocument, PolicyDocument, PolicyStatement } from "../shared/policyDocument";
 import { NetworkScope, vpcStatements } from "../shared/vpc";
+import { sourceKeysStatement } from "../shared/sourceKeys";
 
 /** Model Monitor publishes an endpoint's data-quality metrics in this namespace. */
 export const DATA_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics";
@@ -22,6 +23,8 @@ export interface MonitoringRoleScope {
   readonly kmsKeyArn: string;
   /** ECR repository of the Model Monitor analyzer image. */
   readonly analyzerRepositoryArn: string;
+  /** The account that built the served version, when another: its key encrypts the baseline. @default this one */
+  readonly baselineAccountId?: string;
   readonly network?: NetworkScope;
 }
 
@@ -113,6 +116,15 @@ export function monitoringJobPolicy(scope: MonitoringRoleScope): PolicyDocument 
       Condition: { StringEquals: { "cloudwatch:namespace": DATA_METRICS_NAMESPACE } },
     },
   ];
+  const baselineKey =
+    scope.baselineAccountId === undefined || scope.baselineAccountId === accountId
+      ? undefined
+      : sourceKeysStatement("DecryptSourceBaseline", {
+          partition,
+          region,
+          accountIds: [scope.baselineAccountId],
+        });
+  if (baselineKey) statements.push(baselineKey);
   if (scope.network) statements.push(...vpcStatements("Job", scope.network, arn));
   return policyDocument(...statements);
 }

@@ -55,6 +55,24 @@ export const SPLITS = ["train", "validation", "test"] as const;
 /** The Preprocess output holding baseline.csv: the training features with a header row, no label. */
 export const BASELINE_OUTPUT = "baseline";
 
+/** Every execution writes under `pipelines/<execution id>/<step>/<output>` of the artifacts bucket. */
+const EXECUTIONS_PREFIX = "pipelines";
+/** The Train step's output folder, and the DataQualityBaseline step's. */
+const MODEL_OUTPUT = "model";
+const DATA_QUALITY_OUTPUT = "baseline";
+
+/**
+ * Keys (IAM wildcards) of the objects a registered version points to, in any execution: its model
+ * (SageMaker writes `<S3OutputPath>/<training job name>/output/model.tar.gz`) and its data-quality
+ * baseline (the analyzer's statistics.json and constraints.json). What another account serving the
+ * version reads, and nothing else of an execution.
+ */
+export const REGISTERED_VERSION_KEYS: readonly string[] = [
+  `${EXECUTIONS_PREFIX}/*/${STEPS.train}/${MODEL_OUTPUT}/*/output/model.tar.gz`,
+  `${EXECUTIONS_PREFIX}/*/${STEPS.dataQuality}/${DATA_QUALITY_OUTPUT}/statistics.json`,
+  `${EXECUTIONS_PREFIX}/*/${STEPS.dataQuality}/${DATA_QUALITY_OUTPUT}/constraints.json`,
+];
+
 /**
  * Names and paths the Model Monitor analyzer is configured with, as the SageMaker Python SDK's
  * QualityCheckStep sets them; the analyzer reads a folder, so the dataset input is a prefix.
@@ -122,7 +140,7 @@ const MODEL_ARTIFACTS = get(`Steps.${STEPS.train}.ModelArtifacts.S3ModelArtifact
 function executionUri(input: PipelineDefinitionInput, step: string, name: string): PipelineExpression {
   return join(
     "/",
-    `s3://${input.artifactsBucket}/pipelines`,
+    `s3://${input.artifactsBucket}/${EXECUTIONS_PREFIX}`,
     get("Execution.PipelineExecutionId"),
     step,
     name,
@@ -260,7 +278,7 @@ function dataQualityStep(input: PipelineDefinitionInput): QualityCheckStep {
           {
             OutputName: ANALYZER.outputName,
             S3Output: {
-              S3Uri: executionUri(input, STEPS.dataQuality, "baseline"),
+              S3Uri: executionUri(input, STEPS.dataQuality, DATA_QUALITY_OUTPUT),
               LocalPath: ANALYZER.outputPath,
               S3UploadMode: "EndOfJob",
             },
@@ -300,7 +318,7 @@ function trainStep(input: PipelineDefinitionInput): TrainingStep {
         channel(split, processingOutputUri(STEPS.preprocess, split)),
       ),
       OutputDataConfig: {
-        S3OutputPath: executionUri(input, STEPS.train, "model"),
+        S3OutputPath: executionUri(input, STEPS.train, MODEL_OUTPUT),
         KmsKeyId: input.kmsKeyArn,
       },
       ResourceConfig: {

@@ -1,8 +1,17 @@
 /** Model building: data and artifact buckets, the model registry and the SageMaker Pipeline that fills it. */
 export { DEFAULT_HYPERPARAMETERS } from "./defaults";
-export { buildPipelineDefinition, EVALUATION_REPORT, PARAMETERS, SPLITS, STEPS } from "./definition";
+export {
+  buildPipelineDefinition,
+  EVALUATION_REPORT,
+  PARAMETERS,
+  REGISTERED_VERSION_KEYS,
+  SPLITS,
+  STEPS,
+} from "./definition";
 export type { PipelineDefinitionInput } from "./definition";
-export { ML_DIR, MlPipeline, mlPipelineFootprint } from "./mlPipeline";
+export { artifactsBucketPattern, ML_DIR, MlPipeline, mlPipelineFootprint } from "./mlPipeline";
 export type { MlPipelineArgs } from "./mlPipeline";
 export { pipelineExecutionPolicy } from "./mlPipelinePolicy";
 export type { PipelineRoleScope } from "./mlPipelinePolicy";
+export { modelPackageGroupSharingPolicy } from "./registrySharingPolicy";
+export type { RegistrySharingScope } from "./registrySharingPolicy";

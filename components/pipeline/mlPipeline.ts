@@ -6,10 +6,11 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { serviceTrustPolicy } from "../shared/policyDocument";
 import { pipelineExecutionPolicy } from "./mlPipelinePolicy";
-import { buildPipelineDefinition } from "./definition";
+import { buildPipelineDefinition, REGISTERED_VERSION_KEYS } from "./definition";
+import { modelPackageGroupSharingPolicy } from "./registrySharingPolicy";
 import type { AccountContext } from "../shared/account";
 import { combineFootprints, DeployFootprint, SAGEMAKER_SERVICE, TYPES } from "../shared/footprint";
-import { STORAGE_DEFAULTS } from "../foundation/settings";
+import { accountListProblems, STORAGE_DEFAULTS } from "../foundation/settings";
 import { settingProblem } from "../shared/settings";
 import { DEFAULT_HYPERPARAMETERS } from "./defaults";
 import { PIPELINE_DEFAULTS, PIPELINE_SETTINGS, spotWaitProblems } from "./settings";
@@ -20,6 +21,18 @@ export const ML_DIR = path.resolve(__dirname, "..", "..", "ml");
 
 /** Names that become bucket, role and pipeline names: lowercase, DNS-safe, short enough for S3. */
 const NAME_PATTERN = /^[a-z][a-z0-9-]{0,43}[a-z0-9]$/;
+
+/** The artifacts bucket is the component's `<name>-artifacts`, auto-named `<name>-artifacts-<suffix>` by Pulumi. */
+const ARTIFACTS_SUFFIX = "artifacts";
+
+/**
+ * The names of the artifacts buckets of every pipeline named `<namePrefix>-<model>`, as an IAM
+ * wildcard (`mlops-staging-*-artifacts-*`): what a key policy written before the buckets exist can
+ * name them by (PlatformKey's `sharedBucketPattern`).
+ */
+export function artifactsBucketPattern(namePrefix: string): string {
+  return `${namePrefix}-*-${ARTIFACTS_SUFFIX}-*`;
+}
 
 export interface MlPipelineArgs {
   /** Where the stack deploys, looked up once per stack (`lookupAccountContext`). */
@@ -64,6 +77,13 @@ export interface MlPipelineArgs {
   readonly noncurrentVersionRetentionDays?: number;
   /** Days spot-training checkpoints are kept. @default 14 */
   readonly checkpointRetentionDays?: number;
+  /**
+   * Accounts (12 digits) whose stacks serve this model's versions: they may describe the registry,
+   * describe and list its versions, and read (over TLS) each version's model and baseline in the
+   * artifacts bucket. The stack key must let them decrypt those objects (PlatformKey's
+   * `consumerAccounts`). @default [] (nothing is shared)
+   */
+  readonly consumerAccounts?: readonly string[];
 }
 
 type ResolvedArgs = Required<Omit<MlPipelineArgs, "inputDataUri" | "network" | "maxWaitSeconds">> &
@@ -97,6 +117,7 @@ export function withDefaults(name: string, args: MlPipelineArgs): ResolvedArgs {
     noncurrentVersionRetentionDays:
       args.noncurrentVersionRetentionDays ?? STORAGE_DEFAULTS.noncurrentVersionRetentionDays,
     checkpointRetentionDays: args.checkpointRetentionDays ?? STORAGE_DEFAULTS.checkpointRetentionDays,
+    consumerAccounts: args.consumerAccounts ?? [],
   };
 }
 
@@ -130,6 +151,7 @@ export function validateArgs(name: string, args: MlPipelineArgs, resolved: Resol
     resolved.inputDataUri !== undefined || existsSync(resolved.sampleDataPath),
     `sampleDataPath ${resolved.sampleDataPath} not found`,
   );
+  problems.push(...accountListProblems("consumerAccounts", resolved.consumerAccounts));
   return problems;
 }
 
@@ -139,10 +161,23 @@ function scriptKey(file: string): string {
   return `code/${digest}/${path.basename(file)}`;
 }
 
-/** Two buckets, the registry, a role SageMaker runs the pipeline's jobs as, uploads and the pipeline. */
-export function mlPipelineFootprint(roleArn: pulumi.Input<string>): DeployFootprint {
+/**
+ * Two buckets, the registry, a role SageMaker runs the pipeline's jobs as, uploads and the
+ * pipeline; with consumer accounts, the registry's resource policy too.
+ */
+export function mlPipelineFootprint(
+  roleArn: pulumi.Input<string>,
+  consumerAccounts: readonly string[] = [],
+): DeployFootprint {
   return combineFootprints(secureBucketFootprint(), {
-    types: [TYPES.modelPackageGroup, TYPES.role, TYPES.rolePolicy, TYPES.bucketObject, TYPES.pipeline],
+    types: [
+      TYPES.modelPackageGroup,
+      ...(consumerAccounts.length > 0 ? [TYPES.modelPackageGroupPolicy] : []),
+      TYPES.role,
+      TYPES.rolePolicy,
+      TYPES.bucketObject,
+      TYPES.pipeline,
+    ],
     passedRoles: [{ service: SAGEMAKER_SERVICE, roleArn }],
   });
 }
@@ -152,7 +187,9 @@ export function mlPipelineFootprint(roleArn: pulumi.Input<string>): DeployFootpr
  * execution role, the model registry (a model package group), the uploaded scripts and the
  * SageMaker Pipeline Preprocess → DataQualityBaseline ∥ Train → Evaluate → CheckAccuracy →
  * Register. Each registered version carries the Model Monitor data-quality baseline of its
- * training data, which endpoint monitoring compares live requests with.
+ * training data, which endpoint monitoring compares live requests with. With consumer accounts,
+ * stacks of those accounts may serve the registered versions: read the registry, and each
+ * version's model and baseline.
  */
 export class MlPipeline extends pulumi.ComponentResource {
   public readonly pipelineName: pulumi.Output<string>;
@@ -184,9 +221,17 @@ export class MlPipeline extends pulumi.ComponentResource {
       protect: config.protectFromDeletion,
     };
     const dataBucket = new SecureBucket(`${name}-data`, bucketArgs, parent);
+    const sharing = config.consumerAccounts.length > 0;
     const artifactsBucket = new SecureBucket(
-      `${name}-artifacts`,
-      { ...bucketArgs, expireByPrefix: { "checkpoints/": config.checkpointRetentionDays } },
+      `${name}-${ARTIFACTS_SUFFIX}`,
+      {
+        ...bucketArgs,
+        expireByPrefix: { "checkpoints/": config.checkpointRetentionDays },
+        // Consumers read what a version points to, not training data, checkpoints or reports.
+        ...(sharing && {
+          readers: { accounts: config.consumerAccounts, keyPatterns: REGISTERED_VERSION_KEYS },
+        }),
+      },
       parent,
     );
 
@@ -195,6 +240,28 @@ export class MlPipeline extends pulumi.ComponentResource {
       { modelPackageGroupName: name, modelPackageGroupDescription: config.description, tags: config.tags },
       { parent: this, protect: config.protectFromDeletion },
     );
+    if (sharing) {
+      new aws.sagemaker.ModelPackageGroupPolicy(
+        `${name}-registry-policy`,
+        {
+          modelPackageGroupName: registry.modelPackageGroupName,
+          resourcePolicy: pulumi
+            .all([partition, region, accountId, registry.modelPackageGroupName])
+            .apply(([p, r, account, group]) =>
+              JSON.stringify(
+                modelPackageGroupSharingPolicy({
+                  partition: p,
+                  region: r,
+                  accountId: account,
+                  groupName: group,
+                  consumerAccounts: config.consumerAccounts,
+                }),
+              ),
+            ),
+        },
+        parent,
+      );
+    }
 
     const role = new aws.iam.Role(
       `${name}-role`,
@@ -348,7 +415,7 @@ export class MlPipeline extends pulumi.ComponentResource {
       { parent: this, dependsOn: [rolePolicy] },
     );
 
-    this.footprint = mlPipelineFootprint(role.arn);
+    this.footprint = mlPipelineFootprint(role.arn, config.consumerAccounts);
     this.pipelineName = pipeline.pipelineName;
     this.pipelineArn = pipeline.arn;
     this.dataBucketName = dataBucket.bucketName;

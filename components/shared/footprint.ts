@@ -49,6 +49,7 @@ export const TYPES = {
   rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   oidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
   modelPackageGroup: "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
+  modelPackageGroupPolicy: "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy",
   pipeline: "aws:sagemaker/pipeline:Pipeline",
   model: "aws:sagemaker/model:Model",
   endpointConfiguration: "aws:sagemaker/endpointConfiguration:EndpointConfiguration",

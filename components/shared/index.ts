@@ -7,3 +7,4 @@ export * from "./names";
 export * from "./policyDocument";
 export * from "./s3Uri";
 export * from "./vpc";
+export * from "./sourceKeys";

@@ -6,6 +6,15 @@
 /** Model names become part of bucket, role and pipeline names, so they are short and DNS-safe. */
 export const MODEL_NAME_PATTERN = /^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$/;
 
+/**
+ * An environment's name (`dev`, `qa`, `staging`, `prod`, `sandbox-alice`): any number of them, each a
+ * stack. Environments differ by config only, never by code: nothing branches on the name, which is a
+ * label (the Environment tag, the stack's outputs, a model package's lifecycle stage). At most 14
+ * characters, like a stack name whose default name prefix, `mlops-<stack>`, fits the 20 characters
+ * of a prefix.
+ */
+export const ENVIRONMENT_PATTERN = /^[a-z]([a-z0-9-]{0,12}[a-z0-9])?$/;
+
 /** The prefix of every physical name of a stack. */
 export const NAME_PREFIX_PATTERN = /^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/;
 

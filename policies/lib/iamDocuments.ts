@@ -71,8 +71,13 @@ export const KEY_POLICY_TYPES: readonly string[] = [
   "aws:kms/replicaKey:ReplicaKey",
 ];
 
-/** Types that hold one permission document in `policy`, and how messages name it. */
-const POLICY_PROPS: Readonly<Record<string, { kind: DocumentKind; label: (name: string) => string }>> = {
+/**
+ * Types that hold one permission document, in `policy` unless `prop` says otherwise, and how
+ * messages name it.
+ */
+const POLICY_PROPS: Readonly<
+  Record<string, { kind: DocumentKind; label: (name: string) => string; prop?: string }>
+> = {
   "aws:iam/policy:Policy": { kind: "identity", label: (n) => `Policy "${n}"` },
   "aws:iam/rolePolicy:RolePolicy": { kind: "identity", label: (n) => `Role policy "${n}"` },
   "aws:iam/userPolicy:UserPolicy": { kind: "identity", label: (n) => `User policy "${n}"` },
@@ -83,6 +88,12 @@ const POLICY_PROPS: Readonly<Record<string, { kind: DocumentKind; label: (name: 
   "aws:kms/replicaKey:ReplicaKey": { kind: "resource", label: (n) => `Key policy of "${n}"` },
   "aws:sns/topicPolicy:TopicPolicy": { kind: "resource", label: (n) => `Topic policy "${n}"` },
   "aws:sns/topic:Topic": { kind: "resource", label: (n) => `Topic policy of "${n}"` },
+  "aws:sqs/queuePolicy:QueuePolicy": { kind: "resource", label: (n) => `Queue policy "${n}"` },
+  "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy": {
+    kind: "resource",
+    label: (n) => `Model package group policy "${n}"`,
+    prop: "resourcePolicy",
+  },
 };
 
 /**
@@ -91,6 +102,11 @@ const POLICY_PROPS: Readonly<Record<string, { kind: DocumentKind; label: (name: 
  * who may assume a role, not what it may do; `trustPolicyOf` reads them.
  */
 export const PERMISSION_DOCUMENT_TYPES: readonly string[] = [ROLE, ...Object.keys(POLICY_PROPS)];
+
+/** Types whose document says who may use a resource (bucket, key, topic, queue, registry policies). */
+export const RESOURCE_DOCUMENT_TYPES: readonly string[] = Object.entries(POLICY_PROPS)
+  .filter(([, source]) => source.kind === "resource")
+  .map(([type]) => type);
 
 /**
  * The permission documents of a resource (none for other types), read one at a time through the
@@ -108,7 +124,7 @@ export function* permissionDocumentsOf(
   }
   const source = POLICY_PROPS[type];
   if (!source) return;
-  const raw = props.policy;
+  const raw = props[source.prop ?? "policy"];
   if (raw !== undefined && raw !== null) {
     yield { label: source.label(name), kind: source.kind, resourceType: type, raw };
   }

@@ -56,7 +56,7 @@ async function check(found: DocumentStatement, config: Config, report: ReportVio
  * them and how many. Deny statements may use any wildcard.
  *
  * Reviews every permission document (role inline policies, IAM, role, user and group policies,
- * bucket, key and topic policies). Documents that are not valid JSON are reported by
+ * bucket, key, topic, queue and model package group policies). Documents that are not valid JSON are reported by
  * forbid-iam-unknown-actions only; this rule checks the statements it can read.
  *
  * During preview: a document that is unknown (built from outputs of resources not created yet) is

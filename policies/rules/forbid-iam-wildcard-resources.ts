@@ -59,7 +59,8 @@ async function check(found: DocumentStatement, config: Config, report: ReportVio
  * resource to name (`ecr:GetAuthorizationToken`, `ec2:DescribeSubnets`, `cloudwatch:PutMetricData`) pass.
  *
  * Key policies are exempt by default: in a key policy `"*"` means the key the policy is attached
- * to and nothing else. Bucket and topic policies are checked: they name their bucket or topic.
+ * to and nothing else. Bucket, topic, queue and model package group policies are checked: they
+ * name their bucket, topic, queue or group and its versions.
  * Documents that are not valid JSON are reported by forbid-iam-unknown-actions only.
  *
  * During preview: a document that is unknown is read through the engine's proxy, so the engine

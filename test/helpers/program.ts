@@ -59,7 +59,11 @@ export const XGBOOST = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-x
 export const baselineUri = (group: string, run: number, file: "statistics" | "constraints") =>
   `s3://${group}-artifacts/pipelines/run${run}/DataQualityBaseline/baseline/${file}.json`;
 
-/** The model registry as the program finds it: staging and prod have approved versions, with baselines. */
+/**
+ * The model registry as the program finds it: staging has an approved version, with its baseline,
+ * that `npm run ops -- promote staging` recorded as verified in staging (which prod serves), and a
+ * pending one; the prod group holds versions of a registry of its own, for stacks that build in prod.
+ */
 export async function seedRegistry(endpoint: string) {
   const client = testClient(endpoint);
   const versions = {
@@ -87,6 +91,10 @@ export async function seedRegistry(endpoint: string) {
             SupportedContentTypes: ["text/csv"],
             SupportedResponseMIMETypes: ["text/csv"],
           },
+          // Approved versions of staging's group were deployed, verified and promoted there.
+          ...(group === "mlops-staging-diagnosis" && status === ModelApprovalStatus.APPROVED
+            ? { CustomerMetadataProperties: { "lifecycle:staging": "Verified" } }
+            : {}),
           // As the pipeline registers them: the baseline calculated from this version's training data.
           DriftCheckBaselines: {
             ModelDataQuality: {

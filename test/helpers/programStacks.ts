@@ -50,6 +50,35 @@ export async function previewStacks(): Promise<Stacks> {
   return (await recordAll()).previewed;
 }
 
+/** The account the sharing stack ({@link sharingStack}) shares its models with. */
+export const CONSUMER_ACCOUNT = "222222222222";
+
+let sharing: Promise<readonly StackResourceInput[]> | undefined;
+
+/**
+ * The shipped staging stack as it is when it shares the models it builds with another account
+ * (`mlops:promotion.consumerAccounts` set to {@link CONSUMER_ACCOUNT}, whatever its stack file says),
+ * deployed under mocks against a seeded registry of its own: what sharing adds (the registries'
+ * resource policies, the artifacts buckets' and the key's grants) is created by this configuration
+ * of a shipped stack. Recorded once per test process; await it apart from {@link programStacks}, since
+ * both point the program's client at a registry of their own.
+ */
+export function sharingStack(): Promise<readonly StackResourceInput[]> {
+  sharing ??= (async () => {
+    const registry = await startSeededRegistry();
+    try {
+      const config = {
+        ...stackFileConfig("staging"),
+        "mlops:promotion": JSON.stringify({ consumerAccounts: [CONSUMER_ACCOUNT] }),
+      };
+      return fromRecorded((await runProgram("staging", config, false)).recorded);
+    } finally {
+      await registry.stop();
+    }
+  })();
+  return sharing;
+}
+
 /** A deep copy of a stack's resources, to mutate. */
 export function copyOf(resources: readonly StackResourceInput[]): StackResourceInput[] {
   return copy([...resources]);

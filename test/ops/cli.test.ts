@@ -67,7 +67,7 @@ describe("npm run ops", function () {
     await rejectsWithExit(
       runOps(["deploy"], testIo(unused)),
       EXIT.badInput,
-      'unknown command "deploy" (commands: start-pipeline, approve, reject, verify, smoke-test, cleanup, teardown)\n' +
+      'unknown command "deploy" (commands: start-pipeline, approve, reject, verify, smoke-test, promote, cleanup, teardown)\n' +
         "usage: npm run ops -- <command> [arguments] (npm run ops -- <command> --help for its own)",
     );
   });
@@ -92,6 +92,17 @@ describe("npm run ops", function () {
       runOps(["verify", "staging", "diagnosis", "fraud"], testIo(unused)),
       EXIT.badInput,
       'unexpected argument "fraud"\nusage: npm run ops -- verify <stack> <model> [--outputs FILE]',
+    );
+    await rejectsWithExit(
+      runOps(["promote", "staging"], testIo(unused)),
+      EXIT.badInput,
+      "missing <model>\nusage: npm run ops -- promote <stack> <model> [--status Verified|Deployed] " +
+        "[--description TEXT] [--outputs FILE] [--registry-only]",
+    );
+    await rejectsWithExit(
+      runOps(["promote", "staging", "diagnosis", "--status", "Approved"], testIo(unused)),
+      EXIT.badInput,
+      '--status "Approved": expected one of Verified, Deployed',
     );
     await rejectsWithExit(
       runOps(["cleanup", "staging"], testIo(unused)),

@@ -81,12 +81,15 @@ describe("npm run preview and npm run policy", function () {
         stdout,
         new RegExp(`mlops:sagemaker:MonitoringSchedule +mlops-${stack}-diagnosis-data-quality +create`),
       );
+      // Staging builds the model; prod serves the version staging verified, from staging's account.
       assert.match(
         stdout,
         new RegExp(
-          `model registry offline: models\\[0\\]\\.endpoint\\.modelPackage: arn:aws:sagemaker:us-east-1:${accountOf(stack)}:model-package/`,
+          `model registry offline: models\\[0\\]\\.endpoint\\.modelPackage: arn:aws:sagemaker:us-east-1:${accountOf("staging")}:model-package/mlops-staging-diagnosis/`,
         ),
       );
+      // What the program logs as info goes with the notes, not before the tree.
+      assert.match(stdout, /^Previewing update/);
       assert.match(stdout, /\nPolicy: no findings\n$/);
       // Not a terminal: no progress indicator, no colour.
       assert.equal(stderr.includes("\r"), false);
@@ -107,12 +110,18 @@ describe("npm run preview and npm run policy", function () {
       `arn:aws:sagemaker:us-east-1:${accountOf("prod")}:endpoint/mlops-prod-diagnosis`,
     );
     assert.match(endpoint.parent, /mlops:sagemaker:ModelEndpoint::mlops-prod-diagnosis$/);
-    const role = plan.resources.find((r) => r.name === "mlops-prod-diagnosis-role") ?? assert.fail("no role");
-    assert.match(
-      String(role.outputs.arn),
-      new RegExp(`^arn:aws:iam::${accountOf("prod")}:role/mlops-prod-diagnosis-role-[0-9a-f]{7}$`),
-    );
-    assert.ok(plan.resources.some((r) => !r.custom && r.type === "mlops:sagemaker:MlPipeline"));
+    const role =
+      plan.resources.find((r) => r.name === "mlops-prod-diagnosis-model-role") ?? assert.fail("no role");
+    // A fixed name, which the deploy role may pass before the endpoint exists.
+    assert.equal(role.outputs.arn, `arn:aws:iam::${accountOf("prod")}:role/mlops-prod-diagnosis-model-role`);
+    const bucket =
+      plan.resources.find(
+        (r) => r.type === "aws:s3/bucket:Bucket" && r.name === "mlops-prod-diagnosis-data",
+      ) ?? assert.fail("no data bucket");
+    // Auto-named as Pulumi names it: the name and seven hex characters.
+    assert.match(bucket.id, /^mlops-prod-diagnosis-data-[0-9a-f]{7}$/);
+    // Prod serves staging's models: no pipeline of its own.
+    assert.ok(!plan.resources.some((r) => r.type === "mlops:sagemaker:MlPipeline"));
     assert.equal((plan.outputs as { environment: string }).environment, "prod");
   });
 
@@ -203,6 +212,10 @@ describe("npm run preview and npm run policy", function () {
         ["--stack", "staging", "--model-package", `diagnosis=${STAGING_PACKAGE.replace("staging", "prod")}`],
       ],
       accountId: ["cli", ["--stack", "staging", "--account-id", "42"]],
+      emptyRegistry: [
+        "cli",
+        ["--stack", "staging", "--empty-registry", "--model-package", `diagnosis=${STAGING_PACKAGE}`],
+      ],
       notAProject: ["cli", ["--stack", "staging", "--root", path.join(root, "missing")]],
       config: [
         "cli",
@@ -304,6 +317,12 @@ describe("npm run preview and npm run policy", function () {
       expectBadInput("accountId", /^error: --account-id "42": expected 12 digits\n$/);
     });
 
+    it("--empty-registry with a --model-package", () =>
+      expectBadInput(
+        "emptyRegistry",
+        /^error: --model-package cannot be combined with --empty-registry: an empty registry has no version to choose \(versions pinned in the stack file still resolve\); leave one of them out\n$/,
+      ));
+
     it("an invalid stack config lists every problem", () =>
       expectBadInput(
         "config",
@@ -365,6 +384,7 @@ describe("npm run preview and npm run policy: help and hints", function () {
         "--stack",
         "--account-id",
         "--model-package",
+        "--empty-registry",
         "--policy-config",
         "--json",
         "--sarif",
@@ -493,5 +513,54 @@ describe("--model-package <model>=<ARN>", () => {
           "diagnosis=arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-staging-diagnosis/3",
       ],
     );
+  });
+});
+
+describe("--model-package <model>=<ARN> for a model served from another stack's registry", () => {
+  const source = "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/mlops-staging-diagnosis";
+  const stack = {
+    namePrefix: "mlops-prod",
+    models: [{ name: "churn" }, { name: "diagnosis", source: { modelPackageGroupArn: source } }],
+  };
+  const version = (account: string, group = "mlops-staging-diagnosis", region = "us-east-1") =>
+    `arn:aws:sagemaker:${region}:${account}:model-package/${group}/4`;
+
+  it("takes a version of the model's source group, keyed by the group's ARN", () => {
+    assert.deepEqual(parseModelPackages([`diagnosis=${version("111111111111")}`], stack), {
+      packages: new Map([[source, version("111111111111")]]),
+      problems: [],
+    });
+  });
+
+  it("refuses a version of another group, or of a group of that name in another account or region", () => {
+    const values = [
+      version("222222222222", "mlops-prod-churn"),
+      version("222222222222"),
+      version("111111111111", "mlops-staging-diagnosis", "eu-west-1"),
+    ];
+    assert.deepEqual(
+      parseModelPackages(
+        values.map((arn) => `diagnosis=${arn}`),
+        stack,
+      ).problems,
+      [
+        `--model-package "diagnosis=${values[0]}": the package is in group ` +
+          'arn:aws:sagemaker:us-east-1:222222222222:model-package-group/mlops-prod-churn (model "churn"), not in ' +
+          `model "diagnosis"'s source group ${source} (source.modelPackageGroupArn) (models: churn, diagnosis)`,
+        `--model-package "diagnosis=${values[1]}": the package is in group ` +
+          "arn:aws:sagemaker:us-east-1:222222222222:model-package-group/mlops-staging-diagnosis, not in model " +
+          `"diagnosis"'s source group ${source} (source.modelPackageGroupArn) (models: churn, diagnosis)`,
+        `--model-package "diagnosis=${values[2]}": the package is in group ` +
+          "arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/mlops-staging-diagnosis, not in model " +
+          `"diagnosis"'s source group ${source} (source.modelPackageGroupArn) (models: churn, diagnosis)`,
+      ],
+    );
+  });
+
+  it("refuses a version of a served model's source group for a model built here, naming its owner", () => {
+    assert.deepEqual(parseModelPackages([`churn=${version("111111111111")}`], stack).problems, [
+      `--model-package "churn=${version("111111111111")}": the package is in group "mlops-staging-diagnosis" ` +
+        `(model "diagnosis"), not in model "churn"'s group "mlops-prod-churn" (models: churn, diagnosis)`,
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { mockResource } from "../../preview/mocks";
-import { standInPackage } from "../../preview/offlineRegistry";
+import { offlineResolver, standInPackage } from "../../preview/offlineRegistry";
 import type { PlanResource } from "../../preview/plan";
 import { runProgramOffline } from "../../preview/run";
 
@@ -35,6 +35,36 @@ describe("offline model registry stand-in", () => {
       stand.dataQualityBaseline?.constraintsUri,
       `${run}/DataQualityBaseline/baseline/constraints.json`,
     );
+  });
+
+  it("puts a served model's version in the artifacts bucket of the stack that builds it, in its account", async () => {
+    // prod (222222222222) serves staging's (111111111111) group: the bucket is staging's, as staging names it.
+    const group = "mlops-staging-diagnosis";
+    const building = { accountId: "111111111111", region: "us-east-1" };
+    const { bucket } = mockResource("aws:s3/bucket:Bucket", `${group}-artifacts`, {}, building).state as {
+      bucket: string;
+    };
+    const registry = offlineResolver({ accountId: "222222222222", region: "us-east-1", packages: new Map() });
+    const stand = await registry.resolve({
+      groupName: `arn:aws:sagemaker:us-east-1:111111111111:model-package-group/${group}`,
+      modelPackage: "latest-verified",
+      verifiedIn: "staging",
+      configPath: "models[0].endpoint.modelPackage",
+    });
+    const run = `s3://${bucket}/pipelines/offline-v1`;
+    assert.ok(stand?.arn !== undefined);
+    assert.equal(stand.arn, `arn:aws:sagemaker:us-east-1:111111111111:model-package/${group}/1`);
+    assert.deepEqual(stand.containers, [
+      {
+        image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+        modelDataUrl: `${run}/Train/model/model.tar.gz`,
+      },
+    ]);
+    assert.deepEqual(stand.dataQualityBaseline, {
+      statisticsUri: `${run}/DataQualityBaseline/baseline/statistics.json`,
+      constraintsUri: `${run}/DataQualityBaseline/baseline/constraints.json`,
+      source: "DriftCheckBaselines",
+    });
   });
 
   it("leaves no IAM document of the staging plan naming a bucket the plan does not create", async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { type ProgramPlan, runProgramOffline, runtimeDebugHooks } from "../../preview/run";
 import { knownStacks, readStackConfigFile, REPOSITORY_ROOT, stackAccountId } from "../../preview/stackFile";
+import { capturingLogs } from "../helpers/program";
 
 describe("runProgramOffline", () => {
   it("finds the runtime's debugging hooks it turns off while the program runs", () => {
@@ -98,7 +99,33 @@ describe("the stack's AWS account in the offline preview", function () {
       const declared = readStackConfigFile(stack).config["aws:allowedAccountIds"];
       assert.ok(declared !== undefined, `Pulumi.${stack}.yaml declares no aws:allowedAccountIds`);
       const [account] = JSON.parse(declared) as string[];
-      assert.deepEqual([...accountsOf(await runProgramOffline({ stack }))], [account]);
+      // A served model's package (and its artifacts' account) is the building stack's: its ARNs name that
+      // account, as models[].source does; everything the stack creates is in its own.
+      const sources = readStackConfigFile(stack).config["mlops:models"] ?? "[]";
+      const builders = (JSON.parse(sources) as { source?: { modelPackageGroupArn: string } }[]).flatMap(
+        (model) => (model.source ? [model.source.modelPackageGroupArn.split(":")[4]] : []),
+      );
+      const plan = await runProgramOffline({ stack });
+      const created = new Set(
+        plan.resources.flatMap((resource) =>
+          [
+            ...JSON.stringify(resource.outputs).matchAll(
+              /"arn":"arn:aws:(?:sagemaker|sns|kms|iam):[a-z0-9-]*:(\d{12}):/g,
+            ),
+          ].map((match) => match[1]),
+        ),
+      );
+      assert.deepEqual([...created], [account]);
+      // A stack that builds models names the accounts it shares them with (mlops:promotion) in its policies.
+      const promotion = readStackConfigFile(stack).config["mlops:promotion"];
+      const consumers =
+        promotion === undefined
+          ? []
+          : (JSON.parse(promotion) as { consumerAccounts: string[] }).consumerAccounts;
+      assert.deepEqual(
+        [...accountsOf(plan)].sort(),
+        [...new Set([account, ...builders, ...consumers])].sort(),
+      );
     });
   }
 
@@ -111,7 +138,8 @@ describe("the stack's AWS account in the offline preview", function () {
 
   it("--account-id overrides the stack file's account", async () => {
     const plan = await runProgramOffline({ stack: "staging", accountId: "333333333333" });
-    assert.deepEqual([...accountsOf(plan)], ["333333333333"]);
+    // Besides prod's account, with which staging shares its models.
+    assert.deepEqual([...accountsOf(plan)].sort(), ["222222222222", "333333333333"]);
   });
 
   it("a value that is not a list of 12-digit account ids is an error naming the file and the key", async () => {
@@ -160,5 +188,50 @@ describe("a stack file that is not valid YAML", () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("an empty model registry offline (emptyRegistry)", function () {
+  this.timeout(60_000);
+
+  it("deploys no endpoint for latest-approved, as on a first deploy, and says the registry was taken as empty", async () => {
+    const { result: plan, warnings } = await capturingLogs(() =>
+      runProgramOffline({ stack: "staging", emptyRegistry: true }),
+    );
+    assert.deepEqual(warnings, [
+      'warning: [runtime] Model "diagnosis": model package group "mlops-staging-diagnosis" has no approved version ' +
+        'yet, so endpoint "mlops-staging-diagnosis" is not deployed. Run pipeline "mlops-staging-diagnosis", approve ' +
+        "the version you want in the model registry, then run `pulumi up` again.",
+    ]);
+    assert.deepEqual(
+      plan.resources.filter((resource) => resource.type === "aws:sagemaker/endpoint:Endpoint"),
+      [],
+    );
+    assert.deepEqual(
+      plan.notes?.filter((note) => note.startsWith("model registry offline:")),
+      [
+        'model registry offline: models[0].endpoint.modelPackage: no version ("latest-approved" of ' +
+          "mlops-staging-diagnosis finds none: the registry is taken as empty, as on a first deploy, with " +
+          "--empty-registry)",
+      ],
+    );
+  });
+
+  it("is refused with --model-package, which would have nothing to choose from", async () => {
+    await assert.rejects(
+      runProgramOffline({
+        stack: "staging",
+        emptyRegistry: true,
+        modelPackages: [
+          "diagnosis=arn:aws:sagemaker:us-east-1:111111111111:model-package/mlops-staging-diagnosis/3",
+        ],
+      }),
+      {
+        name: "InputError",
+        message:
+          "--model-package cannot be combined with --empty-registry: an empty registry has no version to choose " +
+          "(versions pinned in the stack file still resolve); leave one of them out",
+      },
+    );
   });
 });

@@ -81,10 +81,20 @@ describe("stack configuration", () => {
         [s.pipeline.processingInstanceType, s.pipeline.trainingInstanceType, s.endpoint.instanceType],
         ["ml.t3.medium", "ml.m5.large", "ml.t2.medium"],
       );
+      // Staging builds the model; prod serves the version staging verified, from staging's registry.
+      assert.equal(s.source, undefined);
+      assert.deepEqual(staging.promotion, { consumerAccounts: ["222222222222"] });
+      assert.deepEqual(p.source, {
+        modelPackageGroupArn:
+          "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/mlops-staging-diagnosis",
+        verifiedIn: "staging",
+      });
       assert.deepEqual(
-        [p.pipeline.processingInstanceType, p.pipeline.trainingInstanceType, p.endpoint.instanceType],
-        ["ml.m5.xlarge", "ml.m5.xlarge", "ml.m5.xlarge"],
+        [s.endpoint.modelPackage, p.endpoint.modelPackage],
+        ["latest-approved", "latest-verified"],
       );
+      assert.deepEqual(prod.promotion, { consumerAccounts: [] });
+      assert.equal(p.endpoint.instanceType, "ml.m5.xlarge");
       assert.equal(s.monitoring.instanceType, "ml.m5.large");
       assert.equal(p.monitoring.instanceType, "ml.m5.xlarge");
       assert.deepEqual(
@@ -126,12 +136,7 @@ describe("stack configuration", () => {
         [s.endpoint.alarms.latencyP99Milliseconds, p.endpoint.alarms.latencyP99Milliseconds],
         [1000, 300],
       );
-      assert.deepEqual(
-        [s.endpoint.modelPackage, p.endpoint.modelPackage],
-        ["latest-approved", "latest-approved"],
-      );
       assert.equal(s.pipeline.accuracyThreshold, 0.8);
-      assert.equal(p.pipeline.accuracyThreshold, 0.9);
       assert.equal(staging.storage.protectFromDeletion, false);
       assert.equal(prod.storage.protectFromDeletion, true);
       assert.equal(staging.encryption.keyDeletionWindowDays, 7);
@@ -221,6 +226,8 @@ describe("stack configuration", () => {
             },
           },
         ],
+        // Nothing is shared with other accounts.
+        promotion: { consumerAccounts: [] },
       });
     });
 
@@ -351,7 +358,7 @@ describe("stack configuration", () => {
     it("an unknown key at the top level lists the allowed keys", () => {
       assertProblems(
         { ...minimal(), enviroment: "prod" },
-        'enviroment: "prod" is not a known key here (did you mean "environment"? allowed: environment, namePrefix, requireMonitoring, tags, encryption, network, alerts, storage, models, delivery)',
+        'enviroment: "prod" is not a known key here (did you mean "environment"? allowed: environment, namePrefix, requireMonitoring, tags, encryption, network, alerts, storage, models, promotion, delivery)',
       );
     });
 
@@ -526,7 +533,7 @@ describe("stack configuration", () => {
         withModel({
           endpoint: { modelPackage: "arn:aws:sagemaker:us-east-1:123456789012:model-package-group/x" },
         }),
-        'models[0].endpoint.modelPackage: "arn:aws:sagemaker:us-east-1:123456789012:model-package-group/x" must be "latest-approved" or a versioned model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)',
+        'models[0].endpoint.modelPackage: "arn:aws:sagemaker:us-east-1:123456789012:model-package-group/x" must be "latest-approved", "latest-verified" or a versioned model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)',
       );
     });
 
@@ -795,6 +802,133 @@ describe("stack configuration", () => {
     });
   });
 
+  describe("promotion", () => {
+    const GROUP = "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/mlops-staging-churn";
+    const served = (model: Raw = {}, settings: Raw = {}) =>
+      withModel(
+        {
+          source: { modelPackageGroupArn: GROUP, verifiedIn: "staging" },
+          endpoint: { modelPackage: "latest-verified" },
+          ...model,
+        },
+        settings,
+      );
+    const problemsIn = (raw: Raw, region = "us-east-1") => {
+      try {
+        parseStackConfig("prod", raw, { region });
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        return error.message
+          .split("\n")
+          .slice(1)
+          .map((line) => line.replace(/^ {2}- /, ""));
+      }
+      return [];
+    };
+
+    it("a serving model names its source registry and what verifies; a building stack its consumers", () => {
+      const serving = parseStackConfig("prod", served(), { region: "us-east-1" });
+      assert.deepEqual(serving.models[0].source, { modelPackageGroupArn: GROUP, verifiedIn: "staging" });
+      assert.equal(serving.models[0].endpoint.modelPackage, "latest-verified");
+      assert.deepEqual(serving.promotion, { consumerAccounts: [] });
+      const building = parseStackConfig(
+        "staging",
+        withModel({}, { promotion: { consumerAccounts: ["222222222222"] } }),
+      );
+      assert.deepEqual(building.promotion, { consumerAccounts: ["222222222222"] });
+      assert.equal(building.models[0].source, undefined);
+    });
+
+    it("refuses a malformed source, listing every problem with its key path", () => {
+      assert.deepEqual(
+        problemsIn(
+          served({
+            source: {
+              modelPackageGroupArn: "arn:aws:sagemaker:us-east-1:1111:model-package-group/x",
+              verifiedIn: "Staging",
+            },
+          }),
+        ),
+        [
+          'models[0].source.modelPackageGroupArn: "arn:aws:sagemaker:us-east-1:1111:model-package-group/x" is not a ' +
+            "model package group ARN (arn:aws:sagemaker:<region>:<account>:model-package-group/<name>)",
+          'models[0].source.verifiedIn: "Staging" is not an environment name (1-14 lowercase letters, digits and ' +
+            "hyphens; starts with a letter)",
+        ],
+      );
+      assert.deepEqual(problemsIn(served({ source: { verifiedIn: "staging", modelPackageGroup: "x" } })), [
+        'models[0].source.modelPackageGroup: "x" is not a known key here (did you mean "modelPackageGroupArn"? ' +
+          "allowed: modelPackageGroupArn, verifiedIn)",
+        "models[0].source.modelPackageGroupArn: is required (a model package group ARN)",
+      ]);
+    });
+
+    it("a source in another region, a pipeline on a served model, latest-verified without what verifies", () => {
+      assert.deepEqual(problemsIn(served(), "eu-west-1"), [
+        // Long values are shortened in messages.
+        'models[0].source.modelPackageGroupArn: "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/' +
+          "mlops-staging-c... is in region us-east-1, not the stack's aws:region eu-west-1: an endpoint serves " +
+          "model artifacts from its own region",
+      ]);
+      assert.deepEqual(problemsIn(served({ pipeline: { accuracyThreshold: 0.9 } })), [
+        'models[0].pipeline: {"accuracyThreshold":0.9} cannot be set for a model served from ' +
+          "source.modelPackageGroupArn: it is built by the stack that owns that registry; remove pipeline or source",
+      ]);
+      assert.deepEqual(problemsIn(served({ source: { modelPackageGroupArn: GROUP } })), [
+        'models[0].source.verifiedIn: is required with endpoint.modelPackage "latest-verified": the environment ' +
+          "whose verification counts (e.g. staging)",
+      ]);
+      assert.deepEqual(problemsIn(withModel({ endpoint: { modelPackage: "latest-verified" } })), [
+        'models[0].endpoint.modelPackage: "latest-verified" needs source: "latest-verified" serves a package ' +
+          "another stack built and verified; set source.modelPackageGroupArn and source.verifiedIn, or use " +
+          '"latest-approved"',
+      ]);
+    });
+
+    it("a pinned package must be a version of the source group", () => {
+      const pinned = `${GROUP.replace("model-package-group", "model-package")}/4`;
+      assert.deepEqual(problemsIn(served({ endpoint: { modelPackage: pinned } })), []);
+      const other = "arn:aws:sagemaker:us-east-1:333333333333:model-package/mlops-staging-churn/4";
+      assert.deepEqual(problemsIn(served({ endpoint: { modelPackage: other } })), [
+        `models[0].endpoint.modelPackage: "${other}" is not a version of source.modelPackageGroupArn (${GROUP}); ` +
+          "pin a version of that group",
+      ]);
+    });
+
+    it("consumers and approval dispatch need a model the stack builds; an account listed once", () => {
+      const github = { repository: "example-org/mlops-platform", deployEnvironment: "production" };
+      assert.deepEqual(
+        problemsIn(
+          served(
+            {},
+            {
+              promotion: { consumerAccounts: ["333333333333"] },
+              delivery: { github, approvalDispatch: { enabled: true } },
+            },
+          ),
+        ),
+        [
+          "delivery.approvalDispatch.enabled: true has nothing to dispatch: every model of the stack is served from " +
+            "a source, and approvals happen in the registry of the stack that builds it; set enabled: false",
+          'promotion.consumerAccounts: ["333333333333"] shares nothing: every model of the stack is served from a ' +
+            "source; list consumer accounts in the stack that builds the models",
+        ],
+      );
+      // With a repository, dispatch is on by default only where a model is built.
+      assert.equal(
+        parseStackConfig("prod", served({}, { delivery: { github } })).delivery?.approvalDispatch,
+        undefined,
+      );
+      assert.deepEqual(
+        problemsIn(withModel({}, { promotion: { consumerAccounts: ["222222222222", "1", "222222222222"] } })),
+        [
+          'promotion.consumerAccounts[1]: "1" is not an AWS account id (12 digits, quoted)',
+          'promotion.consumerAccounts[2]: "222222222222" is already listed at promotion.consumerAccounts[0]',
+        ],
+      );
+    });
+  });
+
   describe("delivery", () => {
     const github = { repository: "example-org/mlops-platform", deployEnvironment: "staging" };
     const withDelivery = (delivery: unknown) => ({ ...minimal(), delivery });
@@ -805,9 +939,9 @@ describe("stack configuration", () => {
         github: { ...github, previewRole: true },
         approvalDispatch: dispatch,
       });
+      // Prod has no registry of its own, so nothing to dispatch: approvals happen in staging's.
       assert.deepEqual(parseStackConfig("prod", readStackFile("prod")).delivery, {
         github: { ...github, deployEnvironment: "production", previewRole: true },
-        approvalDispatch: dispatch,
       });
     });
 
@@ -944,7 +1078,7 @@ describe("stack configuration", () => {
       assert.equal(error.problems[0].value, description);
       assert.equal(
         error.message.split("\n")[1],
-        `  - models[0].descripton: "${"x".repeat(76)}... is not a known key here (did you mean "description"? allowed: name, description, pipeline, endpoint, monitoring)`,
+        `  - models[0].descripton: "${"x".repeat(76)}... is not a known key here (did you mean "description"? allowed: name, description, source, pipeline, endpoint, monitoring)`,
       );
     });
   });
@@ -979,7 +1113,7 @@ describe("stack configuration", () => {
           e instanceof ConfigError &&
           e.message ===
             'stack "prod" has 1 problem in its mlops configuration:\n' +
-              "  - bogus: 1 is not a known key here (allowed: environment, namePrefix, requireMonitoring, tags, encryption, network, alerts, storage, models, delivery)",
+              "  - bogus: 1 is not a known key here (allowed: environment, namePrefix, requireMonitoring, tags, encryption, network, alerts, storage, models, promotion, delivery)",
       );
     });
   });

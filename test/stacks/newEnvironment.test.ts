@@ -25,12 +25,17 @@ function addEnvironment(root: string, name: string, account: string): { packConf
   config["aws:allowedAccountIds"] = [account];
   const delivery = config["mlops:delivery"] as { github: { deployEnvironment: string } };
   delivery.github.deployEnvironment = name;
+  // qa builds models of its own: it shares them with nobody.
+  delete config["mlops:promotion"];
   writeFileSync(path.join(root, `Pulumi.${name}.yaml`), stringify(stackFile));
 
   const pack = JSON.parse(
     readFileSync(path.join(REPOSITORY_ROOT, "policies", "config", "staging.json"), "utf8"),
-  ) as Record<string, { environment?: string }>;
+  ) as Record<string, { environment?: string; allowedModelPackageGroups?: string[] }>;
   pack["require-resources-tags"].environment = name;
+  pack["restrict-sagemaker-model-sources"].allowedModelPackageGroups = [
+    `arn:aws:sagemaker:us-east-1:${account}:model-package-group/mlops-${name}-*`,
+  ];
   mkdirSync(path.join(root, "policies", "config"), { recursive: true });
   const packConfig = path.join(root, "policies", "config", `${name}.json`);
   writeFileSync(packConfig, JSON.stringify(pack, null, 2));

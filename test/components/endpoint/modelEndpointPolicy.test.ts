@@ -79,6 +79,21 @@ describe("modelExecutionPolicy", () => {
     });
   });
 
+  it("decrypts artifacts of versions promoted from other accounts through S3 only", async () => {
+    const find = (overrides: Partial<ModelRoleScope>) =>
+      modelExecutionPolicy(scope(overrides)).Statement.find((s) => s.Sid === "DecryptSourceArtifacts");
+    assert.equal(find({}), undefined);
+    const promoted = { sourceAccountIds: ["333333333333", "111111111111", "111111111111"] };
+    assert.deepEqual(find(promoted), {
+      Sid: "DecryptSourceArtifacts",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: ["arn:aws:kms:us-east-1:111111111111:key/*", "arn:aws:kms:us-east-1:333333333333:key/*"],
+      Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+    });
+    assert.deepEqual(await reviewAgainstServiceData(modelExecutionPolicy(scope(promoted))), []);
+  });
+
   it("pulls from the images' repositories only, once each", () => {
     const images = [
       "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",

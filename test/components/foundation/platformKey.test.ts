@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { PlatformKey } from "../../../components/foundation/platformKey";
+import { platformKeyPolicy } from "../../../components/foundation/platformKeyPolicy";
 import { named, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
 import { TEST_ACCOUNT } from "../../helpers/account";
 import { assertFootprint } from "../../helpers/footprint";
@@ -43,5 +44,62 @@ describe("PlatformKey", () => {
 
   it("states its footprint", async () => {
     await assertFootprint(recorded, key.footprint, []);
+  });
+
+  it("lets consumer accounts decrypt through S3 for the shared buckets, and refuses them without a bucket pattern", async () => {
+    const shared = recordResources();
+    new PlatformKey("mlops-staging-platform", {
+      account: TEST_ACCOUNT,
+      tags: {},
+      consumerAccounts: ["222222222222"],
+      sharedBucketPattern: "mlops-staging-*-artifacts-*",
+    });
+    await settle(shared);
+    assert.equal(
+      named(shared, "mlops-staging-platform-key").inputs.policy,
+      JSON.stringify(
+        platformKeyPolicy({
+          partition: "aws",
+          region: "us-east-1",
+          accountId: "123456789012",
+          consumers: { accounts: ["222222222222"], bucketPattern: "mlops-staging-*-artifacts-*" },
+        }),
+      ),
+    );
+
+    const bad = recordResources();
+    assert.throws(
+      () =>
+        new PlatformKey("k", {
+          account: TEST_ACCOUNT,
+          tags: {},
+          consumerAccounts: ["222222222222", "2222"],
+        }),
+      {
+        message:
+          'PlatformKey k: consumerAccounts[1] "2222" is not an AWS account id (12 digits); ' +
+          "sharedBucketPattern is required with consumerAccounts: it names the buckets they read.",
+      },
+    );
+    assert.throws(
+      () =>
+        new PlatformKey("k", {
+          account: TEST_ACCOUNT,
+          tags: {},
+          consumerAccounts: ["222222222222"],
+          sharedBucketPattern: "*-artifacts-*",
+        }),
+      /sharedBucketPattern "\*-artifacts-\*" must be a bucket name pattern: .*, starting with a letter or digit\.$/,
+    );
+    assert.deepEqual(bad, []);
+  });
+
+  it("with no consumer accounts, writes the key policy it always did", () => {
+    const policy = named(recorded, "mlops-prod-platform-key").inputs.policy;
+    assert.equal(
+      policy,
+      JSON.stringify(platformKeyPolicy({ partition: "aws", region: "us-east-1", accountId: "123456789012" })),
+    );
+    assert.equal(JSON.parse(policy as string).Statement.length, 2);
   });
 });

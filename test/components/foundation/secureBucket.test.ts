@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { SecureBucket, secureBucketFootprint } from "../../../components/foundation/secureBucket";
+import { secureBucketPolicy, tlsOnlyBucketPolicy } from "../../../components/foundation/secureBucketPolicy";
 import { named, ofType, recordResources, RecordedResource, settle } from "../../helpers/mocks";
 import { assertFootprint } from "../../helpers/footprint";
 
@@ -136,10 +137,57 @@ describe("SecureBucket", () => {
           'SecureBucket bad: noncurrentVersionRetentionDays 0 must be a whole number of at least 1; expireByPrefix[""] 3 needs a non-empty prefix and at least 1 day; expireByPrefix["tmp/"] 0.5 needs a non-empty prefix and at least 1 day.',
       },
     );
-    assert.deepEqual(
-      recordedBad.filter((r) => r.custom),
-      [],
+    // Refused before the component registers: nothing at all is recorded.
+    assert.deepEqual(recordedBad, []);
+  });
+
+  it("lets readers' accounts get the objects their patterns name, in its own policy", async () => {
+    const shared = await build("shared", {
+      readers: { accounts: ["222222222222"], keyPatterns: ["pipelines/*/Train/model/*/output/model.tar.gz"] },
+    });
+    const policy = named(shared, "shared-policy");
+    const arn = `arn:aws:s3:::${String(policy.inputs.bucket)}`;
+    assert.equal(
+      policy.inputs.policy,
+      JSON.stringify(
+        secureBucketPolicy(arn, {
+          accounts: ["222222222222"],
+          keyPatterns: ["pipelines/*/Train/model/*/output/model.tar.gz"],
+        }),
+      ),
     );
+    assert.equal(JSON.parse(policy.inputs.policy as string).Statement.length, 2);
+    // Without readers, the policy is the TLS-only one it always was.
+    assert.equal(
+      named(recorded, "logs-policy").inputs.policy,
+      JSON.stringify(
+        tlsOnlyBucketPolicy(`arn:aws:s3:::${String(named(recorded, "logs-policy").inputs.bucket)}`),
+      ),
+    );
+  });
+
+  it("refuses readers that are not accounts, listed twice, or with no or malformed key patterns", () => {
+    const recordedBad = recordResources();
+    const refused = (readers: { accounts: string[]; keyPatterns: string[] }) => {
+      try {
+        new SecureBucket("bad", { kmsKeyArn: KEY, tags: {}, readers });
+        return "";
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    assert.equal(
+      refused({ accounts: ["222222222222", "2222", "222222222222"], keyPatterns: ["/a", ""] }),
+      'SecureBucket bad: readers.accounts[1] "2222" is not an AWS account id (12 digits); ' +
+        'readers.accounts[2] "222222222222" is already listed at readers.accounts[0]; ' +
+        'readers.keyPatterns[0] "/a" must be an object key pattern, not empty and without a leading "/"; ' +
+        'readers.keyPatterns[1] "" must be an object key pattern, not empty and without a leading "/".',
+    );
+    assert.equal(
+      refused({ accounts: ["222222222222"], keyPatterns: [] }),
+      "SecureBucket bad: readers.keyPatterns must list at least one key pattern: readers may read only what is named.",
+    );
+    assert.deepEqual(recordedBad, []);
   });
 
   it("states its footprint", async () => {

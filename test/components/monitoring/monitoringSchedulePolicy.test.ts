@@ -113,6 +113,20 @@ describe("monitoringJobPolicy", () => {
     ]);
   });
 
+  it("decrypts a baseline promoted from another account through S3 only, and nothing of its own account", async () => {
+    assert.equal(statement("DecryptSourceBaseline"), undefined);
+    assert.equal(statement("DecryptSourceBaseline", { baselineAccountId: "123456789012" }), undefined);
+    const promoted = { baselineAccountId: "111111111111" };
+    assert.deepEqual(statement("DecryptSourceBaseline", promoted), {
+      Sid: "DecryptSourceBaseline",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: ["arn:aws:kms:us-east-1:111111111111:key/*"],
+      Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+    });
+    assert.deepEqual(await reviewAgainstServiceData(monitoringJobPolicy(scope(promoted))), []);
+  });
+
   it("uses the stack key for its volume and reports, granting it only to AWS resources", () => {
     assert.deepEqual(statement("UseStackKey")?.Resource, KEY);
     assert.deepEqual(statement("GrantStackKeyToJobVolumes")?.Condition, {

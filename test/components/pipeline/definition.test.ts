@@ -3,6 +3,7 @@ import {
   buildPipelineDefinition,
   EVALUATION_REPORT,
   PARAMETERS,
+  REGISTERED_VERSION_KEYS,
   STEPS,
 } from "../../../components/pipeline/definition";
 import type {
@@ -60,6 +61,24 @@ const QUALITY_CHECK_PROPERTIES = [
 ];
 
 const VPC = { subnetIds: ["subnet-0a1b2c3d"], securityGroupIds: ["sg-0a1b2c3d"] };
+
+const EXECUTION = "p4jn9xou8a8s";
+
+/** An S3 URI of the definition as an execution resolves it: its id filled in, joins joined. */
+function resolved(value: unknown): string {
+  if (typeof value === "string") return value;
+  const expression = value as { Get?: string; "Std:Join"?: { On: string; Values: unknown[] } };
+  if (expression.Get === "Execution.PipelineExecutionId") return EXECUTION;
+  const joined = expression["Std:Join"];
+  if (joined) return joined.Values.map(resolved).join(joined.On);
+  throw new Error(`cannot resolve ${JSON.stringify(value)}`);
+}
+
+/** Whether an object key matches an IAM resource pattern's key part, where `*` stands for any characters. */
+function keyMatches(pattern: string, key: string): boolean {
+  const literal = (part: string) => part.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  return new RegExp(`^${pattern.split("*").map(literal).join(".*")}$`).test(key);
+}
 
 describe("buildPipelineDefinition", () => {
   const definition = buildPipelineDefinition(definitionInput());
@@ -469,6 +488,39 @@ describe("buildPipelineDefinition", () => {
     assert.deepEqual(step<TrainingStep>(inVpc, STEPS.train).Arguments.VpcConfig, vpc);
     assert.equal(train.Arguments.VpcConfig, undefined);
     assert.equal(dataQuality.Arguments.NetworkConfig?.VpcConfig, undefined);
+  });
+
+  it("names the keys of what a registered version points to, and of nothing else an execution writes", () => {
+    const bucket = `s3://${definitionInput().artifactsBucket}/`;
+    const keyOf = (uri: string) => {
+      assert.ok(uri.startsWith(bucket), uri);
+      return uri.slice(bucket.length);
+    };
+    // SageMaker puts a training job's model under <S3OutputPath>/<job name>/output/model.tar.gz.
+    const modelUri = `${resolved(train.Arguments.OutputDataConfig?.S3OutputPath)}/pipelines-${EXECUTION}-Train-k3j4h5g6f7/output/model.tar.gz`;
+    const baselineUri = resolved(dataQuality.Arguments.ProcessingOutputConfig?.Outputs?.[0].S3Output?.S3Uri);
+    const pointedTo = [modelUri, `${baselineUri}/statistics.json`, `${baselineUri}/constraints.json`].map(
+      keyOf,
+    );
+    assert.deepEqual(
+      pointedTo.map((key) => REGISTERED_VERSION_KEYS.filter((pattern) => keyMatches(pattern, key)).length),
+      [1, 1, 1],
+    );
+    const otherOutputs = [
+      ...(preprocess.Arguments.ProcessingOutputConfig?.Outputs ?? []),
+      ...(evaluate.Arguments.ProcessingOutputConfig?.Outputs ?? []),
+    ].map((output) => `${resolved(output.S3Output?.S3Uri)}/evaluation.json`);
+    const others = [
+      ...otherOutputs,
+      `${resolved(train.Arguments.CheckpointConfig?.S3Uri)}/checkpoint-10.json`,
+      `${resolved(train.Arguments.OutputDataConfig?.S3OutputPath)}/pipelines-${EXECUTION}-Train-k3j4h5g6f7/output/output.tar.gz`,
+      `${baselineUri}/constraint_violations.json`,
+      definitionInput().scripts.preprocess,
+    ].map(keyOf);
+    assert.deepEqual(
+      others.filter((key) => REGISTERED_VERSION_KEYS.some((pattern) => keyMatches(pattern, key))),
+      [],
+    );
   });
 
   it("is deterministic and serialises to JSON without loss", () => {

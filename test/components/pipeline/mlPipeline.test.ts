@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { MlPipeline, MlPipelineArgs } from "../../../components/pipeline/mlPipeline";
-import { STEPS } from "../../../components/pipeline/definition";
+import { artifactsBucketPattern, MlPipeline, MlPipelineArgs } from "../../../components/pipeline/mlPipeline";
+import { REGISTERED_VERSION_KEYS, STEPS } from "../../../components/pipeline/definition";
+import { modelPackageGroupSharingPolicy } from "../../../components/pipeline/registrySharingPolicy";
+import { tlsOnlyBucketPolicy } from "../../../components/foundation/secureBucketPolicy";
 import type {
   PipelineDefinition,
   PipelineStep,
@@ -22,6 +24,8 @@ const TAGS = {
   Model: "diagnosis",
 };
 const NAME = "mlops-staging-diagnosis";
+const CONSUMER = "222222222222";
+const GROUP_POLICY = "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy";
 
 async function build(args: Partial<MlPipelineArgs> = {}, name = NAME) {
   const recorded = recordResources();
@@ -266,5 +270,124 @@ describe("MlPipeline", () => {
   it("states its footprint, with the role its jobs run as", async () => {
     const { recorded, pipeline } = await build();
     await assertFootprint(recorded, pipeline.footprint, [await valueOf(pipeline.roleArn)]);
+  });
+
+  describe("shared with consumer accounts", () => {
+    let shared: { recorded: RecordedResource[]; pipeline: MlPipeline };
+    before(async () => {
+      shared = await build({ consumerAccounts: [CONSUMER] });
+    });
+    const bucketPolicy = (recorded: RecordedResource[], suffix: string) =>
+      named(recorded, `${NAME}-${suffix}-policy`).inputs.policy as string;
+    const bucketArn = (recorded: RecordedResource[], suffix: string) =>
+      `arn:aws:s3:::${String(named(ofType(recorded, "aws:s3/bucket:Bucket"), `${NAME}-${suffix}`).outputs.bucket)}`;
+
+    it("gives the registry a resource policy for exactly those accounts, after the group", () => {
+      const registry = named(shared.recorded, `${NAME}-registry`);
+      const policy = named(shared.recorded, `${NAME}-registry-policy`);
+      assert.equal(policy.type, GROUP_POLICY);
+      assert.equal(policy.parent, named(shared.recorded, NAME).urn);
+      assert.equal(policy.inputs.modelPackageGroupName, NAME);
+      assert.ok(policy.dependencies.includes(registry.urn), "created after the group");
+      assert.deepEqual(
+        JSON.parse(policy.inputs.resourcePolicy as string),
+        modelPackageGroupSharingPolicy({
+          partition: "aws",
+          region: "us-east-1",
+          accountId: "123456789012",
+          groupName: NAME,
+          consumerAccounts: [CONSUMER],
+        }),
+      );
+    });
+
+    it("lets them read each registered version's model and baseline from the artifacts bucket, over TLS", () => {
+      const artifacts = bucketArn(shared.recorded, "artifacts");
+      const [denial, read] = JSON.parse(bucketPolicy(shared.recorded, "artifacts")).Statement;
+      assert.deepEqual(denial, tlsOnlyBucketPolicy(artifacts).Statement[0]);
+      assert.deepEqual(read, {
+        Sid: "OtherAccountsReadObjects",
+        Effect: "Allow",
+        Principal: { AWS: [`arn:aws:iam::${CONSUMER}:root`] },
+        Action: "s3:GetObject",
+        Resource: [
+          `${artifacts}/pipelines/*/Train/model/*/output/model.tar.gz`,
+          `${artifacts}/pipelines/*/DataQualityBaseline/baseline/statistics.json`,
+          `${artifacts}/pipelines/*/DataQualityBaseline/baseline/constraints.json`,
+        ],
+        Condition: { Bool: { "aws:SecureTransport": "true" } },
+      });
+      assert.deepEqual(
+        read.Resource,
+        REGISTERED_VERSION_KEYS.map((key) => `${artifacts}/${key}`),
+      );
+      // Training data stays the building account's.
+      assert.equal(
+        bucketPolicy(shared.recorded, "data"),
+        JSON.stringify(tlsOnlyBucketPolicy(bucketArn(shared.recorded, "data"))),
+      );
+    });
+
+    it("names its artifacts bucket so that artifactsBucketPattern of the stack's prefix matches it, and not the data bucket", () => {
+      const pattern = artifactsBucketPattern("mlops-staging");
+      const matches = (bucket: string) =>
+        new RegExp(
+          `^${pattern
+            .split("*")
+            .map((part) => part.replace(/[.?-]/g, "\\$&"))
+            .join(".*")}$`,
+        ).test(bucket);
+      const bucketName = (suffix: string) =>
+        String(named(ofType(shared.recorded, "aws:s3/bucket:Bucket"), `${NAME}-${suffix}`).outputs.bucket);
+      assert.equal(pattern, "mlops-staging-*-artifacts-*");
+      assert.deepEqual([matches(bucketName("artifacts")), matches(bucketName("data"))], [true, false]);
+    });
+
+    it("states its footprint with the registry policy", async () => {
+      await assertFootprint(shared.recorded, shared.pipeline.footprint, [
+        await valueOf(shared.pipeline.roleArn),
+      ]);
+      assert.ok(shared.pipeline.footprint.types.includes(GROUP_POLICY));
+    });
+
+    it("with no consumer accounts (the default), shares nothing and plans exactly what it did", async () => {
+      assert.equal(ofType(recorded, GROUP_POLICY).length, 0);
+      assert.ok(!pipeline.footprint.types.includes(GROUP_POLICY));
+      for (const suffix of ["data", "artifacts"]) {
+        assert.equal(
+          bucketPolicy(recorded, suffix),
+          JSON.stringify(tlsOnlyBucketPolicy(bucketArn(recorded, suffix))),
+          suffix,
+        );
+      }
+      const empty = await build({ consumerAccounts: [] });
+      const plan = (resources: RecordedResource[]) =>
+        resources.map((r) => ({
+          type: r.type,
+          name: r.name,
+          inputs: r.inputs,
+          dependencies: r.dependencies,
+        }));
+      assert.deepEqual(plan(empty.recorded), plan(recorded));
+    });
+
+    it("refuses account ids that are not 12 digits, and accounts listed twice", () => {
+      const bad = recordResources();
+      assert.throws(
+        () =>
+          new MlPipeline(NAME, {
+            account: TEST_ACCOUNT,
+            kmsKeyArn: KEY,
+            tags: TAGS,
+            consumerAccounts: [CONSUMER, "22222222222", CONSUMER],
+          }),
+        {
+          message:
+            `MlPipeline ${NAME}: consumerAccounts[1] "22222222222" is not an AWS account id (12 digits); ` +
+            `consumerAccounts[2] "${CONSUMER}" is already listed at consumerAccounts[0].`,
+        },
+      );
+      assert.deepEqual(bad, []);
+    });
   });
 });

@@ -10,6 +10,7 @@ import {
   permissionStatementsOf,
   PERMISSION_DOCUMENT_TYPES,
   principalOf,
+  RESOURCE_DOCUMENT_TYPES,
   stringList,
   trustPolicyOf,
 } from "../../../policies/lib/iamDocuments";
@@ -126,9 +127,43 @@ describe("iamDocuments", () => {
         "aws:s3/bucketPolicy:BucketPolicy",
         "aws:kms/key:Key",
         "aws:sns/topicPolicy:TopicPolicy",
+        "aws:sqs/queuePolicy:QueuePolicy",
+        "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy",
       ]) {
         assert.ok(PERMISSION_DOCUMENT_TYPES.includes(type), type);
       }
+    });
+
+    it("tells resource documents from identity ones", () => {
+      assert.deepEqual(
+        PERMISSION_DOCUMENT_TYPES.filter((type) => RESOURCE_DOCUMENT_TYPES.includes(type)).sort(),
+        [
+          "aws:kms/key:Key",
+          "aws:kms/keyPolicy:KeyPolicy",
+          "aws:kms/replicaKey:ReplicaKey",
+          "aws:s3/bucketPolicy:BucketPolicy",
+          "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy",
+          "aws:sns/topic:Topic",
+          "aws:sns/topicPolicy:TopicPolicy",
+          "aws:sqs/queuePolicy:QueuePolicy",
+        ],
+      );
+    });
+
+    it("reads a model package group's policy from resourcePolicy, where the provider keeps it", () => {
+      const type = "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy";
+      const documents = [
+        ...permissionDocumentsOf(type, "g", {
+          modelPackageGroupName: "g",
+          resourcePolicy: "{}",
+          policy: "[]",
+        }),
+      ];
+      assert.deepEqual(
+        documents.map((d) => [d.label, d.kind, d.raw]),
+        [['Model package group policy "g"', "resource", "{}"]],
+      );
+      assert.deepEqual([...permissionDocumentsOf(type, "g", { modelPackageGroupName: "g" })], []);
     });
 
     it("reads a role's inline policies, not its trust policy", () => {

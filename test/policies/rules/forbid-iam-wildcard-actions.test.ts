@@ -7,6 +7,8 @@ import {
   KEY_POLICY,
   PIPELINE_POLICY,
   PROGRAM_RESOURCES,
+  REGISTRY_POLICY,
+  registryPolicy,
   role,
   rolePolicy,
   run,
@@ -100,7 +102,7 @@ describe("forbid-iam-wildcard-actions", () => {
     assert.deepEqual(violations, []);
   });
 
-  it("reads every kind of document: inline policies, key, bucket and topic policies, objects as well as strings", async () => {
+  it("reads every kind of document: inline policies, key, bucket, topic, queue and registry policies, objects as well as strings", async () => {
     const bad = documentOf(allow("kms:*"));
     const cases = [
       role("r", { inlinePolicies: [{ name: "inline", policy: JSON.stringify(bad) }] }),
@@ -113,6 +115,8 @@ describe("forbid-iam-wildcard-actions", () => {
       { type: "aws:s3/bucketPolicy:BucketPolicy", name: "b", props: { policy: JSON.stringify(bad) } },
       { type: "aws:sns/topicPolicy:TopicPolicy", name: "t", props: { policy: JSON.stringify(bad) } },
       { type: "aws:iam/userPolicy:UserPolicy", name: "u", props: { policy: JSON.stringify(bad) } },
+      { type: "aws:sqs/queuePolicy:QueuePolicy", name: "q", props: { policy: JSON.stringify(bad) } },
+      registryPolicy("g", bad),
     ];
     const { violations } = await runAll(forbidIamWildcardActions, cases);
     assert.deepEqual(
@@ -124,8 +128,31 @@ describe("forbid-iam-wildcard-actions", () => {
         'Bucket policy "b", statement "Grant"',
         'Topic policy "t", statement "Grant"',
         'User policy "u", statement "Grant"',
+        'Queue policy "q", statement "Grant"',
+        'Model package group policy "g", statement "Grant"',
       ],
     );
+  });
+
+  it('refuses a registry shared for "sagemaker:*", and reads its resourcePolicy only', async () => {
+    const [group, versions] = REGISTRY_POLICY.Statement;
+    const name = "mlops-prod-diagnosis-registry-policy";
+    assert.deepEqual(
+      (await run(forbidIamWildcardActions, registryPolicy(name, REGISTRY_POLICY))).violations,
+      [],
+    );
+    const widened = registryPolicy(name, {
+      ...REGISTRY_POLICY,
+      Statement: [group, { ...versions, Action: "sagemaker:*" }],
+    });
+    assert.deepEqual((await run(forbidIamWildcardActions, widened)).violations, [
+      `Model package group policy "${name}", statement "ConsumerAccountsReadVersions": action "sagemaker:*" allows every sagemaker action; list the sagemaker actions that are needed.`,
+    ]);
+    const elsewhere = {
+      ...widened,
+      props: { modelPackageGroupName: "g", policy: widened.props.resourcePolicy },
+    };
+    assert.deepEqual((await run(forbidIamWildcardActions, elsewhere)).violations, []);
   });
 
   it("leaves a role's trust policy and other resource types alone", async () => {

@@ -7,6 +7,8 @@ import {
   KEY_POLICY,
   MODEL_POLICY,
   PROGRAM_RESOURCES,
+  REGISTRY_POLICY,
+  registryPolicy,
   rolePolicy,
   run,
   runAll,
@@ -118,6 +120,18 @@ describe("forbid-iam-wildcard-resources", () => {
       outcome.violations[0],
       /^Topic policy "t", statement "AccountManagesTopic": Resource "\*" applies to \d+ actions/,
     );
+  });
+
+  it('refuses a registry shared on Resource "*": its versions can be named', async () => {
+    const [group, versions] = REGISTRY_POLICY.Statement;
+    const name = "mlops-prod-diagnosis-registry-policy";
+    const widened = registryPolicy(name, {
+      ...REGISTRY_POLICY,
+      Statement: [group, { ...versions, Resource: "*" }],
+    });
+    assert.deepEqual((await run(forbidIamWildcardResources, widened)).violations, [
+      `Model package group policy "${name}", statement "ConsumerAccountsReadVersions": Resource "*" applies to 1 action that can be limited to named resources (sagemaker:DescribeModelPackage); name the resources (ARNs) the statement needs.`,
+    ]);
   });
 
   describe("config", () => {

@@ -1,10 +1,13 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { tlsOnlyBucketPolicy } from "../../../components/foundation/secureBucketPolicy";
+import { secureBucketPolicy, tlsOnlyBucketPolicy } from "../../../components/foundation/secureBucketPolicy";
 import { serviceTrustPolicy } from "../../../components/shared/policyDocument";
 import { platformKeyPolicy } from "../../../components/foundation/platformKeyPolicy";
 import { modelExecutionPolicy } from "../../../components/endpoint/modelEndpointPolicy";
 import { monitoringJobPolicy } from "../../../components/monitoring/monitoringSchedulePolicy";
 import { pipelineExecutionPolicy } from "../../../components/pipeline/mlPipelinePolicy";
+import { REGISTERED_VERSION_KEYS } from "../../../components/pipeline/definition";
+import { modelPackageGroupSharingPolicy } from "../../../components/pipeline/registrySharingPolicy";
+import { deadLetterQueuePolicy } from "../../../components/delivery/dispatchPolicy";
 import { alertTopicPolicy } from "../../../components/foundation/alertTopicPolicy";
 import { checkResource, PolicyOutcome, ResourceOptions } from "../../helpers/policyArgs";
 
@@ -70,7 +73,40 @@ export const MONITORING_POLICY = monitoringJobPolicy({
   network: NETWORK,
 });
 
-export const KEY_POLICY = platformKeyPolicy({ partition: "aws", accountId: ACCOUNT });
+export const KEY_POLICY = platformKeyPolicy({ partition: "aws", region: "us-east-1", accountId: ACCOUNT });
+
+/** Another account that serves the models this one builds. */
+export const CONSUMER = "222222222222";
+
+/** The key policy of a stack that shares its models' artifacts with {@link CONSUMER}. */
+export const SHARING_KEY_POLICY = platformKeyPolicy({
+  partition: "aws",
+  region: "us-east-1",
+  accountId: ACCOUNT,
+  consumers: { accounts: [CONSUMER], bucketPattern: "mlops-prod-*-artifacts-*" },
+});
+
+/** The artifacts bucket's policy when {@link CONSUMER} reads the registered versions' files. */
+export const SHARED_BUCKET_POLICY = secureBucketPolicy(`arn:aws:s3:::${ARTIFACTS}`, {
+  accounts: [CONSUMER],
+  keyPatterns: REGISTERED_VERSION_KEYS,
+});
+
+/** The registry's resource policy when {@link CONSUMER} serves its versions. */
+export const REGISTRY_POLICY = modelPackageGroupSharingPolicy({
+  partition: "aws",
+  region: "us-east-1",
+  accountId: ACCOUNT,
+  groupName: "mlops-prod-diagnosis",
+  consumerAccounts: [CONSUMER],
+});
+
+const QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:mlops-prod-approvals-dlq`;
+export const QUEUE_POLICY = deadLetterQueuePolicy({
+  accountId: ACCOUNT,
+  ruleArns: [`arn:aws:events:us-east-1:${ACCOUNT}:rule/mlops-prod-diagnosis-approved`],
+  queueArn: QUEUE_ARN,
+});
 
 export const TOPIC_POLICY = alertTopicPolicy({
   partition: "aws",
@@ -84,6 +120,13 @@ export const TOPIC_POLICY = alertTopicPolicy({
 export const BUCKET_POLICY = tlsOnlyBucketPolicy(`arn:aws:s3:::${DATA}`);
 
 export const SAGEMAKER_TRUST = serviceTrustPolicy("sagemaker.amazonaws.com");
+
+/** A model package group's resource policy, as MlPipeline creates it for consumer accounts. */
+export const registryPolicy = (name: string, document: unknown): ResourceCase => ({
+  type: "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy",
+  name,
+  props: { modelPackageGroupName: "mlops-prod-diagnosis", resourcePolicy: JSON.stringify(document) },
+});
 
 export const rolePolicy = (name: string, document: unknown): ResourceCase => ({
   type: "aws:iam/rolePolicy:RolePolicy",
@@ -116,6 +159,26 @@ export const PROGRAM_RESOURCES: readonly ResourceCase[] = [
     name: "mlops-prod-diagnosis-role",
     props: { assumeRolePolicy: JSON.stringify(SAGEMAKER_TRUST) },
   },
+  {
+    type: "aws:sqs/queuePolicy:QueuePolicy",
+    name: "mlops-prod-approvals-dlq-policy",
+    props: {
+      queueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/mlops-prod-approvals-dlq",
+      policy: JSON.stringify(QUEUE_POLICY),
+    },
+  },
+  // What a stack that shares its models with another account adds.
+  {
+    type: "aws:kms/key:Key",
+    name: "mlops-prod-shared-platform-key",
+    props: { enableKeyRotation: true, policy: JSON.stringify(SHARING_KEY_POLICY) },
+  },
+  {
+    type: "aws:s3/bucketPolicy:BucketPolicy",
+    name: "mlops-prod-diagnosis-artifacts-policy",
+    props: { bucket: ARTIFACTS, policy: JSON.stringify(SHARED_BUCKET_POLICY) },
+  },
+  registryPolicy("mlops-prod-diagnosis-registry-policy", REGISTRY_POLICY),
 ];
 
 export const GITHUB_PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;

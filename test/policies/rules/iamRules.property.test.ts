@@ -6,6 +6,7 @@ import { forbidIamUnknownActions } from "../../../policies/rules/forbid-iam-unkn
 import { forbidIamWildcardActions } from "../../../policies/rules/forbid-iam-wildcard-actions";
 import { forbidIamWildcardResources } from "../../../policies/rules/forbid-iam-wildcard-resources";
 import { restrictIamPassRole } from "../../../policies/rules/restrict-iam-pass-role";
+import { restrictIamResourcePrincipals } from "../../../policies/rules/restrict-iam-resource-principals";
 import { restrictIamTrustPrincipals } from "../../../policies/rules/restrict-iam-trust-principals";
 import { checkResource } from "../../helpers/policyArgs";
 import { GITHUB_PROVIDER } from "./iamFixtures";
@@ -17,6 +18,7 @@ const RULES: readonly ResourceValidationPolicy[] = [
   restrictIamPassRole,
   forbidIamAdminPolicies,
   restrictIamTrustPrincipals,
+  restrictIamResourcePrincipals,
 ];
 
 /** Values that are in the wrong place in a policy document. */
@@ -79,6 +81,7 @@ const conditionKey = fc.constantFrom(
   "token.actions.githubusercontent.com:aud",
   "iam:PassedToService",
   "aws:SecureTransport",
+  "aws:PrincipalOrgID",
 );
 const condition = fc.oneof(
   fc.dictionary(
@@ -172,8 +175,13 @@ const resource = fc.oneof(
       "aws:kms/key:Key",
       "aws:sns/topicPolicy:TopicPolicy",
       "aws:sns/topic:Topic",
+      "aws:sqs/queuePolicy:QueuePolicy",
     ),
     props: fc.record({ policy: document }, { requiredKeys: [] }),
+  }),
+  fc.record({
+    type: fc.constant("aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy"),
+    props: fc.record({ resourcePolicy: document }, { requiredKeys: [] }),
   }),
   fc.record({
     type: fc.constantFrom(

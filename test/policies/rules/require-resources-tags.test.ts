@@ -46,12 +46,14 @@ describe("require-resources-tags", () => {
         assert.deepEqual(outcome.unknown, [], resource.name);
         if (outcome.notApplicable.length === 0) checked++;
       }
-      // Key, 2 buckets, 3 roles, registry, pipeline, 3 objects, topic, model, endpoint config, endpoint,
-      // 3 endpoint alarms, job definition, schedule, 2 event rules, 30 drift alarms; prod's scaling target.
-      // Delivery: OIDC provider, deploy and preview roles, the deploy role's 3 managed policies, the
-      // alert topic, and the dispatch's role, queue, rule and 2 alarms.
-      const delivery = 9 + 3;
-      assert.equal(checked, (stack === "prod" ? 18 : 17) + 5 + 30 + delivery);
+      // Staging: key, 2 buckets, 3 roles, registry, pipeline, 3 objects, topic, model, endpoint config,
+      // endpoint, 3 endpoint alarms, job definition, schedule, 2 event rules, 30 drift alarms; delivery:
+      // OIDC provider, deploy and preview roles, the deploy role's 3 managed policies, the alert topic,
+      // and the dispatch's role, queue, rule and 2 alarms.
+      // Prod serves staging's models: key, its data bucket, 2 roles (model, monitoring), topic, model,
+      // endpoint config, endpoint, 3 endpoint alarms, job definition, schedule, 2 event rules, the
+      // scaling target, 30 drift alarms; delivery: OIDC provider, 2 roles, 2 managed policies, no dispatch.
+      assert.equal(checked, stack === "prod" ? 16 + 30 + 5 : 17 + 5 + 30 + 9 + 3);
     });
   }
 

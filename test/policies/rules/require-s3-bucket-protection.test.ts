@@ -14,8 +14,8 @@ const PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBl
 const ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
 const VERSIONING = "aws:s3/bucketVersioning:BucketVersioning";
 const POLICY = "aws:s3/bucketPolicy:BucketPolicy";
-const DATA = "mlops-prod-diagnosis-data";
-const DATA_URN = `urn:pulumi:prod::mlops::mlops:s3:SecureBucket$${BUCKET}::${DATA}`;
+const DATA = "mlops-staging-diagnosis-data";
+const DATA_URN = `urn:pulumi:staging::mlops::mlops:s3:SecureBucket$${BUCKET}::${DATA}`;
 const NONE = { violations: [], unknown: [] };
 
 type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -28,12 +28,14 @@ describe("require-s3-bucket-protection", () => {
   usePolicyDay("2026-11-22");
 
   const check = stackCheck(rule);
-  const prodWith = (change: (resources: StackResourceInput[]) => unknown) => edited(stacks.prod, change);
+  // Staging's stack: it has both of a model's buckets (prod, which serves staging's models, has one).
+  const prodWith = (change: (resources: StackResourceInput[]) => unknown) => edited(stacks.staging, change);
   const props = propsOf;
 
   it("passes every bucket both shipped stacks create", async () => {
     for (const stack of ["staging", "prod"] as const) {
-      assert.equal(stacks[stack].filter((r) => r.type === BUCKET).length, 2, stack);
+      // Staging builds the model (data and artifacts buckets); prod serves it (a data bucket for capture).
+      assert.equal(stacks[stack].filter((r) => r.type === BUCKET).length, stack === "staging" ? 2 : 1, stack);
       assert.deepEqual(await check(stacks[stack]), { ...NONE, urns: [] }, stack);
     }
   });
@@ -111,7 +113,7 @@ describe("require-s3-bucket-protection", () => {
     assert.equal(missing.violations.length, 1);
     assert.match(
       missing.violations[0],
-      /^Bucket "mlops-prod-diagnosis-data" has no bucket policy that denies/,
+      /^Bucket "mlops-staging-diagnosis-data" has no bucket policy that denies/,
     );
   });
 
@@ -151,9 +153,9 @@ describe("require-s3-bucket-protection", () => {
       assert.deepEqual((await check(bare(), { waivers })).violations, []);
     });
     it("add the expiry to the finding once expired", async () => {
-      const waivers = [{ resource: "mlops-prod-*-data", reason: "archive bucket", expires: "2026-11-21" }];
+      const waivers = [{ resource: "mlops-staging-*-data", reason: "archive bucket", expires: "2026-11-21" }];
       assert.deepEqual((await check(bare(), { waivers })).violations, [
-        `Bucket "${DATA}" has no versioning; add an aws.s3.BucketVersioning for it with versioningConfiguration.status "Enabled". (The waiver for "mlops-prod-*-data" expired on 2026-11-21: archive bucket.)`,
+        `Bucket "${DATA}" has no versioning; add an aws.s3.BucketVersioning for it with versioningConfiguration.status "Enabled". (The waiver for "mlops-staging-*-data" expired on 2026-11-21: archive bucket.)`,
       ]);
     });
   });
@@ -181,7 +183,7 @@ describe("require-s3-bucket-protection", () => {
 
     it("follows the engine's property dependencies of `bucket` when it gives them", async () => {
       const resources = policyResources(preview());
-      const other = resources.find((r) => r.name === "mlops-prod-diagnosis-artifacts");
+      const other = resources.find((r) => r.name === "mlops-staging-diagnosis-artifacts");
       const block = resources.find((r) => r.name === `${DATA}-public-access-block`);
       assert.ok(other && block);
       // The block names the other bucket through `bucket`, whatever else it depends on.
