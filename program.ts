@@ -22,6 +22,7 @@ import {
 } from "./registry/endpointPackages";
 import type { LiveFleetReader } from "./registry/liveEndpoints";
 import { checkExpectedPackages, ExpectedPackages } from "./registry/expectedPackages";
+import { ModelPackageLookupError } from "./registry/errors";
 import { MonitorBaseline, monitoringBaselines } from "./registry/monitoringBaselines";
 import type { StackConfig } from "./stacks/config";
 import { loadStackConfig } from "./stacks/load";
@@ -237,17 +238,38 @@ export interface PlatformOptions {
   readonly info?: (message: string) => void;
 }
 
-/** The live fleet of each endpoint the plans deploy, read a few at a time, by model. */
+/**
+ * The live fleet of each endpoint the plans deploy, read a few at a time, by model. An endpoint a
+ * plan leaves out (nothing approved or verified to serve) must not be serving already: leaving it
+ * out of the program would make `pulumi up` delete it, so the run stops instead, creating nothing.
+ */
 async function liveFleets(
   config: StackConfig,
   plans: readonly EndpointPlan[],
   read: LiveFleetReader,
 ): Promise<Map<string, LiveFleet>> {
-  const deployed = plans.filter((plan) => plan.packages !== undefined).map((plan) => plan.model);
-  const fleets = await mapWithConcurrency(deployed, CONCURRENT_LOOKUPS, (model) =>
-    read(modelBaseName(config, model)),
+  const fleets = await mapWithConcurrency(plans, CONCURRENT_LOOKUPS, (plan) =>
+    read(modelBaseName(config, plan.model), plan.packages ? "size" : "guard"),
   );
-  return new Map(deployed.map((model, index) => [model, fleets[index]]));
+  const serving = plans.flatMap((plan, index) => {
+    if (plan.packages || fleets[index].source !== "endpoint") return [];
+    const at = config.models.findIndex((model) => model.name === plan.model);
+    return [
+      `  - models[${at}] "${plan.model}": endpoint "${modelBaseName(config, plan.model)}" is serving, but ${plan.skipped}`,
+    ];
+  });
+  if (serving.length > 0) {
+    throw new ModelPackageLookupError(
+      [
+        "Nothing was changed: these endpoints serve traffic, and the registry gives them nothing to serve, so " +
+          "`pulumi up` would delete them:",
+        ...serving,
+        "Approve (or verify) a version, or pin the one they serve in models[].endpoint.modelPackage; to delete an " +
+          "endpoint on purpose, set models[].endpoint.enabled: false.",
+      ].join("\n"),
+    );
+  }
+  return new Map(plans.map((plan, index) => [plan.model, fleets[index]]));
 }
 
 /**

@@ -200,7 +200,9 @@ async function runWithMocks(
       resolve: registry.resolve,
       // What `pulumi preview` logs as info, kept with the notes instead of printed before the tree.
       info: (message) => programNotes.push(`program: ${message}`),
-      liveFleet: async (endpointName) => {
+      liveFleet: async (endpointName, purpose) => {
+        // Offline, no endpoint is serving: nothing to guard, and only a deployed one is sized.
+        if (purpose === "guard") return { source: "offline" };
         fleetNotes.push(
           `live fleet offline: the variants of endpoint ${endpointName} start with their configured ` +
             "initialInstanceCount; `pulumi preview` and `pulumi up` start a changed configuration with the " +

@@ -8,8 +8,11 @@ import {
 import { CONFIGURATION_DIGEST_TAG, type LiveFleet, type LiveVariant } from "../components/endpoint/fleet";
 import { describeAwsError, ModelPackageLookupError } from "./errors";
 
-/** Reads the live fleet of an endpoint by its name: what the program sizes a new configuration from. */
-export type LiveFleetReader = (endpointName: string) => Promise<LiveFleet>;
+/**
+ * Reads the live fleet of an endpoint by its name: what the program sizes a new configuration from
+ * (`size`), or whether an endpoint the plan leaves out is serving (`guard`).
+ */
+export type LiveFleetReader = (endpointName: string, purpose: "size" | "guard") => Promise<LiveFleet>;
 
 const PERMISSION =
   "sagemaker:DescribeEndpoint, sagemaker:DescribeEndpointConfig and sagemaker:ListTags on the stack's " +

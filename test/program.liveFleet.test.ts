@@ -158,4 +158,43 @@ describe("the program sizes a new endpoint configuration from the live fleet (pr
       await proxy.close();
     }
   });
+
+  it("refuses to leave out an endpoint that is serving when the registry gives it nothing to serve", async function () {
+    // A stack whose registry has no approved version, while its endpoint serves traffic (made by hand here).
+    const config = { ...stackFileConfig("staging"), "mlops:namePrefix": "fresh" };
+    await createServedModel(admin, {
+      name: "fresh-diagnosis-primary-1a2b3c4",
+      packageArn: "arn:aws:sagemaker:us-east-1:123456789012:model-package/fresh-diagnosis/1",
+    });
+    await createPrimaryConfig(admin, {
+      name: "fresh-diagnosis-config-1a2b3c4",
+      modelName: "fresh-diagnosis-primary-1a2b3c4",
+    });
+    await admin.send(
+      new CreateEndpointCommand({
+        EndpointName: "fresh-diagnosis",
+        EndpointConfigName: "fresh-diagnosis-config-1a2b3c4",
+      }),
+    );
+    const recorded = recordResources("staging");
+    pulumi.runtime.setAllConfig(config);
+    await assert.rejects(loadProgram()(), (error: unknown) => {
+      assert.ok(error instanceof ModelPackageLookupError);
+      assert.equal(
+        error.message,
+        [
+          "Nothing was changed: these endpoints serve traffic, and the registry gives them nothing to serve, so " +
+            "`pulumi up` would delete them:",
+          '  - models[0] "diagnosis": endpoint "fresh-diagnosis" is serving, but model package group ' +
+            '"fresh-diagnosis" has no approved version yet, so endpoint "fresh-diagnosis" is not deployed. Run ' +
+            'pipeline "fresh-diagnosis", approve the version you want in the model registry, then run `pulumi up` again.',
+          "Approve (or verify) a version, or pin the one they serve in models[].endpoint.modelPackage; to delete an " +
+            "endpoint on purpose, set models[].endpoint.enabled: false.",
+        ].join("\n"),
+      );
+      return true;
+    });
+    await settle(recorded);
+    assert.deepEqual(recorded, []);
+  });
 });
