@@ -12,7 +12,7 @@ import { callAws } from "./awsErrors";
 import { closeClients } from "./clients";
 import { parseCommandLine, textFlag, type OpsCommand, type Output } from "./command";
 import { EXIT, inputError, OpsError } from "./errors";
-import { loadTarget } from "./stack";
+import { loadTarget, requireBuiltHere } from "./stack";
 
 /** The decisions a reviewer records in the model registry. */
 export type Decision = typeof ModelApprovalStatus.APPROVED | typeof ModelApprovalStatus.REJECTED;
@@ -63,6 +63,7 @@ export function reviewCommand(name: string, decision: Decision, summary: string)
       const { flags, positionals } = line;
       const reason = checkReason(textFlag(flags, "reason"), usage(name));
       const target = loadTarget(textFlag(flags, "stack", DEFAULT_STACK), positionals[0] ?? "", io.root);
+      requireBuiltHere(target, `${name} its versions`);
       const packageArn = textFlag(flags, "package");
       if (packageArn !== undefined) checkPackageArn(packageArn, target.baseName);
       const clients = io.clients(target);

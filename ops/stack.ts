@@ -29,6 +29,19 @@ export function loadTarget(stack: string, model: string, root = REPOSITORY_ROOT)
   return { ...where, config, model: found, baseName: modelBaseName(config, model) };
 }
 
+/**
+ * Refuses (exit 2) a model the stack serves from another stack's registry (`models[].source`) for a
+ * command that acts on the model's own pipeline or registry: it has neither here.
+ */
+export function requireBuiltHere(target: OpsTarget, what: string): void {
+  const source = target.model.source;
+  if (source === undefined) return;
+  throw inputError(
+    `stack ${target.stack} serves model "${target.model.name}" from ${source.modelPackageGroupArn} ` +
+      `(models[].source) and has no pipeline or registry of its own: ${what} in the stack that builds it`,
+  );
+}
+
 /** The stacks that can be named, for usage texts. */
 export function stackNames(root = REPOSITORY_ROOT): string {
   return knownStacks(root).join(", ");

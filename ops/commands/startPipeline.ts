@@ -22,7 +22,7 @@ import {
   type Output,
 } from "../command";
 import { EXIT, inputError, OpsError } from "../errors";
-import { loadTarget } from "../stack";
+import { loadTarget, requireBuiltHere } from "../stack";
 
 const USAGE =
   "usage: npm run ops -- start-pipeline <model> [--stack <name>] [--parameter Name=Value]... " +
@@ -76,6 +76,7 @@ export const startPipelineCommand: OpsCommand = {
       max: 7 * 24 * 60,
     });
     const target = loadTarget(textFlag(flags, "stack", DEFAULT_STACK), positionals[0] ?? "", io.root);
+    requireBuiltHere(target, "start the pipeline");
     const clients = io.clients(target);
     try {
       return await startPipeline(clients.sageMaker, io.out, {

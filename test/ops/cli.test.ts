@@ -93,6 +93,21 @@ describe("npm run ops", function () {
       EXIT.badInput,
       'unexpected argument "fraud"\nusage: npm run ops -- verify <stack> <model> [--outputs FILE]',
     );
+    // Prod serves staging's model: it has no pipeline or registry to act on.
+    const served =
+      'stack prod serves model "diagnosis" from ' +
+      "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/mlops-staging-diagnosis (models[].source) and " +
+      "has no pipeline or registry of its own: ";
+    await rejectsWithExit(
+      runOps(["start-pipeline", "diagnosis", "--stack", "prod"], testIo(unused)),
+      EXIT.badInput,
+      `${served}start the pipeline in the stack that builds it`,
+    );
+    await rejectsWithExit(
+      runOps(["reject", "diagnosis", "--stack", "prod", "--reason", "worse"], testIo(unused)),
+      EXIT.badInput,
+      `${served}reject its versions in the stack that builds it`,
+    );
     await rejectsWithExit(
       runOps(["promote", "staging"], testIo(unused)),
       EXIT.badInput,

@@ -34,6 +34,7 @@ import {
 } from "../helpers/motoServer";
 import { definitionInput } from "../helpers/definitionInput";
 import { localClients, rejectsWithExit, STAGING_GROUP, testIo } from "./helpers";
+import { syntheticStackRoot } from "../helpers/syntheticStack";
 
 const OTHER_GROUP = "mlops-staging-fraud";
 const ARN_PREFIX = "arn:aws:sagemaker:us-east-1:123456789012:model-package";
@@ -205,13 +206,18 @@ describe("ops start-pipeline, approve and reject against moto", function () {
       assert.equal((await executionsOf()).length, before);
     });
 
-    it("says how to create a pipeline that does not exist (prod's, here)", async function () {
-      await rejectsWithExit(
-        startPipelineCommand.run(["diagnosis", "--stack", "prod"], testIo(clients)),
-        EXIT.aws,
-        'could not describe pipeline "mlops-prod-diagnosis": it does not exist (ValidationException: Could ' +
-          "not find pipeline with PipelineName mlops-prod-diagnosis.). Run `pulumi up` on stack prod to create it.",
-      );
+    it("says how to create a pipeline that does not exist (a stack never deployed, here)", async function () {
+      const { root, stack } = syntheticStackRoot(1);
+      try {
+        await rejectsWithExit(
+          startPipelineCommand.run(["model-01", "--stack", stack], { ...testIo(clients), root }),
+          EXIT.aws,
+          `could not describe pipeline "mlops-${stack}-model-01": it does not exist (ValidationException: Could ` +
+            `not find pipeline with PipelineName mlops-${stack}-model-01.). Run \`pulumi up\` on stack ${stack} to create it.`,
+        );
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
     });
   });
 
@@ -281,11 +287,19 @@ describe("ops start-pipeline, approve and reject against moto", function () {
         `could not describe model package ${arnOf(9)}: it does not exist (ValidationException: Model package ` +
           `${arnOf(9)} not found). List the versions of "${STAGING_GROUP}" in the model registry and pass one of them.`,
       );
-      await rejectsWithExit(
-        approveCommand.run(["diagnosis", "--stack", "prod", "--reason", "ok"], testIo(clients)),
-        EXIT.aws,
-        /^could not find model package group "mlops-prod-diagnosis": it does not exist \(ValidationException: .*\)\. Run `pulumi up` on stack prod to create it\.$/,
-      );
+      const { root, stack } = syntheticStackRoot(1);
+      try {
+        await rejectsWithExit(
+          approveCommand.run(["model-01", "--stack", stack, "--reason", "ok"], { ...testIo(clients), root }),
+          EXIT.aws,
+          new RegExp(
+            `^could not find model package group "mlops-${stack}-model-01": it does not exist \\(ValidationException: .*\\)\\. ` +
+              `Run \`pulumi up\` on stack ${stack} to create it\\.$`,
+          ),
+        );
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
     });
 
     it("requires a reason, and a model package version ARN", async function () {
