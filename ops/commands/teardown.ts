@@ -31,8 +31,11 @@ Prints what it would delete and deletes nothing, unless --yes is given.
 
   --yes   delete them
 
+A stack whose models other accounts serve (mlops:promotion.consumerAccounts) is refused too: their
+stacks deploy its versions.
+
 Exit codes: 0 done (or nothing to delete), 1 an endpoint is changing (run again once it is
-InService), 2 bad input or a stack that protects its resources, 4 AWS error.
+InService), 2 bad input, a stack that protects its resources or shares its models, 4 AWS error.
 `;
 
 /** `npm run ops -- teardown <stack> [--yes]`. */
@@ -52,6 +55,15 @@ export const teardownCommand: OpsCommand = {
       throw inputError(
         `stack ${stack} protects its resources (mlops:storage.protectFromDeletion in Pulumi.${stack}.yaml): ` +
           "tearing it down takes setting it to false and a `pulumi up` first",
+      );
+    }
+    const consumers = target.config.promotion.consumerAccounts;
+    if (consumers.length > 0) {
+      throw inputError(
+        `stack ${stack} shares its models with account${consumers.length === 1 ? "" : "s"} ${consumers.join(", ")} ` +
+          `(mlops:promotion.consumerAccounts in Pulumi.${stack}.yaml), whose stacks serve its versions: deleting them ` +
+          "would leave those stacks nothing to deploy. Stop serving them there, remove the accounts and run " +
+          "`pulumi up` first",
       );
     }
     const clients = io.clients(target);

@@ -1,4 +1,9 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { REPOSITORY_ROOT } from "../../../preview";
 import {
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
@@ -154,7 +159,24 @@ const NEXT_WITH_ENDPOINT =
   "next: `pulumi destroy --stack staging`, then run `npm run ops -- teardown staging --yes` again to delete " +
   "the endpoint configurations and models that Pulumi keeps (retainOnDelete)\n";
 
+/**
+ * A folder with the project and staging's stack file as it is when staging shares its models with
+ * no other account (the shipped one shares them with prod's: teardown refuses that, see below).
+ */
+function unsharedStagingRoot(): string {
+  const root = mkdtempSync(path.join(tmpdir(), "mlops-teardown-"));
+  writeFileSync(path.join(root, "Pulumi.yaml"), readFileSync(path.join(REPOSITORY_ROOT, "Pulumi.yaml")));
+  const staging = parse(readFileSync(path.join(REPOSITORY_ROOT, "Pulumi.staging.yaml"), "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  delete staging.config["mlops:promotion"];
+  writeFileSync(path.join(root, "Pulumi.staging.yaml"), stringify(staging));
+  return root;
+}
+
 describe("ops teardown", function () {
+  const root = unsharedStagingRoot();
+  after(() => rmSync(root, { recursive: true, force: true }));
   // Every client the command makes is a SageMakerClient: mockClient(SageMakerClient) answers for all of them.
   let mock: ReturnType<typeof mockAccount> | undefined;
   let clients: ReturnType<typeof localClients>;
@@ -181,9 +203,22 @@ describe("ops teardown", function () {
     );
   });
 
+  it("refuses (exit 2) a stack whose models other accounts serve, before any request", async function () {
+    await rejectsWithExit(
+      teardownCommand.run(
+        ["staging", "--yes"],
+        testIo(() => assert.fail("no client should be made")),
+      ),
+      EXIT.badInput,
+      "stack staging shares its models with account 222222222222 (mlops:promotion.consumerAccounts in " +
+        "Pulumi.staging.yaml), whose stacks serve its versions: deleting them would leave those stacks nothing to " +
+        "deploy. Stop serving them there, remove the accounts and run `pulumi up` first",
+    );
+  });
+
   it("lists every version of the group and what cleanup would delete, and deletes nothing without --yes", async function () {
     mock = mockAccount([{ model: "diagnosis", pages: THREE_VERSIONS, endpoint: true }]);
-    const io = testIo(clients);
+    const io = { ...testIo(clients), root };
 
     assert.equal(await teardownCommand.run(["staging"], io), EXIT.ok);
 
@@ -211,7 +246,7 @@ describe("ops teardown", function () {
 
   it("deletes every version of every page, whatever its status, then the unused endpoint resources, with --yes", async function () {
     mock = mockAccount([{ model: "diagnosis", pages: THREE_VERSIONS, endpoint: true }]);
-    const io = testIo(clients);
+    const io = { ...testIo(clients), root };
 
     assert.equal(await teardownCommand.run(["staging", "--yes"], io), EXIT.ok);
 
@@ -269,7 +304,7 @@ describe("ops teardown", function () {
           message: "not authorized to perform: sagemaker:DeleteModelPackage",
         }),
       );
-    const io = testIo(clients);
+    const io = { ...testIo(clients), root };
 
     await rejectsWithExit(
       teardownCommand.run(["staging", "--yes"], io),
