@@ -1,10 +1,11 @@
 import {
   DescribeEndpointCommand,
+  DescribeModelCommand,
   EndpointStatus,
   type DescribeEndpointCommandOutput,
   type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
-import { awsError, isNotFound } from "./awsErrors";
+import { awsError, callAws, isNotFound } from "./awsErrors";
 
 /**
  * Endpoint statuses in which the configuration an endpoint runs is about to change, or to go: what
@@ -37,4 +38,23 @@ export async function describeEndpointIfAny(
       permission: "sagemaker:DescribeEndpoint on the endpoint",
     });
   }
+}
+
+/** The model package a SageMaker model was created from, or a description of what it serves instead. */
+export async function servedPackage(client: SageMakerClient, modelName: string): Promise<string> {
+  const model = await callAws(
+    {
+      action: `describe model "${modelName}"`,
+      permission: "sagemaker:DescribeModel on the endpoint's models",
+    },
+    () => client.send(new DescribeModelCommand({ ModelName: modelName })),
+  );
+  const containers = [
+    ...(model.PrimaryContainer ? [model.PrimaryContainer] : []),
+    ...(model.Containers ?? []),
+  ];
+  const packages = containers.flatMap((container) =>
+    container.ModelPackageName ? [container.ModelPackageName] : [],
+  );
+  return packages[0] ?? `no model package (image ${containers[0]?.Image ?? "none"})`;
 }

@@ -1,6 +1,5 @@
 import {
   DescribeEndpointConfigCommand,
-  DescribeModelCommand,
   DescribeModelPackageCommand,
   EndpointStatus,
   UpdateModelPackageCommand,
@@ -12,7 +11,7 @@ import { callAws } from "../awsErrors";
 import { closeClients } from "../clients";
 import { parseCommandLine, textFlag, type OpsCommand, type Output } from "../command";
 import { EXIT, inputError, OpsError } from "../errors";
-import { describeEndpointIfAny } from "../liveEndpoint";
+import { describeEndpointIfAny, servedPackage } from "../liveEndpoint";
 import { loadTarget } from "../stack";
 import { deployedEndpoint, readStackOutputs, type DeployedEndpoint } from "../stackOutputs";
 
@@ -264,20 +263,7 @@ async function checkServed(client: SageMakerClient, request: PromoteRequest): Pr
     );
   }
   const modelName = primary.ModelName ?? "";
-  const model = await callAws(
-    {
-      action: `describe model "${modelName}"`,
-      permission: "sagemaker:DescribeModel on the endpoint's models",
-    },
-    () => client.send(new DescribeModelCommand({ ModelName: modelName })),
-  );
-  const containers = [
-    ...(model.PrimaryContainer ? [model.PrimaryContainer] : []),
-    ...(model.Containers ?? []),
-  ];
-  const served =
-    containers.find((container) => container.ModelPackageName)?.ModelPackageName ??
-    `no model package (image ${containers[0]?.Image ?? "none"})`;
+  const served = await servedPackage(client, modelName);
   if (served !== expected) {
     throw refused(
       request,

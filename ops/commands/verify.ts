@@ -1,6 +1,5 @@
 import {
   DescribeEndpointConfigCommand,
-  DescribeModelCommand,
   EndpointStatus,
   type DescribeEndpointCommandOutput,
   type DescribeEndpointConfigCommandOutput,
@@ -11,7 +10,7 @@ import { callAws } from "../awsErrors";
 import { closeClients } from "../clients";
 import { parseCommandLine, textFlag, type OpsCommand, type Output } from "../command";
 import { EXIT } from "../errors";
-import { CHANGING_STATUSES, describeEndpointIfAny } from "../liveEndpoint";
+import { CHANGING_STATUSES, describeEndpointIfAny, servedPackage } from "../liveEndpoint";
 import { loadTarget, type ModelConfig } from "../stack";
 import { deployedEndpoint, readStackOutputs, type DeployedEndpoint } from "../stackOutputs";
 
@@ -295,23 +294,4 @@ function variantsOf(config: DescribeEndpointConfigCommandOutput): { name: string
       modelName: variant.ModelName ?? "",
     }),
   );
-}
-
-/** The model package a SageMaker model was created from, or a description of what it serves instead. */
-async function servedPackage(client: SageMakerClient, modelName: string): Promise<string> {
-  const model = await callAws(
-    {
-      action: `describe model "${modelName}"`,
-      permission: "sagemaker:DescribeModel on the endpoint's models",
-    },
-    () => client.send(new DescribeModelCommand({ ModelName: modelName })),
-  );
-  const containers = [
-    ...(model.PrimaryContainer ? [model.PrimaryContainer] : []),
-    ...(model.Containers ?? []),
-  ];
-  const packages = containers.flatMap((container) =>
-    container.ModelPackageName ? [container.ModelPackageName] : [],
-  );
-  return packages[0] ?? `no model package (image ${containers[0]?.Image ?? "none"})`;
 }
