@@ -251,8 +251,9 @@ export function validateArgs(name: string, args: ModelEndpointArgs, resolved: Re
     inNetwork: args.network !== undefined,
   })) {
     // The config's challengers are the variants after the first here.
-    if (key === "challengers")
+    if (key === "challengers" && variants.some((variant) => variant.serverless !== undefined))
       problems.push(`variants: a serverless endpoint serves one variant, not ${variants.length}`);
+    else if (key === "challengers") problems.push(`the challengers (variants after the first) ${message}`);
     else problems.push(`${key}${value === undefined ? "" : ` ${describeValue(value)}`} ${message}`);
   }
   const names = [...variants.map((v) => v.name), ...(shadow ? [shadow.name] : [])];

@@ -1,4 +1,19 @@
-import { DATA_CAPTURE_DEFAULTS, DEPLOYMENT_DEFAULTS, SHADOW_DEFAULTS, VARIANT_DEFAULTS } from "./settings";
+import { variantAlarms } from "./alarms";
+import {
+  ALARM_DEFAULTS,
+  DATA_CAPTURE_DEFAULTS,
+  DEPLOYMENT_DEFAULTS,
+  SHADOW_DEFAULTS,
+  VARIANT_DEFAULTS,
+} from "./settings";
+
+/**
+ * SageMaker takes at most 10 rollback alarms per endpoint (AutoRollbackConfig.Alarms: "Array Members:
+ * Minimum number of 1 item. Maximum number of 10 items", SageMaker API reference), and every
+ * production variant brings its own.
+ */
+export const MAX_ROLLBACK_ALARMS = 10;
+const ALARMS_PER_INSTANCE_VARIANT = variantAlarms("endpoint", "variant", false, ALARM_DEFAULTS).length;
 
 /**
  * The rules across an endpoint's keys, defined once: the stack config runs them on the raw values
@@ -223,6 +238,18 @@ export function endpointRuleProblems(endpoint: EndpointRuleInput): EndpointRuleP
         inNetwork: endpoint.inNetwork,
       }),
     );
+  }
+  const alarms = endpoint.variants.length * ALARMS_PER_INSTANCE_VARIANT;
+  if (!serverless && alarms > MAX_ROLLBACK_ALARMS) {
+    const most = Math.floor(MAX_ROLLBACK_ALARMS / ALARMS_PER_INSTANCE_VARIANT) - 1;
+    problems.push({
+      key: "challengers",
+      value: challengers.map(({ variant }) => variant.name),
+      message:
+        `are too many: with the primary, ${endpoint.variants.length} variants have ${ALARMS_PER_INSTANCE_VARIANT} ` +
+        `rollback alarms each (${alarms}), and SageMaker takes at most ${MAX_ROLLBACK_ALARMS} per endpoint; list at ` +
+        `most ${most} challengers`,
+    });
   }
   if (endpoint.shadow !== undefined && challengers.length > 0) {
     problems.push({

@@ -236,7 +236,10 @@ export const ENDPOINT_SETTINGS = {
     // An endpoint configuration holds at most 10 production variants.
     .max(9, { error: "lists more than 9 challengers (an endpoint holds at most 10 variants)" })
     .default([])
-    .describe("Other versions served next to the primary one, each with a share of the traffic (A/B)."),
+    .describe(
+      "Other versions served next to the primary one, each with a share of the traffic (A/B); at most 2, as each " +
+        "variant brings 3 rollback alarms and SageMaker watches at most 10 per endpoint.",
+    ),
   shadow: shadow
     .optional()
     .describe("A version that gets a copy of the primary's requests; its answers are only captured."),

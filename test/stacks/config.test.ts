@@ -537,6 +537,22 @@ describe("stack configuration", () => {
       );
     });
 
+    it("at most 2 challengers: SageMaker takes 10 rollback alarms per endpoint, 3 per variant", () => {
+      const arn = (version: number) =>
+        `arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-prod-churn/${version}`;
+      const challengers = (count: number) =>
+        Array.from({ length: count }, (_, i) => ({ name: `c${i + 1}`, modelPackage: arn(i + 1) }));
+      assert.equal(
+        parseStackConfig("staging", withModel({ endpoint: { challengers: challengers(2) } })).models[0]
+          .endpoint.challengers.length,
+        2,
+      );
+      assert.deepEqual(problemLines(withModel({ endpoint: { challengers: challengers(3) } })), [
+        'models[0].endpoint.challengers: ["c1","c2","c3"] are too many: with the primary, 4 variants have 3 ' +
+          "rollback alarms each (12), and SageMaker takes at most 10 per endpoint; list at most 2 challengers",
+      ]);
+    });
+
     it("serverless: its own limits, and no instances, capture, monitoring, extra variants or VPC", () => {
       const arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/mlops-prod-churn/7";
       assert.deepEqual(

@@ -576,6 +576,15 @@ describe("ModelEndpoint", () => {
     assert.deepEqual(recordedHere, []);
   });
 
+  it("refuses more variants than SageMaker's 10 rollback alarms can watch", () => {
+    const variant = (name: string) => ({ ...prodArgs().variants[0], name });
+    assert.throws(() => new ModelEndpoint(NAME, prodArgs({ variants: ["a", "b", "c", "d"].map(variant) })), {
+      message:
+        `ModelEndpoint ${NAME}: the challengers (variants after the first) are too many: with the primary, 4 ` +
+        "variants have 3 rollback alarms each (12), and SageMaker takes at most 10 per endpoint; list at most 2 challengers.",
+    });
+  });
+
   it("states its footprint: with autoscaling and without", async () => {
     const scaled = await build(prodArgs());
     await assertFootprint(scaled.recorded, scaled.endpoint.footprint, [
