@@ -1,4 +1,7 @@
+import { isNotFound } from "../registry/notFound";
 import { EXIT, OpsError } from "./errors";
+
+export { isNotFound };
 
 /** One AWS request of a command, described for its error message. */
 export interface AwsCall {
@@ -67,19 +70,4 @@ export function awsError(error: unknown, call: AwsCall): OpsError {
     case "other":
       return fail(detail);
   }
-}
-
-/**
- * SageMaker reports a missing resource as ResourceNotFound, or as a validation error whose message
- * says so: ValidationException "Could not find endpoint …" from the SageMaker API, ValidationError
- * "Endpoint … of account … not found." from the runtime.
- */
-export function isNotFound(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  return (
-    error.name === "ResourceNotFound" ||
-    error.name === "ResourceNotFoundException" ||
-    ((error.name === "ValidationException" || error.name === "ValidationError") &&
-      /does not exist|not found|could not find/i.test(error.message))
-  );
 }

@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { CONFIGURATION_DIGEST_TAG, type LiveFleet, type LiveVariant } from "../components/endpoint/fleet";
 import { describeAwsError, ModelPackageLookupError } from "./errors";
+import { isNotFound } from "./notFound";
 
 /**
  * Reads the live fleet of an endpoint by its name: what the program sizes a new configuration from
@@ -39,7 +40,7 @@ export async function readLiveFleet(client: SageMakerClient, endpointName: strin
   try {
     endpoint = await client.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
   } catch (error) {
-    if (isMissingEndpoint(error)) return { source: "none" };
+    if (isNotFound(error)) return { source: "none" };
     throw new ModelPackageLookupError(describeAwsError(error, what, PERMISSION), { cause: error });
   }
   const configName = endpoint.EndpointConfigName ?? "";
@@ -75,13 +76,4 @@ export async function readLiveFleet(client: SageMakerClient, endpointName: strin
       variants,
     },
   };
-}
-
-/** SageMaker answers DescribeEndpoint of a missing endpoint with ValidationException "Could not find endpoint". */
-function isMissingEndpoint(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    (error.name === "ResourceNotFound" ||
-      (error.name === "ValidationException" && /could not find endpoint/i.test(error.message)))
-  );
 }

@@ -128,8 +128,11 @@ const instances = (count: number) => `${count} instance${count === 1 ? "" : "s"}
  * - when the configuration changes: the live fleet's count, bounded by the variant's autoscaling
  *   minimum and maximum, so that the new fleet takes the traffic the old one was scaled for.
  */
-export function instanceCounts(input: DigestInput, live: LiveFleet): InstanceCountChoice[] {
-  const digest = live.source === "endpoint" ? configurationDigest(input) : undefined;
+export function instanceCounts(
+  input: DigestInput,
+  live: LiveFleet,
+  digest: string = configurationDigest(input),
+): InstanceCountChoice[] {
   return input.variants.flatMap((variant): InstanceCountChoice[] => {
     if (variant.serverless) return [];
     const configured = variant.initialInstanceCount ?? VARIANT_DEFAULTS.initialInstanceCount;

@@ -404,7 +404,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
     const captureUri = pulumi.interpolate`s3://${capture.bucketName}/${capture.prefix}`;
     const settings = { ...config, network: args.network };
     const digest = configurationDigest(settings);
-    const counts = instanceCounts(settings, args.live ?? { source: "none" });
+    const counts = instanceCounts(settings, args.live ?? { source: "none" }, digest);
     // The alarms a deployment rolls back on; their names are fixed, so the role can name them.
     const alarmSpecs = config.variants.flatMap((variant) =>
       variantAlarms(name, variant.name, variant.serverless !== undefined, config.alarms).map((alarm) => ({
