@@ -4,6 +4,10 @@ import { policyDocument, PolicyDocument, PolicyStatement } from "../shared/polic
 export { DEPLOY_PERMISSIONS } from "./deployPermissions";
 export type { DeployScope, Grant, TypePermissions } from "./deployPermissions";
 
+/** A SageMaker resource of the stack's account and region. */
+const sageMakerArn = (scope: DeployScope, resource: string) =>
+  `arn:${scope.partition}:sagemaker:${scope.region}:${scope.accountId}:${resource}`;
+
 /**
  * What the program itself asks at `pulumi preview` and `pulumi up`: the newest approved version in
  * each model's registry (`latest-approved`), and the chosen version's image and baseline.
@@ -22,7 +26,7 @@ export function modelRegistryLookups(scope: DeployScope): PolicyStatement[] {
       Sid: "DescribeModelVersions",
       Effect: "Allow",
       Action: "sagemaker:DescribeModelPackage",
-      Resource: `arn:${scope.partition}:sagemaker:${scope.region}:${scope.accountId}:model-package/${scope.namePrefix}-*/*`,
+      Resource: sageMakerArn(scope, `model-package/${scope.namePrefix}-*/*`),
     },
     ...sourceRegistryLookups(scope),
   ];
@@ -54,8 +58,7 @@ const REGISTRY_TYPE = "aws:sagemaker/modelPackageGroup:ModelPackageGroup";
  */
 export function liveFleetLookups(scope: DeployScope, types: readonly string[]): PolicyStatement[] {
   if (!types.includes(ENDPOINT_TYPE)) return [];
-  const arn = (type: string) =>
-    `arn:${scope.partition}:sagemaker:${scope.region}:${scope.accountId}:${type}/${scope.namePrefix}-*`;
+  const arn = (type: string) => sageMakerArn(scope, `${type}/${scope.namePrefix}-*`);
   return [
     {
       Sid: "ReadLiveEndpoints",
@@ -81,7 +84,7 @@ export function deployJobChecks(scope: DeployScope, types: readonly string[]): P
           Sid: "PromoteModelVersions",
           Effect: "Allow",
           Action: "sagemaker:UpdateModelPackage",
-          Resource: `arn:${scope.partition}:sagemaker:${scope.region}:${scope.accountId}:model-package/${scope.namePrefix}-*/*`,
+          Resource: sageMakerArn(scope, `model-package/${scope.namePrefix}-*/*`),
           Condition: { Null: { "sagemaker:ModelApprovalStatus": "true" } },
         },
       ]
@@ -93,7 +96,7 @@ export function deployJobChecks(scope: DeployScope, types: readonly string[]): P
       Sid: "SmokeTestStackEndpoints",
       Effect: "Allow",
       Action: "sagemaker:InvokeEndpoint",
-      Resource: `arn:${scope.partition}:sagemaker:${scope.region}:${scope.accountId}:endpoint/${scope.namePrefix}-*`,
+      Resource: sageMakerArn(scope, `endpoint/${scope.namePrefix}-*`),
     },
     {
       Sid: "ListEndpointLeftovers",
