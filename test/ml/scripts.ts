@@ -374,3 +374,229 @@ function copyInto(source: string, target: string): void {
   if (fs.statSync(source).isDirectory()) fs.cpSync(source, target, { recursive: true });
   else fs.copyFileSync(source, path.join(target, path.basename(source)));
 }
+
+/** The drift-check scripts: baseline.py describes the training features, drift_check.py checks a window. */
+export const DRIFT_SCRIPTS = {
+  baseline: path.join(REPO_ROOT, "ml", "baseline.py"),
+  driftCheck: path.join(REPO_ROOT, "ml", "drift_check.py"),
+} as const;
+
+/** A numeric feature of drift_baseline.json. */
+export interface NumericBaselineFeature {
+  readonly name: string;
+  readonly type: "numeric";
+  readonly count: number;
+  readonly missing_rate: number;
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+  readonly std: number;
+  /** Interior cut points: bin 0 is below the first, the last bin from the last one up. */
+  readonly bin_edges: readonly number[];
+  readonly bin_proportions: readonly number[];
+  readonly sample: readonly number[];
+}
+
+/** A categorical feature of drift_baseline.json. */
+export interface CategoricalBaselineFeature {
+  readonly name: string;
+  readonly type: "categorical";
+  readonly count: number;
+  readonly missing_rate: number;
+  readonly distinct: number;
+  /** Category → share of the values, most frequent first; the rest under `__other__`. */
+  readonly categories: Readonly<Record<string, number>>;
+}
+
+/** drift_baseline.json as baseline.py writes it. */
+export interface DriftBaseline {
+  readonly version: 1;
+  readonly row_count: number;
+  readonly bins: number;
+  readonly sample_limit: number;
+  readonly max_categories: number;
+  readonly features: readonly (NumericBaselineFeature | CategoricalBaselineFeature)[];
+}
+
+/** Runs baseline.py on `baseDir` and returns its exit code and output, whatever they are. */
+export function runBaseline(baseDir: string, args: readonly string[] = []): Promise<ScriptRun> {
+  return runPython(DRIFT_SCRIPTS.baseline, ["--base-dir", baseDir, ...args]);
+}
+
+/** Where baseline.py writes the baseline, under a processing directory. */
+export function driftBaselinePath(baseDir: string): string {
+  return localPath(baseDir, `${PROCESSING_ROOT}/drift-baseline/drift_baseline.json`);
+}
+
+/** Runs baseline.py on `baseDir`, which must succeed, and reads the baseline it wrote. */
+export async function baseline(
+  baseDir: string,
+  args: readonly string[] = [],
+): Promise<{ readonly run: ScriptRun; readonly baseline: DriftBaseline }> {
+  const run = succeeded(DRIFT_SCRIPTS.baseline, await runBaseline(baseDir, args));
+  return { run, baseline: JSON.parse(fs.readFileSync(driftBaselinePath(baseDir), "utf8")) as DriftBaseline };
+}
+
+/** The `encoding` of a captured payload: the text itself (CSV, JSON) or base64. */
+export type CaptureEncoding = "CSV" | "JSON" | "BASE64";
+
+/**
+ * One line of a SageMaker data-capture file for a request whose body is `payload`, in the shape of
+ * AWS's "Capture data from real-time endpoint" page: `captureData.endpointInput` holds the request
+ * (base64-encoded when `encoding` is BASE64) and `endpointOutput` a made-up response.
+ */
+export function captureLine(
+  payload: string,
+  contentType: string,
+  encoding: CaptureEncoding,
+  inferenceTime = "2024-05-01T13:25:49Z",
+): string {
+  const data = encoding === "BASE64" ? Buffer.from(payload, "utf8").toString("base64") : payload;
+  return JSON.stringify({
+    captureData: {
+      endpointInput: { observedContentType: contentType, mode: "INPUT", data, encoding },
+      endpointOutput: {
+        observedContentType: "text/csv; charset=utf-8",
+        mode: "OUTPUT",
+        data: "0.5",
+        encoding: "CSV",
+      },
+    },
+    eventMetadata: { eventId: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", inferenceTime },
+    eventVersion: "0",
+  });
+}
+
+/**
+ * Writes a capture file where SageMaker would put it for `hour` (`2024-05-01T13`), under the
+ * `capture` input of processing directory `baseDir`: `capture/<endpoint>/<variant>/yyyy/mm/dd/hh/`.
+ */
+export function writeCaptureFile(
+  baseDir: string,
+  location: { readonly endpoint: string; readonly variant: string; readonly hour: string },
+  name: string,
+  lines: readonly string[],
+): string {
+  const [, year, month, day, hour] = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})$/.exec(location.hour) ?? [];
+  if (hour === undefined) throw new Error(`hour ${location.hour} is not like 2024-05-01T13`);
+  const dir = path.join(
+    localPath(baseDir, `${PROCESSING_ROOT}/capture`),
+    location.endpoint,
+    location.variant,
+    year,
+    month,
+    day,
+    hour,
+  );
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, lines.map((line) => `${line}\n`).join(""));
+  return file;
+}
+
+/** Runs drift_check.py on `baseDir` and returns its exit code and output, whatever they are. */
+export function runDriftCheck(baseDir: string, args: readonly string[]): Promise<ScriptRun> {
+  return runPython(DRIFT_SCRIPTS.driftCheck, ["--base-dir", baseDir, ...args]);
+}
+
+/** A feature of drift_report.json. */
+export interface DriftFeatureResult {
+  readonly name: string;
+  readonly type: "numeric" | "categorical";
+  readonly count: number;
+  readonly psi: number | null;
+  readonly ks: number | null;
+  readonly missing_rate: number | null;
+  readonly baseline_missing_rate: number;
+  readonly unseen_share: number | null;
+  readonly unseen_categories: readonly { readonly value: string; readonly share: number }[];
+  readonly non_numeric: number;
+  readonly mean: number | null;
+  readonly baseline_mean: number | null;
+  readonly verdict: "ok" | "warn" | "drift";
+  readonly reasons: readonly string[];
+}
+
+/** A schema problem of drift_report.json. */
+export interface SchemaProblem {
+  readonly problem: "missing_feature" | "extra_feature" | "non_numeric" | "field_count";
+  readonly feature: string | null;
+  readonly rows: number;
+  readonly severity: "warn" | "drift";
+  readonly message: string;
+  readonly examples?: readonly string[];
+  readonly fields?: number;
+  readonly expected?: number;
+}
+
+/** drift_report.json as drift_check.py writes it. */
+export interface DriftReport {
+  readonly version: 1;
+  readonly endpoint: string | null;
+  readonly window: { readonly start: string; readonly end: string };
+  readonly capture_files: {
+    readonly read: number;
+    readonly outside_window: number;
+    readonly not_in_hour_directory: number;
+  };
+  readonly records: number;
+  readonly rows: number;
+  readonly malformed_lines: number;
+  readonly status: "ok" | "warn" | "drift" | "empty";
+  readonly thresholds: Readonly<Record<string, number>>;
+  readonly feature_thresholds: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly features: readonly DriftFeatureResult[];
+  readonly schema_problems: readonly SchemaProblem[];
+  readonly drifted_features: readonly string[];
+  readonly warned_features: readonly string[];
+  readonly summary: string;
+}
+
+/** Where drift_check.py writes its report and summary, under a processing directory. */
+export function driftReportPaths(baseDir: string): { readonly report: string; readonly summary: string } {
+  return {
+    report: localPath(baseDir, `${PROCESSING_ROOT}/report/drift_report.json`),
+    summary: localPath(baseDir, `${PROCESSING_ROOT}/report/drift_summary.txt`),
+  };
+}
+
+/** A per-feature metric line drift_check.py prints. */
+export interface FeatureMetricLine {
+  readonly mlops_drift: 1;
+  readonly endpoint: string | null;
+  readonly feature: string;
+  readonly psi: number | null;
+  readonly ks: number | null;
+  readonly missing_rate: number | null;
+  readonly unseen_share: number | null;
+  readonly verdict: string;
+}
+
+/** The run's metric line drift_check.py prints. */
+export interface RunMetricLine {
+  readonly mlops_drift_run: 1;
+  readonly endpoint: string | null;
+  readonly window_start: string;
+  readonly status: string;
+  readonly records: number;
+  readonly rows: number;
+  readonly malformed_lines: number;
+  readonly drifted_features: number;
+  readonly warned_features: number;
+  readonly schema_problems: number;
+}
+
+/** The metric lines of drift_check.py's stdout, as the text printed and parsed. */
+export function driftMetricLines(stdout: string): {
+  readonly raw: readonly string[];
+  readonly features: readonly FeatureMetricLine[];
+  readonly runs: readonly RunMetricLine[];
+} {
+  const raw = stdout.split("\n").filter((line) => line.startsWith("{"));
+  const parsed = raw.map((line) => JSON.parse(line) as Record<string, unknown>);
+  return {
+    raw,
+    features: parsed.filter((line) => line.mlops_drift === 1) as unknown as FeatureMetricLine[],
+    runs: parsed.filter((line) => line.mlops_drift_run === 1) as unknown as RunMetricLine[],
+  };
+}
