@@ -2,7 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { GithubDeployAccess, ModelApprovalDispatch } from "./components/delivery";
 import { LiveFleet, ModelEndpoint, modelEndpointFootprint, modelRoleName } from "./components/endpoint";
 import { AlertTopic, PlatformKey, SecureBucket } from "./components/foundation";
-import { MonitoringSchedule, monitoringRoleName, monitoringScheduleFootprint } from "./components/monitoring";
+import {
+  DriftCheck,
+  driftCheckFootprint,
+  driftCheckRoleNames,
+  MonitoringSchedule,
+  monitoringRoleName,
+  monitoringScheduleFootprint,
+} from "./components/monitoring";
 import { artifactsBucketPattern, MlPipeline } from "./components/pipeline";
 import {
   accountOfArn,
@@ -23,7 +30,7 @@ import {
 import type { LiveFleetReader } from "./registry/liveEndpoints";
 import { checkExpectedPackages, ExpectedPackages } from "./registry/expectedPackages";
 import { ModelPackageLookupError } from "./registry/errors";
-import { MonitorBaseline, monitoringBaselines } from "./registry/monitoringBaselines";
+import { DriftCheckBaseline, engineBaselines, ModelMonitorBaseline } from "./registry/monitoringBaselines";
 import type { StackConfig } from "./stacks/config";
 import { loadStackConfig } from "./stacks/load";
 
@@ -54,6 +61,8 @@ function stackKey(
     // Stacks that serve this stack's models decrypt their artifacts and baselines, through S3 only.
     consumerAccounts: config.promotion.consumerAccounts,
     sharedBucketPattern: artifactsBucketPattern(config.namePrefix),
+    // The drift checks' functions log to groups of their own names, encrypted with the key.
+    logGroupPattern: `/aws/lambda/${config.namePrefix}-*`,
   });
   return { keyArn: key.keyArn, footprint: key.footprint };
 }
@@ -89,8 +98,10 @@ function endpointArgs(
   };
 }
 
-/** Name of a model's monitoring schedule: `<namePrefix>-<model>-data-quality`. */
+/** Name of a model's Model Monitor schedule: `<namePrefix>-<model>-data-quality`. */
 const scheduleName = (name: string) => `${name}-data-quality`;
+/** Name of a model's drift check: `<namePrefix>-<model>-drift`. */
+const driftCheckName = (name: string) => `${name}-drift`;
 
 /**
  * What serving a model will create, stated before any version is served: the deploy role is an
@@ -106,44 +117,122 @@ function plannedServingFootprint(model: ModelConfig, name: string, account: Acco
     modelEndpointFootprint({ variants: [endpoint, ...endpoint.challengers] }, roleArn(modelRoleName(name))),
   ];
   if (monitoring.enabled && endpoint.dataCapture.enabled && endpoint.serverless === undefined) {
-    footprints.push(monitoringScheduleFootprint(monitoring, roleArn(monitoringRoleName(scheduleName(name)))));
+    if (monitoring.engine === "model-monitor") {
+      footprints.push(
+        monitoringScheduleFootprint(monitoring, roleArn(monitoringRoleName(scheduleName(name)))),
+      );
+    } else {
+      const roles = driftCheckRoleNames(driftCheckName(name));
+      footprints.push(
+        driftCheckFootprint(monitoring, {
+          check: roleArn(roles.check),
+          steps: roleArn(roles.steps),
+          scheduler: roleArn(roles.scheduler),
+        }),
+      );
+    }
   }
   return combineFootprints(...footprints);
 }
 
-/** The monitoring settings with the baseline of the served version. */
-function monitoringArgs(
-  config: StackConfig,
-  model: ModelConfig,
-  baseline: MonitorBaseline,
-  resources: StackContext & {
-    alerts: AlertTopic;
-    dataBucketName: pulumi.Input<string>;
-    endpoint: ModelEndpoint;
-    /** The account of the served version's registry, when the model is served from a source. */
-    builtBy?: string;
-  },
-) {
-  // The baseline in config, if any, is what the registry look-up already resolved to.
-  const { enabled, baseline: configuredBaseline, ...settings } = model.monitoring;
+/** What both engines take: where the traffic is, where reports go, the key, the alerts and the network. */
+interface MonitorResources extends StackContext {
+  alerts: AlertTopic;
+  dataBucketName: pulumi.Input<string>;
+  endpoint: ModelEndpoint;
+  /** The account of the served version's registry, when the model is served from a source. */
+  builtBy?: string;
+}
+
+function sharedMonitorArgs(config: StackConfig, model: ModelConfig, resources: MonitorResources) {
+  const { scheduleExpression, instanceType, maxRuntimeSeconds, driftAlarms } = model.monitoring;
   return {
-    ...settings,
+    scheduleExpression,
+    instanceType,
+    maxRuntimeSeconds,
+    driftAlarms,
     account: resources.account,
     endpointName: resources.endpoint.endpointName,
     // Monitoring is only planned for endpoints that capture, so the URI is always set here.
     captureUri: resources.endpoint.dataCaptureUri.apply((uri) => uri ?? ""),
     outputBucketName: resources.dataBucketName,
+    kmsKeyArn: resources.kmsKeyArn,
+    alertTopicArn: resources.alerts.topicArn,
+    network: config.network,
+    tags: { ...config.tags, Model: model.name },
+  };
+}
+
+/** Model Monitor's settings with the baseline of the served version. */
+function modelMonitorArgs(
+  config: StackConfig,
+  model: ModelConfig,
+  baseline: ModelMonitorBaseline,
+  resources: MonitorResources,
+) {
+  return {
+    ...sharedMonitorArgs(config, model, resources),
     baseline: {
       statisticsUri: baseline.statisticsUri,
       constraintsUri: baseline.constraintsUri,
       // Registered with a version another account built: in that account's bucket, under its key.
       accountId: baseline.source === "config" ? undefined : resources.builtBy,
     },
-    kmsKeyArn: resources.kmsKeyArn,
-    alertTopicArn: resources.alerts.topicArn,
-    network: config.network,
-    tags: { ...config.tags, Model: model.name },
   };
+}
+
+/** The drift check's settings with the drift baseline of the served version. */
+function driftCheckArgs(
+  config: StackConfig,
+  model: ModelConfig,
+  baseline: DriftCheckBaseline,
+  resources: MonitorResources,
+) {
+  const { features, minRows, ...thresholds } = model.monitoring.drift;
+  return {
+    ...sharedMonitorArgs(config, model, resources),
+    baselineUri: baseline.uri,
+    baselineAccountId: baseline.source === "config" ? undefined : resources.builtBy,
+    thresholds,
+    minRows,
+    featureThresholds: features,
+  };
+}
+
+/** The model's monitor, of the engine its config names. */
+function monitor(
+  config: StackConfig,
+  model: ModelConfig,
+  name: string,
+  baseline: DriftCheckBaseline | ModelMonitorBaseline,
+  resources: MonitorResources,
+) {
+  return baseline.engine === "model-monitor"
+    ? new MonitoringSchedule(scheduleName(name), modelMonitorArgs(config, model, baseline, resources))
+    : new DriftCheck(driftCheckName(name), driftCheckArgs(config, model, baseline, resources));
+}
+
+/** What a stack's outputs say of a model's monitor: its engine, where it runs and reports, its baseline. */
+function monitoringOutputs(
+  baseline: DriftCheckBaseline | ModelMonitorBaseline,
+  monitor: MonitoringSchedule | DriftCheck,
+) {
+  const common = {
+    engine: baseline.engine,
+    scheduleName: monitor.scheduleName,
+    reportUri: monitor.reportUri,
+  };
+  return monitor instanceof DriftCheck
+    ? {
+        ...common,
+        pipelineName: monitor.pipelineName,
+        baselineUri: baseline.engine === "drift-check" ? baseline.uri : null,
+      }
+    : {
+        ...common,
+        baselineStatisticsUri: baseline.engine === "model-monitor" ? baseline.statisticsUri : null,
+        baselineConstraintsUri: baseline.engine === "model-monitor" ? baseline.constraintsUri : null,
+      };
 }
 
 /**
@@ -282,7 +371,7 @@ export async function platform(options: PlatformOptions) {
   const plans = await planEndpoints(config, options.resolve);
   checkExpectedPackages(config, plans, options.expectedPackages);
   const fleets = await liveFleets(config, plans, options.liveFleet);
-  const baselines = monitoringBaselines(config, plans);
+  const baselines = engineBaselines(config, plans);
   const account = lookupAccountContext();
 
   const key = stackKey(config, account);
@@ -298,6 +387,9 @@ export async function platform(options: PlatformOptions) {
       ? undefined
       : new MlPipeline(name, {
           ...model.pipeline,
+          // Model Monitor's baseline only for a model that Model Monitor watches, unless asked for.
+          modelMonitorBaseline:
+            model.pipeline.modelMonitorBaseline ?? model.monitoring.engine === "model-monitor",
           ...config.storage,
           ...context,
           tags,
@@ -343,24 +435,21 @@ export async function platform(options: PlatformOptions) {
       info(`Model "${model.name}": variant ${choice.variant} starts with ${choice.reason}`);
     }
     const baseline = baselines.get(model.name);
-    const monitor =
+    const monitoring =
       endpoint && baseline
         ? {
             baseline,
-            schedule: new MonitoringSchedule(
-              scheduleName(name),
-              monitoringArgs(config, model, baseline, {
-                ...context,
-                alerts,
-                dataBucketName,
-                endpoint,
-                builtBy: model.source && plan?.packages ? accountOfArn(plan.packages.primary.arn) : undefined,
-              }),
-            ),
+            monitor: monitor(config, model, name, baseline, {
+              ...context,
+              alerts,
+              dataBucketName,
+              endpoint,
+              builtBy: model.source && plan?.packages ? accountOfArn(plan.packages.primary.arn) : undefined,
+            }),
           }
         : undefined;
     if (endpoint) footprints.push(endpoint.footprint);
-    if (monitor) footprints.push(monitor.schedule.footprint);
+    if (monitoring) footprints.push(monitoring.monitor.footprint);
     if (!endpoint && model.endpoint.enabled) footprints.push(plannedServingFootprint(model, name, account));
 
     return [
@@ -382,14 +471,7 @@ export async function platform(options: PlatformOptions) {
               arn: endpoint.endpointArn,
               configName: endpoint.endpointConfigName,
               modelPackageArn: endpoint.modelPackageArn,
-              monitoring: monitor
-                ? {
-                    scheduleName: monitor.schedule.scheduleName,
-                    reportUri: monitor.schedule.reportUri,
-                    baselineStatisticsUri: monitor.baseline.statisticsUri,
-                    baselineConstraintsUri: monitor.baseline.constraintsUri,
-                  }
-                : null,
+              monitoring: monitoring ? monitoringOutputs(monitoring.baseline, monitoring.monitor) : null,
             }
           : null,
       },

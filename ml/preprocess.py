@@ -17,9 +17,17 @@ balance of the whole dataset:
     The label as the first column and no header row: the ``text/csv`` layout
     that SageMaker's built-in XGBoost algorithm reads.
 ``<base-dir>/baseline/baseline.csv``
-    The training features with a header row and without the label, for a
-    Model Monitor data-quality baseline: monitoring compares the features
+    The training features with a header row and without the label: what
+    baseline.py describes for the drift check, which compares the features
     sent to the endpoint with those the model was trained on.
+``<base-dir>/monitor-baseline/baseline.csv``
+    The training rows with a header row, the label first (as 0.0 or 1.0),
+    then the features: the dataset of a SageMaker Model Monitor data-quality
+    baseline. Model Monitor lines a captured record (the model's output, then
+    the request's features) up with the baseline's columns by position, and
+    takes the output column(s) to be the first ones ("Create a Baseline" in
+    the SageMaker developer guide), so the label stands in that place for the
+    model's score.
 
 Exit status: 0 on success; 2 for bad arguments or bad input data, with a
 one-line message on stderr.
@@ -202,6 +210,20 @@ def write_baseline(frame: pd.DataFrame, features: Sequence[str], path: str) -> N
     frame[list(features)].to_csv(path, header=True, index=False)
 
 
+def write_monitor_baseline(
+    frame: pd.DataFrame, target: str, features: Sequence[str], path: str
+) -> None:
+    """Write ``frame`` with a header row and the label first, as a decimal, for Model Monitor."""
+    out = frame[[target] + list(features)].copy()
+    # The label stands in for the model's score, which the endpoint returns as a decimal (0.93).
+    # Written as 0.0 and 1.0, the analyzer infers the column as Fractional, as captured scores
+    # are; as 0 and 1 it would infer Integral, which every captured score violates
+    # (data_type_check).
+    out[target] = out[target].astype(float)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    out.to_csv(path, header=True, index=False)
+
+
 def ratio(text: str) -> float:
     """argparse type for a fraction strictly between 0 and 1."""
     try:
@@ -218,15 +240,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Validate labelled CSV data and split it (stratified) into train, "
         "validation and test sets in the label-first, header-less CSV layout of SageMaker's "
-        "built-in XGBoost algorithm, plus a headed feature file for a Model Monitor "
-        "data-quality baseline.",
+        "built-in XGBoost algorithm, plus headed training files for the drift baseline (the "
+        "features) and a Model Monitor data-quality baseline (the label, then the features).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
         "--base-dir",
         default=DEFAULT_BASE_DIR,
         help="processing directory: reads input/data/**/*.csv and writes train/, validation/, "
-        "test/ and baseline/ under it",
+        "test/, baseline/ and monitor-baseline/ under it",
     )
     parser.add_argument(
         "--target-column", default="target", help="name of the label column (values 0 and 1)"
@@ -280,6 +302,13 @@ def run(args: argparse.Namespace) -> None:
     baseline_path = os.path.join(args.base_dir, "baseline", "baseline.csv")
     write_baseline(train, features, baseline_path)
     print(f"baseline: {len(train)} rows x {len(features)} features -> {baseline_path}")
+
+    monitor_path = os.path.join(args.base_dir, "monitor-baseline", "baseline.csv")
+    write_monitor_baseline(train, args.target_column, features, monitor_path)
+    print(
+        f"monitor baseline: {len(train)} rows x {args.target_column} and {len(features)} features "
+        f"-> {monitor_path}"
+    )
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -234,6 +234,50 @@ export function mockResource(
       const url = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT_ID}/${queue}`;
       return { id: url, state: { ...inputs, name: queue, arn: arn("sqs", queue), url } };
     }
+    case "aws:lambda/function:Function": {
+      // An unpublished function's latest version is $LATEST; API Gateway invokes it by these ARNs.
+      const fn = (inputs.name as string | undefined) ?? autoName;
+      const functionArn = arn("lambda", `function:${fn}`);
+      const qualifiedArn = `${functionArn}:$LATEST`;
+      const invoke = (target: string, api = "2015-03-31/functions", action = "invocations") =>
+        `arn:aws:apigateway:${REGION}:lambda:path/${api}/${target}/${action}`;
+      return {
+        id: fn,
+        state: {
+          ...inputs,
+          name: fn,
+          arn: functionArn,
+          qualifiedArn,
+          invokeArn: invoke(functionArn),
+          qualifiedInvokeArn: invoke(qualifiedArn),
+          responseStreamingInvokeArn: invoke(
+            functionArn,
+            "2021-11-15/functions",
+            "response-streaming-invocations",
+          ),
+          version: "$LATEST",
+        },
+      };
+    }
+    case "aws:cloudwatch/logGroup:LogGroup": {
+      // The provider trims the ":*" DescribeLogGroups puts after the group's ARN.
+      const group = (inputs.name as string | undefined) ?? autoName;
+      return { id: group, state: { ...inputs, name: group, arn: arn("logs", `log-group:${group}`) } };
+    }
+    case "aws:scheduler/schedule:Schedule": {
+      // Ids are "<group>/<name>"; a schedule without a group is in the account's "default" one.
+      const schedule = (inputs.name as string | undefined) ?? autoName;
+      const group = (inputs.groupName as string | undefined) ?? "default";
+      return {
+        id: `${group}/${schedule}`,
+        state: {
+          ...inputs,
+          name: schedule,
+          groupName: group,
+          arn: arn("scheduler", `schedule/${group}/${schedule}`),
+        },
+      };
+    }
     case "aws:s3/bucketObjectv2:BucketObjectv2":
       return { id: inputs.key as string, state: { ...inputs, versionId: suffix(String(inputs.key)) } };
     default:

@@ -1,5 +1,6 @@
 import type { PackageResolver } from "../registry/endpointPackages";
 import type { DeployablePackage } from "../registry/modelPackages";
+import { DRIFT_BASELINE, STEPS } from "../components/pipeline/definition";
 import { groupArnOfPackage, groupArnParts } from "../components/promotion/settings";
 import { LIFECYCLE_STATUS, MODEL_PACKAGE_ARN_PATTERN } from "../components/shared/names";
 import { autoNameOf, type MockAccount } from "./mocks";
@@ -31,8 +32,9 @@ export interface OfflineRegistryOptions extends MockAccount {
  * Stands in for the model registry when there is no AWS account: a model's endpoint serves the
  * version given for its group, a pinned ARN from config, or else version 1 of its group (for a served
  * model, of its source group, in the source's account). Each stand-in is the package the pipeline would
- * register (XGBoost, with its artifacts and data-quality baseline), and approved; a served model's is
- * also taken as verified in `verifiedIn`. With `emptyRegistry`, only pinned versions are found.
+ * register (XGBoost, with its artifacts, drift baseline and Model Monitor baseline), and approved; a
+ * served model's is also taken as verified in `verifiedIn`. With `emptyRegistry`, only pinned versions
+ * are found.
  * `notes` says, for a person to read, what was assumed.
  */
 export function offlineResolver(options: OfflineRegistryOptions): {
@@ -77,9 +79,11 @@ export function offlineResolver(options: OfflineRegistryOptions): {
 
 /**
  * A model package as the pipeline registers it, for an ARN `.../model-package/<group>/<version>`:
- * its artifacts and baseline in the artifacts bucket of the group's pipeline, as the stack names it
+ * its artifacts and baselines in the artifacts bucket of the group's pipeline, as the stack names it
  * (the SecureBucket `<group>-artifacts` of components/pipeline/mlPipeline.ts, auto-named), so that
- * the plan's IAM documents name a bucket the stack creates.
+ * the plan's IAM documents name a bucket the stack creates. It has both baselines, the drift check's
+ * and Model Monitor's (as built with `pipeline.modelMonitorBaseline`), so that either engine's
+ * monitoring can be planned.
  */
 export function standInPackage(arn: string, region: string): DeployablePackage {
   const [, groupName = "", version = "1"] = /model-package\/([^/]+)\/(\d+)$/.exec(arn) ?? [];
@@ -90,6 +94,9 @@ export function standInPackage(arn: string, region: string): DeployablePackage {
     version: Number(version),
     approvalStatus: "Approved",
     containers: [{ image: XGBOOST(region), modelDataUrl: `${run}/Train/model/model.tar.gz` }],
+    driftBaseline: {
+      uri: `${run}/${STEPS.driftBaseline}/${DRIFT_BASELINE.outputName}/${DRIFT_BASELINE.fileName}`,
+    },
     dataQualityBaseline: {
       statisticsUri: `${run}/DataQualityBaseline/baseline/statistics.json`,
       constraintsUri: `${run}/DataQualityBaseline/baseline/constraints.json`,

@@ -10,6 +10,7 @@ import {
   type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import { ModelPackageLookupError, describeAwsError, sharedRegistryAccessFix } from "./errors";
+import { DRIFT_BASELINE_CONTENT_TYPE } from "../components/pipeline/definition";
 
 import {
   LATEST_APPROVED,
@@ -39,6 +40,11 @@ export interface DeployablePackage {
   readonly approvalStatus: string;
   /** InferenceSpecification.Containers. */
   readonly containers: readonly DeployableContainer[];
+  /**
+   * The drift baseline (drift_baseline.json) registered with the version, for the endpoint's drift
+   * check; absent when the version has none (see {@link driftBaselineOf}).
+   */
+  readonly driftBaseline?: DriftBaselineFile;
   /**
    * The Model Monitor data-quality baseline registered with the version, for the endpoint's monitoring
    * schedule; absent when the version has none (see {@link dataQualityBaselineOf}).
@@ -108,6 +114,12 @@ export interface DataQualityBaseline {
   readonly source: "DriftCheckBaselines" | "ModelMetrics";
 }
 
+/** The drift baseline a version was registered with: what `ml/drift_check.py` compares traffic with. */
+export interface DriftBaselineFile {
+  /** S3 URI of drift_baseline.json. */
+  readonly uri: string;
+}
+
 /** One inference container of a {@link DeployablePackage}. */
 export interface DeployableContainer {
   readonly image: string;
@@ -115,14 +127,30 @@ export interface DeployableContainer {
 }
 
 /**
- * The data-quality baseline of a model package version, from its DescribeModelPackage response.
+ * The drift baseline of a model package version, from its DescribeModelPackage response:
+ * `ModelMetrics.ModelDataQuality.Statistics` when its content type is {@link DRIFT_BASELINE_CONTENT_TYPE},
+ * as the pipeline's Register step records drift_baseline.json; otherwise undefined (a version registered
+ * before the DriftBaseline step, or by another tool, whose statistics there are Model Monitor's).
+ */
+export function driftBaselineOf(
+  response: Pick<DescribeModelPackageCommandOutput, "ModelMetrics">,
+): DriftBaselineFile | undefined {
+  const statistics = response.ModelMetrics?.ModelDataQuality?.Statistics;
+  const uri = isDriftBaseline(statistics) ? s3UriOf(statistics) : undefined;
+  return uri === undefined ? undefined : { uri };
+}
+
+/**
+ * The Model Monitor data-quality baseline of a model package version, from its DescribeModelPackage response.
  *
  * - `DriftCheckBaselines.ModelDataQuality` when it has both statistics and constraints: it is the baseline
- *   the version was registered with for drift checks, which may deliberately differ from the one computed on
- *   its own training data (for example when an earlier baseline is kept).
- * - otherwise `ModelMetrics.ModelDataQuality` when it has both: the baseline calculated from the version's
- *   training data.
- * - otherwise undefined: the version was registered before baselines were produced, or by another tool.
+ *   the version was registered with for Model Monitor, which may deliberately differ from the one computed
+ *   on its own training data (for example when an earlier baseline is kept).
+ * - otherwise `ModelMetrics.ModelDataQuality` when it has both and its statistics are not a drift baseline
+ *   ({@link driftBaselineOf}): the baseline calculated from the training data of a version registered before
+ *   the pipeline kept its drift baseline there.
+ * - otherwise undefined: the version was built without the DataQualityBaseline step, registered before
+ *   baselines were produced, or by another tool.
  *
  * A half baseline (statistics without constraints or the reverse) counts as none, because a Model Monitor
  * data-quality job needs both files. Halves of the two sources are not combined either: the statistics of
@@ -136,6 +164,8 @@ export function dataQualityBaselineOf(
     ["ModelMetrics", response.ModelMetrics?.ModelDataQuality],
   ] as const;
   for (const [source, quality] of candidates) {
+    // A drift baseline is no Model Monitor statistics file, whatever sits beside it.
+    if (isDriftBaseline(quality?.Statistics)) continue;
     const statisticsUri = s3UriOf(quality?.Statistics);
     const constraintsUri = s3UriOf(quality?.Constraints);
     if (statisticsUri !== undefined && constraintsUri !== undefined) {
@@ -143,6 +173,10 @@ export function dataQualityBaselineOf(
     }
   }
   return undefined;
+}
+
+function isDriftBaseline(metrics: MetricsSource | undefined): boolean {
+  return metrics?.ContentType === DRIFT_BASELINE_CONTENT_TYPE;
 }
 
 /** The S3 URI of a metrics file; undefined when missing or empty, as no job could read it. */
@@ -439,6 +473,7 @@ function toDeployable(output: DescribeModelPackageCommandOutput, what: string): 
   if (containers.length === 0) {
     throw noContainerImage(what);
   }
+  const driftBaseline = driftBaselineOf(output);
   const dataQualityBaseline = dataQualityBaselineOf(output);
   return {
     arn: output.ModelPackageArn,
@@ -447,6 +482,7 @@ function toDeployable(output: DescribeModelPackageCommandOutput, what: string): 
     approvalStatus: output.ModelApprovalStatus ?? "without approval status",
     containers,
     // Left out when there is none, like modelDataUrl above.
+    ...(driftBaseline === undefined ? {} : { driftBaseline }),
     ...(dataQualityBaseline === undefined ? {} : { dataQualityBaseline }),
     ...lifecycleOf(output),
   };

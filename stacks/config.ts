@@ -1,7 +1,14 @@
 import { DEFAULT_DISPATCH_EVENT_TYPE } from "../components/delivery/github";
 import { endpointRuleProblems, shadowName } from "../components/endpoint/rules";
 import { DATA_CAPTURE_DEFAULTS, ENDPOINT_DEFAULTS } from "../components/endpoint/settings";
-import { MONITORING_DEFAULTS, repeatedFeatureProblems } from "../components/monitoring/settings";
+import {
+  DRIFT_DEFAULTS,
+  MONITORING_DEFAULTS,
+  MONITORING_ENGINES,
+  MonitoringEngine,
+  repeatedFeatureProblems,
+} from "../components/monitoring/settings";
+import { driftWindow, scheduleExpressionProblem } from "../components/monitoring/schedule";
 import { spotWaitProblems } from "../components/pipeline/settings";
 import { sourceProblems, StackPlace } from "../components/promotion/settings";
 import { ConfigError, ConfigProblem, problemsFromIssues } from "./errors";
@@ -240,14 +247,14 @@ function endpointProblems(path: string, model: Raw, stack: Raw): ConfigProblem[]
       path: path.replace(/\.endpoint$/, ".monitoring.enabled"),
       value: monitoring?.enabled,
       message:
-        "must be false: Model Monitor needs data capture, which serverless endpoints lack (monitoring is on by default)",
+        "must be false: drift monitoring reads captured requests, which serverless endpoints lack (monitoring is on by default)",
     });
   }
   return problems;
 }
 
 /**
- * Model Monitor analyses the endpoint's captured requests, so monitoring without capture can never
+ * Either engine analyses the endpoint's captured requests, so monitoring without capture can never
  * run. A stack with `requireMonitoring` (prod's) also refuses capture without monitoring: captured
  * traffic nobody watches is cost and risk without the drift alerts it is for. Serverless endpoints
  * are reported by `endpointProblems`.
@@ -264,9 +271,10 @@ function monitoringProblems(path: string, model: Raw, requireMonitoring: boolean
       path: `${path}.monitoring.enabled`,
       value: monitoring.enabled,
       message:
-        "needs endpoint.dataCapture.enabled: Model Monitor analyses the captured requests; turn capture on or set monitoring.enabled: false (monitoring is on by default)",
+        "needs endpoint.dataCapture.enabled: drift monitoring analyses the captured requests; turn capture on or set monitoring.enabled: false (monitoring is on by default)",
     });
   }
+  problems.push(...engineProblems(`${path}.monitoring`, monitoring));
   if (requireMonitoring && monitored === false && captured === true) {
     problems.push({
       path: `${path}.monitoring.enabled`,
@@ -279,6 +287,80 @@ function monitoringProblems(path: string, model: Raw, requireMonitoring: boolean
     asArray(asRecord(monitoring.driftAlarms)?.features),
   )) {
     problems.push({ path: `${path}.monitoring.driftAlarms.features[${index}]`, value, message });
+  }
+  return problems;
+}
+
+/**
+ * What only one engine reads is refused under the other, so that a setting never silently does
+ * nothing; the drift check's runs must tile the day, and its warning level stay below drift.
+ */
+function engineProblems(path: string, monitoring: Raw): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const engine = monitoring.engine ?? MONITORING_DEFAULTS.engine;
+  // An unknown engine is the schema's to report; nothing here depends on it then.
+  if (!(MONITORING_ENGINES as readonly unknown[]).includes(engine)) return problems;
+  const threshold = asRecord(monitoring.driftAlarms)?.threshold;
+  if (engine === "model-monitor" && typeof threshold === "number" && threshold > 1) {
+    problems.push({
+      path: `${path}.driftAlarms.threshold`,
+      value: threshold,
+      message:
+        "must be at most 1 with the model-monitor engine: Model Monitor's baseline distance is from 0 to 1",
+    });
+  }
+  const only = (key: string, owner: MonitoringEngine) => {
+    if (monitoring[key] !== undefined && engine !== owner) {
+      problems.push({
+        path: `${path}.${key}`,
+        value: monitoring[key],
+        message: `applies to the ${owner} engine only (monitoring.engine is "${String(engine)}")`,
+      });
+    }
+  };
+  only("baseline", "model-monitor");
+  only("driftBaselineUri", "drift-check");
+  only("drift", "drift-check");
+  const uri = monitoring.driftBaselineUri;
+  if (typeof uri === "string" && !uri.endsWith("/drift_baseline.json")) {
+    problems.push({
+      path: `${path}.driftBaselineUri`,
+      value: uri,
+      message: "must name a drift_baseline.json (what ml/baseline.py writes)",
+    });
+  }
+  const schedule = monitoring.scheduleExpression;
+  if (engine === "drift-check" && typeof schedule === "string") {
+    const window = driftWindow(schedule);
+    // Malformed expressions are the schema's to report.
+    if ("problem" in window && scheduleExpressionProblem(schedule) === undefined) {
+      problems.push({ path: `${path}.scheduleExpression`, value: schedule, message: window.problem });
+    }
+  }
+  if (engine !== "drift-check") return problems;
+  const drift = asRecord(monitoring.drift) ?? {};
+  const level = (values: Raw, key: "psiWarn" | "psiDrift") =>
+    typeof values[key] === "number" ? (values[key] as number) : undefined;
+  const warn = level(drift, "psiWarn") ?? DRIFT_DEFAULTS.psiWarn;
+  const driftLevel = level(drift, "psiDrift") ?? DRIFT_DEFAULTS.psiDrift;
+  if (warn > driftLevel) {
+    problems.push({
+      path: `${path}.drift.psiWarn`,
+      value: warn,
+      message: `must not be above drift.psiDrift (${driftLevel}): a feature warns before it drifts`,
+    });
+  }
+  for (const [feature, overrides] of Object.entries(asRecord(drift.features) ?? {})) {
+    const values = asRecord(overrides) ?? {};
+    const featureWarn = level(values, "psiWarn") ?? warn;
+    const featureDrift = level(values, "psiDrift") ?? driftLevel;
+    if (featureWarn > featureDrift) {
+      problems.push({
+        path: `${path}.drift.features.${feature}.psiWarn`,
+        value: featureWarn,
+        message: `must not be above the feature's psiDrift (${featureDrift}): a feature warns before it drifts`,
+      });
+    }
   }
   return problems;
 }

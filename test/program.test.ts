@@ -1,6 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
-import type { PipelineDefinition, TrainingStep } from "../components/pipeline/definitionTypes";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { ML_DIR } from "../components/pipeline/mlPipeline";
+import type {
+  ConditionStep,
+  LambdaStep,
+  PipelineDefinition,
+  ProcessingStep,
+  TrainingStep,
+} from "../components/pipeline/definitionTypes";
 import {
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
@@ -13,7 +22,14 @@ import { ConfigError } from "../stacks/errors";
 import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "./helpers/mocks";
 import { freePort, testClient } from "./helpers/motoServer";
 import { StackName, stackFileConfig } from "./helpers/stackFiles";
-import { baselineUri, loadProgram, runProgram, startSeededRegistry, XGBOOST } from "./helpers/program";
+import {
+  baselineUri,
+  driftBaselineUri,
+  loadProgram,
+  runProgram,
+  startSeededRegistry,
+  XGBOOST,
+} from "./helpers/program";
 
 const TAGGABLE = [
   "aws:kms/key:Key",
@@ -31,11 +47,19 @@ const TAGGABLE = [
   "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
   "aws:sagemaker/monitoringSchedule:MonitoringSchedule",
   "aws:cloudwatch/eventRule:EventRule",
+  "aws:lambda/function:Function",
+  "aws:cloudwatch/logGroup:LogGroup",
   "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
   "aws:iam/policy:Policy",
   "aws:sqs/queue:Queue",
 ];
 const ENDPOINT = "aws:sagemaker/endpoint:Endpoint";
+/** What SageMaker Model Monitor is made of: a drift-check stack has none of it. */
+const MODEL_MONITOR_TYPES = [
+  "mlops:sagemaker:MonitoringSchedule",
+  "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
+  "aws:sagemaker/monitoringSchedule:MonitoringSchedule",
+];
 
 type DeliveryOutputs = Record<"deployRoleArn" | "oidcProviderArn", pulumi.Output<string>> & {
   previewRoleArn: pulumi.Output<string> | null;
@@ -52,13 +76,48 @@ interface Outputs {
   >;
 }
 type EndpointOutputs = Record<"name" | "arn" | "configName" | "modelPackageArn", pulumi.Output<string>> & {
-  monitoring: Record<string, pulumi.Output<string> | string> | null;
+  monitoring: Record<string, pulumi.Output<string> | string | null> | null;
 };
 
 const runStack = (stack: StackName) => runProgram<Outputs>(stack, stackFileConfig(stack));
+
+/** The shipped stack file's models, to change. */
+const stackModels = (stack: StackName) =>
+  JSON.parse(stackFileConfig(stack)["mlops:models"]) as Record<string, Record<string, unknown>>[];
+
+/** A stack's config with each model's monitoring extended by `monitoring`. */
+function withMonitoring(stack: StackName, monitoring: Record<string, unknown>): Record<string, string> {
+  const models = stackModels(stack).map((model) => ({
+    ...model,
+    monitoring: { ...model.monitoring, ...monitoring },
+  }));
+  return { ...stackFileConfig(stack), "mlops:models": JSON.stringify(models) };
+}
+
+/** The baseline staging's Model Monitor stack is given in its config (monitoring.baseline). */
+const GIVEN_BASELINE = {
+  statisticsUri: "s3://team-baselines/diagnosis/statistics.json",
+  constraintsUri: "s3://team-baselines/diagnosis/constraints.json",
+};
 const definitionOf = (recorded: RecordedResource[], name: string): PipelineDefinition =>
   JSON.parse(named(recorded, `${name}-pipeline`).inputs.pipelineDefinition as string);
+/** The sample data's features, on each of which both stack files alarm. */
+const FEATURES = readFileSync(path.join(ML_DIR, "data", "breast-cancer.csv"), "utf8")
+  .split("\n")[0]
+  .split(",")
+  .filter((column) => column !== "target");
 const FEATURE_COUNT = 30;
+
+/** What the program tests read of the drift check's processing job. */
+interface CheckJob {
+  readonly AppSpecification: { readonly ContainerArguments: readonly unknown[] };
+  readonly ProcessingInputs: readonly {
+    readonly InputName: string;
+    readonly S3Input: { readonly S3Uri: unknown };
+  }[];
+  readonly ProcessingResources: { readonly ClusterConfig: { readonly InstanceType: string } };
+  readonly StoppingCondition: unknown;
+}
 
 const packageArn = (group: string, version: number) =>
   `arn:aws:sagemaker:us-east-1:123456789012:model-package/${group}/${version}`;
@@ -66,17 +125,32 @@ const packageArn = (group: string, version: number) =>
 describe("the program (index.ts)", () => {
   type Run = Awaited<ReturnType<typeof runProgram<Outputs>>>;
   const stacks: Partial<Record<StackName, Run>> = {};
+  /**
+   * The stacks with monitoring.engine model-monitor: prod compares with the baseline registered with
+   * the version it serves, staging with the one its config gives (monitoring.baseline).
+   */
+  const modelMonitor: Partial<Record<StackName, Run>> = {};
   let registry: Awaited<ReturnType<typeof startSeededRegistry>> | undefined;
   before(async () => {
     registry = await startSeededRegistry();
     stacks.staging = await runStack("staging");
     stacks.prod = await runStack("prod");
+    modelMonitor.staging = await runProgram<Outputs>(
+      "staging",
+      withMonitoring("staging", { engine: "model-monitor", baseline: GIVEN_BASELINE }),
+    );
+    modelMonitor.prod = await runProgram<Outputs>(
+      "prod",
+      withMonitoring("prod", { engine: "model-monitor" }),
+    );
   });
   after(async () => {
     await registry?.stop();
   });
   const recordedOf = (stack: StackName) =>
     stacks[stack]?.recorded ?? assert.fail(`stack ${stack} did not run`);
+  const modelMonitorOf = (stack: StackName) =>
+    modelMonitor[stack] ?? assert.fail(`stack ${stack} did not run with model-monitor`);
 
   for (const stack of ["staging", "prod"] as const) {
     it(`${stack}: builds the stack key, per model a pipeline (staging) or a data bucket (prod), an alert topic and an endpoint, and delivery`, () => {
@@ -96,11 +170,48 @@ describe("the program (index.ts)", () => {
         [
           `mlops:delivery:GithubDeployAccess mlops-${stack}-github`,
           `mlops:kms:PlatformKey mlops-${stack}-platform`,
+          `mlops:sagemaker:DriftCheck mlops-${stack}-diagnosis-drift`,
           `mlops:sagemaker:ModelEndpoint mlops-${stack}-diagnosis`,
-          `mlops:sagemaker:MonitoringSchedule mlops-${stack}-diagnosis-data-quality`,
           `mlops:sns:AlertTopic mlops-${stack}-diagnosis-alerts`,
           ...building,
         ].sort(),
+      );
+    });
+
+    it(`${stack}: checks the endpoint for drift with the drift check (the default engine), and creates nothing of Model Monitor`, () => {
+      const recorded = recordedOf(stack);
+      assert.deepEqual(
+        recorded.filter((r) => MODEL_MONITOR_TYPES.includes(r.type)).map((r) => `${r.type} ${r.name}`),
+        [],
+      );
+      const name = `mlops-${stack}-diagnosis-drift`;
+      const check = named(recorded, name, "mlops:sagemaker:DriftCheck");
+      const children = recorded.filter((r) => r.parent === check.urn);
+      // Its roles, function, script, pipeline, schedule and failure rule, and an alarm per feature.
+      assert.deepEqual(
+        children
+          .filter((r) => r.type !== "aws:cloudwatch/metricAlarm:MetricAlarm")
+          .map((r) => `${r.type} ${r.name}`)
+          .sort(),
+        [
+          `aws:cloudwatch/eventRule:EventRule ${name}-failures`,
+          `aws:cloudwatch/eventTarget:EventTarget ${name}-failures-alert`,
+          `aws:cloudwatch/logGroup:LogGroup ${name}-steps-logs`,
+          `aws:iam/role:Role ${name}-role`,
+          `aws:iam/role:Role ${name}-scheduler-role`,
+          `aws:iam/role:Role ${name}-steps-role`,
+          `aws:iam/rolePolicy:RolePolicy ${name}-role-policy`,
+          `aws:iam/rolePolicy:RolePolicy ${name}-scheduler-role-policy`,
+          `aws:iam/rolePolicy:RolePolicy ${name}-steps-role-policy`,
+          `aws:lambda/function:Function ${name}-steps`,
+          `aws:s3/bucketObjectv2:BucketObjectv2 ${name}-drift-check-py`,
+          `aws:sagemaker/pipeline:Pipeline ${name}`,
+          `aws:scheduler/schedule:Schedule ${name}`,
+        ],
+      );
+      assert.deepEqual(
+        children.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => r.name),
+        FEATURES.map((feature) => `${name}-psi-${feature}`),
       );
     });
 
@@ -118,7 +229,7 @@ describe("the program (index.ts)", () => {
           ? ["ml-oncall@example.com", "ml-platform@example.com"]
           : ["ml-platform-staging@example.com"],
       );
-      // Three endpoint alarms, and a drift alarm per feature the stack file lists (the approval
+      // Three endpoint alarms, and a PSI alarm per feature the stack file lists (the approval
       // dispatch's alarms go to the delivery topic).
       const alarms = ofType(recorded, "aws:cloudwatch/metricAlarm:MetricAlarm").filter(
         (alarm) => !alarm.name.startsWith(`mlops-${stack}-approvals-`),
@@ -129,13 +240,15 @@ describe("the program (index.ts)", () => {
       const targets = ofType(recorded, "aws:cloudwatch/eventTarget:EventTarget").filter(
         (target) => target.inputs.roleArn === undefined,
       );
+      // Failed drift check runs; drift itself is sent by the check's publish step, to the same topic.
       assert.deepEqual(
         targets.map((t) => [t.name, t.inputs.arn]),
-        [
-          [`mlops-${stack}-diagnosis-data-quality-violations-alert`, topic.outputs.arn],
-          [`mlops-${stack}-diagnosis-data-quality-failures-alert`, topic.outputs.arn],
-        ],
+        [[`mlops-${stack}-diagnosis-drift-failures-alert`, topic.outputs.arn]],
       );
+      const check = named(recorded, `mlops-${stack}-diagnosis-drift`, "aws:sagemaker/pipeline:Pipeline");
+      const definition = JSON.parse(check.inputs.pipelineDefinition as string) as PipelineDefinition;
+      const publish = (definition.Steps[1] as ConditionStep).Arguments.IfSteps[1] as LambdaStep;
+      assert.equal(publish.Arguments.topic_arn, topic.outputs.arn);
     });
 
     it(`${stack}: tags every taggable resource with Environment=${stack}, Project, Owner, CostCenter, and Model where it is a model's`, () => {
@@ -149,12 +262,12 @@ describe("the program (index.ts)", () => {
           resource.name,
         );
       }
-      // Staging: 2 buckets, 3 roles, registry, pipeline, 3 objects, topic, model, config, endpoint, 3
-      // endpoint alarms, monitoring job definition and schedule, 2 event rules, the drift alarms. Prod,
-      // which serves staging's model: a data bucket, 2 roles, topic, model, config, endpoint, 3 alarms,
-      // job definition, schedule, 2 event rules, the scaling target, the drift alarms.
+      // Both: topic, model and its role, config, endpoint, 3 endpoint alarms, and the drift check's
+      // 3 roles, script, pipeline, function, log group and failure rule (its schedule takes no tags),
+      // and its PSI alarms. Staging also builds: 2 buckets, the pipeline's role, registry, pipeline
+      // and 4 objects. Prod, which serves staging's model: a data bucket and the scaling target.
       const ofModel = taggable.filter((r) => (r.inputs.tags as Record<string, string>).Model !== undefined);
-      assert.equal(ofModel.length, (stack === "prod" ? 15 : 21) + FEATURE_COUNT);
+      assert.equal(ofModel.length, 16 + (stack === "prod" ? 2 : 9) + FEATURE_COUNT);
       assert.ok(ofModel.every((r) => (r.inputs.tags as Record<string, string>).Model === "diagnosis"));
       // The stack's own: its key, and delivery, which serves every model.
       const prefix = `mlops-${stack}`;
@@ -182,6 +295,7 @@ describe("the program (index.ts)", () => {
           : [
               `${prefix}-github-deploy-policy-1`,
               `${prefix}-github-deploy-policy-2`,
+              `${prefix}-github-deploy-policy-3`,
               `${prefix}-github-deploy-role`,
               `${prefix}-github-oidc`,
               `${prefix}-github-preview-role`,
@@ -190,10 +304,12 @@ describe("the program (index.ts)", () => {
       );
     });
 
-    it(`${stack}: encrypts its buckets with the stack's own key`, () => {
-      const key = named(recordedOf(stack), `mlops-${stack}-platform-key`).outputs.arn;
+    it(`${stack}: encrypts its buckets and the drift check's log group with the stack's own key`, () => {
+      const recorded = recordedOf(stack);
+      const platformKey = named(recorded, `mlops-${stack}-platform-key`);
+      const key = platformKey.outputs.arn;
       for (const bucket of stack === "staging" ? ["data", "artifacts"] : ["data"]) {
-        const rules = named(recordedOf(stack), `mlops-${stack}-diagnosis-${bucket}-encryption`).inputs.rules;
+        const rules = named(recorded, `mlops-${stack}-diagnosis-${bucket}-encryption`).inputs.rules;
         assert.deepEqual(rules, [
           {
             applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key },
@@ -201,19 +317,34 @@ describe("the program (index.ts)", () => {
           },
         ]);
       }
+      const logGroup = named(recorded, `mlops-${stack}-diagnosis-drift-steps-logs`).inputs;
+      assert.deepEqual(
+        [logGroup.name, logGroup.kmsKeyId],
+        [`/aws/lambda/mlops-${stack}-diagnosis-drift-steps`, key],
+      );
+      // CloudWatch Logs may use the key for the stack's function log groups, and no other log group.
+      const policy = JSON.parse(platformKey.inputs.policy as string) as PolicyDocument;
+      assert.deepEqual(
+        policy.Statement.find((statement) => statement.Sid === "CloudWatchLogsEncryptStackLogGroups")
+          ?.Condition,
+        {
+          ArnLike: {
+            "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/mlops-${stack}-*`,
+          },
+        },
+      );
     });
   }
 
   it("staging: small instances, a short run time and nothing protected, so it can be torn down", () => {
     const recorded = recordedOf("staging");
     const definition = definitionOf(recorded, "mlops-staging-diagnosis");
+    // Monitored by the drift check: the pipeline has no Model Monitor baseline step, nor its parameters.
     assert.deepEqual(definition.Parameters.map((p) => [p.Name, p.DefaultValue]).slice(1), [
       ["ProcessingInstanceType", "ml.t3.medium"],
       ["TrainingInstanceType", "ml.m5.large"],
       ["AccuracyThreshold", 0.8],
       ["ModelApprovalStatus", "PendingManualApproval"],
-      ["SkipDataQualityCheck", true],
-      ["RegisterNewDataQualityBaseline", true],
     ]);
     const train = definition.Steps.find((step) => step.Name === "Train") as TrainingStep;
     assert.deepEqual(train.Arguments.StoppingCondition, {
@@ -234,7 +365,11 @@ describe("the program (index.ts)", () => {
 
   it("prod: no pipeline of its own, larger instances, and the key and data bucket protected from deletion", () => {
     const recorded = recordedOf("prod");
-    assert.deepEqual(ofType(recorded, "aws:sagemaker/pipeline:Pipeline"), []);
+    // Its one SageMaker pipeline is its drift check's: it builds no model.
+    assert.deepEqual(
+      ofType(recorded, "aws:sagemaker/pipeline:Pipeline").map((r) => r.name),
+      ["mlops-prod-diagnosis-drift"],
+    );
     assert.deepEqual(ofType(recorded, "aws:sagemaker/modelPackageGroup:ModelPackageGroup"), []);
     assert.equal(
       named(recorded, "mlops-prod-diagnosis-config").inputs.productionVariants instanceof Array,
@@ -309,18 +444,45 @@ describe("the program (index.ts)", () => {
       await valueOf(endpoint.configName),
       named(recordedOf("prod"), "mlops-prod-diagnosis-config").outputs.name,
     );
-    const monitoring = endpoint.monitoring ?? assert.fail("prod monitors its endpoint");
-    assert.deepEqual(Object.keys(monitoring).sort(), [
-      "baselineConstraintsUri",
-      "baselineStatisticsUri",
-      "reportUri",
-      "scheduleName",
-    ]);
-    assert.equal(
-      await valueOf(monitoring.scheduleName as pulumi.Output<string>),
-      "mlops-prod-diagnosis-data-quality",
-    );
+    // Its drift check, where it reports, and the drift baseline registered with the version staging built.
+    const dataBucket = await valueOf(outputs.dataBucket);
+    assert.deepEqual(await valueOf(pulumi.output(endpoint.monitoring)), {
+      engine: "drift-check",
+      scheduleName: "mlops-prod-diagnosis-drift",
+      reportUri: `s3://${dataBucket}/monitoring/mlops-prod-diagnosis-drift`,
+      pipelineName: "mlops-prod-diagnosis-drift",
+      baselineUri: driftBaselineUri("mlops-staging-diagnosis", 1),
+    });
     assert.match(await valueOf(program.platformKeyArn), /^arn:aws:kms:us-east-1:123456789012:key\//);
+  });
+
+  it("model-monitor: exports each endpoint's schedule, where it reports, and its baseline", async () => {
+    const monitoringOf = async (stack: StackName) => {
+      const outputs = modelMonitorOf(stack).program.models.diagnosis;
+      const endpoint = outputs.endpoint ?? assert.fail(`${stack} has an endpoint`);
+      return {
+        dataBucket: await valueOf(outputs.dataBucket),
+        monitoring: await valueOf(pulumi.output(endpoint.monitoring)),
+      };
+    };
+    const prod = await monitoringOf("prod");
+    assert.deepEqual(prod.monitoring, {
+      engine: "model-monitor",
+      scheduleName: "mlops-prod-diagnosis-data-quality",
+      reportUri: `s3://${prod.dataBucket}/monitoring/mlops-prod-diagnosis-data-quality`,
+      // Registered with the version staging built (DriftCheckBaselines).
+      baselineStatisticsUri: baselineUri("mlops-staging-diagnosis", 1, "statistics"),
+      baselineConstraintsUri: baselineUri("mlops-staging-diagnosis", 1, "constraints"),
+    });
+    const staging = await monitoringOf("staging");
+    assert.deepEqual(staging.monitoring, {
+      engine: "model-monitor",
+      scheduleName: "mlops-staging-diagnosis-data-quality",
+      reportUri: `s3://${staging.dataBucket}/monitoring/mlops-staging-diagnosis-data-quality`,
+      // monitoring.baseline, as the stack's config gives it.
+      baselineStatisticsUri: GIVEN_BASELINE.statisticsUri,
+      baselineConstraintsUri: GIVEN_BASELINE.constraintsUri,
+    });
   });
 
   describe("delivery", () => {
@@ -365,9 +527,14 @@ describe("the program (index.ts)", () => {
       );
     });
 
-    for (const stack of ["staging", "prod"] as const) {
-      it(`${stack}: the deploy role may deploy exactly the types the stack creates and pass exactly its roles`, () => {
-        const recorded = recordedOf(stack);
+    for (const [stack, engine] of [
+      ["staging", "drift-check"],
+      ["prod", "drift-check"],
+      ["staging", "model-monitor"],
+      ["prod", "model-monitor"],
+    ] as const) {
+      it(`${stack} (${engine}): the deploy role may deploy exactly the types the stack creates and pass exactly its roles`, () => {
+        const recorded = engine === "drift-check" ? recordedOf(stack) : modelMonitorOf(stack).recorded;
         const types = [...new Set(recorded.filter((r) => r.custom).map((r) => r.type))];
         const arnOf = (name: string) => named(recorded, name, "aws:iam/role:Role").outputs.arn as string;
         const scope: DeployScope = {
@@ -387,19 +554,31 @@ describe("the program (index.ts)", () => {
             : {}),
         };
         const policies = ofType(recorded, "aws:iam/policy:Policy");
-        const serving = [
-          arnOf(`mlops-${stack}-diagnosis-model-role`),
-          arnOf(`mlops-${stack}-diagnosis-data-quality-role`),
-        ];
+        // The endpoint's model role, and the monitor's: Model Monitor's job role, or the drift check's
+        // pipeline role, with its function's role (Lambda) and its schedule's (EventBridge Scheduler).
+        const model = `mlops-${stack}-diagnosis`;
+        const monitor: Record<string, string[]> =
+          engine === "model-monitor"
+            ? { "sagemaker.amazonaws.com": [arnOf(`${model}-data-quality-role`)] }
+            : {
+                "sagemaker.amazonaws.com": [arnOf(`${model}-drift-role`)],
+                "lambda.amazonaws.com": [arnOf(`${model}-drift-steps-role`)],
+                "scheduler.amazonaws.com": [arnOf(`${model}-drift-scheduler-role`)],
+              };
+        const serving = {
+          ...monitor,
+          "sagemaker.amazonaws.com": [arnOf(`${model}-model-role`), ...monitor["sagemaker.amazonaws.com"]],
+        };
         const expected = deployPolicy(
           scope,
           types,
           stack === "staging"
             ? {
-                "sagemaker.amazonaws.com": [arnOf(`mlops-${stack}-diagnosis-role`), ...serving],
+                ...serving,
+                "sagemaker.amazonaws.com": [arnOf(`${model}-role`), ...serving["sagemaker.amazonaws.com"]],
                 "events.amazonaws.com": [arnOf(`mlops-${stack}-approvals-role`)],
               }
-            : { "sagemaker.amazonaws.com": serving },
+            : serving,
           [
             `${ACCOUNT}:role/mlops-${stack}-github-deploy`,
             `${ACCOUNT}:role/mlops-${stack}-github-preview`,
@@ -569,14 +748,91 @@ describe("the program (index.ts)", () => {
     });
   });
 
-  it("monitors each endpoint against the baseline of the version it serves, on the stack's schedule", () => {
-    const monitorOf = (stack: StackName) => {
+  it("checks each endpoint's traffic for drift against the drift baseline of the version it serves, on the stack's schedule", () => {
+    const checkOf = (stack: StackName) => {
       const recorded = recordedOf(stack);
+      const name = `mlops-${stack}-diagnosis-drift`;
+      const definition = JSON.parse(
+        named(recorded, name, "aws:sagemaker/pipeline:Pipeline").inputs.pipelineDefinition as string,
+      ) as PipelineDefinition;
+      const [find, hasTraffic] = definition.Steps as [LambdaStep, ConditionStep];
+      const job = (hasTraffic.Arguments.IfSteps[0] as ProcessingStep).Arguments as unknown as CheckJob;
+      const schedule = named(recorded, name, "aws:scheduler/schedule:Schedule").inputs;
+      const alarm = named(recorded, `${name}-psi-worst_area`).inputs;
+      return {
+        endpoint: find.Arguments.endpoint,
+        windowHours: find.Arguments.window_hours,
+        baseline: job.ProcessingInputs.find((input) => input.InputName === "baseline")?.S3Input.S3Uri,
+        arguments: job.AppSpecification.ContainerArguments,
+        schedule: [schedule.scheduleExpression, schedule.scheduleExpressionTimezone],
+        instanceType: job.ProcessingResources.ClusterConfig.InstanceType,
+        runtime: job.StoppingCondition,
+        alarm: [alarm.namespace, alarm.metricName, alarm.dimensions, alarm.threshold],
+      };
+    };
+    // Both compare with the drift baseline registered with the version staging built, which prod serves.
+    const expected = (stack: StackName, windowHours: number, cron: string, instanceType: string) => {
+      const endpoint = `mlops-${stack}-diagnosis`;
+      const found = (output: string) => ({ Get: `Steps.FindCapture.OutputParameters['${output}']` });
+      return {
+        endpoint,
+        windowHours,
+        baseline: driftBaselineUri("mlops-staging-diagnosis", 1),
+        // The default thresholds (monitoring.drift): neither stack file sets any.
+        arguments: [
+          ["--window-start", found("WindowStart")],
+          ["--window-hours", String(windowHours)],
+          ["--endpoint", endpoint],
+          ["--psi-warn", "0.1"],
+          ["--psi-drift", "0.25"],
+          ["--ks-drift", "0.2"],
+          ["--missing-rate-change", "0.1"],
+          ["--unseen-share", "0.01"],
+          ["--min-rows", "200"],
+          ["--report-uri", found("ReportUri")],
+        ].flat(),
+        // Runs start 15 minutes past the hours the stack file names, and check the hours since the last.
+        schedule: [cron, "UTC"],
+        instanceType,
+        runtime: { MaxRuntimeInSeconds: 1800 },
+        // The stack files' driftAlarms.threshold, as a population stability index.
+        alarm: [
+          "MLOps/Drift",
+          "PopulationStabilityIndex",
+          { Endpoint: endpoint, Feature: "worst_area" },
+          0.1,
+        ],
+      };
+    };
+    assert.deepEqual(checkOf("staging"), expected("staging", 24, "cron(15 0 ? * * *)", "ml.m5.large"));
+    assert.deepEqual(checkOf("prod"), expected("prod", 1, "cron(15 * ? * * *)", "ml.m5.xlarge"));
+
+    // Prod's check reads staging's baseline and its own script; under mocks staging's registry is in
+    // prod's account, so no other account's key is needed (the offline plans show that statement).
+    const recorded = recordedOf("prod");
+    const policy = JSON.parse(
+      named(recorded, "mlops-prod-diagnosis-drift-role-policy").inputs.policy as string,
+    ) as PolicyDocument;
+    const script = named(recorded, "mlops-prod-diagnosis-drift-drift-check-py").inputs;
+    assert.deepEqual(policy.Statement.find((s) => s.Sid === "ReadBaselineAndScript")?.Resource, [
+      `arn:aws:s3:::${String(script.bucket)}/${String(script.key)}`,
+      "arn:aws:s3:::mlops-staging-diagnosis-artifacts/pipelines/run1/DriftBaseline/drift-baseline/drift_baseline.json",
+    ]);
+    assert.equal(
+      policy.Statement.some((s) => s.Sid === "DecryptSourceBaseline"),
+      false,
+    );
+  });
+
+  it("model-monitor: monitors each endpoint against Model Monitor's baseline, on the stack's schedule, with its rules", () => {
+    const monitorOf = (stack: StackName) => {
+      const recorded = modelMonitorOf(stack).recorded;
       const name = `mlops-${stack}-diagnosis-data-quality`;
       const job = named(recorded, `${name}-job`).inputs;
       const schedule = named(recorded, name, "aws:sagemaker/monitoringSchedule:MonitoringSchedule").inputs;
       const cluster = (job.jobResources as Record<string, Record<string, unknown>>).clusterConfig;
       const drift = named(recorded, `${name}-drift-worst_area`).inputs;
+      const topic = named(recorded, `mlops-${stack}-diagnosis-alerts`, "aws:sns/topic:Topic").outputs.arn;
       return {
         endpoint: (job.dataQualityJobInput as Record<string, Record<string, unknown>>).endpointInput
           .endpointName,
@@ -585,98 +841,199 @@ describe("the program (index.ts)", () => {
         instanceType: cluster.instanceType,
         runtime: job.stoppingCondition,
         drift: [drift.dimensions, drift.threshold],
+        alerts: ofType(recorded, "aws:cloudwatch/eventTarget:EventTarget")
+          .filter((target) => target.inputs.arn === topic)
+          .map((target) => target.name),
+        // Nothing of the drift check.
+        driftCheck: recorded
+          .filter(
+            (r) =>
+              r.type === "mlops:sagemaker:DriftCheck" || r.name.startsWith(`mlops-${stack}-diagnosis-drift`),
+          )
+          .map((r) => r.name),
       };
     };
-    // Prod monitors against the baseline registered with the version staging built.
-    const expected = (stack: StackName, version: number, cron: string, instanceType: string) => {
+    const expected = (
+      stack: StackName,
+      baseline: { statisticsUri: string; constraintsUri: string },
+      cron: string,
+      instanceType: string,
+    ) => {
       const group = `mlops-${stack}-diagnosis`;
       return {
         endpoint: group,
         baseline: {
-          statisticsResource: { s3Uri: baselineUri("mlops-staging-diagnosis", version, "statistics") },
-          constraintsResource: { s3Uri: baselineUri("mlops-staging-diagnosis", version, "constraints") },
+          statisticsResource: { s3Uri: baseline.statisticsUri },
+          constraintsResource: { s3Uri: baseline.constraintsUri },
         },
         schedule: { scheduleExpression: cron },
         instanceType,
         runtime: { maxRuntimeInSeconds: 1800 },
         drift: [{ Endpoint: group, MonitoringSchedule: `${group}-data-quality` }, 0.1],
+        alerts: [`${group}-data-quality-violations-alert`, `${group}-data-quality-failures-alert`],
+        driftCheck: [],
       };
     };
-    assert.deepEqual(monitorOf("staging"), expected("staging", 1, "cron(0 0 ? * * *)", "ml.m5.large"));
-    assert.deepEqual(monitorOf("prod"), expected("prod", 1, "cron(0 * ? * * *)", "ml.m5.xlarge"));
+    // Staging's config gives the baseline (monitoring.baseline); prod's is the one registered with the
+    // version staging built (DriftCheckBaselines).
+    assert.deepEqual(
+      monitorOf("staging"),
+      expected("staging", GIVEN_BASELINE, "cron(0 0 ? * * *)", "ml.m5.large"),
+    );
+    assert.deepEqual(
+      monitorOf("prod"),
+      expected(
+        "prod",
+        {
+          statisticsUri: baselineUri("mlops-staging-diagnosis", 1, "statistics"),
+          constraintsUri: baselineUri("mlops-staging-diagnosis", 1, "constraints"),
+        },
+        "cron(0 * ? * * *)",
+        "ml.m5.xlarge",
+      ),
+    );
+    // A model monitored by Model Monitor is built with its baseline step (pipeline.modelMonitorBaseline
+    // follows the engine), which the drift check's pipeline leaves out.
+    const parameters = (run: { recorded: RecordedResource[] }) =>
+      definitionOf(run.recorded, "mlops-staging-diagnosis").Parameters.map((p) => [p.Name, p.DefaultValue]);
+    const steps = (run: { recorded: RecordedResource[] }) =>
+      definitionOf(run.recorded, "mlops-staging-diagnosis").Steps.map((step) => step.Name);
+    const driftCheck = stacks.staging ?? assert.fail("staging ran");
+    assert.deepEqual(parameters(modelMonitorOf("staging")), [
+      ...parameters(driftCheck),
+      ["SkipDataQualityCheck", true],
+      ["RegisterNewDataQualityBaseline", true],
+    ]);
+    assert.deepEqual(steps(driftCheck), [
+      "Preprocess",
+      "DriftBaseline",
+      "Train",
+      "Evaluate",
+      "CheckAccuracy",
+    ]);
+    assert.deepEqual(steps(modelMonitorOf("staging")), [
+      "Preprocess",
+      "DriftBaseline",
+      "DataQualityBaseline",
+      "Train",
+      "Evaluate",
+      "CheckAccuracy",
+    ]);
   });
 
-  it("monitoring uses monitoring.baseline when set, and is left out with capture and monitoring off", async () => {
-    const staging = JSON.parse(stackFileConfig("staging")["mlops:models"]) as Record<
-      string,
-      Record<string, unknown>
-    >[];
-    const given = {
-      statisticsUri: "s3://team-baselines/diagnosis/statistics.json",
-      constraintsUri: "s3://team-baselines/diagnosis/constraints.json",
-    };
-    const withBaseline = [{ ...staging[0], monitoring: { ...staging[0].monitoring, baseline: given } }];
-    const { recorded, program } = await runProgram<Outputs>("staging", {
-      ...stackFileConfig("staging"),
-      "mlops:models": JSON.stringify(withBaseline),
-    });
-    assert.deepEqual(
-      named(recorded, "mlops-staging-diagnosis-data-quality-job").inputs.dataQualityBaselineConfig,
+  it("the drift check uses monitoring.driftBaselineUri when set, and monitoring is left out with capture and monitoring off", async () => {
+    const [model] = stackModels("staging");
+    const given = "s3://team-baselines/diagnosis/drift_baseline.json";
+    const models = [
+      { ...model, monitoring: { ...model.monitoring, driftBaselineUri: given } },
       {
-        statisticsResource: { s3Uri: given.statisticsUri },
-        constraintsResource: { s3Uri: given.constraintsUri },
-      },
-    );
-    const monitoring = program.models.diagnosis.endpoint?.monitoring ?? assert.fail("monitored");
-    assert.equal(monitoring.baselineStatisticsUri, given.statisticsUri);
-
-    const unmonitored = [
-      {
-        ...staging[0],
-        endpoint: { ...staging[0].endpoint, dataCapture: { enabled: false } },
+        ...model,
+        name: "unmonitored",
+        // Pinned to a version of the seeded registry, so that it has an endpoint to leave unmonitored.
+        endpoint: {
+          ...model.endpoint,
+          modelPackage: packageArn("mlops-staging-diagnosis", 1),
+          dataCapture: { enabled: false },
+        },
         monitoring: { enabled: false },
       },
     ];
-    const off = await runProgram<Outputs>("staging", {
+    const { recorded, program } = await runProgram<Outputs>("staging", {
       ...stackFileConfig("staging"),
-      "mlops:models": JSON.stringify(unmonitored),
+      "mlops:models": JSON.stringify(models),
     });
-    assert.deepEqual(ofType(off.recorded, "mlops:sagemaker:MonitoringSchedule"), []);
-    assert.equal(ofType(off.recorded, "mlops:sagemaker:ModelEndpoint").length, 1);
-    assert.equal(off.program.models.diagnosis.endpoint?.monitoring, null);
+    const definition = JSON.parse(
+      named(recorded, "mlops-staging-diagnosis-drift", "aws:sagemaker/pipeline:Pipeline").inputs
+        .pipelineDefinition as string,
+    ) as PipelineDefinition;
+    const job = ((definition.Steps[1] as ConditionStep).Arguments.IfSteps[0] as ProcessingStep)
+      .Arguments as unknown as CheckJob;
+    assert.equal(job.ProcessingInputs.find((input) => input.InputName === "baseline")?.S3Input.S3Uri, given);
+    const diagnosis = program.models.diagnosis;
+    const monitoring = diagnosis.endpoint?.monitoring ?? assert.fail("monitored");
+    assert.deepEqual(await valueOf(pulumi.output(monitoring)), {
+      engine: "drift-check",
+      scheduleName: "mlops-staging-diagnosis-drift",
+      reportUri: `s3://${await valueOf(diagnosis.dataBucket)}/monitoring/mlops-staging-diagnosis-drift`,
+      pipelineName: "mlops-staging-diagnosis-drift",
+      baselineUri: given,
+    });
+
+    // The unmonitored model's endpoint is deployed, without a monitor of either engine.
+    assert.deepEqual(
+      ofType(recorded, "mlops:sagemaker:ModelEndpoint").map((r) => r.name),
+      ["mlops-staging-diagnosis", "mlops-staging-unmonitored"],
+    );
+    assert.deepEqual(
+      recorded
+        .filter((r) => r.type === "mlops:sagemaker:DriftCheck" || MODEL_MONITOR_TYPES.includes(r.type))
+        .map((r) => r.name),
+      ["mlops-staging-diagnosis-drift"],
+    );
+    assert.equal(program.models.unmonitored.endpoint?.monitoring, null);
   });
 
-  it("creates nothing when a monitored version has no baseline, and says how to give it one", async () => {
+  it("creates nothing when a monitored version lacks its engine's baseline, and says how to give it one", async () => {
+    // Versions registered before the drift baseline: one with Model Monitor's only, one with none.
     const client = testClient(registry?.moto.endpoint ?? assert.fail("moto is running"));
-    const group = "legacy-diagnosis";
-    await client.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
-    await client.send(
-      new CreateModelPackageCommand({
-        ModelPackageGroupName: group,
-        ModelApprovalStatus: ModelApprovalStatus.APPROVED,
-        InferenceSpecification: {
-          Containers: [{ Image: XGBOOST, ModelDataUrl: `s3://${group}-artifacts/model.tar.gz` }],
-          SupportedContentTypes: ["text/csv"],
-          SupportedResponseMIMETypes: ["text/csv"],
+    const register = async (group: string, driftCheckBaselines?: object) => {
+      await client.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: group }));
+      await client.send(
+        new CreateModelPackageCommand({
+          ModelPackageGroupName: group,
+          ModelApprovalStatus: ModelApprovalStatus.APPROVED,
+          InferenceSpecification: {
+            Containers: [{ Image: XGBOOST, ModelDataUrl: `s3://${group}-artifacts/model.tar.gz` }],
+            SupportedContentTypes: ["text/csv"],
+            SupportedResponseMIMETypes: ["text/csv"],
+          },
+          ...(driftCheckBaselines ? { DriftCheckBaselines: driftCheckBaselines } : {}),
+        }),
+      );
+    };
+    await register("legacy-diagnosis", {
+      ModelDataQuality: {
+        Statistics: {
+          ContentType: "application/json",
+          S3Uri: baselineUri("legacy-diagnosis", 1, "statistics"),
         },
-      }),
-    );
+        Constraints: {
+          ContentType: "application/json",
+          S3Uri: baselineUri("legacy-diagnosis", 1, "constraints"),
+        },
+      },
+    });
+    await register("legacy-triage");
     client.destroy();
+    const [model] = stackModels("staging");
+    const models = [
+      model,
+      { ...model, name: "triage", monitoring: { ...model.monitoring, engine: "model-monitor" } },
+    ];
     const recorded = recordResources("staging");
     pulumi.runtime.setAllConfig({
       ...stackFileConfig("staging"),
       "mlops:namePrefix": JSON.stringify("legacy"),
+      "mlops:models": JSON.stringify(models),
     });
     await assert.rejects(loadProgram<Outputs>()(), (error: unknown) => {
       assert.ok(error instanceof ModelPackageLookupError);
       assert.equal(
         error.message,
         [
-          "Monitoring needs a data-quality baseline, and these served versions have none:",
-          `  - models[0] "diagnosis": model package ${packageArn(group, 1)} was registered without a data-quality baseline (DriftCheckBaselines or ModelMetrics ModelDataQuality)`,
-          "Run the model's pipeline again and approve the new version (its DataQualityBaseline step registers one), " +
-            "set models[].monitoring.baseline to the S3 URIs of statistics.json and constraints.json, " +
-            "or set models[].monitoring.enabled: false.",
+          "Monitoring needs the baseline of each monitored model's engine, and these served versions have none:",
+          `  - models[0] "diagnosis" (drift-check): model package ${packageArn("legacy-diagnosis", 1)} was ` +
+            "registered without a drift baseline (ModelMetrics ModelDataQuality Statistics of content type " +
+            "application/vnd.mlops.drift-baseline+json)",
+          `  - models[1] "triage" (model-monitor): model package ${packageArn("legacy-triage", 1)} was ` +
+            "registered without a Model Monitor data-quality baseline (DriftCheckBaselines or ModelMetrics " +
+            "ModelDataQuality)",
+          "drift-check: run the model's pipeline again and approve the new version (its DriftBaseline step " +
+            "registers one), or set models[].monitoring.driftBaselineUri to the S3 URI of a drift_baseline.json.",
+          "model-monitor: run the model's pipeline again with pipeline.modelMonitorBaseline on and approve the new " +
+            "version (its DataQualityBaseline step registers one), or set models[].monitoring.baseline to the S3 " +
+            "URIs of statistics.json and constraints.json.",
+          "Or set models[].monitoring.enabled: false.",
         ].join("\n"),
       );
       return true;
@@ -814,7 +1171,14 @@ describe("the program (index.ts)", () => {
       "mlops:environment": "QA",
       "mlops:models": JSON.stringify([
         { name: "a", endpoint: { instanceType: "ml.m5.huge" } },
-        { name: "a" },
+        // The drift check's rules too: Model Monitor's baseline key, runs that would not tile the day.
+        {
+          name: "a",
+          monitoring: {
+            baseline: GIVEN_BASELINE,
+            scheduleExpression: "cron(0 */5 ? * * *)",
+          },
+        },
       ]),
     };
     const recorded = recordResources("staging");
@@ -823,7 +1187,13 @@ describe("the program (index.ts)", () => {
       assert.ok(error instanceof ConfigError);
       assert.deepEqual(
         error.problems.map((p) => p.path),
-        ["environment", "models[0].endpoint.instanceType", "models[1].name"],
+        [
+          "environment",
+          "models[0].endpoint.instanceType",
+          "models[1].monitoring.baseline",
+          "models[1].monitoring.scheduleExpression",
+          "models[1].name",
+        ],
       );
       return true;
     });

@@ -1,3 +1,4 @@
+import { LAMBDA_SERVICE, SCHEDULER_SERVICE } from "../shared/footprint";
 import type { PolicyStatement } from "../shared/policyDocument";
 import { GITHUB_OIDC_HOST } from "./githubTrust";
 
@@ -40,10 +41,26 @@ export interface Grant {
 
 /** Where a resource of a type names a role it hands to a service, which then acts as that role. */
 export interface RolePass {
-  /** The input that holds the role's ARN, e.g. `roleArn`; a resource without it passes no role. */
+  /**
+   * The input that holds the role's ARN, e.g. `roleArn`, or its dotted path in nested inputs, e.g.
+   * `target.roleArn`; a resource without it passes no role.
+   */
   readonly input: string;
   /** The service the role is passed to (`iam:PassedToService`). */
   readonly service: string;
+}
+
+/** The value at a {@link RolePass}'s input in a resource's inputs: undefined where the path ends. */
+export function passedRoleInput(pass: RolePass, inputs: Readonly<Record<string, unknown>>): unknown {
+  return pass.input
+    .split(".")
+    .reduce<unknown>(
+      (value, key) =>
+        typeof value === "object" && value !== null && !Array.isArray(value)
+          ? (value as Record<string, unknown>)[key]
+          : undefined,
+      inputs,
+    );
 }
 
 export interface TypePermissions {
@@ -71,6 +88,11 @@ const rules = (s: DeployScope) => [arn(s, "events", `rule/${s.namePrefix}-*`)];
 const stackKey = (s: DeployScope) => [s.kmsKeyArn];
 const queues = (s: DeployScope) => [arn(s, "sqs", `${s.namePrefix}-*`)];
 const connections = (s: DeployScope) => [arn(s, "events", `connection/${s.namePrefix}-*`)];
+const functions = (s: DeployScope) => [arn(s, "lambda", `function:${s.namePrefix}-*`)];
+/** The groups Lambda functions log to by default, `/aws/lambda/<function>`, of the stack's functions. */
+const functionLogGroups = (s: DeployScope) => [arn(s, "logs", `log-group:/aws/lambda/${s.namePrefix}-*`)];
+/** Schedules of the account's `default` group, which the stack's schedules are created in. */
+const schedules = (s: DeployScope) => [arn(s, "scheduler", `schedule/default/${s.namePrefix}-*`)];
 
 /** A bucket sub-resource: one Put and one Get on the stack's buckets (Put with an empty body deletes). */
 const bucketSetting = (read: string, change: string): TypePermissions => ({
@@ -111,9 +133,10 @@ const sageMakerScaling = (): Condition => ({
 /**
  * What deploying each Pulumi resource type the program creates takes: the actions the Pulumi AWS
  * provider calls to create, read, update, tag and delete it, on the stack's own resources. Every
- * custom resource type of the shipped stacks has an entry, and every entry is used by one of them
- * (the tests run both stacks and compare); each action is checked against AWS's service
- * authorization data, each ARN against the action's resource types.
+ * custom resource type of the shipped stacks has an entry, and every entry is used by one of them,
+ * as shipped, sharing their models or monitored by Model Monitor instead of the drift check (the
+ * tests run the stacks and compare); each action is checked against AWS's service authorization
+ * data, each ARN against the action's resource types.
  */
 export const DEPLOY_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   "aws:kms/key:Key": {
@@ -452,6 +475,76 @@ export const DEPLOY_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
     ],
     // A target that calls an API destination runs as a role of the stack; one that publishes to a topic has none.
     passesRole: { input: "roleArn", service: "events.amazonaws.com" },
+  },
+  "aws:lambda/function:Function": {
+    grants: [
+      {
+        sid: "StackFunctions",
+        // Read: GetFunction (its configuration, and its tags, which it returns only with
+        // lambda:ListTags), ListVersionsByFunction (the latest version, for qualifiedArn) and, in the
+        // aws partition, GetFunctionCodeSigningConfig.
+        // https://docs.aws.amazon.com/lambda/latest/dg/configuration-tags.html
+        read: [
+          "lambda:GetFunction",
+          "lambda:ListTags",
+          "lambda:ListVersionsByFunction",
+          "lambda:GetFunctionCodeSigningConfig",
+        ],
+        change: [
+          "lambda:CreateFunction",
+          "lambda:UpdateFunctionCode",
+          "lambda:UpdateFunctionConfiguration",
+          "lambda:DeleteFunction",
+          "lambda:TagResource",
+          "lambda:UntagResource",
+        ],
+        resources: functions,
+      },
+    ],
+    passesRole: { input: "role", service: LAMBDA_SERVICE },
+  },
+  "aws:cloudwatch/logGroup:LogGroup": {
+    grants: [
+      {
+        // The key is associated by CloudWatch Logs with its own service principal, which the key's
+        // policy allows; the caller needs no KMS permission.
+        // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+        sid: "StackLogGroups",
+        read: ["logs:ListTagsForResource"],
+        change: [
+          "logs:CreateLogGroup",
+          "logs:DeleteLogGroup",
+          "logs:PutRetentionPolicy",
+          "logs:DeleteRetentionPolicy",
+          "logs:AssociateKmsKey",
+          "logs:DisassociateKmsKey",
+          "logs:TagResource",
+          "logs:UntagResource",
+        ],
+        resources: functionLogGroups,
+      },
+      {
+        // The provider finds a group by listing those with its name as prefix; the call names no resource.
+        sid: "DescribeLogGroups",
+        read: ["logs:DescribeLogGroups"],
+        change: [],
+        resources: () => ["*"],
+        condition: inRegion,
+      },
+    ],
+  },
+  "aws:scheduler/schedule:Schedule": {
+    grants: [
+      {
+        // Schedules take no tags; a target of the universal type (aws-sdk:...) is authorised on the
+        // target role only, which the schedule passes.
+        sid: "StackSchedules",
+        read: ["scheduler:GetSchedule"],
+        change: ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
+        resources: schedules,
+      },
+    ],
+    passesRole: { input: "target.roleArn", service: SCHEDULER_SERVICE },
   },
   "aws:sns/topic:Topic": {
     grants: [

@@ -27,6 +27,11 @@ export interface PlatformKeyArgs {
    * policy is written before the buckets it encrypts exist. @default none: required with consumerAccounts
    */
   readonly sharedBucketPattern?: string;
+  /**
+   * Names of the stack's log groups, IAM wildcards allowed (`/aws/lambda/<namePrefix>-*`): CloudWatch
+   * Logs may use the key to encrypt them, and no other log group. @default none
+   */
+  readonly logGroupPattern?: string;
 }
 
 /**
@@ -35,8 +40,11 @@ export interface PlatformKeyArgs {
  */
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.*?-]{0,254}$/;
 
-type ResolvedArgs = Required<Omit<PlatformKeyArgs, "sharedBucketPattern">> &
-  Pick<PlatformKeyArgs, "sharedBucketPattern">;
+/** Log group names (CloudWatch Logs' characters) with IAM's wildcards, not starting with a wildcard. */
+const LOG_GROUP_PATTERN = /^[A-Za-z0-9_\-/.#][A-Za-z0-9_\-/.#*?]{0,511}$/;
+
+type ResolvedArgs = Required<Omit<PlatformKeyArgs, "sharedBucketPattern" | "logGroupPattern">> &
+  Pick<PlatformKeyArgs, "sharedBucketPattern" | "logGroupPattern">;
 
 /** Applies every default in one place. Pure. */
 export function withDefaults(args: PlatformKeyArgs): ResolvedArgs {
@@ -47,6 +55,7 @@ export function withDefaults(args: PlatformKeyArgs): ResolvedArgs {
     protect: args.protect ?? STORAGE_DEFAULTS.protectFromDeletion,
     consumerAccounts: args.consumerAccounts ?? [],
     sharedBucketPattern: args.sharedBucketPattern,
+    logGroupPattern: args.logGroupPattern,
   };
 }
 
@@ -63,6 +72,11 @@ export function validateArgs(resolved: ResolvedArgs): string[] {
   ];
   if (consumerAccounts.length > 0 && pattern === undefined) {
     problems.push("sharedBucketPattern is required with consumerAccounts: it names the buckets they read");
+  }
+  if (resolved.logGroupPattern !== undefined && !LOG_GROUP_PATTERN.test(resolved.logGroupPattern)) {
+    problems.push(
+      `logGroupPattern ${JSON.stringify(resolved.logGroupPattern)} must be a log group name pattern starting with "/" or a name character (letters, digits, _ - / . # and the wildcards "*" and "?")`,
+    );
   }
   if (pattern !== undefined && !BUCKET_PATTERN.test(pattern)) {
     problems.push(
@@ -113,6 +127,7 @@ export class PlatformKey extends pulumi.ComponentResource {
                 consumerAccounts.length > 0 && sharedBucketPattern !== undefined
                   ? { accounts: consumerAccounts, bucketPattern: sharedBucketPattern }
                   : undefined,
+              logGroupPattern: config.logGroupPattern,
             }),
           ),
         ),

@@ -49,6 +49,8 @@ export interface KeyPolicyScope {
   readonly accountId: string;
   /** Other accounts that read objects the key encrypts in some of the stack's buckets. @default nobody */
   readonly consumers?: KeyConsumers;
+  /** The stack's log groups (IAM wildcards allowed), which CloudWatch Logs encrypts with the key. @default none */
+  readonly logGroupPattern?: string;
 }
 
 /** Other accounts that read objects of the stack's buckets, and which buckets. */
@@ -90,7 +92,37 @@ export function platformKeyPolicy(scope: KeyPolicyScope): PolicyDocument {
       Resource: "*",
     },
     ...(consumers && consumers.accounts.length > 0 ? [consumerDecryptStatement(scope, consumers)] : []),
+    ...(scope.logGroupPattern !== undefined ? [logsStatement(scope, scope.logGroupPattern)] : []),
   );
+}
+
+/**
+ * CloudWatch Logs encrypts a log group's events with the key, within this account's named log
+ * groups only: the service passes the log group's ARN as encryption context ("Encrypt log data in
+ * CloudWatch Logs using AWS Key Management Service", CloudWatch Logs user guide,
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+ */
+function logsStatement(scope: KeyPolicyScope, logGroupPattern: string): PolicyStatement {
+  const { partition, region, accountId } = scope;
+  return {
+    Sid: "CloudWatchLogsEncryptStackLogGroups",
+    Effect: "Allow",
+    Principal: { Service: `logs.${region}.amazonaws.com` },
+    Action: [
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:ReEncryptFrom",
+      "kms:ReEncryptTo",
+      "kms:GenerateDataKey",
+      "kms:DescribeKey",
+    ],
+    Resource: "*",
+    Condition: {
+      ArnLike: {
+        "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupPattern}`,
+      },
+    },
+  };
 }
 
 /**

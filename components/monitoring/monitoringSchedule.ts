@@ -6,8 +6,8 @@ import { NetworkScope } from "../shared/vpc";
 import { driftAlarms, monitoringEventRules } from "./alerts";
 import {
   DRIFT_ALARM_DEFAULTS,
-  DRIFT_ALARM_SETTINGS,
   FEATURE_SETTING,
+  MODEL_MONITOR_ALARM_THRESHOLD,
   MONITORING_DEFAULTS,
   MONITORING_SETTINGS,
   repeatedFeatureProblems,
@@ -93,7 +93,7 @@ export function withDefaults(args: MonitoringScheduleArgs): ResolvedArgs {
     maxRuntimeSeconds: args.maxRuntimeSeconds ?? MONITORING_DEFAULTS.maxRuntimeSeconds,
     driftAlarms: {
       features: args.driftAlarms?.features ?? DRIFT_ALARM_DEFAULTS.features,
-      threshold: args.driftAlarms?.threshold ?? DRIFT_ALARM_DEFAULTS.threshold,
+      threshold: args.driftAlarms?.threshold ?? MODEL_MONITOR_ALARM_THRESHOLD,
     },
   };
 }
@@ -144,8 +144,11 @@ export function validateArgs(name: string, args: MonitoringScheduleArgs, resolve
   for (const { index, value, message } of repeatedFeatureProblems(features)) {
     problems.push(`driftAlarms.features[${index}] ${JSON.stringify(value)} ${message}`);
   }
-  const thresholdProblem = settingProblem("driftAlarms.threshold", DRIFT_ALARM_SETTINGS.threshold, threshold);
-  if (thresholdProblem) problems.push(thresholdProblem);
+  // Model Monitor's distance is at most 1.
+  check(
+    threshold > 0 && threshold <= 1,
+    `driftAlarms.threshold ${threshold} must be a distance above 0, up to 1`,
+  );
   return problems;
 }
 

@@ -38,10 +38,47 @@ function s3Location(uri: string): { bucket: string; key: string } {
 }
 
 /**
+ * What a file's folder may be listed as: the folder itself and anything under it; for a file at
+ * the bucket's root, whose folder is the whole bucket, only the file's own key.
+ */
+function folderPrefixes(key: string): string[] {
+  const slash = key.lastIndexOf("/");
+  return slash < 0 ? [key] : [key.slice(0, slash), `${key.slice(0, slash)}/*`];
+}
+
+/**
+ * Lists of the baseline folders, one statement per bucket: SageMaker copies the baseline files into
+ * the job as processing inputs, listing the bucket under each file's key first, so reading a file
+ * takes `s3:ListBucket` with that key as `s3:prefix` too. Scoped to the folders the files are in,
+ * not the rest of the bucket (a pipeline's artifacts bucket holds its training data splits).
+ */
+function listBaselineStatements(
+  bucketArn: (bucket: string) => string,
+  baselines: readonly { bucket: string; key: string }[],
+): PolicyStatement[] {
+  const prefixesByBucket = new Map<string, Set<string>>();
+  for (const { bucket, key } of baselines) {
+    const prefixes = prefixesByBucket.get(bucket) ?? new Set<string>();
+    for (const prefix of folderPrefixes(key)) prefixes.add(prefix);
+    prefixesByBucket.set(bucket, prefixes);
+  }
+  const buckets = [...prefixesByBucket.keys()].sort();
+  return buckets.map((bucket, index) => ({
+    // Sids are unique within a document; the baseline is nearly always in one bucket.
+    Sid: buckets.length === 1 ? "ListBaseline" : `ListBaseline${index + 1}`,
+    Effect: "Allow",
+    Action: "s3:ListBucket",
+    Resource: bucketArn(bucket),
+    Condition: { StringLike: { "s3:prefix": [...(prefixesByBucket.get(bucket) ?? [])].sort() } },
+  }));
+}
+
+/**
  * Permissions of the role a data-quality monitoring job runs as. It reads only the monitored
- * endpoint's captured data and the two baseline files, writes only under its own report prefix,
- * and publishes metrics only in Model Monitor's namespace. `Resource: "*"` appears only for what AWS
- * cannot scope (the ECR token, PutMetricData narrowed by namespace, EC2 Describe calls).
+ * endpoint's captured data and the two baseline files (and lists their folder), writes only under
+ * its own report prefix, and publishes metrics only in Model Monitor's namespace. `Resource: "*"`
+ * appears only for what AWS cannot scope (the ECR token, PutMetricData narrowed by namespace, EC2
+ * Describe calls).
  */
 export function monitoringJobPolicy(scope: MonitoringRoleScope): PolicyDocument {
   const { partition, region, accountId, endpointName } = scope;
@@ -75,6 +112,7 @@ export function monitoringJobPolicy(scope: MonitoringRoleScope): PolicyDocument 
       Action: "s3:GetObject",
       Resource: [...new Set(baselines.map((b) => `${bucketArn(b.bucket)}/${b.key}`))].sort(),
     },
+    ...listBaselineStatements(bucketArn, baselines),
     {
       Sid: "WriteReports",
       Effect: "Allow",

@@ -33,6 +33,7 @@ export const PARAMETERS = {
 
 export const STEPS = {
   preprocess: "Preprocess",
+  driftBaseline: "DriftBaseline",
   dataQuality: "DataQualityBaseline",
   train: "Train",
   evaluate: "Evaluate",
@@ -55,6 +56,27 @@ export const SPLITS = ["train", "validation", "test"] as const;
 /** The Preprocess output holding baseline.csv: the training features with a header row, no label. */
 export const BASELINE_OUTPUT = "baseline";
 
+/**
+ * The Preprocess output holding the Model Monitor analyzer's dataset, `baseline.csv`: the label
+ * column first, then the training features, with a header row. Only the DataQualityBaseline step
+ * reads it, so Preprocess uploads it only with `modelMonitorBaseline`.
+ */
+export const MONITOR_BASELINE_OUTPUT = "monitor-baseline";
+
+/**
+ * Content type under which each version registers its drift baseline (ModelMetrics →
+ * ModelDataQuality → Statistics): what tells it apart from a Model Monitor statistics.json, which
+ * is `application/json` too. CreateModelPackage takes any content type of up to 256 characters
+ * (MetricsSource, https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_MetricsSource.html).
+ */
+export const DRIFT_BASELINE_CONTENT_TYPE = "application/vnd.mlops.drift-baseline+json";
+
+/** The DriftBaseline step's output and the file `ml/baseline.py` writes there. */
+export const DRIFT_BASELINE = {
+  outputName: "drift-baseline",
+  fileName: "drift_baseline.json",
+} as const;
+
 /** Every execution writes under `pipelines/<execution id>/<step>/<output>` of the artifacts bucket. */
 const EXECUTIONS_PREFIX = "pipelines";
 /** The Train step's output folder, and the DataQualityBaseline step's. */
@@ -63,12 +85,15 @@ const DATA_QUALITY_OUTPUT = "baseline";
 
 /**
  * Keys (IAM wildcards) of the objects a registered version points to, in any execution: its model
- * (SageMaker writes `<S3OutputPath>/<training job name>/output/model.tar.gz`) and its data-quality
- * baseline (the analyzer's statistics.json and constraints.json). What another account serving the
- * version reads, and nothing else of an execution.
+ * (SageMaker writes `<S3OutputPath>/<training job name>/output/model.tar.gz`), its drift baseline
+ * and, when the pipeline has the DataQualityBaseline step, its Model Monitor baseline (the
+ * analyzer's statistics.json and constraints.json; listed either way, as they match nothing when
+ * the step does not run). What another account serving the version reads, and nothing else of an
+ * execution.
  */
 export const REGISTERED_VERSION_KEYS: readonly string[] = [
   `${EXECUTIONS_PREFIX}/*/${STEPS.train}/${MODEL_OUTPUT}/*/output/model.tar.gz`,
+  `${EXECUTIONS_PREFIX}/*/${STEPS.driftBaseline}/${DRIFT_BASELINE.outputName}/${DRIFT_BASELINE.fileName}`,
   `${EXECUTIONS_PREFIX}/*/${STEPS.dataQuality}/${DATA_QUALITY_OUTPUT}/statistics.json`,
   `${EXECUTIONS_PREFIX}/*/${STEPS.dataQuality}/${DATA_QUALITY_OUTPUT}/constraints.json`,
 ];
@@ -95,12 +120,18 @@ export interface PipelineDefinitionInput {
   /** Model package group the Register step adds versions to. */
   readonly modelPackageGroupName: string;
   /**
-   * Container images for the region: scikit-learn processing, the built-in XGBoost algorithm and
-   * the Model Monitor analyzer that computes the data-quality baseline.
+   * Container images for the region: scikit-learn processing, the built-in XGBoost algorithm and,
+   * with `modelMonitorBaseline`, the Model Monitor analyzer that computes its baseline.
    */
-  readonly images: { readonly sklearn: string; readonly xgboost: string; readonly modelMonitor: string };
-  /** S3 URIs of the uploaded `ml/preprocess.py` and `ml/evaluate.py`. */
-  readonly scripts: { readonly preprocess: string; readonly evaluate: string };
+  readonly images: { readonly sklearn: string; readonly xgboost: string; readonly modelMonitor?: string };
+  /** S3 URIs of the uploaded `ml/preprocess.py`, `ml/baseline.py` and `ml/evaluate.py`. */
+  readonly scripts: { readonly preprocess: string; readonly baseline: string; readonly evaluate: string };
+  /**
+   * Also baseline the training data with the Model Monitor analyzer (the DataQualityBaseline
+   * QualityCheck step, which needs `images.modelMonitor`) and register that baseline with each
+   * version, for endpoints that Model Monitor watches. @default false
+   */
+  readonly modelMonitorBaseline?: boolean;
   /** Parameter defaults; every execution may override them. */
   readonly defaults: {
     readonly inputDataUri: string;
@@ -230,6 +261,12 @@ function processingJob(input: PipelineDefinitionInput, app: AppSpecification) {
 }
 
 function preprocessStep(input: PipelineDefinitionInput): ProcessingStep {
+  // The analyzer's dataset only when the analyzer runs: nothing else reads it.
+  const outputs = [
+    ...SPLITS,
+    BASELINE_OUTPUT,
+    ...(input.modelMonitorBaseline === true ? [MONITOR_BASELINE_OUTPUT] : []),
+  ];
   return {
     Name: STEPS.preprocess,
     Type: "Processing",
@@ -244,7 +281,7 @@ function preprocessStep(input: PipelineDefinitionInput): ProcessingStep {
         s3Input("code", input.scripts.preprocess, `${PROCESSING_ROOT}/input/code`),
       ],
       ProcessingOutputConfig: {
-        Outputs: [...SPLITS, BASELINE_OUTPUT].map((name) => s3Output(input, STEPS.preprocess, name)),
+        Outputs: outputs.map((name) => s3Output(input, STEPS.preprocess, name)),
         KmsKeyId: input.kmsKeyArn,
       },
     },
@@ -252,11 +289,42 @@ function preprocessStep(input: PipelineDefinitionInput): ProcessingStep {
 }
 
 /**
- * Baselines the training features with the Model Monitor analyzer: statistics.json and
- * constraints.json, which endpoint monitoring compares live requests with. SageMaker also checks
- * them for drift against the latest approved version's baseline unless SkipDataQualityCheck.
+ * Describes the training features for the drift check (`ml/baseline.py`): quantile bins, a sample
+ * and category shares of each feature in drift_baseline.json, which each version registers and
+ * endpoint drift checks compare captured requests with.
  */
-function dataQualityStep(input: PipelineDefinitionInput): QualityCheckStep {
+function driftBaselineStep(input: PipelineDefinitionInput): ProcessingStep {
+  return {
+    Name: STEPS.driftBaseline,
+    Type: "Processing",
+    Description:
+      "Describes the training features (quantile bins, samples, category shares) in " +
+      "drift_baseline.json, the baseline endpoint drift checks compare captured requests with.",
+    Arguments: {
+      ...processingJob(input, scriptApp(input.images.sklearn, "baseline.py")),
+      ProcessingInputs: [
+        // baseline.py reads <base dir>/baseline/baseline.csv, where Preprocess wrote it.
+        s3Input(
+          BASELINE_OUTPUT,
+          processingOutputUri(STEPS.preprocess, BASELINE_OUTPUT),
+          `${PROCESSING_ROOT}/${BASELINE_OUTPUT}`,
+        ),
+        s3Input("code", input.scripts.baseline, `${PROCESSING_ROOT}/input/code`),
+      ],
+      ProcessingOutputConfig: {
+        Outputs: [s3Output(input, STEPS.driftBaseline, DRIFT_BASELINE.outputName)],
+        KmsKeyId: input.kmsKeyArn,
+      },
+    },
+  };
+}
+
+/**
+ * Baselines the training data with the Model Monitor analyzer: statistics.json and
+ * constraints.json, which Model Monitor schedules compare live requests with. SageMaker also
+ * checks them for drift against the latest approved version's baseline unless SkipDataQualityCheck.
+ */
+function dataQualityStep(input: PipelineDefinitionInput, analyzerImage: string): QualityCheckStep {
   return {
     Name: STEPS.dataQuality,
     Type: "QualityCheck",
@@ -265,11 +333,11 @@ function dataQualityStep(input: PipelineDefinitionInput): QualityCheckStep {
       "and checks it for drift against the approved version's baseline unless SkipDataQualityCheck.",
     Arguments: {
       // The analyzer has its own entrypoint; the environment below is its whole configuration.
-      ...processingJob(input, { ImageUri: input.images.modelMonitor }),
+      ...processingJob(input, { ImageUri: analyzerImage }),
       ProcessingInputs: [
         s3Input(
           ANALYZER.inputName,
-          processingOutputUri(STEPS.preprocess, BASELINE_OUTPUT),
+          processingOutputUri(STEPS.preprocess, MONITOR_BASELINE_OUTPUT),
           ANALYZER.datasetPath,
         ),
       ],
@@ -287,7 +355,18 @@ function dataQualityStep(input: PipelineDefinitionInput): QualityCheckStep {
         KmsKeyId: input.kmsKeyArn,
       },
       Environment: {
-        // baseline.csv has a header row, so the statistics name each feature as monitoring will.
+        // Model Monitor lines captured records up with the baseline column by column: "the training
+        // dataset data schema and the inference dataset schema should exactly match (the number and
+        // order of the features)", with "the prediction/output column(s) ... assumed to be the 1st
+        // column(s)" (Create a Baseline,
+        // https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-create-baseline.html), where
+        // output_columns_position START puts them (the SageMaker Python SDK's DatasetFormat.csv
+        // default). A captured record is the model's score, then the request's features; so the
+        // analyzer's dataset is the label (as a decimal, like the score), then the features
+        // (MONITOR_BASELINE_OUTPUT), whose header row names each column in the statistics. The
+        // features alone would be one column short of every record (extra_column_check) and each
+        // shifted by one (Schema for Violations,
+        // https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-interpreting-violations.html).
         dataset_format: JSON.stringify({ csv: { header: true, output_columns_position: "START" } }),
         dataset_source: ANALYZER.datasetPath,
         output_path: ANALYZER.outputPath,
@@ -381,11 +460,13 @@ const jsonMetrics = (uri: PipelineExpression): Parameterised<MetricsSource> => (
 const dataQualityProperty = (name: string) => get(`Steps.${STEPS.dataQuality}.${name}`);
 
 function registerStep(input: PipelineDefinitionInput): RegisterModelStep {
+  const modelMonitor = input.modelMonitorBaseline === true;
   return {
     Name: STEPS.register,
     Type: "RegisterModel",
-    Description:
-      "Adds the model to the registry with its evaluation report and data-quality baseline, awaiting approval.",
+    Description: modelMonitor
+      ? "Adds the model to the registry with its evaluation report, drift baseline and Model Monitor baseline, awaiting approval."
+      : "Adds the model to the registry with its evaluation report and drift baseline, awaiting approval.",
     Arguments: {
       ModelPackageGroupName: input.modelPackageGroupName,
       ModelPackageDescription: join(
@@ -410,20 +491,30 @@ function registerStep(input: PipelineDefinitionInput): RegisterModelStep {
             ),
           },
         },
-        // The baseline of this version's own training data.
+        // The drift baseline of this version's own training data, told apart from a Model Monitor
+        // statistics.json by its content type.
         ModelDataQuality: {
-          Statistics: jsonMetrics(dataQualityProperty("CalculatedBaselineStatistics")),
-          Constraints: jsonMetrics(dataQualityProperty("CalculatedBaselineConstraints")),
+          Statistics: {
+            ContentType: DRIFT_BASELINE_CONTENT_TYPE,
+            S3Uri: join(
+              "/",
+              processingOutputUri(STEPS.driftBaseline, DRIFT_BASELINE.outputName),
+              DRIFT_BASELINE.fileName,
+            ),
+          },
         },
       },
-      // What later builds check drift against and endpoint monitoring compares with: the new
-      // baseline when RegisterNewDataQualityBaseline, else the one carried over from the group.
-      DriftCheckBaselines: {
-        ModelDataQuality: {
-          Statistics: jsonMetrics(dataQualityProperty("BaselineUsedForDriftCheckStatistics")),
-          Constraints: jsonMetrics(dataQualityProperty("BaselineUsedForDriftCheckConstraints")),
+      // Model Monitor's own place: what later builds check drift against and Model Monitor
+      // schedules compare with, the new baseline when RegisterNewDataQualityBaseline, else the one
+      // carried over from the group.
+      ...(modelMonitor && {
+        DriftCheckBaselines: {
+          ModelDataQuality: {
+            Statistics: jsonMetrics(dataQualityProperty("BaselineUsedForDriftCheckStatistics")),
+            Constraints: jsonMetrics(dataQualityProperty("BaselineUsedForDriftCheckConstraints")),
+          },
         },
-      },
+      }),
     },
   };
 }
@@ -468,13 +559,20 @@ function checkAccuracyStep(input: PipelineDefinitionInput): ConditionStep {
 }
 
 /**
- * Builds the model-build pipeline: Preprocess → DataQualityBaseline ∥ Train → Evaluate →
- * CheckAccuracy → Register, or Fail when the accuracy is below the threshold. DataQualityBaseline
- * and Train both start once Preprocess is done (SageMaker orders steps by the properties they
- * read); Register records the baseline with the model. Pure: the same input gives the same definition.
+ * Builds the model-build pipeline: Preprocess → DriftBaseline ∥ Train → Evaluate → CheckAccuracy →
+ * Register, or Fail when the accuracy is below the threshold; with `modelMonitorBaseline`,
+ * DataQualityBaseline runs alongside DriftBaseline. The baselines and Train all start once
+ * Preprocess is done (SageMaker orders steps by the properties they read); Register records the
+ * baselines with the model. Pure: the same input gives the same definition.
+ *
+ * @throws Error when `modelMonitorBaseline` is set without `images.modelMonitor`.
  */
 export function buildPipelineDefinition(input: PipelineDefinitionInput): PipelineDefinition {
   const { defaults } = input;
+  const analyzerImage = input.modelMonitorBaseline === true ? input.images.modelMonitor : undefined;
+  if (input.modelMonitorBaseline === true && analyzerImage === undefined) {
+    throw new Error("modelMonitorBaseline needs images.modelMonitor, the Model Monitor analyzer image");
+  }
   const parameters: PipelineParameter[] = [
     { Name: PARAMETERS.inputData, Type: "String", DefaultValue: defaults.inputDataUri },
     {
@@ -485,12 +583,17 @@ export function buildPipelineDefinition(input: PipelineDefinitionInput): Pipelin
     { Name: PARAMETERS.trainingInstanceType, Type: "String", DefaultValue: defaults.trainingInstanceType },
     { Name: PARAMETERS.accuracyThreshold, Type: "Float", DefaultValue: defaults.accuracyThreshold },
     { Name: PARAMETERS.modelApprovalStatus, Type: "String", DefaultValue: defaults.modelApprovalStatus },
-    // Both true by default: the first build of a new group has no approved version to compare
-    // with, and each approved version should carry the baseline of its own training data. Run
-    // with SkipDataQualityCheck=false to fail the build when new training data drifts from the
-    // approved version's baseline.
-    { Name: PARAMETERS.skipDataQualityCheck, Type: "Boolean", DefaultValue: true },
-    { Name: PARAMETERS.registerNewDataQualityBaseline, Type: "Boolean", DefaultValue: true },
+    // The QualityCheck step's, so only with it. Both true by default: the first build of a new
+    // group has no approved version to compare with, and each approved version should carry the
+    // baseline of its own training data. Run with SkipDataQualityCheck=false to fail the build
+    // when new training data drifts from the approved version's baseline (the execution role may
+    // list the group's versions for that: mlPipelinePolicy.ts).
+    ...(analyzerImage === undefined
+      ? []
+      : ([
+          { Name: PARAMETERS.skipDataQualityCheck, Type: "Boolean", DefaultValue: true },
+          { Name: PARAMETERS.registerNewDataQualityBaseline, Type: "Boolean", DefaultValue: true },
+        ] as const)),
   ];
   return {
     Version: "2020-12-01",
@@ -498,7 +601,8 @@ export function buildPipelineDefinition(input: PipelineDefinitionInput): Pipelin
     Parameters: parameters,
     Steps: [
       preprocessStep(input),
-      dataQualityStep(input),
+      driftBaselineStep(input),
+      ...(analyzerImage === undefined ? [] : [dataQualityStep(input, analyzerImage)]),
       trainStep(input),
       evaluateStep(input),
       checkAccuracyStep(input),

@@ -106,8 +106,31 @@ export interface ConditionStep extends StepBase {
   };
 }
 
+/** What a Lambda step's function returns, by name: later steps read `Steps.<step>.OutputParameters['<name>']`. */
+export interface LambdaOutputParameter {
+  readonly OutputName: string;
+  readonly OutputType: "String" | "Integer" | "Boolean" | "Float";
+}
+
+/**
+ * Invokes a Lambda function with `Arguments` as the event and exposes the returned object's keys
+ * as `OutputParameters` (the pipeline definition JSON schema's LambdaStep).
+ */
+export interface LambdaStep extends StepBase {
+  readonly Type: "Lambda";
+  readonly FunctionArn: string;
+  readonly Arguments: Readonly<Record<string, string | number | boolean | PipelineExpression>>;
+  readonly OutputParameters?: readonly LambdaOutputParameter[];
+}
+
 export type PipelineStep =
-  ProcessingStep | QualityCheckStep | TrainingStep | RegisterModelStep | FailStep | ConditionStep;
+  | ProcessingStep
+  | QualityCheckStep
+  | TrainingStep
+  | RegisterModelStep
+  | FailStep
+  | ConditionStep
+  | LambdaStep;
 
 export interface PipelineDefinition {
   readonly Version: "2020-12-01";

@@ -1,8 +1,12 @@
 /** Model building: data and artifact buckets, the model registry and the SageMaker Pipeline that fills it. */
 export { DEFAULT_HYPERPARAMETERS } from "./defaults";
 export {
+  BASELINE_OUTPUT,
   buildPipelineDefinition,
+  DRIFT_BASELINE,
+  DRIFT_BASELINE_CONTENT_TYPE,
   EVALUATION_REPORT,
+  MONITOR_BASELINE_OUTPUT,
   PARAMETERS,
   REGISTERED_VERSION_KEYS,
   SPLITS,

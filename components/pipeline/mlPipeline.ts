@@ -47,11 +47,11 @@ export interface MlPipelineArgs {
   readonly inputDataUri?: string;
   /** Sample CSV uploaded as the default input when `inputDataUri` is not set. @default ml/data/breast-cancer.csv */
   readonly sampleDataPath?: string;
-  /** Folder holding `preprocess.py` and `evaluate.py`. @default ml/ */
+  /** Folder holding `preprocess.py`, `baseline.py` and `evaluate.py`. @default ml/ */
   readonly scriptsDir?: string;
   /** Label column of the input CSV (binary: 0 or 1). @default "target" */
   readonly targetColumn?: string;
-  /** Default instance type of the Preprocess, DataQualityBaseline and Evaluate jobs. @default "ml.m5.large" */
+  /** Default instance type of the Preprocess, DriftBaseline, DataQualityBaseline and Evaluate jobs. @default "ml.m5.large" */
   readonly processingInstanceType?: string;
   /** Default instance type of the Train job. @default "ml.m5.large" */
   readonly trainingInstanceType?: string;
@@ -67,6 +67,14 @@ export interface MlPipelineArgs {
   readonly maxWaitSeconds?: number;
   /** XGBoost hyperparameters, merged over the defaults. @default DEFAULT_HYPERPARAMETERS */
   readonly hyperparameters?: Readonly<Record<string, string>>;
+  /**
+   * Also baseline the training data with the Model Monitor analyzer (the DataQualityBaseline
+   * QualityCheck step) and register that baseline with each version, for endpoints that Model
+   * Monitor watches; the role may then pull the analyzer image and list the registry's versions
+   * (for `SkipDataQualityCheck=false`). Every version registers its drift baseline either way.
+   * @default false
+   */
+  readonly modelMonitorBaseline?: boolean;
   /** Disk of each job in GB, encrypted with the key. @default 30 */
   readonly volumeSizeInGB?: number;
   /** Run jobs in these subnets and security groups. @default no VPC */
@@ -79,7 +87,7 @@ export interface MlPipelineArgs {
   readonly checkpointRetentionDays?: number;
   /**
    * Accounts (12 digits) whose stacks serve this model's versions: they may describe the registry,
-   * describe and list its versions, and read (over TLS) each version's model and baseline in the
+   * describe and list its versions, and read (over TLS) each version's model and baselines in the
    * artifacts bucket. The stack key must let them decrypt those objects (PlatformKey's
    * `consumerAccounts`). @default [] (nothing is shared)
    */
@@ -111,6 +119,9 @@ export function withDefaults(name: string, args: MlPipelineArgs): ResolvedArgs {
     // Spot jobs may wait for capacity; by default they wait as long again as they may run.
     maxWaitSeconds: spotTraining ? (args.maxWaitSeconds ?? maxRuntimeSeconds * 2) : undefined,
     hyperparameters: { ...DEFAULT_HYPERPARAMETERS, ...args.hyperparameters },
+    // Unset in the stack config means "as the model's monitoring engine needs", which the stack
+    // decides; a component left to itself needs no Model Monitor.
+    modelMonitorBaseline: args.modelMonitorBaseline ?? false,
     volumeSizeInGB: args.volumeSizeInGB ?? 30,
     network: args.network,
     protectFromDeletion: args.protectFromDeletion ?? STORAGE_DEFAULTS.protectFromDeletion,
@@ -144,7 +155,7 @@ export function validateArgs(name: string, args: MlPipelineArgs, resolved: Resol
   })) {
     problems.push(`${key} ${JSON.stringify(value)} ${message}`);
   }
-  for (const file of ["preprocess.py", "evaluate.py"]) {
+  for (const file of ["preprocess.py", "baseline.py", "evaluate.py"]) {
     check(existsSync(path.join(resolved.scriptsDir, file)), `${file} not found in ${resolved.scriptsDir}`);
   }
   check(
@@ -185,11 +196,12 @@ export function mlPipelineFootprint(
 /**
  * Everything one model's build pipeline needs: data and artifact buckets, a least-privilege
  * execution role, the model registry (a model package group), the uploaded scripts and the
- * SageMaker Pipeline Preprocess → DataQualityBaseline ∥ Train → Evaluate → CheckAccuracy →
- * Register. Each registered version carries the Model Monitor data-quality baseline of its
- * training data, which endpoint monitoring compares live requests with. With consumer accounts,
- * stacks of those accounts may serve the registered versions: read the registry, and each
- * version's model and baseline.
+ * SageMaker Pipeline Preprocess → DriftBaseline ∥ Train → Evaluate → CheckAccuracy → Register
+ * (with `modelMonitorBaseline`, DataQualityBaseline alongside DriftBaseline). Each registered
+ * version carries the drift baseline of its training data, which endpoint drift checks compare
+ * captured requests with, and with `modelMonitorBaseline` the Model Monitor baseline too. With
+ * consumer accounts, stacks of those accounts may serve the registered versions: read the
+ * registry, and each version's model and baselines.
  */
 export class MlPipeline extends pulumi.ComponentResource {
   public readonly pipelineName: pulumi.Output<string>;
@@ -213,6 +225,8 @@ export class MlPipeline extends pulumi.ComponentResource {
 
     const parent = { parent: this };
     const { partition, region, accountId, images } = config.account;
+    // The analyzer only for the step that runs it: without it, the role may not pull its image.
+    const analyzer = config.modelMonitorBaseline ? images.modelMonitor : undefined;
 
     const bucketArgs = {
       kmsKeyArn: config.kmsKeyArn,
@@ -289,7 +303,7 @@ export class MlPipeline extends pulumi.ComponentResource {
             images.sklearn.repositoryArn,
             images.xgboost.repositoryArn,
             // In AWS's regions the analyzer is in another registry account than the framework images.
-            images.modelMonitor.repositoryArn,
+            ...(analyzer ? [analyzer.repositoryArn] : []),
           ])
           .apply(([p, r, account, roleArn, kmsKeyArn, data, artifacts, group, ...imageRepositories]) =>
             JSON.stringify(
@@ -307,6 +321,7 @@ export class MlPipeline extends pulumi.ComponentResource {
                   ...new Set([ModelApprovalStatus.PENDING_MANUAL_APPROVAL, config.modelApprovalStatus]),
                 ],
                 ecrRepositoryArns: [...new Set(imageRepositories)],
+                modelMonitorBaseline: config.modelMonitorBaseline,
                 network: config.network,
               }),
             ),
@@ -336,7 +351,11 @@ export class MlPipeline extends pulumi.ComponentResource {
       );
       return pulumi.interpolate`s3://${object.bucket}/${object.key}`;
     };
-    const scripts = { preprocess: scriptUri("preprocess.py"), evaluate: scriptUri("evaluate.py") };
+    const scripts = {
+      preprocess: scriptUri("preprocess.py"),
+      baseline: scriptUri("baseline.py"),
+      evaluate: scriptUri("evaluate.py"),
+    };
     const inputDataUri: pulumi.Output<string> =
       config.inputDataUri !== undefined
         ? pulumi.output(config.inputDataUri)
@@ -352,11 +371,8 @@ export class MlPipeline extends pulumi.ComponentResource {
         config.kmsKeyArn,
         artifactsBucket.bucketName,
         registry.modelPackageGroupName,
-        images.sklearn.uri,
-        images.xgboost.uri,
-        images.modelMonitor.uri,
-        scripts.preprocess,
-        scripts.evaluate,
+        pulumi.all([images.sklearn.uri, images.xgboost.uri, analyzer?.uri]),
+        pulumi.all([scripts.preprocess, scripts.baseline, scripts.evaluate]),
         inputDataUri,
       ])
       .apply(
@@ -365,11 +381,8 @@ export class MlPipeline extends pulumi.ComponentResource {
           kmsKeyArn,
           artifacts,
           group,
-          sklearn,
-          xgboost,
-          modelMonitor,
-          preprocess,
-          evaluate,
+          [sklearn, xgboost, modelMonitor],
+          [preprocess, baseline, evaluate],
           input,
         ]) =>
           JSON.stringify(
@@ -378,8 +391,9 @@ export class MlPipeline extends pulumi.ComponentResource {
               kmsKeyArn,
               artifactsBucket: artifacts,
               modelPackageGroupName: group,
-              images: { sklearn, xgboost, modelMonitor },
-              scripts: { preprocess, evaluate },
+              images: { sklearn, xgboost, ...(modelMonitor !== undefined && { modelMonitor }) },
+              scripts: { preprocess, baseline, evaluate },
+              modelMonitorBaseline: config.modelMonitorBaseline,
               defaults: {
                 inputDataUri: input,
                 processingInstanceType: config.processingInstanceType,

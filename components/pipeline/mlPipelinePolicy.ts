@@ -23,10 +23,16 @@ export interface PipelineRoleScope {
   /** Model approval statuses the Register step may set; the pipeline cannot approve unless listed. */
   readonly approvalStatuses: readonly string[];
   /**
-   * ECR repositories of the job images: AWS's prebuilt scikit-learn and XGBoost images and the
-   * Model Monitor analyzer, which AWS keeps in another registry account.
+   * ECR repositories of the job images: AWS's prebuilt scikit-learn and XGBoost images and, with
+   * the DataQualityBaseline step, the Model Monitor analyzer, which AWS keeps in another registry
+   * account.
    */
   readonly ecrRepositoryArns: readonly string[];
+  /**
+   * The pipeline has the DataQualityBaseline (QualityCheck) step, whose drift check looks up the
+   * group's latest approved version (`SkipDataQualityCheck=false`). @default false
+   */
+  readonly modelMonitorBaseline?: boolean;
   readonly network?: NetworkScope;
 }
 
@@ -46,7 +52,8 @@ function s3Location(partition: string, uri: string): { bucketArn: string; prefix
 /**
  * The execution role's permissions for the model-build pipeline. Every statement names the
  * resources it applies to; `Resource: "*"` appears only for actions that AWS cannot scope
- * (ECR auth tokens, EC2 Describe calls, CloudWatch metrics, the latter limited by namespace).
+ * (ECR auth tokens, EC2 Describe calls, CloudWatch metrics limited by namespace, and with the
+ * DataQualityBaseline step ListModelPackages limited to the region).
  */
 export function pipelineExecutionPolicy(scope: PipelineRoleScope): PolicyDocument {
   const { partition, region, accountId } = scope;
@@ -150,6 +157,7 @@ export function pipelineExecutionPolicy(scope: PipelineRoleScope): PolicyDocumen
       Action: ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:AddTags"],
       Resource: registryArns,
     },
+    ...(scope.modelMonitorBaseline === true ? [findApprovedBaselineStatement(region)] : []),
     {
       Sid: "PassOwnRoleToSageMakerJobs",
       Effect: "Allow",
@@ -177,4 +185,26 @@ export function pipelineExecutionPolicy(scope: PipelineRoleScope): PolicyDocumen
 
   if (scope.network) statements.push(...vpcStatements("Job", scope.network, arn));
   return policyDocument(...statements);
+}
+
+/**
+ * With `SkipDataQualityCheck=false` the QualityCheck step compares the new baseline with the latest
+ * approved version's: SageMaker lists the group's approved versions as the pipeline's role
+ * (ListModelPackages), then describes the newest (DescribeModelPackage, granted on the group's
+ * versions by ReadModelRegistry) and reads its baseline files (ReadWriteArtifacts). The check is
+ * kept rather than dropped with its parameter: it is how a Model Monitor user fails a build whose
+ * training data drifted from the approved model's. ListModelPackages takes no resource ARN: its
+ * one resource type, `model-package`, is optional in the Service Authorization Reference
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html),
+ * and the request names a group, not a version. So, as for the deploy role's look-ups
+ * (components/delivery/deployPolicy.ts), the statement holds it to the stack's region instead.
+ */
+function findApprovedBaselineStatement(region: string): PolicyStatement {
+  return {
+    Sid: "FindApprovedBaseline",
+    Effect: "Allow",
+    Action: "sagemaker:ListModelPackages",
+    Resource: "*",
+    Condition: { StringEquals: { "aws:RequestedRegion": region } },
+  };
 }

@@ -18,7 +18,7 @@ export const PIPELINE_SETTINGS = {
   )
     .default("ml.m5.large")
     .describe(
-      "Instance type of the Preprocess, DataQualityBaseline and Evaluate jobs (a ProcessingInstanceType).",
+      "Instance type of the Preprocess, DriftBaseline, DataQualityBaseline and Evaluate jobs (a ProcessingInstanceType).",
     ),
   trainingInstanceType: sagemakerEnum(TrainingInstanceType, "a SageMaker instance type for training jobs")
     .default("ml.m5.large")
@@ -43,6 +43,11 @@ export const PIPELINE_SETTINGS = {
     .optional()
     .describe(
       "Spot training only: capacity wait plus run time, in seconds; at least maxRuntimeSeconds. Unset: twice maxRuntimeSeconds.",
+    ),
+  modelMonitorBaseline: flag()
+    .optional()
+    .describe(
+      "Also baseline the training data with the Model Monitor analyzer (the DataQualityBaseline step) and register that baseline with each version, for monitoring.engine model-monitor. Every version registers its drift baseline either way. Unset: on when the model's monitoring.engine is model-monitor, off otherwise.",
     ),
   hyperparameters: z
     .record(

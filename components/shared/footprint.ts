@@ -65,7 +65,14 @@ export const TYPES = {
   queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
   scalingTarget: "aws:appautoscaling/target:Target",
   scalingPolicy: "aws:appautoscaling/policy:Policy",
+  lambdaFunction: "aws:lambda/function:Function",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  schedule: "aws:scheduler/schedule:Schedule",
 } as const;
 
 /** SageMaker assumes the roles of pipelines, models and monitoring jobs. */
 export const SAGEMAKER_SERVICE = "sagemaker.amazonaws.com";
+/** Lambda assumes a function's execution role (`role`). */
+export const LAMBDA_SERVICE = "lambda.amazonaws.com";
+/** EventBridge Scheduler assumes a schedule's target role (`target.roleArn`). */
+export const SCHEDULER_SERVICE = "scheduler.amazonaws.com";

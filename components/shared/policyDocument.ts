@@ -19,11 +19,18 @@ export function policyDocument(...statements: PolicyStatement[]): PolicyDocument
   return { Version: "2012-10-17", Statement: statements };
 }
 
-/** Trust policy that lets one AWS service assume a role, and nobody else. */
-export function serviceTrustPolicy(service: string): PolicyDocument {
+/**
+ * Trust policy that lets one AWS service assume a role, and nobody else; `condition` narrows it
+ * further where the service sends keys such as `aws:SourceAccount`.
+ */
+export function serviceTrustPolicy(
+  service: string,
+  condition?: PolicyStatement["Condition"],
+): PolicyDocument {
   return policyDocument({
     Effect: "Allow",
     Principal: { Service: service },
     Action: "sts:AssumeRole",
+    ...(condition && { Condition: condition }),
   });
 }

@@ -8,7 +8,18 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { UnknownValueError } from "@pulumi/policy";
 import { closest } from "fastest-levenshtein";
+import {
+  allSteps,
+  parsePipelineDefinition,
+  PipelineParameterDefault,
+  PROCESSING_STEP_TYPES,
+  PipelineStep,
+  resolvePipelineValue,
+} from "./pipelineDefinition";
 import { show } from "./rule";
+
+export { resolvePipelineValue } from "./pipelineDefinition";
+export type { PipelineParameterDefault, ResolvedPipelineValue } from "./pipelineDefinition";
 
 /** What an instance runs: each use has its own set of instance types in SageMaker. */
 export type InstanceUse = "endpoint" | "processing" | "training" | "transform" | "notebook" | "studioApp";
@@ -258,12 +269,6 @@ export interface PipelineInstanceSetting {
   readonly instanceCount: unknown;
 }
 
-/** A declared pipeline parameter: its default, when it has one. */
-export interface PipelineParameterDefault {
-  readonly hasDefault: boolean;
-  readonly defaultValue: unknown;
-}
-
 export type ParsedPipeline =
   | {
       readonly ok: true;
@@ -271,9 +276,6 @@ export type ParsedPipeline =
       readonly settings: readonly PipelineInstanceSetting[];
     }
   | { readonly ok: false; readonly problem: string };
-
-/** Pipeline step types whose `Arguments` is a processing job request. */
-const PROCESSING_STEPS = new Set(["Processing", "QualityCheck", "ClarifyCheck"]);
 
 function clusterSetting(
   step: string,
@@ -303,14 +305,9 @@ function trainingSettings(step: string, resourceConfig: unknown, where = ""): Pi
   ];
 }
 
-/** The job clusters of one step, and of the steps a Condition step runs. */
-function stepSettings(value: unknown): PipelineInstanceSetting[] {
-  const step = asRecord(value);
-  if (!step) return [];
-  const name = typeof step.Name === "string" ? step.Name : "(unnamed)";
-  const args = asRecord(step.Arguments) ?? {};
-  const type = step.Type;
-  if (typeof type === "string" && PROCESSING_STEPS.has(type)) {
+/** The job clusters of one step (the steps a Condition step runs are steps of their own). */
+function stepSettings({ name, type, args }: PipelineStep): PipelineInstanceSetting[] {
+  if (typeof type === "string" && PROCESSING_STEP_TYPES.has(type)) {
     return clusterSetting(name, "processing", asRecord(args.ProcessingResources)?.ClusterConfig);
   }
   switch (type) {
@@ -331,8 +328,6 @@ function stepSettings(value: unknown): PipelineInstanceSetting[] {
       );
     case "Transform":
       return clusterSetting(name, "transform", args.TransformResources);
-    case "Condition":
-      return [...asArray(args.IfSteps), ...asArray(args.ElseSteps)].flatMap(stepSettings);
     default:
       return [];
   }
@@ -340,60 +335,13 @@ function stepSettings(value: unknown): PipelineInstanceSetting[] {
 
 /**
  * The job clusters of a SageMaker pipeline definition (JSON text, schema 2020-12-01) with its
- * parameters' defaults. Text that is not a definition gives `ok: false` and why; parts of a
- * definition that are not what SageMaker expects are passed over (SageMaker refuses them itself).
+ * parameters' defaults, also those of the steps Condition steps run. Text that is not a definition
+ * gives `ok: false` and why (see `parsePipelineDefinition`).
  */
 export function pipelineInstanceSettings(text: unknown): ParsedPipeline {
-  if (typeof text !== "string") return { ok: false, problem: `is not JSON text but ${show(text)}` };
-  let definition: Props | undefined;
-  try {
-    definition = asRecord(JSON.parse(text));
-  } catch (error) {
-    return { ok: false, problem: `is not valid JSON (${(error as Error).message})` };
-  }
-  if (!definition || !Array.isArray(definition.Steps)) {
-    return { ok: false, problem: "has no Steps list, so it is not a SageMaker pipeline definition" };
-  }
-  const parameters = new Map<string, PipelineParameterDefault>();
-  for (const parameter of asArray(definition.Parameters)) {
-    const record = asRecord(parameter);
-    if (typeof record?.Name === "string") {
-      parameters.set(record.Name, {
-        hasDefault: "DefaultValue" in record,
-        defaultValue: record.DefaultValue,
-      });
-    }
-  }
-  return { ok: true, parameters, settings: definition.Steps.flatMap(stepSettings) };
-}
-
-/** A pipeline value resolved as far as the definition allows. */
-export type ResolvedPipelineValue =
-  | { readonly kind: "value"; readonly value: unknown }
-  | { readonly kind: "parameterDefault"; readonly parameter: string; readonly value: unknown }
-  /** A parameter without a default: every execution supplies it, so there is nothing to judge. */
-  | { readonly kind: "parameterWithoutDefault"; readonly parameter: string }
-  | { readonly kind: "undeclaredParameter"; readonly parameter: string }
-  /** Any other expression (a step property, a join): only known when an execution runs. */
-  | { readonly kind: "expression" };
-
-const PARAMETER_REFERENCE = /^Parameters\.(.+)$/;
-
-/** A literal as it is; `{"Get": "Parameters.X"}` as the default of parameter X. */
-export function resolvePipelineValue(
-  value: unknown,
-  parameters: ReadonlyMap<string, PipelineParameterDefault>,
-): ResolvedPipelineValue {
-  const record = asRecord(value);
-  if (!record) return { kind: "value", value };
-  const reference = typeof record.Get === "string" ? PARAMETER_REFERENCE.exec(record.Get) : null;
-  if (!reference) return { kind: "expression" };
-  const parameter = reference[1] as string;
-  const declared = parameters.get(parameter);
-  if (!declared) return { kind: "undeclaredParameter", parameter };
-  return declared.hasDefault
-    ? { kind: "parameterDefault", parameter, value: declared.defaultValue }
-    : { kind: "parameterWithoutDefault", parameter };
+  const parsed = parsePipelineDefinition(text);
+  if (!parsed.ok) return parsed;
+  return { ok: true, parameters: parsed.parameters, settings: allSteps(parsed.steps).flatMap(stepSettings) };
 }
 
 /** How messages name the steps of a use ("processing steps Preprocess, Evaluate"). */

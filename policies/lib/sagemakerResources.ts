@@ -1,4 +1,5 @@
 import { hasLocalInstanceStorage } from "../../components/endpoint/instanceStorage";
+import { allSteps, parsePipelineDefinition, resolvePipelineValue } from "./pipelineDefinition";
 import { at, list, refersTo, StackItem, UNKNOWN, Unknown } from "./sagemakerValues";
 
 export const ENDPOINT_TYPE = "aws:sagemaker/endpoint:Endpoint";
@@ -6,6 +7,8 @@ export const ENDPOINT_CONFIGURATION_TYPE = "aws:sagemaker/endpointConfiguration:
 export const DATA_QUALITY_JOB_DEFINITION_TYPE =
   "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition";
 export const MONITORING_SCHEDULE_TYPE = "aws:sagemaker/monitoringSchedule:MonitoringSchedule";
+export const PIPELINE_TYPE = "aws:sagemaker/pipeline:Pipeline";
+export const SCHEDULE_TYPE = "aws:scheduler/schedule:Schedule";
 
 /** Where an inline job definition sits in a monitoring schedule's properties. */
 export const INLINE_JOB_DEFINITION = ["monitoringScheduleConfig", "monitoringJobDefinition"] as const;
@@ -109,4 +112,86 @@ export function monitors(
         endpoint,
       ),
     );
+}
+
+/** The script of the platform's drift check (ml/drift_check.py), as a Processing step runs it. */
+export const DRIFT_CHECK_SCRIPT = "drift_check.py";
+
+/**
+ * EventBridge Scheduler's universal target for SageMaker's StartPipelineExecution, in any partition;
+ * its input is the request (`PipelineName`, `PipelineParameters`).
+ * https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html
+ */
+const START_PIPELINE_TARGET = /^arn:[^:]+:scheduler:::aws-sdk:sagemaker:startPipelineExecution$/;
+
+/** `--endpoint <name>` or `--endpoint=<name>` in a container's arguments: the value, or undefined. */
+function endpointArgument(args: readonly unknown[]): unknown {
+  for (const [index, arg] of args.entries()) {
+    if (arg === "--endpoint") return args[index + 1];
+    if (typeof arg === "string" && arg.startsWith("--endpoint=")) return arg.slice("--endpoint=".length);
+  }
+  return undefined;
+}
+
+/**
+ * The endpoints a pipeline checks for drift: the `--endpoint` argument of each Processing step, at
+ * any depth, whose container runs {@link DRIFT_CHECK_SCRIPT} (a parameter reference as its default).
+ * UNKNOWN while the definition is unknown (during preview); [] for a definition that is not one.
+ */
+export function driftCheckedEndpoints(pipeline: StackItem): readonly string[] | Unknown {
+  const text = at(pipeline.props, "pipelineDefinition");
+  if (text === UNKNOWN) return UNKNOWN;
+  const parsed = parsePipelineDefinition(text);
+  if (!parsed.ok) return [];
+  return allSteps(parsed.steps).flatMap((step) => {
+    if (step.type !== "Processing") return [];
+    const entrypoint = list(at(step.args, "AppSpecification", "ContainerEntrypoint"));
+    const runsCheck =
+      entrypoint !== UNKNOWN &&
+      entrypoint.some((part) => typeof part === "string" && part.split("/").pop() === DRIFT_CHECK_SCRIPT);
+    const args = list(at(step.args, "AppSpecification", "ContainerArguments"));
+    if (!runsCheck || args === UNKNOWN) return [];
+    const resolved = resolvePipelineValue(endpointArgument(args), parsed.parameters);
+    const value =
+      resolved.kind === "value" || resolved.kind === "parameterDefault" ? resolved.value : undefined;
+    return typeof value === "string" && value !== "" ? [value] : [];
+  });
+}
+
+/**
+ * Whether a pipeline checks the endpoint's traffic for drift ({@link driftCheckedEndpoints}), by the
+ * endpoint's name; while the definition or the endpoint's name is unknown, by the definition's
+ * dependency on the endpoint.
+ */
+export function checksDrift(pipeline: StackItem, endpoint: StackItem): boolean {
+  const endpoints = driftCheckedEndpoints(pipeline);
+  const references: readonly unknown[] = endpoints === UNKNOWN ? [UNKNOWN] : endpoints;
+  return references.some((reference) =>
+    refersTo(pipeline.resource, "pipelineDefinition", reference, endpoint, sageMakerNames(endpoint)),
+  );
+}
+
+/** The `PipelineName` of a StartPipelineExecution request (JSON text); UNKNOWN when the text is. */
+function requestedPipeline(input: unknown): unknown {
+  if (input === UNKNOWN) return UNKNOWN;
+  if (typeof input !== "string") return undefined;
+  try {
+    return at(JSON.parse(input), "PipelineName");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether an EventBridge Scheduler schedule starts the pipeline: a schedule that is not DISABLED,
+ * whose target is the universal StartPipelineExecution target with the pipeline's name (or ARN) as
+ * `PipelineName` in its input; while that input is unknown, by the target's dependency on the pipeline.
+ */
+export function startsPipeline(schedule: StackItem, pipeline: StackItem): boolean {
+  if (at(schedule.props, "state") === "DISABLED") return false;
+  const target = at(schedule.props, "target");
+  const arn = at(target, "arn");
+  if (arn !== UNKNOWN && !(typeof arn === "string" && START_PIPELINE_TARGET.test(arn))) return false;
+  const names = [at(pipeline.props, "pipelineName"), at(pipeline.props, "id"), at(pipeline.props, "arn")];
+  return refersTo(schedule.resource, "target", requestedPipeline(at(target, "input")), pipeline, names);
 }

@@ -46,7 +46,9 @@ export function tagProblems(tags: EffectiveTags, config: Config): string[] {
  * Every AWS resource whose type takes tags (the list is derived from `@pulumi/aws`, see
  * `lib/generateTaggableTypes.ts`) carries each of `requiredTags` with a non-empty value, and
  * `Environment` equals `environment`. The provider's `defaultTags` count, under the resource's own
- * tags. Other types are reported as not applicable.
+ * tags. Other types are reported as not applicable: e.g. an EventBridge Scheduler schedule
+ * (`aws:scheduler/schedule:Schedule`), which AWS does not tag (only schedule groups take tags), so
+ * a drift check's schedule is not judged while its function and log group are.
  *
  * During `pulumi preview`: when `tags` as a whole is unknown the engine reports that the rule
  * can't run; when one tag's value is unknown the key counts as present and its value is not

@@ -1,6 +1,14 @@
 import * as aws from "@pulumi/aws";
 import type { ReportViolation } from "@pulumi/policy";
 import { validateResourceOfType } from "@pulumi/policy";
+import {
+  allSteps,
+  parsePipelineDefinition,
+  PipelineParameterDefault,
+  PipelineStep,
+  PROCESSING_STEP_TYPES,
+  resolvePipelineValue,
+} from "../lib/pipelineDefinition";
 import { resourceRule, show } from "../lib/rule";
 import { INLINE_JOB_DEFINITION, jobVolumeKeyRequired, volumeKeyNeed } from "../lib/sagemakerResources";
 import { at, isSet, plainProps, Props, UNKNOWN } from "../lib/sagemakerValues";
@@ -19,23 +27,30 @@ interface KeySlot {
   readonly context?: string;
 }
 
-/** Reports missing keys, and keys the pattern does not allow, on one resource. */
-function checkKeys(
-  what: string,
-  props: Props,
-  slots: readonly KeySlot[],
-  config: Config,
-  report: ReportViolation,
-): void {
-  let allowed: RegExp | undefined;
+/**
+ * The pattern keys must match: undefined when any key is allowed, false (reported) when the
+ * pattern is not a regular expression.
+ */
+function keyPattern(what: string, config: Config, report: ReportViolation): RegExp | undefined | false {
   try {
-    allowed = config.allowedKmsKeyArnPattern === "" ? undefined : new RegExp(config.allowedKmsKeyArnPattern);
+    return config.allowedKmsKeyArnPattern === "" ? undefined : new RegExp(config.allowedKmsKeyArnPattern);
   } catch (error) {
     report(
       `${what}: allowedKmsKeyArnPattern ${show(config.allowedKmsKeyArnPattern)} is not a valid regular expression (${(error as Error).message}); correct it in the pack config.`,
     );
-    return;
+    return false;
   }
+}
+
+/** Reports missing keys, and keys the pattern does not allow, in `props`. */
+function checkSlots(
+  what: string,
+  props: Props,
+  slots: readonly KeySlot[],
+  allowed: RegExp | undefined,
+  config: Config,
+  report: ReportViolation,
+): void {
   for (const slot of slots) {
     const value = at(props, ...slot.path);
     const where = slot.path.join(".");
@@ -47,11 +62,79 @@ function checkKeys(
       continue;
     }
     // An unknown key is set, which is what the rule needs; the pattern is checked once it is known.
+    // A pipeline expression (a parameter) is set too; only literal ARNs are matched.
     if (allowed && typeof value === "string" && !allowed.test(value))
       report(
         `${what}: ${where} ${show(value)} does not match allowedKmsKeyArnPattern ${show(config.allowedKmsKeyArnPattern)}; use a key the pattern allows.`,
       );
   }
+}
+
+/** Reports missing keys, and keys the pattern does not allow, on one resource. */
+function checkKeys(
+  what: string,
+  props: Props,
+  slots: readonly KeySlot[],
+  config: Config,
+  report: ReportViolation,
+): void {
+  const allowed = keyPattern(what, config, report);
+  if (allowed !== false) checkSlots(what, props, slots, allowed, config, report);
+}
+
+/**
+ * Whether a pipeline step's volume takes a key, by its instance type as written or as its
+ * parameter's default: not on a local-NVMe type, which SageMaker refuses a key for. A type only
+ * known when an execution runs is assumed to have a volume.
+ */
+function stepVolumeSlot(
+  path: readonly string[],
+  instanceType: unknown,
+  parameters: ReadonlyMap<string, PipelineParameterDefault>,
+): KeySlot {
+  const resolved = resolvePipelineValue(instanceType, parameters);
+  const slot = { path, encrypts: "the job's storage volume" };
+  if (resolved.kind === "value")
+    return {
+      ...slot,
+      required: jobVolumeKeyRequired(resolved.value),
+      context: ` (instance type ${show(resolved.value)})`,
+    };
+  if (resolved.kind === "parameterDefault")
+    return {
+      ...slot,
+      required: jobVolumeKeyRequired(resolved.value),
+      context: ` (instance type: parameter "${resolved.parameter}", default ${show(resolved.value)})`,
+    };
+  return { ...slot, required: true, context: ` (instance type ${show(instanceType)})` };
+}
+
+/** Where the jobs of a pipeline step take keys: processing-like and training steps; other steps run no job. */
+function stepSlots(step: PipelineStep, parameters: ReadonlyMap<string, PipelineParameterDefault>): KeySlot[] {
+  const { type, args } = step;
+  if (typeof type === "string" && PROCESSING_STEP_TYPES.has(type)) {
+    const cluster = ["ProcessingResources", "ClusterConfig"];
+    const outputs = at(args, "ProcessingOutputConfig");
+    return [
+      stepVolumeSlot([...cluster, "VolumeKmsKeyId"], at(args, ...cluster, "InstanceType"), parameters),
+      {
+        path: ["ProcessingOutputConfig", "KmsKeyId"],
+        encrypts: "the job's outputs",
+        required: isSet(outputs),
+      },
+    ];
+  }
+  if (type === "Training") {
+    return [
+      stepVolumeSlot(
+        ["ResourceConfig", "VolumeKmsKeyId"],
+        at(args, "ResourceConfig", "InstanceType"),
+        parameters,
+      ),
+      { path: ["OutputDataConfig", "KmsKeyId"], encrypts: "the model artifacts", required: true },
+    ];
+  }
+  return [];
 }
 
 const endpointConfiguration = validateResourceOfType(
@@ -147,29 +230,58 @@ const monitoringSchedule = validateResourceOfType(
   },
 );
 
+const pipeline = validateResourceOfType(aws.sagemaker.Pipeline, (proxied, args, report) => {
+  const definition = at(plainProps(proxied), "pipelineDefinition");
+  // Unknown during preview: checked when known. A definition kept in S3 is not in the stack.
+  if (definition === UNKNOWN || definition === undefined) return;
+  const what = `Pipeline "${args.name}"`;
+  const parsed = parsePipelineDefinition(definition);
+  if (!parsed.ok) {
+    report(
+      `${what}: the pipeline definition ${parsed.problem}; the encryption of its jobs cannot be checked.`,
+    );
+    return;
+  }
+  const config = args.getConfig<Config>();
+  const allowed = keyPattern(what, config, report);
+  if (allowed === false) return;
+  for (const step of allSteps(parsed.steps)) {
+    const slots = stepSlots(step, parsed.parameters);
+    if (slots.length > 0)
+      checkSlots(`${what}, step "${step.name}"`, step.args, slots, allowed, config, report);
+  }
+});
+
 /**
- * Requires the platform's KMS key wherever SageMaker stores data for inference and monitoring:
- * the ML storage volumes of an endpoint configuration (`kmsKeyArn`; not asked for serverless-only
- * configurations, which have no volume, nor for configurations with a local-NVMe instance type,
- * for which SageMaker refuses a key), captured data while capture is on, asynchronous inference
- * output, and the reports and volumes of data-quality job definitions and of monitoring schedules
- * with an inline job definition. (This version of the AWS provider has no model-quality, bias or
- * explainability job definition resources.)
+ * Requires the platform's KMS key wherever SageMaker stores data for inference, monitoring and
+ * pipelines: the ML storage volumes of an endpoint configuration (`kmsKeyArn`; not asked for
+ * serverless-only configurations, which have no volume, nor for configurations with a local-NVMe
+ * instance type, for which SageMaker refuses a key), captured data while capture is on,
+ * asynchronous inference output, the reports and volumes of data-quality job definitions and of
+ * monitoring schedules with an inline job definition, and the jobs of pipeline steps, also those
+ * Condition steps run: the volume (`VolumeKmsKeyId`, not on a local-NVMe instance type, judged by
+ * the type as written or its parameter's default) and the outputs (`ProcessingOutputConfig.KmsKeyId`)
+ * of Processing, QualityCheck and ClarifyCheck steps, and the volume and model artifacts
+ * (`OutputDataConfig.KmsKeyId`) of Training steps. Other steps (Lambda, Condition, RegisterModel,
+ * Fail) run no job of their own; Tuning and Transform steps are not judged. (This version of the
+ * AWS provider has no model-quality, bias or explainability job definition resources.)
  *
  * `allowedKmsKeyArnPattern` (a regular expression; "" allows any key) can restrict the keys, e.g.
- * to the account's own: `^arn:aws:kms:us-east-1:123456789012:key/`.
+ * to the account's own: `^arn:aws:kms:us-east-1:123456789012:key/`. A pipeline step's key given as
+ * a pipeline expression (a parameter) counts as set and is not matched.
  *
  * During preview: an unknown key (e.g. the ARN of a key created in the same update) counts as set,
  * which is what the rule requires, and is matched against the pattern once it is known (resource
  * rules run again with known inputs before each resource is created or updated). Where whether a
  * key is needed depends on an unknown value (an unknown instance type, capture flag or variant
- * list), that part is skipped. The rule never reads through unknown values, so it never gives the
- * engine's "can't run during preview" advisory.
+ * list), that part is skipped, and so is a pipeline definition that is unknown as a whole (it is
+ * built from other resources' outputs). The rule never reads through unknown values, so it never
+ * gives the engine's "can't run during preview" advisory.
  */
 export const requireSagemakerKmsEncryption = resourceRule({
   name: "require-sagemaker-kms-encryption",
   description:
-    "Requires the platform's KMS key on SageMaker endpoint volumes, captured data, asynchronous inference output, and monitoring job reports and volumes.",
+    "Requires the platform's KMS key on SageMaker endpoint volumes, captured data, asynchronous inference output, monitoring job reports and volumes, and the volumes and outputs of pipeline jobs.",
   config: {
     allowedKmsKeyArnPattern: {
       type: "string",
@@ -177,5 +289,5 @@ export const requireSagemakerKmsEncryption = resourceRule({
       default: "",
     },
   },
-  validateResource: [endpointConfiguration, dataQualityJobDefinition, monitoringSchedule],
+  validateResource: [endpointConfiguration, dataQualityJobDefinition, monitoringSchedule, pipeline],
 });

@@ -1,6 +1,12 @@
 import * as aws from "@pulumi/aws";
 import type { ReportViolation } from "@pulumi/policy";
 import { validateResourceOfType } from "@pulumi/policy";
+import {
+  allSteps,
+  parsePipelineDefinition,
+  PipelineStep,
+  PROCESSING_STEP_TYPES,
+} from "../lib/pipelineDefinition";
 import { resourceRule, show } from "../lib/rule";
 import { INLINE_JOB_DEFINITION } from "../lib/sagemakerResources";
 import { at, isSet, plainProps, surfaceUnknown, UNKNOWN } from "../lib/sagemakerValues";
@@ -70,10 +76,59 @@ const monitoringSchedule = validateResourceOfType(
   },
 );
 
+/** The flags of a pipeline step's job: processing-like and training steps; other steps run no job. */
+function stepFlags(step: PipelineStep): Flag[] {
+  if (typeof step.type === "string" && PROCESSING_STEP_TYPES.has(step.type)) {
+    return [
+      { path: ["NetworkConfig", "EnableNetworkIsolation"], why: ISOLATION },
+      { path: ["NetworkConfig", "EnableInterContainerTrafficEncryption"], why: TRAFFIC_ENCRYPTION },
+    ];
+  }
+  if (step.type === "Training") {
+    return [
+      { path: ["EnableNetworkIsolation"], why: ISOLATION },
+      { path: ["EnableInterContainerTrafficEncryption"], why: TRAFFIC_ENCRYPTION },
+    ];
+  }
+  return [];
+}
+
+const pipeline = validateResourceOfType(aws.sagemaker.Pipeline, (proxied, args, report) => {
+  const definition = at(plainProps(proxied), "pipelineDefinition");
+  // A definition kept in S3 (pipelineDefinitionS3Location) is not part of the stack's inputs.
+  if (definition === undefined) return;
+  // Built from other resources' outputs, the definition may be unknown during preview as a whole:
+  // its flags cannot be assumed true, so it is read through the proxy for the engine's advisory.
+  if (definition === UNKNOWN) return surfaceUnknown(proxied, ["pipelineDefinition"]);
+  const what = `Pipeline "${args.name}"`;
+  const parsed = parsePipelineDefinition(definition);
+  if (!parsed.ok) {
+    report(
+      `${what}: the pipeline definition ${parsed.problem}; the network isolation of its jobs cannot be checked.`,
+    );
+    return;
+  }
+  for (const step of allSteps(parsed.steps)) {
+    for (const flag of stepFlags(step)) {
+      // Only a literal true: a parameter would let an execution turn the flag off.
+      const value = at(step.args, ...flag.path);
+      if (value !== true)
+        report(
+          `${what}, step "${step.name}": ${flag.path.join(".")} is ${show(value)}; set it to true ${flag.why}.`,
+        );
+    }
+  }
+});
+
 /**
- * Requires network isolation of SageMaker models (`enableNetworkIsolation`) and of monitoring jobs
+ * Requires network isolation of SageMaker models (`enableNetworkIsolation`), of monitoring jobs
  * (data-quality job definitions and inline job definitions of monitoring schedules), whose
- * inter-container traffic must also be encrypted.
+ * inter-container traffic must also be encrypted, and of the jobs of pipeline steps, also those
+ * Condition steps run: `NetworkConfig.EnableNetworkIsolation` and
+ * `NetworkConfig.EnableInterContainerTrafficEncryption` of Processing, QualityCheck and ClarifyCheck
+ * steps, `EnableNetworkIsolation` and `EnableInterContainerTrafficEncryption` of Training steps,
+ * each a literal true (a parameter would let an execution turn it off). Other steps (Lambda,
+ * Condition, RegisterModel, Fail) run no job of their own; Tuning and Transform steps are not judged.
  *
  * Serverless Inference cannot isolate a model, so a model served only by serverless variants fails
  * this rule by necessity: waive it in the pack config (resource name, reason, expiry) rather than
@@ -81,12 +136,13 @@ const monitoringSchedule = validateResourceOfType(
  *
  * During preview: flags whose values are known are checked; a flag whose value is unknown cannot be
  * assumed true, so the rule then reads it through the engine's proxy and the engine reports its
- * "can't run during preview" advisory. Resource rules run again with known inputs before each
- * resource is created or updated, so the flag is checked then.
+ * "can't run during preview" advisory; so does a pipeline definition that is unknown as a whole.
+ * Resource rules run again with known inputs before each resource is created or updated, so the
+ * flag is checked then.
  */
 export const requireSagemakerNetworkIsolation = resourceRule({
   name: "require-sagemaker-network-isolation",
   description:
-    "Requires network isolation for SageMaker models and monitoring jobs, and encrypted traffic between monitoring job instances.",
-  validateResource: [model, dataQualityJobDefinition, monitoringSchedule],
+    "Requires network isolation for SageMaker models, monitoring jobs and pipeline jobs, and encrypted traffic between the instances of those jobs.",
+  validateResource: [model, dataQualityJobDefinition, monitoringSchedule, pipeline],
 });

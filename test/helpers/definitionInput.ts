@@ -17,6 +17,7 @@ export function definitionInput(overrides: Partial<PipelineDefinitionInput> = {}
     },
     scripts: {
       preprocess: "s3://mlops-staging-diagnosis-artifacts-1a2b3c4/code/0123456789ab/preprocess.py",
+      baseline: "s3://mlops-staging-diagnosis-artifacts-1a2b3c4/code/5f6e7d8c9b0a/baseline.py",
       evaluate: "s3://mlops-staging-diagnosis-artifacts-1a2b3c4/code/ba9876543210/evaluate.py",
     },
     defaults: {

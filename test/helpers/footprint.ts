@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
-import { DEPLOY_PERMISSIONS } from "../../components/delivery/deployPermissions";
+import { DEPLOY_PERMISSIONS, passedRoleInput } from "../../components/delivery/deployPermissions";
 import type { DeployFootprint } from "../../components/shared/footprint";
 import type { RecordedResource } from "./mocks";
 import { valueOf } from "./mocks";
@@ -8,7 +8,8 @@ import { valueOf } from "./mocks";
 /**
  * A component's footprint is what it really registered: the types of its custom resources, and
  * the roles it hands to services, which are `passed`, and exactly the roles its resources name in
- * the input `DEPLOY_PERMISSIONS` says passes one, each with that service.
+ * the input `DEPLOY_PERMISSIONS` says passes one (a nested one too, e.g. a schedule's
+ * `target.roleArn`), each with that service.
  */
 export async function assertFootprint(
   recorded: readonly RecordedResource[],
@@ -21,7 +22,7 @@ export async function assertFootprint(
   assert.deepEqual(roles, passed);
   const named = recorded.flatMap((resource) => {
     const pass = DEPLOY_PERMISSIONS[resource.type]?.passesRole;
-    const role = pass && resource.inputs[pass.input];
+    const role = pass && passedRoleInput(pass, resource.inputs);
     return pass && typeof role === "string" ? [`${pass.service} ${role}`] : [];
   });
   const stated = footprint.passedRoles.map((role, index) => `${role.service} ${roles[index]}`);

@@ -190,13 +190,17 @@ export interface StackResourceInput {
   readonly urn?: string;
   /** Name of its parent resource in the same list. */
   readonly parent?: string;
-  /** Names of resources in the same list it depends on. */
+  /**
+   * Names of resources in the same list it depends on. Resources of different types may share a
+   * name (a drift check's pipeline and schedule): a name stands for each of them but the resource itself.
+   */
   readonly dependencies?: readonly string[];
 }
 
 /** PolicyResources linked to their parents and dependencies, with proxied props. */
 export function policyResources(inputs: readonly StackResourceInput[]): PolicyResource[] {
   const byName = new Map<string, PolicyResource>();
+  const allByName = new Map<string, PolicyResource[]>();
   const resources = inputs.map((input) => {
     const props = unknownCheckingProxy(copy(input.props)) as Record<string, unknown>;
     const resource: PolicyResource = {
@@ -212,12 +216,17 @@ export function policyResources(inputs: readonly StackResourceInput[]): PolicyRe
         resourceClass.__pulumiType === input.type ? props : undefined) as PolicyResource["asType"],
     };
     byName.set(input.name, resource);
+    allByName.set(input.name, [...(allByName.get(input.name) ?? []), resource]);
     return resource;
   });
   inputs.forEach((input, index) => {
     const resource = resources[index] as { parent?: PolicyResource; dependencies: PolicyResource[] };
     if (input.parent) resource.parent = byName.get(input.parent);
-    resource.dependencies.push(...(input.dependencies ?? []).flatMap((name) => byName.get(name) ?? []));
+    resource.dependencies.push(
+      ...(input.dependencies ?? []).flatMap((name) =>
+        (allByName.get(name) ?? []).filter((dependency) => dependency !== resource),
+      ),
+    );
   });
   return resources;
 }

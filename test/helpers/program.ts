@@ -1,3 +1,4 @@
+import { DRIFT_BASELINE_CONTENT_TYPE } from "../../components/pipeline/definition";
 import {
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
@@ -59,8 +60,12 @@ export const XGBOOST = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-x
 export const baselineUri = (group: string, run: number, file: "statistics" | "constraints") =>
   `s3://${group}-artifacts/pipelines/run${run}/DataQualityBaseline/baseline/${file}.json`;
 
+/** Where the pipeline's DriftBaseline step of run `run` wrote the drift baseline of group `group`. */
+export const driftBaselineUri = (group: string, run: number) =>
+  `s3://${group}-artifacts/pipelines/run${run}/DriftBaseline/drift-baseline/drift_baseline.json`;
+
 /**
- * The model registry as the program finds it: staging has an approved version, with its baseline,
+ * The model registry as the program finds it: staging has an approved version, with its baselines,
  * that `npm run ops -- promote staging` recorded as verified in staging (which prod serves), and a
  * pending one; the prod group holds versions of a registry of its own, for stacks that build in prod.
  */
@@ -95,7 +100,16 @@ export async function seedRegistry(endpoint: string) {
           ...(group === "mlops-staging-diagnosis" && status === ModelApprovalStatus.APPROVED
             ? { CustomerMetadataProperties: { "lifecycle:staging": "Verified" } }
             : {}),
-          // As the pipeline registers them: the baseline calculated from this version's training data.
+          // As the pipeline registers them: the baselines calculated from this version's training
+          // data, the drift check's and (with pipeline.modelMonitorBaseline) Model Monitor's.
+          ModelMetrics: {
+            ModelDataQuality: {
+              Statistics: {
+                ContentType: DRIFT_BASELINE_CONTENT_TYPE,
+                S3Uri: driftBaselineUri(group, index + 1),
+              },
+            },
+          },
           DriftCheckBaselines: {
             ModelDataQuality: {
               Statistics: {

@@ -129,3 +129,37 @@ export function stackCheck(rule: StackValidationPolicy) {
     return { violations, urns, unknown };
   };
 }
+
+let modelMonitor: Promise<Stacks> | undefined;
+
+/**
+ * The shipped stacks as deployed when their models are monitored by SageMaker Model Monitor
+ * (`monitoring.engine: model-monitor` for every model, whatever the stack files say) instead of
+ * the drift check: data-quality job definitions and monitoring schedules instead of a pipeline
+ * and a schedule per endpoint. Recorded once per test process against a seeded registry of its
+ * own; await it apart from {@link programStacks}.
+ */
+export function modelMonitorStacks(): Promise<Stacks> {
+  modelMonitor ??= (async () => {
+    const registry = await startSeededRegistry();
+    try {
+      const run = async (stack: StackName) => {
+        const config = stackFileConfig(stack);
+        const models = (JSON.parse(config["mlops:models"] ?? "[]") as Record<string, unknown>[]).map(
+          (model) => ({
+            ...model,
+            ...(model.monitoring !== undefined && {
+              monitoring: { ...(model.monitoring as object), engine: "model-monitor" },
+            }),
+          }),
+        );
+        const withEngine = { ...config, "mlops:models": JSON.stringify(models) };
+        return fromRecorded((await runProgram(stack, withEngine, false)).recorded);
+      };
+      return { staging: await run("staging"), prod: await run("prod") };
+    } finally {
+      await registry.stop();
+    }
+  })();
+  return modelMonitor;
+}

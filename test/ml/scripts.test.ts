@@ -3,8 +3,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
+  BASELINE_OUTPUT,
   buildPipelineDefinition,
+  DRIFT_BASELINE,
+  DRIFT_BASELINE_CONTENT_TYPE,
   EVALUATION_REPORT,
+  MONITOR_BASELINE_OUTPUT,
   PARAMETERS,
   STEPS,
 } from "../../components/pipeline/definition";
@@ -14,6 +18,7 @@ import { definitionInput } from "../helpers/definitionInput";
 import { checkPython, type ScriptRun } from "../helpers/python";
 import {
   createProcessingDir,
+  type DriftBaseline,
   EvaluationReport,
   findStep,
   LocalPipelineRun,
@@ -228,6 +233,29 @@ describe("ml/ scripts, run for real", function () {
       output.baseline.rows.forEach((row, index) => assert.deepEqual(row, output.train.rows[index]?.slice(1)));
     });
 
+    it("writes monitor-baseline/baseline.csv: a header row, then the training rows, the label first as a decimal", async () => {
+      // Model Monitor lines a captured record (the model's output, then the request's features) up
+      // with these columns by position, the output column(s) first; the label stands in for the
+      // score, a decimal, so that the analyzer infers the column's type as the scores'.
+      const { dir } = await preprocessed();
+      const [header = "", ...lines] = fs
+        .readFileSync(path.join(dir, MONITOR_BASELINE_OUTPUT, "baseline.csv"), "utf8")
+        .split("\n")
+        .filter((line) => line !== "");
+      assert.deepEqual(header.split(","), ["target", ...FEATURES]);
+      assert.deepEqual(
+        lines.map((line) => line.split(",")),
+        output.train.rows.map(([label, ...features]) => [`${label}.0`, ...features]),
+      );
+      // A captured record of a test row: the model's score, then the request's CSV payload.
+      const [, ...request] = output.test.rows[0] ?? [];
+      const record = ["0.93", ...request];
+      const named = Object.fromEntries(header.split(",").map((name, index) => [name, record[index]]));
+      assert.equal(named.mean_radius, request[FEATURES.indexOf("mean_radius")]);
+      assert.equal(named.worst_fractal_dimension, request.at(-1));
+      assert.equal(named.target, "0.93");
+    });
+
     it("prints the row count of each split", () => {
       for (const name of ["train", "validation", "test"] as const) {
         assert.match(output.run.stdout, new RegExp(`^${name}: ${output[name].rows.length} rows`, "m"));
@@ -294,6 +322,63 @@ describe("ml/ scripts, run for real", function () {
       close("precision", metrics.precision.value, tp / (tp + fp));
       close("recall", metrics.recall.value, tp / (tp + fn));
       close("f1", metrics.f1.value, (2 * tp) / (2 * tp + fp + fn));
+    });
+  });
+
+  describe("baseline.py, as the pipeline's DriftBaseline step runs it (locally, like SageMaker)", () => {
+    let definition: PipelineDefinition;
+    let local: LocalPipelineRun;
+
+    before(async () => {
+      ({ definition, local } = await pipeline());
+    });
+
+    it("describes each feature of Preprocess's baseline.csv, in its column order", () => {
+      const step = findStep(definition, "Processing", STEPS.driftBaseline);
+      assert.deepEqual(step.Arguments.AppSpecification?.ContainerEntrypoint, [
+        "python3",
+        "/opt/ml/processing/input/code/baseline.py",
+      ]);
+      assert.deepEqual(
+        step.Arguments.ProcessingInputs?.map((input) => [input.S3Input?.S3Uri, input.S3Input?.LocalPath]),
+        [
+          [
+            {
+              Get: `Steps.${STEPS.preprocess}.ProcessingOutputConfig.Outputs['${BASELINE_OUTPUT}'].S3Output.S3Uri`,
+            },
+            "/opt/ml/processing/baseline",
+          ],
+          [DEFINITION_INPUT.scripts.baseline, "/opt/ml/processing/input/code"],
+        ],
+      );
+      const written = JSON.parse(
+        fs.readFileSync(
+          path.join(local.outputDir(STEPS.driftBaseline, DRIFT_BASELINE.outputName), DRIFT_BASELINE.fileName),
+          "utf8",
+        ),
+      ) as DriftBaseline;
+      assert.equal(written.row_count, 398);
+      assert.deepEqual(
+        written.features.map((feature) => [feature.name, feature.type]),
+        FEATURES.map((name) => [name, "numeric"]),
+      );
+    });
+
+    it("is the file the Register step records, under the drift baseline's content type", () => {
+      const register = findStep(definition, "RegisterModel", STEPS.register);
+      const statistics = register.Arguments.ModelMetrics?.ModelDataQuality?.Statistics;
+      assert.equal(statistics?.ContentType, DRIFT_BASELINE_CONTENT_TYPE);
+      assert.deepEqual(statistics?.S3Uri, {
+        "Std:Join": {
+          On: "/",
+          Values: [
+            {
+              Get: `Steps.${STEPS.driftBaseline}.ProcessingOutputConfig.Outputs['${DRIFT_BASELINE.outputName}'].S3Output.S3Uri`,
+            },
+            DRIFT_BASELINE.fileName,
+          ],
+        },
+      });
     });
   });
 

@@ -43,12 +43,14 @@ const { APPROVED, PENDING_MANUAL_APPROVAL, REJECTED } = ModelApprovalStatus;
 /** Versions 1…5 of the group, oldest first: two are pending, the newest of them is 4. */
 const STATUSES = [APPROVED, PENDING_MANUAL_APPROVAL, REJECTED, PENDING_MANUAL_APPROVAL, APPROVED];
 const ACCOUNT = "arn:aws:sagemaker:us-east-1:123456789012";
-const DEFINITION = JSON.stringify(buildPipelineDefinition(definitionInput()));
+/** The pipeline with the Model Monitor step, whose Boolean parameters start-pipeline types too. */
+const DEFINITION = JSON.stringify(buildPipelineDefinition(definitionInput({ modelMonitorBaseline: true })));
 const ALLOWED = Object.values(PARAMETERS).join(", ");
 const REGISTERED = arnOf(7);
 /** The steps of a successful execution of the program's pipeline, as ListPipelineExecutionSteps answers them. */
 const SUCCEEDED_STEPS: PipelineExecutionStep[] = [
   "Preprocess",
+  "DriftBaseline",
   "DataQualityBaseline",
   "Train",
   "Evaluate",
@@ -168,12 +170,13 @@ describe("ops start-pipeline, approve and reject against moto", function () {
         io.out.text(),
         [
           `Started execution ${arn} of pipeline ${STAGING_GROUP} (AccuracyThreshold=0.92, SkipDataQualityCheck=false)`,
-          "[   0:00] Preprocess               Succeeded  6/6 steps done",
-          "[   0:00] DataQualityBaseline      Succeeded  6/6 steps done",
-          "[   0:00] Train                    Succeeded  6/6 steps done",
-          "[   0:00] Evaluate                 Succeeded  6/6 steps done",
-          "[   0:00] CheckAccuracy            Succeeded  6/6 steps done",
-          "[   0:00] Register                 Succeeded  6/6 steps done",
+          "[   0:00] Preprocess               Succeeded  7/7 steps done",
+          "[   0:00] DriftBaseline            Succeeded  7/7 steps done",
+          "[   0:00] DataQualityBaseline      Succeeded  7/7 steps done",
+          "[   0:00] Train                    Succeeded  7/7 steps done",
+          "[   0:00] Evaluate                 Succeeded  7/7 steps done",
+          "[   0:00] CheckAccuracy            Succeeded  7/7 steps done",
+          "[   0:00] Register                 Succeeded  7/7 steps done",
           `Execution succeeded after 0:00: ${arn}`,
           `Registered model package ${REGISTERED}`,
           "",

@@ -182,6 +182,7 @@ describe("the policy pack on the program's own stacks", () => {
             ? [
                 "limit-sagemaker-instance-types .pipelineDefinition can't be known during preview",
                 "require-endpoint-instance-counts .pipelineDefinition can't be known during preview",
+                "require-sagemaker-network-isolation .pipelineDefinition can't be known during preview",
               ]
             : []),
           "restrict-iam-pass-role .policy can't be known during preview",

@@ -77,10 +77,7 @@ describe("npm run preview and npm run policy", function () {
       assert.equal(code, 0, stderr);
       assert.match(stdout, new RegExp(`^Previewing update \\(${stack}\\), offline$`, "m"));
       assert.match(stdout, new RegExp(`pulumi:pulumi:Stack +mlops-${stack} +create`));
-      assert.match(
-        stdout,
-        new RegExp(`mlops:sagemaker:MonitoringSchedule +mlops-${stack}-diagnosis-data-quality +create`),
-      );
+      assert.match(stdout, new RegExp(`mlops:sagemaker:DriftCheck +mlops-${stack}-diagnosis-drift +create`));
       // Staging builds the model; prod serves the version staging verified, from staging's account.
       assert.match(
         stdout,

@@ -15,7 +15,7 @@ function bucketsIn(resource: PlanResource): string[] {
 }
 
 describe("offline model registry stand-in", () => {
-  it("puts a version's artifacts and baseline in the bucket its pipeline creates", () => {
+  it("puts a version's artifacts and baselines in the bucket its pipeline creates", () => {
     const group = "mlops-staging-diagnosis";
     // The pipeline's artifacts bucket: SecureBucket `<group>-artifacts`, named by AWS (the mock).
     const { bucket } = mockResource("aws:s3/bucket:Bucket", `${group}-artifacts`, {}, ACCOUNT).state as {
@@ -27,6 +27,10 @@ describe("offline model registry stand-in", () => {
     );
     const run = `s3://${bucket}/pipelines/offline-v3`;
     assert.deepEqual(stand.containers[0]?.modelDataUrl, `${run}/Train/model/model.tar.gz`);
+    // Where the DriftBaseline step writes it, as REGISTERED_VERSION_KEYS names it.
+    assert.deepEqual(stand.driftBaseline, {
+      uri: `${run}/DriftBaseline/drift-baseline/drift_baseline.json`,
+    });
     assert.equal(
       stand.dataQualityBaseline?.statisticsUri,
       `${run}/DataQualityBaseline/baseline/statistics.json`,
@@ -60,6 +64,7 @@ describe("offline model registry stand-in", () => {
         modelDataUrl: `${run}/Train/model/model.tar.gz`,
       },
     ]);
+    assert.deepEqual(stand.driftBaseline, { uri: `${run}/DriftBaseline/drift-baseline/drift_baseline.json` });
     assert.deepEqual(stand.dataQualityBaseline, {
       statisticsUri: `${run}/DataQualityBaseline/baseline/statistics.json`,
       constraintsUri: `${run}/DataQualityBaseline/baseline/constraints.json`,

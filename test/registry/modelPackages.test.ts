@@ -8,16 +8,19 @@ import {
   type ModelDataQuality,
   type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
+import { DRIFT_BASELINE_CONTENT_TYPE } from "../../components/pipeline/definition";
 import { createSageMakerClient } from "../../registry/client";
 import { describeAwsError } from "../../registry/errors";
 import {
   approvedPackagesNewestFirst,
   dataQualityBaselineOf,
   describeDeployablePackage,
+  driftBaselineOf,
   latestApprovedPackageArn,
   resolveModelPackage,
   type DataQualityBaseline,
   type DeployablePackage,
+  type DriftBaselineFile,
 } from "../../registry/modelPackages";
 import {
   createUserWithoutPolicies,
@@ -80,6 +83,15 @@ const baselineUris = (group: string, kind: "drift-check" | "calculated"): Requir
   return { statistics: `${prefix}/statistics.json`, constraints: `${prefix}/constraints.json` };
 };
 
+/** Where the pipeline's DriftBaseline step of an execution in `group` writes drift_baseline.json. */
+const driftBaselineUri = (group: string) =>
+  `s3://sagemaker-us-east-1-123456789012/pipelines/${group}/DriftBaseline/drift-baseline/drift_baseline.json`;
+/** The drift baseline as the pipeline's Register step records it. */
+const driftBaselineFile = (uri: string): MetricsSource => ({
+  ContentType: DRIFT_BASELINE_CONTENT_TYPE,
+  S3Uri: uri,
+});
+
 /**
  * One approved version in a group of its own per case, so that latest-approved resolves exactly that
  * version; the groups are apart from GROUP, whose versions the other tests count.
@@ -89,12 +101,17 @@ interface BaselineCase {
   readonly group: string;
   readonly driftCheck?: BaselineUris;
   readonly metrics?: BaselineUris;
+  /** A drift baseline in ModelMetrics (instead of `metrics`), as the pipeline registers it. */
+  readonly driftBaseline?: string;
   readonly expected: DataQualityBaseline | undefined;
+  readonly expectedDrift?: DriftBaselineFile;
 }
 const BOTH_GROUP = "mlops-prod-baseline-both";
 const METRICS_ONLY_GROUP = "mlops-prod-baseline-metrics-only";
 const NO_BASELINE_GROUP = "mlops-prod-baseline-none";
 const HALF_DRIFT_GROUP = "mlops-prod-baseline-half-drift-check";
+const DRIFT_AND_MONITOR_GROUP = "mlops-prod-baseline-drift-and-monitor";
+const DRIFT_ONLY_GROUP = "mlops-prod-baseline-drift-only";
 const BASELINE_CASES: readonly BaselineCase[] = [
   {
     title: "the drift-check baseline when both are registered",
@@ -129,6 +146,37 @@ const BASELINE_CASES: readonly BaselineCase[] = [
     metrics: baselineUris(HALF_DRIFT_GROUP, "calculated"),
     expected: { ...calculatedBaselineOf(HALF_DRIFT_GROUP), source: "ModelMetrics" },
   },
+  {
+    title: "the drift baseline and Model Monitor's, as the pipeline registers them with modelMonitorBaseline",
+    group: DRIFT_AND_MONITOR_GROUP,
+    driftCheck: baselineUris(DRIFT_AND_MONITOR_GROUP, "drift-check"),
+    driftBaseline: driftBaselineUri(DRIFT_AND_MONITOR_GROUP),
+    expected: {
+      statisticsUri:
+        "s3://sagemaker-us-east-1-123456789012/pipelines/mlops-prod-baseline-drift-and-monitor/" +
+        "DataQualityBaseline/drift-check/statistics.json",
+      constraintsUri:
+        "s3://sagemaker-us-east-1-123456789012/pipelines/mlops-prod-baseline-drift-and-monitor/" +
+        "DataQualityBaseline/drift-check/constraints.json",
+      source: "DriftCheckBaselines",
+    },
+    expectedDrift: {
+      uri:
+        "s3://sagemaker-us-east-1-123456789012/pipelines/mlops-prod-baseline-drift-and-monitor/" +
+        "DriftBaseline/drift-baseline/drift_baseline.json",
+    },
+  },
+  {
+    title: "the drift baseline alone, as the pipeline registers it by default",
+    group: DRIFT_ONLY_GROUP,
+    driftBaseline: driftBaselineUri(DRIFT_ONLY_GROUP),
+    expected: undefined,
+    expectedDrift: {
+      uri:
+        "s3://sagemaker-us-east-1-123456789012/pipelines/mlops-prod-baseline-drift-only/" +
+        "DriftBaseline/drift-baseline/drift_baseline.json",
+    },
+  },
 ];
 
 function calculatedBaselineOf(group: string): Omit<DataQualityBaseline, "source"> {
@@ -137,7 +185,7 @@ function calculatedBaselineOf(group: string): Omit<DataQualityBaseline, "source"
 }
 
 /** The CreateModelPackage input of a {@link BaselineCase}, leaving out what the case does not register. */
-function baselineCaseInput({ group, driftCheck, metrics }: BaselineCase) {
+function baselineCaseInput({ group, driftCheck, metrics, driftBaseline }: BaselineCase) {
   return {
     ModelPackageGroupName: group,
     ModelApprovalStatus: APPROVED,
@@ -150,6 +198,9 @@ function baselineCaseInput({ group, driftCheck, metrics }: BaselineCase) {
       ? {}
       : { DriftCheckBaselines: { ModelDataQuality: dataQualityOf(driftCheck) } }),
     ...(metrics === undefined ? {} : { ModelMetrics: { ModelDataQuality: dataQualityOf(metrics) } }),
+    ...(driftBaseline === undefined
+      ? {}
+      : { ModelMetrics: { ModelDataQuality: { Statistics: driftBaselineFile(driftBaseline) } } }),
   };
 }
 
@@ -465,7 +516,7 @@ describe("registry/modelPackages against moto", function () {
     });
   });
 
-  describe("data-quality baseline", function () {
+  describe("drift and data-quality baselines", function () {
     it("is registered and described by moto as sent", async function () {
       // Without this round trip, the cases below would not show that the fields are read at all.
       for (const baselineCase of BASELINE_CASES) {
@@ -482,13 +533,14 @@ describe("registry/modelPackages against moto", function () {
     });
 
     for (const baselineCase of BASELINE_CASES) {
-      const { title, group, expected } = baselineCase;
+      const { title, group, expected, expectedDrift } = baselineCase;
       const described: DeployablePackage = {
         arn: arnOf(1, group),
         groupName: group,
         version: 1,
         approvalStatus: APPROVED,
         containers: [{ image: IMAGE, modelDataUrl: modelDataUrlOf(1) }],
+        ...(expectedDrift === undefined ? {} : { driftBaseline: expectedDrift }),
         ...(expected === undefined ? {} : { dataQualityBaseline: expected }),
       };
 
@@ -712,6 +764,36 @@ describe("registry/modelPackages dataQualityBaselineOf", function () {
     }
   });
 
+  it("never takes a drift baseline for Model Monitor's statistics", function () {
+    const drifted = driftBaselineFile(
+      "s3://bucket/pipelines/p1/DriftBaseline/drift-baseline/drift_baseline.json",
+    );
+    // Even beside constraints, in either place.
+    assert.equal(
+      dataQualityBaselineOf({
+        ModelMetrics: {
+          ModelDataQuality: { Statistics: drifted, Constraints: metricsFile(calculated.constraints) },
+        },
+      }),
+      undefined,
+    );
+    assert.equal(
+      dataQualityBaselineOf({
+        DriftCheckBaselines: {
+          ModelDataQuality: { Statistics: drifted, Constraints: metricsFile(drift.constraints) },
+        },
+      }),
+      undefined,
+    );
+    assert.deepEqual(
+      dataQualityBaselineOf({
+        DriftCheckBaselines: { ModelDataQuality: full(drift) },
+        ModelMetrics: { ModelDataQuality: { Statistics: drifted } },
+      }),
+      driftBaseline,
+    );
+  });
+
   it("does not pair the statistics of one baseline with the constraints of the other", function () {
     assert.equal(
       dataQualityBaselineOf({
@@ -788,5 +870,41 @@ describe("registry/client createSageMakerClient", function () {
     const defaults = createSageMakerClient();
     assert.equal(defaults.config.profile, undefined);
     assert.equal(defaults.config.endpoint, undefined);
+  });
+});
+
+describe("registry/modelPackages driftBaselineOf", function () {
+  const uri = "s3://bucket/pipelines/p1/DriftBaseline/drift-baseline/drift_baseline.json";
+
+  it("is ModelMetrics' data-quality statistics of the drift baseline's content type", function () {
+    assert.deepEqual(
+      driftBaselineOf({ ModelMetrics: { ModelDataQuality: { Statistics: driftBaselineFile(uri) } } }),
+      {
+        uri,
+      },
+    );
+  });
+
+  it("is undefined for Model Monitor's statistics, another content type, or no file", function () {
+    const others: readonly (MetricsSource | undefined)[] = [
+      metricsFile(uri),
+      { ContentType: "application/vnd.mlops.drift-baseline", S3Uri: uri },
+      { ContentType: DRIFT_BASELINE_CONTENT_TYPE, S3Uri: "" },
+      { ContentType: DRIFT_BASELINE_CONTENT_TYPE } as MetricsSource,
+      undefined,
+    ];
+    for (const statistics of others) {
+      assert.equal(
+        driftBaselineOf({ ModelMetrics: { ModelDataQuality: { Statistics: statistics } } }),
+        undefined,
+        JSON.stringify(statistics),
+      );
+    }
+    assert.equal(driftBaselineOf({}), undefined);
+    // Not read from Model Monitor's places, nor from the model-quality metrics.
+    assert.equal(
+      driftBaselineOf({ ModelMetrics: { ModelQuality: { Statistics: driftBaselineFile(uri) } } }),
+      undefined,
+    );
   });
 });

@@ -106,6 +106,20 @@ describe("stack configuration", () => {
       const features = header.split(",").filter((column) => column !== "target");
       assert.deepEqual(s.monitoring.driftAlarms, { features, threshold: 0.1 });
       assert.deepEqual(p.monitoring.driftAlarms, { features, threshold: 0.1 });
+      // Both are monitored by the drift check with its default thresholds, against the registered baseline.
+      for (const monitoring of [s.monitoring, p.monitoring]) {
+        assert.equal(monitoring.engine, "drift-check");
+        assert.deepEqual(monitoring.drift, {
+          psiWarn: 0.1,
+          psiDrift: 0.25,
+          ksDrift: 0.2,
+          missingRateChange: 0.1,
+          unseenShare: 0.01,
+          minRows: 200,
+          features: {},
+        });
+        assert.deepEqual([monitoring.driftBaselineUri, monitoring.baseline], [undefined, undefined]);
+      }
       assert.equal(s.endpoint.initialInstanceCount, 1);
       assert.equal(p.endpoint.initialInstanceCount, 2);
       assert.equal(s.endpoint.autoscaling, undefined);
@@ -217,12 +231,23 @@ describe("stack configuration", () => {
                 evaluationPeriods: 3,
               },
             },
+            // The drift check, with the usual PSI levels; an alarm's threshold follows each engine's default.
             monitoring: {
               enabled: true,
+              engine: "drift-check",
+              drift: {
+                psiWarn: 0.1,
+                psiDrift: 0.25,
+                ksDrift: 0.2,
+                missingRateChange: 0.1,
+                unseenShare: 0.01,
+                minRows: 200,
+                features: {},
+              },
               scheduleExpression: "cron(0 0 ? * * *)",
               instanceType: "ml.m5.large",
               maxRuntimeSeconds: 1800,
-              driftAlarms: { features: [], threshold: 0.1 },
+              driftAlarms: { features: [] },
             },
           },
         ],
@@ -577,7 +602,7 @@ describe("stack configuration", () => {
           'models[0].endpoint.serverless: {"memorySizeInMb":1500,"maxConcurrency":5,"provisionedConcurrency":6} cannot be used in a stack with a network: serverless endpoints do not run in a VPC',
           "models[0].endpoint.serverless.memorySizeInMb: 1500 must be one of 1024, 2048, 3072, 4096, 5120, 6144",
           "models[0].endpoint.serverless.provisionedConcurrency: 6 must be at most serverless.maxConcurrency (5)",
-          "models[0].monitoring.enabled: must be false: Model Monitor needs data capture, which serverless endpoints lack (monitoring is on by default)",
+          "models[0].monitoring.enabled: must be false: drift monitoring reads captured requests, which serverless endpoints lack (monitoring is on by default)",
         ],
       );
       const valid = parseStackConfig(
@@ -597,6 +622,7 @@ describe("stack configuration", () => {
       assertProblems(
         withModel({
           monitoring: {
+            engine: "model-monitor",
             scheduleExpression: "cron(30 * ? * * *)",
             maxRuntimeSeconds: 7200,
             baseline: { statisticsUri: "s3://bucket/baseline/statistics.json" },
@@ -606,7 +632,7 @@ describe("stack configuration", () => {
         "models[0].monitoring.baseline.constraintsUri: is required (an S3 URI such as s3://bucket/prefix/)",
         'models[0].monitoring.driftAlarms.features[2]: "age" is already listed at features[0]',
         'models[0].monitoring.driftAlarms.features[3]: "bad name" is not a feature name Model Monitor publishes metrics for (1-200 letters, digits, _ . -)',
-        "models[0].monitoring.driftAlarms.threshold: 0 must be a distance above 0, up to 1",
+        "models[0].monitoring.driftAlarms.threshold: 0 must be a score above 0, up to 10",
         "models[0].monitoring.maxRuntimeSeconds: 7200 must be a whole number from 60 to 3600",
         'models[0].monitoring.scheduleExpression: "cron(30 * ? * * *)" is not a Model Monitor schedule: expected cron(0 <hours> ? * * *), e.g. "cron(0 * ? * * *)" hourly, "cron(0 3 ? * * *)" daily at 03:00 UTC',
       );
@@ -636,7 +662,7 @@ describe("stack configuration", () => {
     it("monitoring needs data capture; requireMonitoring also refuses capture nobody monitors", () => {
       const noCapture = { endpoint: { dataCapture: { enabled: false } } };
       const message =
-        "models[0].monitoring.enabled: needs endpoint.dataCapture.enabled: Model Monitor analyses the captured requests; turn capture on or set monitoring.enabled: false (monitoring is on by default)";
+        "models[0].monitoring.enabled: needs endpoint.dataCapture.enabled: drift monitoring analyses the captured requests; turn capture on or set monitoring.enabled: false (monitoring is on by default)";
       assertProblems(withModel(noCapture), message);
       assertProblems(withModel(noCapture, { requireMonitoring: true }), message);
       const unmonitored = withModel({ monitoring: { enabled: false } }, { requireMonitoring: true });
@@ -662,6 +688,192 @@ describe("stack configuration", () => {
       // An endpoint that is not deployed has nothing to monitor, whatever monitoring says.
       const disabled = withModel({ endpoint: { enabled: false, dataCapture: { enabled: false } } });
       assert.equal(parseStackConfig("staging", disabled).models[0].monitoring.enabled, true);
+    });
+
+    it("monitoring.engine: drift-check (the default) or model-monitor; another is refused", () => {
+      assert.equal(parseStackConfig("staging", minimal()).models[0].monitoring.engine, "drift-check");
+      assert.equal(
+        parseStackConfig("staging", withModel({ monitoring: { engine: "model-monitor" } })).models[0]
+          .monitoring.engine,
+        "model-monitor",
+      );
+      assertProblems(
+        withModel({ monitoring: { engine: "spark" } }),
+        'models[0].monitoring.engine: "spark" must be one of "drift-check", "model-monitor"',
+      );
+    });
+
+    it("a Model Monitor alarm threshold is a distance up to 1, refused before anything is created", () => {
+      assertProblems(
+        withModel({
+          monitoring: { engine: "model-monitor", driftAlarms: { features: ["age"], threshold: 2 } },
+        }),
+        "models[0].monitoring.driftAlarms.threshold: 2 must be at most 1 with the model-monitor engine: Model Monitor's baseline distance is from 0 to 1",
+      );
+    });
+
+    it("names a bad feature in drift.features as such, and an unknown engine only once", () => {
+      assertProblems(
+        withModel({ monitoring: { drift: { features: { "bad name": { psiDrift: 0.3 } } } } }),
+        'models[0].monitoring.drift.features.bad name: "bad name" is not a feature name (1-200 letters, digits, _ . -)',
+      );
+      assertProblems(
+        withModel({
+          monitoring: {
+            engine: "spark",
+            baseline: {
+              statisticsUri: "s3://team-baselines/s.json",
+              constraintsUri: "s3://team-baselines/c.json",
+            },
+          },
+        }),
+        'models[0].monitoring.engine: "spark" must be one of "drift-check", "model-monitor"',
+      );
+    });
+
+    it("each engine's own keys are refused under the other, so that no setting silently does nothing", () => {
+      const baseline = {
+        statisticsUri: "s3://team-baselines/churn/statistics.json",
+        constraintsUri: "s3://team-baselines/churn/constraints.json",
+      };
+      const driftBaselineUri = "s3://team-baselines/churn/drift_baseline.json";
+      // monitoring.baseline is Model Monitor's: refused under the default engine, and under drift-check.
+      // The message shortens the mapping; the problem keeps it whole.
+      for (const engine of [undefined, "drift-check"]) {
+        assert.deepEqual(configError(withModel({ monitoring: { engine, baseline } })).problems, [
+          {
+            path: "models[0].monitoring.baseline",
+            value: baseline,
+            message: 'applies to the model-monitor engine only (monitoring.engine is "drift-check")',
+          },
+        ]);
+      }
+      assertProblems(
+        withModel({ monitoring: { engine: "model-monitor", driftBaselineUri, drift: { psiDrift: 0.3 } } }),
+        'models[0].monitoring.drift: {"psiDrift":0.3} applies to the drift-check engine only (monitoring.engine is "model-monitor")',
+        `models[0].monitoring.driftBaselineUri: "${driftBaselineUri}" applies to the drift-check engine only (monitoring.engine is "model-monitor")`,
+      );
+      // Each engine takes its own.
+      const modelMonitor = parseStackConfig(
+        "staging",
+        withModel({ monitoring: { engine: "model-monitor", baseline } }),
+      ).models[0].monitoring;
+      assert.deepEqual(modelMonitor.baseline, baseline);
+      const driftCheck = parseStackConfig(
+        "staging",
+        withModel({
+          monitoring: {
+            driftBaselineUri,
+            drift: { psiDrift: 0.3, minRows: 500, features: { mean_area: { psiDrift: 0.4, ksDrift: 0.3 } } },
+          },
+        }),
+      ).models[0].monitoring;
+      assert.equal(driftCheck.driftBaselineUri, driftBaselineUri);
+      // The thresholds left out keep their defaults; a feature's replace only the ones it names.
+      assert.deepEqual(driftCheck.drift, {
+        psiWarn: 0.1,
+        psiDrift: 0.3,
+        ksDrift: 0.2,
+        missingRateChange: 0.1,
+        unseenShare: 0.01,
+        minRows: 500,
+        features: { mean_area: { psiDrift: 0.4, ksDrift: 0.3 } },
+      });
+    });
+
+    it("driftBaselineUri: the S3 URI of a drift_baseline.json", () => {
+      assertProblems(
+        withModel({ monitoring: { driftBaselineUri: "s3://team-baselines/churn/baseline.json" } }),
+        'models[0].monitoring.driftBaselineUri: "s3://team-baselines/churn/baseline.json" must name a drift_baseline.json (what ml/baseline.py writes)',
+      );
+      assertProblems(
+        withModel({ monitoring: { driftBaselineUri: "https://team-baselines/churn/drift_baseline.json" } }),
+        'models[0].monitoring.driftBaselineUri: "https://team-baselines/churn/drift_baseline.json" is not an S3 URI (expected s3://bucket/prefix/ with a valid bucket name)',
+      );
+    });
+
+    it("drift check: runs that tile the day, thresholds in their ranges, a warning level not above drift", () => {
+      // Each run checks the hours since the previous one: an interval must divide 24.
+      for (const [expression, interval] of [
+        ["cron(0 */5 ? * * *)", 5],
+        ["cron(0 2/7 ? * * *)", 7],
+      ] as const) {
+        assertProblems(
+          withModel({ monitoring: { scheduleExpression: expression } }),
+          `models[0].monitoring.scheduleExpression: "${expression}" has an hour interval of ${interval}, which does not divide 24: runs would not cover the day evenly`,
+        );
+      }
+      // Model Monitor's runs cover no window, so its schedules may; a malformed schedule is reported once.
+      assert.equal(
+        parseStackConfig(
+          "staging",
+          withModel({ monitoring: { engine: "model-monitor", scheduleExpression: "cron(0 */5 ? * * *)" } }),
+        ).models[0].monitoring.scheduleExpression,
+        "cron(0 */5 ? * * *)",
+      );
+      assertProblems(
+        withModel({ monitoring: { scheduleExpression: "cron(30 * ? * * *)" } }),
+        'models[0].monitoring.scheduleExpression: "cron(30 * ? * * *)" is not a Model Monitor schedule: expected cron(0 <hours> ? * * *), e.g. "cron(0 * ? * * *)" hourly, "cron(0 3 ? * * *)" daily at 03:00 UTC',
+      );
+
+      assertProblems(
+        withModel({
+          monitoring: {
+            drift: {
+              psiDrift: 11,
+              ksDrift: 0,
+              missingRateChange: 2,
+              unseenShare: -1,
+              minRows: 0,
+              features: { mean_area: { psi: 1 } },
+            },
+          },
+        }),
+        "models[0].monitoring.drift.features.mean_area.psi: 1 is not a known key here (allowed: psiWarn, psiDrift, ksDrift, missingRateChange, unseenShare)",
+        "models[0].monitoring.drift.ksDrift: 0 must be a Kolmogorov-Smirnov statistic above 0, up to 1",
+        "models[0].monitoring.drift.minRows: 0 must be a whole number from 1 to 1000000",
+        "models[0].monitoring.drift.missingRateChange: 2 must be a share above 0, up to 1",
+        "models[0].monitoring.drift.psiDrift: 11 must be a population stability index above 0, up to 10",
+        "models[0].monitoring.drift.unseenShare: -1 must be a share above 0, up to 1",
+      );
+
+      // A feature warns before it drifts: against the default psiDrift, the one written, and per feature
+      // against the feature's own levels or the ones it inherits.
+      assertProblems(
+        withModel({ monitoring: { drift: { psiWarn: 0.3 } } }),
+        "models[0].monitoring.drift.psiWarn: 0.3 must not be above drift.psiDrift (0.25): a feature warns before it drifts",
+      );
+      assertProblems(
+        withModel({ monitoring: { drift: { psiWarn: 0.3, psiDrift: 0.2 } } }),
+        "models[0].monitoring.drift.psiWarn: 0.3 must not be above drift.psiDrift (0.2): a feature warns before it drifts",
+      );
+      assertProblems(
+        withModel({ monitoring: { drift: { psiDrift: 0.4, features: { mean_area: { psiDrift: 0.05 } } } } }),
+        "models[0].monitoring.drift.features.mean_area.psiWarn: 0.1 must not be above the feature's psiDrift (0.05): a feature warns before it drifts",
+      );
+      assertProblems(
+        withModel({
+          monitoring: { drift: { psiWarn: 0.5, psiDrift: 0.6, features: { mean_area: { psiWarn: 0.7 } } } },
+        }),
+        "models[0].monitoring.drift.features.mean_area.psiWarn: 0.7 must not be above the feature's psiDrift (0.6): a feature warns before it drifts",
+      );
+      const equal = withModel({
+        monitoring: { drift: { psiWarn: 0.25, features: { mean_area: { psiWarn: 0.25 } } } },
+      });
+      assert.equal(parseStackConfig("staging", equal).models[0].monitoring.drift.psiWarn, 0.25);
+    });
+
+    it("driftAlarms.threshold: optional, a score above 0 up to 10 (a PSI for the drift check)", () => {
+      const alarms = (driftAlarms: Raw) =>
+        parseStackConfig("staging", withModel({ monitoring: { driftAlarms } })).models[0].monitoring
+          .driftAlarms;
+      // Unset, each engine applies its own default: the feature's psiDrift, or Model Monitor's 0.1.
+      assert.deepEqual(alarms({ features: ["age"] }), { features: ["age"] });
+      assert.deepEqual(alarms({ features: ["age"], threshold: 10 }), { features: ["age"], threshold: 10 });
+      assertProblems(
+        withModel({ monitoring: { driftAlarms: { threshold: 10.5 } } }),
+        "models[0].monitoring.driftAlarms.threshold: 10.5 must be a score above 0, up to 10",
+      );
     });
 
     it("deployment: step sizes only for their strategy, two instances to shift in steps, a timeout above the waits", () => {

@@ -34,7 +34,7 @@ describe("checks.yml (the offline checks of every pull request and deploy)", () 
   it("tests on Debian 12 with the Python libraries .ci/run installs, and moto 5", () => {
     assert.equal(checks.jobs.test.container, "debian:bookworm");
     const ciPackages = /apt-get install [^\n]*?((?: python3-[\w-]+)+)/.exec(CI_RUN)?.[1].trim().split(" ");
-    assert.deepEqual(ciPackages, ["python3-sklearn", "python3-pandas", "python3-xgboost"]);
+    assert.deepEqual(ciPackages, ["python3-sklearn", "python3-pandas", "python3-xgboost", "python3-boto3"]);
     const install = runs("test")[0];
     const installed =
       /apt-get install ([^\n]*)/.exec(install.replace(/\\\n\s*/g, " "))?.[1].split(/\s+/) ?? [];

@@ -15,10 +15,11 @@ import {
   splitStatements,
   statementsWithIds,
 } from "../../../components/delivery/deployPolicy";
+import { passedRoleInput } from "../../../components/delivery/deployPermissions";
 import { policyDocument, PolicyStatement } from "../../../components/shared/policyDocument";
 import { mlPipelineFootprint } from "../../../components/pipeline/mlPipeline";
 import { reviewAgainstServiceData } from "../../helpers/iamData";
-import { programStacks, sharingStack } from "../../helpers/programStacks";
+import { modelMonitorStacks, programStacks, sharingStack } from "../../helpers/programStacks";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
 const SCOPE: DeployScope = {
@@ -54,11 +55,17 @@ async function resourceFormats(action: string): Promise<RegExp[]> {
 }
 
 describe("deploy permissions (components/delivery/deployPermissions.ts)", () => {
-  it("has an entry for every resource type the shipped stacks create, also when sharing their models, and none they do not", async () => {
+  it("has an entry for every resource type the shipped stacks create, also when sharing their models or monitoring with Model Monitor, and none they do not", async () => {
     const stacks = await programStacks();
-    // Sharing the models a stack builds with other accounts (mlops:promotion) adds the registries' policies.
+    // Sharing the models a stack builds with other accounts (mlops:promotion) adds the registries'
+    // policies; Model Monitor (monitoring.engine model-monitor) replaces the drift check's pipeline,
+    // function, log group and schedule with job definitions and monitoring schedules.
+    const sharing = await sharingStack();
+    const modelMonitor = await modelMonitorStacks();
     const created = new Set(
-      [...stacks.staging, ...stacks.prod, ...(await sharingStack())].map((resource) => resource.type),
+      [...stacks.staging, ...stacks.prod, ...sharing, ...modelMonitor.staging, ...modelMonitor.prod].map(
+        (resource) => resource.type,
+      ),
     );
     assert.deepEqual(
       [...created].filter((type) => DEPLOY_PERMISSIONS[type] === undefined).sort(),
@@ -219,6 +226,133 @@ describe("deployPolicy", () => {
       ["ReadLiveEndpoints", "ListEndpointLeftovers"].map((sid) => bySid(pipelineOnly, sid)),
       [undefined, undefined],
     );
+  });
+
+  it("a drift check's function, its log group and its schedule: their own actions on the stack's names", () => {
+    const types = [
+      "aws:lambda/function:Function",
+      "aws:cloudwatch/logGroup:LogGroup",
+      "aws:scheduler/schedule:Schedule",
+    ];
+    assert.deepEqual(
+      mergedGrants(types, (grant) => [...grant.read, ...grant.change], SCOPE),
+      [
+        {
+          Sid: "StackFunctions",
+          Effect: "Allow",
+          Action: [
+            "lambda:CreateFunction",
+            "lambda:DeleteFunction",
+            "lambda:GetFunction",
+            "lambda:GetFunctionCodeSigningConfig",
+            "lambda:ListTags",
+            "lambda:ListVersionsByFunction",
+            "lambda:TagResource",
+            "lambda:UntagResource",
+            "lambda:UpdateFunctionCode",
+            "lambda:UpdateFunctionConfiguration",
+          ],
+          Resource: "arn:aws:lambda:us-east-1:123456789012:function:mlops-prod-*",
+        },
+        {
+          Sid: "StackLogGroups",
+          Effect: "Allow",
+          Action: [
+            "logs:AssociateKmsKey",
+            "logs:CreateLogGroup",
+            "logs:DeleteLogGroup",
+            "logs:DeleteRetentionPolicy",
+            "logs:DisassociateKmsKey",
+            "logs:ListTagsForResource",
+            "logs:PutRetentionPolicy",
+            "logs:TagResource",
+            "logs:UntagResource",
+          ],
+          Resource: "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/mlops-prod-*",
+        },
+        {
+          Sid: "DescribeLogGroups",
+          Effect: "Allow",
+          Action: ["logs:DescribeLogGroups"],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:RequestedRegion": "us-east-1" } },
+        },
+        {
+          Sid: "StackSchedules",
+          Effect: "Allow",
+          Action: [
+            "scheduler:CreateSchedule",
+            "scheduler:DeleteSchedule",
+            "scheduler:GetSchedule",
+            "scheduler:UpdateSchedule",
+          ],
+          Resource: "arn:aws:scheduler:us-east-1:123456789012:schedule/default/mlops-prod-*",
+        },
+      ],
+    );
+    // Previews read them and change nothing.
+    assert.deepEqual(
+      mergedGrants(types, (grant) => grant.read, SCOPE).map((s) => [s.Sid, s.Action]),
+      [
+        [
+          "StackFunctions",
+          [
+            "lambda:GetFunction",
+            "lambda:GetFunctionCodeSigningConfig",
+            "lambda:ListTags",
+            "lambda:ListVersionsByFunction",
+          ],
+        ],
+        ["StackLogGroups", ["logs:ListTagsForResource"]],
+        ["DescribeLogGroups", ["logs:DescribeLogGroups"]],
+        ["StackSchedules", ["scheduler:GetSchedule"]],
+      ],
+    );
+    // The function hands its role to Lambda, the schedule its target's role to EventBridge Scheduler.
+    assert.deepEqual(
+      types.map((type) => DEPLOY_PERMISSIONS[type].passesRole),
+      [
+        { input: "role", service: "lambda.amazonaws.com" },
+        undefined,
+        { input: "target.roleArn", service: "scheduler.amazonaws.com" },
+      ],
+    );
+    const stepsRole = "arn:aws:iam::123456789012:role/mlops-prod-diagnosis-drift-steps-role";
+    const schedulerRole = "arn:aws:iam::123456789012:role/mlops-prod-diagnosis-drift-scheduler-role";
+    assert.deepEqual(
+      passRoleStatements({
+        "lambda.amazonaws.com": [stepsRole],
+        "scheduler.amazonaws.com": [schedulerRole],
+      }),
+      [
+        {
+          Sid: "PassRolesToLambda1",
+          Effect: "Allow",
+          Action: "iam:PassRole",
+          Resource: stepsRole,
+          Condition: { StringEquals: { "iam:PassedToService": "lambda.amazonaws.com" } },
+        },
+        {
+          Sid: "PassRolesToScheduler1",
+          Effect: "Allow",
+          Action: "iam:PassRole",
+          Resource: schedulerRole,
+          Condition: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
+        },
+      ],
+    );
+  });
+
+  it("finds the role a resource passes in a nested input, and nothing where the path ends", () => {
+    const schedule = DEPLOY_PERMISSIONS["aws:scheduler/schedule:Schedule"].passesRole ?? assert.fail();
+    const role = "arn:aws:iam::123456789012:role/mlops-prod-diagnosis-drift-scheduler-role";
+    const target = { arn: "arn:aws:scheduler:::aws-sdk:sagemaker:startPipelineExecution", roleArn: role };
+    assert.equal(passedRoleInput(schedule, { name: "mlops-prod-diagnosis-drift", target }), role);
+    assert.equal(passedRoleInput(schedule, { target: { arn: target.arn } }), undefined);
+    assert.equal(passedRoleInput(schedule, { target: [target] }), undefined);
+    assert.equal(passedRoleInput(schedule, {}), undefined);
+    const fn = DEPLOY_PERMISSIONS["aws:lambda/function:Function"].passesRole ?? assert.fail();
+    assert.equal(passedRoleInput(fn, { role, handler: "drift_steps.handler" }), role);
   });
 
   it("a registry and its resource policy: one statement on the stack's model package groups", () => {

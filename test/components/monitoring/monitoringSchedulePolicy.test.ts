@@ -35,9 +35,9 @@ describe("monitoringJobPolicy", () => {
     assert.deepEqual(await reviewAgainstServiceData(monitoringJobPolicy(scope({ network }))), []);
   });
 
-  it("reads only the monitored endpoint's captured data and the two baseline files", () => {
+  it("reads only the monitored endpoint's captured data and the two baseline files, and lists their folder", () => {
     const statements = monitoringJobPolicy(scope()).Statement;
-    assert.deepEqual(statements.slice(0, 3), [
+    assert.deepEqual(statements.slice(0, 4), [
       {
         Sid: "ReadCapturedData",
         Effect: "Allow",
@@ -64,7 +64,66 @@ describe("monitoringJobPolicy", () => {
           `arn:aws:s3:::${ARTIFACTS}/pipelines/p4jn9xou8a8s/DataQualityBaseline/baseline/statistics.json`,
         ],
       },
+      {
+        // The files' keys are prefixes of the folder: SageMaker lists each before copying it in.
+        Sid: "ListBaseline",
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: `arn:aws:s3:::${ARTIFACTS}`,
+        Condition: {
+          StringLike: {
+            "s3:prefix": [
+              "pipelines/p4jn9xou8a8s/DataQualityBaseline/baseline",
+              "pipelines/p4jn9xou8a8s/DataQualityBaseline/baseline/*",
+            ],
+          },
+        },
+      },
     ]);
+  });
+
+  it("lists each baseline folder in its own bucket when the files are apart (monitoring.baseline)", () => {
+    const apart = scope({
+      baselineUris: [
+        "s3://team-baselines/diagnosis/v3/statistics.json",
+        "s3://team-constraints/constraints.json",
+        `${BASELINE}/constraints.json`,
+      ],
+    });
+    assert.deepEqual(
+      monitoringJobPolicy(apart).Statement.filter((s) => s.Sid?.startsWith("ListBaseline")),
+      [
+        {
+          Sid: "ListBaseline1",
+          Effect: "Allow",
+          Action: "s3:ListBucket",
+          Resource: `arn:aws:s3:::${ARTIFACTS}`,
+          Condition: {
+            StringLike: {
+              "s3:prefix": [
+                "pipelines/p4jn9xou8a8s/DataQualityBaseline/baseline",
+                "pipelines/p4jn9xou8a8s/DataQualityBaseline/baseline/*",
+              ],
+            },
+          },
+        },
+        {
+          Sid: "ListBaseline2",
+          Effect: "Allow",
+          Action: "s3:ListBucket",
+          Resource: "arn:aws:s3:::team-baselines",
+          Condition: { StringLike: { "s3:prefix": ["diagnosis/v3", "diagnosis/v3/*"] } },
+        },
+        {
+          // A file at the bucket's root: its folder would be the whole bucket, so the file alone.
+          Sid: "ListBaseline3",
+          Effect: "Allow",
+          Action: "s3:ListBucket",
+          Resource: "arn:aws:s3:::team-constraints",
+          Condition: { StringLike: { "s3:prefix": ["constraints.json"] } },
+        },
+      ],
+    );
   });
 
   it("writes only under its report prefix, and never deletes", () => {

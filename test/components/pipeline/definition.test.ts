@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   buildPipelineDefinition,
+  DRIFT_BASELINE_CONTENT_TYPE,
   EVALUATION_REPORT,
   PARAMETERS,
   REGISTERED_VERSION_KEYS,
@@ -80,22 +81,38 @@ function keyMatches(pattern: string, key: string): boolean {
   return new RegExp(`^${pattern.split("*").map(literal).join(".*")}$`).test(key);
 }
 
+/** The joined S3 URI of a step output as the definition writes it. */
+const executionOutput = (stepName: string, output: string) => ({
+  "Std:Join": {
+    On: "/",
+    Values: [
+      "s3://mlops-staging-diagnosis-artifacts-1a2b3c4/pipelines",
+      { Get: "Execution.PipelineExecutionId" },
+      stepName,
+      output,
+    ],
+  },
+});
+
 describe("buildPipelineDefinition", () => {
   const definition = buildPipelineDefinition(definitionInput());
   const preprocess = step<ProcessingStep>(definition, STEPS.preprocess);
-  const dataQuality = step<QualityCheckStep>(definition, STEPS.dataQuality);
+  const driftBaseline = step<ProcessingStep>(definition, STEPS.driftBaseline);
   const train = step<TrainingStep>(definition, STEPS.train);
   const evaluate = step<ProcessingStep>(definition, STEPS.evaluate);
   const check = step<ConditionStep>(definition, STEPS.checkAccuracy);
   const register = step<RegisterModelStep>(definition, STEPS.register);
+  /** With the Model Monitor baseline too. */
+  const withMonitor = buildPipelineDefinition(definitionInput({ modelMonitorBaseline: true }));
+  const dataQuality = step<QualityCheckStep>(withMonitor, STEPS.dataQuality);
 
-  it("chains Preprocess → DataQualityBaseline ∥ Train → Evaluate → CheckAccuracy, then Register or Fail", () => {
+  it("chains Preprocess → DriftBaseline ∥ Train → Evaluate → CheckAccuracy, then Register or Fail", () => {
     assert.equal(definition.Version, "2020-12-01");
     assert.deepEqual(
       definition.Steps.map((s) => [s.Name, s.Type]),
       [
         ["Preprocess", "Processing"],
-        ["DataQualityBaseline", "QualityCheck"],
+        ["DriftBaseline", "Processing"],
         ["Train", "Training"],
         ["Evaluate", "Processing"],
         ["CheckAccuracy", "Condition"],
@@ -111,39 +128,78 @@ describe("buildPipelineDefinition", () => {
     );
   });
 
+  it("with the Model Monitor baseline, runs DataQualityBaseline alongside DriftBaseline", () => {
+    assert.deepEqual(
+      withMonitor.Steps.map((s) => [s.Name, s.Type]),
+      [
+        ["Preprocess", "Processing"],
+        ["DriftBaseline", "Processing"],
+        ["DataQualityBaseline", "QualityCheck"],
+        ["Train", "Training"],
+        ["Evaluate", "Processing"],
+        ["CheckAccuracy", "Condition"],
+      ],
+    );
+  });
+
+  it("refuses the Model Monitor baseline without the analyzer image", () => {
+    const { modelMonitor: _analyzer, ...frameworks } = definitionInput().images;
+    assert.throws(
+      () => buildPipelineDefinition(definitionInput({ modelMonitorBaseline: true, images: frameworks })),
+      { message: "modelMonitorBaseline needs images.modelMonitor, the Model Monitor analyzer image" },
+    );
+    // Without the step, no analyzer is needed: the image is not in the definition at all.
+    const withoutImage = JSON.stringify(buildPipelineDefinition(definitionInput({ images: frameworks })));
+    assert.equal(withoutImage, JSON.stringify(definition));
+    assert.doesNotMatch(JSON.stringify(definition), /model-monitor-analyzer/);
+  });
+
+  const BUILD_PARAMETERS = [
+    {
+      Name: "InputDataUrl",
+      Type: "String",
+      DefaultValue: "s3://mlops-staging-diagnosis-data-1a2b3c4/input/sample/",
+    },
+    { Name: "ProcessingInstanceType", Type: "String", DefaultValue: "ml.t3.medium" },
+    { Name: "TrainingInstanceType", Type: "String", DefaultValue: "ml.m5.large" },
+    { Name: "AccuracyThreshold", Type: "Float", DefaultValue: 0.8 },
+    { Name: "ModelApprovalStatus", Type: "String", DefaultValue: "PendingManualApproval" },
+  ];
+
   it("declares the parameters with their types and defaults", () => {
-    assert.deepEqual(definition.Parameters, [
-      {
-        Name: "InputDataUrl",
-        Type: "String",
-        DefaultValue: "s3://mlops-staging-diagnosis-data-1a2b3c4/input/sample/",
-      },
-      { Name: "ProcessingInstanceType", Type: "String", DefaultValue: "ml.t3.medium" },
-      { Name: "TrainingInstanceType", Type: "String", DefaultValue: "ml.m5.large" },
-      { Name: "AccuracyThreshold", Type: "Float", DefaultValue: 0.8 },
-      { Name: "ModelApprovalStatus", Type: "String", DefaultValue: "PendingManualApproval" },
+    assert.deepEqual(definition.Parameters, BUILD_PARAMETERS);
+  });
+
+  it("declares the QualityCheck step's parameters only with that step", () => {
+    assert.deepEqual(withMonitor.Parameters, [
+      ...BUILD_PARAMETERS,
       { Name: "SkipDataQualityCheck", Type: "Boolean", DefaultValue: true },
       { Name: "RegisterNewDataQualityBaseline", Type: "Boolean", DefaultValue: true },
     ]);
   });
 
-  it("uses every parameter and refers only to declared parameters", () => {
-    const used = new Set(
-      references(definition.Steps)
-        .filter((ref) => ref.startsWith("Parameters."))
-        .map((ref) => ref.slice("Parameters.".length)),
-    );
-    assert.deepEqual([...used].sort(), definition.Parameters.map((p) => p.Name).sort());
-  });
+  for (const [title, built] of [
+    ["", definition],
+    [", with the Model Monitor baseline", withMonitor],
+  ] as const) {
+    it(`uses every parameter and refers only to declared parameters${title}`, () => {
+      const used = new Set(
+        references(built.Steps)
+          .filter((ref) => ref.startsWith("Parameters."))
+          .map((ref) => ref.slice("Parameters.".length)),
+      );
+      assert.deepEqual([...used].sort(), built.Parameters.map((p) => p.Name).sort());
+    });
+  }
 
   it("refers only to properties of steps that run earlier, and to outputs or properties those steps have", () => {
     const seen: string[] = [];
     const checked: string[] = [];
-    for (const s of allSteps(definition)) {
+    for (const s of allSteps(withMonitor)) {
       for (const ref of stepReferences(s)) {
         const [, target, property] = ref.split(".");
         assert.ok(seen.includes(target), `${s.Name} refers to ${ref} before ${target} ran`);
-        const producer = step<PipelineStep>(definition, target);
+        const producer = step<PipelineStep>(withMonitor, target);
         const output = /Outputs\['([^']+)'\]/.exec(ref)?.[1];
         if (output) {
           const outputs =
@@ -159,17 +215,28 @@ describe("buildPipelineDefinition", () => {
       }
       seen.push(s.Name);
     }
-    // The walk reaches the baseline's references to Preprocess and Register's to the baseline.
+    // The walk reaches the baselines' references to Preprocess and Register's to the baselines.
     assert.ok(checked.includes("Steps.Preprocess.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri"));
-    assert.equal(checked.filter((ref) => ref.startsWith("Steps.DataQualityBaseline.")).length, 4);
+    assert.ok(
+      checked.includes("Steps.Preprocess.ProcessingOutputConfig.Outputs['monitor-baseline'].S3Output.S3Uri"),
+    );
+    assert.ok(
+      checked.includes("Steps.DriftBaseline.ProcessingOutputConfig.Outputs['drift-baseline'].S3Output.S3Uri"),
+    );
+    assert.equal(checked.filter((ref) => ref.startsWith("Steps.DataQualityBaseline.")).length, 2);
   });
 
-  it("baselines the data alongside training: both depend on Preprocess only, not on each other", () => {
+  it("baselines the data alongside training: each depends on Preprocess only, not on each other", () => {
     const targets = (s: PipelineStep) => [...new Set(stepReferences(s).map((ref) => ref.split(".")[1]))];
-    assert.deepEqual(targets(dataQuality), ["Preprocess"]);
-    assert.deepEqual(targets(train), ["Preprocess"]);
-    assert.equal(dataQuality.DependsOn, undefined);
-    assert.equal(train.DependsOn, undefined);
+    const steps = [
+      step<ProcessingStep>(withMonitor, STEPS.driftBaseline),
+      dataQuality,
+      step<TrainingStep>(withMonitor, STEPS.train),
+    ];
+    for (const s of steps) {
+      assert.deepEqual(targets(s), ["Preprocess"], s.Name);
+      assert.equal(s.DependsOn, undefined, s.Name);
+    }
   });
 
   it("preprocesses the input parameter with the uploaded script in the scikit-learn image", () => {
@@ -195,21 +262,91 @@ describe("buildPipelineDefinition", () => {
         ["baseline", "/opt/ml/processing/baseline"],
       ],
     );
-    assert.deepEqual(args.ProcessingOutputConfig?.Outputs?.[0].S3Output?.S3Uri, {
-      "Std:Join": {
-        On: "/",
-        Values: [
-          "s3://mlops-staging-diagnosis-artifacts-1a2b3c4/pipelines",
-          { Get: "Execution.PipelineExecutionId" },
-          "Preprocess",
-          "train",
+    assert.deepEqual(
+      args.ProcessingOutputConfig?.Outputs?.[0].S3Output?.S3Uri,
+      executionOutput("Preprocess", "train"),
+    );
+  });
+
+  it("uploads the Model Monitor analyzer's dataset (label first) only when the analyzer runs", () => {
+    const outputs = step<ProcessingStep>(withMonitor, STEPS.preprocess).Arguments.ProcessingOutputConfig
+      ?.Outputs;
+    assert.deepEqual(outputs?.at(-1), {
+      OutputName: "monitor-baseline",
+      S3Output: {
+        S3Uri: executionOutput("Preprocess", "monitor-baseline"),
+        LocalPath: "/opt/ml/processing/monitor-baseline",
+        S3UploadMode: "EndOfJob",
+      },
+    });
+    assert.equal(outputs?.length, 5);
+  });
+
+  it("describes the training features with baseline.py in the scikit-learn image, from Preprocess's baseline", () => {
+    assert.deepEqual(driftBaseline, {
+      Name: "DriftBaseline",
+      Type: "Processing",
+      Description:
+        "Describes the training features (quantile bins, samples, category shares) in " +
+        "drift_baseline.json, the baseline endpoint drift checks compare captured requests with.",
+      Arguments: {
+        RoleArn: ROLE_ARN,
+        AppSpecification: {
+          ImageUri: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+          // baseline.py's defaults: /opt/ml/processing as its base directory, deciles.
+          ContainerEntrypoint: ["python3", "/opt/ml/processing/input/code/baseline.py"],
+        },
+        ProcessingResources: {
+          ClusterConfig: {
+            InstanceCount: 1,
+            InstanceType: { Get: "Parameters.ProcessingInstanceType" },
+            VolumeSizeInGB: 30,
+            VolumeKmsKeyId: KEY_ARN,
+          },
+        },
+        StoppingCondition: { MaxRuntimeInSeconds: 1800 },
+        NetworkConfig: { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true },
+        ProcessingInputs: [
+          {
+            InputName: "baseline",
+            S3Input: {
+              S3Uri: { Get: "Steps.Preprocess.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri" },
+              LocalPath: "/opt/ml/processing/baseline",
+              S3DataType: "S3Prefix",
+              S3InputMode: "File",
+              S3DataDistributionType: "FullyReplicated",
+            },
+          },
+          {
+            InputName: "code",
+            S3Input: {
+              S3Uri: "s3://mlops-staging-diagnosis-artifacts-1a2b3c4/code/5f6e7d8c9b0a/baseline.py",
+              LocalPath: "/opt/ml/processing/input/code",
+              S3DataType: "S3Prefix",
+              S3InputMode: "File",
+              S3DataDistributionType: "FullyReplicated",
+            },
+          },
         ],
+        ProcessingOutputConfig: {
+          Outputs: [
+            {
+              OutputName: "drift-baseline",
+              S3Output: {
+                S3Uri: executionOutput("DriftBaseline", "drift-baseline"),
+                LocalPath: "/opt/ml/processing/drift-baseline",
+                S3UploadMode: "EndOfJob",
+              },
+            },
+          ],
+          KmsKeyId: KEY_ARN,
+        },
       },
     });
   });
 
   it("runs every job as the role, encrypted with the key, isolated and parameterised in size", () => {
-    for (const job of [preprocess, dataQuality, evaluate]) {
+    for (const job of [preprocess, driftBaseline, dataQuality, evaluate]) {
       assert.equal(job.Arguments.RoleArn, ROLE_ARN);
       assert.deepEqual(job.Arguments.ProcessingResources, {
         ClusterConfig: {
@@ -238,7 +375,7 @@ describe("buildPipelineDefinition", () => {
     assert.equal(train.Arguments.EnableInterContainerTrafficEncryption, true);
   });
 
-  it("baselines Preprocess's baseline output with the Model Monitor analyzer, as a DATA_QUALITY check", () => {
+  it("baselines Preprocess's label-first dataset with the Model Monitor analyzer, as a DATA_QUALITY check", () => {
     assert.deepEqual(dataQuality, {
       Name: "DataQualityBaseline",
       Type: "QualityCheck",
@@ -265,7 +402,9 @@ describe("buildPipelineDefinition", () => {
           {
             InputName: "baseline_dataset_input",
             S3Input: {
-              S3Uri: { Get: "Steps.Preprocess.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri" },
+              S3Uri: {
+                Get: "Steps.Preprocess.ProcessingOutputConfig.Outputs['monitor-baseline'].S3Output.S3Uri",
+              },
               LocalPath: "/opt/ml/processing/input/baseline_dataset_input",
               S3DataType: "S3Prefix",
               S3InputMode: "File",
@@ -278,17 +417,7 @@ describe("buildPipelineDefinition", () => {
             {
               OutputName: "quality_check_output",
               S3Output: {
-                S3Uri: {
-                  "Std:Join": {
-                    On: "/",
-                    Values: [
-                      "s3://mlops-staging-diagnosis-artifacts-1a2b3c4/pipelines",
-                      { Get: "Execution.PipelineExecutionId" },
-                      "DataQualityBaseline",
-                      "baseline",
-                    ],
-                  },
-                },
+                S3Uri: executionOutput("DataQualityBaseline", "baseline"),
                 LocalPath: "/opt/ml/processing/output",
                 S3UploadMode: "EndOfJob",
               },
@@ -398,52 +527,74 @@ describe("buildPipelineDefinition", () => {
     assert.equal(EVALUATION_REPORT.accuracyPath, "binary_classification_metrics.accuracy.value");
   });
 
-  it("registers the model with its evaluation report, data-quality baseline and the approval status parameter", () => {
-    assert.deepEqual(register.Arguments, {
-      ModelPackageGroupName: "mlops-staging-diagnosis",
-      ModelPackageDescription: {
-        "Std:Join": {
-          On: " ",
-          Values: ["Trained by pipeline execution", { Get: "Execution.PipelineExecutionArn" }],
+  const registered = {
+    ModelPackageGroupName: "mlops-staging-diagnosis",
+    ModelPackageDescription: {
+      "Std:Join": {
+        On: " ",
+        Values: ["Trained by pipeline execution", { Get: "Execution.PipelineExecutionArn" }],
+      },
+    },
+    ModelApprovalStatus: { Get: "Parameters.ModelApprovalStatus" },
+    InferenceSpecification: {
+      Containers: [
+        {
+          Image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+          ModelDataUrl: { Get: "Steps.Train.ModelArtifacts.S3ModelArtifacts" },
         },
-      },
-      ModelApprovalStatus: { Get: "Parameters.ModelApprovalStatus" },
-      InferenceSpecification: {
-        Containers: [
-          {
-            Image: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
-            ModelDataUrl: { Get: "Steps.Train.ModelArtifacts.S3ModelArtifacts" },
-          },
-        ],
-        SupportedContentTypes: ["text/csv"],
-        SupportedResponseMIMETypes: ["text/csv"],
-      },
-      ModelMetrics: {
-        ModelQuality: {
-          Statistics: {
-            ContentType: "application/json",
-            S3Uri: {
-              "Std:Join": {
-                On: "/",
-                Values: [
-                  { Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri" },
-                  "evaluation.json",
-                ],
-              },
+      ],
+      SupportedContentTypes: ["text/csv"],
+      SupportedResponseMIMETypes: ["text/csv"],
+    },
+    ModelMetrics: {
+      ModelQuality: {
+        Statistics: {
+          ContentType: "application/json",
+          S3Uri: {
+            "Std:Join": {
+              On: "/",
+              Values: [
+                { Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri" },
+                "evaluation.json",
+              ],
             },
           },
         },
-        ModelDataQuality: {
-          Statistics: {
-            ContentType: "application/json",
-            S3Uri: { Get: "Steps.DataQualityBaseline.CalculatedBaselineStatistics" },
-          },
-          Constraints: {
-            ContentType: "application/json",
-            S3Uri: { Get: "Steps.DataQualityBaseline.CalculatedBaselineConstraints" },
+      },
+      ModelDataQuality: {
+        Statistics: {
+          ContentType: "application/vnd.mlops.drift-baseline+json",
+          S3Uri: {
+            "Std:Join": {
+              On: "/",
+              Values: [
+                {
+                  Get: "Steps.DriftBaseline.ProcessingOutputConfig.Outputs['drift-baseline'].S3Output.S3Uri",
+                },
+                "drift_baseline.json",
+              ],
+            },
           },
         },
       },
+    },
+  } as const;
+
+  it("registers the model with its evaluation report, drift baseline and the approval status parameter", () => {
+    assert.deepEqual(register.Arguments, registered);
+    assert.equal(
+      register.Description,
+      "Adds the model to the registry with its evaluation report and drift baseline, awaiting approval.",
+    );
+    assert.equal(DRIFT_BASELINE_CONTENT_TYPE, "application/vnd.mlops.drift-baseline+json");
+    // MetricsSource's ContentType: at most 256 characters (SageMaker API reference).
+    assert.ok(DRIFT_BASELINE_CONTENT_TYPE.length <= 256);
+  });
+
+  it("registers Model Monitor's baseline only in DriftCheckBaselines, and only with its step", () => {
+    const withModelMonitor = step<RegisterModelStep>(withMonitor, STEPS.register);
+    assert.deepEqual(withModelMonitor.Arguments, {
+      ...registered,
       DriftCheckBaselines: {
         ModelDataQuality: {
           Statistics: {
@@ -457,6 +608,10 @@ describe("buildPipelineDefinition", () => {
         },
       },
     });
+    assert.equal(
+      withModelMonitor.Description,
+      "Adds the model to the registry with its evaluation report, drift baseline and Model Monitor baseline, awaiting approval.",
+    );
   });
 
   it("fails with a message naming the threshold when the accuracy is too low", () => {
@@ -476,9 +631,9 @@ describe("buildPipelineDefinition", () => {
   });
 
   it("puts every job in the VPC when the stack has one", () => {
-    const inVpc = buildPipelineDefinition(definitionInput({ network: VPC }));
+    const inVpc = buildPipelineDefinition(definitionInput({ network: VPC, modelMonitorBaseline: true }));
     const vpc = { Subnets: ["subnet-0a1b2c3d"], SecurityGroupIds: ["sg-0a1b2c3d"] };
-    for (const name of [STEPS.preprocess, STEPS.dataQuality, STEPS.evaluate]) {
+    for (const name of [STEPS.preprocess, STEPS.driftBaseline, STEPS.dataQuality, STEPS.evaluate]) {
       assert.deepEqual(
         step<ProcessingStep | QualityCheckStep>(inVpc, name).Arguments.NetworkConfig,
         { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: vpc },
@@ -498,24 +653,41 @@ describe("buildPipelineDefinition", () => {
     };
     // SageMaker puts a training job's model under <S3OutputPath>/<job name>/output/model.tar.gz.
     const modelUri = `${resolved(train.Arguments.OutputDataConfig?.S3OutputPath)}/pipelines-${EXECUTION}-Train-k3j4h5g6f7/output/model.tar.gz`;
+    const driftUri = resolved(driftBaseline.Arguments.ProcessingOutputConfig?.Outputs?.[0].S3Output?.S3Uri);
     const baselineUri = resolved(dataQuality.Arguments.ProcessingOutputConfig?.Outputs?.[0].S3Output?.S3Uri);
-    const pointedTo = [modelUri, `${baselineUri}/statistics.json`, `${baselineUri}/constraints.json`].map(
-      keyOf,
-    );
+    const pointedTo = [
+      modelUri,
+      `${driftUri}/drift_baseline.json`,
+      `${baselineUri}/statistics.json`,
+      `${baselineUri}/constraints.json`,
+    ].map(keyOf);
     assert.deepEqual(
       pointedTo.map((key) => REGISTERED_VERSION_KEYS.filter((pattern) => keyMatches(pattern, key)).length),
-      [1, 1, 1],
+      [1, 1, 1, 1],
     );
+    assert.deepEqual(REGISTERED_VERSION_KEYS, [
+      "pipelines/*/Train/model/*/output/model.tar.gz",
+      "pipelines/*/DriftBaseline/drift-baseline/drift_baseline.json",
+      "pipelines/*/DataQualityBaseline/baseline/statistics.json",
+      "pipelines/*/DataQualityBaseline/baseline/constraints.json",
+    ]);
     const otherOutputs = [
-      ...(preprocess.Arguments.ProcessingOutputConfig?.Outputs ?? []),
+      ...(step<ProcessingStep>(withMonitor, STEPS.preprocess).Arguments.ProcessingOutputConfig?.Outputs ??
+        []),
       ...(evaluate.Arguments.ProcessingOutputConfig?.Outputs ?? []),
-    ].map((output) => `${resolved(output.S3Output?.S3Uri)}/evaluation.json`);
+    ].flatMap((output) =>
+      ["evaluation.json", "baseline.csv", "drift_baseline.json"].map(
+        (file) => `${resolved(output.S3Output?.S3Uri)}/${file}`,
+      ),
+    );
     const others = [
       ...otherOutputs,
       `${resolved(train.Arguments.CheckpointConfig?.S3Uri)}/checkpoint-10.json`,
       `${resolved(train.Arguments.OutputDataConfig?.S3OutputPath)}/pipelines-${EXECUTION}-Train-k3j4h5g6f7/output/output.tar.gz`,
       `${baselineUri}/constraint_violations.json`,
+      `${driftUri}/drift_report.json`,
       definitionInput().scripts.preprocess,
+      definitionInput().scripts.baseline,
     ].map(keyOf);
     assert.deepEqual(
       others.filter((key) => REGISTERED_VERSION_KEYS.some((pattern) => keyMatches(pattern, key))),
@@ -527,5 +699,9 @@ describe("buildPipelineDefinition", () => {
     const json = JSON.stringify(buildPipelineDefinition(definitionInput()));
     assert.equal(json, JSON.stringify(definition));
     assert.deepEqual(JSON.parse(json), definition);
+    const monitored = JSON.stringify(
+      buildPipelineDefinition(definitionInput({ modelMonitorBaseline: true })),
+    );
+    assert.deepEqual(JSON.parse(monitored), withMonitor);
   });
 });

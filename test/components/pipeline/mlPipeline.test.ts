@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { artifactsBucketPattern, MlPipeline, MlPipelineArgs } from "../../../components/pipeline/mlPipeline";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import {
+  artifactsBucketPattern,
+  ML_DIR,
+  MlPipeline,
+  MlPipelineArgs,
+} from "../../../components/pipeline/mlPipeline";
 import { REGISTERED_VERSION_KEYS, STEPS } from "../../../components/pipeline/definition";
 import { modelPackageGroupSharingPolicy } from "../../../components/pipeline/registrySharingPolicy";
 import { tlsOnlyBucketPolicy } from "../../../components/foundation/secureBucketPolicy";
@@ -60,6 +68,7 @@ describe("MlPipeline", () => {
     assert.deepEqual(direct.sort(), [
       `aws:iam/role:Role ${NAME}-role`,
       `aws:iam/rolePolicy:RolePolicy ${NAME}-role-policy`,
+      `aws:s3/bucketObjectv2:BucketObjectv2 ${NAME}-baseline-py`,
       `aws:s3/bucketObjectv2:BucketObjectv2 ${NAME}-breast-cancer-csv`,
       `aws:s3/bucketObjectv2:BucketObjectv2 ${NAME}-evaluate-py`,
       `aws:s3/bucketObjectv2:BucketObjectv2 ${NAME}-preprocess-py`,
@@ -75,7 +84,7 @@ describe("MlPipeline", () => {
     const taggable = recorded.filter((r) =>
       ["Bucket", "Role", "ModelPackageGroup", "Pipeline", "BucketObjectv2"].includes(r.type.split(":")[2]),
     );
-    assert.equal(taggable.length, 8);
+    assert.equal(taggable.length, 9);
     for (const resource of taggable) assert.deepEqual(resource.inputs.tags, TAGS, resource.name);
   });
 
@@ -128,11 +137,12 @@ describe("MlPipeline", () => {
     assert.equal(sid("ReadWriteArtifacts")?.Resource, `arn:aws:s3:::${artifacts}/*`);
     assert.equal(sid("UseStackKey")?.Resource, KEY);
     assert.equal(sid("PassOwnRoleToSageMakerJobs")?.Resource, named(recorded, `${NAME}-role`).outputs.arn);
+    // No Model Monitor analyzer without the step that runs it, and no registry listing for its check.
     assert.deepEqual(sid("PullJobImages")?.Resource, [
       "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
       "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-xgboost",
-      "arn:aws:ecr:us-east-1:156813124566:repository/sagemaker-model-monitor-analyzer",
     ]);
+    assert.equal(sid("FindApprovedBaseline"), undefined);
     assert.deepEqual(sid("RegisterModelVersions")?.Condition, {
       StringEquals: { "sagemaker:ModelApprovalStatus": ["PendingManualApproval"] },
     });
@@ -148,7 +158,7 @@ describe("MlPipeline", () => {
       "sagemaker:VolumeKmsKeyArn": KEY,
       "sagemaker:OutputKmsKeyArn": KEY,
     });
-    const processingJobs = [STEPS.preprocess, STEPS.dataQuality, STEPS.evaluate].map((name) =>
+    const processingJobs = [STEPS.preprocess, STEPS.driftBaseline, STEPS.evaluate].map((name) =>
       stepOf<ProcessingStep | QualityCheckStep>(definition, name),
     );
     for (const job of processingJobs) {
@@ -168,6 +178,7 @@ describe("MlPipeline", () => {
     const artifacts = named(ofType(recorded, "aws:s3/bucket:Bucket"), `${NAME}-artifacts`).outputs.bucket;
     for (const [script, step] of [
       ["preprocess", stepOf<ProcessingStep>(definition, STEPS.preprocess)],
+      ["baseline", stepOf<ProcessingStep>(definition, STEPS.driftBaseline)],
       ["evaluate", stepOf<ProcessingStep>(definition, STEPS.evaluate)],
     ] as const) {
       const object = named(recorded, `${NAME}-${script}-py`);
@@ -188,15 +199,55 @@ describe("MlPipeline", () => {
     assert.equal(await valueOf(pipeline.inputDataUri), `s3://${data}/input/sample/`);
     const images = [
       stepOf<ProcessingStep>(definition, STEPS.preprocess).Arguments.AppSpecification?.ImageUri,
+      stepOf<ProcessingStep>(definition, STEPS.driftBaseline).Arguments.AppSpecification?.ImageUri,
       stepOf<TrainingStep>(definition, STEPS.train).Arguments.AlgorithmSpecification?.TrainingImage,
-      stepOf<QualityCheckStep>(definition, STEPS.dataQuality).Arguments.AppSpecification?.ImageUri,
     ];
     assert.deepEqual(images, [
       "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+      "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
       "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
-      // The analyzer as getPrebuiltEcrImage answers for its repository and its only tag.
-      "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest",
     ]);
+  });
+
+  describe("with the Model Monitor baseline", () => {
+    let monitored: { recorded: RecordedResource[]; pipeline: MlPipeline };
+    before(async () => {
+      monitored = await build({ modelMonitorBaseline: true });
+    });
+
+    it("runs the DataQualityBaseline step in the region's analyzer image", () => {
+      const definition = definitionOf(monitored.recorded);
+      assert.deepEqual(
+        definition.Steps.map((s) => s.Name),
+        ["Preprocess", "DriftBaseline", "DataQualityBaseline", "Train", "Evaluate", "CheckAccuracy"],
+      );
+      assert.equal(
+        stepOf<QualityCheckStep>(definition, STEPS.dataQuality).Arguments.AppSpecification?.ImageUri,
+        // The analyzer as getPrebuiltEcrImage answers for its repository and its only tag.
+        "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer:latest",
+      );
+    });
+
+    it("lets the role pull the analyzer and list the registry's versions for the step's drift check", () => {
+      const sid = (id: string) => policyOf(monitored.recorded).Statement.find((s) => s.Sid === id);
+      assert.deepEqual(sid("PullJobImages")?.Resource, [
+        "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
+        "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-xgboost",
+        "arn:aws:ecr:us-east-1:156813124566:repository/sagemaker-model-monitor-analyzer",
+      ]);
+      assert.deepEqual(sid("FindApprovedBaseline"), {
+        Sid: "FindApprovedBaseline",
+        Effect: "Allow",
+        Action: "sagemaker:ListModelPackages",
+        Resource: "*",
+        Condition: { StringEquals: { "aws:RequestedRegion": "us-east-1" } },
+      });
+    });
+
+    it("creates the same resources", () => {
+      const names = (resources: RecordedResource[]) => resources.map((r) => `${r.type} ${r.name}`).sort();
+      assert.deepEqual(names(monitored.recorded), names(recorded));
+    });
   });
 
   it("exports the pipeline, buckets, role and registry", async () => {
@@ -216,7 +267,8 @@ describe("MlPipeline", () => {
 
   it("with external input data, uploads no sample and grants read on that prefix only", async () => {
     const external = await build({ inputDataUri: "s3://shared-data/churn/" });
-    assert.equal(ofType(external.recorded, "aws:s3/bucketObjectv2:BucketObjectv2").length, 2);
+    // The three scripts only.
+    assert.equal(ofType(external.recorded, "aws:s3/bucketObjectv2:BucketObjectv2").length, 3);
     assert.equal(definitionOf(external.recorded).Parameters[0].DefaultValue, "s3://shared-data/churn/");
     const read = policyOf(external.recorded).Statement.find((s) => s.Sid === "ReadInputData");
     assert.ok([read?.Resource].flat().includes("arn:aws:s3:::shared-data/churn/*"));
@@ -236,6 +288,25 @@ describe("MlPipeline", () => {
       open.filter((r) => r.protect).map((r) => r.name),
       [],
     );
+  });
+
+  it("refuses a scripts folder without baseline.py, which the DriftBaseline step runs", () => {
+    const scriptsDir = mkdtempSync(path.join(tmpdir(), "ml-scripts-"));
+    try {
+      for (const file of ["preprocess.py", "evaluate.py"]) {
+        copyFileSync(path.join(ML_DIR, file), path.join(scriptsDir, file));
+      }
+      const bad = recordResources();
+      assert.throws(
+        () => new MlPipeline(NAME, { account: TEST_ACCOUNT, kmsKeyArn: KEY, tags: TAGS, scriptsDir }),
+        {
+          message: `MlPipeline ${NAME}: baseline.py not found in ${scriptsDir}.`,
+        },
+      );
+      assert.deepEqual(bad, []);
+    } finally {
+      rmSync(scriptsDir, { recursive: true, force: true });
+    }
   });
 
   it("refuses bad arguments, listing every problem, before creating anything", () => {
@@ -301,7 +372,7 @@ describe("MlPipeline", () => {
       );
     });
 
-    it("lets them read each registered version's model and baseline from the artifacts bucket, over TLS", () => {
+    it("lets them read each registered version's model and baselines from the artifacts bucket, over TLS", () => {
       const artifacts = bucketArn(shared.recorded, "artifacts");
       const [denial, read] = JSON.parse(bucketPolicy(shared.recorded, "artifacts")).Statement;
       assert.deepEqual(denial, tlsOnlyBucketPolicy(artifacts).Statement[0]);
@@ -312,6 +383,7 @@ describe("MlPipeline", () => {
         Action: "s3:GetObject",
         Resource: [
           `${artifacts}/pipelines/*/Train/model/*/output/model.tar.gz`,
+          `${artifacts}/pipelines/*/DriftBaseline/drift-baseline/drift_baseline.json`,
           `${artifacts}/pipelines/*/DataQualityBaseline/baseline/statistics.json`,
           `${artifacts}/pipelines/*/DataQualityBaseline/baseline/constraints.json`,
         ],

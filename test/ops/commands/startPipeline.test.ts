@@ -105,9 +105,25 @@ describe("ops start-pipeline", function () {
     after(() => mock.restore());
 
     it("counts the steps an execution runs: one branch of the accuracy condition", function () {
+      // Preprocess, DriftBaseline, Train, Evaluate, CheckAccuracy, then Register or Fail.
       assert.equal(pipelineShape(DEFINITION)?.stepCount, 6);
+      // The Model Monitor parameters exist only with pipeline.modelMonitorBaseline.
       assert.deepEqual(
         pipelineShape(DEFINITION)?.parameters.map((parameter) => parameter.name),
+        [
+          PARAMETERS.inputData,
+          PARAMETERS.processingInstanceType,
+          PARAMETERS.trainingInstanceType,
+          PARAMETERS.accuracyThreshold,
+          PARAMETERS.modelApprovalStatus,
+        ],
+      );
+      const withModelMonitor = pipelineShape(
+        JSON.stringify(buildPipelineDefinition(definitionInput({ modelMonitorBaseline: true }))),
+      );
+      assert.equal(withModelMonitor?.stepCount, 7);
+      assert.deepEqual(
+        withModelMonitor?.parameters.map((parameter) => parameter.name),
         Object.values(PARAMETERS),
       );
     });

@@ -56,7 +56,7 @@ describe("instanceTypes", () => {
     assert.deepEqual(parsed.settings, [
       { step: "Preprocess", use: "processing", where: "", instanceType: PROCESSING, instanceCount: 1 },
       {
-        step: "DataQualityBaseline",
+        step: "DriftBaseline",
         use: "processing",
         where: "",
         instanceType: PROCESSING,

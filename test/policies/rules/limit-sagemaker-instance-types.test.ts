@@ -5,8 +5,9 @@ import { clearWaivedFindings, setPolicyClock } from "../../../policies/lib/rule"
 import { limitSagemakerInstanceTypes } from "../../../policies/rules/limit-sagemaker-instance-types";
 import { definitionInput } from "../../helpers/definitionInput";
 import { checkResource, UNKNOWN } from "../../helpers/policyArgs";
-import { programStacks } from "../../helpers/programStacks";
+import { modelMonitorStacks, programStacks } from "../../helpers/programStacks";
 import { RECOMMENDED_CONFIG } from "../../helpers/recommendedConfig";
+import { checkDriftStep, driftPipelineProps } from "./driftFixtures";
 
 const STAGING = RECOMMENDED_CONFIG.staging["limit-sagemaker-instance-types"];
 const PROD = RECOMMENDED_CONFIG.prod["limit-sagemaker-instance-types"];
@@ -73,21 +74,22 @@ describe("limit-sagemaker-instance-types", () => {
   });
 
   for (const stack of ["staging", "prod"] as const) {
-    it(`passes every resource of the shipped ${stack} stack, with its recommended config and with none`, async () => {
+    it(`passes every resource of the shipped ${stack} stack, also with Model Monitor, with its recommended config and with none`, async () => {
       const checked = new Set<string>();
-      for (const resource of (await programStacks())[stack]) {
+      const shipped = (await programStacks())[stack];
+      for (const resource of [...shipped, ...(await modelMonitorStacks())[stack]]) {
         for (const config of [RECOMMENDED_CONFIG[stack]["limit-sagemaker-instance-types"], {}]) {
           const outcome = await check(resource.type, resource.props, { name: resource.name, config });
           assert.deepEqual([...outcome.violations, ...outcome.unknown], [], resource.name);
           if (outcome.notApplicable.length === 0) checked.add(resource.type);
         }
       }
-      // Prod serves the models staging builds: it has no pipeline.
+      // Prod serves the models staging builds: its only pipeline is the drift check's.
       assert.deepEqual([...checked].sort(), [
         "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
         ENDPOINT_CONFIG,
         "aws:sagemaker/monitoringSchedule:MonitoringSchedule",
-        ...(stack === "staging" ? [PIPELINE] : []),
+        PIPELINE,
       ]);
     });
   }
@@ -187,7 +189,7 @@ describe("limit-sagemaker-instance-types", () => {
   it("checks a pipeline parameter's default once for all the steps that use it", async () => {
     const processing = await checkPipeline(pipeline({ processingInstanceType: "ml.m5.4xlarge" }));
     assert.deepEqual(processing.violations, [
-      `Pipeline "mlops-staging-diagnosis-pipeline", parameter "ProcessingInstanceType" (instance type of processing steps Preprocess, DataQualityBaseline, Evaluate): default "ml.m5.4xlarge" is not allowed for processing jobs in this stack (allowed: ${STAGING_PROCESSING_TYPES}); use one of them, or add it to processingInstanceTypes in the policy config.`,
+      `Pipeline "mlops-staging-diagnosis-pipeline", parameter "ProcessingInstanceType" (instance type of processing steps Preprocess, DriftBaseline, Evaluate): default "ml.m5.4xlarge" is not allowed for processing jobs in this stack (allowed: ${STAGING_PROCESSING_TYPES}); use one of them, or add it to processingInstanceTypes in the policy config.`,
     ]);
     const training = await checkPipeline(pipeline({ trainingInstanceType: "ml.p3.2xlarge" }));
     assert.equal(training.violations.length, 1);
@@ -198,7 +200,7 @@ describe("limit-sagemaker-instance-types", () => {
     // Valid for endpoints, but not for processing jobs.
     const invalid = await checkPipeline(pipeline({ processingInstanceType: "ml.t2.medium" }));
     assert.deepEqual(invalid.violations, [
-      'Pipeline "mlops-staging-diagnosis-pipeline", parameter "ProcessingInstanceType" (instance type of processing steps Preprocess, DataQualityBaseline, Evaluate): default "ml.t2.medium" is not a valid SageMaker instance type for processing jobs (did you mean "ml.t3.medium"?); use a type SageMaker offers for processing jobs.',
+      'Pipeline "mlops-staging-diagnosis-pipeline", parameter "ProcessingInstanceType" (instance type of processing steps Preprocess, DriftBaseline, Evaluate): default "ml.t2.medium" is not a valid SageMaker instance type for processing jobs (did you mean "ml.t3.medium"?); use a type SageMaker offers for processing jobs.',
     ]);
   });
 
@@ -237,6 +239,22 @@ describe("limit-sagemaker-instance-types", () => {
     );
     assert.deepEqual(undeclared.violations, [
       'Pipeline "mlops-staging-diagnosis-pipeline", step "Evaluate": the instance type refers to parameter "EvalType", which the definition does not declare; declare it with a DefaultValue.',
+    ]);
+  });
+
+  it("checks the drift check's processing job inside its Condition step, and passes its Lambda steps", async () => {
+    const drift = { name: "mlops-staging-diagnosis-drift" };
+    assert.deepEqual(await check(PIPELINE, driftPipelineProps(), drift), {
+      violations: [],
+      urns: [],
+      notApplicable: [],
+      unknown: [],
+    });
+    const large = driftPipelineProps((d) => {
+      checkDriftStep(d).Arguments.ProcessingResources.ClusterConfig.InstanceType = "ml.m5.4xlarge";
+    });
+    assert.deepEqual((await check(PIPELINE, large, drift)).violations, [
+      `Pipeline "mlops-staging-diagnosis-drift", step "CheckDrift": instance type "ml.m5.4xlarge" is not allowed for processing jobs in this stack (allowed: ${STAGING_PROCESSING_TYPES}); use one of them, or add it to processingInstanceTypes in the policy config.`,
     ]);
   });
 

@@ -4,7 +4,7 @@ import { clearWaivedFindings, setPolicyClock } from "../../../policies/lib/rule"
 import { requireEndpointInstanceCounts } from "../../../policies/rules/require-endpoint-instance-counts";
 import { definitionInput } from "../../helpers/definitionInput";
 import { checkResource, configWithDefaults, UNKNOWN } from "../../helpers/policyArgs";
-import { programStacks } from "../../helpers/programStacks";
+import { modelMonitorStacks, programStacks } from "../../helpers/programStacks";
 import { RECOMMENDED_CONFIG } from "../../helpers/recommendedConfig";
 
 const STAGING = RECOMMENDED_CONFIG.staging["require-endpoint-instance-counts"];
@@ -72,9 +72,9 @@ describe("require-endpoint-instance-counts", () => {
   });
 
   for (const stack of ["staging", "prod"] as const) {
-    it(`passes every resource of the shipped ${stack} stack, with its recommended config and the defaults`, async () => {
+    it(`passes every resource of the shipped ${stack} stack, with its recommended config and the defaults, with either monitoring engine`, async () => {
       const checked = new Set<string>();
-      for (const resource of (await programStacks())[stack]) {
+      for (const resource of [...(await programStacks())[stack], ...(await modelMonitorStacks())[stack]]) {
         for (const config of [RECOMMENDED_CONFIG[stack]["require-endpoint-instance-counts"], {}]) {
           const outcome = await check(resource.type, resource.props, { name: resource.name, config });
           assert.deepEqual([...outcome.violations, ...outcome.unknown], [], resource.name);
@@ -86,8 +86,8 @@ describe("require-endpoint-instance-counts", () => {
         "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
         ENDPOINT_CONFIG,
         "aws:sagemaker/monitoringSchedule:MonitoringSchedule",
-        // Prod serves the models staging builds: it has no pipeline.
-        ...(stack === "staging" ? [PIPELINE] : []),
+        // Staging's build pipeline, and in both stacks the drift check's pipeline.
+        PIPELINE,
       ]);
     });
   }

@@ -46,16 +46,46 @@ describe("require-resources-tags", () => {
         assert.deepEqual(outcome.unknown, [], resource.name);
         if (outcome.notApplicable.length === 0) checked++;
       }
-      // Staging: key, 2 buckets, 3 roles, registry, pipeline, 3 objects, topic, model, endpoint config,
-      // endpoint, 3 endpoint alarms, job definition, schedule, 2 event rules, 30 drift alarms; delivery:
-      // OIDC provider, deploy and preview roles, the deploy role's 3 managed policies, the alert topic,
-      // and the dispatch's role, queue, rule and 2 alarms.
-      // Prod serves staging's models: key, its data bucket, 2 roles (model, monitoring), topic, model,
-      // endpoint config, endpoint, 3 endpoint alarms, job definition, schedule, 2 event rules, the
-      // scaling target, 30 drift alarms; delivery: OIDC provider, 2 roles, 2 managed policies, no dispatch.
-      assert.equal(checked, stack === "prod" ? 16 + 30 + 5 : 17 + 5 + 30 + 9 + 3);
+      // Staging: key, 2 buckets, 2 roles (pipeline, model), registry, pipeline, 4 objects (the sample
+      // data and 3 scripts), topic, model, endpoint config, endpoint, 3 endpoint alarms; the drift check:
+      // 3 roles, pipeline, function, log group, script, failure rule, 30 PSI alarms (its schedule takes
+      // no tags); delivery: OIDC provider, deploy and preview roles, the deploy role's 3 managed
+      // policies, the alert topic, and the dispatch's role, queue, rule and 2 alarms.
+      // Prod serves staging's models: key, its data bucket, model role, topic, model, endpoint config,
+      // endpoint, 3 endpoint alarms, the scaling target; the drift check as in staging; delivery: OIDC
+      // provider, 2 roles, 3 managed policies, no dispatch.
+      assert.equal(checked, stack === "prod" ? 11 + 38 + 6 : 18 + 38 + 12);
     });
   }
+
+  it("judges a drift check's function and log group, and not its schedule, which takes no tags", async () => {
+    const staging = (await programStacks()).staging;
+    const drift = "mlops-staging-diagnosis-drift";
+    const resource = (type: string, name: string) =>
+      staging.find((r) => r.type === type && r.name === name) ?? assert.fail(`no ${type} ${name}`);
+    const checkOne = (type: string, name: string, props: Record<string, unknown>) =>
+      checkResource(requireResourcesTags, type, props, { name, config: STAGING });
+    for (const [type, name] of [
+      ["aws:lambda/function:Function", `${drift}-steps`],
+      ["aws:cloudwatch/logGroup:LogGroup", `${drift}-steps-logs`],
+    ]) {
+      const { props } = resource(type, name);
+      assert.deepEqual(await checkOne(type, name, props), {
+        violations: [],
+        urns: [],
+        notApplicable: [],
+        unknown: [],
+      });
+      const untagged = await checkOne(type, name, { ...props, tags: without(TAGS, "Owner") });
+      assert.deepEqual(untagged.violations, [
+        `Resource "${name}" (${type}) is missing the required tag Owner; add it to its tags or to the provider's defaultTags.`,
+      ]);
+    }
+    const schedule = resource("aws:scheduler/schedule:Schedule", drift);
+    assert.deepEqual((await checkOne(schedule.type, drift, schedule.props)).notApplicable, [
+      "aws:scheduler/schedule:Schedule takes no tags",
+    ]);
+  });
 
   it("defaults to the tags the program puts on every resource", () => {
     assert.deepEqual([...DEFAULT_REQUIRED_TAGS], [...REQUIRED_TAGS]);

@@ -1,15 +1,23 @@
 import assert from "node:assert/strict";
+import { buildPipelineDefinition } from "../../../components/pipeline/definition";
 import {
   DATA_QUALITY_JOB_DEFINITION_TYPE,
   ENDPOINT_CONFIGURATION_TYPE,
   MONITORING_SCHEDULE_TYPE,
 } from "../../../policies/lib/sagemakerResources";
 import { requireSagemakerKmsEncryption as rule } from "../../../policies/rules/require-sagemaker-kms-encryption";
+import { definitionInput } from "../../helpers/definitionInput";
 import { checkResource, StackResourceInput, UNKNOWN, usePolicyDay } from "../../helpers/policyArgs";
-import { programStacks, propsOfType } from "../../helpers/programStacks";
+import { modelMonitorStacks, programStacks, propsOfType } from "../../helpers/programStacks";
+import { checkDriftStep, driftPipelineProps, PIPELINE_TYPE, StepJson } from "./driftFixtures";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/56ad7cdb-b056-cfe0-a245-1f69d7e9a113";
-const TYPES = [ENDPOINT_CONFIGURATION_TYPE, DATA_QUALITY_JOB_DEFINITION_TYPE, MONITORING_SCHEDULE_TYPE];
+const TYPES = [
+  ENDPOINT_CONFIGURATION_TYPE,
+  DATA_QUALITY_JOB_DEFINITION_TYPE,
+  MONITORING_SCHEDULE_TYPE,
+  PIPELINE_TYPE,
+];
 
 const NOTHING = { violations: [], unknown: [] };
 
@@ -17,13 +25,18 @@ type Props = Record<string, any>; // eslint-disable-line @typescript-eslint/no-e
 
 describe("require-sagemaker-kms-encryption", () => {
   let staging: readonly StackResourceInput[] = [];
-  let prod: readonly StackResourceInput[] = [];
+  let stacks: readonly StackResourceInput[] = [];
   before(async () => {
-    ({ staging, prod } = await programStacks());
+    const shipped = await programStacks();
+    // The shipped stacks check drift with the drift check; Model Monitor's resources come from both
+    // stacks with monitoring.engine model-monitor.
+    const modelMonitor = await modelMonitorStacks();
+    staging = modelMonitor.staging;
+    stacks = [...shipped.staging, ...shipped.prod, ...modelMonitor.staging, ...modelMonitor.prod];
   });
   usePolicyDay("2026-11-22");
 
-  /** A copy of the props of the staging resource of that type (there is one of each). */
+  /** A copy of the props of the (Model Monitor) staging resource of that type (there is one of each). */
   const stagingProps = (type: string): Props => propsOfType(staging, type);
   const config = () => stagingProps(ENDPOINT_CONFIGURATION_TYPE);
   const job = () => stagingProps(DATA_QUALITY_JOB_DEFINITION_TYPE);
@@ -35,16 +48,23 @@ describe("require-sagemaker-kms-encryption", () => {
   const check = (type: string, props: Props, ruleConfig?: Record<string, unknown>) =>
     checkResource(rule, type, props, { name: "subject", config: ruleConfig });
 
-  it("passes the endpoint configurations, job definitions and schedules both shipped stacks create", async () => {
-    const checked = [...staging, ...prod].filter((r) => TYPES.includes(r.type));
-    assert.equal(checked.length, 6);
-    for (const resource of checked) {
+  it("passes the endpoint configurations, monitoring jobs and pipelines the stacks create with either engine", async () => {
+    const checked: Record<string, number> = {};
+    for (const resource of stacks.filter((r) => TYPES.includes(r.type))) {
       const outcome = checkResource(rule, resource.type, resource.props, { name: resource.name });
       assert.deepEqual(await findings(outcome), NOTHING, resource.name);
+      checked[resource.type] = (checked[resource.type] ?? 0) + 1;
     }
+    // Staging's model-build pipeline twice, and a drift check pipeline per shipped stack.
+    assert.deepEqual(checked, {
+      [ENDPOINT_CONFIGURATION_TYPE]: 4,
+      [DATA_QUALITY_JOB_DEFINITION_TYPE]: 2,
+      [MONITORING_SCHEDULE_TYPE]: 2,
+      [PIPELINE_TYPE]: 4,
+    });
   });
 
-  it("applies to these three types only", async () => {
+  it("applies to these four types only", async () => {
     const outcome = await check("aws:sagemaker/model:Model", {});
     assert.deepEqual(outcome.notApplicable, [
       `Policy only applies to resources of types ${TYPES.map((type) => `'${type}'`).join(", ")}`,
@@ -151,6 +171,101 @@ describe("require-sagemaker-kms-encryption", () => {
         volumeKmsKeyId: KEY,
       } as never;
       assert.deepEqual((await check(MONITORING_SCHEDULE_TYPE, inline)).violations, []);
+    });
+  });
+
+  describe("pipelines", () => {
+    const drift = (edit?: Parameters<typeof driftPipelineProps>[0]) => driftPipelineProps(edit);
+    const checkDrift = (edit: (step: StepJson) => void) => drift((d) => edit(checkDriftStep(d)));
+
+    it("pass the drift check's definition, whose Lambda steps run no job", async () => {
+      assert.deepEqual(await findings(check(PIPELINE_TYPE, drift())), NOTHING);
+    });
+
+    it("require the volume key of a Processing step inside a Condition step's IfSteps", async () => {
+      const props = checkDrift(
+        (step) => delete step.Arguments.ProcessingResources.ClusterConfig.VolumeKmsKeyId,
+      );
+      assert.deepEqual(await findings(check(PIPELINE_TYPE, props)), {
+        violations: [
+          'Pipeline "subject", step "CheckDrift": ProcessingResources.ClusterConfig.VolumeKmsKeyId is not set (instance type "ml.m5.large"); set it to the platform\'s KMS key ARN so that SageMaker encrypts the job\'s storage volume with a key the platform controls.',
+        ],
+        unknown: [],
+      });
+      // SageMaker refuses a volume key on instances with local NVMe storage.
+      const nvme = checkDrift((step) => {
+        delete step.Arguments.ProcessingResources.ClusterConfig.VolumeKmsKeyId;
+        step.Arguments.ProcessingResources.ClusterConfig.InstanceType = "ml.m5d.xlarge";
+      });
+      assert.deepEqual((await check(PIPELINE_TYPE, nvme)).violations, []);
+    });
+
+    it("require the key of a Processing step's outputs, in ElseSteps too", async () => {
+      const props = drift((d) => {
+        const step = checkDriftStep(d);
+        delete step.Arguments.ProcessingOutputConfig.KmsKeyId;
+        const condition = d.Steps.find((s) => s.Name === "HasTraffic");
+        condition?.Arguments.ElseSteps.push({ ...step, Name: "CheckAnyway" });
+      });
+      assert.deepEqual((await check(PIPELINE_TYPE, props)).violations, [
+        'Pipeline "subject", step "CheckDrift": ProcessingOutputConfig.KmsKeyId is not set; set it to the platform\'s KMS key ARN so that SageMaker encrypts the job\'s outputs with a key the platform controls.',
+        'Pipeline "subject", step "CheckAnyway": ProcessingOutputConfig.KmsKeyId is not set; set it to the platform\'s KMS key ARN so that SageMaker encrypts the job\'s outputs with a key the platform controls.',
+      ]);
+    });
+
+    it("judge the model-build pipeline's processing and training steps, by their parameters' defaults", async () => {
+      const build = (edit: (steps: StepJson[]) => void = () => undefined) => {
+        const definition = JSON.parse(JSON.stringify(buildPipelineDefinition(definitionInput())));
+        edit(definition.Steps);
+        return { pipelineName: "mlops-staging-diagnosis", pipelineDefinition: JSON.stringify(definition) };
+      };
+      assert.deepEqual(await findings(check(PIPELINE_TYPE, build())), NOTHING);
+      const step = (steps: StepJson[], name: string) =>
+        steps.find((s) => s.Name === name) ?? assert.fail(`no step ${name}`);
+      const outcome = await check(
+        PIPELINE_TYPE,
+        build((steps) => {
+          delete step(steps, "Preprocess").Arguments.ProcessingResources.ClusterConfig.VolumeKmsKeyId;
+          delete step(steps, "Train").Arguments.OutputDataConfig.KmsKeyId;
+        }),
+      );
+      assert.deepEqual(outcome.violations, [
+        'Pipeline "subject", step "Preprocess": ProcessingResources.ClusterConfig.VolumeKmsKeyId is not set (instance type: parameter "ProcessingInstanceType", default "ml.t3.medium"); set it to the platform\'s KMS key ARN so that SageMaker encrypts the job\'s storage volume with a key the platform controls.',
+        'Pipeline "subject", step "Train": OutputDataConfig.KmsKeyId is not set; set it to the platform\'s KMS key ARN so that SageMaker encrypts the model artifacts with a key the platform controls.',
+      ]);
+    });
+
+    it("match literal keys against allowedKmsKeyArnPattern, once per pipeline for an invalid pattern", async () => {
+      const other = { allowedKmsKeyArnPattern: "^arn:aws:kms:eu-west-1:" };
+      const outcome = await check(PIPELINE_TYPE, drift(), other);
+      assert.deepEqual(outcome.violations, [
+        'Pipeline "subject", step "CheckDrift": ProcessingResources.ClusterConfig.VolumeKmsKeyId "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666" does not match allowedKmsKeyArnPattern "^arn:aws:kms:eu-west-1:"; use a key the pattern allows.',
+        'Pipeline "subject", step "CheckDrift": ProcessingOutputConfig.KmsKeyId "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666" does not match allowedKmsKeyArnPattern "^arn:aws:kms:eu-west-1:"; use a key the pattern allows.',
+      ]);
+      const parameter = checkDrift((step) => {
+        step.Arguments.ProcessingOutputConfig.KmsKeyId = { Get: "Parameters.OutputKey" };
+        step.Arguments.ProcessingResources.ClusterConfig.VolumeKmsKeyId = { Get: "Parameters.OutputKey" };
+      });
+      assert.deepEqual((await check(PIPELINE_TYPE, parameter, other)).violations, []);
+      const invalid = await check(PIPELINE_TYPE, drift(), { allowedKmsKeyArnPattern: "key/(" });
+      assert.equal(invalid.violations.length, 1);
+      assert.match(
+        invalid.violations[0],
+        /^Pipeline "subject": allowedKmsKeyArnPattern "key\/\(" is not a valid/,
+      );
+    });
+
+    it("report a definition that is not one, and skip one kept in S3 or unknown during preview", async () => {
+      assert.deepEqual(
+        (await check(PIPELINE_TYPE, { pipelineName: "p", pipelineDefinition: '{"Steps": 1}' })).violations,
+        [
+          'Pipeline "subject": the pipeline definition has no Steps list, so it is not a SageMaker pipeline definition; the encryption of its jobs cannot be checked.',
+        ],
+      );
+      const s3 = { pipelineName: "p", pipelineDefinitionS3Location: { bucket: "b", objectKey: "k" } };
+      assert.deepEqual(await findings(check(PIPELINE_TYPE, s3)), NOTHING);
+      const unknown = { pipelineName: "p", pipelineDefinition: UNKNOWN.string };
+      assert.deepEqual(await findings(check(PIPELINE_TYPE, unknown)), NOTHING);
     });
   });
 

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
+import { buildPipelineDefinition } from "../../../components/pipeline/definition";
 import {
   DATA_QUALITY_JOB_DEFINITION_TYPE,
   MONITORING_SCHEDULE_TYPE,
 } from "../../../policies/lib/sagemakerResources";
 import { requireSagemakerNetworkIsolation as rule } from "../../../policies/rules/require-sagemaker-network-isolation";
+import { definitionInput } from "../../helpers/definitionInput";
 import { checkResource, StackResourceInput, UNKNOWN, usePolicyDay } from "../../helpers/policyArgs";
-import { programStacks, propsOfType } from "../../helpers/programStacks";
+import { modelMonitorStacks, programStacks, propsOfType } from "../../helpers/programStacks";
+import { checkDriftStep, driftPipelineProps, PIPELINE_TYPE, StepJson } from "./driftFixtures";
 
 const MODEL = "aws:sagemaker/model:Model";
 const NOTHING = { violations: [], unknown: [] };
@@ -20,26 +23,37 @@ async function findings(outcome: Promise<{ violations: string[]; unknown: string
 
 describe("require-sagemaker-network-isolation", () => {
   let staging: readonly StackResourceInput[] = [];
-  let prod: readonly StackResourceInput[] = [];
+  let stacks: readonly StackResourceInput[] = [];
   before(async () => {
-    ({ staging, prod } = await programStacks());
+    const shipped = await programStacks();
+    // The shipped stacks check drift with the drift check; Model Monitor's resources come from both
+    // stacks with monitoring.engine model-monitor.
+    const modelMonitor = await modelMonitorStacks();
+    staging = modelMonitor.staging;
+    stacks = [...shipped.staging, ...shipped.prod, ...modelMonitor.staging, ...modelMonitor.prod];
   });
   usePolicyDay("2026-11-22");
 
-  /** A copy of the props of the staging resource of that type (there is one of each). */
+  /** A copy of the props of the (Model Monitor) staging resource of that type (there is one of each). */
   const stagingProps = (type: string): Props => propsOfType(staging, type);
   const check = (type: string, props: Props, config?: Record<string, unknown>) =>
     findings(checkResource(rule, type, props, { name: "subject", config }));
 
-  it("passes the models, job definitions and schedules both shipped stacks create", async () => {
-    const checked = [...staging, ...prod].filter((r) =>
-      [MODEL, DATA_QUALITY_JOB_DEFINITION_TYPE, MONITORING_SCHEDULE_TYPE].includes(r.type),
-    );
-    assert.equal(checked.length, 6);
-    for (const resource of checked) {
+  it("passes the models, monitoring jobs and pipelines the stacks create with either engine", async () => {
+    const types = [MODEL, DATA_QUALITY_JOB_DEFINITION_TYPE, MONITORING_SCHEDULE_TYPE, PIPELINE_TYPE];
+    const checked: Record<string, number> = {};
+    for (const resource of stacks.filter((r) => types.includes(r.type))) {
       const outcome = checkResource(rule, resource.type, resource.props, { name: resource.name });
       assert.deepEqual(await findings(outcome), NOTHING, resource.name);
+      checked[resource.type] = (checked[resource.type] ?? 0) + 1;
     }
+    // Staging's model-build pipeline twice, and a drift check pipeline per shipped stack.
+    assert.deepEqual(checked, {
+      [MODEL]: 4,
+      [DATA_QUALITY_JOB_DEFINITION_TYPE]: 2,
+      [MONITORING_SCHEDULE_TYPE]: 2,
+      [PIPELINE_TYPE]: 4,
+    });
   });
 
   it("requires network isolation of models, and says how to set aside a serverless model", async () => {
@@ -82,6 +96,67 @@ describe("require-sagemaker-network-isolation", () => {
       enableInterContainerTrafficEncryption: true,
     };
     assert.deepEqual(await check(MONITORING_SCHEDULE_TYPE, inline), NOTHING);
+  });
+
+  describe("pipelines", () => {
+    const checkDrift = (edit: (step: StepJson) => void) => driftPipelineProps((d) => edit(checkDriftStep(d)));
+
+    it("pass the drift check's definition, whose Lambda steps run no job", async () => {
+      assert.deepEqual(await check(PIPELINE_TYPE, driftPipelineProps()), NOTHING);
+    });
+
+    it("require isolation of a Processing step inside a Condition step's IfSteps", async () => {
+      const props = checkDrift((step) => {
+        step.Arguments.NetworkConfig.EnableNetworkIsolation = false;
+      });
+      assert.deepEqual(await check(PIPELINE_TYPE, props), {
+        violations: [
+          'Pipeline "subject", step "CheckDrift": NetworkConfig.EnableNetworkIsolation is false; set it to true so that the container cannot make outbound network calls.',
+        ],
+        unknown: [],
+      });
+      // A parameter would let an execution turn it off; a missing NetworkConfig has neither flag.
+      const parameter = checkDrift((step) => {
+        step.Arguments.NetworkConfig.EnableInterContainerTrafficEncryption = { Get: "Parameters.Encrypt" };
+      });
+      assert.deepEqual((await check(PIPELINE_TYPE, parameter)).violations, [
+        'Pipeline "subject", step "CheckDrift": NetworkConfig.EnableInterContainerTrafficEncryption is {"Get":"Parameters.Encrypt"}; set it to true so that traffic between the job\'s instances is encrypted.',
+      ]);
+      const none = checkDrift((step) => delete step.Arguments.NetworkConfig);
+      assert.equal((await check(PIPELINE_TYPE, none)).violations.length, 2);
+    });
+
+    it("judge the model-build pipeline's training step too", async () => {
+      const definition = JSON.parse(JSON.stringify(buildPipelineDefinition(definitionInput())));
+      const props = () => ({ pipelineName: "p", pipelineDefinition: JSON.stringify(definition) });
+      assert.deepEqual(await check(PIPELINE_TYPE, props()), NOTHING);
+      const train = (definition.Steps as StepJson[]).find((step) => step.Name === "Train");
+      delete train?.Arguments.EnableNetworkIsolation;
+      assert.deepEqual((await check(PIPELINE_TYPE, props())).violations, [
+        'Pipeline "subject", step "Train": EnableNetworkIsolation is undefined; set it to true so that the container cannot make outbound network calls.',
+      ]);
+    });
+
+    it("report a definition that is not one, skip one kept in S3, and defer an unknown one", async () => {
+      const invalid = await check(PIPELINE_TYPE, { pipelineName: "p", pipelineDefinition: "{" });
+      assert.deepEqual(invalid.unknown, []);
+      assert.equal(invalid.violations.length, 1);
+      assert.match(
+        invalid.violations[0],
+        /^Pipeline "subject": the pipeline definition is not valid JSON \(.+\); the network isolation of its jobs cannot be checked\.$/,
+      );
+      const s3 = { pipelineName: "p", pipelineDefinitionS3Location: { bucket: "b", objectKey: "k" } };
+      assert.deepEqual(await check(PIPELINE_TYPE, s3), NOTHING);
+      assert.deepEqual(
+        await check(PIPELINE_TYPE, { pipelineName: "p", pipelineDefinition: UNKNOWN.string }),
+        {
+          violations: [],
+          unknown: [
+            "can't run during preview: string value at .pipelineDefinition can't be known during preview",
+          ],
+        },
+      );
+    });
   });
 
   describe("waivers", () => {

@@ -1,0 +1,94 @@
+import { DRIFT_METRICS_NAMESPACE } from "./driftCheckPolicy";
+
+/** The rule that tells the model's alert topic that a drift check run failed, as plain values. */
+export interface DriftCheckFailureRule {
+  readonly description: string;
+  readonly eventPattern: Record<string, unknown>;
+  readonly inputPathsMap: Record<string, string>;
+  /** A JSON string: SNS delivers its text as the message. */
+  readonly inputTemplate: string;
+}
+
+export interface DriftCheckDescription {
+  readonly endpointName: string;
+  readonly checkName: string;
+  readonly pipelineArn: string;
+  /** The check's folder: each window's report is under `<reportUri>/yyyy/mm/dd/hh/`. */
+  readonly reportUri: string;
+}
+
+/**
+ * Failed or stopped runs of the check's pipeline: that window's traffic went unchecked. Drift itself
+ * is sent by the check's publish step, which names the features; an empty window sends nothing.
+ * Event: "SageMaker Model Building Pipeline Execution Status Change" (SageMaker's EventBridge events,
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html).
+ */
+export function driftCheckFailureRule(check: DriftCheckDescription): DriftCheckFailureRule {
+  const where = `endpoint ${check.endpointName} (drift check ${check.checkName})`;
+  return {
+    description: `Failed runs of the drift check of ${where}`,
+    eventPattern: {
+      source: ["aws.sagemaker"],
+      "detail-type": ["SageMaker Model Building Pipeline Execution Status Change"],
+      detail: { pipelineArn: [check.pipelineArn], currentPipelineExecutionStatus: ["Failed", "Stopped"] },
+    },
+    inputPathsMap: {
+      execution: "$.detail.pipelineExecutionArn",
+      status: "$.detail.currentPipelineExecutionStatus",
+      time: "$.time",
+    },
+    inputTemplate: JSON.stringify(
+      `A drift check run for ${where} ended <status> at <time>. This window's traffic was not checked for drift. ` +
+        `See the failed step and its reason in SageMaker Studio or with aws sagemaker list-pipeline-execution-steps ` +
+        `--pipeline-execution-arn <execution>; the check's log is in CloudWatch Logs, group /aws/sagemaker/ProcessingJobs. ` +
+        `Reports of earlier windows are under ${check.reportUri}/.`,
+    ),
+  };
+}
+
+/** One alarm on a feature's population stability index (actions and tags are added by the caller). */
+export interface PsiAlarm {
+  readonly feature: string;
+  readonly name: string;
+  readonly description: string;
+  readonly namespace: typeof DRIFT_METRICS_NAMESPACE;
+  readonly metricName: "PopulationStabilityIndex";
+  readonly dimensions: { readonly Endpoint: string; readonly Feature: string };
+  readonly statistic: "Maximum";
+  readonly period: number;
+  readonly evaluationPeriods: 1;
+  readonly datapointsToAlarm: 1;
+  readonly comparisonOperator: "GreaterThanOrEqualToThreshold";
+  readonly threshold: number;
+  /** Runs are hours apart: between them there is no data, which is not drift. */
+  readonly treatMissingData: "notBreaching";
+}
+
+/**
+ * Alarms on the PSI the publish step puts for each feature. A run publishes one data point per
+ * feature when it ends; an hour's period holds it, so the alarm goes off within the hour of the run
+ * and returns to OK an hour later unless the next run confirms the drift.
+ */
+export function psiAlarms(
+  alarmPrefix: string,
+  endpointName: string,
+  features: readonly { readonly feature: string; readonly threshold: number }[],
+): PsiAlarm[] {
+  return features.map(({ feature, threshold }) => ({
+    feature,
+    name: `${alarmPrefix}-psi-${feature}`,
+    description:
+      `Feature "${feature}" of the traffic to endpoint ${endpointName} has drifted from the model's training ` +
+      `data: its population stability index reached ${threshold}. The drift check's report names the cause.`,
+    namespace: DRIFT_METRICS_NAMESPACE,
+    metricName: "PopulationStabilityIndex",
+    dimensions: { Endpoint: endpointName, Feature: feature },
+    statistic: "Maximum",
+    period: 3600,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    threshold,
+    treatMissingData: "notBreaching",
+  }));
+}

@@ -1,0 +1,575 @@
+import assert from "node:assert/strict";
+import { DriftCheck, DriftCheckArgs } from "../../../components/monitoring/driftCheck";
+import type {
+  PipelineDefinition,
+  ProcessingStep,
+  ConditionStep,
+} from "../../../components/pipeline/definitionTypes";
+import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
+import { TEST_ACCOUNT } from "../../helpers/account";
+import { assertFootprint } from "../../helpers/footprint";
+
+const ACCOUNT = "123456789012";
+const KEY = `arn:aws:kms:us-east-1:${ACCOUNT}:key/0d5a6c3e-1111-4222-8333-944455556666`;
+const TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:mlops-prod-diagnosis-alerts`;
+const TAGS = { Environment: "prod", Project: "mlops-platform", Owner: "ml@example.com", CostCenter: "ML-1" };
+const ENDPOINT = "mlops-prod-diagnosis";
+const NAME = `${ENDPOINT}-drift`;
+const DATA = "mlops-prod-diagnosis-data-1a2b3c4";
+const BASELINE =
+  "s3://mlops-staging-diagnosis-artifacts-9z8y7x6/pipelines/p4jn9xou8a8s/DriftBaseline/drift-baseline/drift_baseline.json";
+const PIPELINE_ARN = `arn:aws:sagemaker:us-east-1:${ACCOUNT}:pipeline/${NAME}`;
+const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${NAME}-steps`;
+const ROLE = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+const SKLEARN = TEST_ACCOUNT.images.sklearn;
+
+function prodArgs(overrides: Partial<DriftCheckArgs> = {}): DriftCheckArgs {
+  return {
+    account: TEST_ACCOUNT,
+    endpointName: ENDPOINT,
+    captureUri: `s3://${DATA}/data-capture`,
+    outputBucketName: DATA,
+    baselineUri: BASELINE,
+    baselineAccountId: "111111111111",
+    kmsKeyArn: KEY,
+    alertTopicArn: TOPIC,
+    scheduleExpression: "cron(0 * ? * * *)",
+    thresholds: { psiDrift: 0.3 },
+    featureThresholds: { mean_area: { psiDrift: 0.4, ksDrift: 0.3 } },
+    driftAlarms: { features: ["mean_area", "worst_radius"] },
+    tags: TAGS,
+    ...overrides,
+  };
+}
+
+async function build(args: DriftCheckArgs, name = NAME) {
+  const recorded = recordResources();
+  const check = new DriftCheck(name, args);
+  await settle(recorded);
+  return { recorded, check };
+}
+
+const json = (value: unknown) => JSON.parse(value as string);
+const policyOf = (recorded: RecordedResource[], name: string) =>
+  json(named(recorded, name, "aws:iam/rolePolicy:RolePolicy").inputs.policy);
+
+describe("DriftCheck", () => {
+  let recorded: RecordedResource[];
+  let check: DriftCheck;
+  before(async () => {
+    ({ recorded, check } = await build(prodArgs()));
+  });
+
+  it("creates exactly its roles, function, log group, script, pipeline, schedule, failure rule and alarms, all children of the component", async () => {
+    const component = named(recorded, NAME, "mlops:sagemaker:DriftCheck");
+    const children = recorded.filter((r) => r.parent === component.urn).map((r) => `${r.type} ${r.name}`);
+    assert.deepEqual(children.sort(), [
+      `aws:cloudwatch/eventRule:EventRule ${NAME}-failures`,
+      `aws:cloudwatch/eventTarget:EventTarget ${NAME}-failures-alert`,
+      `aws:cloudwatch/logGroup:LogGroup ${NAME}-steps-logs`,
+      `aws:cloudwatch/metricAlarm:MetricAlarm ${NAME}-psi-mean_area`,
+      `aws:cloudwatch/metricAlarm:MetricAlarm ${NAME}-psi-worst_radius`,
+      `aws:iam/role:Role ${NAME}-role`,
+      `aws:iam/role:Role ${NAME}-scheduler-role`,
+      `aws:iam/role:Role ${NAME}-steps-role`,
+      `aws:iam/rolePolicy:RolePolicy ${NAME}-role-policy`,
+      `aws:iam/rolePolicy:RolePolicy ${NAME}-scheduler-role-policy`,
+      `aws:iam/rolePolicy:RolePolicy ${NAME}-steps-role-policy`,
+      `aws:lambda/function:Function ${NAME}-steps`,
+      `aws:s3/bucketObjectv2:BucketObjectv2 ${NAME}-drift-check-py`,
+      `aws:sagemaker/pipeline:Pipeline ${NAME}`,
+      `aws:scheduler/schedule:Schedule ${NAME}`,
+    ]);
+    for (const resource of recorded.filter((r) => r.custom && "tags" in r.inputs)) {
+      assert.deepEqual(resource.inputs.tags, TAGS, resource.name);
+    }
+    assert.equal(await valueOf(check.pipelineName), NAME);
+    assert.equal(await valueOf(check.reportUri), `s3://${DATA}/monitoring/${NAME}`);
+  });
+
+  it("states its footprint: the types it creates and the three roles it passes", async () => {
+    await assertFootprint(recorded, check.footprint, [
+      ROLE(`${NAME}-role`),
+      ROLE(`${NAME}-steps-role`),
+      ROLE(`${NAME}-scheduler-role`),
+    ]);
+  });
+
+  it("trusts SageMaker, Lambda and, limited to this account, EventBridge Scheduler", () => {
+    const trust = (role: string) => json(named(recorded, role, "aws:iam/role:Role").inputs.assumeRolePolicy);
+    const service = (name: string) => ({
+      Effect: "Allow",
+      Principal: { Service: name },
+      Action: "sts:AssumeRole",
+    });
+    assert.deepEqual(trust(`${NAME}-role`).Statement, [service("sagemaker.amazonaws.com")]);
+    assert.deepEqual(trust(`${NAME}-steps-role`).Statement, [service("lambda.amazonaws.com")]);
+    assert.deepEqual(trust(`${NAME}-scheduler-role`).Statement, [
+      {
+        ...service("scheduler.amazonaws.com"),
+        Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+      },
+    ]);
+    assert.deepEqual(
+      ofType(recorded, "aws:iam/role:Role").map((role) => role.inputs.name),
+      [`${NAME}-role`, `${NAME}-steps-role`, `${NAME}-scheduler-role`],
+    );
+  });
+
+  it("lets the schedule start this pipeline and nothing else", () => {
+    assert.deepEqual(policyOf(recorded, `${NAME}-scheduler-role-policy`), {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "StartDriftCheck",
+          Effect: "Allow",
+          Action: "sagemaker:StartPipelineExecution",
+          Resource: PIPELINE_ARN,
+        },
+      ],
+    });
+  });
+
+  it("scopes the function to the endpoint's capture prefix, the check's folder, the alert topic and the drift namespace", () => {
+    const statements = policyOf(recorded, `${NAME}-steps-role-policy`).Statement;
+    assert.deepEqual(statements, [
+      {
+        Sid: "ListCapturedData",
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: `arn:aws:s3:::${DATA}`,
+        Condition: {
+          StringLike: { "s3:prefix": [`data-capture/${ENDPOINT}/`, `data-capture/${ENDPOINT}/*`] },
+        },
+      },
+      {
+        Sid: "WriteManifestsReadReports",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:PutObject"],
+        Resource: `arn:aws:s3:::${DATA}/monitoring/${NAME}/*`,
+      },
+      { Sid: "UseStackKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEY },
+      {
+        Sid: "PublishDriftMetrics",
+        Effect: "Allow",
+        Action: "cloudwatch:PutMetricData",
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": "MLOps/Drift" } },
+      },
+      { Sid: "AlertOnDrift", Effect: "Allow", Action: "sns:Publish", Resource: TOPIC },
+      {
+        Sid: "WriteFunctionLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/${NAME}-steps:log-stream:*`,
+      },
+    ]);
+  });
+
+  it("lets the pipeline start only isolated, encrypted jobs and read only the window, the baseline and the script", () => {
+    const statements = policyOf(recorded, `${NAME}-role-policy`).Statement as { Sid: string }[];
+    const sid = (name: string) => statements.find((statement) => statement.Sid === name);
+    const script = named(recorded, `${NAME}-drift-check-py`).inputs.key as string;
+    assert.match(script, /^code\/[0-9a-f]{12}\/drift_check\.py$/);
+    const baselineKey = BASELINE.replace("s3://mlops-staging-diagnosis-artifacts-9z8y7x6/", "");
+    assert.deepEqual(
+      statements.map((statement) => statement.Sid),
+      [
+        "StartIsolatedEncryptedChecks",
+        "FollowChecks",
+        "InvokeCheckSteps",
+        "PassOwnRoleToCheckJobs",
+        "ReadCapturedData",
+        "ReadBaselineAndScript",
+        "ListBaselineAndScript",
+        "ReadManifestsWriteReports",
+        "LocateBuckets",
+        "UseStackKey",
+        "GrantStackKeyToJobVolumes",
+        "PullCheckImage",
+        "GetRegistryToken",
+        "CreateJobLogGroup",
+        "WriteJobLogs",
+        "DecryptSourceBaseline",
+      ],
+    );
+    assert.deepEqual(sid("StartIsolatedEncryptedChecks"), {
+      Sid: "StartIsolatedEncryptedChecks",
+      Effect: "Allow",
+      Action: "sagemaker:CreateProcessingJob",
+      Resource: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:processing-job/pipelines-*`,
+      Condition: {
+        Bool: { "sagemaker:NetworkIsolation": "true", "sagemaker:InterContainerTrafficEncryption": "true" },
+        StringEquals: { "sagemaker:VolumeKmsKeyArn": KEY, "sagemaker:OutputKmsKeyArn": KEY },
+      },
+    });
+    assert.deepEqual(sid("InvokeCheckSteps"), {
+      Sid: "InvokeCheckSteps",
+      Effect: "Allow",
+      Action: "lambda:InvokeFunction",
+      Resource: FUNCTION_ARN,
+    });
+    assert.deepEqual(sid("ReadCapturedData"), {
+      Sid: "ReadCapturedData",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: `arn:aws:s3:::${DATA}/data-capture/${ENDPOINT}/*`,
+    });
+    assert.deepEqual(sid("ReadBaselineAndScript"), {
+      Sid: "ReadBaselineAndScript",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: [
+        `arn:aws:s3:::${DATA}/${script}`,
+        `arn:aws:s3:::mlops-staging-diagnosis-artifacts-9z8y7x6/${baselineKey}`,
+      ],
+    });
+    assert.deepEqual(sid("ListBaselineAndScript"), {
+      Sid: "ListBaselineAndScript",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: [`arn:aws:s3:::${DATA}`, "arn:aws:s3:::mlops-staging-diagnosis-artifacts-9z8y7x6"],
+      Condition: { StringEquals: { "s3:prefix": [script, baselineKey].sort() } },
+    });
+    assert.deepEqual(sid("ReadManifestsWriteReports"), {
+      Sid: "ReadManifestsWriteReports",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+      Resource: `arn:aws:s3:::${DATA}/monitoring/${NAME}/*`,
+    });
+    assert.deepEqual(sid("PullCheckImage"), {
+      Sid: "PullCheckImage",
+      Effect: "Allow",
+      Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+      Resource: [SKLEARN.repositoryArn],
+    });
+    assert.deepEqual(sid("DecryptSourceBaseline"), {
+      Sid: "DecryptSourceBaseline",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: ["arn:aws:kms:us-east-1:111111111111:key/*"],
+      Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+    });
+  });
+
+  it("defines FindCapture, then CheckDrift and PublishResults only when the window has traffic", () => {
+    const pipeline = named(recorded, NAME, "aws:sagemaker/pipeline:Pipeline").inputs;
+    assert.equal(pipeline.roleArn, ROLE(`${NAME}-role`));
+    const definition = json(pipeline.pipelineDefinition) as PipelineDefinition;
+    assert.deepEqual(definition.Parameters, [{ Name: "ScheduledTime", Type: "String", DefaultValue: "" }]);
+    assert.deepEqual(
+      definition.Steps.map((step) => `${step.Type} ${step.Name}`),
+      ["Lambda FindCapture", "Condition HasTraffic"],
+    );
+    const find = definition.Steps[0];
+    assert.deepEqual(find, {
+      Name: "FindCapture",
+      Type: "Lambda",
+      Description: find.Description,
+      FunctionArn: FUNCTION_ARN,
+      Arguments: {
+        action: "find",
+        scheduled_time: { Get: "Parameters.ScheduledTime" },
+        window_hours: 1,
+        endpoint: ENDPOINT,
+        capture_uri: `s3://${DATA}/data-capture/${ENDPOINT}`,
+        report_uri: `s3://${DATA}/monitoring/${NAME}`,
+        thresholds:
+          '{"psi_warn":0.1,"psi_drift":0.3,"ks_drift":0.2,"missing_rate_change":0.1,"unseen_share":0.01,"min_rows":200}',
+        feature_thresholds: '{"mean_area":{"psi_drift":0.4,"ks_drift":0.3}}',
+      },
+      OutputParameters: [
+        { OutputName: "WindowStart", OutputType: "String" },
+        { OutputName: "CaptureFiles", OutputType: "Integer" },
+        { OutputName: "ManifestUri", OutputType: "String" },
+        { OutputName: "ReportUri", OutputType: "String" },
+      ],
+    });
+    const condition = definition.Steps[1] as ConditionStep;
+    const output = (name: string) => ({ Get: `Steps.FindCapture.OutputParameters['${name}']` });
+    assert.deepEqual(condition.Arguments.Conditions, [
+      { Type: "GreaterThan", LeftValue: output("CaptureFiles"), RightValue: 0 },
+    ]);
+    assert.deepEqual(condition.Arguments.ElseSteps, []);
+    const [checkStep, publish] = condition.Arguments.IfSteps;
+    const { Arguments: job } = checkStep as ProcessingStep;
+    const script = named(recorded, `${NAME}-drift-check-py`).inputs.key as string;
+    assert.deepEqual(job, {
+      RoleArn: ROLE(`${NAME}-role`),
+      AppSpecification: {
+        ImageUri: SKLEARN.uri,
+        ContainerEntrypoint: ["python3", "/opt/ml/processing/input/code/drift_check.py"],
+        ContainerArguments: [
+          "--window-start",
+          output("WindowStart"),
+          "--window-hours",
+          "1",
+          "--endpoint",
+          ENDPOINT,
+          "--psi-warn",
+          "0.1",
+          "--psi-drift",
+          "0.3",
+          "--ks-drift",
+          "0.2",
+          "--missing-rate-change",
+          "0.1",
+          "--unseen-share",
+          "0.01",
+          "--min-rows",
+          "200",
+          "--feature-thresholds",
+          '{"mean_area":{"psi_drift":0.4,"ks_drift":0.3}}',
+          "--report-uri",
+          output("ReportUri"),
+        ],
+      },
+      ProcessingInputs: [
+        {
+          InputName: "baseline",
+          S3Input: {
+            S3Uri: BASELINE,
+            LocalPath: "/opt/ml/processing/baseline",
+            S3DataType: "S3Prefix",
+            S3InputMode: "File",
+            S3DataDistributionType: "FullyReplicated",
+          },
+        },
+        {
+          InputName: "capture",
+          S3Input: {
+            S3Uri: output("ManifestUri"),
+            LocalPath: "/opt/ml/processing/capture",
+            S3DataType: "ManifestFile",
+            S3InputMode: "File",
+            S3DataDistributionType: "FullyReplicated",
+          },
+        },
+        {
+          InputName: "code",
+          S3Input: {
+            S3Uri: `s3://${DATA}/${script}`,
+            LocalPath: "/opt/ml/processing/input/code",
+            S3DataType: "S3Prefix",
+            S3InputMode: "File",
+            S3DataDistributionType: "FullyReplicated",
+          },
+        },
+      ],
+      ProcessingOutputConfig: {
+        Outputs: [
+          {
+            OutputName: "report",
+            S3Output: {
+              S3Uri: output("ReportUri"),
+              LocalPath: "/opt/ml/processing/report",
+              S3UploadMode: "EndOfJob",
+            },
+          },
+        ],
+        KmsKeyId: KEY,
+      },
+      ProcessingResources: {
+        ClusterConfig: {
+          InstanceCount: 1,
+          InstanceType: "ml.m5.large",
+          VolumeSizeInGB: 20,
+          VolumeKmsKeyId: KEY,
+        },
+      },
+      StoppingCondition: { MaxRuntimeInSeconds: 1800 },
+      NetworkConfig: { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true },
+    });
+    assert.deepEqual(publish, {
+      Name: "PublishResults",
+      Type: "Lambda",
+      Description: publish.Description,
+      DependsOn: ["CheckDrift"],
+      FunctionArn: FUNCTION_ARN,
+      Arguments: {
+        action: "publish",
+        report_uri: output("ReportUri"),
+        endpoint: ENDPOINT,
+        topic_arn: TOPIC,
+        namespace: "MLOps/Drift",
+        check_name: NAME,
+      },
+      OutputParameters: [
+        { OutputName: "Status", OutputType: "String" },
+        { OutputName: "DriftedFeatures", OutputType: "Integer" },
+      ],
+    });
+  });
+
+  it("is started 15 minutes past each scheduled hour with the scheduled time as the window's end", () => {
+    const schedule = named(recorded, NAME, "aws:scheduler/schedule:Schedule").inputs;
+    assert.deepEqual(
+      {
+        ...schedule,
+        target: { ...(schedule.target as object), input: json((schedule.target as { input: string }).input) },
+      },
+      {
+        name: NAME,
+        groupName: "default",
+        description: `Starts the drift check of endpoint ${ENDPOINT}`,
+        scheduleExpression: "cron(15 * ? * * *)",
+        scheduleExpressionTimezone: "UTC",
+        flexibleTimeWindow: { mode: "OFF" },
+        state: "ENABLED",
+        target: {
+          arn: "arn:aws:scheduler:::aws-sdk:sagemaker:startPipelineExecution",
+          roleArn: ROLE(`${NAME}-scheduler-role`),
+          input: {
+            PipelineName: NAME,
+            PipelineParameters: [{ Name: "ScheduledTime", Value: "<aws.scheduler.scheduled-time>" }],
+          },
+          retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
+        },
+      },
+    );
+  });
+
+  it("runs its function on Python 3.12 with a log group of its own, kept and encrypted", () => {
+    const fn = named(recorded, `${NAME}-steps`, "aws:lambda/function:Function").inputs;
+    assert.equal(fn.name, `${NAME}-steps`);
+    assert.equal(fn.runtime, "python3.12");
+    assert.equal(fn.handler, "drift_steps.handler");
+    assert.deepEqual(fn.architectures, ["arm64"]);
+    assert.equal(fn.role, ROLE(`${NAME}-steps-role`));
+    assert.deepEqual(fn.loggingConfig, { logFormat: "Text", logGroup: `/aws/lambda/${NAME}-steps` });
+    const logs = named(recorded, `${NAME}-steps-logs`).inputs;
+    assert.deepEqual(
+      { name: logs.name, retentionInDays: logs.retentionInDays, kmsKeyId: logs.kmsKeyId },
+      { name: `/aws/lambda/${NAME}-steps`, retentionInDays: 90, kmsKeyId: KEY },
+    );
+  });
+
+  it("alerts on failed or stopped runs of this pipeline, and alarms on each chosen feature's PSI", () => {
+    const rule = named(recorded, `${NAME}-failures`, "aws:cloudwatch/eventRule:EventRule").inputs;
+    assert.deepEqual(json(rule.eventPattern), {
+      source: ["aws.sagemaker"],
+      "detail-type": ["SageMaker Model Building Pipeline Execution Status Change"],
+      detail: { pipelineArn: [PIPELINE_ARN], currentPipelineExecutionStatus: ["Failed", "Stopped"] },
+    });
+    const target = named(recorded, `${NAME}-failures-alert`).inputs;
+    assert.equal(target.arn, TOPIC);
+    const transformer = target.inputTransformer as { inputPaths: object; inputTemplate: string };
+    assert.deepEqual(transformer.inputPaths, {
+      execution: "$.detail.pipelineExecutionArn",
+      status: "$.detail.currentPipelineExecutionStatus",
+      time: "$.time",
+    });
+    assert.match(
+      json(transformer.inputTemplate),
+      /^A drift check run for endpoint mlops-prod-diagnosis \(drift check mlops-prod-diagnosis-drift\) ended <status> at <time>\. This window's traffic was not checked/,
+    );
+    const alarms = ofType(recorded, "aws:cloudwatch/metricAlarm:MetricAlarm").map((alarm) => alarm.inputs);
+    assert.deepEqual(
+      alarms.map(
+        ({
+          name,
+          namespace,
+          metricName,
+          dimensions,
+          threshold,
+          comparisonOperator,
+          period,
+          treatMissingData,
+          alarmActions,
+        }) => ({
+          name,
+          namespace,
+          metricName,
+          dimensions,
+          threshold,
+          comparisonOperator,
+          period,
+          treatMissingData,
+          alarmActions,
+        }),
+      ),
+      [
+        ["mean_area", 0.4],
+        ["worst_radius", 0.3],
+      ].map(([feature, threshold]) => ({
+        name: `${NAME}-psi-${feature}`,
+        namespace: "MLOps/Drift",
+        metricName: "PopulationStabilityIndex",
+        dimensions: { Endpoint: ENDPOINT, Feature: feature },
+        // Each feature's own drift level: mean_area's override, else the check's psiDrift.
+        threshold,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        period: 3600,
+        treatMissingData: "notBreaching",
+        alarmActions: [TOPIC],
+      })),
+    );
+  });
+
+  it("checks a day at a time on a daily schedule, in the stack's VPC when it has one", async () => {
+    const { recorded: daily } = await build(
+      prodArgs({
+        scheduleExpression: "cron(0 3 ? * * *)",
+        driftAlarms: { features: ["mean_area"], threshold: 0.5 },
+        network: { subnetIds: ["subnet-0a1b2c3d"], securityGroupIds: ["sg-0a1b2c3d"] },
+      }),
+    );
+    const definition = json(named(daily, NAME, "aws:sagemaker/pipeline:Pipeline").inputs.pipelineDefinition);
+    assert.equal(definition.Steps[0].Arguments.window_hours, 24);
+    const job = definition.Steps[1].Arguments.IfSteps[0].Arguments;
+    assert.deepEqual(job.AppSpecification.ContainerArguments.slice(2, 4), ["--window-hours", "24"]);
+    assert.deepEqual(job.NetworkConfig.VpcConfig, {
+      Subnets: ["subnet-0a1b2c3d"],
+      SecurityGroupIds: ["sg-0a1b2c3d"],
+    });
+    assert.equal(
+      named(daily, NAME, "aws:scheduler/schedule:Schedule").inputs.scheduleExpression,
+      "cron(15 3 ? * * *)",
+    );
+    assert.equal(named(daily, `${NAME}-psi-mean_area`).inputs.threshold, 0.5);
+    const sids = policyOf(daily, `${NAME}-role-policy`).Statement.map(
+      (statement: { Sid: string }) => statement.Sid,
+    );
+    assert.deepEqual(sids.slice(-3), [
+      "CreateJobNetworkInterfaces",
+      "ManageJobNetworkInterfaces",
+      "DescribeJobNetwork",
+    ]);
+  });
+
+  it("refuses every bad argument at once, before anything is registered", () => {
+    const recordedBad = recordResources();
+    assert.throws(
+      () =>
+        new DriftCheck(
+          "Bad_Name",
+          prodArgs({
+            baselineUri: "s3://bucket/statistics.json",
+            scheduleExpression: "cron(0 0/5 ? * * *)",
+            thresholds: { psiWarn: 0.5, psiDrift: 0.3 },
+            featureThresholds: { mean_area: { psiDrift: -1 } },
+            driftAlarms: { features: ["mean_area", "mean_area"] },
+            logRetentionDays: 10,
+          }),
+        ),
+      (error: Error) => {
+        assert.equal(
+          error.message,
+          "DriftCheck Bad_Name: " +
+            [
+              'name "Bad_Name" must be 1-49 lowercase letters, digits and hyphens',
+              'scheduleExpression "cron(0 0/5 ? * * *)" has an hour interval of 5, which does not divide 24: runs would not cover the day evenly',
+              'baselineUri "s3://bucket/statistics.json" must be the S3 URI of a drift_baseline.json (ml/baseline.py writes it)',
+              "thresholds.psiWarn 0.5 must not be above thresholds.psiDrift 0.3",
+              "featureThresholds.mean_area.psiDrift -1 must be a population stability index above 0, up to 10",
+              'driftAlarms.features[1] "mean_area" is already listed at features[0]',
+              "logRetentionDays 10 is not a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)",
+            ].join("; ") +
+            ".",
+        );
+        return true;
+      },
+    );
+    assert.deepEqual(recordedBad, []);
+  });
+});
