@@ -3,8 +3,8 @@
 
 SageMaker Model Monitor is closed to new customers, so the drift checks run
 this script on SageMaker Processing instead: a SageMaker pipeline per
-endpoint, started every hour by EventBridge Scheduler, runs it network-isolated
-in the SageMaker scikit-learn container as::
+endpoint, started on the model's schedule by EventBridge Scheduler, runs it
+network-isolated in the SageMaker scikit-learn container as::
 
     python3 /opt/ml/processing/input/code/drift_check.py \\
         --window-start 2024-05-01T13:00:00Z --window-hours 1 --endpoint NAME \\
@@ -161,9 +161,11 @@ to 6 significant digits. A ``field_count`` problem also has ``fields`` and
 Metric lines on stdout
 ----------------------
 
-The job runs network-isolated and cannot call CloudWatch, so it prints one
-JSON line per baseline feature and then one line for the run; a CloudWatch
-Logs metric filter on the job's log stream turns them into metrics. Keys are
+The job runs network-isolated and cannot call CloudWatch, so the pipeline's
+PublishResults step (components/monitoring/functions/drift_steps.py) puts
+the report's scores as metrics. The script also prints one JSON line per
+baseline feature and then one line for the run, so that the job's log alone
+says what it found (and a CloudWatch Logs metric filter could read it). Keys are
 always present and in this order; values are the report's (``null`` where
 the report has null)::
 
@@ -1156,7 +1158,7 @@ def summarise(report: Dict[str, Any], report_location: str, min_rows: int) -> st
 
 
 def metric_lines(report: Dict[str, Any]) -> List[str]:
-    """The JSON lines a CloudWatch Logs metric filter turns into metrics."""
+    """The JSON lines that say in the job's log what the window's check found."""
     endpoint = report["endpoint"]
     lines = [
         json.dumps(
