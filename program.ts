@@ -124,7 +124,7 @@ function plannedServingFootprint(model: ModelConfig, name: string, account: Acco
     } else {
       const roles = driftCheckRoleNames(driftCheckName(name));
       footprints.push(
-        driftCheckFootprint(monitoring, {
+        driftCheckFootprint({
           check: roleArn(roles.check),
           steps: roleArn(roles.steps),
           scheduler: roleArn(roles.scheduler),

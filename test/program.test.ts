@@ -187,7 +187,8 @@ describe("the program (index.ts)", () => {
       const name = `mlops-${stack}-diagnosis-drift`;
       const check = named(recorded, name, "mlops:sagemaker:DriftCheck");
       const children = recorded.filter((r) => r.parent === check.urn);
-      // Its roles, function, script, pipeline, schedule and failure rule, and an alarm per feature.
+      // Its roles, function, script, pipeline, schedule, dead-letter queue and failure rule, the queue's
+      // alarm, and an alarm per feature.
       assert.deepEqual(
         children
           .filter((r) => r.type !== "aws:cloudwatch/metricAlarm:MetricAlarm")
@@ -207,11 +208,13 @@ describe("the program (index.ts)", () => {
           `aws:s3/bucketObjectv2:BucketObjectv2 ${name}-drift-check-py`,
           `aws:sagemaker/pipeline:Pipeline ${name}`,
           `aws:scheduler/schedule:Schedule ${name}`,
+          `aws:sqs/queue:Queue ${name}-dlq`,
+          `aws:sqs/queuePolicy:QueuePolicy ${name}-dlq-policy`,
         ],
       );
       assert.deepEqual(
         children.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => r.name),
-        FEATURES.map((feature) => `${name}-psi-${feature}`),
+        [`${name}-failed-starts`, ...FEATURES.map((feature) => `${name}-psi-${feature}`)],
       );
     });
 
@@ -229,12 +232,12 @@ describe("the program (index.ts)", () => {
           ? ["ml-oncall@example.com", "ml-platform@example.com"]
           : ["ml-platform-staging@example.com"],
       );
-      // Three endpoint alarms, and a PSI alarm per feature the stack file lists (the approval
-      // dispatch's alarms go to the delivery topic).
+      // Three endpoint alarms, the drift check's failed-starts alarm, and a PSI alarm per feature the
+      // stack file lists (the approval dispatch's alarms go to the delivery topic).
       const alarms = ofType(recorded, "aws:cloudwatch/metricAlarm:MetricAlarm").filter(
         (alarm) => !alarm.name.startsWith(`mlops-${stack}-approvals-`),
       );
-      assert.equal(alarms.length, 3 + FEATURE_COUNT);
+      assert.equal(alarms.length, 3 + 1 + FEATURE_COUNT);
       for (const alarm of alarms)
         assert.deepEqual(alarm.inputs.alarmActions, [topic.outputs.arn], alarm.name);
       const targets = ofType(recorded, "aws:cloudwatch/eventTarget:EventTarget").filter(
@@ -263,11 +266,11 @@ describe("the program (index.ts)", () => {
         );
       }
       // Both: topic, model and its role, config, endpoint, 3 endpoint alarms, and the drift check's
-      // 3 roles, script, pipeline, function, log group and failure rule (its schedule takes no tags),
-      // and its PSI alarms. Staging also builds: 2 buckets, the pipeline's role, registry, pipeline
+      // 3 roles, script, pipeline, function, log group, failure rule, dead-letter queue and its alarm
+      // (its schedule takes no tags), and its PSI alarms. Staging also builds: 2 buckets, the pipeline's role, registry, pipeline
       // and 4 objects. Prod, which serves staging's model: a data bucket and the scaling target.
       const ofModel = taggable.filter((r) => (r.inputs.tags as Record<string, string>).Model !== undefined);
-      assert.equal(ofModel.length, 16 + (stack === "prod" ? 2 : 9) + FEATURE_COUNT);
+      assert.equal(ofModel.length, 18 + (stack === "prod" ? 2 : 9) + FEATURE_COUNT);
       assert.ok(ofModel.every((r) => (r.inputs.tags as Record<string, string>).Model === "diagnosis"));
       // The stack's own: its key, and delivery, which serves every model.
       const prefix = `mlops-${stack}`;

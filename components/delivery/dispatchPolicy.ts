@@ -1,3 +1,4 @@
+import { queueTlsOnlyStatement } from "../shared/queuePolicy";
 import { policyDocument, PolicyDocument } from "../shared/policyDocument";
 
 /** Who may use the role and the queue of a model-approval dispatch: EventBridge, for these rules only. */
@@ -43,14 +44,6 @@ export function invokeApiDestinationPolicy(apiDestinationArn: string): PolicyDoc
   });
 }
 
-/** What a person or a client might do with queued messages; refused without TLS. */
-export const QUEUE_MESSAGE_ACTIONS = [
-  "sqs:SendMessage",
-  "sqs:ReceiveMessage",
-  "sqs:DeleteMessage",
-  "sqs:ChangeMessageVisibility",
-] as const;
-
 export interface DeadLetterQueueScope extends DispatchRulesScope {
   readonly queueArn: string;
 }
@@ -73,13 +66,6 @@ export function deadLetterQueuePolicy(scope: DeadLetterQueueScope): PolicyDocume
         ArnEquals: { "aws:SourceArn": arns(scope.ruleArns) },
       },
     },
-    {
-      Sid: "DenyMessagesWithoutTls",
-      Effect: "Deny",
-      Principal: "*",
-      Action: [...QUEUE_MESSAGE_ACTIONS],
-      Resource: scope.queueArn,
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    },
+    queueTlsOnlyStatement(scope.queueArn),
   );
 }

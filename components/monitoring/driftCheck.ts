@@ -12,11 +12,12 @@ import {
   SCHEDULER_SERVICE,
   TYPES,
 } from "../shared/footprint";
-import { serviceTrustPolicy } from "../shared/policyDocument";
+import { policyDocument, serviceTrustPolicy } from "../shared/policyDocument";
+import { queueTlsOnlyStatement } from "../shared/queuePolicy";
 import { S3_URI_PATTERN } from "../shared/s3Uri";
 import { settingProblem } from "../shared/settings";
 import type { NetworkScope } from "../shared/vpc";
-import { driftCheckFailureRule, psiAlarms } from "./driftCheckAlerts";
+import { driftCheckFailureRule, failedStartsAlarm, psiAlarms } from "./driftCheckAlerts";
 import { buildDriftCheckDefinition, DRIFT_CHECK_PARAMETERS, DriftThresholds } from "./driftCheckDefinition";
 import { driftCheckPolicy, driftSchedulePolicy, driftStepsPolicy } from "./driftCheckPolicy";
 import { driftCheckScheduleExpression, driftWindow } from "./schedule";
@@ -196,14 +197,11 @@ export function driftCheckRoleNames(name: string) {
   return { check: `${name}-role`, steps: `${name}-steps-role`, scheduler: `${name}-scheduler-role` };
 }
 
-export function driftCheckFootprint(
-  resolved: { readonly driftAlarms: { readonly features: readonly unknown[] } },
-  roleArns: {
-    readonly check: pulumi.Input<string>;
-    readonly steps: pulumi.Input<string>;
-    readonly scheduler: pulumi.Input<string>;
-  },
-): DeployFootprint {
+export function driftCheckFootprint(roleArns: {
+  readonly check: pulumi.Input<string>;
+  readonly steps: pulumi.Input<string>;
+  readonly scheduler: pulumi.Input<string>;
+}): DeployFootprint {
   return {
     types: [
       TYPES.role,
@@ -213,9 +211,11 @@ export function driftCheckFootprint(
       TYPES.bucketObject,
       TYPES.pipeline,
       TYPES.schedule,
+      TYPES.queue,
+      TYPES.queuePolicy,
       TYPES.eventRule,
       TYPES.eventTarget,
-      ...(resolved.driftAlarms.features.length > 0 ? [TYPES.metricAlarm] : []),
+      TYPES.metricAlarm,
     ],
     passedRoles: [
       { service: SAGEMAKER_SERVICE, roleArn: roleArns.check },
@@ -492,11 +492,37 @@ export class DriftCheck extends pulumi.ComponentResource {
       { parent: this, dependsOn: [checkPolicy] },
     );
 
+    // A start that still fails after the schedule's retries lands here, and its alarm pages someone:
+    // otherwise a window would go unchecked without a word.
+    const deadLetters = new aws.sqs.Queue(
+      `${name}-dlq`,
+      {
+        // A fixed name: the alarm's QueueName dimension refers to it.
+        name: `${name}-dlq`,
+        kmsMasterKeyId: args.kmsKeyArn,
+        // SQS's longest: time to read why the start failed and to run the window again.
+        messageRetentionSeconds: 14 * 24 * 3600,
+        tags: args.tags,
+      },
+      parent,
+    );
+    new aws.sqs.QueuePolicy(
+      `${name}-dlq-policy`,
+      {
+        queueUrl: deadLetters.url,
+        policy: deadLetters.arn.apply((arn) => JSON.stringify(policyDocument(queueTlsOnlyStatement(arn)))),
+      },
+      parent,
+    );
     const schedulePolicy = new aws.iam.RolePolicy(
       `${name}-scheduler-role-policy`,
       {
         role: schedulerRole.name,
-        policy: pipeline.arn.apply((arn) => JSON.stringify(driftSchedulePolicy(arn))),
+        policy: pulumi
+          .all([pipeline.arn, deadLetters.arn, args.kmsKeyArn])
+          .apply(([pipelineArn, deadLetterQueueArn, kmsKeyArn]) =>
+            JSON.stringify(driftSchedulePolicy({ pipelineArn, deadLetterQueueArn, kmsKeyArn })),
+          ),
       },
       parent,
     );
@@ -526,6 +552,7 @@ export class DriftCheck extends pulumi.ComponentResource {
           ),
           // A start still failing after an hour would overlap the next hourly run's window.
           retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
+          deadLetterConfig: { arn: deadLetters.arn },
         },
       },
       { parent: this, dependsOn: [schedulePolicy] },
@@ -555,6 +582,30 @@ export class DriftCheck extends pulumi.ComponentResource {
         inputTransformer: { inputPaths: failures.inputPathsMap, inputTemplate: failures.inputTemplate },
       },
       parent,
+    );
+
+    const failedStarts = failedStartsAlarm(name, `${name}-dlq`);
+    new aws.cloudwatch.MetricAlarm(
+      failedStarts.name,
+      {
+        name: failedStarts.name,
+        alarmDescription: failedStarts.description,
+        namespace: failedStarts.namespace,
+        metricName: failedStarts.metricName,
+        dimensions: { ...failedStarts.dimensions },
+        statistic: failedStarts.statistic,
+        period: failedStarts.period,
+        evaluationPeriods: failedStarts.evaluationPeriods,
+        datapointsToAlarm: failedStarts.datapointsToAlarm,
+        comparisonOperator: failedStarts.comparisonOperator,
+        threshold: failedStarts.threshold,
+        treatMissingData: failedStarts.treatMissingData,
+        alarmActions: [args.alertTopicArn],
+        // The queue empties once each failed start is dealt with: say so.
+        okActions: [args.alertTopicArn],
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: [deadLetters] },
     );
 
     const alarmFeatures = config.driftAlarms.features.map((feature) => ({
@@ -592,7 +643,7 @@ export class DriftCheck extends pulumi.ComponentResource {
       );
     });
 
-    this.footprint = driftCheckFootprint(config, {
+    this.footprint = driftCheckFootprint({
       check: checkRole.arn,
       steps: stepsRole.arn,
       scheduler: schedulerRole.arn,

@@ -234,12 +234,41 @@ export function driftStepsPolicy(scope: DriftStepsRoleScope): PolicyDocument {
   );
 }
 
-/** The one thing a drift check's schedule may do: start that check's pipeline. */
-export function driftSchedulePolicy(pipelineArn: string): PolicyDocument {
-  return policyDocument({
-    Sid: "StartDriftCheck",
-    Effect: "Allow",
-    Action: "sagemaker:StartPipelineExecution",
-    Resource: pipelineArn,
-  });
+/** What a drift check's schedule may do. */
+export interface DriftScheduleScope {
+  /** The check's pipeline, which the schedule starts. */
+  readonly pipelineArn: string;
+  /** The dead-letter queue the schedule sends a start that failed after its retries to. */
+  readonly deadLetterQueueArn: string;
+  /** The stack key, which encrypts the queue. */
+  readonly kmsKeyArn: string;
+}
+
+/**
+ * Start the check's pipeline, and nothing else but send a failed start to its dead-letter queue:
+ * EventBridge Scheduler delivers dead-letter events as the schedule's execution role
+ * ("Configuring a schedule's dead-letter queue", EventBridge Scheduler user guide), and SQS
+ * encrypts them with the stack key as that role.
+ */
+export function driftSchedulePolicy(scope: DriftScheduleScope): PolicyDocument {
+  return policyDocument(
+    {
+      Sid: "StartDriftCheck",
+      Effect: "Allow",
+      Action: "sagemaker:StartPipelineExecution",
+      Resource: scope.pipelineArn,
+    },
+    {
+      Sid: "SendFailedStarts",
+      Effect: "Allow",
+      Action: "sqs:SendMessage",
+      Resource: scope.deadLetterQueueArn,
+    },
+    {
+      Sid: "EncryptFailedStarts",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: scope.kmsKeyArn,
+    },
+  );
 }

@@ -8,24 +8,41 @@ type Stacks = Record<StackName, readonly StackResourceInput[]>;
 interface Recorded {
   readonly deployed: Stacks;
   readonly previewed: Stacks;
+  /** Deployed, with every model monitored by Model Monitor ({@link modelMonitorStacks}). */
+  readonly modelMonitor: Stacks;
 }
 
 let recorded: Promise<Recorded> | undefined;
 
+/** A stack file's config with every monitored model on the Model Monitor engine. */
+function withModelMonitor(config: Record<string, string>): Record<string, string> {
+  const models = (JSON.parse(config["mlops:models"] ?? "[]") as Record<string, unknown>[]).map((model) => ({
+    ...model,
+    ...(model.monitoring !== undefined && {
+      monitoring: { ...(model.monitoring as object), engine: "model-monitor" },
+    }),
+  }));
+  return { ...config, "mlops:models": JSON.stringify(models) };
+}
+
 /**
- * Both stacks as deployed and as previewed, recorded once per test process (each mocha worker
- * records its own) against one seeded registry: starting and stopping moto takes longer than the
- * four runs of the program.
+ * Both stacks as deployed and as previewed, and as deployed with Model Monitor, recorded once per
+ * test process (each mocha worker records its own) against one seeded registry: starting and
+ * stopping moto takes longer than the six runs of the program.
  */
 function recordAll(): Promise<Recorded> {
   recorded ??= (async () => {
     const registry = await startSeededRegistry();
     try {
-      const run = async (stack: StackName, preview: boolean) =>
-        fromRecorded((await runProgram(stack, stackFileConfig(stack), preview)).recorded);
+      const run = async (stack: StackName, preview: boolean, config = stackFileConfig(stack)) =>
+        fromRecorded((await runProgram(stack, config, preview)).recorded);
       const deployed = { staging: await run("staging", false), prod: await run("prod", false) };
       const previewed = { staging: await run("staging", true), prod: await run("prod", true) };
-      return { deployed, previewed };
+      const modelMonitor = {
+        staging: await run("staging", false, withModelMonitor(stackFileConfig("staging"))),
+        prod: await run("prod", false, withModelMonitor(stackFileConfig("prod"))),
+      };
+      return { deployed, previewed, modelMonitor };
     } finally {
       await registry.stop();
     }
@@ -130,36 +147,12 @@ export function stackCheck(rule: StackValidationPolicy) {
   };
 }
 
-let modelMonitor: Promise<Stacks> | undefined;
-
 /**
  * The shipped stacks as deployed when their models are monitored by SageMaker Model Monitor
  * (`monitoring.engine: model-monitor` for every model, whatever the stack files say) instead of
  * the drift check: data-quality job definitions and monitoring schedules instead of a pipeline
- * and a schedule per endpoint. Recorded once per test process against a seeded registry of its
- * own; await it apart from {@link programStacks}.
+ * and a schedule per endpoint.
  */
-export function modelMonitorStacks(): Promise<Stacks> {
-  modelMonitor ??= (async () => {
-    const registry = await startSeededRegistry();
-    try {
-      const run = async (stack: StackName) => {
-        const config = stackFileConfig(stack);
-        const models = (JSON.parse(config["mlops:models"] ?? "[]") as Record<string, unknown>[]).map(
-          (model) => ({
-            ...model,
-            ...(model.monitoring !== undefined && {
-              monitoring: { ...(model.monitoring as object), engine: "model-monitor" },
-            }),
-          }),
-        );
-        const withEngine = { ...config, "mlops:models": JSON.stringify(models) };
-        return fromRecorded((await runProgram(stack, withEngine, false)).recorded);
-      };
-      return { staging: await run("staging"), prod: await run("prod") };
-    } finally {
-      await registry.stop();
-    }
-  })();
-  return modelMonitor;
+export async function modelMonitorStacks(): Promise<Stacks> {
+  return (await recordAll()).modelMonitor;
 }

@@ -20,6 +20,7 @@ const BASELINE =
   "s3://mlops-staging-diagnosis-artifacts-9z8y7x6/pipelines/p4jn9xou8a8s/DriftBaseline/drift-baseline/drift_baseline.json";
 const PIPELINE_ARN = `arn:aws:sagemaker:us-east-1:${ACCOUNT}:pipeline/${NAME}`;
 const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${NAME}-steps`;
+const QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:${NAME}-dlq`;
 const ROLE = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 const SKLEARN = TEST_ACCOUNT.images.sklearn;
 
@@ -67,6 +68,7 @@ describe("DriftCheck", () => {
       `aws:cloudwatch/eventRule:EventRule ${NAME}-failures`,
       `aws:cloudwatch/eventTarget:EventTarget ${NAME}-failures-alert`,
       `aws:cloudwatch/logGroup:LogGroup ${NAME}-steps-logs`,
+      `aws:cloudwatch/metricAlarm:MetricAlarm ${NAME}-failed-starts`,
       `aws:cloudwatch/metricAlarm:MetricAlarm ${NAME}-psi-mean_area`,
       `aws:cloudwatch/metricAlarm:MetricAlarm ${NAME}-psi-worst_radius`,
       `aws:iam/role:Role ${NAME}-role`,
@@ -79,6 +81,8 @@ describe("DriftCheck", () => {
       `aws:s3/bucketObjectv2:BucketObjectv2 ${NAME}-drift-check-py`,
       `aws:sagemaker/pipeline:Pipeline ${NAME}`,
       `aws:scheduler/schedule:Schedule ${NAME}`,
+      `aws:sqs/queue:Queue ${NAME}-dlq`,
+      `aws:sqs/queuePolicy:QueuePolicy ${NAME}-dlq-policy`,
     ]);
     for (const resource of recorded.filter((r) => r.custom && "tags" in r.inputs)) {
       assert.deepEqual(resource.inputs.tags, TAGS, resource.name);
@@ -116,7 +120,7 @@ describe("DriftCheck", () => {
     );
   });
 
-  it("lets the schedule start this pipeline and nothing else", () => {
+  it("lets the schedule start this pipeline and send a failed start to its dead-letter queue, and nothing else", () => {
     assert.deepEqual(policyOf(recorded, `${NAME}-scheduler-role-policy`), {
       Version: "2012-10-17",
       Statement: [
@@ -126,7 +130,65 @@ describe("DriftCheck", () => {
           Action: "sagemaker:StartPipelineExecution",
           Resource: PIPELINE_ARN,
         },
+        { Sid: "SendFailedStarts", Effect: "Allow", Action: "sqs:SendMessage", Resource: QUEUE_ARN },
+        {
+          Sid: "EncryptFailedStarts",
+          Effect: "Allow",
+          Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+          Resource: KEY,
+        },
       ],
+    });
+  });
+
+  it("keeps failed starts 14 days in a queue encrypted with the stack key, TLS only, and pages while it holds any", () => {
+    const queue = named(recorded, `${NAME}-dlq`, "aws:sqs/queue:Queue").inputs;
+    assert.deepEqual(
+      {
+        name: queue.name,
+        kmsMasterKeyId: queue.kmsMasterKeyId,
+        messageRetentionSeconds: queue.messageRetentionSeconds,
+      },
+      { name: `${NAME}-dlq`, kmsMasterKeyId: KEY, messageRetentionSeconds: 1_209_600 },
+    );
+    assert.deepEqual(json(named(recorded, `${NAME}-dlq-policy`).inputs.policy), {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "DenyMessagesWithoutTls",
+          Effect: "Deny",
+          Principal: "*",
+          Action: [
+            "sqs:SendMessage",
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:ChangeMessageVisibility",
+          ],
+          Resource: QUEUE_ARN,
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ],
+    });
+    const { tags, ...alarm } = named(recorded, `${NAME}-failed-starts`).inputs;
+    assert.deepEqual(tags, TAGS);
+    assert.deepEqual(alarm, {
+      name: `${NAME}-failed-starts`,
+      alarmDescription:
+        `SQS queue ${NAME}-dlq holds runs of drift check ${NAME} that EventBridge Scheduler could not start, so their ` +
+        `windows were not checked. Each message names the error and the scheduled time: fix the cause, start pipeline ` +
+        `${NAME} with ScheduledTime set to that time, then delete the message; the alarm returns to OK once the queue is empty`,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: `${NAME}-dlq` },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+      treatMissingData: "notBreaching",
+      alarmActions: [TOPIC],
+      okActions: [TOPIC],
     });
   });
 
@@ -424,6 +486,7 @@ describe("DriftCheck", () => {
             PipelineParameters: [{ Name: "ScheduledTime", Value: "<aws.scheduler.scheduled-time>" }],
           },
           retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
+          deadLetterConfig: { arn: QUEUE_ARN },
         },
       },
     );
@@ -463,7 +526,9 @@ describe("DriftCheck", () => {
       json(transformer.inputTemplate),
       /^A drift check run for endpoint mlops-prod-diagnosis \(drift check mlops-prod-diagnosis-drift\) ended <status> at <time>\. This window's traffic was not checked/,
     );
-    const alarms = ofType(recorded, "aws:cloudwatch/metricAlarm:MetricAlarm").map((alarm) => alarm.inputs);
+    const alarms = ofType(recorded, "aws:cloudwatch/metricAlarm:MetricAlarm")
+      .map((alarm) => alarm.inputs)
+      .filter((alarm) => alarm.namespace === "MLOps/Drift");
     assert.deepEqual(
       alarms.map(
         ({

@@ -48,13 +48,13 @@ describe("require-resources-tags", () => {
       }
       // Staging: key, 2 buckets, 2 roles (pipeline, model), registry, pipeline, 4 objects (the sample
       // data and 3 scripts), topic, model, endpoint config, endpoint, 3 endpoint alarms; the drift check:
-      // 3 roles, pipeline, function, log group, script, failure rule, 30 PSI alarms (its schedule takes
-      // no tags); delivery: OIDC provider, deploy and preview roles, the deploy role's 3 managed
+      // 3 roles, pipeline, function, log group, script, failure rule, dead-letter queue and its alarm,
+      // 30 PSI alarms (its schedule takes no tags); delivery: OIDC provider, deploy and preview roles, the deploy role's 3 managed
       // policies, the alert topic, and the dispatch's role, queue, rule and 2 alarms.
       // Prod serves staging's models: key, its data bucket, model role, topic, model, endpoint config,
       // endpoint, 3 endpoint alarms, the scaling target; the drift check as in staging; delivery: OIDC
       // provider, 2 roles, 3 managed policies, no dispatch.
-      assert.equal(checked, stack === "prod" ? 11 + 38 + 6 : 18 + 38 + 12);
+      assert.equal(checked, stack === "prod" ? 11 + 40 + 6 : 18 + 40 + 12);
     });
   }
 
