@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { ML_DIR } from "../components/pipeline/mlPipeline";
+import { ML_DIR } from "../components/shared/scripts";
 import type {
   ConditionStep,
   LambdaStep,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { metricAlarmArgs } from "../shared/metricAlarm";
 import {
   approvalEventPattern,
   deadLetterAlarm,
@@ -343,15 +344,12 @@ export class ModelApprovalDispatch extends pulumi.ComponentResource {
 
     const where = { names, repository: args.repository };
     const alarm = (definition: DeliveryAlarm, dependsOn: pulumi.Resource) => {
-      const { notifyOk, description, ...metric } = definition;
       return new aws.cloudwatch.MetricAlarm(
         definition.name,
         {
-          ...metric,
-          alarmDescription: description,
-          dimensions: { ...metric.dimensions },
+          ...metricAlarmArgs(definition),
           alarmActions: [args.alertTopicArn],
-          okActions: notifyOk ? [args.alertTopicArn] : undefined,
+          okActions: definition.notifyOk ? [args.alertTopicArn] : undefined,
           tags,
         },
         // Alarms on metrics that name the queue or the rule are meaningful once it exists.

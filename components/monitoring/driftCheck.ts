@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,6 +13,8 @@ import {
 import { policyDocument, serviceTrustPolicy } from "../shared/policyDocument";
 import { queueTlsOnlyStatement } from "../shared/queuePolicy";
 import { S3_URI_PATTERN } from "../shared/s3Uri";
+import { metricAlarmArgs } from "../shared/metricAlarm";
+import { ML_DIR, scriptKey } from "../shared/scripts";
 import { settingProblem } from "../shared/settings";
 import type { NetworkScope } from "../shared/vpc";
 import { driftCheckFailureRule, failedStartsAlarm, psiAlarms } from "./driftCheckAlerts";
@@ -31,8 +31,6 @@ import {
   repeatedFeatureProblems,
 } from "./settings";
 
-/** The scripts that ship with the platform; drift_check.py runs in the check's processing job. */
-const ML_DIR = path.join(__dirname, "..", "..", "ml");
 /** The function of the check's Lambda steps. */
 const FUNCTION_FILE = path.join(__dirname, "functions", "drift_steps.py");
 
@@ -223,12 +221,6 @@ export function driftCheckFootprint(roleArns: {
       { service: SCHEDULER_SERVICE, roleArn: roleArns.scheduler },
     ],
   };
-}
-
-/** `code/<digest>/<file>`: a changed script is a new object, and the key says which version ran. */
-function scriptKey(file: string): string {
-  const digest = createHash("sha256").update(readFileSync(file)).digest("hex").slice(0, 12);
-  return `code/${digest}/${path.basename(file)}`;
 }
 
 /**
@@ -588,18 +580,7 @@ export class DriftCheck extends pulumi.ComponentResource {
     new aws.cloudwatch.MetricAlarm(
       failedStarts.name,
       {
-        name: failedStarts.name,
-        alarmDescription: failedStarts.description,
-        namespace: failedStarts.namespace,
-        metricName: failedStarts.metricName,
-        dimensions: { ...failedStarts.dimensions },
-        statistic: failedStarts.statistic,
-        period: failedStarts.period,
-        evaluationPeriods: failedStarts.evaluationPeriods,
-        datapointsToAlarm: failedStarts.datapointsToAlarm,
-        comparisonOperator: failedStarts.comparisonOperator,
-        threshold: failedStarts.threshold,
-        treatMissingData: failedStarts.treatMissingData,
+        ...metricAlarmArgs(failedStarts),
         alarmActions: [args.alertTopicArn],
         // The queue empties once each failed start is dealt with: say so.
         okActions: [args.alertTopicArn],
@@ -619,22 +600,10 @@ export class DriftCheck extends pulumi.ComponentResource {
       .output(args.endpointName)
       .apply((endpointName) => psiAlarms(name, endpointName, alarmFeatures));
     const alarmResources = alarmFeatures.map(({ feature }, index) => {
-      const alarm = alarms.apply((all) => all[index]);
       return new aws.cloudwatch.MetricAlarm(
         `${name}-psi-${feature}`,
         {
-          name: `${name}-psi-${feature}`,
-          alarmDescription: alarm.description,
-          namespace: alarm.namespace,
-          metricName: alarm.metricName,
-          dimensions: alarm.apply((a) => ({ ...a.dimensions })),
-          statistic: alarm.statistic,
-          period: alarm.period,
-          evaluationPeriods: alarm.evaluationPeriods,
-          datapointsToAlarm: alarm.datapointsToAlarm,
-          comparisonOperator: alarm.comparisonOperator,
-          threshold: alarm.threshold,
-          treatMissingData: alarm.treatMissingData,
+          ...metricAlarmArgs(alarms.apply((all) => all[index])),
           // No OK action: the alarm clears when the data point ages out, not when the drift is fixed.
           alarmActions: [args.alertTopicArn],
           tags: args.tags,

@@ -1,10 +1,9 @@
-import type { ProcessingInput, ProcessingInstanceType } from "@aws-sdk/client-sagemaker";
+import type { ProcessingInstanceType } from "@aws-sdk/client-sagemaker";
+import { s3Input } from "../pipeline/definition";
 import type {
   ConditionStep,
   LambdaStep,
-  Parameterised,
   PipelineDefinition,
-  PipelineExpression,
   ProcessingStep,
 } from "../pipeline/definitionTypes";
 import { DRIFT_METRICS_NAMESPACE } from "./driftCheckPolicy";
@@ -128,24 +127,6 @@ function thresholdArguments(input: DriftCheckDefinitionInput): string[] {
   ];
 }
 
-function input(
-  name: string,
-  uri: string | PipelineExpression,
-  localPath: string,
-  type: "S3Prefix" | "ManifestFile" = "S3Prefix",
-): Parameterised<ProcessingInput> {
-  return {
-    InputName: name,
-    S3Input: {
-      S3Uri: uri,
-      LocalPath: localPath,
-      S3DataType: type,
-      S3InputMode: "File",
-      S3DataDistributionType: "FullyReplicated",
-    },
-  };
-}
-
 function findCaptureStep(input: DriftCheckDefinitionInput): LambdaStep {
   const { thresholds, perFeature } = scriptThresholds(input);
   return {
@@ -199,11 +180,16 @@ function checkStep(definition: DriftCheckDefinitionInput): ProcessingStep {
         ],
       },
       ProcessingInputs: [
-        input("baseline", definition.baselineUri, `${PROCESSING_ROOT}/baseline`),
+        s3Input("baseline", definition.baselineUri, `${PROCESSING_ROOT}/baseline`),
         // Exactly the window's files: SageMaker copies each one the manifest lists to
         // capture/<variant>/yyyy/mm/dd/hh/, as drift_check.py expects.
-        input("capture", findOutput(FIND_OUTPUTS.manifestUri), `${PROCESSING_ROOT}/capture`, "ManifestFile"),
-        input("code", definition.codeUri, `${PROCESSING_ROOT}/input/code`),
+        s3Input(
+          "capture",
+          findOutput(FIND_OUTPUTS.manifestUri),
+          `${PROCESSING_ROOT}/capture`,
+          "ManifestFile",
+        ),
+        s3Input("code", definition.codeUri, `${PROCESSING_ROOT}/input/code`),
       ],
       ProcessingOutputConfig: {
         Outputs: [

@@ -1,15 +1,17 @@
 import { splitS3Uri } from "../shared/s3Uri";
-import { imagePullStatements, jobVolumeKeyGrantStatement } from "../shared/containers";
+import {
+  imagePullStatements,
+  JOB_LOG_GROUPS,
+  jobLogStatements,
+  jobVolumeKeyGrantStatement,
+  PIPELINE_JOB_PREFIX,
+} from "../shared/containers";
 import { policyDocument, PolicyDocument, PolicyStatement } from "../shared/policyDocument";
 import { NetworkScope, vpcStatements } from "../shared/vpc";
 import { sourceKeysStatement } from "../shared/sourceKeys";
 
 /** The drift check publishes each feature's scores in this CloudWatch namespace. */
 export const DRIFT_METRICS_NAMESPACE = "MLOps/Drift";
-
-/** Processing jobs log to this group; pipelines name their jobs `pipelines-<execution id>-...`. */
-const PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs";
-const PIPELINE_JOB_PREFIX = "pipelines-";
 
 /** Bucket ARN and key (no trailing slash) of an S3 URI. */
 function s3Location(partition: string, uri: string): { bucket: string; bucketArn: string; key: string } {
@@ -64,7 +66,7 @@ export function driftCheckPolicy(scope: DriftCheckRoleScope): PolicyDocument {
   // Single objects, each a processing input of type S3Prefix: SageMaker lists the key as a prefix.
   const files = [scope.baselineUri, scope.codeUri].map((uri) => s3Location(partition, uri));
   const jobs = arn("sagemaker", `processing-job/${PIPELINE_JOB_PREFIX}*`);
-  const logGroup = arn("logs", `log-group:${PROCESSING_LOG_GROUP}`);
+  const logGroup = arn("logs", `log-group:${JOB_LOG_GROUPS.processing}`);
   const sorted = (values: readonly string[]) => [...new Set(values)].sort();
 
   const statements: PolicyStatement[] = [
@@ -142,18 +144,7 @@ export function driftCheckPolicy(scope: DriftCheckRoleScope): PolicyDocument {
     },
     jobVolumeKeyGrantStatement(scope.kmsKeyArn),
     ...imagePullStatements("PullCheckImage", [scope.imageRepositoryArn]),
-    {
-      Sid: "CreateJobLogGroup",
-      Effect: "Allow",
-      Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
-      Resource: logGroup,
-    },
-    {
-      Sid: "WriteJobLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: `${logGroup}:log-stream:${PIPELINE_JOB_PREFIX}*`,
-    },
+    ...jobLogStatements([logGroup], PIPELINE_JOB_PREFIX),
   ];
   const baselineKey =
     scope.baselineAccountId === undefined || scope.baselineAccountId === accountId

@@ -16,6 +16,7 @@ import { settingProblem } from "../shared/settings";
 import type { AccountContext } from "../shared/account";
 import { DeployFootprint, SAGEMAKER_SERVICE, TYPES } from "../shared/footprint";
 import { S3_URI_PATTERN } from "../shared/s3Uri";
+import { metricAlarmArgs } from "../shared/metricAlarm";
 
 /** The statistics and constraints Model Monitor compares captured traffic with. */
 export interface DataQualityBaselineArgs {
@@ -373,22 +374,10 @@ export class MonitoringSchedule extends pulumi.ComponentResource {
         ),
       );
     const alarmResources = config.driftAlarms.features.map((feature, index) => {
-      const alarm = alarms.apply((all) => all[index]);
       return new aws.cloudwatch.MetricAlarm(
         `${name}-drift-${feature}`,
         {
-          name: `${name}-drift-${feature}`,
-          alarmDescription: alarm.description,
-          namespace: alarm.namespace,
-          metricName: alarm.metricName,
-          dimensions: alarm.apply((a) => ({ ...a.dimensions })),
-          statistic: alarm.statistic,
-          period: alarm.period,
-          evaluationPeriods: alarm.evaluationPeriods,
-          datapointsToAlarm: alarm.datapointsToAlarm,
-          comparisonOperator: alarm.comparisonOperator,
-          threshold: alarm.threshold,
-          treatMissingData: alarm.treatMissingData,
+          ...metricAlarmArgs(alarms.apply((all) => all[index])),
           // No OK action: the alarm clears when the data point ages out, not when the drift is fixed.
           alarmActions: [args.alertTopicArn],
           tags: args.tags,

@@ -1,5 +1,10 @@
 import { splitS3Uri } from "../shared/s3Uri";
-import { imagePullStatements, jobVolumeKeyGrantStatement } from "../shared/containers";
+import {
+  imagePullStatements,
+  JOB_LOG_GROUPS,
+  jobLogStatements,
+  jobVolumeKeyGrantStatement,
+} from "../shared/containers";
 import { policyDocument, PolicyDocument, PolicyStatement } from "../shared/policyDocument";
 import { NetworkScope, vpcStatements } from "../shared/vpc";
 import { sourceKeysStatement } from "../shared/sourceKeys";
@@ -27,9 +32,6 @@ export interface MonitoringRoleScope {
   readonly baselineAccountId?: string;
   readonly network?: NetworkScope;
 }
-
-/** Processing job containers log to this group; monitoring executions name their jobs themselves. */
-const PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs";
 
 /** Bucket and key of an S3 URI, without trailing slashes on the key. */
 function s3Location(uri: string): { bucket: string; key: string } {
@@ -90,7 +92,7 @@ export function monitoringJobPolicy(scope: MonitoringRoleScope): PolicyDocument 
   const output = s3Location(scope.outputUri);
   const baselines = scope.baselineUris.map(s3Location);
   const buckets = [...new Set([capture.bucket, output.bucket, ...baselines.map((b) => b.bucket)])].sort();
-  const logGroup = arn("logs", `log-group:${PROCESSING_LOG_GROUP}`);
+  const logGroup = arn("logs", `log-group:${JOB_LOG_GROUPS.processing}`);
 
   const statements: PolicyStatement[] = [
     {
@@ -133,19 +135,8 @@ export function monitoringJobPolicy(scope: MonitoringRoleScope): PolicyDocument 
     },
     jobVolumeKeyGrantStatement(scope.kmsKeyArn),
     ...imagePullStatements("PullAnalyzerImage", [scope.analyzerRepositoryArn]),
-    {
-      Sid: "CreateJobLogGroup",
-      Effect: "Allow",
-      Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
-      Resource: logGroup,
-    },
-    {
-      // Monitoring executions name their processing jobs (and so their log streams) themselves.
-      Sid: "WriteJobLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: `${logGroup}:log-stream:*`,
-    },
+    // Monitoring executions name their processing jobs (and so their log streams) themselves.
+    ...jobLogStatements([logGroup], ""),
     {
       Sid: "PublishDriftMetrics",
       Effect: "Allow",

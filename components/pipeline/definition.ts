@@ -178,17 +178,22 @@ function executionUri(input: PipelineDefinitionInput, step: string, name: string
   );
 }
 
-function s3Input(
+/**
+ * A processing input SageMaker copies to `localPath` before the job starts: every object under an
+ * S3 prefix, or (`ManifestFile`) exactly the objects a manifest lists.
+ */
+export function s3Input(
   name: string,
   uri: string | PipelineExpression,
   localPath: string,
+  type: "S3Prefix" | "ManifestFile" = "S3Prefix",
 ): Parameterised<ProcessingInput> {
   return {
     InputName: name,
     S3Input: {
       S3Uri: uri,
       LocalPath: localPath,
-      S3DataType: "S3Prefix",
+      S3DataType: type,
       S3InputMode: "File",
       S3DataDistributionType: "FullyReplicated",
     },

@@ -13,7 +13,8 @@ export {
   STEPS,
 } from "./definition";
 export type { PipelineDefinitionInput } from "./definition";
-export { artifactsBucketPattern, ML_DIR, MlPipeline, mlPipelineFootprint } from "./mlPipeline";
+export { artifactsBucketPattern, MlPipeline, mlPipelineFootprint } from "./mlPipeline";
+export { ML_DIR } from "../shared/scripts";
 export type { MlPipelineArgs } from "./mlPipeline";
 export { pipelineExecutionPolicy } from "./mlPipelinePolicy";
 export type { PipelineRoleScope } from "./mlPipelinePolicy";

@@ -1,8 +1,8 @@
 import { ModelApprovalStatus } from "@aws-sdk/client-sagemaker";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { ML_DIR, scriptKey } from "../shared/scripts";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { serviceTrustPolicy } from "../shared/policyDocument";
 import { pipelineExecutionPolicy } from "./mlPipelinePolicy";
@@ -15,9 +15,6 @@ import { settingProblem } from "../shared/settings";
 import { DEFAULT_HYPERPARAMETERS } from "./defaults";
 import { PIPELINE_DEFAULTS, PIPELINE_SETTINGS, spotWaitProblems } from "./settings";
 import { SecureBucket, secureBucketFootprint } from "../foundation/secureBucket";
-
-/** The folder of the pipeline's scripts and sample data that ship with the platform. */
-export const ML_DIR = path.resolve(__dirname, "..", "..", "ml");
 
 /** Names that become bucket, role and pipeline names: lowercase, DNS-safe, short enough for S3. */
 const NAME_PATTERN = /^[a-z][a-z0-9-]{0,43}[a-z0-9]$/;
@@ -164,12 +161,6 @@ export function validateArgs(name: string, args: MlPipelineArgs, resolved: Resol
   );
   problems.push(...accountListProblems("consumerAccounts", resolved.consumerAccounts));
   return problems;
-}
-
-/** Content-addressed key, so that a changed script changes the pipeline definition and its lineage. */
-function scriptKey(file: string): string {
-  const digest = createHash("sha256").update(readFileSync(file)).digest("hex").slice(0, 12);
-  return `code/${digest}/${path.basename(file)}`;
 }
 
 /**

@@ -3,6 +3,9 @@ import {
   imagePullStatements,
   sageMakerMetricsStatement,
   jobVolumeKeyGrantStatement,
+  JOB_LOG_GROUPS,
+  jobLogStatements,
+  PIPELINE_JOB_PREFIX,
 } from "../shared/containers";
 import { policyDocument, PolicyDocument, PolicyStatement } from "../shared/policyDocument";
 import { NetworkScope, vpcStatements } from "../shared/vpc";
@@ -36,13 +39,9 @@ export interface PipelineRoleScope {
   readonly network?: NetworkScope;
 }
 
-/**
- * SageMaker Pipelines name the jobs they start `pipelines-<execution id>-<step>-<suffix>`; a
- * QualityCheck step's baseline job is a processing job named the same way, so the processing-job
- * statements below cover it with the same isolation and key conditions.
- */
-const PIPELINE_JOB_PREFIX = "pipelines-";
-const JOB_LOG_GROUPS = ["/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TrainingJobs"];
+// A QualityCheck step's baseline job is a processing job named like the others
+// (PIPELINE_JOB_PREFIX), so the processing-job statements below cover it with the same isolation
+// and key conditions.
 
 function s3Location(partition: string, uri: string): { bucketArn: string; prefix: string } {
   const { bucket, key } = splitS3Uri(uri);
@@ -166,20 +165,10 @@ export function pipelineExecutionPolicy(scope: PipelineRoleScope): PolicyDocumen
       Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
     },
     ...imagePullStatements("PullJobImages", scope.ecrRepositoryArns),
-    {
-      Sid: "CreateJobLogGroups",
-      Effect: "Allow",
-      Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
-      Resource: JOB_LOG_GROUPS.map((name) => arn("logs", `log-group:${name}`)),
-    },
-    {
-      Sid: "WriteJobLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: JOB_LOG_GROUPS.map((name) =>
-        arn("logs", `log-group:${name}:log-stream:${PIPELINE_JOB_PREFIX}*`),
-      ),
-    },
+    ...jobLogStatements(
+      [JOB_LOG_GROUPS.processing, JOB_LOG_GROUPS.training].map((group) => arn("logs", `log-group:${group}`)),
+      PIPELINE_JOB_PREFIX,
+    ),
     sageMakerMetricsStatement("PublishJobMetrics"),
   ];
 

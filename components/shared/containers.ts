@@ -49,3 +49,37 @@ export function jobVolumeKeyGrantStatement(kmsKeyArn: string): PolicyStatement {
     Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
   };
 }
+
+/**
+ * SageMaker Pipelines name the jobs they start `pipelines-<execution id>-<step>-<suffix>`, and the
+ * jobs' log streams start with the job's name.
+ */
+export const PIPELINE_JOB_PREFIX = "pipelines-";
+
+/** The log groups SageMaker's jobs write to: one per job type and account, created by the first job. */
+export const JOB_LOG_GROUPS = {
+  processing: "/aws/sagemaker/ProcessingJobs",
+  training: "/aws/sagemaker/TrainingJobs",
+} as const;
+
+/**
+ * A job role's logging: create the job type's log group if it is the account's first job, and write
+ * the streams of the jobs whose names start with `streamPrefix` (every stream with "").
+ */
+export function jobLogStatements(logGroupArns: readonly string[], streamPrefix: string): PolicyStatement[] {
+  const one = (values: readonly string[]) => (values.length === 1 ? values[0] : [...values]);
+  return [
+    {
+      Sid: logGroupArns.length === 1 ? "CreateJobLogGroup" : "CreateJobLogGroups",
+      Effect: "Allow",
+      Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
+      Resource: one(logGroupArns),
+    },
+    {
+      Sid: "WriteJobLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: one(logGroupArns.map((group) => `${group}:log-stream:${streamPrefix}*`)),
+    },
+  ];
+}

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { ML_DIR } from "../../components/pipeline/mlPipeline";
+import { ML_DIR } from "../../components/shared/scripts";
 import { parseStackConfig, StackConfig } from "../../stacks/config";
 import { ConfigError } from "../../stacks/errors";
 import { loadStackConfig } from "../../stacks/load";

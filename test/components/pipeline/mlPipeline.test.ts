@@ -2,12 +2,8 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import {
-  artifactsBucketPattern,
-  ML_DIR,
-  MlPipeline,
-  MlPipelineArgs,
-} from "../../../components/pipeline/mlPipeline";
+import { artifactsBucketPattern, MlPipeline, MlPipelineArgs } from "../../../components/pipeline/mlPipeline";
+import { ML_DIR } from "../../../components/shared/scripts";
 import { REGISTERED_VERSION_KEYS, STEPS } from "../../../components/pipeline/definition";
 import { modelPackageGroupSharingPolicy } from "../../../components/pipeline/registrySharingPolicy";
 import { tlsOnlyBucketPolicy } from "../../../components/foundation/secureBucketPolicy";
