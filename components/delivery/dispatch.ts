@@ -4,6 +4,8 @@
  * the alarms on its failures. The component turns these into resources.
  */
 
+import { queueNotEmptyAlarm } from "../shared/metricAlarm";
+
 /** `POST /repos/{owner}/{repo}/dispatches` on GitHub's REST API. */
 export function dispatchEndpoint(repository: string): string {
   return `https://api.github.com/repos/${repository}/dispatches`;
@@ -172,22 +174,14 @@ export function failedDeliveryAlarm(where: DeliveryDescription, model: string): 
 export function deadLetterAlarm(where: DeliveryDescription): DeliveryAlarm {
   const { names } = where;
   return {
-    name: names.deadLetterAlarm,
-    description:
+    ...queueNotEmptyAlarm(
+      names.deadLetterAlarm,
+      names.deadLetterQueue,
       `SQS queue ${names.deadLetterQueue} holds model approvals that never reached GitHub repository ` +
-      `${where.repository}: their deploys did not start. ${why(where)} ` +
-      `Fix the cause, send each dispatch again by hand, then delete its message; the alarm returns to OK ` +
-      `once the queue is empty.`,
-    namespace: "AWS/SQS",
-    metricName: "ApproximateNumberOfMessagesVisible",
-    dimensions: { QueueName: names.deadLetterQueue },
-    statistic: "Maximum",
-    period: PERIOD_SECONDS,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    comparisonOperator: "GreaterThanThreshold",
-    threshold: 0,
-    treatMissingData: "notBreaching",
+        `${where.repository}: their deploys did not start. ${why(where)} ` +
+        `Fix the cause, send each dispatch again by hand, then delete its message; the alarm returns to OK ` +
+        `once the queue is empty.`,
+    ),
     notifyOk: true,
   };
 }

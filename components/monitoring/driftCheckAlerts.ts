@@ -1,3 +1,4 @@
+import { queueNotEmptyAlarm } from "../shared/metricAlarm";
 import { DRIFT_METRICS_NAMESPACE } from "./driftCheckPolicy";
 
 /** The rule that tells the model's alert topic that a drift check run failed, as plain values. */
@@ -93,44 +94,18 @@ export function psiAlarms(
   }));
 }
 
-/** The alarm on a drift check's dead-letter queue, as plain values (actions and tags are added by the caller). */
-export interface FailedStartsAlarm {
-  readonly name: string;
-  readonly description: string;
-  readonly namespace: "AWS/SQS";
-  readonly metricName: "ApproximateNumberOfMessagesVisible";
-  readonly dimensions: { readonly QueueName: string };
-  readonly statistic: "Maximum";
-  readonly period: number;
-  readonly evaluationPeriods: 1;
-  readonly datapointsToAlarm: 1;
-  readonly comparisonOperator: "GreaterThanThreshold";
-  readonly threshold: 0;
-  readonly treatMissingData: "notBreaching";
-}
-
 /**
  * Goes off while the check's dead-letter queue holds a start that failed after the schedule's
  * retries (a missing permission, a deleted pipeline, a throttled account): that window was not
  * checked. Each message is the dead-letter event, with the error and the scheduled time.
  */
-export function failedStartsAlarm(checkName: string, queueName: string): FailedStartsAlarm {
-  return {
-    name: `${checkName}-failed-starts`,
-    description:
-      `SQS queue ${queueName} holds runs of drift check ${checkName} that EventBridge Scheduler could not start, ` +
+export function failedStartsAlarm(checkName: string, queueName: string) {
+  return queueNotEmptyAlarm(
+    `${checkName}-failed-starts`,
+    queueName,
+    `SQS queue ${queueName} holds runs of drift check ${checkName} that EventBridge Scheduler could not start, ` +
       `so their windows were not checked. Each message names the error and the scheduled time: fix the cause, ` +
       `start pipeline ${checkName} with ScheduledTime set to that time, then delete the message; the alarm ` +
       `returns to OK once the queue is empty`,
-    namespace: "AWS/SQS",
-    metricName: "ApproximateNumberOfMessagesVisible",
-    dimensions: { QueueName: queueName },
-    statistic: "Maximum",
-    period: 300,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    comparisonOperator: "GreaterThanThreshold",
-    threshold: 0,
-    treatMissingData: "notBreaching",
-  };
+  );
 }

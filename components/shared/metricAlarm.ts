@@ -40,3 +40,24 @@ export function metricAlarmArgs(definition: pulumi.Input<MetricAlarmDefinition>)
     treatMissingData: alarm.treatMissingData,
   };
 }
+
+/**
+ * An alarm while a dead-letter queue holds any message: each is an event that did not get where it
+ * was going. SQS publishes the metric only while the queue is in use, so no data is an empty queue.
+ */
+export function queueNotEmptyAlarm(name: string, queueName: string, description: string) {
+  return {
+    name,
+    description,
+    namespace: "AWS/SQS",
+    metricName: "ApproximateNumberOfMessagesVisible",
+    dimensions: { QueueName: queueName },
+    statistic: "Maximum",
+    period: 300,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    comparisonOperator: "GreaterThanThreshold",
+    threshold: 0,
+    treatMissingData: "notBreaching",
+  } as const;
+}
