@@ -1,7 +1,9 @@
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { GithubDeployAccess, ModelApprovalDispatch } from "./components/delivery";
 import { LiveFleet, ModelEndpoint, modelEndpointFootprint, modelRoleName } from "./components/endpoint";
 import { AlertTopic, PlatformKey, SecureBucket } from "./components/foundation";
+import { DriftForwarding, driftForwardingFootprint, TrainingTriggers } from "./components/retraining";
 import {
   DriftCheck,
   driftCheckFootprint,
@@ -10,7 +12,7 @@ import {
   monitoringRoleName,
   monitoringScheduleFootprint,
 } from "./components/monitoring";
-import { artifactsBucketPattern, MlPipeline } from "./components/pipeline";
+import { artifactsBucketPattern, ML_DIR, MlPipeline } from "./components/pipeline";
 import {
   accountOfArn,
   AccountContext,
@@ -114,22 +116,26 @@ function plannedServingFootprint(model: ModelConfig, name: string, account: Acco
     pulumi.interpolate`arn:${account.partition}:iam::${account.accountId}:role/${roleName}`;
   const { endpoint, monitoring } = model;
   const footprints = [
-    modelEndpointFootprint({ variants: [endpoint, ...endpoint.challengers] }, roleArn(modelRoleName(name))),
+    modelEndpointFootprint(
+      { variants: [endpoint, ...endpoint.challengers] },
+      roleArn(modelRoleName(name)),
+      modelRoleName(name),
+    ),
   ];
   if (monitoring.enabled && endpoint.dataCapture.enabled && endpoint.serverless === undefined) {
     if (monitoring.engine === "model-monitor") {
-      footprints.push(
-        monitoringScheduleFootprint(monitoring, roleArn(monitoringRoleName(scheduleName(name)))),
-      );
+      const role = monitoringRoleName(scheduleName(name));
+      footprints.push(monitoringScheduleFootprint(monitoring, roleArn(role), role));
     } else {
       const roles = driftCheckRoleNames(driftCheckName(name));
       footprints.push(
-        driftCheckFootprint({
-          check: roleArn(roles.check),
-          steps: roleArn(roles.steps),
-          scheduler: roleArn(roles.scheduler),
-        }),
+        driftCheckFootprint(
+          { check: roleArn(roles.check), steps: roleArn(roles.steps), scheduler: roleArn(roles.scheduler) },
+          roles,
+        ),
       );
+      const forwarding = `${name}-drift-forwarding-role`;
+      if (model.source) footprints.push(driftForwardingFootprint(roleArn(forwarding), forwarding));
     }
   }
   return combineFootprints(...footprints);
@@ -193,6 +199,8 @@ function driftCheckArgs(
     ...sharedMonitorArgs(config, model, resources),
     baselineUri: baseline.uri,
     baselineAccountId: baseline.source === "config" ? undefined : resources.builtBy,
+    // Drift is an event about the model too: retraining, here or where it is built, listens to it.
+    modelName: model.name,
     thresholds,
     minRows,
     featureThresholds: features,
@@ -210,6 +218,33 @@ function monitor(
   return baseline.engine === "model-monitor"
     ? new MonitoringSchedule(scheduleName(name), modelMonitorArgs(config, model, baseline, resources))
     : new DriftCheck(driftCheckName(name), driftCheckArgs(config, model, baseline, resources));
+}
+
+/** A built model's retraining triggers, when any is on. */
+function retrainingTriggers(
+  config: StackConfig,
+  model: ModelConfig,
+  name: string,
+  resources: StackContext & { pipeline: MlPipeline; alerts: AlertTopic },
+) {
+  const { newData, schedule, drift } = model.retraining;
+  if (!newData.enabled && !drift.enabled && schedule === undefined) return undefined;
+  return new TrainingTriggers(`${name}-retraining`, {
+    account: resources.account,
+    modelName: model.name,
+    pipelineName: resources.pipeline.pipelineName,
+    pipelineArn: resources.pipeline.pipelineArn,
+    // The registry is named after the model, as the pipeline's other resources are.
+    modelPackageGroupName: name,
+    dataBucketName: resources.pipeline.dataBucketName,
+    newData,
+    schedule,
+    drift,
+    consumerAccounts: config.promotion.consumerAccounts,
+    kmsKeyArn: resources.kmsKeyArn,
+    alertTopicArn: resources.alerts.topicArn,
+    tags: { ...config.tags, Model: model.name },
+  });
 }
 
 /** What a stack's outputs say of a model's monitor: its engine, where it runs and reports, its baseline. */
@@ -382,6 +417,14 @@ export async function platform(options: PlatformOptions) {
   const models = config.models.map((model) => {
     const name = modelBaseName(config, model.name);
     const tags = { ...config.tags, Model: model.name };
+    // Alarms and rules named after the model may publish to its topic.
+    const alerts = new AlertTopic(`${name}-alerts`, {
+      ...context,
+      emails: config.alerts.emails,
+      alarmNamePrefix: name,
+      eventRuleNamePrefix: name,
+      tags,
+    });
     // A model is built here, or served from the registry of the stack that builds it (its source).
     const pipeline = model.source
       ? undefined
@@ -390,12 +433,20 @@ export async function platform(options: PlatformOptions) {
           // Model Monitor's baseline only for a model that Model Monitor watches, unless asked for.
           modelMonitorBaseline:
             model.pipeline.modelMonitorBaseline ?? model.monitoring.engine === "model-monitor",
+          // The data gate checks each dataset against the schema committed for the model.
+          schemaFile: path.resolve(
+            ML_DIR,
+            "..",
+            model.pipeline.schemaFile ?? path.join("ml", "schemas", `${model.name}.json`),
+          ),
           ...config.storage,
           ...context,
           tags,
           description: model.description,
           network: config.network,
           consumerAccounts: config.promotion.consumerAccounts,
+          // A run that stops at a gate, fails otherwise or is stopped pages the model's topic.
+          alertTopicArn: alerts.topicArn,
         });
     if (pipeline) pipelines.push({ model: model.name, pipeline });
     // A served model still captures its traffic and keeps its monitoring reports: in a bucket of its own.
@@ -408,16 +459,10 @@ export async function platform(options: PlatformOptions) {
           noncurrentVersionRetentionDays: config.storage.noncurrentVersionRetentionDays,
         });
     const dataBucketName = pipeline?.dataBucketName ?? servingData?.bucketName ?? pulumi.output("");
-    // Alarms and rules named after the model may publish to its topic.
-    const alerts = new AlertTopic(`${name}-alerts`, {
-      ...context,
-      emails: config.alerts.emails,
-      alarmNamePrefix: name,
-      eventRuleNamePrefix: name,
-      tags,
-    });
     footprints.push(pipeline?.footprint ?? servingData?.footprint ?? { types: [], passedRoles: [] });
     footprints.push(alerts.footprint);
+    const triggers = pipeline && retrainingTriggers(config, model, name, { ...context, pipeline, alerts });
+    if (triggers) footprints.push(triggers.footprint);
 
     const plan = plans.find((p) => p.model === model.name);
     if (plan && !plan.packages) pulumi.log.warn(`Model "${model.name}": ${plan.skipped}`);
@@ -450,6 +495,19 @@ export async function platform(options: PlatformOptions) {
         : undefined;
     if (endpoint) footprints.push(endpoint.footprint);
     if (monitoring) footprints.push(monitoring.monitor.footprint);
+    // A served model's drift retrains it where it is built.
+    const forwarding =
+      monitoring?.monitor instanceof DriftCheck && model.source
+        ? new DriftForwarding(`${name}-drift-forwarding`, {
+            account,
+            modelName: model.name,
+            sourceModelPackageGroupArn: model.source.modelPackageGroupArn,
+            kmsKeyArn: context.kmsKeyArn,
+            alertTopicArn: alerts.topicArn,
+            tags,
+          })
+        : undefined;
+    if (forwarding) footprints.push(forwarding.footprint);
     if (!endpoint && model.endpoint.enabled) footprints.push(plannedServingFootprint(model, name, account));
 
     return [

@@ -168,9 +168,29 @@ export function mockResource(
       };
     }
     case "aws:cloudwatch/eventRule:EventRule": {
+      // A rule on a bus other than the default one has the bus's name in its ARN and its id.
       const rule = (inputs.name as string | undefined) ?? autoName;
-      return { id: rule, state: { ...inputs, name: rule, arn: arn("events", `rule/${rule}`) } };
+      const bus = inputs.eventBusName as string | undefined;
+      const path = bus === undefined || bus === "default" ? rule : `${bus}/${rule}`;
+      return { id: path, state: { ...inputs, name: rule, arn: arn("events", `rule/${path}`) } };
     }
+    case "aws:cloudwatch/eventBus:EventBus": {
+      const bus = (inputs.name as string | undefined) ?? autoName;
+      return { id: bus, state: { ...inputs, name: bus, arn: arn("events", `event-bus/${bus}`) } };
+    }
+    case "aws:cloudwatch/eventBusPolicy:EventBusPolicy": {
+      // A bus has one policy: its id is the bus's name.
+      const bus = (inputs.eventBusName as string | undefined) ?? "default";
+      return { id: bus, state: { ...inputs, eventBusName: bus } };
+    }
+    case "aws:lambda/permission:Permission": {
+      // The id is the statement's id in the function's policy, auto-named like a physical name.
+      const statementId = (inputs.statementId as string | undefined) ?? autoName;
+      return { id: statementId, state: { ...inputs, statementId } };
+    }
+    case "aws:s3/bucketNotification:BucketNotification":
+      // One configuration per bucket: its id is the bucket's name.
+      return { id: inputs.bucket as string, state: inputs };
     case "aws:cloudwatch/metricAlarm:MetricAlarm": {
       const alarm = (inputs.name as string | undefined) ?? autoName;
       return { id: alarm, state: { ...inputs, name: alarm, arn: arn("cloudwatch", `alarm:${alarm}`) } };

@@ -10,6 +10,7 @@ import {
   storageSettings,
 } from "../components/foundation/settings";
 import { monitoringSettings } from "../components/monitoring/settings";
+import { retrainingSettings } from "../components/retraining/settings";
 import { pipelineSettings } from "../components/pipeline/settings";
 import { PROMOTION_DEFAULTS, promotionSettings, sourceSettings } from "../components/promotion/settings";
 import { ENVIRONMENT_PATTERN, MODEL_NAME_PATTERN, NAME_PREFIX_PATTERN } from "../components/shared/names";
@@ -63,6 +64,11 @@ const model = strictObject({
   monitoring: monitoringSettings
     .default(monitoringSettings.parse({}))
     .describe("How the endpoint's traffic is watched."),
+  retraining: retrainingSettings
+    .default(retrainingSettings.parse({}))
+    .describe(
+      "What starts the model's build pipeline besides a person: new data, a schedule, drift (not with source).",
+    ),
 });
 
 const tags = z

@@ -24,7 +24,10 @@ const actionsOf = (statements: readonly PolicyStatement[]) =>
 
 /** The deploy role's `iam:PassRole` statements: each role, by its fixed name, to the one service that takes it. */
 const passRoles = (statements: readonly PolicyStatement[]) =>
-  statements.filter((statement) => statement.Action === "iam:PassRole");
+  statements
+    .filter((statement) => statement.Action === "iam:PassRole")
+    // By id: which managed policy holds a statement depends on how they pack.
+    .sort((a, b) => (a.Sid ?? "").localeCompare(b.Sid ?? ""));
 
 /** Each stack file's AWS account (`aws:allowedAccountIds`), which the offline plan's ARNs carry. */
 const ACCOUNTS: Record<Stack, string> = { staging: "111111111111", prod: "222222222222" };
@@ -115,18 +118,23 @@ describe("the first approval's deploy (an empty registry, offline)", function ()
           [],
         );
         // The roles the endpoint and its drift check hand to SageMaker, Lambda and EventBridge
-        // Scheduler, by their fixed names; staging's pipeline and approval dispatch pass theirs too.
+        // Scheduler, by their fixed names, and in prod the role of the rule that forwards drift to
+        // staging (EventBridge); staging's pipeline (with its FindChampion function), retraining
+        // function and approval dispatch pass theirs too.
         const model = `mlops-${stack}-diagnosis`;
         const fixed = (name: string) => fixedRole(stack, name);
         assert.deepEqual(passRoles(before), [
-          ...(stack === "staging"
-            ? [
-                passRole("PassRolesToEvents1", "events.amazonaws.com", [
-                  createdRole(plans.empty, `mlops-${stack}-approvals-role`),
-                ]),
-              ]
-            : []),
-          passRole("PassRolesToLambda1", "lambda.amazonaws.com", [fixed(`${model}-drift-steps-role`)]),
+          passRole("PassRolesToEvents1", "events.amazonaws.com", [
+            stack === "staging"
+              ? createdRole(plans.empty, `mlops-${stack}-approvals-role`)
+              : fixed(`${model}-drift-forwarding-role`),
+          ]),
+          passRole("PassRolesToLambda1", "lambda.amazonaws.com", [
+            ...(stack === "staging"
+              ? [createdRole(plans.empty, `${model}-steps-role`), fixed(`${model}-retraining-role`)]
+              : []),
+            fixed(`${model}-drift-steps-role`),
+          ]),
           passRole("PassRolesToSagemaker1", "sagemaker.amazonaws.com", [
             ...(stack === "staging" ? [createdRole(plans.empty, `${model}-role`)] : []),
             fixed(`${model}-model-role`),
@@ -224,7 +232,9 @@ describe("the first approval's deploy (an empty registry, offline)", function ()
         ]) {
           assert.ok(actions.has(action), `${stack}: ${action}`);
         }
-        // The roles the endpoint and its monitoring hand to SageMaker, by their fixed names.
+        // The roles the endpoint and its monitoring hand to SageMaker, by their fixed names; staging's
+        // pipeline (with its FindChampion function), retraining function and approval dispatch pass
+        // theirs too. Prod forwards no drift: Model Monitor puts no drift events.
         const model = `mlops-${stack}-diagnosis`;
         const fixed = (name: string) => fixedRole(stack, name);
         assert.deepEqual(passRoles(before), [
@@ -232,6 +242,10 @@ describe("the first approval's deploy (an empty registry, offline)", function ()
             ? [
                 passRole("PassRolesToEvents1", "events.amazonaws.com", [
                   createdRole(plans.empty, `mlops-${stack}-approvals-role`),
+                ]),
+                passRole("PassRolesToLambda1", "lambda.amazonaws.com", [
+                  createdRole(plans.empty, `${model}-steps-role`),
+                  fixed(`${model}-retraining-role`),
                 ]),
               ]
             : []),

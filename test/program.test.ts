@@ -7,6 +7,7 @@ import type {
   ConditionStep,
   LambdaStep,
   PipelineDefinition,
+  PipelineStep,
   ProcessingStep,
   TrainingStep,
 } from "../components/pipeline/definitionTypes";
@@ -16,7 +17,7 @@ import {
   ModelApprovalStatus,
 } from "@aws-sdk/client-sagemaker";
 import { deployPolicy, DeployScope, previewPolicy } from "../components/delivery/deployPolicy";
-import type { PolicyDocument } from "../components/shared/policyDocument";
+import type { PolicyDocument, PolicyStatement } from "../components/shared/policyDocument";
 import { ModelPackageLookupError } from "../registry/errors";
 import { ConfigError } from "../stacks/errors";
 import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "./helpers/mocks";
@@ -52,6 +53,7 @@ const TAGGABLE = [
   "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
   "aws:iam/policy:Policy",
   "aws:sqs/queue:Queue",
+  "aws:cloudwatch/eventBus:EventBus",
 ];
 const ENDPOINT = "aws:sagemaker/endpoint:Endpoint";
 /** What SageMaker Model Monitor is made of: a drift-check stack has none of it. */
@@ -101,6 +103,16 @@ const GIVEN_BASELINE = {
 };
 const definitionOf = (recorded: RecordedResource[], name: string): PipelineDefinition =>
   JSON.parse(named(recorded, `${name}-pipeline`).inputs.pipelineDefinition as string);
+/** The step of that name, at any depth: a Condition step runs the steps of its IfSteps and ElseSteps. */
+function stepNamed(steps: readonly PipelineStep[], name: string): PipelineStep | undefined {
+  for (const step of steps) {
+    if (step.Name === name) return step;
+    if (step.Type !== "Condition") continue;
+    const found = stepNamed([...step.Arguments.IfSteps, ...step.Arguments.ElseSteps], name);
+    if (found) return found;
+  }
+  return undefined;
+}
 /** The sample data's features, on each of which both stack files alarm. */
 const FEATURES = readFileSync(path.join(ML_DIR, "data", "breast-cancer.csv"), "utf8")
   .split("\n")[0]
@@ -156,15 +168,20 @@ describe("the program (index.ts)", () => {
     it(`${stack}: builds the stack key, per model a pipeline (staging) or a data bucket (prod), an alert topic and an endpoint, and delivery`, () => {
       // Under the mock runtime the stack resource is implicit: top-level resources have no parent.
       const topLevel = recordedOf(stack).filter((r) => r.parent === "");
-      // Staging builds the model and dispatches its approvals; prod serves what staging verified.
+      // Staging builds the model, retrains it and dispatches its approvals; prod serves what staging
+      // verified, and forwards the drift its check finds to staging.
       const building =
         stack === "staging"
           ? [
               `mlops:delivery:ModelApprovalDispatch mlops-${stack}-approvals`,
               `mlops:sagemaker:MlPipeline mlops-${stack}-diagnosis`,
+              `mlops:sagemaker:TrainingTriggers mlops-${stack}-diagnosis-retraining`,
               `mlops:sns:AlertTopic mlops-${stack}-delivery-alerts`,
             ]
-          : [`mlops:s3:SecureBucket mlops-${stack}-diagnosis-data`];
+          : [
+              `mlops:s3:SecureBucket mlops-${stack}-diagnosis-data`,
+              `mlops:sagemaker:DriftForwarding mlops-${stack}-diagnosis-drift-forwarding`,
+            ];
       assert.deepEqual(
         topLevel.map((r) => `${r.type} ${r.name}`).sort(),
         [
@@ -232,26 +249,67 @@ describe("the program (index.ts)", () => {
           ? ["ml-oncall@example.com", "ml-platform@example.com"]
           : ["ml-platform-staging@example.com"],
       );
-      // Three endpoint alarms, the drift check's failed-starts alarm, and a PSI alarm per feature the
+      // Three endpoint alarms, the drift check's failed-starts alarm, retraining's failed-starts alarm
+      // (staging) or drift forwarding's failed-forwards alarm (prod), and a PSI alarm per feature the
       // stack file lists (the approval dispatch's alarms go to the delivery topic).
       const alarms = ofType(recorded, "aws:cloudwatch/metricAlarm:MetricAlarm").filter(
         (alarm) => !alarm.name.startsWith(`mlops-${stack}-approvals-`),
       );
-      assert.equal(alarms.length, 3 + 1 + FEATURE_COUNT);
+      assert.equal(alarms.length, 3 + 2 + FEATURE_COUNT);
+      const model = `mlops-${stack}-diagnosis`;
+      assert.deepEqual(
+        alarms
+          .map((alarm) => alarm.name)
+          .filter((name) => !name.startsWith(`${model}-primary-`) && !name.startsWith(`${model}-drift-psi-`))
+          .sort(),
+        [
+          `${model}-drift-failed-starts`,
+          stack === "staging"
+            ? `${model}-retraining-failed-starts`
+            : `${model}-drift-forwarding-failed-forwards`,
+        ],
+      );
       for (const alarm of alarms)
         assert.deepEqual(alarm.inputs.alarmActions, [topic.outputs.arn], alarm.name);
       const targets = ofType(recorded, "aws:cloudwatch/eventTarget:EventTarget").filter(
         (target) => target.inputs.roleArn === undefined,
       );
       // Failed drift check runs; drift itself is sent by the check's publish step, to the same topic.
-      assert.deepEqual(
-        targets.map((t) => [t.name, t.inputs.arn]),
-        [[`mlops-${stack}-diagnosis-drift-failures-alert`, topic.outputs.arn]],
-      );
-      const check = named(recorded, `mlops-${stack}-diagnosis-drift`, "aws:sagemaker/pipeline:Pipeline");
+      // Staging's failed or stopped builds too, and its retraining rules deliver to its function
+      // (prod's forwarding target has a role).
+      const retraining = `${model}-retraining`;
+      const startTraining = `arn:aws:lambda:us-east-1:123456789012:function:${retraining}`;
+      assert.deepEqual(targets.map((t) => [t.name, t.inputs.arn]).sort(), [
+        [`${model}-drift-failures-alert`, topic.outputs.arn],
+        ...(stack === "staging"
+          ? [
+              [`${retraining}-drift-target`, startTraining],
+              [`${retraining}-forwarded-drift-target`, startTraining],
+              [`${retraining}-new-data-target`, startTraining],
+              [`${model}-stopped-alert`, topic.outputs.arn],
+            ]
+          : []),
+      ]);
+      const check = named(recorded, `${model}-drift`, "aws:sagemaker/pipeline:Pipeline");
       const definition = JSON.parse(check.inputs.pipelineDefinition as string) as PipelineDefinition;
       const publish = (definition.Steps[1] as ConditionStep).Arguments.IfSteps[1] as LambdaStep;
       assert.equal(publish.Arguments.topic_arn, topic.outputs.arn);
+      // It also puts a drift event about the model on the account's default bus, which retraining
+      // (staging) and drift forwarding (prod) listen to: that one bus, and events of that source only.
+      assert.equal(publish.Arguments.model, "diagnosis");
+      const steps = JSON.parse(
+        named(recorded, `${model}-drift-steps-role-policy`).inputs.policy as string,
+      ) as PolicyDocument;
+      assert.deepEqual(
+        steps.Statement.find((statement) => statement.Sid === "PutDriftEvents"),
+        {
+          Sid: "PutDriftEvents",
+          Effect: "Allow",
+          Action: "events:PutEvents",
+          Resource: "arn:aws:events:us-east-1:123456789012:event-bus/default",
+          Condition: { StringEquals: { "events:source": "mlops.drift" } },
+        },
+      );
     });
 
     it(`${stack}: tags every taggable resource with Environment=${stack}, Project, Owner, CostCenter, and Model where it is a model's`, () => {
@@ -267,10 +325,14 @@ describe("the program (index.ts)", () => {
       }
       // Both: topic, model and its role, config, endpoint, 3 endpoint alarms, and the drift check's
       // 3 roles, script, pipeline, function, log group, failure rule, dead-letter queue and its alarm
-      // (its schedule takes no tags), and its PSI alarms. Staging also builds: 2 buckets, the pipeline's role, registry, pipeline
-      // and 4 objects. Prod, which serves staging's model: a data bucket and the scaling target.
+      // (its schedule takes no tags), and its PSI alarms. Staging also builds: 2 buckets, the
+      // pipeline's role, registry, pipeline and its rule for failed or stopped runs, the FindChampion
+      // function with its role and log group, and 6 objects (the sample data, 4 scripts and the
+      // schema); and retrains: a function with its role and log group, 3 rules, the drift bus, a
+      // dead-letter queue and its alarm. Prod, which serves staging's model: a data bucket and the
+      // scaling target; and forwards drift: a rule, its role, a dead-letter queue and its alarm.
       const ofModel = taggable.filter((r) => (r.inputs.tags as Record<string, string>).Model !== undefined);
-      assert.equal(ofModel.length, 18 + (stack === "prod" ? 2 : 9) + FEATURE_COUNT);
+      assert.equal(ofModel.length, 18 + (stack === "prod" ? 2 + 4 : 15 + 9) + FEATURE_COUNT);
       assert.ok(ofModel.every((r) => (r.inputs.tags as Record<string, string>).Model === "diagnosis"));
       // The stack's own: its key, and delivery, which serves every model.
       const prefix = `mlops-${stack}`;
@@ -349,7 +411,7 @@ describe("the program (index.ts)", () => {
       ["AccuracyThreshold", 0.8],
       ["ModelApprovalStatus", "PendingManualApproval"],
     ]);
-    const train = definition.Steps.find((step) => step.Name === "Train") as TrainingStep;
+    const train = stepNamed(definition.Steps, "Train") as TrainingStep;
     assert.deepEqual(train.Arguments.StoppingCondition, {
       MaxRuntimeInSeconds: 1800,
       MaxWaitTimeInSeconds: 3600,
@@ -391,6 +453,203 @@ describe("the program (index.ts)", () => {
       unknown
     >[];
     assert.deepEqual(lifecycle[0].noncurrentVersionExpiration, { noncurrentDays: 365 });
+  });
+
+  it("staging: retrains the model on a complete dataset and on drift found here or forwarded by prod's account", async () => {
+    const recorded = recordedOf("staging");
+    const name = "mlops-staging-diagnosis-retraining";
+    const triggers = named(recorded, name, "mlops:sagemaker:TrainingTriggers");
+    // The stack file turns on new data and drift, and sets no schedule: no scheduler role or schedule.
+    assert.deepEqual(
+      recorded
+        .filter((r) => r.parent === triggers.urn)
+        .map((r) => `${r.type} ${r.name}`)
+        .sort(),
+      [
+        `aws:cloudwatch/eventBus:EventBus ${name}-drift-events`,
+        `aws:cloudwatch/eventBusPolicy:EventBusPolicy ${name}-drift-events-policy`,
+        `aws:cloudwatch/eventRule:EventRule ${name}-drift`,
+        `aws:cloudwatch/eventRule:EventRule ${name}-forwarded-drift`,
+        `aws:cloudwatch/eventRule:EventRule ${name}-new-data`,
+        `aws:cloudwatch/eventTarget:EventTarget ${name}-drift-target`,
+        `aws:cloudwatch/eventTarget:EventTarget ${name}-forwarded-drift-target`,
+        `aws:cloudwatch/eventTarget:EventTarget ${name}-new-data-target`,
+        `aws:cloudwatch/logGroup:LogGroup ${name}-logs`,
+        `aws:cloudwatch/metricAlarm:MetricAlarm ${name}-failed-starts`,
+        `aws:iam/role:Role ${name}-role`,
+        `aws:iam/rolePolicy:RolePolicy ${name}-role-policy`,
+        `aws:lambda/function:Function ${name}`,
+        `aws:lambda/permission:Permission ${name}-drift-invoke`,
+        `aws:lambda/permission:Permission ${name}-forwarded-drift-invoke`,
+        `aws:lambda/permission:Permission ${name}-new-data-invoke`,
+        `aws:s3/bucketNotification:BucketNotification ${name}-data-events`,
+        `aws:sqs/queue:Queue ${name}-dlq`,
+        `aws:sqs/queuePolicy:QueuePolicy ${name}-dlq-policy`,
+      ],
+    );
+    const program = stacks.staging?.program ?? assert.fail("staging ran");
+    const dataBucket = await valueOf(program.models.diagnosis.dataBucket);
+    // The data bucket sends its object events to EventBridge, where the new-data rule picks out the
+    // marker written last into a dataset's folder under input/.
+    assert.deepEqual(named(recorded, `${name}-data-events`).inputs, {
+      bucket: dataBucket,
+      eventbridge: true,
+    });
+    const drift = (account: string) => ({
+      source: ["mlops.drift"],
+      "detail-type": ["Drift Detected"],
+      account: [account],
+      detail: { model: ["diagnosis"] },
+    });
+    // Drift from this account's checks on the default bus; prod's, forwarded to the model's drift bus.
+    const bus = "mlops-staging-diagnosis-drift-events";
+    assert.deepEqual(
+      ofType(recorded, "aws:cloudwatch/eventRule:EventRule")
+        .filter((rule) => rule.parent === triggers.urn)
+        .map((rule) => [rule.name, rule.inputs.eventBusName, JSON.parse(rule.inputs.eventPattern as string)])
+        .sort(),
+      [
+        [`${name}-drift`, undefined, drift("123456789012")],
+        [`${name}-forwarded-drift`, bus, drift("222222222222")],
+        [
+          `${name}-new-data`,
+          undefined,
+          {
+            source: ["aws.s3"],
+            "detail-type": ["Object Created"],
+            detail: { bucket: { name: [dataBucket] }, object: { key: [{ wildcard: "input/*/_SUCCESS" }] } },
+          },
+        ],
+      ],
+    );
+    // Each rule may invoke the function, and only that rule.
+    assert.deepEqual(
+      ofType(recorded, "aws:lambda/permission:Permission")
+        .filter((permission) => permission.parent === triggers.urn)
+        .map((permission) => [permission.name, permission.inputs.function, permission.inputs.sourceArn])
+        .sort(),
+      [
+        [`${name}-drift-invoke`, name, `arn:aws:events:us-east-1:123456789012:rule/${name}-drift`],
+        [
+          `${name}-forwarded-drift-invoke`,
+          name,
+          `arn:aws:events:us-east-1:123456789012:rule/${bus}/${name}-forwarded-drift`,
+        ],
+        [`${name}-new-data-invoke`, name, `arn:aws:events:us-east-1:123456789012:rule/${name}-new-data`],
+      ],
+    );
+    // The drift bus, named after the model package group that prod serves from, accepts drift events
+    // from prod's account (promotion.consumerAccounts) and nothing else.
+    assert.equal(named(recorded, `${name}-drift-events`).inputs.name, bus);
+    assert.deepEqual(JSON.parse(named(recorded, `${name}-drift-events-policy`).inputs.policy as string), {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ConsumerAccountsForwardDrift",
+          Effect: "Allow",
+          Principal: { AWS: ["arn:aws:iam::222222222222:root"] },
+          Action: "events:PutEvents",
+          Resource: `arn:aws:events:us-east-1:123456789012:event-bus/${bus}`,
+          Condition: { StringEquals: { "events:source": "mlops.drift" } },
+        },
+      ],
+    });
+    // The function starts the model's pipeline for a dataset of that bucket, and for drift at most
+    // once a day (retraining.drift.minIntervalHours).
+    assert.deepEqual(named(recorded, name, "aws:lambda/function:Function").inputs.environment, {
+      variables: {
+        PIPELINE_NAME: "mlops-staging-diagnosis",
+        DATA_BUCKET: dataBucket,
+        INPUT_PREFIX: "input/",
+        MARKER_NAME: "_SUCCESS",
+        DRIFT_MIN_INTERVAL_HOURS: "24",
+      },
+    });
+    // Drift trains on the newest complete dataset: the function may list the bucket under input/ only.
+    const rolePolicy = JSON.parse(named(recorded, `${name}-role-policy`).inputs.policy as string) as {
+      Statement: { Sid: string }[];
+    };
+    assert.deepEqual(
+      rolePolicy.Statement.find((statement) => statement.Sid === "ListInputDatasets"),
+      {
+        Sid: "ListInputDatasets",
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: `arn:aws:s3:::${dataBucket}`,
+        Condition: { StringLike: { "s3:prefix": ["input/*"] } },
+      },
+    );
+  });
+
+  it("prod: forwards the drift its check finds to the drift bus of staging, which builds the model, and retrains nothing itself", () => {
+    const recorded = recordedOf("prod");
+    const name = "mlops-prod-diagnosis-drift-forwarding";
+    const forwarding = named(recorded, name, "mlops:sagemaker:DriftForwarding");
+    assert.deepEqual(
+      recorded
+        .filter((r) => r.parent === forwarding.urn)
+        .map((r) => `${r.type} ${r.name}`)
+        .sort(),
+      [
+        `aws:cloudwatch/eventRule:EventRule ${name}`,
+        `aws:cloudwatch/eventTarget:EventTarget ${name}-target`,
+        `aws:cloudwatch/metricAlarm:MetricAlarm ${name}-failed-forwards`,
+        `aws:iam/role:Role ${name}-role`,
+        `aws:iam/rolePolicy:RolePolicy ${name}-role-policy`,
+        `aws:sqs/queue:Queue ${name}-dlq`,
+        `aws:sqs/queuePolicy:QueuePolicy ${name}-dlq-policy`,
+      ],
+    );
+    // Drift this account's checks find about the model, on the default bus...
+    const rule = named(recorded, name, "aws:cloudwatch/eventRule:EventRule").inputs;
+    assert.equal(rule.eventBusName, undefined);
+    assert.deepEqual(JSON.parse(rule.eventPattern as string), {
+      source: ["mlops.drift"],
+      "detail-type": ["Drift Detected"],
+      account: ["123456789012"],
+      detail: { model: ["diagnosis"] },
+    });
+    // ...goes to the bus of the account and model package group of models[].source.modelPackageGroupArn.
+    const bus = "arn:aws:events:us-east-1:111111111111:event-bus/mlops-staging-diagnosis-drift-events";
+    const target = named(recorded, `${name}-target`).inputs;
+    assert.deepEqual(
+      [target.rule, target.arn, target.roleArn, target.deadLetterConfig],
+      [
+        name,
+        bus,
+        `arn:aws:iam::123456789012:role/${name}-role`,
+        { arn: `arn:aws:sqs:us-east-1:123456789012:${name}-dlq` },
+      ],
+    );
+    // The role EventBridge takes may put drift events on that bus, and nothing else.
+    assert.deepEqual(JSON.parse(named(recorded, `${name}-role-policy`).inputs.policy as string), {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ForwardDriftToBuildingAccount",
+          Effect: "Allow",
+          Action: "events:PutEvents",
+          Resource: bus,
+          Condition: { StringEquals: { "events:source": "mlops.drift" } },
+        },
+      ],
+    });
+    // Prod builds nothing, so it retrains nothing: no triggers, drift bus or bucket notification.
+    assert.deepEqual(
+      recorded
+        .filter(
+          (r) =>
+            [
+              "mlops:sagemaker:TrainingTriggers",
+              "aws:cloudwatch/eventBus:EventBus",
+              "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
+              "aws:s3/bucketNotification:BucketNotification",
+              "aws:lambda/permission:Permission",
+            ].includes(r.type) || r.name.includes("-retraining"),
+        )
+        .map((r) => `${r.type} ${r.name}`),
+      [],
+    );
   });
 
   it("exports each model's pipeline, buckets, role, registry, alert topic and endpoint; a served model's source", async () => {
@@ -568,10 +827,18 @@ describe("the program (index.ts)", () => {
                 "lambda.amazonaws.com": [arnOf(`${model}-drift-steps-role`)],
                 "scheduler.amazonaws.com": [arnOf(`${model}-drift-scheduler-role`)],
               };
-        const serving = {
+        // Prod forwards what its drift check finds to staging, by a rule whose role EventBridge takes.
+        const forwarding: Record<string, string[]> =
+          stack === "prod" && engine === "drift-check"
+            ? { "events.amazonaws.com": [arnOf(`${model}-drift-forwarding-role`)] }
+            : {};
+        const serving: Record<string, string[]> = {
           ...monitor,
+          ...forwarding,
           "sagemaker.amazonaws.com": [arnOf(`${model}-model-role`), ...monitor["sagemaker.amazonaws.com"]],
         };
+        // Staging also builds (the pipeline's role, and its FindChampion function's), retrains (the
+        // retraining function's role) and dispatches approvals (the dispatch rule's role).
         const expected = deployPolicy(
           scope,
           types,
@@ -579,6 +846,11 @@ describe("the program (index.ts)", () => {
             ? {
                 ...serving,
                 "sagemaker.amazonaws.com": [arnOf(`${model}-role`), ...serving["sagemaker.amazonaws.com"]],
+                "lambda.amazonaws.com": [
+                  arnOf(`${model}-steps-role`),
+                  arnOf(`${model}-retraining-role`),
+                  ...(serving["lambda.amazonaws.com"] ?? []),
+                ],
                 "events.amazonaws.com": [arnOf(`mlops-${stack}-approvals-role`)],
               }
             : serving,
@@ -589,10 +861,13 @@ describe("the program (index.ts)", () => {
             `${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
           ],
         );
-        // Split over managed policies, each within IAM's limit, together the whole document.
+        // Split over managed policies, each within IAM's limit, together the whole document (in
+        // whatever order the statements are packed).
+        const bySid = (statements: readonly PolicyStatement[]) =>
+          [...statements].sort((a, b) => (a.Sid ?? "").localeCompare(b.Sid ?? ""));
         assert.deepEqual(
-          policies.flatMap((policy) => documentOf(policy).Statement),
-          expected.Statement,
+          bySid(policies.flatMap((policy) => documentOf(policy).Statement)),
+          bySid(expected.Statement),
         );
         for (const policy of policies)
           assert.ok((policy.inputs.policy as string).length <= 6144, policy.name);
@@ -874,7 +1149,12 @@ describe("the program (index.ts)", () => {
         instanceType,
         runtime: { maxRuntimeInSeconds: 1800 },
         drift: [{ Endpoint: group, MonitoringSchedule: `${group}-data-quality` }, 0.1],
-        alerts: [`${group}-data-quality-violations-alert`, `${group}-data-quality-failures-alert`],
+        alerts: [
+          // Staging builds the model: its failed or stopped runs page the same topic.
+          ...(stack === "staging" ? [`${group}-stopped-alert`] : []),
+          `${group}-data-quality-violations-alert`,
+          `${group}-data-quality-failures-alert`,
+        ],
         driftCheck: [],
       };
     };
@@ -900,29 +1180,30 @@ describe("the program (index.ts)", () => {
     // follows the engine), which the drift check's pipeline leaves out.
     const parameters = (run: { recorded: RecordedResource[] }) =>
       definitionOf(run.recorded, "mlops-staging-diagnosis").Parameters.map((p) => [p.Name, p.DefaultValue]);
-    const steps = (run: { recorded: RecordedResource[] }) =>
-      definitionOf(run.recorded, "mlops-staging-diagnosis").Steps.map((step) => step.Name);
+    // The data gate's steps, and the steps it runs on data that passes (CheckData's IfSteps).
+    const steps = (run: { recorded: RecordedResource[] }) => {
+      const definition = definitionOf(run.recorded, "mlops-staging-diagnosis");
+      const gated = stepNamed(definition.Steps, "CheckData") as ConditionStep;
+      return {
+        top: definition.Steps.map((step) => step.Name),
+        gated: gated.Arguments.IfSteps.map((step) => step.Name),
+      };
+    };
     const driftCheck = stacks.staging ?? assert.fail("staging ran");
     assert.deepEqual(parameters(modelMonitorOf("staging")), [
       ...parameters(driftCheck),
       ["SkipDataQualityCheck", true],
       ["RegisterNewDataQualityBaseline", true],
     ]);
-    assert.deepEqual(steps(driftCheck), [
-      "Preprocess",
-      "DriftBaseline",
-      "Train",
-      "Evaluate",
-      "CheckAccuracy",
-    ]);
-    assert.deepEqual(steps(modelMonitorOf("staging")), [
-      "Preprocess",
-      "DriftBaseline",
-      "DataQualityBaseline",
-      "Train",
-      "Evaluate",
-      "CheckAccuracy",
-    ]);
+    const top = ["ValidateData", "CheckData", "CheckAccuracy", "CheckChampion", "CheckGates"];
+    assert.deepEqual(steps(driftCheck), {
+      top,
+      gated: ["Preprocess", "DriftBaseline", "Train", "FindChampion", "Evaluate"],
+    });
+    assert.deepEqual(steps(modelMonitorOf("staging")), {
+      top,
+      gated: ["Preprocess", "DriftBaseline", "DataQualityBaseline", "Train", "FindChampion", "Evaluate"],
+    });
   });
 
   it("the drift check uses monitoring.driftBaselineUri when set, and monitoring is left out with capture and monitoring off", async () => {
@@ -933,6 +1214,8 @@ describe("the program (index.ts)", () => {
       {
         ...model,
         name: "unmonitored",
+        // The diagnosis model under another name: built from the same data, against its schema.
+        pipeline: { ...(model.pipeline as object), schemaFile: "ml/schemas/diagnosis.json" },
         // Pinned to a version of the seeded registry, so that it has an endpoint to leave unmonitored.
         endpoint: {
           ...model.endpoint,
@@ -1145,7 +1428,11 @@ describe("the program (index.ts)", () => {
   });
 
   it("scales to many models with one key and no shared or colliding resources", async () => {
-    const models = Array.from({ length: 12 }, (_, i) => ({ name: `model-${i}` }));
+    // Each built from the sample data, against its schema.
+    const models = Array.from({ length: 12 }, (_, i) => ({
+      name: `model-${i}`,
+      pipeline: { schemaFile: "ml/schemas/diagnosis.json" },
+    }));
     const { recorded, warnings } = await runProgram<Outputs>("staging", {
       ...stackFileConfig("staging"),
       "mlops:models": JSON.stringify(models),

@@ -84,7 +84,13 @@ const buckets = (s: DeployScope) => [`arn:${s.partition}:s3:::${s.namePrefix}-*`
 const objects = (s: DeployScope) => [`arn:${s.partition}:s3:::${s.namePrefix}-*/*`];
 const roles = (s: DeployScope) => [iamArn(s, `role/${s.namePrefix}-*`)];
 const alarms = (s: DeployScope) => [arn(s, "cloudwatch", `alarm:${s.namePrefix}-*`)];
+/**
+ * Rules of the default bus (`rule/<rule>`) and of the stack's own buses (`rule/<bus>/<rule>`, the
+ * bus's name also starting with the prefix): in an ARN pattern "*" matches "/" too.
+ */
 const rules = (s: DeployScope) => [arn(s, "events", `rule/${s.namePrefix}-*`)];
+/** The stack's custom event buses, e.g. a model's drift bus `<namePrefix>-<model>-drift-events`. */
+const eventBuses = (s: DeployScope) => [arn(s, "events", `event-bus/${s.namePrefix}-*`)];
 const stackKey = (s: DeployScope) => [s.kmsKeyArn];
 const queues = (s: DeployScope) => [arn(s, "sqs", `${s.namePrefix}-*`)];
 const connections = (s: DeployScope) => [arn(s, "events", `connection/${s.namePrefix}-*`)];
@@ -267,6 +273,12 @@ export const DEPLOY_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   "aws:s3/bucketVersioning:BucketVersioning": bucketSetting(
     "s3:GetBucketVersioning",
     "s3:PutBucketVersioning",
+  ),
+  // PutBucketNotificationConfiguration and GetBucketNotificationConfiguration are authorised as
+  // these two; the provider deletes the setting by putting an empty configuration.
+  "aws:s3/bucketNotification:BucketNotification": bucketSetting(
+    "s3:GetBucketNotification",
+    "s3:PutBucketNotification",
   ),
   "aws:s3/bucketObjectv2:BucketObjectv2": {
     grants: [
@@ -473,8 +485,48 @@ export const DEPLOY_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
         resources: rules,
       },
     ],
-    // A target that calls an API destination runs as a role of the stack; one that publishes to a topic has none.
+    // A target that calls an API destination or puts events on another account's bus runs as a role
+    // of the stack; one that publishes to a topic or invokes a function has none (the topic's and
+    // the function's resource policies let EventBridge in).
     passesRole: { input: "roleArn", service: "events.amazonaws.com" },
+  },
+  "aws:cloudwatch/eventBus:EventBus": {
+    grants: [
+      {
+        // Tags are given at creation, which is authorised as events:TagResource too.
+        sid: "StackEventBuses",
+        read: ["events:DescribeEventBus", "events:ListTagsForResource"],
+        change: [
+          "events:CreateEventBus",
+          "events:UpdateEventBus",
+          "events:DeleteEventBus",
+          "events:TagResource",
+          "events:UntagResource",
+        ],
+        resources: eventBuses,
+      },
+    ],
+  },
+  "aws:cloudwatch/eventBusPolicy:EventBusPolicy": {
+    grants: [
+      {
+        // The provider reads the policy from DescribeEventBus.
+        sid: "StackEventBuses",
+        read: ["events:DescribeEventBus"],
+        change: [],
+        resources: eventBuses,
+      },
+      {
+        // PutPermission with the whole policy, RemovePermission with RemoveAllPermissions to delete
+        // it. Neither takes a resource type or a condition key of EventBridge (Service Authorization
+        // Reference, Amazon EventBridge): the region is what can be held.
+        sid: "EventBusPolicies",
+        read: [],
+        change: ["events:PutPermission", "events:RemovePermission"],
+        resources: () => ["*"],
+        condition: inRegion,
+      },
+    ],
   },
   "aws:lambda/function:Function": {
     grants: [
@@ -490,6 +542,12 @@ export const DEPLOY_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
           "lambda:ListVersionsByFunction",
           "lambda:GetFunctionCodeSigningConfig",
         ],
+        // Reserved concurrency is set after creation and removed by DeleteFunctionConcurrency; it is
+        // read back from GetFunction ("Use GetFunction to see the current setting",
+        // PutFunctionConcurrency, Lambda API reference). A dead-letter queue takes nothing of the
+        // caller: Lambda sends to it as the function's role ("Dead-letter queues", Lambda developer
+        // guide); environment variables are encrypted with Lambda's AWS managed key, whose
+        // permissions Lambda manages ("Securing Lambda environment variables").
         change: [
           "lambda:CreateFunction",
           "lambda:UpdateFunctionCode",
@@ -497,11 +555,24 @@ export const DEPLOY_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
           "lambda:DeleteFunction",
           "lambda:TagResource",
           "lambda:UntagResource",
+          "lambda:PutFunctionConcurrency",
+          "lambda:DeleteFunctionConcurrency",
         ],
         resources: functions,
       },
     ],
     passesRole: { input: "role", service: LAMBDA_SERVICE },
+  },
+  "aws:lambda/permission:Permission": {
+    grants: [
+      {
+        // A statement of the function's resource policy: added, found in GetPolicy's document, removed.
+        sid: "StackFunctions",
+        read: ["lambda:GetPolicy"],
+        change: ["lambda:AddPermission", "lambda:RemovePermission"],
+        resources: functions,
+      },
+    ],
   },
   "aws:cloudwatch/logGroup:LogGroup": {
     grants: [

@@ -276,25 +276,33 @@ export function previewPolicy(scope: DeployScope, types: readonly string[]): Pol
 export const MANAGED_POLICY_MAX_CHARS = 6144;
 
 /**
- * Splits a document's statements into groups that each fit a managed policy, in order, keeping
- * room for the `Version` and the brackets. Returns the statement ids of each group; a single
+ * Splits a document's statements into as few groups as fit managed policies, keeping room for the
+ * `Version` and the brackets: the largest first, each into the first group with room (first-fit
+ * decreasing, within 11/9 of the fewest possible), since the order of statements means nothing to
+ * IAM. Each group keeps the document's order. Returns the statement ids of each group; a single
  * statement too large for a policy is an error.
  */
 export function splitStatements(document: PolicyDocument, maxChars = MANAGED_POLICY_MAX_CHARS): string[][] {
   const overhead = JSON.stringify(policyDocument()).length;
-  const groups: { sids: string[]; size: number }[] = [];
-  for (const statement of document.Statement) {
+  const sized = document.Statement.map((statement, index) => {
     const sid = statement.Sid ?? "";
     // +1 for the comma between statements.
     const size = JSON.stringify(statement).length + 1;
     if (overhead + size > maxChars) throw new Error(`Statement ${sid} alone exceeds ${maxChars} characters`);
-    const last = groups.at(-1);
-    if (last && overhead + last.size + size <= maxChars) {
-      last.sids.push(sid);
-      last.size += size;
-    } else groups.push({ sids: [sid], size });
+    return { sid, size, index };
+  });
+  const groups: { members: typeof sized; size: number }[] = [];
+  for (const statement of [...sized].sort((a, b) => b.size - a.size || a.index - b.index)) {
+    const group = groups.find((candidate) => overhead + candidate.size + statement.size <= maxChars);
+    if (group) {
+      group.members.push(statement);
+      group.size += statement.size;
+    } else groups.push({ members: [statement], size: statement.size });
   }
-  return groups.map((group) => group.sids);
+  return groups
+    .map((group) => group.members.sort((a, b) => a.index - b.index))
+    .sort((a, b) => a[0].index - b[0].index)
+    .map((members) => members.map((member) => member.sid));
 }
 
 /** The statements of `document` with these ids, as a document of their own. */

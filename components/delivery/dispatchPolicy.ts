@@ -1,4 +1,5 @@
-import { queueTlsOnlyStatement } from "../shared/queuePolicy";
+import { EVENTBRIDGE_SERVICE } from "../shared/footprint";
+import { eventRulesDeadLetterPolicy } from "../shared/queuePolicy";
 import { policyDocument, PolicyDocument } from "../shared/policyDocument";
 
 /** Who may use the role and the queue of a model-approval dispatch: EventBridge, for these rules only. */
@@ -7,8 +8,6 @@ export interface DispatchRulesScope {
   /** ARNs of the rules that send approvals to GitHub. At least one. */
   readonly ruleArns: readonly string[];
 }
-
-const EVENTBRIDGE = "events.amazonaws.com";
 
 /** Copies the list, so that documents never share an array with their caller. */
 const arns = (ruleArns: readonly string[]): string[] => [...ruleArns];
@@ -22,7 +21,7 @@ export function dispatchTrustPolicy(scope: DispatchRulesScope): PolicyDocument {
   return policyDocument({
     Sid: "DispatchRulesAssumeRole",
     Effect: "Allow",
-    Principal: { Service: EVENTBRIDGE },
+    Principal: { Service: EVENTBRIDGE_SERVICE },
     Action: "sts:AssumeRole",
     Condition: {
       StringEquals: { "aws:SourceAccount": scope.accountId },
@@ -54,18 +53,5 @@ export interface DeadLetterQueueScope extends DispatchRulesScope {
  * read it through IAM as usual; every message action without TLS is refused.
  */
 export function deadLetterQueuePolicy(scope: DeadLetterQueueScope): PolicyDocument {
-  return policyDocument(
-    {
-      Sid: "DispatchRulesSendFailedDeliveries",
-      Effect: "Allow",
-      Principal: { Service: EVENTBRIDGE },
-      Action: "sqs:SendMessage",
-      Resource: scope.queueArn,
-      Condition: {
-        StringEquals: { "aws:SourceAccount": scope.accountId },
-        ArnEquals: { "aws:SourceArn": arns(scope.ruleArns) },
-      },
-    },
-    queueTlsOnlyStatement(scope.queueArn),
-  );
+  return eventRulesDeadLetterPolicy("DispatchRulesSendFailedDeliveries", scope);
 }

@@ -250,9 +250,10 @@ function deployPolicyPlan(name: string, resolved: ResolvedArgs): string[][] {
   const scope = sizingScope(resolved);
   const names = accessNames(name);
   const arn = (resource: string) => `arn:${scope.partition}:iam::${scope.accountId}:${resource}`;
-  const passes = rolePasses(resolved.footprint).map(({ service }, index) => ({
+  // A role the component names is sized by its name; an auto-named one by the longest IAM allows.
+  const passes = rolePasses(resolved.footprint).map(({ service, roleName }, index) => ({
     service,
-    roleArn: sizingRoleArn(index),
+    roleArn: roleName === undefined ? sizingRoleArn(index) : arn(`role/${roleName}`),
   }));
   const sizing = deployPolicy(scope, coveredTypes(resolved), byService(passes), [
     arn(`role/${names.deployRole}`),

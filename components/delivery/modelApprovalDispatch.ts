@@ -14,9 +14,10 @@ import {
   TOKEN_HEADER,
   TOKEN_PLACEHOLDER,
 } from "./dispatch";
+import { deadLetterQueue } from "../shared/deadLetterQueue";
 import { deadLetterQueuePolicy, dispatchTrustPolicy, invokeApiDestinationPolicy } from "./dispatchPolicy";
 import type { AccountContext } from "../shared/account";
-import { DeployFootprint, TYPES } from "../shared/footprint";
+import { DeployFootprint, EVENTBRIDGE_SERVICE, TYPES } from "../shared/footprint";
 import { DEFAULT_DISPATCH_EVENT_TYPE, GITHUB_REPOSITORY_PATTERN } from "./github";
 
 /** A model whose approvals start a deploy. */
@@ -174,7 +175,7 @@ export function modelApprovalDispatchFootprint(roleArn: pulumi.Input<string>): D
       TYPES.rolePolicy,
       TYPES.metricAlarm,
     ],
-    passedRoles: [{ service: "events.amazonaws.com", roleArn }],
+    passedRoles: [{ service: EVENTBRIDGE_SERVICE, roleArn }],
   };
 }
 
@@ -248,13 +249,11 @@ export class ModelApprovalDispatch extends pulumi.ComponentResource {
       parent,
     );
 
-    const queue = new aws.sqs.Queue(
+    const queue = deadLetterQueue(
       names.deadLetterQueue,
       {
-        // A fixed name: the alarm's QueueName dimension and the alert descriptions name it.
-        name: names.deadLetterQueue,
-        kmsMasterKeyId: args.kmsKeyArn,
-        messageRetentionSeconds: config.deadLetterRetentionDays * SECONDS_PER_DAY,
+        kmsKeyArn: args.kmsKeyArn,
+        retentionSeconds: config.deadLetterRetentionDays * SECONDS_PER_DAY,
         tags,
       },
       parent,

@@ -350,6 +350,7 @@ export function modelEndpointFootprint(
     readonly variants: readonly { readonly autoscaling?: unknown; readonly serverless?: unknown }[];
   },
   roleArn: pulumi.Input<string>,
+  roleName?: string,
 ): DeployFootprint {
   const scaled = resolved.variants.some((variant) => variant.autoscaling && !variant.serverless);
   return {
@@ -362,7 +363,7 @@ export function modelEndpointFootprint(
       TYPES.endpoint,
       ...(scaled ? [TYPES.scalingTarget, TYPES.scalingPolicy] : []),
     ],
-    passedRoles: [{ service: SAGEMAKER_SERVICE, roleArn }],
+    passedRoles: [{ service: SAGEMAKER_SERVICE, roleArn, roleName }],
   };
 }
 
@@ -629,7 +630,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
       );
     }
 
-    this.footprint = modelEndpointFootprint(config, role.arn);
+    this.footprint = modelEndpointFootprint(config, role.arn, modelRoleName(name));
     this.instanceCounts = counts;
     this.endpointName = endpoint.name;
     this.endpointArn = endpoint.arn;

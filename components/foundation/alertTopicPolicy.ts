@@ -1,3 +1,4 @@
+import { EVENTBRIDGE_SERVICE } from "../shared/footprint";
 import { policyDocument, PolicyDocument } from "../shared/policyDocument";
 
 /**
@@ -57,7 +58,7 @@ export function alertTopicPolicy(scope: AlertTopicPolicyScope): PolicyDocument {
     {
       Sid: "EventBridgeRulesPublish",
       Effect: "Allow",
-      Principal: { Service: "events.amazonaws.com" },
+      Principal: { Service: EVENTBRIDGE_SERVICE },
       Action: "sns:Publish",
       Resource: topicArn,
       Condition: {

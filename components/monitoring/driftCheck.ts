@@ -12,14 +12,17 @@ import {
 } from "../shared/footprint";
 import { policyDocument, serviceTrustPolicy } from "../shared/policyDocument";
 import { queueTlsOnlyStatement } from "../shared/queuePolicy";
+import { deadLetterAlarm, deadLetterQueue } from "../shared/deadLetterQueue";
 import { S3_URI_PATTERN } from "../shared/s3Uri";
 import { metricAlarmArgs } from "../shared/metricAlarm";
 import { ML_DIR, scriptKey } from "../shared/scripts";
+import { functionLogGroup, pythonFunctionArgs } from "../shared/pythonFunction";
 import { settingProblem } from "../shared/settings";
 import type { NetworkScope } from "../shared/vpc";
 import { driftCheckFailureRule, failedStartsAlarm, psiAlarms } from "./driftCheckAlerts";
 import { buildDriftCheckDefinition, DRIFT_CHECK_PARAMETERS, DriftThresholds } from "./driftCheckDefinition";
-import { driftCheckPolicy, driftSchedulePolicy, driftStepsPolicy } from "./driftCheckPolicy";
+import { driftCheckPolicy, driftStepsPolicy } from "./driftCheckPolicy";
+import { pipelineStartSchedule } from "../shared/pipelineStartSchedule";
 import { driftCheckScheduleExpression, driftWindow } from "./schedule";
 import {
   DRIFT_DEFAULTS,
@@ -56,6 +59,11 @@ export interface DriftCheckArgs {
   readonly kmsKeyArn: pulumi.Input<string>;
   /** SNS topic that drift and failed runs notify. */
   readonly alertTopicArn: pulumi.Input<string>;
+  /**
+   * The model's name in the stack config: drift puts a `mlops.drift` event about it on the
+   * account's default bus, which retraining listens to. @default no event
+   */
+  readonly modelName?: string;
   /**
    * When runs start, as Model Monitor schedules are written: `cron(0 <hours> ? * * *)`. Each run
    * starts 15 minutes past and checks the hours since the previous one. @default "cron(0 0 ? * * *)"
@@ -195,11 +203,14 @@ export function driftCheckRoleNames(name: string) {
   return { check: `${name}-role`, steps: `${name}-steps-role`, scheduler: `${name}-scheduler-role` };
 }
 
-export function driftCheckFootprint(roleArns: {
-  readonly check: pulumi.Input<string>;
-  readonly steps: pulumi.Input<string>;
-  readonly scheduler: pulumi.Input<string>;
-}): DeployFootprint {
+export function driftCheckFootprint(
+  roleArns: {
+    readonly check: pulumi.Input<string>;
+    readonly steps: pulumi.Input<string>;
+    readonly scheduler: pulumi.Input<string>;
+  },
+  roleNames?: ReturnType<typeof driftCheckRoleNames>,
+): DeployFootprint {
   return {
     types: [
       TYPES.role,
@@ -216,9 +227,9 @@ export function driftCheckFootprint(roleArns: {
       TYPES.metricAlarm,
     ],
     passedRoles: [
-      { service: SAGEMAKER_SERVICE, roleArn: roleArns.check },
-      { service: LAMBDA_SERVICE, roleArn: roleArns.steps },
-      { service: SCHEDULER_SERVICE, roleArn: roleArns.scheduler },
+      { service: SAGEMAKER_SERVICE, roleArn: roleArns.check, roleName: roleNames?.check },
+      { service: LAMBDA_SERVICE, roleArn: roleArns.steps, roleName: roleNames?.steps },
+      { service: SCHEDULER_SERVICE, roleArn: roleArns.scheduler, roleName: roleNames?.scheduler },
     ],
   };
 }
@@ -280,20 +291,6 @@ export class DriftCheck extends pulumi.ComponentResource {
       `Finds capture files and publishes results for ${name}`,
       trust(LAMBDA_SERVICE),
     );
-    // Scheduler sends the account of the schedule as aws:SourceAccount ("Set up the execution role",
-    // EventBridge Scheduler user guide): no other account's schedule can use the role.
-    const schedulerRole = role(
-      "scheduler",
-      `Starts the drift check of ${name}`,
-      pulumi
-        .output(accountId)
-        .apply((account) =>
-          JSON.stringify(
-            serviceTrustPolicy(SCHEDULER_SERVICE, { StringEquals: { "aws:SourceAccount": account } }),
-          ),
-        ),
-    );
-
     const script = path.join(ML_DIR, "drift_check.py");
     const code = new aws.s3.BucketObjectv2(
       `${name}-drift-check-py`,
@@ -309,14 +306,10 @@ export class DriftCheck extends pulumi.ComponentResource {
     );
     const codeUri = pulumi.interpolate`s3://${code.bucket}/${code.key}`;
 
-    const logGroup = new aws.cloudwatch.LogGroup(
+    const logGroup = functionLogGroup(
       `${name}-steps-logs`,
-      {
-        name: `/aws/lambda/${functionName}`,
-        retentionInDays: config.logRetentionDays,
-        kmsKeyId: args.kmsKeyArn,
-        tags: args.tags,
-      },
+      functionName,
+      { kmsKeyArn: args.kmsKeyArn, retentionInDays: config.logRetentionDays, tags: args.tags },
       parent,
     );
     const stepsPolicy = new aws.iam.RolePolicy(
@@ -344,6 +337,7 @@ export class DriftCheck extends pulumi.ComponentResource {
                 reportUri: report,
                 kmsKeyArn,
                 alertTopicArn,
+                putsDriftEvents: args.modelName !== undefined,
               }),
             ),
           ),
@@ -356,14 +350,10 @@ export class DriftCheck extends pulumi.ComponentResource {
         name: functionName,
         description: `Lists each window's capture files and publishes the drift check results of ${name}`,
         role: stepsRole.arn,
-        runtime: aws.lambda.Runtime.Python3d12,
-        architectures: ["arm64"],
-        handler: "drift_steps.handler",
-        code: new pulumi.asset.AssetArchive({ "drift_steps.py": new pulumi.asset.FileAsset(FUNCTION_FILE) }),
+        ...pythonFunctionArgs(FUNCTION_FILE, logGroup.name),
         // Listing a day of capture files of a busy endpoint takes some seconds; reports are small.
         timeout: 300,
         memorySize: 256,
-        loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
         tags: args.tags,
       },
       // Its permissions and log group exist before the first invocation.
@@ -466,6 +456,7 @@ export class DriftCheck extends pulumi.ComponentResource {
               minRows: config.minRows,
               featureThresholds: config.featureThresholds,
               alertTopicArn: topicArn,
+              modelName: args.modelName,
               network: args.network,
             }),
           ),
@@ -486,16 +477,9 @@ export class DriftCheck extends pulumi.ComponentResource {
 
     // A start that still fails after the schedule's retries lands here, and its alarm pages someone:
     // otherwise a window would go unchecked without a word.
-    const deadLetters = new aws.sqs.Queue(
+    const deadLetters = deadLetterQueue(
       `${name}-dlq`,
-      {
-        // A fixed name: the alarm's QueueName dimension refers to it.
-        name: `${name}-dlq`,
-        kmsMasterKeyId: args.kmsKeyArn,
-        // SQS's longest: time to read why the start failed and to run the window again.
-        messageRetentionSeconds: 14 * 24 * 3600,
-        tags: args.tags,
-      },
+      { kmsKeyArn: args.kmsKeyArn, tags: args.tags },
       parent,
     );
     new aws.sqs.QueuePolicy(
@@ -506,48 +490,28 @@ export class DriftCheck extends pulumi.ComponentResource {
       },
       parent,
     );
-    const schedulePolicy = new aws.iam.RolePolicy(
-      `${name}-scheduler-role-policy`,
-      {
-        role: schedulerRole.name,
-        policy: pulumi
-          .all([pipeline.arn, deadLetters.arn, args.kmsKeyArn])
-          .apply(([pipelineArn, deadLetterQueueArn, kmsKeyArn]) =>
-            JSON.stringify(driftSchedulePolicy({ pipelineArn, deadLetterQueueArn, kmsKeyArn })),
-          ),
-      },
-      parent,
-    );
-    const schedule = new aws.scheduler.Schedule(
+    const { role: schedulerRole, schedule } = pipelineStartSchedule(
       name,
       {
-        name,
-        groupName: "default",
+        accountId,
+        scheduleName: name,
+        roleName: roleNames.scheduler,
+        roleDescription: `Starts the drift check of ${name}`,
         description: pulumi.interpolate`Starts the drift check of endpoint ${args.endpointName}`,
         scheduleExpression: driftCheckScheduleExpression(config.scheduleExpression),
-        scheduleExpressionTimezone: "UTC",
-        flexibleTimeWindow: { mode: "OFF" },
-        state: "ENABLED",
-        target: {
-          // The universal target calls StartPipelineExecution with this request, after replacing the
-          // scheduled time ("Adding context attributes", EventBridge Scheduler user guide): a late or
-          // retried start still checks the window before the time the run was due.
-          arn: "arn:aws:scheduler:::aws-sdk:sagemaker:startPipelineExecution",
-          roleArn: schedulerRole.arn,
-          input: pipeline.pipelineName.apply((pipelineName) =>
-            JSON.stringify({
-              PipelineName: pipelineName,
-              PipelineParameters: [
-                { Name: DRIFT_CHECK_PARAMETERS.scheduledTime, Value: "<aws.scheduler.scheduled-time>" },
-              ],
-            }),
-          ),
-          // A start still failing after an hour would overlap the next hourly run's window.
-          retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
-          deadLetterConfig: { arn: deadLetters.arn },
+        pipelineName: pipeline.pipelineName,
+        pipelineArn: pipeline.arn,
+        // A late or retried start still checks the window before the time the run was due.
+        request: {
+          PipelineParameters: [
+            { Name: DRIFT_CHECK_PARAMETERS.scheduledTime, Value: "<aws.scheduler.scheduled-time>" },
+          ],
         },
+        deadLetterQueueArn: deadLetters.arn,
+        kmsKeyArn: args.kmsKeyArn,
+        tags: args.tags,
       },
-      { parent: this, dependsOn: [schedulePolicy] },
+      this,
     );
 
     const failures = pulumi
@@ -576,18 +540,7 @@ export class DriftCheck extends pulumi.ComponentResource {
       parent,
     );
 
-    const failedStarts = failedStartsAlarm(name, `${name}-dlq`);
-    new aws.cloudwatch.MetricAlarm(
-      failedStarts.name,
-      {
-        ...metricAlarmArgs(failedStarts),
-        alarmActions: [args.alertTopicArn],
-        // The queue empties once each failed start is dealt with: say so.
-        okActions: [args.alertTopicArn],
-        tags: args.tags,
-      },
-      { parent: this, dependsOn: [deadLetters] },
-    );
+    deadLetterAlarm(failedStartsAlarm(name, `${name}-dlq`), deadLetters, args.alertTopicArn, args.tags, this);
 
     const alarmFeatures = config.driftAlarms.features.map((feature) => ({
       feature,
@@ -612,11 +565,14 @@ export class DriftCheck extends pulumi.ComponentResource {
       );
     });
 
-    this.footprint = driftCheckFootprint({
-      check: checkRole.arn,
-      steps: stepsRole.arn,
-      scheduler: schedulerRole.arn,
-    });
+    this.footprint = driftCheckFootprint(
+      {
+        check: checkRole.arn,
+        steps: stepsRole.arn,
+        scheduler: schedulerRole.arn,
+      },
+      roleNames,
+    );
     this.pipelineName = pipeline.pipelineName;
     this.pipelineArn = pipeline.arn;
     this.scheduleName = schedule.name;

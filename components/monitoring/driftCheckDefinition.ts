@@ -78,6 +78,8 @@ export interface DriftCheckDefinitionInput {
   readonly featureThresholds: Readonly<Record<string, Partial<DriftThresholds>>>;
   /** The model's alert topic, which the publish step sends drift to. */
   readonly alertTopicArn: string;
+  /** The model's name: the publish step puts a drift event about it, for retraining. @default no event */
+  readonly modelName?: string;
   readonly network?: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] };
 }
 
@@ -241,6 +243,7 @@ function publishStep(input: DriftCheckDefinitionInput): LambdaStep {
       topic_arn: input.alertTopicArn,
       namespace: DRIFT_METRICS_NAMESPACE,
       check_name: input.checkName,
+      ...(input.modelName !== undefined && { model: input.modelName }),
     },
     OutputParameters: [
       { OutputName: PUBLISH_OUTPUTS.status, OutputType: "String" },

@@ -168,6 +168,8 @@ export interface DriftStepsRoleScope extends AccountScope {
   readonly kmsKeyArn: string;
   /** The model's alert topic, which drift reaches. */
   readonly alertTopicArn: string;
+  /** Put drift events on the account's default bus, for retraining. @default false */
+  readonly putsDriftEvents?: boolean;
 }
 
 /**
@@ -222,44 +224,20 @@ export function driftStepsPolicy(scope: DriftStepsRoleScope): PolicyDocument {
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
       Resource: `${logGroup}:log-stream:*`,
     },
+    ...(scope.putsDriftEvents
+      ? [
+          {
+            // events:source is a condition key of PutEvents: the function can put drift events only.
+            Sid: "PutDriftEvents",
+            Effect: "Allow" as const,
+            Action: "events:PutEvents",
+            Resource: `arn:${partition}:events:${region}:${accountId}:event-bus/default`,
+            Condition: { StringEquals: { "events:source": DRIFT_EVENT_SOURCE } },
+          },
+        ]
+      : []),
   );
 }
 
-/** What a drift check's schedule may do. */
-export interface DriftScheduleScope {
-  /** The check's pipeline, which the schedule starts. */
-  readonly pipelineArn: string;
-  /** The dead-letter queue the schedule sends a start that failed after its retries to. */
-  readonly deadLetterQueueArn: string;
-  /** The stack key, which encrypts the queue. */
-  readonly kmsKeyArn: string;
-}
-
-/**
- * Start the check's pipeline, and nothing else but send a failed start to its dead-letter queue:
- * EventBridge Scheduler delivers dead-letter events as the schedule's execution role
- * ("Configuring a schedule's dead-letter queue", EventBridge Scheduler user guide), and SQS
- * encrypts them with the stack key as that role.
- */
-export function driftSchedulePolicy(scope: DriftScheduleScope): PolicyDocument {
-  return policyDocument(
-    {
-      Sid: "StartDriftCheck",
-      Effect: "Allow",
-      Action: "sagemaker:StartPipelineExecution",
-      Resource: scope.pipelineArn,
-    },
-    {
-      Sid: "SendFailedStarts",
-      Effect: "Allow",
-      Action: "sqs:SendMessage",
-      Resource: scope.deadLetterQueueArn,
-    },
-    {
-      Sid: "EncryptFailedStarts",
-      Effect: "Allow",
-      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-      Resource: scope.kmsKeyArn,
-    },
-  );
-}
+/** The source of the events a drift check puts when it finds drift (drift_steps.py). */
+export const DRIFT_EVENT_SOURCE = "mlops.drift";

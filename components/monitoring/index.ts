@@ -14,12 +14,7 @@ export {
   PUBLISH_OUTPUTS,
 } from "./driftCheckDefinition";
 export type { DriftCheckDefinitionInput, DriftThresholds } from "./driftCheckDefinition";
-export {
-  DRIFT_METRICS_NAMESPACE,
-  driftCheckPolicy,
-  driftSchedulePolicy,
-  driftStepsPolicy,
-} from "./driftCheckPolicy";
+export { DRIFT_METRICS_NAMESPACE, driftCheckPolicy, driftStepsPolicy } from "./driftCheckPolicy";
 export type { DriftCheckRoleScope, DriftStepsRoleScope } from "./driftCheckPolicy";
 export { MonitoringSchedule, monitoringRoleName, monitoringScheduleFootprint } from "./monitoringSchedule";
 export type { DataQualityBaselineArgs, DriftAlarmArgs, MonitoringScheduleArgs } from "./monitoringSchedule";

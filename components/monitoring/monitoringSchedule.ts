@@ -168,6 +168,7 @@ export function monitoringRoleName(scheduleName: string): string {
 export function monitoringScheduleFootprint(
   resolved: { readonly driftAlarms: { readonly features: readonly unknown[] } },
   roleArn: pulumi.Input<string>,
+  roleName?: string,
 ): DeployFootprint {
   return {
     types: [
@@ -179,7 +180,7 @@ export function monitoringScheduleFootprint(
       TYPES.eventTarget,
       ...(resolved.driftAlarms.features.length > 0 ? [TYPES.metricAlarm] : []),
     ],
-    passedRoles: [{ service: SAGEMAKER_SERVICE, roleArn }],
+    passedRoles: [{ service: SAGEMAKER_SERVICE, roleArn, roleName }],
   };
 }
 
@@ -387,7 +388,7 @@ export class MonitoringSchedule extends pulumi.ComponentResource {
       );
     });
 
-    this.footprint = monitoringScheduleFootprint(config, role.arn);
+    this.footprint = monitoringScheduleFootprint(config, role.arn, monitoringRoleName(name));
     this.scheduleName = schedule.name;
     this.scheduleArn = schedule.arn;
     this.jobDefinitionName = jobDefinition.name;

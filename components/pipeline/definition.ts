@@ -5,12 +5,17 @@ import type {
   ProcessingInput,
   ProcessingOutput,
 } from "@aws-sdk/client-sagemaker";
+import type { DataChecks } from "./settings";
 import type {
+  Condition,
   ConditionStep,
+  FailStep,
+  LambdaStep,
   Parameterised,
   PipelineDefinition,
   PipelineExpression,
   PipelineParameter,
+  PipelineStep,
   ProcessingStep,
   QualityCheckStep,
   RegisterModelStep,
@@ -32,14 +37,33 @@ export const PARAMETERS = {
 } as const;
 
 export const STEPS = {
+  validateData: "ValidateData",
+  checkData: "CheckData",
+  dataRejected: "DataRejected",
   preprocess: "Preprocess",
   driftBaseline: "DriftBaseline",
   dataQuality: "DataQualityBaseline",
   train: "Train",
+  findChampion: "FindChampion",
   evaluate: "Evaluate",
   checkAccuracy: "CheckAccuracy",
+  accuracyBelowThreshold: "AccuracyBelowThreshold",
+  checkChampion: "CheckChampion",
+  accuracyBelowChampion: "AccuracyBelowChampion",
+  checkGates: "CheckGates",
   register: "Register",
-  fail: "AccuracyBelowThreshold",
+} as const;
+
+/** The report `ml/validate.py` writes, which the CheckData step reads. */
+export const VALIDATION_REPORT = {
+  propertyFileName: "ValidationReport",
+  outputName: "validation",
+  filePath: "validation_report.json",
+  /** JSON path of the verdict, `passed` or `failed`. */
+  statusPath: "status",
+  passed: "passed",
+  /** JSON path of the one-line summary that names each problem. */
+  summaryPath: "summary",
 } as const;
 
 export const EVALUATION_REPORT = {
@@ -48,6 +72,22 @@ export const EVALUATION_REPORT = {
   filePath: "evaluation.json",
   /** JSON path of the accuracy in the report `ml/evaluate.py` writes. */
   accuracyPath: "binary_classification_metrics.accuracy.value",
+  /** JSON path of the champion gate: 1 passes, 0 fails (a number, as conditions compare numbers). */
+  championGatePath: "champion_gate",
+  /** JSON path of the gate's decision in one sentence. */
+  championReasonPath: "decision.reason",
+} as const;
+
+/**
+ * The FindChampion step: its function's output parameters, the Evaluate input they feed, and the
+ * placeholder folder it points that input to when the group has no approved version.
+ */
+export const CHAMPION = {
+  modelUriOutput: "ChampionModelUri",
+  arnOutput: "ChampionArn",
+  inputName: "champion",
+  /** Under the step's folder of the execution: `pipelines/<execution id>/FindChampion/none/`. */
+  placeholderFolder: "none",
 } as const;
 
 /** The splits `ml/preprocess.py` writes, each a processing output of the Preprocess step. */
@@ -79,6 +119,9 @@ export const DRIFT_BASELINE = {
 
 /** Every execution writes under `pipelines/<execution id>/<step>/<output>` of the artifacts bucket. */
 const EXECUTIONS_PREFIX = "pipelines";
+
+/** Keys (an IAM wildcard) the FindChampion function writes its placeholder under, in any execution. */
+export const CHAMPION_PLACEHOLDER_KEYS = `${EXECUTIONS_PREFIX}/*/${STEPS.findChampion}/*`;
 /** The Train step's output folder, and the DataQualityBaseline step's. */
 const MODEL_OUTPUT = "model";
 const DATA_QUALITY_OUTPUT = "baseline";
@@ -124,8 +167,21 @@ export interface PipelineDefinitionInput {
    * with `modelMonitorBaseline`, the Model Monitor analyzer that computes its baseline.
    */
   readonly images: { readonly sklearn: string; readonly xgboost: string; readonly modelMonitor?: string };
-  /** S3 URIs of the uploaded `ml/preprocess.py`, `ml/baseline.py` and `ml/evaluate.py`. */
-  readonly scripts: { readonly preprocess: string; readonly baseline: string; readonly evaluate: string };
+  /** S3 URIs of the uploaded `ml/validate.py`, `ml/preprocess.py`, `ml/baseline.py` and `ml/evaluate.py`. */
+  readonly scripts: {
+    readonly validate: string;
+    readonly preprocess: string;
+    readonly baseline: string;
+    readonly evaluate: string;
+  };
+  /** S3 URI of the uploaded schema of the model (`ml/schemas/<model>.json`), which ValidateData checks the input against. */
+  readonly schemaUri: string;
+  /** What ValidateData holds the input to (`ml/validate.py`'s options). */
+  readonly dataChecks: DataChecks;
+  /** How far the accuracy may be below the approved model's, from 0 to 1 (`ml/evaluate.py --margin`). */
+  readonly championMargin: number;
+  /** The Lambda function of the FindChampion step (`functions/find_champion.py`). */
+  readonly findChampionFunctionArn: string;
   /**
    * Also baseline the training data with the Model Monitor analyzer (the DataQualityBaseline
    * QualityCheck step, which needs `images.modelMonitor`) and register that baseline with each
@@ -166,6 +222,13 @@ const join = (on: string, ...values: (string | PipelineExpression)[]): PipelineE
 const processingOutputUri = (step: string, output: string) =>
   get(`Steps.${step}.ProcessingOutputConfig.Outputs['${output}'].S3Output.S3Uri`);
 const MODEL_ARTIFACTS = get(`Steps.${STEPS.train}.ModelArtifacts.S3ModelArtifacts`);
+/** A value of a step's property file, read when the execution gets there. */
+const jsonGet = (step: string, propertyFile: string, path: string): PipelineExpression => ({
+  "Std:JsonGet": { PropertyFile: get(`Steps.${step}.PropertyFiles.${propertyFile}`), Path: path },
+});
+const validationValue = (path: string) =>
+  jsonGet(STEPS.validateData, VALIDATION_REPORT.propertyFileName, path);
+const evaluationValue = (path: string) => jsonGet(STEPS.evaluate, EVALUATION_REPORT.propertyFileName, path);
 
 /** `s3://<artifacts>/pipelines/<execution id>/<step>/<name>`: one folder per execution. */
 function executionUri(input: PipelineDefinitionInput, step: string, name: string): PipelineExpression {
@@ -263,6 +326,72 @@ function processingJob(input: PipelineDefinitionInput, app: AppSpecification) {
       ...vpcConfig(input),
     },
   } as const;
+}
+
+/** `ml/validate.py`'s options for the limits; a column's own limit only when there is one. */
+function dataCheckArguments(checks: DataChecks): string[] {
+  const columns = Object.keys(checks.columnMaxMissing).sort();
+  return [
+    "--min-rows",
+    String(checks.minRows),
+    "--max-missing-rate",
+    String(checks.maxMissingRate),
+    "--min-class-share",
+    String(checks.minClassShare),
+    "--max-class-share",
+    String(checks.maxClassShare),
+    ...(columns.length > 0
+      ? [
+          "--column-max-missing",
+          JSON.stringify(Object.fromEntries(columns.map((name) => [name, checks.columnMaxMissing[name]]))),
+        ]
+      : []),
+  ];
+}
+
+/** A step's JSON report that later steps read with JsonGet: which output holds it, and where. */
+function propertyFile(report: {
+  readonly propertyFileName: string;
+  readonly outputName: string;
+  readonly filePath: string;
+}) {
+  return {
+    PropertyFileName: report.propertyFileName,
+    OutputName: report.outputName,
+    FilePath: report.filePath,
+  };
+}
+/**
+ * Checks the input data against the model's schema with `ml/validate.py`: columns, types, missing
+ * values, row count, target classes and their balance. The script writes validation_report.json
+ * and exits 0 whether the data passed or not, so that CheckData can stop the build with the
+ * report's summary instead of a failed job.
+ */
+function validateDataStep(input: PipelineDefinitionInput): ProcessingStep {
+  return {
+    Name: STEPS.validateData,
+    Type: "Processing",
+    Description:
+      "Checks the input CSV against the model's schema (columns, types, missing values, rows, class " +
+      "balance) and writes validation_report.json.",
+    Arguments: {
+      ...processingJob(
+        input,
+        scriptApp(input.images.sklearn, "validate.py", dataCheckArguments(input.dataChecks)),
+      ),
+      ProcessingInputs: [
+        s3Input("input-data", parameter(PARAMETERS.inputData), `${PROCESSING_ROOT}/input/data`),
+        // A single object arrives under its own name; validate.py reads the only .json file there.
+        s3Input("schema", input.schemaUri, `${PROCESSING_ROOT}/input/schema`),
+        s3Input("code", input.scripts.validate, `${PROCESSING_ROOT}/input/code`),
+      ],
+      ProcessingOutputConfig: {
+        Outputs: [s3Output(input, STEPS.validateData, VALIDATION_REPORT.outputName)],
+        KmsKeyId: input.kmsKeyArn,
+      },
+    },
+    PropertyFiles: [propertyFile(VALIDATION_REPORT)],
+  };
 }
 
 function preprocessStep(input: PipelineDefinitionInput): ProcessingStep {
@@ -429,17 +558,54 @@ function trainStep(input: PipelineDefinitionInput): TrainingStep {
   };
 }
 
+/**
+ * Finds the model the new one would replace (the champion): the group's latest approved version,
+ * or, when there is none, a placeholder folder holding only `NO_CHAMPION`, which `ml/evaluate.py`
+ * reads as no champion. The Evaluate job is network-isolated, so it cannot look the registry up
+ * itself, and a processing input must name objects that exist: hence a Lambda step that always
+ * answers with a location (`functions/find_champion.py`).
+ */
+function findChampionStep(input: PipelineDefinitionInput): LambdaStep {
+  return {
+    Name: STEPS.findChampion,
+    Type: "Lambda",
+    Description:
+      "Finds the model of the group's latest approved version (the champion) for Evaluate to compare " +
+      "with, or writes the placeholder that stands for none.",
+    FunctionArn: input.findChampionFunctionArn,
+    Arguments: {
+      model_package_group_name: input.modelPackageGroupName,
+      placeholder_uri: executionUri(input, STEPS.findChampion, CHAMPION.placeholderFolder),
+    },
+    OutputParameters: [
+      { OutputName: CHAMPION.modelUriOutput, OutputType: "String" },
+      { OutputName: CHAMPION.arnOutput, OutputType: "String" },
+    ],
+  };
+}
+
 function evaluateStep(input: PipelineDefinitionInput): ProcessingStep {
   return {
     Name: STEPS.evaluate,
     Type: "Processing",
-    Description: "Scores the trained model on the test split and writes evaluation.json.",
+    Description:
+      "Scores the trained model and the approved model (the champion) on the test split, and writes " +
+      "evaluation.json with the new model's metrics, the champion's and the champion gate's decision.",
     Arguments: {
       // The XGBoost image has the library the model was trained with, so the model loads as saved.
-      ...processingJob(input, scriptApp(input.images.xgboost, "evaluate.py")),
+      ...processingJob(
+        input,
+        scriptApp(input.images.xgboost, "evaluate.py", ["--margin", String(input.championMargin)]),
+      ),
       ProcessingInputs: [
         s3Input("model", MODEL_ARTIFACTS, `${PROCESSING_ROOT}/model`),
         s3Input("test", processingOutputUri(STEPS.preprocess, "test"), `${PROCESSING_ROOT}/test`),
+        // The champion's model.tar.gz, or the placeholder: either arrives in champion/.
+        s3Input(
+          CHAMPION.inputName,
+          get(`Steps.${STEPS.findChampion}.OutputParameters['${CHAMPION.modelUriOutput}']`),
+          `${PROCESSING_ROOT}/${CHAMPION.inputName}`,
+        ),
         s3Input("code", input.scripts.evaluate, `${PROCESSING_ROOT}/input/code`),
       ],
       ProcessingOutputConfig: {
@@ -447,13 +613,7 @@ function evaluateStep(input: PipelineDefinitionInput): ProcessingStep {
         KmsKeyId: input.kmsKeyArn,
       },
     },
-    PropertyFiles: [
-      {
-        PropertyFileName: EVALUATION_REPORT.propertyFileName,
-        OutputName: EVALUATION_REPORT.outputName,
-        FilePath: EVALUATION_REPORT.filePath,
-      },
-    ],
+    PropertyFiles: [propertyFile(EVALUATION_REPORT)],
   };
 }
 
@@ -469,15 +629,23 @@ function registerStep(input: PipelineDefinitionInput): RegisterModelStep {
   return {
     Name: STEPS.register,
     Type: "RegisterModel",
-    Description: modelMonitor
-      ? "Adds the model to the registry with its evaluation report, drift baseline and Model Monitor baseline, awaiting approval."
-      : "Adds the model to the registry with its evaluation report and drift baseline, awaiting approval.",
+    // The evaluation report is the challenger's: its metrics are what the registry shows, and it
+    // also holds the champion's, scored on the same test split, and the gate's decision.
+    Description:
+      "Adds the model to the registry with its drift baseline" +
+      (modelMonitor ? ", its Model Monitor baseline" : "") +
+      " and its evaluation report (its metrics, the approved model's on the same test split and the " +
+      "champion gate's decision, for the approver to compare), awaiting approval.",
     Arguments: {
       ModelPackageGroupName: input.modelPackageGroupName,
+      // The decision in words, where the registry lists the version.
       ModelPackageDescription: join(
-        " ",
-        "Trained by pipeline execution",
+        "",
+        "Trained by pipeline execution ",
         get("Execution.PipelineExecutionArn"),
+        ". Champion gate: ",
+        evaluationValue(EVALUATION_REPORT.championReasonPath),
+        ".",
       ),
       ModelApprovalStatus: parameter(PARAMETERS.modelApprovalStatus),
       InferenceSpecification: {
@@ -524,51 +692,126 @@ function registerStep(input: PipelineDefinitionInput): RegisterModelStep {
   };
 }
 
-function checkAccuracyStep(input: PipelineDefinitionInput): ConditionStep {
+const fail = (name: string, ...message: (string | PipelineExpression)[]): FailStep => ({
+  Name: name,
+  Type: "Fail",
+  Arguments: { ErrorMessage: join(" ", ...message) },
+});
+
+/**
+ * Runs everything else only when the input data passed ValidateData; otherwise fails the build
+ * with the report's summary, which names each problem.
+ */
+function checkDataStep(build: readonly PipelineStep[]): ConditionStep {
   return {
-    Name: STEPS.checkAccuracy,
+    Name: STEPS.checkData,
     Type: "Condition",
-    Description: "Registers the model only when its test accuracy reaches the threshold.",
+    Description: "Builds the model only when the input data passed ValidateData.",
     Arguments: {
       Conditions: [
         {
-          Type: "GreaterThanOrEqualTo",
-          LeftValue: {
-            "Std:JsonGet": {
-              PropertyFile: get(
-                `Steps.${STEPS.evaluate}.PropertyFiles.${EVALUATION_REPORT.propertyFileName}`,
-              ),
-              Path: EVALUATION_REPORT.accuracyPath,
-            },
-          },
-          RightValue: parameter(PARAMETERS.accuracyThreshold),
+          Type: "Equals",
+          LeftValue: validationValue(VALIDATION_REPORT.statusPath),
+          RightValue: VALIDATION_REPORT.passed,
         },
       ],
-      IfSteps: [registerStep(input)],
+      IfSteps: build,
       ElseSteps: [
-        {
-          Name: STEPS.fail,
-          Type: "Fail",
-          Arguments: {
-            ErrorMessage: join(
-              " ",
-              "Test accuracy is below the AccuracyThreshold of",
-              parameter(PARAMETERS.accuracyThreshold),
-              `; the model was not registered. See ${EVALUATION_REPORT.filePath} of the ${STEPS.evaluate} step.`,
-            ),
-          },
-        },
+        fail(
+          STEPS.dataRejected,
+          "The input data did not pass the checks against the model's schema, so nothing was trained. Validation",
+          validationValue(VALIDATION_REPORT.summaryPath),
+          `(${VALIDATION_REPORT.filePath} of the ${STEPS.validateData} step lists each problem).`,
+        ),
+      ],
+    },
+  };
+}
+
+const accuracyReached = (): Condition => ({
+  Type: "GreaterThanOrEqualTo",
+  LeftValue: evaluationValue(EVALUATION_REPORT.accuracyPath),
+  RightValue: parameter(PARAMETERS.accuracyThreshold),
+});
+const championGatePassed = (): Condition => ({
+  Type: "GreaterThanOrEqualTo",
+  LeftValue: evaluationValue(EVALUATION_REPORT.championGatePath),
+  RightValue: 1,
+});
+
+/** The accuracy gate: fails the build, naming the threshold, below it. */
+function checkAccuracyStep(): ConditionStep {
+  return {
+    Name: STEPS.checkAccuracy,
+    Type: "Condition",
+    Description: "Fails the build when the model's test accuracy is below AccuracyThreshold.",
+    Arguments: {
+      Conditions: [accuracyReached()],
+      IfSteps: [],
+      ElseSteps: [
+        fail(
+          STEPS.accuracyBelowThreshold,
+          "Test accuracy is below the AccuracyThreshold of",
+          parameter(PARAMETERS.accuracyThreshold),
+          `; the model was not registered. See ${EVALUATION_REPORT.filePath} of the ${STEPS.evaluate} step.`,
+        ),
+      ],
+    },
+  };
+}
+
+/** The champion gate: fails the build, with the decision's reason, when `ml/evaluate.py` refused the model. */
+function checkChampionStep(): ConditionStep {
+  return {
+    Name: STEPS.checkChampion,
+    Type: "Condition",
+    Description:
+      "Fails the build when the model's test accuracy is below the approved model's by more than the margin.",
+    Arguments: {
+      Conditions: [championGatePassed()],
+      IfSteps: [],
+      ElseSteps: [
+        fail(
+          STEPS.accuracyBelowChampion,
+          "The model is less accurate than the approved model on the same test split, so it was not registered:",
+          evaluationValue(EVALUATION_REPORT.championReasonPath),
+          `(see ${EVALUATION_REPORT.filePath} of the ${STEPS.evaluate} step).`,
+        ),
       ],
     },
   };
 }
 
 /**
- * Builds the model-build pipeline: Preprocess → DriftBaseline ∥ Train → Evaluate → CheckAccuracy →
- * Register, or Fail when the accuracy is below the threshold; with `modelMonitorBaseline`,
+ * Registers the model when it passed both gates. The gates and this step are three condition steps
+ * side by side, each reading evaluation.json: SageMaker Pipelines do not support a condition step
+ * inside another's branches ("Condition step",
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/build-and-manage-steps-types.html#step-type-condition),
+ * so they cannot be nested in CheckData, nor in each other. Each gate fails the build with a message
+ * about itself, and when both fail, both say so; this step only registers.
+ */
+function checkGatesStep(input: PipelineDefinitionInput): ConditionStep {
+  return {
+    Name: STEPS.checkGates,
+    Type: "Condition",
+    Description: "Registers the model when it passed both CheckAccuracy and CheckChampion.",
+    Arguments: {
+      Conditions: [accuracyReached(), championGatePassed()],
+      IfSteps: [registerStep(input)],
+      ElseSteps: [],
+    },
+  };
+}
+
+/**
+ * Builds the model-build pipeline: ValidateData → CheckData, which fails the build when the input
+ * data does not pass (DataRejected) and otherwise runs Preprocess → DriftBaseline ∥ Train, and
+ * FindChampion, → Evaluate; then the gates CheckAccuracy (AccuracyBelowThreshold) and CheckChampion
+ * (AccuracyBelowChampion), and CheckGates → Register when both pass. With `modelMonitorBaseline`,
  * DataQualityBaseline runs alongside DriftBaseline. The baselines and Train all start once
- * Preprocess is done (SageMaker orders steps by the properties they read); Register records the
- * baselines with the model. Pure: the same input gives the same definition.
+ * Preprocess is done, FindChampion once the data passed (SageMaker orders steps by the properties
+ * they read); Register records the baselines with the model. Pure: the same input gives the same
+ * definition.
  *
  * @throws Error when `modelMonitorBaseline` is set without `images.modelMonitor`.
  */
@@ -605,12 +848,18 @@ export function buildPipelineDefinition(input: PipelineDefinitionInput): Pipelin
     Metadata: {},
     Parameters: parameters,
     Steps: [
-      preprocessStep(input),
-      driftBaselineStep(input),
-      ...(analyzerImage === undefined ? [] : [dataQualityStep(input, analyzerImage)]),
-      trainStep(input),
-      evaluateStep(input),
-      checkAccuracyStep(input),
+      validateDataStep(input),
+      checkDataStep([
+        preprocessStep(input),
+        driftBaselineStep(input),
+        ...(analyzerImage === undefined ? [] : [dataQualityStep(input, analyzerImage)]),
+        trainStep(input),
+        findChampionStep(input),
+        evaluateStep(input),
+      ]),
+      checkAccuracyStep(),
+      checkChampionStep(),
+      checkGatesStep(input),
     ],
   };
 }

@@ -2,19 +2,41 @@ import { ModelApprovalStatus } from "@aws-sdk/client-sagemaker";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ML_DIR, scriptKey } from "../shared/scripts";
-import { existsSync } from "node:fs";
+import { functionLogGroup, pythonFunctionArgs } from "../shared/pythonFunction";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { serviceTrustPolicy } from "../shared/policyDocument";
-import { pipelineExecutionPolicy } from "./mlPipelinePolicy";
+import { findChampionPolicy, pipelineExecutionPolicy } from "./mlPipelinePolicy";
 import { buildPipelineDefinition, REGISTERED_VERSION_KEYS } from "./definition";
 import { modelPackageGroupSharingPolicy } from "./registrySharingPolicy";
+import { pipelineStoppedRule } from "./pipelineAlerts";
 import type { AccountContext } from "../shared/account";
-import { combineFootprints, DeployFootprint, SAGEMAKER_SERVICE, TYPES } from "../shared/footprint";
+import {
+  combineFootprints,
+  DeployFootprint,
+  LAMBDA_SERVICE,
+  SAGEMAKER_SERVICE,
+  TYPES,
+} from "../shared/footprint";
 import { accountListProblems, STORAGE_DEFAULTS } from "../foundation/settings";
-import { settingProblem } from "../shared/settings";
+import { describeValue, settingProblem } from "../shared/settings";
 import { DEFAULT_HYPERPARAMETERS } from "./defaults";
-import { PIPELINE_DEFAULTS, PIPELINE_SETTINGS, spotWaitProblems } from "./settings";
+import {
+  DataChecks,
+  dataChecksSetting,
+  PIPELINE_DEFAULTS,
+  PIPELINE_SETTINGS,
+  spotWaitProblems,
+} from "./settings";
 import { SecureBucket, secureBucketFootprint } from "../foundation/secureBucket";
+
+/** The scripts the pipeline's processing steps run, uploaded from `scriptsDir`. */
+const SCRIPTS = ["validate.py", "preprocess.py", "baseline.py", "evaluate.py"] as const;
+
+/** The function of the FindChampion step. */
+const FIND_CHAMPION_FILE = path.join(__dirname, "functions", "find_champion.py");
+/** Days the function's log group keeps its events. */
+const FUNCTION_LOG_RETENTION_DAYS = 90;
 
 /** Names that become bucket, role and pipeline names: lowercase, DNS-safe, short enough for S3. */
 const NAME_PATTERN = /^[a-z][a-z0-9-]{0,43}[a-z0-9]$/;
@@ -44,11 +66,27 @@ export interface MlPipelineArgs {
   readonly inputDataUri?: string;
   /** Sample CSV uploaded as the default input when `inputDataUri` is not set. @default ml/data/breast-cancer.csv */
   readonly sampleDataPath?: string;
-  /** Folder holding `preprocess.py`, `baseline.py` and `evaluate.py`. @default ml/ */
+  /** Folder holding `validate.py`, `preprocess.py`, `baseline.py` and `evaluate.py`. @default ml/ */
   readonly scriptsDir?: string;
+  /**
+   * The model's schema (`ml/schemas/<model>.json`, written by `python3 ml/validate.py write-schema`),
+   * which the ValidateData step checks the input data against; its target column must be
+   * `targetColumn`. A path on this machine; uploaded under a content-addressed key.
+   */
+  readonly schemaFile: string;
+  /**
+   * What ValidateData holds the input to; each key left out keeps its default.
+   * @default minRows 100, maxMissingRate 0.05, minClassShare 0.05, maxClassShare 0.95, no columnMaxMissing
+   */
+  readonly dataChecks?: Partial<DataChecks>;
+  /**
+   * How far the new model's test accuracy may be below the approved model's for it to be
+   * registered, from 0 to 1. @default 0.01
+   */
+  readonly championMargin?: number;
   /** Label column of the input CSV (binary: 0 or 1). @default "target" */
   readonly targetColumn?: string;
-  /** Default instance type of the Preprocess, DriftBaseline, DataQualityBaseline and Evaluate jobs. @default "ml.m5.large" */
+  /** Default instance type of the ValidateData, Preprocess, DriftBaseline, DataQualityBaseline and Evaluate jobs. @default "ml.m5.large" */
   readonly processingInstanceType?: string;
   /** Default instance type of the Train job. @default "ml.m5.large" */
   readonly trainingInstanceType?: string;
@@ -89,10 +127,22 @@ export interface MlPipelineArgs {
    * `consumerAccounts`). @default [] (nothing is shared)
    */
   readonly consumerAccounts?: readonly string[];
+  /**
+   * SNS topic told of each run that fails or is stopped (a gate refused the data or the model, a
+   * step broke, someone stopped it), through an EventBridge rule named `<name>-stopped`; the
+   * topic's policy must let this account's EventBridge rules of that name publish, and its key
+   * let EventBridge use it (AlertTopic and PlatformKey do). @default none: no alert
+   */
+  readonly alertTopicArn?: pulumi.Input<string>;
 }
 
-type ResolvedArgs = Required<Omit<MlPipelineArgs, "inputDataUri" | "network" | "maxWaitSeconds">> &
-  Pick<MlPipelineArgs, "inputDataUri" | "network"> & { readonly maxWaitSeconds: number | undefined };
+type ResolvedArgs = Required<
+  Omit<MlPipelineArgs, "inputDataUri" | "network" | "maxWaitSeconds" | "dataChecks" | "alertTopicArn">
+> &
+  Pick<MlPipelineArgs, "inputDataUri" | "network" | "alertTopicArn"> & {
+    readonly maxWaitSeconds: number | undefined;
+    readonly dataChecks: DataChecks;
+  };
 
 /** Applies every default in one place. Pure. */
 export function withDefaults(name: string, args: MlPipelineArgs): ResolvedArgs {
@@ -106,6 +156,9 @@ export function withDefaults(name: string, args: MlPipelineArgs): ResolvedArgs {
     inputDataUri: args.inputDataUri,
     sampleDataPath: args.sampleDataPath ?? path.join(ML_DIR, "data", "breast-cancer.csv"),
     scriptsDir: args.scriptsDir ?? ML_DIR,
+    schemaFile: args.schemaFile,
+    dataChecks: { ...PIPELINE_DEFAULTS.dataChecks, ...args.dataChecks },
+    championMargin: args.championMargin ?? PIPELINE_DEFAULTS.championMargin,
     targetColumn: args.targetColumn ?? PIPELINE_DEFAULTS.targetColumn,
     processingInstanceType: args.processingInstanceType ?? PIPELINE_DEFAULTS.processingInstanceType,
     trainingInstanceType: args.trainingInstanceType ?? PIPELINE_DEFAULTS.trainingInstanceType,
@@ -126,6 +179,7 @@ export function withDefaults(name: string, args: MlPipelineArgs): ResolvedArgs {
       args.noncurrentVersionRetentionDays ?? STORAGE_DEFAULTS.noncurrentVersionRetentionDays,
     checkpointRetentionDays: args.checkpointRetentionDays ?? STORAGE_DEFAULTS.checkpointRetentionDays,
     consumerAccounts: args.consumerAccounts ?? [],
+    alertTopicArn: args.alertTopicArn,
   };
 }
 
@@ -140,6 +194,7 @@ export function validateArgs(name: string, args: MlPipelineArgs, resolved: Resol
     "processingInstanceType",
     "trainingInstanceType",
     "accuracyThreshold",
+    "championMargin",
     "maxRuntimeSeconds",
     "maxWaitSeconds",
   ] as const) {
@@ -152,9 +207,11 @@ export function validateArgs(name: string, args: MlPipelineArgs, resolved: Resol
   })) {
     problems.push(`${key} ${JSON.stringify(value)} ${message}`);
   }
-  for (const file of ["preprocess.py", "baseline.py", "evaluate.py"]) {
+  problems.push(...dataCheckProblems(resolved.dataChecks));
+  for (const file of SCRIPTS) {
     check(existsSync(path.join(resolved.scriptsDir, file)), `${file} not found in ${resolved.scriptsDir}`);
   }
+  problems.push(...schemaFileProblems(resolved.schemaFile, resolved.targetColumn, resolved.dataChecks));
   check(
     resolved.inputDataUri !== undefined || existsSync(resolved.sampleDataPath),
     `sampleDataPath ${resolved.sampleDataPath} not found`,
@@ -163,13 +220,109 @@ export function validateArgs(name: string, args: MlPipelineArgs, resolved: Resol
   return problems;
 }
 
+/** The data checks' problems, each at its key (`dataChecks.maxClassShare 0.02 must be ...`). */
+function dataCheckProblems(checks: DataChecks): string[] {
+  const result = dataChecksSetting.safeParse(checks);
+  if (result.success) return [];
+  return result.error.issues.map((issue) => {
+    const value = issue.path.reduce<unknown>(
+      (inner, key) => (inner as Record<PropertyKey, unknown> | undefined)?.[key],
+      checks,
+    );
+    return `${["dataChecks", ...issue.path].join(".")} ${describeValue(value)} ${issue.message}`;
+  });
+}
+
+/** What `ml/validate.py` needs of a schema (its `parse_schema`), as a problem, or undefined. */
+function schemaDocumentProblem(document: unknown): string | undefined {
+  const record = (value: unknown) =>
+    typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  const schema = record(document);
+  if (schema?.version !== 1) return "not a version 1 schema";
+  const columns = Array.isArray(schema.columns) ? schema.columns.map(record) : [];
+  if (columns.length === 0) return "'columns' must be a non-empty list";
+  const names = columns.map((column) => column?.name);
+  const unnamed = names.findIndex((name) => typeof name !== "string" || name === "");
+  if (unnamed >= 0) return `column ${unnamed + 1} has no name`;
+  const untyped = columns.find((column) => !["numeric", "categorical"].includes(String(column?.type)));
+  if (untyped) return `column '${String(untyped.name)}' has a type other than numeric or categorical`;
+  if (new Set(names).size !== names.length) return "names a column more than once";
+  const target = record(schema.target);
+  if (!names.includes(target?.name)) return "'target.name' must name one of its columns";
+  const classes = target?.classes;
+  if (
+    !Array.isArray(classes) ||
+    classes.length < 2 ||
+    !classes.every((name) => typeof name === "string") ||
+    new Set(classes).size !== classes.length
+  ) {
+    return "'target.classes' must be a list of two or more distinct strings";
+  }
+  return undefined;
+}
+
 /**
- * Two buckets, the registry, a role SageMaker runs the pipeline's jobs as, uploads and the
- * pipeline; with consumer accounts, the registry's resource policy too.
+ * The schema file's problems: missing, not a schema, another target column, or columns that
+ * `dataChecks.columnMaxMissing` names and it does not have (validate.py refuses those at run time).
+ */
+export function schemaFileProblems(file: string, targetColumn: string, checks: DataChecks): string[] {
+  // Callers outside TypeScript may leave it out.
+  const given = typeof file === "string" && file !== "";
+  const write = `python3 ml/validate.py write-schema --data <the model's CSV> --target-column ${targetColumn} --output ${given ? file : "ml/schemas/<model>.json"}`;
+  if (!given) {
+    return [
+      `schemaFile is required: the model's schema, which ValidateData checks the input against; write it with ${write}`,
+    ];
+  }
+  if (!existsSync(file)) {
+    return [`schemaFile ${file} not found: write the model's schema from its dataset with ${write}`];
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    // One line: the parser may quote the file's text, line breaks included.
+    const reason = (error as Error).message.replace(/\s+/g, " ");
+    return [`schemaFile ${file} is not JSON (${reason}): write it with ${write}`];
+  }
+  const problem = schemaDocumentProblem(document);
+  if (problem) return [`schemaFile ${file} is not a model schema (${problem}): write it with ${write}`];
+  const schema = document as { columns: { name: string }[]; target: { name: string } };
+  const problems: string[] = [];
+  if (schema.target.name !== targetColumn) {
+    problems.push(
+      `schemaFile ${file} has the target column "${schema.target.name}", not targetColumn "${targetColumn}"`,
+    );
+  }
+  const columns = new Set(schema.columns.map((column) => column.name));
+  const unknown = Object.keys(checks.columnMaxMissing).filter((name) => !columns.has(name));
+  if (unknown.length > 0) {
+    problems.push(
+      `dataChecks.columnMaxMissing names ${unknown.map((name) => `"${name}"`).join(", ")}, not a column of schemaFile ${file}`,
+    );
+  }
+  return problems;
+}
+
+/**
+ * Two buckets, the registry, a role SageMaker runs the pipeline's jobs as, uploads, the
+ * FindChampion function with its role and log group, and the pipeline; with consumer accounts,
+ * the registry's resource policy too; with an alert topic, the rule and target that tell it of
+ * failed or stopped runs. The types do not depend on the roles.
+ *
+ * @param roleArn The role SageMaker runs the pipeline's jobs as.
+ * @param functionRoleArn The role of the FindChampion function. @default none: the types alone
+ * @param options.alerts Whether runs that fail or are stopped page a topic (`alertTopicArn`).
+ *   @default false
  */
 export function mlPipelineFootprint(
   roleArn: pulumi.Input<string>,
   consumerAccounts: readonly string[] = [],
+  functionRoleArn?: pulumi.Input<string>,
+  functionRoleName?: string,
+  options: { readonly alerts?: boolean } = {},
 ): DeployFootprint {
   return combineFootprints(secureBucketFootprint(), {
     types: [
@@ -178,21 +331,34 @@ export function mlPipelineFootprint(
       TYPES.role,
       TYPES.rolePolicy,
       TYPES.bucketObject,
+      TYPES.logGroup,
+      TYPES.lambdaFunction,
       TYPES.pipeline,
+      ...(options.alerts ? [TYPES.eventRule, TYPES.eventTarget] : []),
     ],
-    passedRoles: [{ service: SAGEMAKER_SERVICE, roleArn }],
+    passedRoles: [
+      { service: SAGEMAKER_SERVICE, roleArn },
+      ...(functionRoleArn === undefined
+        ? []
+        : [{ service: LAMBDA_SERVICE, roleArn: functionRoleArn, roleName: functionRoleName }]),
+    ],
   });
 }
 
 /**
  * Everything one model's build pipeline needs: data and artifact buckets, a least-privilege
- * execution role, the model registry (a model package group), the uploaded scripts and the
- * SageMaker Pipeline Preprocess → DriftBaseline ∥ Train → Evaluate → CheckAccuracy → Register
- * (with `modelMonitorBaseline`, DataQualityBaseline alongside DriftBaseline). Each registered
- * version carries the drift baseline of its training data, which endpoint drift checks compare
- * captured requests with, and with `modelMonitorBaseline` the Model Monitor baseline too. With
+ * execution role, the model registry (a model package group), the uploaded scripts and schema,
+ * the FindChampion Lambda function and the SageMaker Pipeline ValidateData → CheckData →
+ * Preprocess → DriftBaseline ∥ Train, FindChampion → Evaluate → CheckAccuracy, CheckChampion →
+ * CheckGates → Register (with `modelMonitorBaseline`, DataQualityBaseline alongside
+ * DriftBaseline): data that fails its schema checks trains nothing, and a model is registered only
+ * when it reaches the accuracy threshold and is not less accurate than the approved model by more
+ * than the margin. Each registered version carries the drift baseline of its training data, which
+ * endpoint drift checks compare captured requests with, and with `modelMonitorBaseline` the Model
+ * Monitor baseline too. With
  * consumer accounts, stacks of those accounts may serve the registered versions: read the
- * registry, and each version's model and baselines.
+ * registry, and each version's model and baselines. With an alert topic, each run that fails (at
+ * a gate's Fail step or otherwise) or is stopped pages it.
  */
 export class MlPipeline extends pulumi.ComponentResource {
   public readonly pipelineName: pulumi.Output<string>;
@@ -277,6 +443,70 @@ export class MlPipeline extends pulumi.ComponentResource {
       },
       parent,
     );
+    // The FindChampion step's function: its role, log group and least-privilege policy first.
+    const functionName = `${name}-steps`;
+    const functionRole = new aws.iam.Role(
+      `${name}-steps-role`,
+      {
+        // A fixed name: the deploy role may pass exactly this role, before the function exists.
+        name: `${name}-steps-role`,
+        description: `Finds the approved model that builds of SageMaker pipeline ${name} compare with`,
+        assumeRolePolicy: JSON.stringify(serviceTrustPolicy(LAMBDA_SERVICE)),
+        tags: config.tags,
+      },
+      parent,
+    );
+    const logGroup = functionLogGroup(
+      `${name}-steps-logs`,
+      functionName,
+      { kmsKeyArn: config.kmsKeyArn, retentionInDays: FUNCTION_LOG_RETENTION_DAYS, tags: config.tags },
+      parent,
+    );
+    const functionPolicy = new aws.iam.RolePolicy(
+      `${name}-steps-role-policy`,
+      {
+        role: functionRole.name,
+        policy: pulumi
+          .all([
+            partition,
+            region,
+            accountId,
+            registry.modelPackageGroupName,
+            artifactsBucket.bucketName,
+            config.kmsKeyArn,
+          ])
+          .apply(([p, r, account, group, artifacts, kmsKeyArn]) =>
+            JSON.stringify(
+              findChampionPolicy({
+                partition: p,
+                region: r,
+                accountId: account,
+                functionName,
+                modelPackageGroupName: group,
+                artifactsBucket: artifacts,
+                kmsKeyArn,
+              }),
+            ),
+          ),
+      },
+      parent,
+    );
+    const findChampion = new aws.lambda.Function(
+      `${name}-steps`,
+      {
+        name: functionName,
+        description: `Finds the approved model that builds of SageMaker pipeline ${name} compare with`,
+        role: functionRole.arn,
+        ...pythonFunctionArgs(FIND_CHAMPION_FILE, logGroup.name),
+        // Two registry calls, or one small S3 write.
+        timeout: 60,
+        memorySize: 128,
+        tags: config.tags,
+      },
+      // Its permissions and log group exist before the first invocation.
+      { parent: this, dependsOn: [functionPolicy, logGroup] },
+    );
+
     const rolePolicy = new aws.iam.RolePolicy(
       `${name}-role-policy`,
       {
@@ -291,39 +521,58 @@ export class MlPipeline extends pulumi.ComponentResource {
             dataBucket.bucketName,
             artifactsBucket.bucketName,
             registry.modelPackageGroupName,
+            findChampion.arn,
             images.sklearn.repositoryArn,
             images.xgboost.repositoryArn,
             // In AWS's regions the analyzer is in another registry account than the framework images.
             ...(analyzer ? [analyzer.repositoryArn] : []),
           ])
-          .apply(([p, r, account, roleArn, kmsKeyArn, data, artifacts, group, ...imageRepositories]) =>
-            JSON.stringify(
-              pipelineExecutionPolicy({
-                partition: p,
-                region: r,
-                accountId: account,
-                roleArn,
-                kmsKeyArn,
-                dataBucket: data,
-                artifactsBucket: artifacts,
-                externalInputUri: config.inputDataUri,
-                modelPackageGroupName: group,
-                approvalStatuses: [
-                  ...new Set([ModelApprovalStatus.PENDING_MANUAL_APPROVAL, config.modelApprovalStatus]),
-                ],
-                ecrRepositoryArns: [...new Set(imageRepositories)],
-                modelMonitorBaseline: config.modelMonitorBaseline,
-                network: config.network,
-              }),
-            ),
+          .apply(
+            ([
+              p,
+              r,
+              account,
+              roleArn,
+              kmsKeyArn,
+              data,
+              artifacts,
+              group,
+              findChampionFunctionArn,
+              ...imageRepositories
+            ]) =>
+              JSON.stringify(
+                pipelineExecutionPolicy({
+                  partition: p,
+                  region: r,
+                  accountId: account,
+                  roleArn,
+                  kmsKeyArn,
+                  dataBucket: data,
+                  artifactsBucket: artifacts,
+                  externalInputUri: config.inputDataUri,
+                  modelPackageGroupName: group,
+                  approvalStatuses: [
+                    ...new Set([ModelApprovalStatus.PENDING_MANUAL_APPROVAL, config.modelApprovalStatus]),
+                  ],
+                  findChampionFunctionArn,
+                  ecrRepositoryArns: [...new Set(imageRepositories)],
+                  modelMonitorBaseline: config.modelMonitorBaseline,
+                  network: config.network,
+                }),
+              ),
           ),
       },
       parent,
     );
 
-    const upload = (file: string, bucket: SecureBucket, key: string) =>
+    const upload = (
+      file: string,
+      bucket: SecureBucket,
+      key: string,
+      resourceName = `${name}-${path.basename(file).replace(/[^A-Za-z0-9]+/g, "-")}`,
+    ) =>
       new aws.s3.BucketObjectv2(
-        `${name}-${path.basename(file).replace(/[^A-Za-z0-9]+/g, "-")}`,
+        resourceName,
         {
           bucket: bucket.bucketName,
           key,
@@ -334,19 +583,21 @@ export class MlPipeline extends pulumi.ComponentResource {
         },
         parent,
       );
+    const uriOf = (object: aws.s3.BucketObjectv2) => pulumi.interpolate`s3://${object.bucket}/${object.key}`;
     const scriptUri = (file: string) => {
-      const object = upload(
-        path.join(config.scriptsDir, file),
-        artifactsBucket,
-        scriptKey(path.join(config.scriptsDir, file)),
-      );
-      return pulumi.interpolate`s3://${object.bucket}/${object.key}`;
+      const local = path.join(config.scriptsDir, file);
+      return uriOf(upload(local, artifactsBucket, scriptKey(local)));
     };
     const scripts = {
+      validate: scriptUri("validate.py"),
       preprocess: scriptUri("preprocess.py"),
       baseline: scriptUri("baseline.py"),
       evaluate: scriptUri("evaluate.py"),
     };
+    // Under a key of its content, like the scripts: a changed schema changes the definition.
+    const schemaUri = uriOf(
+      upload(config.schemaFile, artifactsBucket, scriptKey(config.schemaFile), `${name}-schema`),
+    );
     const inputDataUri: pulumi.Output<string> =
       config.inputDataUri !== undefined
         ? pulumi.output(config.inputDataUri)
@@ -363,8 +614,8 @@ export class MlPipeline extends pulumi.ComponentResource {
         artifactsBucket.bucketName,
         registry.modelPackageGroupName,
         pulumi.all([images.sklearn.uri, images.xgboost.uri, analyzer?.uri]),
-        pulumi.all([scripts.preprocess, scripts.baseline, scripts.evaluate]),
-        inputDataUri,
+        pulumi.all([scripts.validate, scripts.preprocess, scripts.baseline, scripts.evaluate]),
+        pulumi.all([schemaUri, findChampion.arn, inputDataUri]),
       ])
       .apply(
         ([
@@ -373,8 +624,8 @@ export class MlPipeline extends pulumi.ComponentResource {
           artifacts,
           group,
           [sklearn, xgboost, modelMonitor],
-          [preprocess, baseline, evaluate],
-          input,
+          [validate, preprocess, baseline, evaluate],
+          [schema, findChampionFunctionArn, input],
         ]) =>
           JSON.stringify(
             buildPipelineDefinition({
@@ -383,7 +634,11 @@ export class MlPipeline extends pulumi.ComponentResource {
               artifactsBucket: artifacts,
               modelPackageGroupName: group,
               images: { sklearn, xgboost, ...(modelMonitor !== undefined && { modelMonitor }) },
-              scripts: { preprocess, baseline, evaluate },
+              scripts: { validate, preprocess, baseline, evaluate },
+              schemaUri: schema,
+              dataChecks: config.dataChecks,
+              championMargin: config.championMargin,
+              findChampionFunctionArn,
               modelMonitorBaseline: config.modelMonitorBaseline,
               defaults: {
                 inputDataUri: input,
@@ -420,7 +675,41 @@ export class MlPipeline extends pulumi.ComponentResource {
       { parent: this, dependsOn: [rolePolicy] },
     );
 
-    this.footprint = mlPipelineFootprint(role.arn, config.consumerAccounts);
+    if (config.alertTopicArn !== undefined) {
+      const stopped = pulumi
+        .all([pipeline.arn, artifactsBucket.bucketName])
+        .apply(([pipelineArn, artifacts]) =>
+          pipelineStoppedRule({ pipelineName: name, pipelineArn, artifactsBucket: artifacts }),
+        );
+      const stoppedRule = new aws.cloudwatch.EventRule(
+        `${name}-stopped`,
+        {
+          // Named after the model: its alert topic accepts events only from rules with that prefix.
+          name: `${name}-stopped`,
+          description: stopped.description,
+          eventPattern: stopped.apply((rule) => JSON.stringify(rule.eventPattern)),
+          tags: config.tags,
+        },
+        parent,
+      );
+      new aws.cloudwatch.EventTarget(
+        `${name}-stopped-alert`,
+        {
+          rule: stoppedRule.name,
+          arn: config.alertTopicArn,
+          inputTransformer: { inputPaths: stopped.inputPathsMap, inputTemplate: stopped.inputTemplate },
+        },
+        parent,
+      );
+    }
+
+    this.footprint = mlPipelineFootprint(
+      role.arn,
+      config.consumerAccounts,
+      functionRole.arn,
+      `${name}-steps-role`,
+      { alerts: config.alertTopicArn !== undefined },
+    );
     this.pipelineName = pipeline.pipelineName;
     this.pipelineArn = pipeline.arn;
     this.dataBucketName = dataBucket.bucketName;

@@ -1,3 +1,4 @@
+import { CHAMPION_PLACEHOLDER_KEYS } from "./definition";
 import { splitS3Uri } from "../shared/s3Uri";
 import {
   imagePullStatements,
@@ -25,6 +26,8 @@ export interface PipelineRoleScope {
   readonly modelPackageGroupName: string;
   /** Model approval statuses the Register step may set; the pipeline cannot approve unless listed. */
   readonly approvalStatuses: readonly string[];
+  /** The function of the FindChampion step, which the pipeline invokes as this role. */
+  readonly findChampionFunctionArn: string;
   /**
    * ECR repositories of the job images: AWS's prebuilt scikit-learn and XGBoost images and, with
    * the DataQualityBaseline step, the Model Monitor analyzer, which AWS keeps in another registry
@@ -156,7 +159,16 @@ export function pipelineExecutionPolicy(scope: PipelineRoleScope): PolicyDocumen
       Action: ["sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:AddTags"],
       Resource: registryArns,
     },
-    ...(scope.modelMonitorBaseline === true ? [findApprovedBaselineStatement(region)] : []),
+    ...(scope.modelMonitorBaseline === true
+      ? [listModelPackagesStatement("FindApprovedBaseline", region)]
+      : []),
+    {
+      // SageMaker Pipelines invoke a Lambda step's function as the pipeline's role.
+      Sid: "InvokeFindChampion",
+      Effect: "Allow",
+      Action: "lambda:InvokeFunction",
+      Resource: scope.findChampionFunctionArn,
+    },
     {
       Sid: "PassOwnRoleToSageMakerJobs",
       Effect: "Allow",
@@ -182,18 +194,73 @@ export function pipelineExecutionPolicy(scope: PipelineRoleScope): PolicyDocumen
  * (ListModelPackages), then describes the newest (DescribeModelPackage, granted on the group's
  * versions by ReadModelRegistry) and reads its baseline files (ReadWriteArtifacts). The check is
  * kept rather than dropped with its parameter: it is how a Model Monitor user fails a build whose
- * training data drifted from the approved model's. ListModelPackages takes no resource ARN: its
- * one resource type, `model-package`, is optional in the Service Authorization Reference
+ * training data drifted from the approved model's. The FindChampion function lists them the same
+ * way. ListModelPackages takes no resource ARN: its one resource type, `model-package`, is optional
+ * in the Service Authorization Reference
  * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html),
  * and the request names a group, not a version. So, as for the deploy role's look-ups
  * (components/delivery/deployPolicy.ts), the statement holds it to the stack's region instead.
  */
-function findApprovedBaselineStatement(region: string): PolicyStatement {
+function listModelPackagesStatement(sid: string, region: string): PolicyStatement {
   return {
-    Sid: "FindApprovedBaseline",
+    Sid: sid,
     Effect: "Allow",
     Action: "sagemaker:ListModelPackages",
     Resource: "*",
     Condition: { StringEquals: { "aws:RequestedRegion": region } },
   };
+}
+
+/** What the FindChampion function may touch: one group's versions, one key pattern, its log group. */
+export interface FindChampionRoleScope {
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** The function's name: it logs to `/aws/lambda/<name>`. */
+  readonly functionName: string;
+  readonly modelPackageGroupName: string;
+  /** Where it writes the placeholder for "no champion". */
+  readonly artifactsBucket: string;
+  /** The stack key, which encrypts the bucket's objects. */
+  readonly kmsKeyArn: string;
+}
+
+/**
+ * Permissions of the FindChampion step's function: it lists the approved versions (in the region,
+ * see {@link listModelPackagesStatement}) and describes the group's versions only, writes only the
+ * placeholder of an execution's FindChampion folder, and writes only to its own log group, which
+ * the stack creates (retention, key).
+ */
+export function findChampionPolicy(scope: FindChampionRoleScope): PolicyDocument {
+  const { partition, region, accountId } = scope;
+  const arn = (service: string, resource: string) =>
+    `arn:${partition}:${service}:${region}:${accountId}:${resource}`;
+  return policyDocument(
+    listModelPackagesStatement("FindApprovedVersions", region),
+    {
+      Sid: "DescribeGroupVersions",
+      Effect: "Allow",
+      Action: "sagemaker:DescribeModelPackage",
+      Resource: arn("sagemaker", `model-package/${scope.modelPackageGroupName}/*`),
+    },
+    {
+      Sid: "WriteNoChampionPlaceholder",
+      Effect: "Allow",
+      Action: "s3:PutObject",
+      Resource: `arn:${partition}:s3:::${scope.artifactsBucket}/${CHAMPION_PLACEHOLDER_KEYS}`,
+    },
+    {
+      // S3 encrypts the placeholder with the stack key, as the bucket's default encryption.
+      Sid: "UseStackKey",
+      Effect: "Allow",
+      Action: "kms:GenerateDataKey",
+      Resource: scope.kmsKeyArn,
+    },
+    {
+      Sid: "WriteFunctionLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: `${arn("logs", `log-group:/aws/lambda/${scope.functionName}`)}:log-stream:*`,
+    },
+  );
 }

@@ -120,6 +120,14 @@ export function sourceProblems(model: Readonly<Record<string, unknown>>, place: 
         "cannot be set for a model served from source.modelPackageGroupArn: it is built by the stack that owns that registry; remove pipeline or source",
     });
   }
+  if (model.retraining !== undefined) {
+    problems.push({
+      key: "retraining",
+      value: model.retraining,
+      message:
+        "cannot be set for a model served from source.modelPackageGroupArn: the stack that builds it retrains it (its drift checks' findings are forwarded there); remove retraining or source",
+    });
+  }
   if (parts && place.region !== undefined && parts.region !== place.region) {
     problems.push({
       key: "source.modelPackageGroupArn",

@@ -5,6 +5,11 @@ export interface PassedRole {
   /** The service the role is passed to (`iam:PassedToService`), e.g. `sagemaker.amazonaws.com`. */
   readonly service: string;
   readonly roleArn: pulumi.Input<string>;
+  /**
+   * The role's physical name where the component fixes it: the deploy policy is sized with it
+   * rather than with the longest name IAM allows. @default unknown (an auto-named role)
+   */
+  readonly roleName?: string;
 }
 
 /**
@@ -66,6 +71,10 @@ export const TYPES = {
   scalingTarget: "aws:appautoscaling/target:Target",
   scalingPolicy: "aws:appautoscaling/policy:Policy",
   lambdaFunction: "aws:lambda/function:Function",
+  lambdaPermission: "aws:lambda/permission:Permission",
+  bucketNotification: "aws:s3/bucketNotification:BucketNotification",
+  eventBus: "aws:cloudwatch/eventBus:EventBus",
+  eventBusPolicy: "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
   schedule: "aws:scheduler/schedule:Schedule",
 } as const;
@@ -76,3 +85,5 @@ export const SAGEMAKER_SERVICE = "sagemaker.amazonaws.com";
 export const LAMBDA_SERVICE = "lambda.amazonaws.com";
 /** EventBridge Scheduler assumes a schedule's target role (`target.roleArn`). */
 export const SCHEDULER_SERVICE = "scheduler.amazonaws.com";
+/** EventBridge assumes a rule target's role, and delivers to functions and queues as itself. */
+export const EVENTBRIDGE_SERVICE = "events.amazonaws.com";

@@ -9,6 +9,7 @@ import {
   type PipelineExecutionStep,
   type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
+import { STEPS } from "../../components/pipeline/definition";
 import { callAws } from "../awsErrors";
 import { closeClients } from "../clients";
 import {
@@ -289,6 +290,13 @@ const FINISHED_STEP: ReadonlySet<string> = new Set([
   StepStatus.STOPPED,
 ]);
 
+/** The Fail steps of the build pipeline's gates, and what a person calls each gate. */
+const GATES: Readonly<Record<string, string>> = {
+  [STEPS.dataRejected]: "data gate",
+  [STEPS.accuracyBelowThreshold]: "accuracy gate",
+  [STEPS.accuracyBelowChampion]: "champion gate",
+};
+
 /**
  * Polls the execution (DescribePipelineExecution) and its steps (ListPipelineExecutionSteps) and
  * prints every change of a step's status with the elapsed time and the steps finished, until the
@@ -346,6 +354,13 @@ export async function followExecution(
       const reason = execution.FailureReason ? `: ${execution.FailureReason}` : "";
       out.write(`Execution ${verb} after ${elapsed}${reason}\n`);
       for (const step of steps.filter((candidate) => candidate.StepStatus === StepStatus.FAILED)) {
+        const gate = GATES[step.StepName ?? ""];
+        if (gate) {
+          // A gate stopped the run on purpose: say which, and its reasons, not that a step broke.
+          const reasons = step.Metadata?.Fail?.ErrorMessage ?? step.FailureReason ?? "no reason given";
+          out.write(`  stopped at the ${gate} (${step.StepName}): ${reasons}\n`);
+          continue;
+        }
         const job = step.Metadata?.TrainingJob?.Arn ?? step.Metadata?.ProcessingJob?.Arn;
         out.write(
           `  step ${step.StepName ?? "(unnamed)"} failed: ${step.FailureReason ?? "no reason given"}` +

@@ -94,6 +94,10 @@ const POLICY_PROPS: Readonly<
     label: (n) => `Model package group policy "${n}"`,
     prop: "resourcePolicy",
   },
+  "aws:cloudwatch/eventBusPolicy:EventBusPolicy": {
+    kind: "resource",
+    label: (n) => `Event bus policy "${n}"`,
+  },
 };
 
 /**
@@ -103,7 +107,7 @@ const POLICY_PROPS: Readonly<
  */
 export const PERMISSION_DOCUMENT_TYPES: readonly string[] = [ROLE, ...Object.keys(POLICY_PROPS)];
 
-/** Types whose document says who may use a resource (bucket, key, topic, queue, registry policies). */
+/** Types whose document says who may use a resource (bucket, key, topic, queue, registry, event bus policies). */
 export const RESOURCE_DOCUMENT_TYPES: readonly string[] = Object.entries(POLICY_PROPS)
   .filter(([, source]) => source.kind === "resource")
   .map(([type]) => type);

@@ -56,12 +56,43 @@ function check(found: DocumentStatement, config: Config, report: ReportViolation
   );
 }
 
+const LAMBDA_PERMISSION = "aws:lambda/permission:Permission";
+
 /**
- * Reviews who resource policies let in: bucket, key, topic, queue and model package group policies
- * must not allow everyone (`"*"`, `{ AWS: "*" }`, or NotPrincipal) unless a condition names whom,
- * e.g. `aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:SourceAccount` or `aws:SourceArn` with
- * StringEquals/StringLike/ArnEquals/ArnLike and no value made of wildcards only. A registry or a
- * bucket shared with other accounts names them; Deny statements may name everyone. Role trust
+ * A Lambda permission is one statement of its function's resource policy: `principal`, narrowed by
+ * `sourceArn` (ArnLike aws:SourceArn), `sourceAccount` and `principalOrgId` (StringEquals
+ * aws:SourceAccount, aws:PrincipalOrgID), as Lambda writes it. The narrowing inputs are read only
+ * for a principal of everyone, so that a rule's ARN unknown during preview defers nothing else.
+ */
+function checkLambdaPermission(
+  name: string,
+  props: Record<string, unknown>,
+  config: Config,
+  report: ReportViolation,
+): void {
+  if (props.principal !== "*") return;
+  const narrowing: [string, string, unknown][] = [
+    ["ArnLike", "aws:SourceArn", props.sourceArn],
+    ["StringEquals", "aws:SourceAccount", props.sourceAccount],
+    ["StringEquals", "aws:PrincipalOrgID", props.principalOrgId],
+  ];
+  const conditions = narrowing.flatMap(([operator, key, value]) =>
+    typeof value === "string" && value !== "" ? [{ operator, key, values: [value] }] : [],
+  );
+  if (conditions.some((condition) => narrows(condition, config.narrowingConditionKeys))) return;
+  report(
+    `Lambda permission "${name}": principal "*" lets anyone (any account, or anonymous callers) invoke the function; name the account or service in principal, or narrow it with sourceArn, sourceAccount or principalOrgId.`,
+  );
+}
+
+/**
+ * Reviews who resource policies let in: bucket, key, topic, queue, model package group and event
+ * bus policies, and Lambda permissions, must not allow everyone (`"*"`, `{ AWS: "*" }`, or
+ * NotPrincipal) unless a condition names whom, e.g. `aws:PrincipalOrgID`, `aws:PrincipalAccount`,
+ * `aws:SourceAccount` or `aws:SourceArn` with StringEquals/StringLike/ArnEquals/ArnLike and no value
+ * made of wildcards only (a Lambda permission's `sourceArn`, `sourceAccount`, `principalOrgId`). A
+ * registry, a bucket or a drift bus shared with other accounts names them; a condition on what
+ * they may do (`events:source`) does not say who. Deny statements may name everyone. Role trust
  * policies are restrict-iam-trust-principals' part; identity policies have no principal.
  *
  * During preview: a document that is unknown is read through the engine's proxy, so the engine
@@ -70,7 +101,7 @@ function check(found: DocumentStatement, config: Config, report: ReportViolation
 export const restrictIamResourcePrincipals = resourceRule({
   name: "restrict-iam-resource-principals",
   description:
-    "Resource policies (bucket, key, topic, queue, model package group) must not allow everyone unless a condition names the accounts, organization or source.",
+    "Resource policies (bucket, key, topic, queue, model package group, event bus, Lambda permission) must not allow everyone unless a condition names the accounts, organization or source.",
   config: {
     narrowingConditionKeys: {
       type: "array",
@@ -93,9 +124,13 @@ export const restrictIamResourcePrincipals = resourceRule({
     },
   },
   validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+    const config = args.getConfig<Config>();
+    if (args.type === LAMBDA_PERMISSION) {
+      checkLambdaPermission(args.name, args.props, config, report);
+      return;
+    }
     // Identity documents have no principal: they are not read at all, so an unknown one never defers.
     if (!RESOURCE_DOCUMENT_TYPES.includes(args.type)) return;
-    const config = args.getConfig<Config>();
     for (const found of permissionStatementsOf(args.type, args.name, args.props))
       check(found, config, report);
   },

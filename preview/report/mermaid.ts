@@ -225,7 +225,34 @@ function links(resources: readonly PlanResource[], layout: Layout): string[] {
       found.add(`${from} --> ${to}`);
     }
   }
-  return [...found].sort();
+  return withoutShortcuts([...found].sort());
+}
+
+/**
+ * The links without those another path already shows (a transitive reduction): `A --> C` goes
+ * when `A --> B --> C` is drawn. Links are taken in order and each one dropped leaves the graph,
+ * so what can reach what is the same as before, even around a cycle.
+ */
+function withoutShortcuts(sorted: readonly string[]): string[] {
+  const next = new Map<string, Set<string>>();
+  const pairs = sorted.map((link) => link.split(" --> ") as [string, string]);
+  for (const [from, to] of pairs) next.set(from, (next.get(from) ?? new Set<string>()).add(to));
+  const reachesOtherwise = (from: string, to: string): boolean => {
+    const seen = new Set<string>([from]);
+    const queue = [...(next.get(from) ?? [])].filter((step) => step !== to);
+    for (let node = queue.pop(); node !== undefined; node = queue.pop()) {
+      if (node === to) return true;
+      if (seen.has(node)) continue;
+      seen.add(node);
+      queue.push(...(next.get(node) ?? []));
+    }
+    return false;
+  };
+  return pairs.flatMap(([from, to]) => {
+    if (!reachesOtherwise(from, to)) return [`${from} --> ${to}`];
+    next.get(from)?.delete(to);
+    return [];
+  });
 }
 
 /** The items drawn in `parent`, by type then name (models' groups last), subgraphs with their contents. */
@@ -249,7 +276,8 @@ function render(layout: Layout, parent: string, indent: string): string[] {
  * (when they all carry the same). An arrow between a model's component and something outside the
  * model's subgraph goes to or from the subgraph, once. Custom resources outside any component are
  * nodes of their own (more than three of one type, one node with their count); providers and the
- * stack are left out, and so are arrows between a component and what it contains. The text stays
+ * stack are left out, and so are arrows between a component and what it contains, and an arrow
+ * that a path of others already shows (`A --> C` beside `A --> B --> C`). The text stays
  * within what mermaid draws by default (50,000 characters, 500 arrows) for a stack of 50 models.
  * The same plan gives the same text, whatever order its resources come in. Ends with a newline.
  */

@@ -70,22 +70,45 @@ export async function previewStacks(): Promise<Stacks> {
 /** The account the sharing stack ({@link sharingStack}) shares its models with. */
 export const CONSUMER_ACCOUNT = "222222222222";
 
+/**
+ * A stack file's config with every model it builds (no `source`) retrained on new data and on
+ * drift, whatever else its `retraining` says.
+ */
+export function withRetraining(config: Record<string, string>): Record<string, string> {
+  const models = (JSON.parse(config["mlops:models"] ?? "[]") as Record<string, unknown>[]).map((model) => {
+    if (model.source !== undefined) return model;
+    const retraining = (model.retraining ?? {}) as { newData?: object; drift?: object };
+    return {
+      ...model,
+      retraining: {
+        ...retraining,
+        newData: { ...retraining.newData, enabled: true },
+        drift: { ...retraining.drift, enabled: true },
+      },
+    };
+  });
+  return { ...config, "mlops:models": JSON.stringify(models) };
+}
+
 let sharing: Promise<readonly StackResourceInput[]> | undefined;
 
 /**
  * The shipped staging stack as it is when it shares the models it builds with another account
- * (`mlops:promotion.consumerAccounts` set to {@link CONSUMER_ACCOUNT}, whatever its stack file says),
+ * (`mlops:promotion.consumerAccounts` set to {@link CONSUMER_ACCOUNT}, whatever its stack file says)
+ * and retrains them on new data and on drift, there and in that account ({@link withRetraining}),
  * deployed under mocks against a seeded registry of its own: what sharing adds (the registries'
- * resource policies, the artifacts buckets' and the key's grants) is created by this configuration
- * of a shipped stack. Recorded once per test process; await it apart from {@link programStacks}, since
- * both point the program's client at a registry of their own.
+ * resource policies, the artifacts buckets' and the key's grants, the drift bus open to the
+ * consumer) and what retraining adds (its function, invoke permissions, the data bucket's
+ * notifications, rules, dead-letter queue) are created by this configuration of a shipped stack.
+ * Recorded once per test process; await it apart from {@link programStacks}, since both point the
+ * program's client at a registry of their own.
  */
 export function sharingStack(): Promise<readonly StackResourceInput[]> {
   sharing ??= (async () => {
     const registry = await startSeededRegistry();
     try {
       const config = {
-        ...stackFileConfig("staging"),
+        ...withRetraining(stackFileConfig("staging")),
         "mlops:promotion": JSON.stringify({ consumerAccounts: [CONSUMER_ACCOUNT] }),
       };
       return fromRecorded((await runProgram("staging", config, false)).recorded);

@@ -1,4 +1,8 @@
 import { execFile } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { lambdaPackageFiles } from "../../components/shared/lambdaPackage";
 import { PYTHON } from "./python";
 
 /**
@@ -6,6 +10,8 @@ import { PYTHON } from "./python";
  * server): one interpreter per batch of steps, so that a test pays the start-up and the boto3
  * import once. A step invokes the handler with an event, makes one boto3 call of the test's own
  * (to put objects before, or read queues and metrics after), or sets a name of the handler's module.
+ * The handler runs from a folder with the files of its deployment package and nothing else, so
+ * that a module the package lacks fails the tests as it would fail in Lambda.
  *
  * The interpreter is the tests' ({@link PYTHON}); it needs boto3 (Debian: python3-boto3).
  */
@@ -170,6 +176,15 @@ function lambdaEnvironment(endpoint: string, extra: Readonly<Record<string, stri
   };
 }
 
+/** A temporary folder laid out as the handler's deployment package; returns the handler's copy. */
+function packageFolder(handlerFile: string): { readonly folder: string; readonly handlerCopy: string } {
+  const folder = mkdtempSync(path.join(tmpdir(), "lambda-package-"));
+  for (const [name, file] of Object.entries(lambdaPackageFiles(handlerFile))) {
+    copyFileSync(file, path.join(folder, name));
+  }
+  return { folder, handlerCopy: path.join(folder, path.basename(handlerFile)) };
+}
+
 /** Runs `steps` in one interpreter, in order, and returns what each did. */
 export function runLambdaSteps(
   handler: LambdaHandler,
@@ -177,15 +192,17 @@ export function runLambdaSteps(
   options: { readonly endpoint: string; readonly env?: Readonly<Record<string, string>> },
 ): Promise<StepOutcome[]> {
   return new Promise((resolve, reject) => {
+    const { folder, handlerCopy } = packageFolder(handler.file);
     const child = execFile(
       PYTHON,
-      ["-c", DRIVER, handler.file, handler.name],
+      ["-c", DRIVER, handlerCopy, handler.name],
       {
         encoding: "utf8",
         env: lambdaEnvironment(options.endpoint, options.env ?? {}),
         maxBuffer: 64 * 1024 * 1024,
       },
       (error, stdout, stderr) => {
+        rmSync(folder, { recursive: true, force: true });
         if (error) {
           const reason = typeof error.code === "number" ? `exit code ${error.code}` : error.message;
           reject(new Error(`${PYTHON} could not run the steps of ${handler.file} (${reason}):\n${stderr}`));

@@ -34,6 +34,8 @@ export function syntheticStackRoot(count: number): { readonly root: string; read
     config["mlops:models"] = Array.from({ length: count }, (_, i) => ({
       ...model,
       name: `model-${String(i + 1).padStart(2, "0")}`,
+      // Each is the sample model under another name: the same schema.
+      pipeline: { ...(model.pipeline as Record<string, unknown>), schemaFile: "ml/schemas/diagnosis.json" },
     }));
   });
   return { root, stack };

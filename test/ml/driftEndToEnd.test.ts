@@ -12,6 +12,7 @@ import type { PipelineDefinition } from "../../components/pipeline/definitionTyp
 import { definitionInput } from "../helpers/definitionInput";
 import { checkPython } from "../helpers/python";
 import {
+  allSteps,
   captureLine,
   type DriftBaseline,
   driftReportPaths,
@@ -48,7 +49,7 @@ function tempDir(): string {
 /** The definition with only the steps up to the drift baseline, which need no training. */
 function upToDriftBaseline(definition: PipelineDefinition): PipelineDefinition {
   const wanted: readonly string[] = [STEPS.preprocess, STEPS.driftBaseline];
-  return { ...definition, Steps: definition.Steps.filter((step) => wanted.includes(step.Name)) };
+  return { ...definition, Steps: allSteps(definition.Steps).filter((step) => wanted.includes(step.Name)) };
 }
 
 /**

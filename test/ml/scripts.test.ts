@@ -5,12 +5,14 @@ import * as path from "node:path";
 import {
   BASELINE_OUTPUT,
   buildPipelineDefinition,
+  CHAMPION,
   DRIFT_BASELINE,
   DRIFT_BASELINE_CONTENT_TYPE,
   EVALUATION_REPORT,
   MONITOR_BASELINE_OUTPUT,
   PARAMETERS,
   STEPS,
+  VALIDATION_REPORT,
 } from "../../components/pipeline/definition";
 import { DEFAULT_HYPERPARAMETERS } from "../../components/pipeline/defaults";
 import type { PipelineDefinition } from "../../components/pipeline/definitionTypes";
@@ -35,8 +37,10 @@ import {
 /**
  * Runs ml/make_sample_data.py, ml/preprocess.py and ml/evaluate.py for real on the sample dataset,
  * with training done the way SageMaker's built-in XGBoost algorithm does it, and finally runs the
- * pipeline definition's own steps locally to check that a model trained on the sample data passes
- * its accuracy condition.
+ * pipeline definition's own steps locally to check that the sample data passes its data checks
+ * against the committed schema, and that a model trained on it passes its gates (without an
+ * approved model, as in a group's first build); and that data that fails its checks stops the
+ * build with the report's summary.
  */
 
 const SAMPLE_TEXT = fs.readFileSync(SAMPLE_CSV, "utf8");
@@ -136,18 +140,49 @@ const badInput = once(async (): Promise<Map<string, ScriptRun>> => {
   return new Map(runs.map((run, index) => [names[index] ?? "", run]));
 });
 
-const pipeline = once(async (): Promise<{ definition: PipelineDefinition; local: LocalPipelineRun }> => {
+/** The committed schema of the sample model, which the definition's schema input stands for. */
+const SCHEMA = path.join(__dirname, "..", "..", "ml", "schemas", "diagnosis.json");
+
+/**
+ * Runs the definition locally on a folder holding `csv`, with the committed schema, and the
+ * placeholder FindChampion writes when the group has no approved version.
+ */
+async function runLocally(csv: string): Promise<{ definition: PipelineDefinition; local: LocalPipelineRun }> {
   const definition = buildPipelineDefinition(DEFINITION_INPUT);
   const inputData = path.join(tempDir(), "input");
   fs.mkdirSync(inputData);
-  fs.copyFileSync(SAMPLE_CSV, path.join(inputData, path.basename(SAMPLE_CSV)));
-  const local = await runPipelineLocally(definition, tempDir(), { [PARAMETERS.inputData]: inputData });
+  fs.writeFileSync(path.join(inputData, path.basename(SAMPLE_CSV)), csv);
+  const noChampion = path.join(tempDir(), "none");
+  fs.mkdirSync(noChampion);
+  fs.writeFileSync(path.join(noChampion, "NO_CHAMPION"), "");
+  const local = await runPipelineLocally(
+    definition,
+    tempDir(),
+    { [PARAMETERS.inputData]: inputData },
+    {
+      objects: { [DEFINITION_INPUT.schemaUri]: SCHEMA },
+      lambdas: { [STEPS.findChampion]: { [CHAMPION.modelUriOutput]: noChampion, [CHAMPION.arnOutput]: "" } },
+    },
+  );
   return { definition, local };
-});
+}
 
-/** The pipeline's three steps run one after another, so it goes first. */
+const pipeline = once(() => runLocally(SAMPLE_TEXT));
+
+/** The sample data with a column renamed: the build stops at ValidateData. */
+const rejected = once(() =>
+  runLocally(
+    editedSample(
+      (cells) => cells,
+      SAMPLE_HEADER.map((name) => (name === "mean_area" ? "area_mean" : name)),
+    ),
+  ),
+);
+
+/** The pipeline's steps run one after another, so it goes first. */
 const allJobs: readonly (() => Promise<unknown>)[] = [
   pipeline,
+  rejected,
   preprocessed,
   preprocessedAgain,
   sampleData,
@@ -396,6 +431,48 @@ describe("ml/ scripts, run for real", function () {
       assert.match(local.runs.get(STEPS.train)?.stdout ?? "", /^trained \d+ rounds on 398 rows/m);
     });
 
+    it("passes ValidateData and CheckData: the sample data is valid against the committed schema", () => {
+      const report = local.propertyFile(STEPS.validateData, VALIDATION_REPORT.propertyFileName) as {
+        status: string;
+        summary: string;
+        problems: unknown[];
+      };
+      assert.equal(report.status, "passed");
+      assert.deepEqual(report.problems, []);
+      assert.equal(report.summary, "passed: 569 rows, 31 columns");
+      assert.equal(local.outcomes.get(STEPS.checkData), true);
+    });
+
+    it("passes CheckChampion without an approved model, and would register: the threshold alone decides", () => {
+      const { left: gate, holds } = local.check(
+        findStep(definition, "Condition", STEPS.checkChampion).Arguments.Conditions[0] ?? assert.fail(),
+      );
+      assert.equal(gate, 1);
+      assert.ok(holds);
+      const report = local.propertyFile(
+        STEPS.evaluate,
+        EVALUATION_REPORT.propertyFileName,
+      ) as EvaluationReport & {
+        champion: unknown;
+        decision: { reason: string };
+      };
+      assert.equal(report.champion, null);
+      assert.match(
+        report.decision.reason,
+        /; no approved model to compare with: the accuracy threshold decides$/,
+      );
+      assert.deepEqual(
+        [...local.outcomes],
+        [
+          [STEPS.checkData, true],
+          [STEPS.checkAccuracy, true],
+          [STEPS.checkChampion, true],
+          [STEPS.checkGates, true],
+        ],
+      );
+      assert.equal(local.failed, undefined);
+    });
+
     it("passes CheckAccuracy: the accuracy in evaluation.json reaches the AccuracyThreshold default", () => {
       const conditions = findStep(definition, "Condition", STEPS.checkAccuracy).Arguments.Conditions;
       assert.equal(conditions.length, 1);
@@ -413,6 +490,32 @@ describe("ml/ scripts, run for real", function () {
       assert.equal(threshold, declared?.DefaultValue);
       assert.equal(threshold, 0.8);
       assert.ok(holds, `test accuracy ${accuracy} is below the threshold ${threshold}`);
+    });
+  });
+
+  describe("the pipeline definition, run locally on data that fails its checks", () => {
+    let local: LocalPipelineRun;
+
+    before(async () => {
+      ({ local } = await rejected());
+    });
+
+    it("stops at DataRejected, whose message names each problem of validation_report.json, and trains nothing", () => {
+      const report = local.propertyFile(STEPS.validateData, VALIDATION_REPORT.propertyFileName) as {
+        status: string;
+        summary: string;
+      };
+      assert.equal(report.status, "failed");
+      assert.match(report.summary, /mean_area/);
+      assert.match(report.summary, /area_mean/);
+      assert.deepEqual(local.failed, {
+        step: STEPS.dataRejected,
+        message:
+          "The input data did not pass the checks against the model's schema, so nothing was trained. " +
+          `Validation ${report.summary} (validation_report.json of the ValidateData step lists each problem).`,
+      });
+      assert.deepEqual([...local.outcomes], [[STEPS.checkData, false]]);
+      assert.deepEqual([...local.runs.keys()], [STEPS.validateData]);
     });
   });
 });

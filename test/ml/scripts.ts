@@ -202,6 +202,10 @@ export function jsonGet(document: unknown, jsonPath: string): unknown {
 export interface LocalPipelineRun {
   /** Output of each step that ran, by step name. */
   readonly runs: ReadonlyMap<string, ScriptRun>;
+  /** The outcome of each condition step that was reached, by step name. */
+  readonly outcomes: ReadonlyMap<string, boolean>;
+  /** The Fail step the run stopped at, with its resolved message; undefined when none was reached. */
+  readonly failed: { readonly step: string; readonly message: string } | undefined;
   /** Resolves a value of the definition the way SageMaker would once the steps have run. */
   resolve(value: unknown): unknown;
   /** Where a step's processing output ended up locally. */
@@ -210,6 +214,17 @@ export interface LocalPipelineRun {
   propertyFile(step: string, propertyFileName: string): unknown;
   /** Resolves both sides of a condition and compares them as SageMaker would. */
   check(condition: Condition): { readonly left: unknown; readonly right: unknown; readonly holds: boolean };
+}
+
+/** What a local run needs besides the parameters: stand-ins for S3 objects and Lambda functions. */
+export interface LocalRunOptions {
+  /** Local files or folders for the literal S3 URIs of the definition (an uploaded schema, say). */
+  readonly objects?: Readonly<Record<string, string>>;
+  /**
+   * What each Lambda step returns, by step name: its output parameters, with local paths where
+   * they are S3 URIs that later steps read.
+   */
+  readonly lambdas?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 const COMPARISONS: Record<Condition["Type"], (left: number, right: number) => boolean> = {
@@ -221,28 +236,36 @@ const COMPARISONS: Record<Condition["Type"], (left: number, right: number) => bo
 };
 
 /**
- * Runs a pipeline definition's processing and training steps on this machine, in the order they
- * are listed, the way SageMaker would run them:
+ * Runs a pipeline definition's steps on this machine, in the order they are listed, the way
+ * SageMaker would run them:
  *
  * - a processing step runs the `ml/` script its `ContainerEntrypoint` names, with its
  *   `ContainerArguments`, in a directory standing for `/opt/ml/processing`; each input is copied
  *   to the directory its `LocalPath` maps to, and each output's `LocalPath` becomes the location
  *   that later steps get with `Steps.<step>.ProcessingOutputConfig.Outputs['<name>'].S3Output.S3Uri`;
  * - a training step runs train_like_sagemaker.py on its `train` and `validation` channels with its
- *   `HyperParameters`, and `Steps.<step>.ModelArtifacts.S3ModelArtifacts` becomes the model.tar.gz.
+ *   `HyperParameters`, and `Steps.<step>.ModelArtifacts.S3ModelArtifacts` becomes the model.tar.gz;
+ * - a Lambda step answers with what `options.lambdas` gives for it, as
+ *   `Steps.<step>.OutputParameters['<name>']`;
+ * - a condition step compares its conditions and runs its IfSteps when all hold, else its
+ *   ElseSteps; a Fail step stops the run with its message.
  *
- * `parameters` gives local paths for parameters that are S3 URIs (the input data); any other
- * parameter resolves to its `DefaultValue`. Anything else that is not resolvable locally fails.
+ * Other steps (RegisterModel, QualityCheck) do not run. `parameters` gives local paths for
+ * parameters that are S3 URIs (the input data); any other parameter resolves to its `DefaultValue`.
+ * Anything else that is not resolvable locally fails.
  */
 export async function runPipelineLocally(
   definition: PipelineDefinition,
   workDir: string,
   parameters: Readonly<Record<string, string>>,
+  options: LocalRunOptions = {},
 ): Promise<LocalPipelineRun> {
   const locations = new Map<string, string>(
     Object.entries(parameters).map(([name, local]) => [`Parameters.${name}`, local]),
   );
   const runs = new Map<string, ScriptRun>();
+  const outcomes = new Map<string, boolean>();
+  let failed: { step: string; message: string } | undefined;
   const outputDir = (step: string, outputName: string) => {
     const location = locations.get(
       `Steps.${step}.ProcessingOutputConfig.Outputs['${outputName}'].S3Output.S3Uri`,
@@ -251,74 +274,14 @@ export async function runPipelineLocally(
     return location;
   };
   const locate = (uri: unknown, what: string): string => {
-    const location = isGet(uri) ? locations.get(uri.Get) : undefined;
+    const location = isGet(uri)
+      ? locations.get(uri.Get)
+      : typeof uri === "string"
+        ? options.objects?.[uri]
+        : undefined;
     if (location === undefined) throw new Error(`${what}: cannot resolve ${JSON.stringify(uri)} locally`);
     return location;
   };
-
-  for (const step of definition.Steps) {
-    const stepDir = path.join(workDir, step.Name);
-    if (step.Type === "Processing") {
-      const args = step.Arguments;
-      const entrypoint = args.AppSpecification?.ContainerEntrypoint ?? [];
-      const scriptPath = literal(entrypoint.at(-1), `${step.Name} ContainerEntrypoint`);
-      const script = path.join(REPO_ROOT, "ml", path.posix.basename(scriptPath));
-      for (const input of args.ProcessingInputs ?? []) {
-        const target = localPath(stepDir, literal(input.S3Input?.LocalPath, `${step.Name} input LocalPath`));
-        // The code input is the script itself, run from ml/ instead.
-        if (input.S3Input?.LocalPath === path.posix.dirname(scriptPath)) continue;
-        copyInto(locate(input.S3Input?.S3Uri, `${step.Name} input ${input.InputName}`), target);
-      }
-      const containerArgs = (args.AppSpecification?.ContainerArguments ?? []).map((arg) =>
-        literal(arg, `${step.Name} ContainerArguments`),
-      );
-      runs.set(
-        step.Name,
-        succeeded(script, await runPython(script, [...containerArgs, "--base-dir", stepDir])),
-      );
-      for (const output of args.ProcessingOutputConfig?.Outputs ?? []) {
-        const local = localPath(
-          stepDir,
-          literal(output.S3Output?.LocalPath, `${step.Name} output LocalPath`),
-        );
-        locations.set(
-          `Steps.${step.Name}.ProcessingOutputConfig.Outputs['${output.OutputName}'].S3Output.S3Uri`,
-          local,
-        );
-      }
-    } else if (step.Type === "Training") {
-      const args = step.Arguments;
-      const hyperParameters = Object.fromEntries(
-        Object.entries(args.HyperParameters ?? {}).map(([key, value]) => [
-          key,
-          literal(value, `HyperParameters.${key}`),
-        ]),
-      );
-      const files: Record<string, string> = {};
-      for (const channel of args.InputDataConfig ?? []) {
-        const name = literal(channel.ChannelName, `${step.Name} ChannelName`);
-        const channelDir = path.join(stepDir, "input", "data", name);
-        copyInto(locate(channel.DataSource?.S3DataSource?.S3Uri, `${step.Name} channel ${name}`), channelDir);
-        const csvFiles = fs.readdirSync(channelDir);
-        if (csvFiles.length !== 1) {
-          throw new Error(`channel ${name} should hold one file, has: ${csvFiles.join(", ")}`);
-        }
-        files[name] = path.join(channelDir, csvFiles[0] ?? "");
-      }
-      const { train, validation } = files;
-      if (train === undefined || validation === undefined) {
-        throw new Error(
-          `${step.Name} needs train and validation channels, has: ${Object.keys(files).join(", ")}`,
-        );
-      }
-      const modelDir = path.join(stepDir, "model");
-      runs.set(step.Name, await runTrainingHelper({ train, validation }, hyperParameters, modelDir));
-      locations.set(
-        `Steps.${step.Name}.ModelArtifacts.S3ModelArtifacts`,
-        path.join(modelDir, "model.tar.gz"),
-      );
-    }
-  }
 
   const propertyFile = (stepName: string, propertyFileName: string): unknown => {
     const step = allSteps(definition.Steps).find((candidate) => candidate.Name === stepName);
@@ -342,22 +305,29 @@ export async function runPipelineLocally(
       if (declared === undefined) throw new Error(`cannot resolve ${value.Get} locally`);
       return declared.DefaultValue;
     }
-    const expression =
-      typeof value === "object" && value !== null
-        ? (value as { "Std:JsonGet"?: { PropertyFile: unknown; Path: string } })["Std:JsonGet"]
-        : undefined;
-    if (expression !== undefined && isGet(expression.PropertyFile)) {
-      const [, step, name] = /^Steps\.([^.]+)\.PropertyFiles\.(.+)$/.exec(expression.PropertyFile.Get) ?? [];
+    const expression = (typeof value === "object" && value !== null ? value : {}) as {
+      "Std:JsonGet"?: { PropertyFile: unknown; Path: string };
+      "Std:Join"?: { On: string; Values: unknown[] };
+    };
+    const jsonGetExpression = expression["Std:JsonGet"];
+    if (jsonGetExpression !== undefined && isGet(jsonGetExpression.PropertyFile)) {
+      const [, step, name] =
+        /^Steps\.([^.]+)\.PropertyFiles\.(.+)$/.exec(jsonGetExpression.PropertyFile.Get) ?? [];
       if (step === undefined || name === undefined) {
-        throw new Error(`cannot resolve property file ${expression.PropertyFile.Get} locally`);
+        throw new Error(`cannot resolve property file ${jsonGetExpression.PropertyFile.Get} locally`);
       }
-      return jsonGet(propertyFile(step, name), expression.Path);
+      return jsonGet(propertyFile(step, name), jsonGetExpression.Path);
     }
+    const join = expression["Std:Join"];
+    if (join !== undefined) return join.Values.map((part) => String(resolve(part))).join(join.On);
     throw new Error(`cannot resolve ${JSON.stringify(value)} locally`);
   };
   const check = (condition: Condition) => {
     const left = resolve(condition.LeftValue);
     const right = resolve(condition.RightValue);
+    if (condition.Type === "Equals" && typeof left === "string" && typeof right === "string") {
+      return { left, right, holds: left === right };
+    }
     if (typeof left !== "number" || typeof right !== "number") {
       throw new Error(
         `condition ${condition.Type} compares ${JSON.stringify(left)} with ${JSON.stringify(right)}`,
@@ -365,7 +335,90 @@ export async function runPipelineLocally(
     }
     return { left, right, holds: COMPARISONS[condition.Type](left, right) };
   };
-  return { runs, resolve, outputDir, propertyFile, check };
+
+  const runProcessing = async (step: Extract<PipelineStep, { Type: "Processing" }>) => {
+    const stepDir = path.join(workDir, step.Name);
+    const args = step.Arguments;
+    const entrypoint = args.AppSpecification?.ContainerEntrypoint ?? [];
+    const scriptPath = literal(entrypoint.at(-1), `${step.Name} ContainerEntrypoint`);
+    const script = path.join(REPO_ROOT, "ml", path.posix.basename(scriptPath));
+    for (const input of args.ProcessingInputs ?? []) {
+      const target = localPath(stepDir, literal(input.S3Input?.LocalPath, `${step.Name} input LocalPath`));
+      // The code input is the script itself, run from ml/ instead.
+      if (input.S3Input?.LocalPath === path.posix.dirname(scriptPath)) continue;
+      copyInto(locate(input.S3Input?.S3Uri, `${step.Name} input ${input.InputName}`), target);
+    }
+    const containerArgs = (args.AppSpecification?.ContainerArguments ?? []).map((arg) =>
+      literal(arg, `${step.Name} ContainerArguments`),
+    );
+    runs.set(
+      step.Name,
+      succeeded(script, await runPython(script, [...containerArgs, "--base-dir", stepDir])),
+    );
+    for (const output of args.ProcessingOutputConfig?.Outputs ?? []) {
+      const local = localPath(stepDir, literal(output.S3Output?.LocalPath, `${step.Name} output LocalPath`));
+      locations.set(
+        `Steps.${step.Name}.ProcessingOutputConfig.Outputs['${output.OutputName}'].S3Output.S3Uri`,
+        local,
+      );
+    }
+  };
+
+  const runTraining = async (step: Extract<PipelineStep, { Type: "Training" }>) => {
+    const stepDir = path.join(workDir, step.Name);
+    const args = step.Arguments;
+    const hyperParameters = Object.fromEntries(
+      Object.entries(args.HyperParameters ?? {}).map(([key, value]) => [
+        key,
+        literal(value, `HyperParameters.${key}`),
+      ]),
+    );
+    const files: Record<string, string> = {};
+    for (const channel of args.InputDataConfig ?? []) {
+      const name = literal(channel.ChannelName, `${step.Name} ChannelName`);
+      const channelDir = path.join(stepDir, "input", "data", name);
+      copyInto(locate(channel.DataSource?.S3DataSource?.S3Uri, `${step.Name} channel ${name}`), channelDir);
+      const csvFiles = fs.readdirSync(channelDir);
+      if (csvFiles.length !== 1) {
+        throw new Error(`channel ${name} should hold one file, has: ${csvFiles.join(", ")}`);
+      }
+      files[name] = path.join(channelDir, csvFiles[0] ?? "");
+    }
+    const { train, validation } = files;
+    if (train === undefined || validation === undefined) {
+      throw new Error(
+        `${step.Name} needs train and validation channels, has: ${Object.keys(files).join(", ")}`,
+      );
+    }
+    const modelDir = path.join(stepDir, "model");
+    runs.set(step.Name, await runTrainingHelper({ train, validation }, hyperParameters, modelDir));
+    locations.set(`Steps.${step.Name}.ModelArtifacts.S3ModelArtifacts`, path.join(modelDir, "model.tar.gz"));
+  };
+
+  const runSteps = async (steps: readonly PipelineStep[]): Promise<void> => {
+    for (const step of steps) {
+      if (failed !== undefined) return;
+      if (step.Type === "Processing") await runProcessing(step);
+      else if (step.Type === "Training") await runTraining(step);
+      else if (step.Type === "Lambda") {
+        const answer = options.lambdas?.[step.Name];
+        if (answer === undefined) throw new Error(`no local answer for the Lambda step ${step.Name}`);
+        for (const { OutputName } of step.OutputParameters ?? []) {
+          const value = answer[OutputName];
+          if (value === undefined) throw new Error(`the local answer of ${step.Name} has no ${OutputName}`);
+          locations.set(`Steps.${step.Name}.OutputParameters['${OutputName}']`, value);
+        }
+      } else if (step.Type === "Condition") {
+        const holds = step.Arguments.Conditions.every((condition) => check(condition).holds);
+        outcomes.set(step.Name, holds);
+        await runSteps(holds ? step.Arguments.IfSteps : step.Arguments.ElseSteps);
+      } else if (step.Type === "Fail") {
+        failed = { step: step.Name, message: String(resolve(step.Arguments.ErrorMessage)) };
+      }
+    }
+  };
+  await runSteps(definition.Steps);
+  return { runs, outcomes, failed, resolve, outputDir, propertyFile, check };
 }
 
 /** Copies a file into directory `target`, or a directory's contents into it, like an S3 download. */

@@ -128,6 +128,76 @@ describe("the offline preview's mock runtime", () => {
     assert.equal(named(recorded, "steps").id, "mlops-test-diagnosis-drift-steps");
   });
 
+  it("answers for retraining's drift bus, its policy, rules on it, invoke permissions and bucket notifications as AWS names them", async () => {
+    const { recorded } = record();
+    const events = (resource: string) => `arn:aws:events:${REGION}:${ACCOUNT_ID}:${resource}`;
+    const bus = new aws.cloudwatch.EventBus("bus", { name: "mlops-test-diagnosis-drift-events" });
+    const busPolicy = new aws.cloudwatch.EventBusPolicy("bus-policy", {
+      eventBusName: bus.name,
+      policy: "{}",
+    });
+    const defaultBusPolicy = new aws.cloudwatch.EventBusPolicy("default-bus-policy", { policy: "{}" });
+    const onBus = new aws.cloudwatch.EventRule("forwarded-drift", {
+      name: "mlops-test-diagnosis-retraining-forwarded-drift",
+      eventBusName: bus.name,
+      eventPattern: "{}",
+    });
+    const onDefault = new aws.cloudwatch.EventRule("new-data", {
+      name: "mlops-test-diagnosis-retraining-new-data",
+      eventPattern: "{}",
+    });
+    const invoke = new aws.lambda.Permission("mlops-test-diagnosis-retraining-new-data-invoke", {
+      function: "mlops-test-diagnosis-retraining",
+      action: "lambda:InvokeFunction",
+      principal: "events.amazonaws.com",
+      sourceArn: onDefault.arn,
+    });
+    const statement = new aws.lambda.Permission("statement", {
+      function: "mlops-test-diagnosis-retraining",
+      action: "lambda:InvokeFunction",
+      principal: "events.amazonaws.com",
+      statementId: "AllowNewData",
+    });
+    const notification = new aws.s3.BucketNotification("data-events", {
+      bucket: "mlops-test-diagnosis-data-1a2b3c4",
+      eventbridge: true,
+    });
+    assert.deepEqual(await valueOf(pulumi.all([bus.id, bus.arn])), [
+      "mlops-test-diagnosis-drift-events",
+      events("event-bus/mlops-test-diagnosis-drift-events"),
+    ]);
+    // A bus has one policy, named by the bus; the account's default bus without a name.
+    assert.deepEqual(await valueOf(pulumi.all([busPolicy.id, defaultBusPolicy.id])), [
+      "mlops-test-diagnosis-drift-events",
+      "default",
+    ]);
+    // A rule on a bus of its own has the bus's name in its ARN and its id ("<bus>/<rule>").
+    assert.deepEqual(
+      await valueOf(pulumi.all([onBus.id, onBus.name, onBus.arn, onDefault.id, onDefault.arn])),
+      [
+        "mlops-test-diagnosis-drift-events/mlops-test-diagnosis-retraining-forwarded-drift",
+        "mlops-test-diagnosis-retraining-forwarded-drift",
+        events("rule/mlops-test-diagnosis-drift-events/mlops-test-diagnosis-retraining-forwarded-drift"),
+        "mlops-test-diagnosis-retraining-new-data",
+        events("rule/mlops-test-diagnosis-retraining-new-data"),
+      ],
+    );
+    // A permission is a statement of the function's policy: its id, auto-named when not given.
+    const [invokeId, invokeStatement] = await valueOf(pulumi.all([invoke.id, invoke.statementId]));
+    assert.match(invokeId, /^mlops-test-diagnosis-retraining-new-data-invoke-[0-9a-f]{7}$/);
+    assert.equal(invokeStatement, invokeId);
+    assert.deepEqual(await valueOf(pulumi.all([statement.id, statement.statementId])), [
+      "AllowNewData",
+      "AllowNewData",
+    ]);
+    // A bucket has one notification configuration, named by the bucket.
+    assert.deepEqual(await valueOf(pulumi.all([notification.id, notification.eventbridge])), [
+      "mlops-test-diagnosis-data-1a2b3c4",
+      true,
+    ]);
+    await settle(recorded);
+  });
+
   it("in a first preview, leaves what AWS computes for these unknown and the names given known", async () => {
     const recorded = recordResources({
       project: "mlops",
@@ -161,6 +231,43 @@ describe("the offline preview's mock runtime", () => {
       [drift.name, drift.groupName, drift.arn],
       ["mlops-test-diagnosis-drift", "default", UNKNOWN_VALUE],
     );
+  });
+
+  it("in a first preview, knows a drift bus's name and the rules on it, not their ARNs or a permission's auto-named id", async () => {
+    const recorded = recordResources({
+      project: "mlops",
+      stack: "test",
+      preview: true,
+      accountId: ACCOUNT_ID,
+      region: REGION,
+    });
+    const bus = new aws.cloudwatch.EventBus("bus", { name: "mlops-test-diagnosis-drift-events" });
+    const rule = new aws.cloudwatch.EventRule("forwarded-drift", {
+      name: "mlops-test-diagnosis-retraining-forwarded-drift",
+      eventBusName: bus.name,
+      eventPattern: "{}",
+    });
+    new aws.lambda.Permission("invoke", {
+      function: "mlops-test-diagnosis-retraining",
+      action: "lambda:InvokeFunction",
+      principal: "events.amazonaws.com",
+      sourceArn: rule.arn,
+    });
+    new aws.s3.BucketNotification("data-events", { bucket: "mlops-test-diagnosis-data", eventbridge: true });
+    await settle(recorded);
+    const busOut = named(recorded, "bus").outputs;
+    assert.deepEqual([busOut.name, busOut.arn], ["mlops-test-diagnosis-drift-events", UNKNOWN_VALUE]);
+    const ruleOut = named(recorded, "forwarded-drift").outputs;
+    assert.deepEqual(
+      [ruleOut.name, ruleOut.eventBusName, ruleOut.arn],
+      ["mlops-test-diagnosis-retraining-forwarded-drift", "mlops-test-diagnosis-drift-events", UNKNOWN_VALUE],
+    );
+    const invoke = named(recorded, "invoke").outputs;
+    assert.deepEqual([invoke.statementId, invoke.sourceArn], [UNKNOWN_VALUE, UNKNOWN_VALUE]);
+    assert.deepEqual(named(recorded, "data-events").outputs, {
+      bucket: "mlops-test-diagnosis-data",
+      eventbridge: true,
+    });
   });
 
   it("answers registrations a batch per turn of the event loop when asked, so that I/O goes on", async () => {

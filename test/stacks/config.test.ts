@@ -152,6 +152,16 @@ describe("stack configuration", () => {
         [1000, 300],
       );
       assert.equal(s.pipeline.accuracyThreshold, 0.8);
+      // Staging retrains on a complete dataset and on drift (its own, and prod's forwarded to it), a
+      // lasting drift once a day; prod, which serves staging's builds, retrains nothing itself.
+      assert.deepEqual(s.retraining, {
+        newData: { enabled: true, inputPrefix: "input/", marker: "_SUCCESS" },
+        drift: { enabled: true, minIntervalHours: 24 },
+      });
+      assert.deepEqual(p.retraining, {
+        newData: { enabled: false, inputPrefix: "input/", marker: "_SUCCESS" },
+        drift: { enabled: false, minIntervalHours: 24 },
+      });
       assert.equal(staging.storage.protectFromDeletion, false);
       assert.equal(prod.storage.protectFromDeletion, true);
       assert.equal(staging.encryption.keyDeletionWindowDays, 7);
@@ -214,6 +224,16 @@ describe("stack configuration", () => {
               spotTraining: true,
               maxRuntimeSeconds: 3600,
               hyperparameters: {},
+              // ValidateData's limits; the schema is ml/schemas/<model>.json unless schemaFile names one.
+              dataChecks: {
+                minRows: 100,
+                maxMissingRate: 0.05,
+                minClassShare: 0.05,
+                maxClassShare: 0.95,
+                columnMaxMissing: {},
+              },
+              // A build is registered only if at most one point less accurate than the approved model.
+              championMargin: 0.01,
             },
             // Instance type and count are left to ModelEndpoint (ml.m5.large × 1) unless serverless is chosen.
             endpoint: {
@@ -249,6 +269,11 @@ describe("stack configuration", () => {
               instanceType: "ml.m5.large",
               maxRuntimeSeconds: 1800,
               driftAlarms: { features: [] },
+            },
+            // Only a person starts a build: no new-data, scheduled or drift runs.
+            retraining: {
+              newData: { enabled: false, inputPrefix: "input/", marker: "_SUCCESS" },
+              drift: { enabled: false, minIntervalHours: 24 },
             },
           },
         ],
@@ -924,6 +949,80 @@ describe("stack configuration", () => {
       );
     });
 
+    it("retraining: a key prefix ending in /, a marker without /, an interval of whole hours from 1, a Scheduler expression", () => {
+      assertProblems(
+        withModel({
+          retraining: {
+            newData: { enabled: true, inputPrefix: "input", marker: "done/_SUCCESS" },
+            schedule: "cron(0 3 * * MON)",
+            drift: { enabled: true, minIntervalHours: 0 },
+          },
+        }),
+        "models[0].retraining.drift.minIntervalHours: 0 must be a whole number from 1 to 720",
+        'models[0].retraining.newData.inputPrefix: "input" must be a key prefix ending in / (e.g. input/)',
+        'models[0].retraining.newData.marker: "done/_SUCCESS" must be an object name without / (e.g. _SUCCESS)',
+        'models[0].retraining.schedule: "cron(0 3 * * MON)" must be an EventBridge Scheduler expression: ' +
+          'cron(<6 fields>) or rate(<n> <unit>), e.g. "cron(0 3 ? * MON *)"',
+      );
+      // A key prefix is relative to the bucket, and rate() takes minutes, hours or days.
+      assertProblems(
+        withModel({ retraining: { newData: { inputPrefix: "/input/" }, schedule: "rate(1 week)" } }),
+        'models[0].retraining.newData.inputPrefix: "/input/" must be a key prefix ending in / (e.g. input/)',
+        'models[0].retraining.schedule: "rate(1 week)" must be an EventBridge Scheduler expression: ' +
+          'cron(<6 fields>) or rate(<n> <unit>), e.g. "cron(0 3 ? * MON *)"',
+      );
+      assertProblems(
+        withModel({ retraining: { drift: { minIntervalHours: 721 }, newdata: { enabled: true } } }),
+        "models[0].retraining.drift.minIntervalHours: 721 must be a whole number from 1 to 720",
+        'models[0].retraining.newdata: {"enabled":true} is not a known key here (did you mean "newData"? ' +
+          "allowed: newData, schedule, drift)",
+      );
+      // Accepted: a nested prefix, another marker, both kinds of schedule.
+      for (const schedule of ["cron(0 3 ? * MON *)", "rate(7 days)"]) {
+        const [model] = parseStackConfig(
+          "staging",
+          withModel({
+            retraining: {
+              newData: { enabled: true, inputPrefix: "landing/churn/", marker: "READY" },
+              schedule,
+            },
+          }),
+        ).models;
+        assert.deepEqual(model.retraining, {
+          newData: { enabled: true, inputPrefix: "landing/churn/", marker: "READY" },
+          schedule,
+          drift: { enabled: false, minIntervalHours: 24 },
+        });
+      }
+    });
+
+    it("pipeline.schemaFile: the path of a .json file relative to the project, without ..", () => {
+      const refused = "must be the path of a .json file relative to the project, without ..";
+      assertProblems(
+        withModel({ pipeline: { schemaFile: "/etc/schemas/churn.json" } }),
+        `models[0].pipeline.schemaFile: "/etc/schemas/churn.json" ${refused}`,
+      );
+      assertProblems(
+        withModel({ pipeline: { schemaFile: "ml/../../schemas/churn.json" } }),
+        `models[0].pipeline.schemaFile: "ml/../../schemas/churn.json" ${refused}`,
+      );
+      assertProblems(
+        withModel({ pipeline: { schemaFile: "ml/schemas/churn.yaml" } }),
+        `models[0].pipeline.schemaFile: "ml/schemas/churn.yaml" ${refused}`,
+      );
+      assertProblems(
+        withModel({ pipeline: { schemaFile: 3 } }),
+        "models[0].pipeline.schemaFile: 3 must be a path relative to the project, e.g. ml/schemas/churn.json",
+      );
+      // Unset, the program reads ml/schemas/<model>.json.
+      const given = parseStackConfig(
+        "staging",
+        withModel({ pipeline: { schemaFile: "ml/schemas/diagnosis.json" } }),
+      );
+      assert.equal(given.models[0].pipeline.schemaFile, "ml/schemas/diagnosis.json");
+      assert.equal(parseStackConfig("staging", minimal()).models[0].pipeline.schemaFile, undefined);
+    });
+
     it("a bad S3 URI", () => {
       const message = "is not an S3 URI (expected s3://bucket/prefix/ with a valid bucket name)";
       assertProblems(
@@ -1112,6 +1211,22 @@ describe("stack configuration", () => {
           "another stack built and verified; set source.modelPackageGroupArn and source.verifiedIn, or use " +
           '"latest-approved"',
       ]);
+    });
+
+    it("retraining on a served model is refused: the stack that builds it retrains it", () => {
+      const message =
+        "cannot be set for a model served from source.modelPackageGroupArn: the stack that builds it retrains it " +
+        "(its drift checks' findings are forwarded there); remove retraining or source";
+      assert.deepEqual(problemsIn(served({ retraining: { drift: { enabled: true } } })), [
+        `models[0].retraining: {"drift":{"enabled":true}} ${message}`,
+      ]);
+      // Even all off: a served model has no retraining settings at all.
+      assert.deepEqual(problemsIn(served({ retraining: {} })), [`models[0].retraining: {} ${message}`]);
+      // Left out, it takes the defaults, which start nothing.
+      assert.deepEqual(parseStackConfig("prod", served(), { region: "us-east-1" }).models[0].retraining, {
+        newData: { enabled: false, inputPrefix: "input/", marker: "_SUCCESS" },
+        drift: { enabled: false, minIntervalHours: 24 },
+      });
     });
 
     it("a pinned package must be a version of the source group", () => {
@@ -1307,7 +1422,7 @@ describe("stack configuration", () => {
       assert.equal(error.problems[0].value, description);
       assert.equal(
         error.message.split("\n")[1],
-        `  - models[0].descripton: "${"x".repeat(76)}... is not a known key here (did you mean "description"? allowed: name, description, source, pipeline, endpoint, monitoring)`,
+        `  - models[0].descripton: "${"x".repeat(76)}... is not a known key here (did you mean "description"? allowed: name, description, source, pipeline, endpoint, monitoring, retraining)`,
       );
     });
   });

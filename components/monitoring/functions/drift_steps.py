@@ -73,7 +73,8 @@ Event::
      "endpoint": "breast-cancer-prod",
      "topic_arn": "arn:aws:sns:eu-west-1:111122223333:mlops-prod-model-alerts",
      "namespace": "MLOps/Drift",
-     "check_name": "breast-cancer-prod-drift"}
+     "check_name": "breast-cancer-prod-drift",
+     "model": "breast-cancer"}                   # optional: the drift event's subject
 
 The step reads ``<report_uri>/drift_report.json`` (the run folder the find
 step returned, where the check's processing output put the report) and
@@ -94,8 +95,19 @@ When the report's status is ``drift``, the step publishes one message to
 ``topic_arn``: a subject of fewer than 100 ASCII characters without line
 breaks (SNS Publish API reference,
 https://docs.aws.amazon.com/sns/latest/api/API_Publish.html) and a plain-text
-body for the person on call. Status ``warn``, ``ok`` or ``empty``: metrics
-only. Returns ``{"Status": "drift", "DriftedFeatures": 2}``.
+body for the person on call. With ``model``, it also puts one event on the
+account's default event bus, which starts the model's retraining where that
+is turned on (``models[].retraining.drift``; a serving stack forwards it to
+the account that builds the model)::
+
+    {"Source": "mlops.drift", "DetailType": "Drift Detected",
+     "Detail": {"model": "breast-cancer", "endpoint": "breast-cancer-prod",
+                "window_start": "2026-12-06T02:00:00Z",
+                "drifted_features": ["mean_area"],
+                "report_uri": "s3://.../2026/12/06/02/drift_report.json"}}
+
+Status ``warn``, ``ok`` or ``empty``: metrics only. Returns
+``{"Status": "drift", "DriftedFeatures": 2}``.
 
 A missing, unreadable or malformed report raises ``ReportError`` naming its
 URI: the step, and so the pipeline execution, fails, and the alert on failed
@@ -115,26 +127,22 @@ object with the stack key by default (SSE-KMS with S3 Bucket Keys), and their
 bucket policy (components/foundation/secureBucketPolicy.ts) only refuses
 requests without TLS.
 
-AWS clients are created on first use and kept for later invocations of the
-same execution environment. ``AWS_ENDPOINT_URL``, when set, is passed to them
-as their endpoint: the tests point it at a local moto server, and boto3
-before 1.28 would not read the variable itself. In Lambda it is not set.
+AWS clients and error text come from ``aws_clients.py``, which the function's
+package carries next to this file (components/shared/functions/aws_clients.py).
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+from aws_clients import aws_error, client, shown
 
 REPORT_VERSION = 1
 MANIFEST_NAME = "capture.manifest"
@@ -145,7 +153,6 @@ CAPTURE_SUFFIX = ".jsonl"
 MAX_WINDOW_HOURS = 24
 # ListObjectsV2 returns at most 1000 keys a page (MaxKeys can only lower it).
 LIST_PAGE_SIZE = 1000
-ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 # PutMetricData: "no more than 1000 different metrics" per request.
 METRICS_PER_CALL = 1000
 # SNS Publish: a subject "less than 100 characters long"; a message at most 256 KB.
@@ -178,20 +185,6 @@ class ReportError(Exception):
 
 
 # ---------------------------------------------------------------------------
-# AWS clients
-
-
-@functools.lru_cache(maxsize=None)
-def client(service: str) -> Any:
-    """A client for ``service``, created on first use and kept for warm invocations."""
-    options: dict[str, Any] = {"config": Config(retries={"mode": "standard", "max_attempts": 5})}
-    endpoint = os.environ.get(ENDPOINT_VARIABLE)
-    if endpoint:
-        options["endpoint_url"] = endpoint
-    return boto3.client(service, **options)
-
-
-# ---------------------------------------------------------------------------
 # Event values
 
 
@@ -213,14 +206,6 @@ class S3Location:
 
     def child(self, name: str) -> S3Location:
         return S3Location(self.bucket, self.prefix + name)
-
-
-def shown(value: Any) -> str:
-    """A value of the event as it appears in an error message."""
-    try:
-        return json.dumps(value)
-    except (TypeError, ValueError):
-        return repr(value)
 
 
 def required_text(event: Mapping[str, Any], key: str) -> str:
@@ -563,14 +548,10 @@ def read_report(location: S3Location, endpoint: str) -> dict[str, Any]:
     try:
         response = client("s3").get_object(Bucket=location.bucket, Key=location.key)
         body = response["Body"].read()
-    except ClientError as error:
-        details = error.response.get("Error", {})
+    except (ClientError, BotoCoreError) as error:
         raise ReportError(
-            f"cannot read the drift report {location.uri}: {details.get('Code', 'error')} "
-            f"{details.get('Message', '')}".rstrip()
+            f"cannot read the drift report {location.uri}: {aws_error(error)}"
         ) from None
-    except BotoCoreError as error:
-        raise ReportError(f"cannot read the drift report {location.uri}: {error}") from None
     try:
         report = json.loads(body.decode("utf-8"))
     except ValueError as error:
@@ -773,12 +754,46 @@ def publish_results(event: Mapping[str, Any]) -> dict[str, Any]:
             Message=alert_message(report, endpoint, check_name, folder),
         )
         alerted = f"; alert sent to {topic}"
+        model = event.get("model")
+        if model:
+            put_drift_event(str(model), endpoint, report, folder)
+            alerted += f"; drift event for model {model} put on the default bus"
     print(
         f"publish: endpoint {endpoint} window {report['window']['start']} status {status}, "
         f"{drifted} drifted feature(s); {len(data)} metric(s) in {namespace} in {calls} call(s)"
         f"{alerted}"
     )
     return {"Status": status, "DriftedFeatures": drifted}
+
+
+DRIFT_EVENT_SOURCE = "mlops.drift"
+DRIFT_EVENT_DETAIL_TYPE = "Drift Detected"
+
+
+def put_drift_event(model: str, endpoint: str, report: Mapping[str, Any], folder: Any) -> None:
+    """Tell the account's default event bus that the model's traffic drifted."""
+    detail = {
+        "model": model,
+        "endpoint": endpoint,
+        "window_start": report["window"]["start"],
+        "drifted_features": list(report["drifted_features"]),
+        "report_uri": folder.child(REPORT_NAME).uri,
+    }
+    answer = client("events").put_events(
+        Entries=[
+            {
+                "Source": DRIFT_EVENT_SOURCE,
+                "DetailType": DRIFT_EVENT_DETAIL_TYPE,
+                "Detail": json.dumps(detail, sort_keys=True),
+            }
+        ]
+    )
+    # PutEvents answers 200 even when an entry failed; the failure is in the entry.
+    if answer.get("FailedEntryCount"):
+        failed = answer["Entries"][0]
+        raise RuntimeError(
+            f"the drift event for model {model} was refused: {failed.get('ErrorCode')}: {failed.get('ErrorMessage')}"
+        )
 
 
 # ---------------------------------------------------------------------------

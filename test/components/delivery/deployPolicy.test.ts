@@ -18,6 +18,7 @@ import {
 import { passedRoleInput } from "../../../components/delivery/deployPermissions";
 import { policyDocument, PolicyStatement } from "../../../components/shared/policyDocument";
 import { mlPipelineFootprint } from "../../../components/pipeline/mlPipeline";
+import { driftForwardingFootprint, trainingTriggersFootprint } from "../../../components/retraining";
 import { reviewAgainstServiceData } from "../../helpers/iamData";
 import { modelMonitorStacks, programStacks, sharingStack } from "../../helpers/programStacks";
 
@@ -38,9 +39,11 @@ const DELIVERY = [
 const list = (value: string | readonly string[] | undefined) =>
   value === undefined ? [] : typeof value === "string" ? [value] : [...value];
 
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /** An ARN format of AWS's data (`arn:${Partition}:sqs:${Region}:${Account}:${QueueName}`) as a pattern. */
 function arnFormat(format: string): RegExp {
-  const parts = format.split(/\$\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const parts = format.split(/\$\{[^}]+\}/).map(escaped);
   return new RegExp(`^${parts.join(".+")}$`);
 }
 
@@ -55,11 +58,13 @@ async function resourceFormats(action: string): Promise<RegExp[]> {
 }
 
 describe("deploy permissions (components/delivery/deployPermissions.ts)", () => {
-  it("has an entry for every resource type the shipped stacks create, also when sharing their models or monitoring with Model Monitor, and none they do not", async () => {
+  it("has an entry for every resource type the shipped stacks create, also when sharing and retraining their models or monitoring with Model Monitor, and none they do not", async () => {
     const stacks = await programStacks();
     // Sharing the models a stack builds with other accounts (mlops:promotion) adds the registries'
-    // policies; Model Monitor (monitoring.engine model-monitor) replaces the drift check's pipeline,
-    // function, log group and schedule with job definitions and monitoring schedules.
+    // policies, and retraining them (on in the sharing stack) the function's invoke permissions, the
+    // data bucket's notifications, and the drift bus the consumers forward to and its policy; Model
+    // Monitor (monitoring.engine model-monitor) replaces the drift check's pipeline, function, log
+    // group and schedule with job definitions and monitoring schedules.
     const sharing = await sharingStack();
     const modelMonitor = await modelMonitorStacks();
     const created = new Set(
@@ -243,10 +248,12 @@ describe("deployPolicy", () => {
           Action: [
             "lambda:CreateFunction",
             "lambda:DeleteFunction",
+            "lambda:DeleteFunctionConcurrency",
             "lambda:GetFunction",
             "lambda:GetFunctionCodeSigningConfig",
             "lambda:ListTags",
             "lambda:ListVersionsByFunction",
+            "lambda:PutFunctionConcurrency",
             "lambda:TagResource",
             "lambda:UntagResource",
             "lambda:UpdateFunctionCode",
@@ -340,6 +347,140 @@ describe("deployPolicy", () => {
           Condition: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
         },
       ],
+    );
+  });
+
+  it("retraining: invoke permissions and concurrency of the stack's functions, notifications of its buckets, its event buses and their policies", () => {
+    const types = [
+      "aws:lambda/function:Function",
+      "aws:lambda/permission:Permission",
+      "aws:s3/bucketNotification:BucketNotification",
+      "aws:cloudwatch/eventBus:EventBus",
+      "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
+    ];
+    const buses = "arn:aws:events:us-east-1:123456789012:event-bus/mlops-prod-*";
+    assert.deepEqual(
+      mergedGrants(types, (grant) => [...grant.read, ...grant.change], SCOPE),
+      [
+        {
+          Sid: "StackBuckets",
+          Effect: "Allow",
+          Action: ["s3:GetBucketNotification", "s3:PutBucketNotification"],
+          Resource: "arn:aws:s3:::mlops-prod-*",
+        },
+        {
+          Sid: "StackEventBuses",
+          Effect: "Allow",
+          Action: [
+            "events:CreateEventBus",
+            "events:DeleteEventBus",
+            "events:DescribeEventBus",
+            "events:ListTagsForResource",
+            "events:TagResource",
+            "events:UntagResource",
+            "events:UpdateEventBus",
+          ],
+          Resource: buses,
+        },
+        {
+          Sid: "EventBusPolicies",
+          Effect: "Allow",
+          Action: ["events:PutPermission", "events:RemovePermission"],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:RequestedRegion": "us-east-1" } },
+        },
+        {
+          Sid: "StackFunctions",
+          Effect: "Allow",
+          Action: [
+            "lambda:AddPermission",
+            "lambda:CreateFunction",
+            "lambda:DeleteFunction",
+            "lambda:DeleteFunctionConcurrency",
+            "lambda:GetFunction",
+            "lambda:GetFunctionCodeSigningConfig",
+            "lambda:GetPolicy",
+            "lambda:ListTags",
+            "lambda:ListVersionsByFunction",
+            "lambda:PutFunctionConcurrency",
+            "lambda:RemovePermission",
+            "lambda:TagResource",
+            "lambda:UntagResource",
+            "lambda:UpdateFunctionCode",
+            "lambda:UpdateFunctionConfiguration",
+          ],
+          Resource: "arn:aws:lambda:us-east-1:123456789012:function:mlops-prod-*",
+        },
+      ],
+    );
+    // Previews read them and change nothing; PutPermission and RemovePermission only change.
+    assert.deepEqual(
+      mergedGrants(types, (grant) => grant.read, SCOPE).map((s) => [s.Sid, s.Action]),
+      [
+        ["StackBuckets", ["s3:GetBucketNotification"]],
+        ["StackEventBuses", ["events:DescribeEventBus", "events:ListTagsForResource"]],
+        [
+          "StackFunctions",
+          [
+            "lambda:GetFunction",
+            "lambda:GetFunctionCodeSigningConfig",
+            "lambda:GetPolicy",
+            "lambda:ListTags",
+            "lambda:ListVersionsByFunction",
+          ],
+        ],
+      ],
+    );
+    // None of them hands a role to a service.
+    assert.deepEqual(
+      types.slice(1).map((type) => DEPLOY_PERMISSIONS[type].passesRole),
+      [undefined, undefined, undefined, undefined],
+    );
+  });
+
+  it("rules on the stack's drift buses are the stack's rules: their ARNs name the bus", async () => {
+    const [rules] = mergedGrants(["aws:cloudwatch/eventRule:EventRule"], (grant) => grant.change, SCOPE);
+    const pattern = String(rules.Resource);
+    assert.equal(pattern, "arn:aws:events:us-east-1:123456789012:rule/mlops-prod-*");
+    // IAM's "*" matches any characters, "/" included.
+    const glob = new RegExp(`^${pattern.split("*").map(escaped).join(".*")}$`);
+    const matches = (arn: string) => glob.test(arn);
+    const onBus =
+      "arn:aws:events:us-east-1:123456789012:rule/mlops-prod-diagnosis-drift-events/mlops-prod-diagnosis-retraining-forwarded-drift";
+    assert.ok(matches(onBus));
+    assert.ok(matches("arn:aws:events:us-east-1:123456789012:rule/mlops-prod-diagnosis-retraining-new-data"));
+    assert.ok(!matches("arn:aws:events:us-east-1:123456789012:rule/other-bus/mlops-prod-diagnosis-x"));
+    const custom = await iamResourceTypeDetails("events", "rule-on-custom-event-bus");
+    assert.match(onBus, arnFormat(custom.arn));
+  });
+
+  it("retraining and drift forwarding pass their roles only to services their types hand roles to", () => {
+    const role = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
+    const footprints = [
+      trainingTriggersFootprint(
+        {
+          newData: { enabled: true, inputPrefix: "input/", marker: "_SUCCESS" },
+          drift: { enabled: true, minIntervalHours: 24 },
+          schedule: "cron(0 3 ? * MON *)",
+          consumerAccounts: ["222222222222"],
+        },
+        {
+          function: role("mlops-prod-diagnosis-retraining-role"),
+          scheduler: role("mlops-prod-diagnosis-retraining-scheduler-role"),
+        },
+      ),
+      driftForwardingFootprint(role("mlops-prod-diagnosis-drift-forwarding-role")),
+    ];
+    for (const footprint of footprints) {
+      const services = new Set(
+        footprint.types.flatMap((type) => DEPLOY_PERMISSIONS[type]?.passesRole?.service ?? []),
+      );
+      for (const passed of footprint.passedRoles) assert.ok(services.has(passed.service), passed.service);
+      assert.doesNotThrow(() => deployPolicy(SCOPE, footprint.types, {}, DELIVERY));
+    }
+    assert.deepEqual(
+      footprints.flatMap((footprint) => footprint.passedRoles.map((passed) => passed.service)),
+      ["lambda.amazonaws.com", "scheduler.amazonaws.com", "events.amazonaws.com"],
     );
   });
 
@@ -535,13 +676,24 @@ describe("splitStatements", () => {
     Resource: `arn:aws:s3:::${"b".repeat(size)}`,
   });
 
-  it("fills each managed policy in order and keeps every part within the limit", () => {
-    const document = policyDocument(statement("A", 2000), statement("B", 2000), statement("C", 3000));
+  it("packs the statements into as few managed policies as fit, largest first, each in the document's order", () => {
+    // In order, A+B, C+D, E would take three policies; largest first, C+A and E+B+D take two.
+    const document = policyDocument(
+      statement("A", 2500),
+      statement("B", 2000),
+      statement("C", 3400),
+      statement("D", 900),
+      statement("E", 2900),
+    );
     const groups = splitStatements(document);
-    assert.deepEqual(groups, [["A", "B"], ["C"]]);
+    assert.deepEqual(groups, [
+      ["A", "C"],
+      ["B", "D", "E"],
+    ]);
     for (const group of groups) {
       assert.ok(JSON.stringify(statementsWithIds(document, group)).length <= 6144);
     }
+    assert.deepEqual(groups.flat().sort(), ["A", "B", "C", "D", "E"]);
   });
 
   it("refuses a statement that no policy can hold", () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import * as path from "node:path";
 import { DriftCheck, DriftCheckArgs } from "../../../components/monitoring/driftCheck";
 import type {
   PipelineDefinition,
@@ -8,6 +9,7 @@ import type {
 import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
 import { TEST_ACCOUNT } from "../../helpers/account";
 import { assertFootprint } from "../../helpers/footprint";
+import { archiveFiles, AWS_CLIENTS_FILE, COMPONENTS_DIR } from "../../helpers/lambdaArchive";
 
 const ACCOUNT = "123456789012";
 const KEY = `arn:aws:kms:us-east-1:${ACCOUNT}:key/0d5a6c3e-1111-4222-8333-944455556666`;
@@ -34,6 +36,7 @@ function prodArgs(overrides: Partial<DriftCheckArgs> = {}): DriftCheckArgs {
     baselineAccountId: "111111111111",
     kmsKeyArn: KEY,
     alertTopicArn: TOPIC,
+    modelName: "diagnosis",
     scheduleExpression: "cron(0 * ? * * *)",
     thresholds: { psiDrift: 0.3 },
     featureThresholds: { mean_area: { psiDrift: 0.4, ksDrift: 0.3 } },
@@ -125,7 +128,7 @@ describe("DriftCheck", () => {
       Version: "2012-10-17",
       Statement: [
         {
-          Sid: "StartDriftCheck",
+          Sid: "StartPipeline",
           Effect: "Allow",
           Action: "sagemaker:StartPipelineExecution",
           Resource: PIPELINE_ARN,
@@ -224,6 +227,13 @@ describe("DriftCheck", () => {
         Effect: "Allow",
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
         Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/${NAME}-steps:log-stream:*`,
+      },
+      {
+        Sid: "PutDriftEvents",
+        Effect: "Allow",
+        Action: "events:PutEvents",
+        Resource: `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/default`,
+        Condition: { StringEquals: { "events:source": "mlops.drift" } },
       },
     ]);
   });
@@ -455,6 +465,7 @@ describe("DriftCheck", () => {
         topic_arn: TOPIC,
         namespace: "MLOps/Drift",
         check_name: NAME,
+        model: "diagnosis",
       },
       OutputParameters: [
         { OutputName: "Status", OutputType: "String" },
@@ -497,6 +508,11 @@ describe("DriftCheck", () => {
     assert.equal(fn.name, `${NAME}-steps`);
     assert.equal(fn.runtime, "python3.12");
     assert.equal(fn.handler, "drift_steps.handler");
+    // The handler imports the shared module from the package's root.
+    assert.deepEqual(archiveFiles(fn.code), {
+      "drift_steps.py": path.join(COMPONENTS_DIR, "monitoring", "functions", "drift_steps.py"),
+      "aws_clients.py": AWS_CLIENTS_FILE,
+    });
     assert.deepEqual(fn.architectures, ["arm64"]);
     assert.equal(fn.role, ROLE(`${NAME}-steps-role`));
     assert.deepEqual(fn.loggingConfig, { logFormat: "Text", logGroup: `/aws/lambda/${NAME}-steps` });

@@ -483,11 +483,49 @@ function addPublishCases(at: (step: LambdaStep) => number) {
   at(putReport(folderOf("churn-prod"), JSON.stringify(DRIFT_REPORT, null, 2)));
   at(putReport(folderOf("churn-staging"), JSON.stringify(OK_REPORT, null, 2)));
   at(putReport(folderOf("churn-wide"), JSON.stringify(WIDE_REPORT)));
+  // Endpoints of their own, so that the other cases' metrics and alerts stay exactly theirs.
+  at(putReport(folderOf("churn-canary"), JSON.stringify({ ...DRIFT_REPORT, endpoint: "churn-canary" })));
+  at(putReport(folderOf("churn-qa"), JSON.stringify({ ...OK_REPORT, endpoint: "churn-qa" })));
   at(putReport("broken/json", '{"version": 1, "status": "dri'));
   at(putReport("broken/shape", JSON.stringify({ ...OK_REPORT, features: [{ name: "x", psi: "high" }] })));
   at(putReport("broken/version", JSON.stringify({ ...OK_REPORT, version: 2 })));
+  // A rule on the default bus sends the drift checks' events to a queue, to read what was put.
+  const eventQueue = at({ call: ["sqs", "create_queue", { QueueName: "drift-events" }] });
+  const eventQueueArn = at({
+    call: [
+      "sqs",
+      "get_queue_attributes",
+      { QueueUrl: resultOf(eventQueue, "QueueUrl"), AttributeNames: ["QueueArn"] },
+    ],
+  });
+  at({
+    call: [
+      "events",
+      "put_rule",
+      { Name: "drift-events", EventPattern: JSON.stringify({ source: ["mlops.drift"] }) },
+    ],
+  });
+  at({
+    call: [
+      "events",
+      "put_targets",
+      {
+        Rule: "drift-events",
+        Targets: [{ Id: "queue", Arn: resultOf(eventQueueArn, "Attributes", "QueueArn") }],
+      },
+    ],
+  });
   const index = {
     drift: at({ invoke: publishEvent("churn-prod") }),
+    driftOfModel: at({ invoke: { ...publishEvent("churn-canary"), model: "churn" } }),
+    okOfModel: at({ invoke: { ...publishEvent("churn-qa"), model: "churn" } }),
+    driftEvents: at({
+      call: [
+        "sqs",
+        "receive_message",
+        { QueueUrl: resultOf(eventQueue, "QueueUrl"), MaxNumberOfMessages: 10 },
+      ],
+    }),
     ok: at({ invoke: publishEvent("churn-staging") }),
     missing: at({ invoke: publishEvent("churn-prod", "monitoring/churn-prod-drift/2026/12/06/09") }),
     brokenJson: at({ invoke: publishEvent("churn-prod", "broken/json") }),
@@ -1028,11 +1066,40 @@ describe("drift_steps.py, the drift check's Lambda steps (against moto_server)",
         "publish: endpoint churn-prod window 2026-12-06T01:00:00Z status drift, 3 drifted feature(s); " +
           `11 metric(s) in MLOps/Drift in 1 call(s); alert sent to arn:aws:sns:us-east-1:123456789012:${ALERT_TOPIC}\n`,
       );
-      const received = notifications(ok(outcomes[index.alerts], "ReceiveMessage"));
-      assert.equal(received.length, 1, JSON.stringify(received));
+      // One message per drifted window: this one's, and the drift-event case's (another endpoint).
+      const all = notifications(ok(outcomes[index.alerts], "ReceiveMessage"));
+      assert.deepEqual(all.map((message) => message.Subject).sort(), [
+        "Drift on SageMaker endpoint churn-canary: 3 features",
+        "Drift on SageMaker endpoint churn-prod: 3 features",
+      ]);
+      const received = all.filter((message) => message.Subject.includes("churn-prod:"));
       assert.equal(received[0].TopicArn, `arn:aws:sns:us-east-1:123456789012:${ALERT_TOPIC}`);
       assert.equal(received[0].Subject, "Drift on SageMaker endpoint churn-prod: 3 features");
       assert.equal(received[0].Message, ALERT_MESSAGE);
+    });
+
+    it("puts one drift event about the model on the default bus when it knows the model, and none otherwise", async () => {
+      const { outcomes, index } = await publishRun();
+      assert.deepEqual(calls(outcomes[index.drift], "PutEvents"), []);
+      assert.deepEqual(calls(outcomes[index.okOfModel], "PutEvents"), []);
+      assert.match(
+        outcomes[index.driftOfModel].stdout,
+        /; drift event for model churn put on the default bus\n$/,
+      );
+      const received = (
+        (ok(outcomes[index.driftEvents], "ReceiveMessage") as { Messages?: { Body: string }[] }).Messages ??
+        []
+      ).map((message) => JSON.parse(message.Body) as Record<string, unknown>);
+      assert.equal(received.length, 1, JSON.stringify(received));
+      assert.equal(received[0].source, "mlops.drift");
+      assert.equal(received[0]["detail-type"], "Drift Detected");
+      assert.deepEqual(received[0].detail, {
+        model: "churn",
+        endpoint: "churn-canary",
+        window_start: "2026-12-06T01:00:00Z",
+        drifted_features: DRIFT_REPORT.drifted_features,
+        report_uri: `s3://${REPORT_BUCKET}/${folderOf("churn-canary")}/drift_report.json`,
+      });
     });
 
     it("sends no message for ok or warn, and returns the status", async () => {
@@ -1050,7 +1117,7 @@ describe("drift_steps.py, the drift check's Lambda steps (against moto_server)",
         type: "ReportError",
         message:
           `cannot read the drift report ${uri("monitoring/churn-prod-drift/2026/12/06/09")}: ` +
-          "NoSuchKey The specified key does not exist.",
+          "NoSuchKey: The specified key does not exist.",
       });
       assert.match(
         failure(index.brokenJson).message,

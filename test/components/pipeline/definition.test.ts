@@ -1,14 +1,19 @@
 import assert from "node:assert/strict";
 import {
   buildPipelineDefinition,
+  CHAMPION,
+  CHAMPION_PLACEHOLDER_KEYS,
   DRIFT_BASELINE_CONTENT_TYPE,
   EVALUATION_REPORT,
   PARAMETERS,
   REGISTERED_VERSION_KEYS,
   STEPS,
+  VALIDATION_REPORT,
 } from "../../../components/pipeline/definition";
 import type {
   ConditionStep,
+  FailStep,
+  LambdaStep,
   PipelineDefinition,
   PipelineStep,
   ProcessingStep,
@@ -16,7 +21,7 @@ import type {
   RegisterModelStep,
   TrainingStep,
 } from "../../../components/pipeline/definitionTypes";
-import { definitionInput, KEY_ARN, ROLE_ARN } from "../../helpers/definitionInput";
+import { definitionInput, FUNCTION_ARN, KEY_ARN, ROLE_ARN } from "../../helpers/definitionInput";
 
 /** Every step, including those nested in conditions, in definition order. */
 function allSteps(definition: PipelineDefinition): PipelineStep[] {
@@ -94,8 +99,25 @@ const executionOutput = (stepName: string, output: string) => ({
   },
 });
 
+/** Each step's name and type, and for a condition the steps it runs either way: `[name, type, if, else]`. */
+function tree(steps: readonly PipelineStep[]): unknown[] {
+  return steps.map((s) =>
+    s.Type === "Condition"
+      ? [s.Name, s.Type, tree(s.Arguments.IfSteps), tree(s.Arguments.ElseSteps)]
+      : [s.Name, s.Type],
+  );
+}
+
+/** The SageMaker API actions each step type becomes: the steps that start jobs or register models. */
+const WORK_STEP_TYPES = ["Processing", "QualityCheck", "Training", "Lambda", "RegisterModel"];
+
 describe("buildPipelineDefinition", () => {
   const definition = buildPipelineDefinition(definitionInput());
+  const validate = step<ProcessingStep>(definition, STEPS.validateData);
+  const checkData = step<ConditionStep>(definition, STEPS.checkData);
+  const findChampion = step<LambdaStep>(definition, STEPS.findChampion);
+  const checkChampion = step<ConditionStep>(definition, STEPS.checkChampion);
+  const checkGates = step<ConditionStep>(definition, STEPS.checkGates);
   const preprocess = step<ProcessingStep>(definition, STEPS.preprocess);
   const driftBaseline = step<ProcessingStep>(definition, STEPS.driftBaseline);
   const train = step<TrainingStep>(definition, STEPS.train);
@@ -106,41 +128,81 @@ describe("buildPipelineDefinition", () => {
   const withMonitor = buildPipelineDefinition(definitionInput({ modelMonitorBaseline: true }));
   const dataQuality = step<QualityCheckStep>(withMonitor, STEPS.dataQuality);
 
-  it("chains Preprocess → DriftBaseline ∥ Train → Evaluate → CheckAccuracy, then Register or Fail", () => {
+  it("validates the data first, builds only on data that passed, then checks two gates before Register", () => {
     assert.equal(definition.Version, "2020-12-01");
-    assert.deepEqual(
-      definition.Steps.map((s) => [s.Name, s.Type]),
+    assert.deepEqual(tree(definition.Steps), [
+      ["ValidateData", "Processing"],
       [
-        ["Preprocess", "Processing"],
-        ["DriftBaseline", "Processing"],
-        ["Train", "Training"],
-        ["Evaluate", "Processing"],
-        ["CheckAccuracy", "Condition"],
+        "CheckData",
+        "Condition",
+        [
+          ["Preprocess", "Processing"],
+          ["DriftBaseline", "Processing"],
+          ["Train", "Training"],
+          ["FindChampion", "Lambda"],
+          ["Evaluate", "Processing"],
+        ],
+        [["DataRejected", "Fail"]],
       ],
-    );
-    assert.deepEqual(
-      check.Arguments.IfSteps.map((s) => [s.Name, s.Type]),
-      [["Register", "RegisterModel"]],
-    );
-    assert.deepEqual(
-      check.Arguments.ElseSteps.map((s) => [s.Name, s.Type]),
-      [["AccuracyBelowThreshold", "Fail"]],
-    );
+      ["CheckAccuracy", "Condition", [], [["AccuracyBelowThreshold", "Fail"]]],
+      ["CheckChampion", "Condition", [], [["AccuracyBelowChampion", "Fail"]]],
+      ["CheckGates", "Condition", [["Register", "RegisterModel"]], []],
+    ]);
   });
 
   it("with the Model Monitor baseline, runs DataQualityBaseline alongside DriftBaseline", () => {
-    assert.deepEqual(
-      withMonitor.Steps.map((s) => [s.Name, s.Type]),
+    assert.deepEqual(tree(withMonitor.Steps).slice(0, 2), [
+      ["ValidateData", "Processing"],
       [
-        ["Preprocess", "Processing"],
-        ["DriftBaseline", "Processing"],
-        ["DataQualityBaseline", "QualityCheck"],
-        ["Train", "Training"],
-        ["Evaluate", "Processing"],
-        ["CheckAccuracy", "Condition"],
+        "CheckData",
+        "Condition",
+        [
+          ["Preprocess", "Processing"],
+          ["DriftBaseline", "Processing"],
+          ["DataQualityBaseline", "QualityCheck"],
+          ["Train", "Training"],
+          ["FindChampion", "Lambda"],
+          ["Evaluate", "Processing"],
+        ],
+        [["DataRejected", "Fail"]],
       ],
-    );
+    ]);
+    assert.deepEqual(tree(withMonitor.Steps).slice(2), tree(definition.Steps).slice(2));
   });
+
+  for (const [title, built] of [
+    ["", definition],
+    [", with the Model Monitor baseline", withMonitor],
+  ] as const) {
+    it(`starts no job and registers nothing before the data passed, except ValidateData${title}`, () => {
+      const working = allSteps(built).filter((s) => WORK_STEP_TYPES.includes(s.Type));
+      const gated = allSteps({ ...built, Steps: [step<ConditionStep>(built, STEPS.checkData)] });
+      const afterGates = allSteps({ ...built, Steps: built.Steps.slice(2) });
+      assert.deepEqual(
+        working.filter((s) => !gated.includes(s) && !afterGates.includes(s)).map((s) => s.Name),
+        ["ValidateData"],
+      );
+      // What runs after the gates reads Evaluate, so it waits for data that passed too.
+      for (const s of built.Steps.slice(2)) {
+        assert.deepEqual(
+          [...new Set(stepReferences(s).map((ref) => ref.split(".")[1]))],
+          ["Evaluate"],
+          s.Name,
+        );
+      }
+    });
+
+    it(`nests no condition step in another, which SageMaker Pipelines do not support${title}`, () => {
+      for (const condition of built.Steps.filter((s): s is ConditionStep => s.Type === "Condition")) {
+        const nested = [...condition.Arguments.IfSteps, ...condition.Arguments.ElseSteps];
+        assert.deepEqual(
+          nested.filter((s) => s.Type === "Condition").map((s) => s.Name),
+          [],
+          condition.Name,
+        );
+      }
+    });
+  }
 
   it("refuses the Model Monitor baseline without the analyzer image", () => {
     const { modelMonitor: _analyzer, ...frameworks } = definitionInput().images;
@@ -201,7 +263,21 @@ describe("buildPipelineDefinition", () => {
         assert.ok(seen.includes(target), `${s.Name} refers to ${ref} before ${target} ran`);
         const producer = step<PipelineStep>(withMonitor, target);
         const output = /Outputs\['([^']+)'\]/.exec(ref)?.[1];
-        if (output) {
+        const lambdaOutput = /^Steps\.[^.]+\.OutputParameters\['([^']+)'\]$/.exec(ref)?.[1];
+        const propertyFile = /^Steps\.[^.]+\.PropertyFiles\.(.+)$/.exec(ref)?.[1];
+        if (lambdaOutput) {
+          const declared = producer.Type === "Lambda" ? (producer.OutputParameters ?? []) : [];
+          assert.ok(
+            declared.some((o) => o.OutputName === lambdaOutput),
+            `${ref}: ${target} declares no such output parameter`,
+          );
+        } else if (propertyFile) {
+          const declared = producer.Type === "Processing" ? (producer.PropertyFiles ?? []) : [];
+          assert.ok(
+            declared.some((f) => f.PropertyFileName === propertyFile),
+            `${ref}: ${target} declares no such property file`,
+          );
+        } else if (output) {
           const outputs =
             producer.Type === "Processing" || producer.Type === "QualityCheck"
               ? producer.Arguments.ProcessingOutputConfig?.Outputs
@@ -224,6 +300,10 @@ describe("buildPipelineDefinition", () => {
       checked.includes("Steps.DriftBaseline.ProcessingOutputConfig.Outputs['drift-baseline'].S3Output.S3Uri"),
     );
     assert.equal(checked.filter((ref) => ref.startsWith("Steps.DataQualityBaseline.")).length, 2);
+    // And the gates' references to the reports and to the champion.
+    assert.ok(checked.includes("Steps.ValidateData.PropertyFiles.ValidationReport"));
+    assert.ok(checked.includes("Steps.Evaluate.PropertyFiles.EvaluationReport"));
+    assert.ok(checked.includes("Steps.FindChampion.OutputParameters['ChampionModelUri']"));
   });
 
   it("baselines the data alongside training: each depends on Preprocess only, not on each other", () => {
@@ -237,6 +317,168 @@ describe("buildPipelineDefinition", () => {
       assert.deepEqual(targets(s), ["Preprocess"], s.Name);
       assert.equal(s.DependsOn, undefined, s.Name);
     }
+  });
+
+  it("validates the input parameter against the uploaded schema with validate.py, holding it to the data checks", () => {
+    assert.deepEqual(validate, {
+      Name: "ValidateData",
+      Type: "Processing",
+      Description:
+        "Checks the input CSV against the model's schema (columns, types, missing values, rows, class " +
+        "balance) and writes validation_report.json.",
+      Arguments: {
+        RoleArn: ROLE_ARN,
+        AppSpecification: {
+          ImageUri: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+          ContainerEntrypoint: ["python3", "/opt/ml/processing/input/code/validate.py"],
+          ContainerArguments: [
+            "--min-rows",
+            "100",
+            "--max-missing-rate",
+            "0.05",
+            "--min-class-share",
+            "0.05",
+            "--max-class-share",
+            "0.95",
+          ],
+        },
+        ProcessingResources: {
+          ClusterConfig: {
+            InstanceCount: 1,
+            InstanceType: { Get: "Parameters.ProcessingInstanceType" },
+            VolumeSizeInGB: 30,
+            VolumeKmsKeyId: KEY_ARN,
+          },
+        },
+        StoppingCondition: { MaxRuntimeInSeconds: 1800 },
+        NetworkConfig: { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true },
+        ProcessingInputs: [
+          {
+            InputName: "input-data",
+            S3Input: {
+              S3Uri: { Get: "Parameters.InputDataUrl" },
+              LocalPath: "/opt/ml/processing/input/data",
+              S3DataType: "S3Prefix",
+              S3InputMode: "File",
+              S3DataDistributionType: "FullyReplicated",
+            },
+          },
+          {
+            InputName: "schema",
+            S3Input: {
+              S3Uri: "s3://mlops-staging-diagnosis-artifacts-1a2b3c4/code/6f5e4d3c2b1a/diagnosis.json",
+              LocalPath: "/opt/ml/processing/input/schema",
+              S3DataType: "S3Prefix",
+              S3InputMode: "File",
+              S3DataDistributionType: "FullyReplicated",
+            },
+          },
+          {
+            InputName: "code",
+            S3Input: {
+              S3Uri: "s3://mlops-staging-diagnosis-artifacts-1a2b3c4/code/a1b2c3d4e5f6/validate.py",
+              LocalPath: "/opt/ml/processing/input/code",
+              S3DataType: "S3Prefix",
+              S3InputMode: "File",
+              S3DataDistributionType: "FullyReplicated",
+            },
+          },
+        ],
+        ProcessingOutputConfig: {
+          Outputs: [
+            {
+              OutputName: "validation",
+              S3Output: {
+                S3Uri: executionOutput("ValidateData", "validation"),
+                LocalPath: "/opt/ml/processing/validation",
+                S3UploadMode: "EndOfJob",
+              },
+            },
+          ],
+          KmsKeyId: KEY_ARN,
+        },
+      },
+      PropertyFiles: [
+        {
+          PropertyFileName: "ValidationReport",
+          OutputName: "validation",
+          FilePath: "validation_report.json",
+        },
+      ],
+    });
+    assert.deepEqual(VALIDATION_REPORT, {
+      propertyFileName: "ValidationReport",
+      outputName: "validation",
+      filePath: "validation_report.json",
+      statusPath: "status",
+      passed: "passed",
+      summaryPath: "summary",
+    });
+  });
+
+  it("passes per-column missing-value limits as one JSON argument, its keys sorted, only when there are any", () => {
+    const checks = {
+      minRows: 500,
+      maxMissingRate: 0,
+      minClassShare: 0.2,
+      maxClassShare: 0.8,
+      columnMaxMissing: { worst_area: 0.25, mean_area: 0.1 },
+    };
+    const app = step<ProcessingStep>(
+      buildPipelineDefinition(definitionInput({ dataChecks: checks })),
+      STEPS.validateData,
+    ).Arguments.AppSpecification;
+    assert.deepEqual(app?.ContainerArguments, [
+      "--min-rows",
+      "500",
+      "--max-missing-rate",
+      "0",
+      "--min-class-share",
+      "0.2",
+      "--max-class-share",
+      "0.8",
+      "--column-max-missing",
+      '{"mean_area":0.1,"worst_area":0.25}',
+    ]);
+  });
+
+  it("builds only when validation_report.json says passed, and otherwise fails with its summary", () => {
+    assert.deepEqual(checkData.Arguments.Conditions, [
+      {
+        Type: "Equals",
+        LeftValue: {
+          "Std:JsonGet": {
+            PropertyFile: { Get: "Steps.ValidateData.PropertyFiles.ValidationReport" },
+            Path: "status",
+          },
+        },
+        RightValue: "passed",
+      },
+    ]);
+    assert.equal(checkData.Description, "Builds the model only when the input data passed ValidateData.");
+    assert.deepEqual(checkData.Arguments.ElseSteps, [
+      {
+        Name: "DataRejected",
+        Type: "Fail",
+        Arguments: {
+          ErrorMessage: {
+            "Std:Join": {
+              On: " ",
+              Values: [
+                "The input data did not pass the checks against the model's schema, so nothing was trained. Validation",
+                {
+                  "Std:JsonGet": {
+                    PropertyFile: { Get: "Steps.ValidateData.PropertyFiles.ValidationReport" },
+                    Path: "summary",
+                  },
+                },
+                "(validation_report.json of the ValidateData step lists each problem).",
+              ],
+            },
+          },
+        },
+      },
+    ]);
   });
 
   it("preprocesses the input parameter with the uploaded script in the scikit-learn image", () => {
@@ -346,7 +588,7 @@ describe("buildPipelineDefinition", () => {
   });
 
   it("runs every job as the role, encrypted with the key, isolated and parameterised in size", () => {
-    for (const job of [preprocess, driftBaseline, dataQuality, evaluate]) {
+    for (const job of [validate, preprocess, driftBaseline, dataQuality, evaluate]) {
       assert.equal(job.Arguments.RoleArn, ROLE_ARN);
       assert.deepEqual(job.Arguments.ProcessingResources, {
         ClusterConfig: {
@@ -492,8 +734,34 @@ describe("buildPipelineDefinition", () => {
     assert.deepEqual(onDemand.Arguments.StoppingCondition, { MaxRuntimeInSeconds: 900 });
   });
 
-  it("evaluates the trained model on the test split and declares evaluation.json as a property file", () => {
-    assert.equal(evaluate.Arguments.AppSpecification?.ImageUri, definitionInput().images.xgboost);
+  it("finds the champion with the function: the group, and the execution's placeholder folder", () => {
+    assert.deepEqual(findChampion, {
+      Name: "FindChampion",
+      Type: "Lambda",
+      Description:
+        "Finds the model of the group's latest approved version (the champion) for Evaluate to compare " +
+        "with, or writes the placeholder that stands for none.",
+      FunctionArn: FUNCTION_ARN,
+      Arguments: {
+        model_package_group_name: "mlops-staging-diagnosis",
+        placeholder_uri: executionOutput("FindChampion", "none"),
+      },
+      OutputParameters: [
+        { OutputName: "ChampionModelUri", OutputType: "String" },
+        { OutputName: "ChampionArn", OutputType: "String" },
+      ],
+    });
+    // The function may write there: the placeholder's key matches its policy's pattern.
+    assert.ok(keyMatches(CHAMPION_PLACEHOLDER_KEYS, `pipelines/${EXECUTION}/FindChampion/none/NO_CHAMPION`));
+    assert.equal(CHAMPION_PLACEHOLDER_KEYS, "pipelines/*/FindChampion/*");
+  });
+
+  it("scores the trained model and the champion on the test split, with the margin, into evaluation.json", () => {
+    assert.deepEqual(evaluate.Arguments.AppSpecification, {
+      ImageUri: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+      ContainerEntrypoint: ["python3", "/opt/ml/processing/input/code/evaluate.py"],
+      ContainerArguments: ["--margin", "0.01"],
+    });
     assert.deepEqual(
       evaluate.Arguments.ProcessingInputs?.map((i) => [i.InputName, i.S3Input?.S3Uri, i.S3Input?.LocalPath]),
       [
@@ -503,36 +771,139 @@ describe("buildPipelineDefinition", () => {
           { Get: "Steps.Preprocess.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri" },
           "/opt/ml/processing/test",
         ],
+        [
+          "champion",
+          { Get: "Steps.FindChampion.OutputParameters['ChampionModelUri']" },
+          "/opt/ml/processing/champion",
+        ],
         ["code", definitionInput().scripts.evaluate, "/opt/ml/processing/input/code"],
       ],
+    );
+    // A prefix: the champion's model.tar.gz, or the placeholder folder, arrives in champion/.
+    assert.deepEqual(
+      evaluate.Arguments.ProcessingInputs?.map((i) => i.S3Input?.S3DataType),
+      ["S3Prefix", "S3Prefix", "S3Prefix", "S3Prefix"],
     );
     assert.deepEqual(evaluate.PropertyFiles, [
       { PropertyFileName: "EvaluationReport", OutputName: "evaluation", FilePath: "evaluation.json" },
     ]);
+    assert.equal(
+      evaluate.Description,
+      "Scores the trained model and the approved model (the champion) on the test split, and writes " +
+        "evaluation.json with the new model's metrics, the champion's and the champion gate's decision.",
+    );
+    assert.deepEqual(CHAMPION, {
+      modelUriOutput: "ChampionModelUri",
+      arnOutput: "ChampionArn",
+      inputName: "champion",
+      placeholderFolder: "none",
+    });
   });
 
+  it("passes the margin as evaluate.py reads it, 0 included", () => {
+    const margin = (championMargin: number) =>
+      step<ProcessingStep>(buildPipelineDefinition(definitionInput({ championMargin })), STEPS.evaluate)
+        .Arguments.AppSpecification?.ContainerArguments;
+    assert.deepEqual(margin(0), ["--margin", "0"]);
+    assert.deepEqual(margin(0.025), ["--margin", "0.025"]);
+  });
+
+  const accuracyReached = {
+    Type: "GreaterThanOrEqualTo",
+    LeftValue: {
+      "Std:JsonGet": {
+        PropertyFile: { Get: "Steps.Evaluate.PropertyFiles.EvaluationReport" },
+        Path: "binary_classification_metrics.accuracy.value",
+      },
+    },
+    RightValue: { Get: `Parameters.${PARAMETERS.accuracyThreshold}` },
+  } as const;
+  const championGatePassed = {
+    Type: "GreaterThanOrEqualTo",
+    LeftValue: {
+      "Std:JsonGet": {
+        PropertyFile: { Get: "Steps.Evaluate.PropertyFiles.EvaluationReport" },
+        Path: "champion_gate",
+      },
+    },
+    RightValue: 1,
+  } as const;
+  const championReason = {
+    "Std:JsonGet": {
+      PropertyFile: { Get: "Steps.Evaluate.PropertyFiles.EvaluationReport" },
+      Path: "decision.reason",
+    },
+  } as const;
+
   it("compares the accuracy read with JsonGet from the evaluation report against the threshold parameter", () => {
-    assert.deepEqual(check.Arguments.Conditions, [
+    assert.deepEqual(check.Arguments.Conditions, [accuracyReached]);
+    assert.deepEqual(check.Arguments.IfSteps, []);
+    assert.equal(
+      check.Description,
+      "Fails the build when the model's test accuracy is below AccuracyThreshold.",
+    );
+    assert.equal(EVALUATION_REPORT.accuracyPath, "binary_classification_metrics.accuracy.value");
+  });
+
+  it("checks the champion gate, a number in the evaluation report, and fails with the gate's reason", () => {
+    assert.deepEqual(checkChampion.Arguments.Conditions, [championGatePassed]);
+    assert.deepEqual(checkChampion.Arguments.IfSteps, []);
+    assert.equal(
+      checkChampion.Description,
+      "Fails the build when the model's test accuracy is below the approved model's by more than the margin.",
+    );
+    assert.deepEqual(checkChampion.Arguments.ElseSteps, [
       {
-        Type: "GreaterThanOrEqualTo",
-        LeftValue: {
-          "Std:JsonGet": {
-            PropertyFile: { Get: "Steps.Evaluate.PropertyFiles.EvaluationReport" },
-            Path: "binary_classification_metrics.accuracy.value",
+        Name: "AccuracyBelowChampion",
+        Type: "Fail",
+        Arguments: {
+          ErrorMessage: {
+            "Std:Join": {
+              On: " ",
+              Values: [
+                "The model is less accurate than the approved model on the same test split, so it was not registered:",
+                championReason,
+                "(see evaluation.json of the Evaluate step).",
+              ],
+            },
           },
         },
-        RightValue: { Get: `Parameters.${PARAMETERS.accuracyThreshold}` },
       },
     ]);
-    assert.equal(EVALUATION_REPORT.accuracyPath, "binary_classification_metrics.accuracy.value");
+    assert.equal(EVALUATION_REPORT.championGatePath, "champion_gate");
+    assert.equal(EVALUATION_REPORT.championReasonPath, "decision.reason");
+  });
+
+  it("registers only when both gates pass, and fails nothing itself: each gate says why it failed", () => {
+    assert.deepEqual(checkGates.Arguments.Conditions, [accuracyReached, championGatePassed]);
+    assert.deepEqual(
+      checkGates.Arguments.IfSteps.map((s) => s.Name),
+      ["Register"],
+    );
+    assert.deepEqual(checkGates.Arguments.ElseSteps, []);
+    assert.equal(
+      checkGates.Description,
+      "Registers the model when it passed both CheckAccuracy and CheckChampion.",
+    );
   });
 
   const registered = {
     ModelPackageGroupName: "mlops-staging-diagnosis",
     ModelPackageDescription: {
       "Std:Join": {
-        On: " ",
-        Values: ["Trained by pipeline execution", { Get: "Execution.PipelineExecutionArn" }],
+        On: "",
+        Values: [
+          "Trained by pipeline execution ",
+          { Get: "Execution.PipelineExecutionArn" },
+          ". Champion gate: ",
+          {
+            "Std:JsonGet": {
+              PropertyFile: { Get: "Steps.Evaluate.PropertyFiles.EvaluationReport" },
+              Path: "decision.reason",
+            },
+          },
+          ".",
+        ],
       },
     },
     ModelApprovalStatus: { Get: "Parameters.ModelApprovalStatus" },
@@ -584,7 +955,9 @@ describe("buildPipelineDefinition", () => {
     assert.deepEqual(register.Arguments, registered);
     assert.equal(
       register.Description,
-      "Adds the model to the registry with its evaluation report and drift baseline, awaiting approval.",
+      "Adds the model to the registry with its drift baseline and its evaluation report (its metrics, " +
+        "the approved model's on the same test split and the champion gate's decision, for the approver " +
+        "to compare), awaiting approval.",
     );
     assert.equal(DRIFT_BASELINE_CONTENT_TYPE, "application/vnd.mlops.drift-baseline+json");
     // MetricsSource's ContentType: at most 256 characters (SageMaker API reference).
@@ -610,12 +983,15 @@ describe("buildPipelineDefinition", () => {
     });
     assert.equal(
       withModelMonitor.Description,
-      "Adds the model to the registry with its evaluation report, drift baseline and Model Monitor baseline, awaiting approval.",
+      "Adds the model to the registry with its drift baseline, its Model Monitor baseline and its " +
+        "evaluation report (its metrics, the approved model's on the same test split and the champion " +
+        "gate's decision, for the approver to compare), awaiting approval.",
     );
   });
 
   it("fails with a message naming the threshold when the accuracy is too low", () => {
-    const fail = step<PipelineStep>(definition, STEPS.fail);
+    const fail = step<FailStep>(definition, STEPS.accuracyBelowThreshold);
+    assert.deepEqual(check.Arguments.ElseSteps, [fail]);
     assert.deepEqual(fail.Arguments, {
       ErrorMessage: {
         "Std:Join": {
@@ -633,7 +1009,13 @@ describe("buildPipelineDefinition", () => {
   it("puts every job in the VPC when the stack has one", () => {
     const inVpc = buildPipelineDefinition(definitionInput({ network: VPC, modelMonitorBaseline: true }));
     const vpc = { Subnets: ["subnet-0a1b2c3d"], SecurityGroupIds: ["sg-0a1b2c3d"] };
-    for (const name of [STEPS.preprocess, STEPS.driftBaseline, STEPS.dataQuality, STEPS.evaluate]) {
+    for (const name of [
+      STEPS.validateData,
+      STEPS.preprocess,
+      STEPS.driftBaseline,
+      STEPS.dataQuality,
+      STEPS.evaluate,
+    ]) {
       assert.deepEqual(
         step<ProcessingStep | QualityCheckStep>(inVpc, name).Arguments.NetworkConfig,
         { EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: vpc },
@@ -682,6 +1064,9 @@ describe("buildPipelineDefinition", () => {
     );
     const others = [
       ...otherOutputs,
+      `${resolved(validate.Arguments.ProcessingOutputConfig?.Outputs?.[0].S3Output?.S3Uri)}/validation_report.json`,
+      `${resolved(findChampion.Arguments.placeholder_uri)}/NO_CHAMPION`,
+      definitionInput().schemaUri,
       `${resolved(train.Arguments.CheckpointConfig?.S3Uri)}/checkpoint-10.json`,
       `${resolved(train.Arguments.OutputDataConfig?.S3OutputPath)}/pipelines-${EXECUTION}-Train-k3j4h5g6f7/output/output.tar.gz`,
       `${baselineUri}/constraint_violations.json`,

@@ -4,6 +4,8 @@
  * build fails ("Unused '@ts-expect-error' directive").
  */
 import type {
+  FailStep,
+  LambdaStep,
   ProcessingStep,
   QualityCheckStep,
   RegisterModelStep,
@@ -113,4 +115,43 @@ export const skipCheckNotABoolean: QualityCheckStep = {
   SkipCheck: "true",
   RegisterNewBaseline: true,
   Arguments: analyzerJob,
+};
+
+export const lambdaOutputType: LambdaStep = {
+  Name: "FindChampion",
+  Type: "Lambda",
+  FunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:f",
+  Arguments: { model_package_group_name: "group" },
+  // @ts-expect-error A Lambda step's outputs are String, Integer, Boolean or Float.
+  OutputParameters: [{ OutputName: "ChampionModelUri", OutputType: "Text" }],
+};
+
+export const lambdaObjectArgument: LambdaStep = {
+  Name: "FindChampion",
+  Type: "Lambda",
+  FunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:f",
+  // @ts-expect-error An argument is a scalar or a pipeline expression; objects go as JSON text.
+  Arguments: { thresholds: { psi: 0.2 } },
+};
+
+export const failMessageFromReport: FailStep = {
+  Name: "DataRejected",
+  Type: "Fail",
+  // A property file's value may stand in a message, joined to text.
+  Arguments: {
+    ErrorMessage: {
+      "Std:Join": {
+        On: " ",
+        Values: [
+          "Validation",
+          {
+            "Std:JsonGet": {
+              PropertyFile: { Get: "Steps.ValidateData.PropertyFiles.ValidationReport" },
+              Path: "summary",
+            },
+          },
+        ],
+      },
+    },
+  },
 };

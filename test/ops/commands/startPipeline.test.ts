@@ -34,13 +34,20 @@ const job = (kind: "processing-job" | "training-job", name: string) => `${ACCOUN
 const REGISTERED = `${ACCOUNT}:model-package/${PIPELINE}/7`;
 /** The steps of a successful execution of the program's pipeline. */
 const SUCCEEDED_STEPS = [
+  step("ValidateData", "Succeeded", {
+    Metadata: { ProcessingJob: { Arn: job("processing-job", "a1-validatedata") } },
+  }),
+  step("CheckData", "Succeeded", { Metadata: { Condition: { Outcome: "True" } } }),
   step("Preprocess", "Succeeded", {
     Metadata: { ProcessingJob: { Arn: job("processing-job", "a1-preprocess") } },
   }),
   step("DataQualityBaseline", "Succeeded"),
   step("Train", "Succeeded", { Metadata: { TrainingJob: { Arn: job("training-job", "a1-train") } } }),
+  step("FindChampion", "Succeeded"),
   step("Evaluate", "Succeeded"),
   step("CheckAccuracy", "Succeeded", { Metadata: { Condition: { Outcome: "True" } } }),
+  step("CheckChampion", "Succeeded", { Metadata: { Condition: { Outcome: "True" } } }),
+  step("CheckGates", "Succeeded", { Metadata: { Condition: { Outcome: "True" } } }),
   step("Register", "Succeeded", { Metadata: { RegisterModel: { Arn: REGISTERED } } }),
 ];
 
@@ -104,9 +111,10 @@ describe("ops start-pipeline", function () {
     beforeEach(() => mock.reset());
     after(() => mock.restore());
 
-    it("counts the steps an execution runs: one branch of the accuracy condition", function () {
-      // Preprocess, DriftBaseline, Train, Evaluate, CheckAccuracy, then Register or Fail.
-      assert.equal(pipelineShape(DEFINITION)?.stepCount, 6);
+    it("counts the steps an execution runs: the longer branch of each condition", function () {
+      // ValidateData, CheckData and Preprocess, DriftBaseline, Train, FindChampion, Evaluate (or
+      // DataRejected); CheckAccuracy and CheckChampion, each with its Fail step; CheckGates, Register.
+      assert.equal(pipelineShape(DEFINITION)?.stepCount, 13);
       // The Model Monitor parameters exist only with pipeline.modelMonitorBaseline.
       assert.deepEqual(
         pipelineShape(DEFINITION)?.parameters.map((parameter) => parameter.name),
@@ -121,7 +129,7 @@ describe("ops start-pipeline", function () {
       const withModelMonitor = pipelineShape(
         JSON.stringify(buildPipelineDefinition(definitionInput({ modelMonitorBaseline: true }))),
       );
-      assert.equal(withModelMonitor?.stepCount, 7);
+      assert.equal(withModelMonitor?.stepCount, 14);
       assert.deepEqual(
         withModelMonitor?.parameters.map((parameter) => parameter.name),
         Object.values(PARAMETERS),
@@ -129,11 +137,13 @@ describe("ops start-pipeline", function () {
     });
 
     it("prints each step's status change with the time and the progress, polling until it succeeds", async function () {
+      const validated = SUCCEEDED_STEPS.slice(0, 2);
       polls(
-        ["Executing", [step("Preprocess", "Executing")]],
+        ["Executing", [step("ValidateData", "Executing")]],
         [
           "Executing",
           [
+            ...validated,
             step("Preprocess", "Succeeded"),
             step("DataQualityBaseline", "Executing"),
             step("Train", "Starting"),
@@ -142,6 +152,7 @@ describe("ops start-pipeline", function () {
         [
           "Executing",
           [
+            ...validated,
             step("Preprocess", "Succeeded"),
             step("DataQualityBaseline", "Succeeded"),
             step("Train", "Executing"),
@@ -156,16 +167,22 @@ describe("ops start-pipeline", function () {
       assert.equal(
         out.text(),
         [
-          "[   0:00] Preprocess               Executing  0/6 steps done",
-          "[   0:30] Preprocess               Succeeded  1/6 steps done",
-          "[   0:30] DataQualityBaseline      Executing  1/6 steps done",
-          "[   0:30] Train                    Starting   1/6 steps done",
-          "[   1:00] DataQualityBaseline      Succeeded  2/6 steps done",
-          "[   1:00] Train                    Executing  2/6 steps done",
-          "[   1:30] Train                    Succeeded  6/6 steps done",
-          "[   1:30] Evaluate                 Succeeded  6/6 steps done",
-          "[   1:30] CheckAccuracy            Succeeded  6/6 steps done",
-          "[   1:30] Register                 Succeeded  6/6 steps done",
+          "[   0:00] ValidateData             Executing  0/13 steps done",
+          "[   0:30] ValidateData             Succeeded  3/13 steps done",
+          "[   0:30] CheckData                Succeeded  3/13 steps done",
+          "[   0:30] Preprocess               Succeeded  3/13 steps done",
+          "[   0:30] DataQualityBaseline      Executing  3/13 steps done",
+          "[   0:30] Train                    Starting   3/13 steps done",
+          "[   1:00] DataQualityBaseline      Succeeded  4/13 steps done",
+          "[   1:00] Train                    Executing  4/13 steps done",
+          // A successful execution runs neither gate's Fail step: 11 of the 13 the count allows.
+          "[   1:30] Train                    Succeeded  11/13 steps done",
+          "[   1:30] FindChampion             Succeeded  11/13 steps done",
+          "[   1:30] Evaluate                 Succeeded  11/13 steps done",
+          "[   1:30] CheckAccuracy            Succeeded  11/13 steps done",
+          "[   1:30] CheckChampion            Succeeded  11/13 steps done",
+          "[   1:30] CheckGates               Succeeded  11/13 steps done",
+          "[   1:30] Register                 Succeeded  11/13 steps done",
           `Execution succeeded after 1:30: ${EXECUTION}`,
           `Registered model package ${REGISTERED}`,
           "",
@@ -189,7 +206,7 @@ describe("ops start-pipeline", function () {
       polls([
         "Failed",
         [
-          ...SUCCEEDED_STEPS.slice(0, 4),
+          ...SUCCEEDED_STEPS.slice(0, 7),
           step("CheckAccuracy", "Succeeded", { Metadata: { Condition: { Outcome: "False" } } }),
           step("AccuracyBelowThreshold", "Failed", {
             FailureReason: reason,
@@ -202,13 +219,42 @@ describe("ops start-pipeline", function () {
 
       assert.equal(await follow(fakeClock(), out), EXIT.failed);
       const lines = out.text().split("\n");
-      assert.equal(lines[5], `[   0:00] AccuracyBelowThreshold   Failed     6/6 steps done: ${reason}`);
-      assert.deepEqual(lines.slice(6), [
+      assert.equal(lines[8], `[   0:00] AccuracyBelowThreshold   Failed     9/13 steps done: ${reason}`);
+      assert.deepEqual(lines.slice(9), [
         "Execution failed after 0:00: Step failure: One or multiple steps failed.",
-        `  step AccuracyBelowThreshold failed: ${reason}`,
+        `  stopped at the accuracy gate (AccuracyBelowThreshold): ${reason}`,
         `  execution: ${EXECUTION}`,
         "",
       ]);
+    });
+
+    it("says which gate stopped a run, with the gate's reasons: bad data, and a model worse than the approved one", async function () {
+      const data =
+        "The input data did not pass the checks against the model's schema, so nothing was trained. Validation failed: " +
+        "1 problem: column mean_area: 7.03% missing (40 of 569 rows), limit 5% (validation_report.json of the " +
+        "ValidateData step lists each problem).";
+      const champion =
+        "The model is less accurate than the approved model on the same test split, so it was not registered: " +
+        "accuracy 0.907 is 0.0698 below the approved model's 0.9767, more than the margin of 0.01 (see evaluation.json " +
+        "of the Evaluate step).";
+      for (const [name, message, gate] of [
+        ["DataRejected", data, "data gate"],
+        ["AccuracyBelowChampion", champion, "champion gate"],
+      ] as const) {
+        mock.reset();
+        polls([
+          "Failed",
+          [step(name, "Failed", { FailureReason: message, Metadata: { Fail: { ErrorMessage: message } } })],
+          "Step failure: One or multiple steps failed.",
+        ]);
+        const out = collector();
+        assert.equal(await follow(fakeClock(), out), EXIT.failed);
+        assert.deepEqual(out.text().split("\n").slice(-3), [
+          `  stopped at the ${gate} (${name}): ${message}`,
+          `  execution: ${EXECUTION}`,
+          "",
+        ]);
+      }
     });
 
     it("names the failed job and exits 1 when a training job fails", async function () {

@@ -138,6 +138,7 @@ describe("iamDocuments", () => {
       assert.deepEqual(
         PERMISSION_DOCUMENT_TYPES.filter((type) => RESOURCE_DOCUMENT_TYPES.includes(type)).sort(),
         [
+          "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
           "aws:kms/key:Key",
           "aws:kms/keyPolicy:KeyPolicy",
           "aws:kms/replicaKey:ReplicaKey",
@@ -164,6 +165,20 @@ describe("iamDocuments", () => {
         [['Model package group policy "g"', "resource", "{}"]],
       );
       assert.deepEqual([...permissionDocumentsOf(type, "g", { modelPackageGroupName: "g" })], []);
+    });
+
+    it("reads an event bus's policy, which says who may put events on the bus", () => {
+      const type = "aws:cloudwatch/eventBusPolicy:EventBusPolicy";
+      const documents = [
+        ...permissionDocumentsOf(type, "b", {
+          eventBusName: "mlops-prod-diagnosis-drift-events",
+          policy: "{}",
+        }),
+      ];
+      assert.deepEqual(
+        documents.map((d) => [d.label, d.kind, d.raw]),
+        [['Event bus policy "b"', "resource", "{}"]],
+      );
     });
 
     it("reads a role's inline policies, not its trust policy", () => {

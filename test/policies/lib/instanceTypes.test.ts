@@ -54,6 +54,7 @@ describe("instanceTypes", () => {
     const parsed = pipelineInstanceSettings(JSON.stringify(buildPipelineDefinition(definitionInput())));
     assert.ok(parsed.ok);
     assert.deepEqual(parsed.settings, [
+      { step: "ValidateData", use: "processing", where: "", instanceType: PROCESSING, instanceCount: 1 },
       { step: "Preprocess", use: "processing", where: "", instanceType: PROCESSING, instanceCount: 1 },
       {
         step: "DriftBaseline",

@@ -4,12 +4,13 @@ import { serviceTrustPolicy } from "../../../components/shared/policyDocument";
 import { platformKeyPolicy } from "../../../components/foundation/platformKeyPolicy";
 import { modelExecutionPolicy } from "../../../components/endpoint/modelEndpointPolicy";
 import { monitoringJobPolicy } from "../../../components/monitoring/monitoringSchedulePolicy";
-import { pipelineExecutionPolicy } from "../../../components/pipeline/mlPipelinePolicy";
+import { findChampionPolicy, pipelineExecutionPolicy } from "../../../components/pipeline/mlPipelinePolicy";
 import { REGISTERED_VERSION_KEYS } from "../../../components/pipeline/definition";
 import { modelPackageGroupSharingPolicy } from "../../../components/pipeline/registrySharingPolicy";
 import { deadLetterQueuePolicy } from "../../../components/delivery/dispatchPolicy";
 import { alertTopicPolicy } from "../../../components/foundation/alertTopicPolicy";
 import { checkResource, PolicyOutcome, ResourceOptions } from "../../helpers/policyArgs";
+import { RETRAINING_RESOURCES } from "./retrainingFixtures";
 
 /** A resource as a resource rule sees it. */
 export interface ResourceCase {
@@ -39,12 +40,24 @@ export const PIPELINE_POLICY = pipelineExecutionPolicy({
   externalInputUri: "s3://shared-data/churn/",
   modelPackageGroupName: "mlops-prod-diagnosis",
   approvalStatuses: ["PendingManualApproval", "Approved"],
+  findChampionFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:mlops-prod-diagnosis-steps`,
   ecrRepositoryArns: [
     "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-scikit-learn",
     "arn:aws:ecr:us-east-1:683313688378:repository/sagemaker-xgboost",
     "arn:aws:ecr:us-east-1:156813124566:repository/sagemaker-model-monitor-analyzer",
   ],
   network: NETWORK,
+});
+
+/** The policy of the pipeline's FindChampion function. */
+export const FIND_CHAMPION_POLICY = findChampionPolicy({
+  partition: "aws",
+  region: "us-east-1",
+  accountId: ACCOUNT,
+  functionName: "mlops-prod-diagnosis-steps",
+  modelPackageGroupName: "mlops-prod-diagnosis",
+  artifactsBucket: ARTIFACTS,
+  kmsKeyArn: KEY_ARN,
 });
 
 export const MODEL_POLICY = modelExecutionPolicy({
@@ -137,6 +150,7 @@ export const rolePolicy = (name: string, document: unknown): ResourceCase => ({
 /** Every policy document the program creates, on the resources that carry them (JSON strings, as the program writes them). */
 export const PROGRAM_RESOURCES: readonly ResourceCase[] = [
   rolePolicy("mlops-prod-diagnosis-role-policy", PIPELINE_POLICY),
+  rolePolicy("mlops-prod-diagnosis-steps-role-policy", FIND_CHAMPION_POLICY),
   rolePolicy("mlops-prod-diagnosis-endpoint-model-role-policy", MODEL_POLICY),
   rolePolicy("mlops-prod-diagnosis-monitoring-role-policy", MONITORING_POLICY),
   {
@@ -179,6 +193,8 @@ export const PROGRAM_RESOURCES: readonly ResourceCase[] = [
     props: { bucket: ARTIFACTS, policy: JSON.stringify(SHARED_BUCKET_POLICY) },
   },
   registryPolicy("mlops-prod-diagnosis-registry-policy", REGISTRY_POLICY),
+  // Retraining (its drift bus is open to the consumer accounts) and the forwarding of drift to it.
+  ...RETRAINING_RESOURCES,
 ];
 
 export const GITHUB_PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;

@@ -8,6 +8,7 @@ import { checkResource, UNKNOWN } from "../../helpers/policyArgs";
 import { modelMonitorStacks, programStacks } from "../../helpers/programStacks";
 import { RECOMMENDED_CONFIG } from "../../helpers/recommendedConfig";
 import { checkDriftStep, driftPipelineProps } from "./driftFixtures";
+import { findStep } from "./pipelineSteps";
 
 const STAGING = RECOMMENDED_CONFIG.staging["limit-sagemaker-instance-types"];
 const PROD = RECOMMENDED_CONFIG.prod["limit-sagemaker-instance-types"];
@@ -51,7 +52,7 @@ function pipeline(
   return { pipelineName: "mlops-staging-diagnosis", pipelineDefinition: JSON.stringify(definition) };
 }
 function stepArguments(definition: { Steps: Record<string, unknown>[] }, name: string) {
-  const step = definition.Steps.find((s) => s.Name === name) ?? assert.fail(`no step ${name}`);
+  const step = findStep(definition.Steps, name) ?? assert.fail(`no step ${name}`);
   return step.Arguments as Record<string, unknown>;
 }
 /** The job cluster of a step: its ResourceConfig or its ProcessingResources.ClusterConfig. */
@@ -189,7 +190,7 @@ describe("limit-sagemaker-instance-types", () => {
   it("checks a pipeline parameter's default once for all the steps that use it", async () => {
     const processing = await checkPipeline(pipeline({ processingInstanceType: "ml.m5.4xlarge" }));
     assert.deepEqual(processing.violations, [
-      `Pipeline "mlops-staging-diagnosis-pipeline", parameter "ProcessingInstanceType" (instance type of processing steps Preprocess, DriftBaseline, Evaluate): default "ml.m5.4xlarge" is not allowed for processing jobs in this stack (allowed: ${STAGING_PROCESSING_TYPES}); use one of them, or add it to processingInstanceTypes in the policy config.`,
+      `Pipeline "mlops-staging-diagnosis-pipeline", parameter "ProcessingInstanceType" (instance type of processing steps ValidateData, Preprocess, DriftBaseline, Evaluate): default "ml.m5.4xlarge" is not allowed for processing jobs in this stack (allowed: ${STAGING_PROCESSING_TYPES}); use one of them, or add it to processingInstanceTypes in the policy config.`,
     ]);
     const training = await checkPipeline(pipeline({ trainingInstanceType: "ml.p3.2xlarge" }));
     assert.equal(training.violations.length, 1);
@@ -200,7 +201,7 @@ describe("limit-sagemaker-instance-types", () => {
     // Valid for endpoints, but not for processing jobs.
     const invalid = await checkPipeline(pipeline({ processingInstanceType: "ml.t2.medium" }));
     assert.deepEqual(invalid.violations, [
-      'Pipeline "mlops-staging-diagnosis-pipeline", parameter "ProcessingInstanceType" (instance type of processing steps Preprocess, DriftBaseline, Evaluate): default "ml.t2.medium" is not a valid SageMaker instance type for processing jobs (did you mean "ml.t3.medium"?); use a type SageMaker offers for processing jobs.',
+      'Pipeline "mlops-staging-diagnosis-pipeline", parameter "ProcessingInstanceType" (instance type of processing steps ValidateData, Preprocess, DriftBaseline, Evaluate): default "ml.t2.medium" is not a valid SageMaker instance type for processing jobs (did you mean "ml.t3.medium"?); use a type SageMaker offers for processing jobs.',
     ]);
   });
 
@@ -216,7 +217,7 @@ describe("limit-sagemaker-instance-types", () => {
     const nested = await checkPipeline(
       pipeline({}, (d) => {
         const condition = stepArguments(d, "CheckAccuracy") as { IfSteps: unknown[] };
-        const train = d.Steps.find((s) => s.Name === "Train") as { Arguments: { ResourceConfig: object } };
+        const train = findStep(d.Steps, "Train") as { Arguments: { ResourceConfig: object } };
         condition.IfSteps.push({
           ...train,
           Name: "Retrain",

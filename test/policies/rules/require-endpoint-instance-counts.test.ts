@@ -6,6 +6,7 @@ import { definitionInput } from "../../helpers/definitionInput";
 import { checkResource, configWithDefaults, UNKNOWN } from "../../helpers/policyArgs";
 import { modelMonitorStacks, programStacks } from "../../helpers/programStacks";
 import { RECOMMENDED_CONFIG } from "../../helpers/recommendedConfig";
+import { findStep } from "./pipelineSteps";
 
 const STAGING = RECOMMENDED_CONFIG.staging["require-endpoint-instance-counts"];
 const PROD = RECOMMENDED_CONFIG.prod["require-endpoint-instance-counts"];
@@ -55,8 +56,7 @@ function pipeline(edit: (definition: Definition) => void = () => undefined) {
   return { pipelineName: "mlops-staging-diagnosis", pipelineDefinition: JSON.stringify(definition) };
 }
 function resources(definition: Definition, step: string): Record<string, unknown> {
-  const args = (definition.Steps.find((s) => s.Name === step) ?? assert.fail(`no step ${step}`))
-    .Arguments as {
+  const args = (findStep(definition.Steps, step) ?? assert.fail(`no step ${step}`)).Arguments as {
     ProcessingResources?: { ClusterConfig: Record<string, unknown> };
     ResourceConfig?: Record<string, unknown>;
   };

@@ -46,15 +46,21 @@ describe("require-resources-tags", () => {
         assert.deepEqual(outcome.unknown, [], resource.name);
         if (outcome.notApplicable.length === 0) checked++;
       }
-      // Staging: key, 2 buckets, 2 roles (pipeline, model), registry, pipeline, 4 objects (the sample
-      // data and 3 scripts), topic, model, endpoint config, endpoint, 3 endpoint alarms; the drift check:
-      // 3 roles, pipeline, function, log group, script, failure rule, dead-letter queue and its alarm,
-      // 30 PSI alarms (its schedule takes no tags); delivery: OIDC provider, deploy and preview roles, the deploy role's 3 managed
+      // Staging: key, 2 buckets, 3 roles (pipeline, its FindChampion function, model), registry,
+      // pipeline and its rule for failed or stopped runs (its target takes no tags), the function and
+      // its log group, 6 objects (the sample data, 4 scripts and the schema), topic, model, endpoint
+      // config, endpoint, 3 endpoint alarms; retraining: its
+      // function, role and log group, 3 rules (new data, drift, forwarded drift), the drift bus, a
+      // dead-letter queue and its alarm (its policies, targets, invoke permissions and bucket
+      // notification take no tags); the drift check: 3 roles, pipeline, function, log group,
+      // script, failure rule, dead-letter queue and its alarm, 30 PSI alarms (its schedule takes no
+      // tags); delivery: OIDC provider, deploy and preview roles, the deploy role's 3 managed
       // policies, the alert topic, and the dispatch's role, queue, rule and 2 alarms.
       // Prod serves staging's models: key, its data bucket, model role, topic, model, endpoint config,
-      // endpoint, 3 endpoint alarms, the scaling target; the drift check as in staging; delivery: OIDC
+      // endpoint, 3 endpoint alarms, the scaling target; the drift check as in staging, and the rule,
+      // role, dead-letter queue and its alarm that forward its findings to staging; delivery: OIDC
       // provider, 2 roles, 3 managed policies, no dispatch.
-      assert.equal(checked, stack === "prod" ? 11 + 40 + 6 : 18 + 40 + 12);
+      assert.equal(checked, stack === "prod" ? 11 + 40 + 4 + 6 : 24 + 9 + 40 + 12);
     });
   }
 
@@ -85,6 +91,30 @@ describe("require-resources-tags", () => {
     assert.deepEqual((await checkOne(schedule.type, drift, schedule.props)).notApplicable, [
       "aws:scheduler/schedule:Schedule takes no tags",
     ]);
+  });
+
+  it("judges a model's drift bus, and not its policy, invoke permissions or bucket notification, which take no tags", async () => {
+    const bus = "mlops-staging-diagnosis-drift-events";
+    const type = "aws:cloudwatch/eventBus:EventBus";
+    const checkOne = (t: string, name: string, props: Record<string, unknown>) =>
+      checkResource(requireResourcesTags, t, props, { name, config: STAGING });
+    assert.deepEqual(await checkOne(type, bus, { name: bus, tags: TAGS }), {
+      violations: [],
+      urns: [],
+      notApplicable: [],
+      unknown: [],
+    });
+    assert.deepEqual((await checkOne(type, bus, { name: bus, tags: without(TAGS, "Owner") })).violations, [
+      `Resource "${bus}" (${type}) is missing the required tag Owner; add it to its tags or to the provider's defaultTags.`,
+    ]);
+    const untaggable = [
+      "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
+      "aws:lambda/permission:Permission",
+      "aws:s3/bucketNotification:BucketNotification",
+    ];
+    for (const t of untaggable) {
+      assert.deepEqual((await checkOne(t, bus, {})).notApplicable, [`${t} takes no tags`]);
+    }
   });
 
   it("defaults to the tags the program puts on every resource", () => {

@@ -10,6 +10,7 @@ import { definitionInput } from "../../helpers/definitionInput";
 import { checkResource, StackResourceInput, UNKNOWN, usePolicyDay } from "../../helpers/policyArgs";
 import { modelMonitorStacks, programStacks, propsOfType } from "../../helpers/programStacks";
 import { checkDriftStep, driftPipelineProps, PIPELINE_TYPE, StepJson } from "./driftFixtures";
+import { findStep } from "./pipelineSteps";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/56ad7cdb-b056-cfe0-a245-1f69d7e9a113";
 const TYPES = [
@@ -221,7 +222,7 @@ describe("require-sagemaker-kms-encryption", () => {
       };
       assert.deepEqual(await findings(check(PIPELINE_TYPE, build())), NOTHING);
       const step = (steps: StepJson[], name: string) =>
-        steps.find((s) => s.Name === name) ?? assert.fail(`no step ${name}`);
+        findStep(steps, name) ?? assert.fail(`no step ${name}`);
       const outcome = await check(
         PIPELINE_TYPE,
         build((steps) => {

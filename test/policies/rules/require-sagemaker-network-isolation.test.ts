@@ -9,6 +9,7 @@ import { definitionInput } from "../../helpers/definitionInput";
 import { checkResource, StackResourceInput, UNKNOWN, usePolicyDay } from "../../helpers/policyArgs";
 import { modelMonitorStacks, programStacks, propsOfType } from "../../helpers/programStacks";
 import { checkDriftStep, driftPipelineProps, PIPELINE_TYPE, StepJson } from "./driftFixtures";
+import { findStep } from "./pipelineSteps";
 
 const MODEL = "aws:sagemaker/model:Model";
 const NOTHING = { violations: [], unknown: [] };
@@ -130,7 +131,7 @@ describe("require-sagemaker-network-isolation", () => {
       const definition = JSON.parse(JSON.stringify(buildPipelineDefinition(definitionInput())));
       const props = () => ({ pipelineName: "p", pipelineDefinition: JSON.stringify(definition) });
       assert.deepEqual(await check(PIPELINE_TYPE, props()), NOTHING);
-      const train = (definition.Steps as StepJson[]).find((step) => step.Name === "Train");
+      const train = findStep(definition.Steps as StepJson[], "Train");
       delete train?.Arguments.EnableNetworkIsolation;
       assert.deepEqual((await check(PIPELINE_TYPE, props())).violations, [
         'Pipeline "subject", step "Train": EnableNetworkIsolation is undefined; set it to true so that the container cannot make outbound network calls.',

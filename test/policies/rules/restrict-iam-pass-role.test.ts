@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { deployPolicy, DeployScope } from "../../../components/delivery/deployPolicy";
+import { driftForwardingFootprint } from "../../../components/retraining";
 import { clearWaivedFindings, setPolicyClock } from "../../../policies/lib/rule";
 import { restrictIamPassRole } from "../../../policies/rules/restrict-iam-pass-role";
 import { checkResource, UNKNOWN } from "../../helpers/policyArgs";
@@ -23,6 +27,14 @@ const passing = (changes: object) =>
   rolePolicy(NAME, { ...PIPELINE_POLICY, Statement: [...others, { ...PASS, ...changes }] });
 const SAGEMAKER_ONLY = { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } };
 const where = `Role policy "${NAME}", statement "PassOwnRoleToSageMakerJobs"`;
+const DEPLOY_SCOPE: DeployScope = {
+  partition: "aws",
+  region: "us-east-1",
+  accountId: "123456789012",
+  namePrefix: "mlops-prod",
+  resourceTags: { Environment: "prod", Project: "mlops-platform" },
+  kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666",
+};
 
 describe("restrict-iam-pass-role", () => {
   afterEach(() => {
@@ -154,6 +166,33 @@ describe("restrict-iam-pass-role", () => {
       );
       assert.deepEqual(violations, [
         `${where}: iam:PassRole has iam:PassedToService ["lambda.amazonaws.com"] beyond allowedPassedToServices ["sagemaker.amazonaws.com"]; name only those services, without wildcards.`,
+      ]);
+    });
+
+    it("the shipped configs let a serving stack's deploy role pass its drift forwarding role to EventBridge", async () => {
+      // The forwarding rule's target puts events on the building account's bus as this role.
+      const forwarding = "arn:aws:iam::123456789012:role/mlops-prod-diagnosis-drift-forwarding-role";
+      const footprint = driftForwardingFootprint(forwarding);
+      const deploy = deployPolicy(DEPLOY_SCOPE, footprint.types, { "events.amazonaws.com": [forwarding] }, [
+        "arn:aws:iam::123456789012:role/mlops-prod-github-deploy",
+      ]);
+      const subject = {
+        type: "aws:iam/policy:Policy",
+        name: "mlops-prod-github-deploy-policy-1",
+        props: { name: "mlops-prod-github-deploy-policy-1", policy: JSON.stringify(deploy) },
+      };
+      for (const stack of ["staging", "prod"]) {
+        const shipped = JSON.parse(
+          readFileSync(path.join(__dirname, "..", "..", "..", "policies", "config", `${stack}.json`), "utf8"),
+        ) as Record<string, { allowedPassedToServices: string[] }>;
+        const config = { allowedPassedToServices: shipped["restrict-iam-pass-role"].allowedPassedToServices };
+        assert.deepEqual((await run(restrictIamPassRole, subject, { config })).violations, [], stack);
+      }
+      const { violations } = await run(restrictIamPassRole, subject, {
+        config: { allowedPassedToServices: ["sagemaker.amazonaws.com", "lambda.amazonaws.com"] },
+      });
+      assert.deepEqual(violations, [
+        `Policy "mlops-prod-github-deploy-policy-1", statement "PassRolesToEvents1": iam:PassRole has iam:PassedToService ["events.amazonaws.com"] beyond allowedPassedToServices ["sagemaker.amazonaws.com","lambda.amazonaws.com"]; name only those services, without wildcards.`,
       ]);
     });
 

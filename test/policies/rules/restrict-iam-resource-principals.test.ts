@@ -15,6 +15,7 @@ import {
   SHARED_BUCKET_POLICY,
   waiver,
 } from "./iamFixtures";
+import { DRIFT_BUS_POLICY, eventBusPolicy, invokePermission } from "./retrainingFixtures";
 
 const NAME = "mlops-prod-diagnosis-registry-policy";
 const [GROUP, VERSIONS] = REGISTRY_POLICY.Statement;
@@ -92,6 +93,107 @@ describe("restrict-iam-resource-principals", () => {
       role("r", { assumeRolePolicy: JSON.stringify(documentOf(everyone)) }),
     ]);
     assert.deepEqual(outcome.violations, []);
+  });
+
+  describe("a model's drift bus, open to the accounts that serve the model", () => {
+    const BUS_POLICY = "mlops-prod-diagnosis-retraining-drift-events-policy";
+    const [forward] = DRIFT_BUS_POLICY.Statement;
+    const busWhere = `Event bus policy "${BUS_POLICY}", statement "ConsumerAccountsForwardDrift"`;
+    const bus = (changes: object) => eventBusPolicy(BUS_POLICY, documentOf({ ...forward, ...changes }));
+
+    it("passes when it names the consumer accounts, drift events only", async () => {
+      assert.deepEqual(forward.Principal, { AWS: ["arn:aws:iam::222222222222:root"] });
+      const outcome = await run(restrictIamResourcePrincipals, eventBusPolicy(BUS_POLICY, DRIFT_BUS_POLICY));
+      assert.deepEqual(outcome, { violations: [], urns: [], notApplicable: [], unknown: [] });
+    });
+
+    it("refuses it open to every account: events:source says what may be put, not who", async () => {
+      const { violations } = await runAll(restrictIamResourcePrincipals, [
+        bus({ Principal: "*" }),
+        bus({ Principal: { AWS: "*" } }),
+        bus({ Principal: undefined, NotPrincipal: { AWS: "arn:aws:iam::222222222222:root" } }),
+      ]);
+      assert.deepEqual(violations, [
+        `${busWhere}: Principal "*" lets anyone (any account, or anonymous callers) use the resource; ${FIX}.`,
+        `${busWhere}: Principal {"AWS":["*"]} lets anyone (any account, or anonymous callers) use the resource; ${FIX}.`,
+        `${busWhere}: Allow with NotPrincipal lets everyone but those listed use the resource; ${FIX}.`,
+      ]);
+    });
+
+    it("accepts every account of an organization, named by aws:PrincipalOrgID", async () => {
+      const condition = { ...forward.Condition, StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } };
+      const { violations } = await run(
+        restrictIamResourcePrincipals,
+        bus({ Principal: "*", Condition: condition }),
+      );
+      assert.deepEqual(violations, []);
+    });
+
+    it("during preview, a bus policy built from the bus's ARN gets the engine's advisory", async () => {
+      const outcome = await checkResource(
+        restrictIamResourcePrincipals,
+        "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
+        { eventBusName: "mlops-prod-diagnosis-drift-events", policy: UNKNOWN.string },
+      );
+      assert.deepEqual(outcome.unknown, [
+        "can't run during preview: string value at .policy can't be known during preview",
+      ]);
+    });
+  });
+
+  describe("Lambda permissions", () => {
+    const NAME_INVOKE = "mlops-prod-diagnosis-retraining-new-data-invoke";
+    const PUBLIC = `Lambda permission "${NAME_INVOKE}": principal "*" lets anyone (any account, or anonymous callers) invoke the function; name the account or service in principal, or narrow it with sourceArn, sourceAccount or principalOrgId.`;
+
+    it("passes EventBridge invoking the function for one rule of the account", async () => {
+      const outcome = await run(restrictIamResourcePrincipals, invokePermission(NAME_INVOKE));
+      assert.deepEqual(outcome, { violations: [], urns: [], notApplicable: [], unknown: [] });
+    });
+
+    it("refuses anyone invoking it, and accepts anyone narrowed to a source or an organization", async () => {
+      const refused = await run(
+        restrictIamResourcePrincipals,
+        invokePermission(NAME_INVOKE, { principal: "*", sourceArn: undefined, sourceAccount: undefined }),
+      );
+      assert.deepEqual(refused.violations, [PUBLIC]);
+      const accepted = await runAll(restrictIamResourcePrincipals, [
+        invokePermission(NAME_INVOKE, { principal: "*", sourceAccount: undefined }),
+        invokePermission(NAME_INVOKE, { principal: "*", sourceArn: undefined }),
+        invokePermission(NAME_INVOKE, {
+          principal: "*",
+          sourceArn: undefined,
+          sourceAccount: undefined,
+          principalOrgId: "o-a1b2c3d4e5",
+        }),
+      ]);
+      assert.deepEqual(accepted.violations, []);
+      // A narrowing made of wildcards only names no one.
+      const wildcard = await run(
+        restrictIamResourcePrincipals,
+        invokePermission(NAME_INVOKE, { principal: "*", sourceArn: "*", sourceAccount: undefined }),
+      );
+      assert.deepEqual(wildcard.violations, [PUBLIC]);
+    });
+
+    it("during preview, reads the rule's ARN only for a principal of everyone", async () => {
+      const named = await checkResource(restrictIamResourcePrincipals, "aws:lambda/permission:Permission", {
+        ...invokePermission(NAME_INVOKE).props,
+        sourceArn: UNKNOWN.string,
+      });
+      assert.deepEqual(named, { violations: [], urns: [], notApplicable: [], unknown: [] });
+      const everyone = await checkResource(
+        restrictIamResourcePrincipals,
+        "aws:lambda/permission:Permission",
+        {
+          ...invokePermission(NAME_INVOKE).props,
+          principal: "*",
+          sourceArn: UNKNOWN.string,
+        },
+      );
+      assert.deepEqual(everyone.unknown, [
+        "can't run during preview: string value at .sourceArn can't be known during preview",
+      ]);
+    });
   });
 
   it("narrowingConditionKeys says which condition keys name whom", async () => {

@@ -143,7 +143,6 @@ describe("preview mermaid diagram", () => {
         '    MP2["MlPipeline<br/>triage"]',
         "  end",
         "  K1 --> T1",
-        "  K1 --> model_diagnosis",
         "  K1 --> model_triage",
         "  MP1 --> ME1",
         "  SB1 --> ME1",
@@ -162,6 +161,21 @@ describe("preview mermaid diagram", () => {
       (a, b) => ((a.name.length * 7 + a.type.length) % 5) - ((b.name.length * 7 + b.type.length) % 5),
     );
     assert.equal(toMermaid(plan(shuffled)), expected);
+  });
+
+  it("leaves out a link that a path of others shows, and keeps what reaches what around a cycle", () => {
+    // The key reaches the diagnosis model through its topic: K1 --> model_diagnosis is not drawn.
+    const { links } = parts(toMermaid(plan(all)));
+    assert.ok(links.includes("K1 --> T1") && links.includes("T1 --> model_diagnosis"));
+    assert.ok(!links.includes("K1 --> model_diagnosis"));
+    // Each of a --> b and a --> c is a shortcut through the other (b and c depend on each other);
+    // only the first in order goes, so a still reaches both.
+    const a = resource("mlops:x:Source", "a");
+    const b = resource("mlops:x:Left", "b", { deps: [a] });
+    const c = resource("mlops:x:Right", "c", { deps: [a, b] });
+    b.dependencies.push(c.urn);
+    const cycle = parts(toMermaid(plan([a, b, c]))).links;
+    assert.deepEqual(cycle, ["L1 --> R1", "R1 --> L1", "S1 --> R1"]);
   });
 
   it("links only what is drawn, never a component and what it contains", () => {

@@ -1,0 +1,57 @@
+import { STEPS } from "./definition";
+
+/** The rule that tells the model's alert topic that a build ended without a model, as plain values. */
+export interface PipelineStoppedRule {
+  readonly description: string;
+  readonly eventPattern: Record<string, unknown>;
+  readonly inputPathsMap: Record<string, string>;
+  /** A JSON string: SNS delivers its text as the message. */
+  readonly inputTemplate: string;
+}
+
+export interface BuildPipelineDescription {
+  /** The build pipeline's name, which names the model's resources (`<namePrefix>-<model>`). */
+  readonly pipelineName: string;
+  readonly pipelineArn: string;
+  /** The artifacts bucket: each execution writes its reports under `pipelines/<execution id>/`. */
+  readonly artifactsBucket: string;
+}
+
+/**
+ * Failed or stopped runs of the model's build pipeline: a gate refused the data or the model (its
+ * Fail step, DataRejected, AccuracyBelowThreshold or AccuracyBelowChampion, fails the run with a
+ * message giving the gate's reasons), a step broke, or someone stopped the run; no version was
+ * registered. Event: "SageMaker Model Building Pipeline Execution Status Change" (SageMaker's
+ * EventBridge events,
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html).
+ * Its detail names the pipeline, the execution, the statuses and the start and end times but
+ * carries no failure reason, neither the execution's nor a step's: the message points at the
+ * execution's steps, whose FailureReason holds the Fail step's message.
+ */
+export function pipelineStoppedRule(pipeline: BuildPipelineDescription): PipelineStoppedRule {
+  const gates = [STEPS.dataRejected, STEPS.accuracyBelowThreshold, STEPS.accuracyBelowChampion];
+  return {
+    description: `Failed or stopped runs of model build pipeline ${pipeline.pipelineName}`,
+    eventPattern: {
+      source: ["aws.sagemaker"],
+      "detail-type": ["SageMaker Model Building Pipeline Execution Status Change"],
+      detail: { pipelineArn: [pipeline.pipelineArn], currentPipelineExecutionStatus: ["Failed", "Stopped"] },
+    },
+    inputPathsMap: {
+      execution: "$.detail.pipelineExecutionArn",
+      status: "$.detail.currentPipelineExecutionStatus",
+      time: "$.time",
+    },
+    // Only the placeholders are in angle brackets, so that no other text reads as one.
+    inputTemplate: JSON.stringify(
+      `Model build pipeline ${pipeline.pipelineName}: a run ended <status> at <time> and registered no ` +
+        `model version. Execution: <execution>. A run stopped at a gate fails at its Fail step ` +
+        `(${gates.join(", ")}), whose message gives the gate's reasons. ` +
+        `See the failed step and its reason in SageMaker Studio or with aws sagemaker ` +
+        `list-pipeline-execution-steps --pipeline-execution-arn <execution> (its FailureReason). ` +
+        `The run's reports are under s3://${pipeline.artifactsBucket}/pipelines/, in the folder named after ` +
+        `the last part of the execution ARN. Once the cause is fixed, npm run ops -- start-pipeline starts ` +
+        `a new run and follows it.`,
+    ),
+  };
+}
