@@ -15,11 +15,12 @@ import {
   allSteps,
   captureLine,
   type DriftBaseline,
+  driftCheckRun,
   driftReportPaths,
   type DriftReport,
   readLabelFirstCsv,
   removeDir,
-  runDriftCheck,
+  runInOneInterpreter,
   runPipelineLocally,
   SAMPLE_CSV,
 } from "./scripts";
@@ -28,8 +29,9 @@ import {
  * The drift check end to end, for real: the pipeline definition's own Preprocess and DriftBaseline
  * steps run locally (their scripts, arguments and paths as the definition gives them) on the sample
  * data, then drift_check.py reads the drift baseline they wrote and the held-out rows (validation and
- * test splits, which the baseline never saw) sent to the endpoint as SageMaker data capture. Four
- * Python runs: two in a row, then two side by side.
+ * test splits, which the baseline never saw) sent to the endpoint as SageMaker data capture. Three
+ * Python processes: the two steps in a row, then both checks one after another in one interpreter
+ * (run_in_one_interpreter.py), which imports pandas once for both.
  */
 
 const ENDPOINT = "mlops-staging-diagnosis";
@@ -126,7 +128,7 @@ describe("drift check end to end: the pipeline's baseline, then held-out traffic
       String(heldOut.length),
     ];
     const dirs = [checkDir(baselineFile, heldOut), checkDir(baselineFile, drifted)];
-    const runs = await Promise.all(dirs.map((dir) => runDriftCheck(dir, args)));
+    const runs = await runInOneInterpreter(dirs.map((dir) => driftCheckRun(dir, args)));
     [steady, shifted] = dirs.map((dir, index) => {
       assert.equal(runs[index]?.status, 0, runs[index]?.stderr);
       return JSON.parse(fs.readFileSync(driftReportPaths(dir).report, "utf8")) as DriftReport;

@@ -5,22 +5,25 @@ import * as path from "node:path";
 import { checkPython, type ScriptRun } from "../helpers/python";
 import {
   baseline,
+  baselineOutput,
+  baselineRun,
   captureLine,
   createProcessingDir,
   type CategoricalBaselineFeature,
   type DriftBaseline,
   driftBaselinePath,
+  driftCheckRun,
   type DriftFeatureResult,
   driftMetricLines,
   type DriftReport,
   driftReportPaths,
+  type InterpreterRun,
   localPath,
   type NumericBaselineFeature,
   preprocess,
   PROCESSING_ROOT,
   removeDir,
-  runBaseline,
-  runDriftCheck,
+  runInOneInterpreter,
   writeCaptureFile,
 } from "./scripts";
 
@@ -29,6 +32,11 @@ import {
  * container's /opt/ml/processing mapped to a temporary directory with --base-dir, the same
  * arguments): a baseline of the sample dataset's real Preprocess output and of a small dataset with
  * categories, then drift checks of synthetic capture files in SageMaker's data-capture layout.
+ *
+ * The sample's Preprocess and baseline runs are processes of their own, as in the pipeline; every
+ * other run shares an interpreter with the runs that wait for the same baseline
+ * (run_in_one_interpreter.py), as `python3 <script> ARGS` each: a process spends most of its time
+ * importing pandas.
  */
 
 const ENDPOINT = "breast-cancer-prod";
@@ -202,25 +210,36 @@ function syntheticSize(i: number): string {
   return i % 50 === 0 ? "" : String((i * 37) % 1000);
 }
 
-const syntheticBaseline = once(async () => {
+/** A processing directory whose `baseline/baseline.csv` is `text`. */
+function baselineInputDir(text: string): string {
   const dir = tempDir();
+  const file = localPath(dir, `${PROCESSING_ROOT}/baseline/baseline.csv`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+  return dir;
+}
+
+/** baseline.py on the synthetic dataset and on a baseline.csv without rows, in one interpreter. */
+const otherBaselines = once(async () => {
   const rows = Array.from({ length: SYNTHETIC_ROWS }, (_, i) =>
     [colourOf(i), syntheticSize(i), i % 10 < 7 ? "0" : "1", code(i), String(1 + (i % 3))].join(","),
   );
-  const file = localPath(dir, `${PROCESSING_ROOT}/baseline/baseline.csv`);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, [SYNTHETIC_HEADER.join(","), ...rows].join("\n") + "\n");
-  const { run, baseline: drift } = await baseline(dir, ["--categorical", "grade"]);
+  const synthetic = baselineInputDir([SYNTHETIC_HEADER.join(","), ...rows].join("\n") + "\n");
+  const bad = baselineInputDir("mean_radius,mean_area\n");
+  const [syntheticRun, badRun] = await runInOneInterpreter([
+    baselineRun(synthetic, ["--categorical", "grade"]),
+    baselineRun(bad),
+  ]);
+  return { synthetic: { dir: synthetic, run: syntheticRun }, bad: badRun };
+});
+
+const syntheticBaseline = once(async () => {
+  const { dir, run: finished } = (await otherBaselines()).synthetic;
+  const { run, baseline: drift } = baselineOutput(dir, finished);
   return { run, drift, file: driftBaselinePath(dir) };
 });
 
-const badBaselineInput = once(async () => {
-  const dir = tempDir();
-  const file = localPath(dir, `${PROCESSING_ROOT}/baseline/baseline.csv`);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, "mean_radius,mean_area\n");
-  return runBaseline(dir);
-});
+const badBaselineInput = once(async () => (await otherBaselines()).bad);
 
 // ---------------------------------------------------------------------------
 // Traffic and drift checks
@@ -263,18 +282,33 @@ interface DriftRun {
   readonly summary: string;
 }
 
-/** Runs drift_check.py on a processing directory with `baselineFile` and the capture files `write` makes. */
-async function driftCheck(
+/** A drift_check.py run to make, on the processing directory prepared for it. */
+interface PreparedCheck {
+  readonly dir: string;
+  readonly run: InterpreterRun;
+}
+
+/** A drift_check.py run that has been made, on the processing directory prepared for it. */
+interface FinishedCheck {
+  readonly dir: string;
+  readonly run: ScriptRun;
+}
+
+/**
+ * Prepares a drift_check.py run on a processing directory with `baselineFile` and the capture
+ * files `write` makes.
+ */
+function prepareCheck(
   baselineFile: string,
   write: (dir: string) => void,
   args: readonly string[] = [],
-): Promise<DriftRun> {
+): PreparedCheck {
   const dir = tempDir();
   const target = localPath(dir, `${PROCESSING_ROOT}/baseline/drift_baseline.json`);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.copyFileSync(baselineFile, target);
   write(dir);
-  const run = await runDriftCheck(dir, [
+  const run = driftCheckRun(dir, [
     "--window-start",
     WINDOW.start,
     "--window-hours",
@@ -285,6 +319,26 @@ async function driftCheck(
     REPORT_URI,
     ...args,
   ]);
+  return { dir, run };
+}
+
+/**
+ * Makes the prepared runs one after another in one interpreter; each name's promise settles with
+ * its run.
+ */
+function runChecks<Name extends string>(
+  prepare: () => Promise<Readonly<Record<Name, PreparedCheck>>>,
+): (name: Name) => Promise<FinishedCheck> {
+  const batch = once(async () => {
+    const prepared = Object.entries(await prepare()) as [Name, PreparedCheck][];
+    const runs = await runInOneInterpreter(prepared.map(([, check]) => check.run));
+    return new Map(prepared.map(([name, { dir }], index) => [name, { dir, run: runs[index] }] as const));
+  });
+  return async (name) => (await batch()).get(name) ?? assert.fail(`no drift_check.py run ${name}`);
+}
+
+/** The report and summary of a check that has run. */
+function checked({ dir, run }: FinishedCheck): DriftRun {
   // Drift is a finding, not a failure: the check always exits with 0.
   assert.equal(run.status, 0, `drift_check.py exited with ${run.status}:\n${run.stderr}`);
   const paths = driftReportPaths(dir);
@@ -302,13 +356,13 @@ const at = (hour: string, variant = "AllTraffic") => ({ endpoint: ENDPOINT, vari
  * shifted traffic in the hours before and after, in a file outside any hour directory and in a
  * file that is not .jsonl.
  */
-const noDrift = once(async () => {
+async function prepareNoDrift(): Promise<PreparedCheck> {
   const { file } = await sampleBaseline();
   const { header, requests } = await traffic();
   const lines = csvLines(requests);
   const shifted = csvLines(scaled(header, requests, "mean_area", 3));
   const third = Math.floor(lines.length / 3);
-  return driftCheck(file, (dir) => {
+  return prepareCheck(file, (dir) => {
     writeCaptureFile(dir, at(HOUR), "13-05-12-001-aaaa.jsonl", lines.slice(0, third));
     writeCaptureFile(dir, at(HOUR), "13-41-07-350-bbbb.jsonl", lines.slice(third, 2 * third));
     writeCaptureFile(dir, at(HOUR, "Challenger"), "13-20-55-004-cccc.jsonl", lines.slice(2 * third));
@@ -318,7 +372,7 @@ const noDrift = once(async () => {
     const undated = localPath(dir, `${PROCESSING_ROOT}/capture/${ENDPOINT}/AllTraffic/stray.jsonl`);
     fs.writeFileSync(undated, shifted.join("\n") + "\n");
   });
-});
+}
 
 const shiftedRequests = async () => {
   const { header, requests } = await traffic();
@@ -326,26 +380,26 @@ const shiftedRequests = async () => {
 };
 
 /** The sampled traffic with mean_area 1.5 times as large. */
-const shifted = once(async () => {
+async function prepareShifted(): Promise<PreparedCheck> {
   const { file } = await sampleBaseline();
   const lines = csvLines(await shiftedRequests());
-  return driftCheck(file, (dir) => writeCaptureFile(dir, at(HOUR), "part.jsonl", lines));
-});
+  return prepareCheck(file, (dir) => writeCaptureFile(dir, at(HOUR), "part.jsonl", lines));
+}
 
 const OVERRIDES = { mean_area: { psi_drift: 50, ks_drift: 1 } };
 
 /** The shifted traffic with thresholds for mean_area that only let it warn. */
-const overridden = once(async () => {
+async function prepareOverridden(): Promise<PreparedCheck> {
   const { file } = await sampleBaseline();
   const lines = csvLines(await shiftedRequests());
-  return driftCheck(file, (dir) => writeCaptureFile(dir, at(HOUR), "part.jsonl", lines), [
+  return prepareCheck(file, (dir) => writeCaptureFile(dir, at(HOUR), "part.jsonl", lines), [
     "--feature-thresholds",
     JSON.stringify(OVERRIDES),
   ]);
-});
+}
 
 /** The sampled traffic of noDrift, each request in one of the payload formats an endpoint may get. */
-const encoded = once(async () => {
+async function prepareEncoded(): Promise<PreparedCheck> {
   const { file } = await sampleBaseline();
   const { header, requests } = await traffic();
   const numbers = (row: Row) => row.map(Number);
@@ -377,19 +431,19 @@ const encoded = once(async () => {
       ),
   ];
   const lines = requests.map((rows, index) => formats[index % formats.length](rows));
-  return driftCheck(file, (dir) => writeCaptureFile(dir, at(HOUR), "part.jsonl", lines));
-});
+  return prepareCheck(file, (dir) => writeCaptureFile(dir, at(HOUR), "part.jsonl", lines));
+}
 
 /** Requests only in the hours before and after the window. */
-const empty = once(async () => {
+async function prepareEmpty(): Promise<PreparedCheck> {
   const { file } = await sampleBaseline();
   const { requests } = await traffic();
   const lines = csvLines(requests.slice(0, 20));
-  return driftCheck(file, (dir) => {
+  return prepareCheck(file, (dir) => {
     writeCaptureFile(dir, at("2024-05-01T12"), "late.jsonl", lines);
     writeCaptureFile(dir, at("2024-05-01T14"), "early.jsonl", lines);
   });
-});
+}
 
 const MALFORMED_LINES = [
   "this is not JSON",
@@ -404,7 +458,7 @@ const MALFORMED_LINES = [
 ];
 
 /** The sampled traffic with a malformed line after every 50th request, and a blank line. */
-const malformed = once(async () => {
+async function prepareMalformed(): Promise<PreparedCheck> {
   const { file } = await sampleBaseline();
   const { requests } = await traffic();
   const lines = csvLines(requests).flatMap((line, index) => {
@@ -412,8 +466,8 @@ const malformed = once(async () => {
     return bad === undefined ? [line] : [line, bad];
   });
   lines.splice(10, 0, "");
-  return driftCheck(file, (dir) => writeCaptureFile(dir, at(HOUR), "part.jsonl", lines));
-});
+  return prepareCheck(file, (dir) => writeCaptureFile(dir, at(HOUR), "part.jsonl", lines));
+}
 
 const SCHEMA_KEYED_ROWS = 60;
 
@@ -422,7 +476,7 @@ const SCHEMA_KEYED_ROWS = 60;
  * tenth mean_radius, and CSV rows with 29 and 31 fields. --min-rows keeps the distributions of so
  * few rows out of the verdicts.
  */
-const schemaChange = once(async () => {
+async function prepareSchemaChange(): Promise<PreparedCheck> {
   const { file } = await sampleBaseline();
   const { header, requests } = await traffic();
   const rows = requests.flat();
@@ -437,12 +491,12 @@ const schemaChange = once(async () => {
   });
   const short = rows.slice(100, 105).map((row) => captureLine(row.slice(0, -1).join(","), "text/csv", "CSV"));
   const long = rows.slice(200, 203).map((row) => captureLine(`${row.join(",")},1`, "text/csv", "CSV"));
-  return driftCheck(
+  return prepareCheck(
     file,
     (dir) => writeCaptureFile(dir, at(HOUR), "part.jsonl", [...keyed, ...short, ...long]),
     ["--min-rows", "1000000"],
   );
-});
+}
 
 /** The categorical dataset's window: 1000 keyed JSON rows with a new colour, purple, and 10 CSV rows. */
 interface CategoricalRow {
@@ -464,7 +518,7 @@ const CATEGORICAL_WINDOW: readonly CategoricalRow[] = [
   ...Array.from({ length: 10 }, () => ({ colour: "purple", size: "abc", flag: 0, code: "c000", grade: 1 })),
 ];
 
-const categorical = once(async () => {
+async function prepareCategorical(): Promise<PreparedCheck> {
   const { file } = await syntheticBaseline();
   const keyed = CATEGORICAL_WINDOW.slice(0, 1000);
   const lines = [
@@ -483,8 +537,8 @@ const categorical = once(async () => {
       ),
     ),
   ];
-  return driftCheck(file, (dir) => writeCaptureFile(dir, at(HOUR), "part.jsonl", lines));
-});
+  return prepareCheck(file, (dir) => writeCaptureFile(dir, at(HOUR), "part.jsonl", lines));
+}
 
 const badDriftArguments: Record<string, { args: string[]; baseline?: string | null; message: RegExp }> = {
   "a window start that is not on the hour": {
@@ -516,20 +570,59 @@ const badDriftArguments: Record<string, { args: string[]; baseline?: string | nu
   },
 };
 
-const badDrift = once(async (): Promise<Map<string, ScriptRun>> => {
+function prepareBadDrift(file: string, { args, baseline: content }: (typeof badDriftArguments)[string]) {
+  const dir = tempDir();
+  const target = localPath(dir, `${PROCESSING_ROOT}/baseline/drift_baseline.json`);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  if (content === undefined) fs.copyFileSync(file, target);
+  else if (content !== null) fs.writeFileSync(target, content);
+  return { dir, run: driftCheckRun(dir, args) };
+}
+
+/** The checks against the sample's baseline, in one interpreter once the baseline is made. */
+const sampleCheck = runChecks(async () => ({
+  noDrift: await prepareNoDrift(),
+  shifted: await prepareShifted(),
+  overridden: await prepareOverridden(),
+  encoded: await prepareEncoded(),
+  empty: await prepareEmpty(),
+  malformed: await prepareMalformed(),
+  schemaChange: await prepareSchemaChange(),
+}));
+
+/** The checks against the synthetic dataset's baseline (or none), in one interpreter once it is made. */
+const syntheticCheck = runChecks<string>(async () => {
   const { file } = await syntheticBaseline();
-  const entries = await Promise.all(
-    Object.entries(badDriftArguments).map(async ([name, { args, baseline: content }]) => {
-      const dir = tempDir();
-      const target = localPath(dir, `${PROCESSING_ROOT}/baseline/drift_baseline.json`);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      if (content === undefined) fs.copyFileSync(file, target);
-      else if (content !== null) fs.writeFileSync(target, content);
-      return [name, await runDriftCheck(dir, args)] as const;
-    }),
-  );
-  return new Map(entries);
+  return {
+    categorical: await prepareCategorical(),
+    ...Object.fromEntries(
+      Object.entries(badDriftArguments).map(([name, entry]) => [
+        `bad: ${name}`,
+        prepareBadDrift(file, entry),
+      ]),
+    ),
+  };
 });
+
+const noDrift = once(async () => checked(await sampleCheck("noDrift")));
+const shifted = once(async () => checked(await sampleCheck("shifted")));
+const overridden = once(async () => checked(await sampleCheck("overridden")));
+const encoded = once(async () => checked(await sampleCheck("encoded")));
+const empty = once(async () => checked(await sampleCheck("empty")));
+const malformed = once(async () => checked(await sampleCheck("malformed")));
+const schemaChange = once(async () => checked(await sampleCheck("schemaChange")));
+const categorical = once(async () => checked(await syntheticCheck("categorical")));
+
+const badDrift = once(
+  async (): Promise<Map<string, ScriptRun>> =>
+    new Map(
+      await Promise.all(
+        Object.keys(badDriftArguments).map(
+          async (name) => [name, (await syntheticCheck(`bad: ${name}`)).run] as const,
+        ),
+      ),
+    ),
+);
 
 /** The runs that need only the interpreter go first; the sample's go once its baseline is made. */
 const allJobs: readonly (() => Promise<unknown>)[] = [

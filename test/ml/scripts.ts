@@ -23,6 +23,30 @@ export const SAMPLE_CSV = path.join(REPO_ROOT, "ml", "data", "breast-cancer.csv"
 /** Where the scripts' container paths start; the tests map it to a temporary directory. */
 export const PROCESSING_ROOT = "/opt/ml/processing";
 
+/** One run for {@link runInOneInterpreter}: `python3 <script> <args>`. */
+export interface InterpreterRun {
+  readonly script: string;
+  readonly args: readonly string[];
+}
+
+/**
+ * Runs `runs` one after another in a single interpreter (run_in_one_interpreter.py), each as
+ * `python3 <script> <args>` would run, and returns each run's exit status and output, in order. An
+ * interpreter spends most of its time importing pandas, scikit-learn or XGBoost: runs that need no
+ * process of their own share one.
+ */
+export async function runInOneInterpreter(runs: readonly InterpreterRun[]): Promise<ScriptRun[]> {
+  const batch = await runPython(path.join(__dirname, "run_in_one_interpreter.py"), [JSON.stringify(runs)]);
+  if (batch.status !== 0) {
+    throw new Error(`run_in_one_interpreter.py exited with ${batch.status}:\n${batch.stderr}`);
+  }
+  const results = JSON.parse(batch.stdout) as ScriptRun[];
+  if (results.length !== runs.length) {
+    throw new Error(`run_in_one_interpreter.py ran ${results.length} of ${runs.length} runs`);
+  }
+  return results;
+}
+
 /** Throws with the script's stderr unless it exited with 0. */
 function succeeded(script: string, run: ScriptRun): ScriptRun {
   if (run.status !== 0) {
@@ -87,14 +111,25 @@ export interface PreprocessOutput {
   readonly baseline: { readonly header: readonly string[]; readonly rows: readonly (readonly string[])[] };
 }
 
+/** preprocess.py on `baseDir`, as a run for {@link runInOneInterpreter}. */
+export function preprocessRun(baseDir: string, args: readonly string[] = []): InterpreterRun {
+  return { script: SCRIPTS.preprocess, args: ["--base-dir", baseDir, ...args] };
+}
+
 /** Runs preprocess.py on `baseDir` and returns its exit code and output, whatever they are. */
 export function runPreprocess(baseDir: string, args: readonly string[] = []): Promise<ScriptRun> {
-  return runPython(SCRIPTS.preprocess, ["--base-dir", baseDir, ...args]);
+  const { script, args: argv } = preprocessRun(baseDir, args);
+  return runPython(script, argv);
 }
 
 /** Runs preprocess.py on `baseDir`, which must succeed, and reads the files it wrote. */
 export async function preprocess(baseDir: string, args: readonly string[] = []): Promise<PreprocessOutput> {
-  const run = succeeded(SCRIPTS.preprocess, await runPreprocess(baseDir, args));
+  return preprocessOutput(baseDir, await runPreprocess(baseDir, args));
+}
+
+/** What a run of preprocess.py on `baseDir` wrote; throws unless the run succeeded. */
+export function preprocessOutput(baseDir: string, finished: ScriptRun): PreprocessOutput {
+  const run = succeeded(SCRIPTS.preprocess, finished);
   const split = (name: string) => readLabelFirstCsv(path.join(baseDir, name, `${name}.csv`));
   const [headerLine = "", ...lines] = fs
     .readFileSync(path.join(baseDir, "baseline", "baseline.csv"), "utf8")
@@ -148,9 +183,14 @@ export interface EvaluationReport {
   };
 }
 
-/** Runs make_sample_data.py writing to `output`, which must succeed. */
-export async function makeSampleData(output: string): Promise<ScriptRun> {
-  return succeeded(SCRIPTS.makeSampleData, await runPython(SCRIPTS.makeSampleData, ["--output", output]));
+/** make_sample_data.py writing to `output`, as a run for {@link runInOneInterpreter}. */
+export function makeSampleDataRun(output: string): InterpreterRun {
+  return { script: SCRIPTS.makeSampleData, args: ["--output", output] };
+}
+
+/** A run of make_sample_data.py, which must have succeeded. */
+export function sampleDataWritten(run: ScriptRun): ScriptRun {
+  return succeeded(SCRIPTS.makeSampleData, run);
 }
 
 /** The steps of a pipeline, with those nested in condition steps after their condition. */
@@ -471,9 +511,15 @@ export interface DriftBaseline {
   readonly features: readonly (NumericBaselineFeature | CategoricalBaselineFeature)[];
 }
 
+/** baseline.py on `baseDir`, as a run for {@link runInOneInterpreter}. */
+export function baselineRun(baseDir: string, args: readonly string[] = []): InterpreterRun {
+  return { script: DRIFT_SCRIPTS.baseline, args: ["--base-dir", baseDir, ...args] };
+}
+
 /** Runs baseline.py on `baseDir` and returns its exit code and output, whatever they are. */
 export function runBaseline(baseDir: string, args: readonly string[] = []): Promise<ScriptRun> {
-  return runPython(DRIFT_SCRIPTS.baseline, ["--base-dir", baseDir, ...args]);
+  const { script, args: argv } = baselineRun(baseDir, args);
+  return runPython(script, argv);
 }
 
 /** Where baseline.py writes the baseline, under a processing directory. */
@@ -486,7 +532,15 @@ export async function baseline(
   baseDir: string,
   args: readonly string[] = [],
 ): Promise<{ readonly run: ScriptRun; readonly baseline: DriftBaseline }> {
-  const run = succeeded(DRIFT_SCRIPTS.baseline, await runBaseline(baseDir, args));
+  return baselineOutput(baseDir, await runBaseline(baseDir, args));
+}
+
+/** The baseline a run of baseline.py on `baseDir` wrote; throws unless the run succeeded. */
+export function baselineOutput(
+  baseDir: string,
+  finished: ScriptRun,
+): { readonly run: ScriptRun; readonly baseline: DriftBaseline } {
+  const run = succeeded(DRIFT_SCRIPTS.baseline, finished);
   return { run, baseline: JSON.parse(fs.readFileSync(driftBaselinePath(baseDir), "utf8")) as DriftBaseline };
 }
 
@@ -547,9 +601,15 @@ export function writeCaptureFile(
   return file;
 }
 
+/** drift_check.py on `baseDir`, as a run for {@link runInOneInterpreter}. */
+export function driftCheckRun(baseDir: string, args: readonly string[]): InterpreterRun {
+  return { script: DRIFT_SCRIPTS.driftCheck, args: ["--base-dir", baseDir, ...args] };
+}
+
 /** Runs drift_check.py on `baseDir` and returns its exit code and output, whatever they are. */
 export function runDriftCheck(baseDir: string, args: readonly string[]): Promise<ScriptRun> {
-  return runPython(DRIFT_SCRIPTS.driftCheck, ["--base-dir", baseDir, ...args]);
+  const { script, args: argv } = driftCheckRun(baseDir, args);
+  return runPython(script, argv);
 }
 
 /** A feature of drift_report.json. */

@@ -8,6 +8,7 @@ import {
   type ModelDataQuality,
   type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
+import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { DRIFT_BASELINE_CONTENT_TYPE } from "../../components/pipeline/definition";
 import { createSageMakerClient } from "../../registry/client";
 import { describeAwsError } from "../../registry/errors";
@@ -263,8 +264,8 @@ async function seed(client: SageMakerClient): Promise<void> {
 
 describe("registry/modelPackages against moto", function () {
   // The timeout of .mocharc, also when the file runs alone with --no-config: starting two moto servers and
-  // seeding, or the SDK's backoff of up to 0.5 s and then 1 s after throttling, can pass mocha's default
-  // 2 s on a busy machine, and a "before all" hook that times out leaves its servers running.
+  // seeding can pass mocha's default 2 s on a busy machine, and a "before all" hook that times out leaves
+  // its servers running.
   this.timeout(20_000);
 
   let moto: MotoServer;
@@ -273,7 +274,10 @@ describe("registry/modelPackages against moto", function () {
   const servers: MotoServer[] = [];
   let proxy: AwsJsonProxy;
   let client: SageMakerClient;
-  /** Client going through the proxy, for counting and faking requests. */
+  /**
+   * Client going through the proxy, for counting and faking requests: the standard strategy's
+   * retries (3 attempts) but 1 ms backoff.
+   */
   let proxied: SageMakerClient;
   /** Clients of single tests, destroyed after each so that no keep-alive socket outlives the servers. */
   const testClients: SageMakerClient[] = [];
@@ -304,7 +308,7 @@ describe("registry/modelPackages against moto", function () {
     deployKey = await createUserWithoutPolicies(authMoto.endpoint, "deploy-without-policies");
     proxy = await startAwsJsonProxy(moto.endpoint);
     client = testClient(moto.endpoint);
-    proxied = testClient(proxy.endpoint, { maxAttempts: 3 });
+    proxied = testClient(proxy.endpoint, { retryStrategy: new ConfiguredRetryStrategy(3, 1) });
     await seed(client);
     await seedBaselineCases(client);
   });
@@ -575,7 +579,7 @@ describe("registry/modelPackages against moto", function () {
 
     it("fails with the number of attempts when it persists", async function () {
       proxy.intercept = () => THROTTLED;
-      const impatient = clientFor(proxy.endpoint, { maxAttempts: 2 });
+      const impatient = clientFor(proxy.endpoint, { retryStrategy: new ConfiguredRetryStrategy(2, 1) });
 
       await rejectsWith(
         resolveModelPackage(impatient, {
