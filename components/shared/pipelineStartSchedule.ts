@@ -84,7 +84,8 @@ export function pipelineStartSchedule(
         input: pulumi
           .output(args.pipelineName)
           .apply((pipelineName) => JSON.stringify({ PipelineName: pipelineName, ...args.request })),
-        // A start still failing after an hour would overlap the next hourly run's window.
+        // An hour of retries: a drift check's start still failing later would overlap the next hourly
+        // window, and a retraining start that late is better redone by hand from the dead-letter queue.
         retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
         deadLetterConfig: { arn: args.deadLetterQueueArn },
       },
