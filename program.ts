@@ -2,7 +2,15 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { GithubDeployAccess, ModelApprovalDispatch } from "./components/delivery";
 import { LiveFleet, ModelEndpoint, modelEndpointFootprint, modelRoleName } from "./components/endpoint";
-import { AlertTopic, PlatformKey, SecureBucket } from "./components/foundation";
+import {
+  AccessLogBucket,
+  AlertTopic,
+  DATA_BUCKET_PREFIXES,
+  dataBucketExpiry,
+  PermissionsBoundary,
+  PlatformKey,
+  SecureBucket,
+} from "./components/foundation";
 import { DriftForwarding, driftForwardingFootprint, TrainingTriggers } from "./components/retraining";
 import {
   DriftCheck,
@@ -38,10 +46,11 @@ import { loadStackConfig } from "./stacks/load";
 
 type ModelConfig = StackConfig["models"][number];
 
-/** What every component of the stack shares: where it deploys, its key and its tags. */
+/** What every component of the stack shares: where it deploys, its key and its roles' boundary. */
 interface StackContext {
   readonly account: AccountContext;
   readonly kmsKeyArn: pulumi.Input<string>;
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
 }
 
 /** The key named in config, or the stack's own. */
@@ -69,6 +78,22 @@ function stackKey(
   return { keyArn: key.keyArn, footprint: key.footprint };
 }
 
+/** The permissions boundary named in config, or the stack's own: every role of the stack carries it. */
+function stackBoundary(
+  config: StackConfig,
+  account: AccountContext,
+): { readonly arn: pulumi.Input<string>; readonly footprint?: DeployFootprint } {
+  const { permissionsBoundaryArn } = config.security;
+  if (permissionsBoundaryArn !== undefined) return { arn: permissionsBoundaryArn };
+  const boundary = new PermissionsBoundary(`${config.namePrefix}-permissions-boundary`, {
+    account,
+    namePrefix: config.namePrefix,
+    tags: config.tags,
+    protect: config.storage.protectFromDeletion,
+  });
+  return { arn: boundary.policyArn, footprint: boundary.footprint };
+}
+
 /** The endpoint's settings with the packages the registry resolved for its variants. */
 function endpointArgs(
   config: StackConfig,
@@ -90,8 +115,14 @@ function endpointArgs(
     ],
     shadow: shadow && packages.shadow ? { ...shadow, modelPackage: packages.shadow } : undefined,
     kmsKeyArn: resources.kmsKeyArn,
+    permissionsBoundaryArn: resources.permissionsBoundaryArn,
     alertTopicArn: resources.alerts.topicArn,
-    dataCapture: { ...dataCapture, bucketName: resources.dataBucketName },
+    // Under the prefix whose retention is storage.captureRetentionDays.
+    dataCapture: {
+      ...dataCapture,
+      bucketName: resources.dataBucketName,
+      prefix: DATA_BUCKET_PREFIXES.capture,
+    },
     deployment,
     alarms,
     network: config.network,
@@ -163,6 +194,7 @@ function sharedMonitorArgs(config: StackConfig, model: ModelConfig, resources: M
     captureUri: resources.endpoint.dataCaptureUri.apply((uri) => uri ?? ""),
     outputBucketName: resources.dataBucketName,
     kmsKeyArn: resources.kmsKeyArn,
+    permissionsBoundaryArn: resources.permissionsBoundaryArn,
     alertTopicArn: resources.alerts.topicArn,
     network: config.network,
     tags: { ...config.tags, Model: model.name },
@@ -204,6 +236,7 @@ function driftCheckArgs(
     thresholds,
     minRows,
     featureThresholds: features,
+    logRetentionDays: config.storage.logRetentionDays,
   };
 }
 
@@ -242,7 +275,9 @@ function retrainingTriggers(
     drift,
     consumerAccounts: config.promotion.consumerAccounts,
     kmsKeyArn: resources.kmsKeyArn,
+    permissionsBoundaryArn: resources.permissionsBoundaryArn,
     alertTopicArn: resources.alerts.topicArn,
+    logRetentionDays: config.storage.logRetentionDays,
     tags: { ...config.tags, Model: model.name },
   });
 }
@@ -283,7 +318,7 @@ function delivery(
   },
 ) {
   const { github, approvalDispatch } = config.delivery ?? {};
-  const { account, kmsKeyArn } = context;
+  const { account, kmsKeyArn, permissionsBoundaryArn } = context;
   // A topic of the stack, not a model's: a failed dispatch concerns the delivery of every model,
   // and each model's topic only accepts alarms named after that model.
   const dispatchName = `${config.namePrefix}-approvals`;
@@ -310,6 +345,7 @@ function delivery(
       })),
       alertTopicArn: alerts.topicArn,
       kmsKeyArn,
+      permissionsBoundaryArn,
       tags: config.tags,
     });
   if (!github) return null;
@@ -325,6 +361,7 @@ function delivery(
     // Key ids cannot be scoped by name: the stack key is recognised by the stack's environment and project.
     resourceTags: { Environment: config.environment, Project: config.tags.Project },
     kmsKeyArn,
+    permissionsBoundaryArn,
     sourceModelPackageGroupArns: config.models.flatMap((model) =>
       model.source ? [model.source.modelPackageGroupArn] : [],
     ),
@@ -410,9 +447,12 @@ export async function platform(options: PlatformOptions) {
   const account = lookupAccountContext();
 
   const key = stackKey(config, account);
-  const context: StackContext = { account, kmsKeyArn: key.keyArn };
-  const footprints: DeployFootprint[] = key.footprint ? [key.footprint] : [];
+  const boundary = stackBoundary(config, account);
+  const context: StackContext = { account, kmsKeyArn: key.keyArn, permissionsBoundaryArn: boundary.arn };
+  const footprints: DeployFootprint[] = [key.footprint, boundary.footprint].flatMap((f) => f ?? []);
   const pipelines: { model: string; pipeline: MlPipeline }[] = [];
+  /** The buckets whose S3 server access logs go to the stack's log bucket, by label. */
+  const loggedBuckets: Record<string, pulumi.Input<string>> = {};
 
   const models = config.models.map((model) => {
     const name = modelBaseName(config, model.name);
@@ -440,6 +480,8 @@ export async function platform(options: PlatformOptions) {
             model.pipeline.schemaFile ?? path.join("ml", "schemas", `${model.name}.json`),
           ),
           ...config.storage,
+          // Captured traffic and monitoring reports expire; training data does not.
+          dataExpireByPrefix: dataBucketExpiry(config.storage),
           ...context,
           tags,
           description: model.description,
@@ -457,8 +499,11 @@ export async function platform(options: PlatformOptions) {
           tags,
           protect: config.storage.protectFromDeletion,
           noncurrentVersionRetentionDays: config.storage.noncurrentVersionRetentionDays,
+          expireByPrefix: dataBucketExpiry(config.storage),
         });
     const dataBucketName = pipeline?.dataBucketName ?? servingData?.bucketName ?? pulumi.output("");
+    loggedBuckets[`${model.name}-data`] = dataBucketName;
+    if (pipeline) loggedBuckets[`${model.name}-artifacts`] = pipeline.artifactsBucketName;
     footprints.push(pipeline?.footprint ?? servingData?.footprint ?? { types: [], passedRoles: [] });
     footprints.push(alerts.footprint);
     const triggers = pipeline && retrainingTriggers(config, model, name, { ...context, pipeline, alerts });
@@ -503,6 +548,7 @@ export async function platform(options: PlatformOptions) {
             modelName: model.name,
             sourceModelPackageGroupArn: model.source.modelPackageGroupArn,
             kmsKeyArn: context.kmsKeyArn,
+            permissionsBoundaryArn: context.permissionsBoundaryArn,
             alertTopicArn: alerts.topicArn,
             tags,
           })
@@ -536,9 +582,24 @@ export async function platform(options: PlatformOptions) {
     ] as const;
   });
 
+  // Audit: every request to the training data, the models and the captured traffic is logged.
+  const accessLogs = config.storage.accessLogs
+    ? new AccessLogBucket(`${config.namePrefix}-access-logs`, {
+        account,
+        sources: loggedBuckets,
+        retentionDays: config.storage.accessLogRetentionDays,
+        noncurrentVersionRetentionDays: config.storage.noncurrentVersionRetentionDays,
+        protect: config.storage.protectFromDeletion,
+        tags: config.tags,
+      })
+    : undefined;
+  if (accessLogs) footprints.push(accessLogs.footprint);
+
   return {
     environment: config.environment,
     platformKeyArn: key.keyArn,
+    /** The bucket the S3 server access logs of the data and artifacts buckets go to; null without `storage.accessLogs`. */
+    accessLogBucket: accessLogs?.bucketName ?? null,
     /** Per model: its pipeline, data, artifacts, registry, alert topic and endpoint (null until one is approved) with its monitor. */
     models: Object.fromEntries(models),
     /** The GitHub Actions roles and the approval dispatch; null without `mlops:delivery.github`. */

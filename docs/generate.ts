@@ -4,6 +4,7 @@ import * as path from "node:path";
 import * as prettier from "prettier";
 import { z } from "zod";
 import { policies } from "../policies/pack";
+import { ruleMetadata } from "../policies/lib/rule";
 import { stackConfigSchema } from "../stacks/schema";
 
 /**
@@ -423,6 +424,12 @@ function settingValue(key: string, value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A rule's severity and its controls, as code; blank cells for a policy with no metadata of ours. */
+function metadataCells(policy: Policies[number]): [string, string] {
+  const metadata = ruleMetadata(policy);
+  return [metadata?.severity ?? "", (metadata?.controls ?? []).map(code).join(", ")];
+}
+
 /** A rule's settings in one stack: the stack's values, else the rule's defaults; waivers only when set. */
 function settingsText(policy: Policies[number], settings: Readonly<Record<string, unknown>>): string {
   const properties = (policy.configSchema?.properties ?? {}) as Record<string, ConfigProperty>;
@@ -436,16 +443,22 @@ function settingsText(policy: Policies[number], settings: Readonly<Record<string
   return shown.length === 0 ? "none" : shown.join(", ");
 }
 
-/** The rule table: each rule's description, and its level and settings in every stack. */
+/**
+ * The rule table: each rule's description, severity and the controls it checks (AWS Foundational
+ * Security Best Practices ids), and its level and settings in every stack.
+ */
 export function policyTable(policies: Policies, stacks: readonly StackPackConfig[]): string {
   const header = [
     "Rule",
     "Description",
+    "Severity",
+    "Controls",
     ...stacks.flatMap(({ stack }) => [`${stack}: level`, `${stack}: settings`]),
   ];
   const rows = policies.map((policy) => [
     code(policy.name),
     prose(policy.description ?? ""),
+    ...metadataCells(policy),
     ...stacks.flatMap(({ config }) => {
       const { level, settings } = ruleEntry(config, policy.name);
       return [level ?? policy.enforcementLevel ?? "advisory", settingsText(policy, settings)];

@@ -5,8 +5,16 @@ import { forbidIamWildcardActions } from "./rules/forbid-iam-wildcard-actions";
 import { forbidIamWildcardResources } from "./rules/forbid-iam-wildcard-resources";
 import { limitSagemakerInstanceTypes } from "./rules/limit-sagemaker-instance-types";
 import { listPolicyWaivers } from "./rules/list-policy-waivers";
+import { requireCloudwatchAlarmActions } from "./rules/require-cloudwatch-alarm-actions";
+import { requireDataKmsEncryption } from "./rules/require-data-kms-encryption";
 import { requireEndpointInstanceCounts } from "./rules/require-endpoint-instance-counts";
+import { requireEndpointRollbackAlarms } from "./rules/require-endpoint-rollback-alarms";
 import { requireEndpointSafeguards } from "./rules/require-endpoint-safeguards";
+import { requireIamRoleBoundary } from "./rules/require-iam-role-boundary";
+import { requireIamServiceSourceConditions } from "./rules/require-iam-service-source-conditions";
+import { requireKmsKeyRotation } from "./rules/require-kms-key-rotation";
+import { requireLogGroupRetention } from "./rules/require-log-group-retention";
+import { requireResourcesDeletionProtection } from "./rules/require-resources-deletion-protection";
 import { requireResourcesTags } from "./rules/require-resources-tags";
 import { requireS3BucketProtection } from "./rules/require-s3-bucket-protection";
 import { requireSagemakerKmsEncryption } from "./rules/require-sagemaker-kms-encryption";
@@ -43,12 +51,20 @@ export const policies: Policies = [
   forbidIamAdminPolicies,
   restrictIamTrustPrincipals,
   restrictIamResourcePrincipals,
+  requireIamServiceSourceConditions,
+  requireIamRoleBoundary,
 
   // SageMaker and data baseline
   requireSagemakerKmsEncryption,
   requireSagemakerNetworkIsolation,
   requireS3BucketProtection,
+  requireDataKmsEncryption,
+  requireKmsKeyRotation,
+  requireLogGroupRetention,
   requireEndpointSafeguards,
+  requireEndpointRollbackAlarms,
+  requireCloudwatchAlarmActions,
+  requireResourcesDeletionProtection,
   restrictSagemakerModelSources,
 
   // Last: lists what the rules above set aside

@@ -9,6 +9,7 @@ import {
   wantsHelp,
   type FlagOptions,
 } from "./main";
+import type { DescribedPolicy } from "./pack";
 import { Progress } from "./progress";
 import { InputError, packPolicyNames, projectName, readStackConfigFile, REPOSITORY_ROOT } from "./stackFile";
 
@@ -95,12 +96,14 @@ main(async () => {
   const feed = new ResourceFeed();
   let configured!: () => void;
   const packReady = new Promise<void>((resolve) => (configured = resolve));
+  let described: readonly DescribedPolicy[] = [];
   const checking = runPack(feed, {
     stack,
     project,
     pack,
     configFile: text(flags, "policy-config"),
     onConfigured: configured,
+    onDescribed: (policies) => (described = policies),
     onProgress: (done, total) =>
       progress.show(`Checking policies ${done}${total === undefined ? "" : `/${total}`}`),
   });
@@ -130,6 +133,7 @@ main(async () => {
       // Fitted to the terminal; a file or pipe gets the default width, so saved output is the same everywhere.
       width: process.stdout.isTTY ? process.stdout.columns : undefined,
       policies: packPolicyNames(),
+      described,
     }),
   );
   return exitCodeOf(findings) === 1 ? EXIT.mandatory : EXIT.clean;

@@ -4,7 +4,7 @@ import { renderFindings } from "./report/findings";
 import { toJson } from "./report/json";
 import { toJunit } from "./report/junit";
 import { toMermaid } from "./report/mermaid";
-import { toSarif } from "./report/sarif";
+import { SarifPolicy, toSarif } from "./report/sarif";
 import { renderTree } from "./report/tree";
 
 /** The files a run may write, from `--json`, `--sarif`, `--junit` and `--mermaid`. */
@@ -30,11 +30,16 @@ export function report(
     /** Columns the tree fits in (the terminal's). @default 120 */
     readonly width?: number;
     readonly policies?: readonly string[];
+    /** The pack's policies as it describes itself (`runPack`'s `onDescribed`), for the SARIF rules' severity and controls. */
+    readonly described?: readonly SarifPolicy[];
   },
 ): string {
   const { files } = options;
   if (files.json) writeFileSync(files.json, toJson(plan));
-  if (files.sarif) writeFileSync(files.sarif, `${JSON.stringify(toSarif(plan, PACK), null, 2)}\n`);
+  if (files.sarif) {
+    const sarif = toSarif(plan, { ...PACK, policies: options.described });
+    writeFileSync(files.sarif, `${JSON.stringify(sarif, null, 2)}\n`);
+  }
   if (files.junit) writeFileSync(files.junit, toJunit(plan, { policies: options.policies }));
   if (files.mermaid) writeFileSync(files.mermaid, `${toMermaid(plan)}\n`);
   const parts = options.tree

@@ -17,6 +17,7 @@ import {
 } from "./packConfig";
 import type { EncodedProperties } from "./mocks";
 import type { EnforcementLevel, PlanFinding, PlanResource } from "./plan";
+import type { SarifPolicy, Severity } from "./report/sarif";
 
 /**
  * Runs the policy pack on a plan the way `pulumi preview --policy-pack policies
@@ -196,14 +197,26 @@ const CODE_OF: Record<EnforcementLevel, rpc.EnforcementLevel> = {
   remediate: rpc.EnforcementLevel.REMEDIATE,
 };
 
+const SEVERITY_OF: Record<rpc.PolicySeverity, Severity | undefined> = {
+  [rpc.PolicySeverity.POLICY_SEVERITY_UNSPECIFIED]: undefined,
+  [rpc.PolicySeverity.POLICY_SEVERITY_LOW]: "low",
+  [rpc.PolicySeverity.POLICY_SEVERITY_MEDIUM]: "medium",
+  [rpc.PolicySeverity.POLICY_SEVERITY_HIGH]: "high",
+  [rpc.PolicySeverity.POLICY_SEVERITY_CRITICAL]: "critical",
+};
+
+/** A policy as the pack describes itself: what the config needs, and its severity and tags (the controls it checks). */
+export type DescribedPolicy = PolicyDescription & SarifPolicy;
+
 /** A Struct of plain JSON values; undefined members are left out, as in JSON. */
 function structOf(value: Readonly<Record<string, unknown>>): Struct {
   return Struct.fromJavaScript(JSON.parse(JSON.stringify(value)));
 }
 
-function policiesOf(info: rpc.AnalyzerInfo): PolicyDescription[] {
+function policiesOf(info: rpc.AnalyzerInfo): DescribedPolicy[] {
   return info.getPoliciesList().map((policy) => {
     const schema = policy.getConfigschema();
+    const severity = SEVERITY_OF[policy.getSeverity()];
     return {
       name: policy.getName(),
       description: policy.getDescription(),
@@ -212,6 +225,8 @@ function policiesOf(info: rpc.AnalyzerInfo): PolicyDescription[] {
         properties: schema.getProperties()?.toJavaScript() ?? {},
         required: schema.getRequiredList(),
       },
+      ...(severity === undefined ? {} : { severity }),
+      tags: policy.getTagsList(),
     };
   });
 }
@@ -500,6 +515,8 @@ export interface RunPackOptions {
   readonly pack?: Promise<PackProcess>;
   /** Called with the pack process's id once it listens. */
   readonly onStarted?: (pid: number) => void;
+  /** Called with the pack's policies as it describes itself (severity and controls included), before any check. */
+  readonly onDescribed?: (policies: readonly DescribedPolicy[]) => void;
 }
 
 function readConfig(options: RunPackOptions): { label: string; entries: PackConfigEntries } {
@@ -677,7 +694,9 @@ export async function runPack(
     options.onStarted?.(pack.pid);
     const session = new Session(client, pack);
     const info = await session.info();
-    const config = reconcilePackConfig(policiesOf(info), file, initialConfigOf(info));
+    const described = policiesOf(info);
+    options.onDescribed?.(described);
+    const config = reconcilePackConfig(described, file, initialConfigOf(info));
     // The pack may start before the program runs: its resources may arrive later.
     const feed = plan instanceof ResourceFeed ? plan : ResourceFeed.of(await plan);
     const project = options.project ?? projectOf(await feed.at(0));

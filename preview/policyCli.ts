@@ -10,6 +10,7 @@ import {
   wantsHelp,
   type FlagOptions,
 } from "./main";
+import type { DescribedPolicy } from "./pack";
 import { Progress } from "./progress";
 import { parsePlan } from "./report/json";
 import { InputError, packPolicyNames } from "./stackFile";
@@ -87,9 +88,11 @@ main(async () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { exitCodeOf } = require("./report/findings") as typeof import("./report/findings");
   const progress = new Progress();
+  let described: readonly DescribedPolicy[] = [];
   const findings = await runPack(saved.resources, {
     stack,
     configFile: text(flags, "policy-config"),
+    onDescribed: (policies) => (described = policies),
     onProgress: (done, total) =>
       progress.show(`Checking policies ${done}/${total ?? saved.resources.length + 1}`),
   });
@@ -101,6 +104,7 @@ main(async () => {
       color: process.stdout.isTTY === true && flags["no-color"] !== true,
       tree: false,
       policies: packPolicyNames(),
+      described,
     }),
   );
   return exitCodeOf(findings) === 1 ? EXIT.mandatory : EXIT.clean;

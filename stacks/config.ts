@@ -9,7 +9,8 @@ import {
   repeatedFeatureProblems,
 } from "../components/monitoring/settings";
 import { driftWindow, scheduleExpressionProblem } from "../components/monitoring/schedule";
-import { spotWaitProblems } from "../components/pipeline/settings";
+import { PIPELINE_DEFAULTS, spotWaitProblems } from "../components/pipeline/settings";
+import { BuildReader, CaptureReader, retentionProblems } from "../components/foundation/retention";
 import { sourceProblems, StackPlace } from "../components/promotion/settings";
 import { ConfigError, ConfigProblem, problemsFromIssues } from "./errors";
 import { NAME_PREFIX_PATTERN } from "../components/shared/names";
@@ -106,7 +107,56 @@ function crossFieldProblems(stack: string, raw: Raw, place: StackPlace): ConfigP
   const built = asArray(raw.models).some((model) => asRecord(model)?.source === undefined);
   problems.push(...deliveryProblems(asRecord(raw.delivery), built));
   problems.push(...promotionProblems(asRecord(raw.promotion), built));
+  problems.push(...storageProblems(asRecord(raw.storage) ?? {}, asArray(raw.models)));
   return problems;
+}
+
+/**
+ * Retention periods must outlast what reads the data (`components/foundation/retention.ts`): the
+ * monitors of endpoints that capture, and the builds of the models the stack builds.
+ */
+function storageProblems(storage: Raw, models: unknown[]): ConfigProblem[] {
+  const monitors: CaptureReader[] = [];
+  const builds: BuildReader[] = [];
+  models.forEach((value, index) => {
+    const model = asRecord(value) ?? {};
+    const path = `models[${index}]`;
+    const endpoint = asRecord(model.endpoint) ?? {};
+    const monitoring = asRecord(model.monitoring) ?? {};
+    const captured = asRecord(endpoint.dataCapture)?.enabled ?? DATA_CAPTURE_DEFAULTS.enabled;
+    const monitored = monitoring.enabled ?? MONITORING_DEFAULTS.enabled;
+    const schedule = monitoring.scheduleExpression ?? MONITORING_DEFAULTS.scheduleExpression;
+    const valid = typeof schedule === "string" && scheduleExpressionProblem(schedule) === undefined;
+    // A malformed schedule is the schema's to report; one whose runs do not tile the day reads at most 24 hours.
+    if (endpoint.enabled !== false && endpoint.serverless === undefined && captured && monitored && valid) {
+      const window = driftWindow(schedule);
+      monitors.push({ path, windowHours: "hours" in window ? window.hours : 24 });
+    }
+    if (model.source !== undefined) return;
+    const pipeline = asRecord(model.pipeline) ?? {};
+    const spot = pipeline.spotTraining !== false;
+    const runtime = pipeline.maxRuntimeSeconds ?? PIPELINE_DEFAULTS.maxRuntimeSeconds;
+    const wait = pipeline.maxWaitSeconds;
+    if (typeof runtime !== "number" || (wait !== undefined && typeof wait !== "number")) return;
+    const settings = `${path}.pipeline`;
+    builds.push(
+      !spot
+        ? { path, spot, trainingSeconds: runtime, bound: `${settings}.maxRuntimeSeconds` }
+        : wait !== undefined
+          ? { path, spot, trainingSeconds: wait, bound: `${settings}.maxWaitSeconds` }
+          : {
+              path,
+              spot,
+              trainingSeconds: runtime * 2,
+              bound: `maxWaitSeconds, by default twice ${settings}.maxRuntimeSeconds`,
+            },
+    );
+  });
+  return retentionProblems(storage, { monitors, builds }).map(({ key, value, message }) => ({
+    path: `storage.${key}`,
+    value,
+    message,
+  }));
 }
 
 /** Sharing is for the models a stack builds; an account listed twice is a mistake. */

@@ -9,6 +9,7 @@ import {
   STORAGE_DEFAULTS,
   storageSettings,
 } from "../components/foundation/settings";
+import { securitySettings } from "../components/foundation/securitySettings";
 import { monitoringSettings } from "../components/monitoring/settings";
 import { retrainingSettings } from "../components/retraining/settings";
 import { pipelineSettings } from "../components/pipeline/settings";
@@ -106,7 +107,10 @@ export const stackConfigSchema = strictObject({
   alerts: alertSettings.describe("Who is alerted."),
   storage: storageSettings
     .default(STORAGE_DEFAULTS)
-    .describe("Deletion protection and retention of the stack's data."),
+    .describe("Deletion protection, how long the stack's data and logs are kept, and S3 access logs."),
+  security: securitySettings
+    .default({})
+    .describe("What caps the permissions of every role the stack creates."),
   models: z
     .array(model, { error: requiredOr("a list of models") })
     .min(1, { error: "must list at least one model" })

@@ -17,6 +17,8 @@ import {
   ModelApprovalStatus,
 } from "@aws-sdk/client-sagemaker";
 import { deployPolicy, DeployScope, previewPolicy } from "../components/delivery/deployPolicy";
+import { accessLogBucketPolicy } from "../components/foundation/accessLogBucketPolicy";
+import { lifecycleRules } from "../components/foundation/bucketBaseline";
 import type { PolicyDocument, PolicyStatement } from "../components/shared/policyDocument";
 import { ModelPackageLookupError } from "../registry/errors";
 import { ConfigError } from "../stacks/errors";
@@ -72,6 +74,7 @@ interface Outputs {
   readonly environment: string;
   readonly delivery: DeliveryOutputs | null;
   readonly platformKeyArn: pulumi.Output<string>;
+  readonly accessLogBucket: pulumi.Output<string> | null;
   readonly models: Record<
     string,
     Record<string, pulumi.Output<string>> & { endpoint: EndpointOutputs | null }
@@ -165,7 +168,7 @@ describe("the program (index.ts)", () => {
     modelMonitor[stack] ?? assert.fail(`stack ${stack} did not run with model-monitor`);
 
   for (const stack of ["staging", "prod"] as const) {
-    it(`${stack}: builds the stack key, per model a pipeline (staging) or a data bucket (prod), an alert topic and an endpoint, and delivery`, () => {
+    it(`${stack}: builds the stack key and permissions boundary, per model a pipeline (staging) or a data bucket (prod), an alert topic and an endpoint, and delivery`, () => {
       // Under the mock runtime the stack resource is implicit: top-level resources have no parent.
       const topLevel = recordedOf(stack).filter((r) => r.parent === "");
       // Staging builds the model, retrains it and dispatches its approvals; prod serves what staging
@@ -186,7 +189,10 @@ describe("the program (index.ts)", () => {
         topLevel.map((r) => `${r.type} ${r.name}`).sort(),
         [
           `mlops:delivery:GithubDeployAccess mlops-${stack}-github`,
+          `mlops:iam:PermissionsBoundary mlops-${stack}-permissions-boundary`,
           `mlops:kms:PlatformKey mlops-${stack}-platform`,
+          // Both stacks log the requests to their buckets (storage.accessLogs).
+          `mlops:s3:AccessLogBucket mlops-${stack}-access-logs`,
           `mlops:sagemaker:DriftCheck mlops-${stack}-diagnosis-drift`,
           `mlops:sagemaker:ModelEndpoint mlops-${stack}-diagnosis`,
           `mlops:sns:AlertTopic mlops-${stack}-diagnosis-alerts`,
@@ -334,7 +340,8 @@ describe("the program (index.ts)", () => {
       const ofModel = taggable.filter((r) => (r.inputs.tags as Record<string, string>).Model !== undefined);
       assert.equal(ofModel.length, 18 + (stack === "prod" ? 2 + 4 : 15 + 9) + FEATURE_COUNT);
       assert.ok(ofModel.every((r) => (r.inputs.tags as Record<string, string>).Model === "diagnosis"));
-      // The stack's own: its key, and delivery, which serves every model.
+      // The stack's own: its key, its roles' permissions boundary, its access-log bucket, and delivery,
+      // which serves every model.
       const prefix = `mlops-${stack}`;
       assert.deepEqual(
         taggable
@@ -343,6 +350,7 @@ describe("the program (index.ts)", () => {
           .sort(),
         stack === "staging"
           ? [
+              `${prefix}-access-logs`,
               `${prefix}-approvals-diagnosis`,
               `${prefix}-approvals-diagnosis-failed-deliveries`,
               `${prefix}-approvals-dlq`,
@@ -355,15 +363,18 @@ describe("the program (index.ts)", () => {
               `${prefix}-github-deploy-role`,
               `${prefix}-github-oidc`,
               `${prefix}-github-preview-role`,
+              `${prefix}-permissions-boundary-policy`,
               `${prefix}-platform-key`,
             ]
           : [
+              `${prefix}-access-logs`,
               `${prefix}-github-deploy-policy-1`,
               `${prefix}-github-deploy-policy-2`,
               `${prefix}-github-deploy-policy-3`,
               `${prefix}-github-deploy-role`,
               `${prefix}-github-oidc`,
               `${prefix}-github-preview-role`,
+              `${prefix}-permissions-boundary-policy`,
               `${prefix}-platform-key`,
             ],
       );
@@ -401,6 +412,119 @@ describe("the program (index.ts)", () => {
     });
   }
 
+  /** What each stack file keeps, and for how long (storage): staging the defaults, prod longer. */
+  const RETENTION = {
+    staging: { noncurrent: 30, capture: 30, reports: 90, checkpoints: 7, work: 30, logs: 90, accessLogs: 90 },
+    prod: {
+      noncurrent: 365,
+      capture: 90,
+      reports: 365,
+      checkpoints: 14,
+      work: 30,
+      logs: 365,
+      accessLogs: 365,
+    },
+  } as const;
+
+  for (const stack of ["staging", "prod"] as const) {
+    const days = RETENTION[stack];
+
+    it(`${stack}: expires captured traffic, reports and intermediate build outputs, and keeps what versions point to`, () => {
+      const recorded = recordedOf(stack);
+      const rules = (bucket: string) => named(recorded, `mlops-${stack}-${bucket}-lifecycle`).inputs.rules;
+      assert.deepEqual(
+        rules("diagnosis-data"),
+        lifecycleRules(days.noncurrent, { "data-capture/": days.capture, "monitoring/": days.reports }),
+      );
+      if (stack === "staging") {
+        // pipelines/ (models, evaluation reports, baselines) is kept: prod serves staging's versions.
+        assert.deepEqual(
+          rules("diagnosis-artifacts"),
+          lifecycleRules(days.noncurrent, { "checkpoints/": days.checkpoints, "pipeline-work/": days.work }),
+        );
+      }
+      // The endpoint captures, and the drift check reports, under those prefixes of the data bucket.
+      const dataBucket = named(recorded, `mlops-${stack}-diagnosis-data`, "aws:s3/bucket:Bucket").outputs
+        .bucket;
+      const capture = named(recorded, `mlops-${stack}-diagnosis-config`).inputs.dataCaptureConfig as {
+        destinationS3Uri: string;
+      };
+      assert.equal(capture.destinationS3Uri, `s3://${dataBucket}/data-capture`);
+      const steps = named(recorded, `mlops-${stack}-diagnosis-drift`, "aws:sagemaker/pipeline:Pipeline");
+      assert.ok(
+        (steps.inputs.pipelineDefinition as string).includes(
+          `s3://${dataBucket}/monitoring/mlops-${stack}-diagnosis-drift`,
+        ),
+      );
+    });
+
+    it(`${stack}: keeps every log group it creates ${days.logs} days, encrypted with the stack key`, () => {
+      const recorded = recordedOf(stack);
+      const key = named(recorded, `mlops-${stack}-platform-key`).outputs.arn;
+      const groups = ofType(recorded, "aws:cloudwatch/logGroup:LogGroup");
+      assert.deepEqual(
+        groups
+          .map((group) => [group.inputs.name, group.inputs.retentionInDays, group.inputs.kmsKeyId])
+          .sort(),
+        (stack === "staging"
+          ? [
+              "/aws/lambda/mlops-staging-diagnosis-drift-steps",
+              "/aws/lambda/mlops-staging-diagnosis-retraining",
+              "/aws/lambda/mlops-staging-diagnosis-steps",
+            ]
+          : ["/aws/lambda/mlops-prod-diagnosis-drift-steps"]
+        ).map((name) => [name, days.logs, key]),
+      );
+    });
+
+    it(`${stack}: logs every request to its data${stack === "staging" ? " and artifacts" : ""} bucket into a log bucket of its own`, async () => {
+      const recorded = recordedOf(stack);
+      const name = `mlops-${stack}-access-logs`;
+      const logBucket = named(recorded, name, "aws:s3/bucket:Bucket").outputs.bucket as string;
+      const sources = (stack === "staging" ? ["data", "artifacts"] : ["data"]).map((kind) => ({
+        kind,
+        bucket: named(recorded, `mlops-${stack}-diagnosis-${kind}`, "aws:s3/bucket:Bucket").outputs.bucket,
+      }));
+      assert.deepEqual(
+        ofType(recorded, "aws:s3/bucketLogging:BucketLogging").map((logging) => [
+          logging.name,
+          logging.inputs,
+        ]),
+        sources.map(({ kind, bucket }) => [
+          `${name}-diagnosis-${kind}`,
+          {
+            bucket,
+            targetBucket: logBucket,
+            targetPrefix: "server-access/",
+            targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: "EventTime" } },
+          },
+        ]),
+      );
+      assert.equal(
+        named(recorded, `${name}-policy`).inputs.policy,
+        JSON.stringify(
+          accessLogBucketPolicy(`arn:aws:s3:::${logBucket}`, {
+            accountId: "123456789012",
+            sourceBucketArns: sources.map(({ bucket }) => `arn:aws:s3:::${String(bucket)}`),
+            prefix: "server-access/",
+          }),
+        ),
+      );
+      assert.deepEqual(named(recorded, `${name}-encryption`).inputs.rules, [
+        { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+      ]);
+      assert.deepEqual(
+        named(recorded, `${name}-lifecycle`).inputs.rules,
+        lifecycleRules(days.noncurrent, { "server-access/": days.accessLogs }),
+      );
+      const bucket = named(recorded, name, "aws:s3/bucket:Bucket");
+      assert.deepEqual(
+        [bucket.protect, bucket.inputs.forceDestroy],
+        stack === "prod" ? [true, false] : [false, true],
+      );
+    });
+  }
+
   it("staging: small instances, a short run time and nothing protected, so it can be torn down", () => {
     const recorded = recordedOf("staging");
     const definition = definitionOf(recorded, "mlops-staging-diagnosis");
@@ -428,7 +552,7 @@ describe("the program (index.ts)", () => {
     assert.deepEqual(lifecycle[0].noncurrentVersionExpiration, { noncurrentDays: 30 });
   });
 
-  it("prod: no pipeline of its own, larger instances, and the key and data bucket protected from deletion", () => {
+  it("prod: no pipeline of its own, larger instances, and the key, boundary and data bucket protected from deletion", () => {
     const recorded = recordedOf("prod");
     // Its one SageMaker pipeline is its drift check's: it builds no model.
     assert.deepEqual(
@@ -445,7 +569,12 @@ describe("the program (index.ts)", () => {
         .filter((r) => r.protect)
         .map((r) => r.name)
         .sort(),
-      ["mlops-prod-diagnosis-data", "mlops-prod-platform-key"],
+      [
+        "mlops-prod-access-logs",
+        "mlops-prod-diagnosis-data",
+        "mlops-prod-permissions-boundary-policy",
+        "mlops-prod-platform-key",
+      ],
     );
     assert.equal(named(recorded, "mlops-prod-platform-key").inputs.deletionWindowInDays, 30);
     const lifecycle = named(recorded, "mlops-prod-diagnosis-data-lifecycle").inputs.rules as Record<
@@ -716,6 +845,10 @@ describe("the program (index.ts)", () => {
       baselineUri: driftBaselineUri("mlops-staging-diagnosis", 1),
     });
     assert.match(await valueOf(program.platformKeyArn), /^arn:aws:kms:us-east-1:123456789012:key\//);
+    assert.match(
+      await valueOf(program.accessLogBucket ?? assert.fail("prod logs access")),
+      /^mlops-prod-access-logs-[0-9a-f]{7}$/,
+    );
   });
 
   it("model-monitor: exports each endpoint's schedule, where it reports, and its baseline", async () => {
@@ -806,6 +939,7 @@ describe("the program (index.ts)", () => {
           namePrefix: `mlops-${stack}`,
           resourceTags: { Environment: stack, Project: "mlops-platform" },
           kmsKeyArn: named(recorded, `mlops-${stack}-platform-key`).outputs.arn as string,
+          permissionsBoundaryArn: `${ACCOUNT}:policy/mlops-${stack}-permissions-boundary`,
           // Prod serves staging's model: it looks up versions in staging's registry.
           ...(stack === "prod"
             ? {
@@ -815,7 +949,10 @@ describe("the program (index.ts)", () => {
               }
             : {}),
         };
-        const policies = ofType(recorded, "aws:iam/policy:Policy");
+        // The deploy role's policies; the stack's permissions boundary is a managed policy too.
+        const policies = ofType(recorded, "aws:iam/policy:Policy").filter((policy) =>
+          policy.name.startsWith(`mlops-${stack}-github-deploy-policy-`),
+        );
         // The endpoint's model role, and the monitor's: Model Monitor's job role, or the drift check's
         // pipeline role, with its function's role (Lambda) and its schedule's (EventBridge Scheduler).
         const model = `mlops-${stack}-diagnosis`;
@@ -859,6 +996,7 @@ describe("the program (index.ts)", () => {
             `${ACCOUNT}:role/mlops-${stack}-github-preview`,
             ...policies.map((_, index) => `${ACCOUNT}:policy/mlops-${stack}-github-deploy-${index + 1}`),
             `${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
+            `${ACCOUNT}:policy/mlops-${stack}-permissions-boundary`,
           ],
         );
         // Split over managed policies, each within IAM's limit, together the whole document (in
@@ -1438,7 +1576,9 @@ describe("the program (index.ts)", () => {
       "mlops:models": JSON.stringify(models),
     });
     assert.equal(ofType(recorded, "aws:sagemaker/pipeline:Pipeline").length, 12);
-    assert.equal(ofType(recorded, "aws:s3/bucket:Bucket").length, 24);
+    // Two per model, and the stack's access-log bucket, which all 24 log to.
+    assert.equal(ofType(recorded, "aws:s3/bucket:Bucket").length, 25);
+    assert.equal(ofType(recorded, "aws:s3/bucketLogging:BucketLogging").length, 24);
     assert.equal(ofType(recorded, "aws:kms/key:Key").length, 1);
     const urns = recorded.map((r) => r.urn);
     assert.equal(new Set(urns).size, urns.length, "every URN is unique");

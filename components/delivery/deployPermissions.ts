@@ -11,11 +11,16 @@ export interface DeployScope {
   readonly namePrefix: string;
   /**
    * Tags every resource of the stack carries, for the resources whose names are not theirs to
-   * choose (KMS key ids): the key may be managed while it carries them, and created only with them.
+   * choose (KMS key ids): the key may be managed and tagged only while it carries them.
    */
   readonly resourceTags: Readonly<Record<string, string>>;
   /** The stack's KMS key, which uploads, endpoints and connections encrypt with. */
   readonly kmsKeyArn: string;
+  /**
+   * The permissions boundary every role of the stack carries: the deploy role may create and
+   * change a role only when the role carries it (`iam:PermissionsBoundary`).
+   */
+  readonly permissionsBoundaryArn: string;
   /** Other stacks' model package groups the stack serves versions of (`models[].source`). @default none */
   readonly sourceModelPackageGroupArns?: readonly string[];
 }
@@ -83,6 +88,15 @@ const inRegion = (s: DeployScope): Condition => ({ StringEquals: { "aws:Requeste
 const buckets = (s: DeployScope) => [`arn:${s.partition}:s3:::${s.namePrefix}-*`];
 const objects = (s: DeployScope) => [`arn:${s.partition}:s3:::${s.namePrefix}-*/*`];
 const roles = (s: DeployScope) => [iamArn(s, `role/${s.namePrefix}-*`)];
+/**
+ * A role is created, or its policies, trust, settings or boundary changed, only when it carries
+ * the stack's boundary: for CreateRole and PutRolePermissionsBoundary the key is the boundary the
+ * request sets, for the others the one the role has (Service Authorization Reference, IAM:
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html).
+ */
+const withinBoundary = (s: DeployScope): Condition => ({
+  StringEquals: { "iam:PermissionsBoundary": s.permissionsBoundaryArn },
+});
 const alarms = (s: DeployScope) => [arn(s, "cloudwatch", `alarm:${s.namePrefix}-*`)];
 /**
  * Rules of the default bus (`rule/<rule>`) and of the stack's own buses (`rule/<bus>/<rule>`, the
@@ -145,25 +159,31 @@ const sageMakerScaling = (): Condition => ({
  * data, each ARN against the action's resource types.
  */
 export const DEPLOY_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
+  // Key ids are AWS's: only a key that carries the stack's tags is the deploy role's to manage.
+  //
+  // No kms:CreateKey. Tags given to CreateKey are authorised as kms:TagResource, by an IAM policy
+  // "that isn't restricted to particular KMS keys" (https://docs.aws.amazon.com/kms/latest/developerguide/tag-permissions.html),
+  // before the key exists, so without aws:ResourceTag ("resource conditions apply only to operations
+  // that use an existing resource", https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html).
+  // Tagging an existing key that has none of the stack's tags is authorised with exactly the same
+  // context (aws:RequestTag and aws:TagKeys, kms:CallerAccount, kms:ViaService, and the key ARN
+  // pattern key/*): no condition tells the two apart, so any grant that lets the deploy role create
+  // a tagged key lets it tag an untagged key of the account into the stack's reach. Creating the key
+  // untagged and tagging it afterwards needs the same grant. So the stack key is created by the
+  // administrator's first `pulumi up`, which creates the deploy role itself; a new key is a new key
+  // ARN in the deploy policy, which only an administrator can apply anyway.
   "aws:kms/key:Key": {
     grants: [
       {
-        // Key ids are AWS's: a new key must carry the stack's tags, and only keys carrying them are managed.
-        sid: "CreateStackKey",
-        read: [],
-        change: ["kms:CreateKey"],
-        resources: () => ["*"],
-        condition: (s) => ({ StringEquals: tagCondition("RequestTag", s) }),
-      },
-      {
-        // Tagging at creation is authorised before the key has tags; an existing key must have the stack's.
+        // Changing the key's tags (Owner, CostCenter...) keeps it the stack's: the stack's own tags
+        // cannot be given other values, and only a key that already carries them can be tagged.
         sid: "TagStackKey",
         read: [],
         change: ["kms:TagResource"],
         resources: (s) => [arn(s, "kms", "key/*")],
         condition: (s) => ({
-          StringEquals: tagCondition("RequestTag", s),
-          StringEqualsIfExists: tagCondition("ResourceTag", s),
+          StringEquals: tagCondition("ResourceTag", s),
+          StringEqualsIfExists: tagCondition("RequestTag", s),
         }),
       },
       {
@@ -248,6 +268,9 @@ export const DEPLOY_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
     "s3:GetLifecycleConfiguration",
     "s3:PutLifecycleConfiguration",
   ),
+  // Server access logging of a stack bucket into the stack's log bucket: set on the source bucket
+  // only; what lets S3 write the logs is the log bucket's policy.
+  "aws:s3/bucketLogging:BucketLogging": bucketSetting("s3:GetBucketLogging", "s3:PutBucketLogging"),
   "aws:s3/bucketOwnershipControls:BucketOwnershipControls": bucketSetting(
     "s3:GetBucketOwnershipControls",
     "s3:PutBucketOwnershipControls",
@@ -308,34 +331,45 @@ export const DEPLOY_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   "aws:iam/role:Role": {
     grants: [
       {
+        // Tags and instance profiles take no iam:PermissionsBoundary; they give a role no permission.
         sid: "StackRoles",
         read: ["iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies"],
+        change: ["iam:TagRole", "iam:UntagRole", "iam:ListInstanceProfilesForRole"],
+        resources: roles,
+      },
+      {
+        // PutRolePermissionsBoundary: the provider sets a role's boundary when it changes. Removing
+        // it (iam:DeleteRolePermissionsBoundary) is not granted.
+        sid: "StackRolesWithinBoundary",
+        read: [],
         change: [
           "iam:CreateRole",
           "iam:DeleteRole",
           "iam:UpdateRole",
           "iam:UpdateRoleDescription",
           "iam:UpdateAssumeRolePolicy",
-          "iam:TagRole",
-          "iam:UntagRole",
-          "iam:ListInstanceProfilesForRole",
+          "iam:PutRolePermissionsBoundary",
         ],
         resources: roles,
+        condition: withinBoundary,
       },
     ],
   },
   "aws:iam/rolePolicy:RolePolicy": {
     grants: [
+      { sid: "StackRoles", read: ["iam:GetRolePolicy"], change: [], resources: roles },
       {
-        sid: "StackRoles",
-        read: ["iam:GetRolePolicy"],
+        sid: "StackRolesWithinBoundary",
+        read: [],
         change: ["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
         resources: roles,
+        condition: withinBoundary,
       },
     ],
   },
-  // Managed policies and attachments hold the deploy role's own permissions only: read, never changed
-  // by a deploy (attaching a policy would be the shortest way to widen any role).
+  // Managed policies and attachments hold the deploy role's own permissions and the stack's
+  // permissions boundary: read, never changed by a deploy (attaching a policy would be the shortest
+  // way to widen any role, and changing the boundary would lift the cap off every role).
   "aws:iam/policy:Policy": {
     grants: [
       {
@@ -743,10 +777,22 @@ export const DEPLOY_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
         condition: sageMakerScaling,
       },
       {
+        // Scalable target ids are AWS's. Tags given to RegisterScalableTarget are authorised as
+        // TagResource before the target exists, so only the tags written can be held (TagResource
+        // has no other condition key): they must be the stack's. Unlike a key's, a target's tags
+        // give the deploy role no reach: no grant here depends on them.
         sid: "TagScalableTargets",
         read: [],
-        change: ["application-autoscaling:TagResource", "application-autoscaling:UntagResource"],
+        change: ["application-autoscaling:TagResource"],
         resources: (s) => [arn(s, "application-autoscaling", "scalable-target/*")],
+        condition: (s) => ({ StringEquals: tagCondition("RequestTag", s) }),
+      },
+      {
+        sid: "UntagStackScalableTargets",
+        read: [],
+        change: ["application-autoscaling:UntagResource"],
+        resources: (s) => [arn(s, "application-autoscaling", "scalable-target/*")],
+        condition: (s) => ({ StringEquals: tagCondition("ResourceTag", s) }),
       },
       {
         sid: "DescribeScaling",

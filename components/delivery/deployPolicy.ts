@@ -111,7 +111,8 @@ export function deployJobChecks(scope: DeployScope, types: readonly string[]): P
 
 /**
  * Every IAM change to a role, a managed policy or an OIDC provider, refused on the delivery
- * resources whatever else allows it.
+ * resources (the GitHub roles, their policies, the OIDC provider and the stack's permissions
+ * boundary) whatever else allows it.
  */
 export const DELIVERY_ACCESS_CHANGES = [
   "iam:DeleteRole",
@@ -229,9 +230,10 @@ export function passRoleStatements(passed: PassedRoles): PolicyStatement[] {
  * provider calls to create, read, update, tag and delete it, on the stack's own resources; the
  * program's registry and live fleet look-ups and the deploy job's smoke test and cleanup; `iam:PassRole` on the roles the
  * stack's resources name, to the services that take them.
+ * Roles are created and changed only with the stack's permissions boundary (`iam:PermissionsBoundary`).
  * Two explicit denials: no change to the delivery resources (`deliveryArns`: the roles, their
- * managed policies and the OIDC provider; an administrator applies those), and no
- * `sts:AssumeRole` (a role the deploy creates cannot be assumed by it).
+ * managed policies, the OIDC provider and the permissions boundary; an administrator applies
+ * those), and no `sts:AssumeRole` (a role the deploy creates cannot be assumed by it).
  */
 export function deployPolicy(
   scope: DeployScope,

@@ -1,6 +1,6 @@
 import { EVENTBRIDGE_SERVICE } from "../shared/footprint";
 import { eventRulesDeadLetterPolicy } from "../shared/queuePolicy";
-import { policyDocument, PolicyDocument } from "../shared/policyDocument";
+import { policyDocument, PolicyDocument, sourceCondition } from "../shared/policyDocument";
 
 /** Who may use the role and the queue of a model-approval dispatch: EventBridge, for these rules only. */
 export interface DispatchRulesScope {
@@ -9,13 +9,13 @@ export interface DispatchRulesScope {
   readonly ruleArns: readonly string[];
 }
 
-/** Copies the list, so that documents never share an array with their caller. */
-const arns = (ruleArns: readonly string[]): string[] => [...ruleArns];
-
 /**
  * Trust policy of the role the dispatch rules' targets run as: only EventBridge may assume it, and
  * only on behalf of these rules of this account, so that no other rule (or account, the confused
- * deputy) can spend the role's right to call GitHub.
+ * deputy) can spend the role's right to call GitHub. EventBridge sends `aws:SourceAccount` and, for
+ * a rule's target, the rule's ARN as `aws:SourceArn` ("Cross-service confused deputy prevention in
+ * Amazon EventBridge",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html).
  */
 export function dispatchTrustPolicy(scope: DispatchRulesScope): PolicyDocument {
   return policyDocument({
@@ -23,10 +23,11 @@ export function dispatchTrustPolicy(scope: DispatchRulesScope): PolicyDocument {
     Effect: "Allow",
     Principal: { Service: EVENTBRIDGE_SERVICE },
     Action: "sts:AssumeRole",
-    Condition: {
-      StringEquals: { "aws:SourceAccount": scope.accountId },
-      ArnEquals: { "aws:SourceArn": arns(scope.ruleArns) },
-    },
+    Condition: sourceCondition({
+      accountId: scope.accountId,
+      sourceArn: scope.ruleArns,
+      arnOperator: "ArnEquals",
+    }),
   });
 }
 

@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { SECURITY_SETTINGS } from "../foundation/securitySettings";
 import type { AccountContext } from "../shared/account";
 import type { DeployFootprint, PassedRole } from "../shared/footprint";
+import { settingProblem } from "../shared/settings";
 import { DEPLOY_PERMISSIONS } from "./deployPermissions";
 import {
   deployPolicy,
@@ -62,6 +64,12 @@ export interface GithubDeployAccessArgs {
   /** The stack's KMS key, which uploads, endpoints and connections are encrypted with. */
   readonly kmsKeyArn: pulumi.Input<string>;
   /**
+   * The permissions boundary of the stack's roles (a managed policy of the account): both roles
+   * carry it, and the deploy role may create and change roles only with it, and not change it. A
+   * value not known yet (the stack's own `PermissionsBoundary`) must be a policy at path "/".
+   */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
+  /**
    * Model package groups of other stacks (accounts) that the stack's models are served from
    * (`models[].source`): the roles may describe their versions. @default none
    */
@@ -99,6 +107,7 @@ export function withDefaults(args: GithubDeployAccessArgs): ResolvedArgs {
     footprint: args.footprint,
     resourceTags: args.resourceTags,
     kmsKeyArn: args.kmsKeyArn,
+    permissionsBoundaryArn: args.permissionsBoundaryArn,
     sourceModelPackageGroupArns: args.sourceModelPackageGroupArns ?? [],
     deploySessionSeconds: args.deploySessionSeconds ?? 7200,
     tags: args.tags,
@@ -119,6 +128,30 @@ const sizingRoleArn = (index: number) =>
   `arn:${SIZING_PARTITION}:iam::123456789012:role/${String(index).padStart(64, "r")}`;
 
 /**
+ * The boundary's ARN where it is known (from config, path and all), in the sizing partition and
+ * account; else the longest of a policy at path "/" (names of up to 128 characters).
+ */
+export function sizingBoundaryArn(boundary: pulumi.Input<string>): string {
+  const account = `arn:${SIZING_PARTITION}:iam::123456789012:`;
+  return typeof boundary === "string"
+    ? boundary.replace(/^arn:[^:]+:iam::\d{12}:/, account)
+    : `${account}policy/${"p".repeat(128)}`;
+}
+
+/**
+ * Refuses a boundary whose ARN, known only now, is longer than the one the deploy policies were
+ * split with: they might no longer fit IAM's limit.
+ */
+export function assertSizedBoundary(name: string, boundaryArn: string, sizedArn: string): void {
+  if (boundaryArn.length > sizedArn.length) {
+    throw new Error(
+      `GithubDeployAccess ${name}: permissionsBoundaryArn "${boundaryArn}" is longer than the deploy policy ` +
+        "was sized for (a policy at path /); give a policy with a path as a string, known before deploying.",
+    );
+  }
+}
+
+/**
  * Values of the longest partition, region and key ARN AWS has, so that a document sized with them
  * fits its limit in every account: policies are split before the real values are known.
  */
@@ -130,6 +163,7 @@ function sizingScope(resolved: ResolvedArgs): DeployScope {
     namePrefix: resolved.namePrefix,
     resourceTags: resolved.resourceTags,
     kmsKeyArn: `arn:${SIZING_PARTITION}:kms:${SIZING_REGION}:123456789012:key/mrk-${"0".repeat(32)}`,
+    permissionsBoundaryArn: sizingBoundaryArn(resolved.permissionsBoundaryArn),
     sourceModelPackageGroupArns: resolved.sourceModelPackageGroupArns.map((arn) =>
       arn.replace(/^arn:[^:]+:sagemaker:[^:]+:/, `arn:${SIZING_PARTITION}:sagemaker:${SIZING_REGION}:`),
     ),
@@ -220,6 +254,14 @@ export function validateArgs(name: string, args: GithubDeployAccessArgs, resolve
     );
   }
   check(Object.keys(resolved.resourceTags).length > 0, "resourceTags must name at least one tag");
+  if (typeof resolved.permissionsBoundaryArn === "string") {
+    const problem = settingProblem(
+      "permissionsBoundaryArn",
+      SECURITY_SETTINGS.permissionsBoundaryArn,
+      resolved.permissionsBoundaryArn,
+    );
+    if (problem) problems.push(problem);
+  }
   check(
     Number.isInteger(resolved.deploySessionSeconds) &&
       resolved.deploySessionSeconds >= 3600 &&
@@ -262,6 +304,7 @@ function deployPolicyPlan(name: string, resolved: ResolvedArgs): string[][] {
       arn(`policy/${names.deployPolicy(index)}`),
     ),
     githubOidcProviderArn(scope.partition, scope.accountId),
+    scope.permissionsBoundaryArn,
   ]);
   return splitStatements(sizing, MANAGED_POLICY_MAX_CHARS);
 }
@@ -271,8 +314,10 @@ function deployPolicyPlan(name: string, resolved: ResolvedArgs): string[][] {
  * existing one), a deploy role that only the repository's runs in one environment or on one
  * branch can assume, and a read-only preview role for its pull requests. The deploy role may
  * deploy exactly the resource types the stack manages, within the stack's name prefix
- * (`components/delivery/deployPermissions.ts`), and may not change these roles, their policies or the
- * provider: those changes are applied with administrator credentials.
+ * (`components/delivery/deployPermissions.ts`), may create and change roles only when they carry
+ * the stack's permissions boundary, which both roles carry too, and may not change these roles,
+ * their policies, the provider or the boundary: those changes are applied with administrator
+ * credentials.
  */
 export class GithubDeployAccess extends pulumi.ComponentResource {
   public readonly deployRoleArn: pulumi.Output<string>;
@@ -341,6 +386,7 @@ export class GithubDeployAccess extends pulumi.ComponentResource {
             JSON.stringify(githubTrustPolicy({ providerArn: arn, repository: config.repository, subject })),
           ),
           maxSessionDuration,
+          permissionsBoundary: config.permissionsBoundaryArn,
           tags: config.tags,
         },
         parent,
@@ -366,14 +412,15 @@ export class GithubDeployAccess extends pulumi.ComponentResource {
       : undefined;
 
     const scope = pulumi
-      .all([partition, region, accountId, config.kmsKeyArn])
-      .apply(([p, r, account, kmsKeyArn]): DeployScope => ({
+      .all([partition, region, accountId, config.kmsKeyArn, config.permissionsBoundaryArn])
+      .apply(([p, r, account, kmsKeyArn, permissionsBoundaryArn]): DeployScope => ({
         partition: p,
         region: r,
         accountId: account,
         namePrefix: config.namePrefix,
         resourceTags: config.resourceTags,
         kmsKeyArn,
+        permissionsBoundaryArn,
         sourceModelPackageGroupArns: config.sourceModelPackageGroupArns,
       }));
     const iamArn = (resource: string) => pulumi.interpolate`arn:${partition}:iam::${accountId}:${resource}`;
@@ -382,6 +429,7 @@ export class GithubDeployAccess extends pulumi.ComponentResource {
       ...(previewRole ? [iamArn(`role/${names.previewRole}`)] : []),
       ...plan.map((_, index) => iamArn(`policy/${names.deployPolicy(index)}`)),
       providerArn,
+      pulumi.output(config.permissionsBoundaryArn),
     ]);
     const passes = rolePasses(config.footprint);
     const passed = pulumi
@@ -389,9 +437,11 @@ export class GithubDeployAccess extends pulumi.ComponentResource {
       .apply((arns) =>
         byService(passes.map((pass, index) => ({ service: pass.service, roleArn: arns[index] }))),
       );
-    const document = pulumi
-      .all([scope, passed, deliveryArns])
-      .apply(([s, roles, delivery]) => deployPolicy(s, types, roles, delivery));
+    const sizedBoundary = sizingScope(config).permissionsBoundaryArn;
+    const document = pulumi.all([scope, passed, deliveryArns]).apply(([s, roles, delivery]) => {
+      assertSizedBoundary(name, s.permissionsBoundaryArn, sizedBoundary);
+      return deployPolicy(s, types, roles, delivery);
+    });
     const policyArns = plan.map((sids, index) => {
       const policy = new aws.iam.Policy(
         `${name}-deploy-policy-${index + 1}`,

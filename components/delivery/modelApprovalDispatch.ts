@@ -47,6 +47,8 @@ export interface ModelApprovalDispatchArgs {
    * writes to the queue only if the key policy lets `events.amazonaws.com` use it.
    */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** The permissions boundary the rule's role carries (the stack's: every role carries it). */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
   /**
    * Retries of a delivery GitHub answered with 401, 407, 409, 429 or 5xx (other answers are not
    * retried; a token set after an approval still delivers it within the retries). The
@@ -286,6 +288,7 @@ export class ModelApprovalDispatch extends pulumi.ComponentResource {
           .apply(([account, arns]) =>
             JSON.stringify(dispatchTrustPolicy({ accountId: account, ruleArns: arns })),
           ),
+        permissionsBoundary: args.permissionsBoundaryArn,
         tags,
       },
       parent,

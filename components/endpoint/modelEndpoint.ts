@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { alarmName, AlarmThresholds, variantAlarms } from "./alarms";
 import { hasLocalInstanceStorage } from "./instanceStorage";
-import { serviceTrustPolicy } from "../shared/policyDocument";
+import { sageMakerAssumeRolePolicy } from "../shared/serviceTrust";
 import { ecrRepositoryArn } from "../shared/arn";
 import { modelExecutionPolicy } from "./modelEndpointPolicy";
 import {
@@ -125,6 +125,8 @@ export interface ModelEndpointArgs {
   readonly shadow?: ShadowVariantArgs;
   /** KMS key for the ML storage volumes and captured data. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** The permissions boundary the model role carries (the stack's: every role carries it). */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
   /** SNS topic every alarm notifies. */
   readonly alertTopicArn: pulumi.Input<string>;
   /** Where and how much inference traffic is captured. */
@@ -420,7 +422,8 @@ export class ModelEndpoint extends pulumi.ComponentResource {
         // A fixed name: the deploy role may pass exactly this role, before the endpoint exists.
         name: modelRoleName(name),
         description: `Serves the models of SageMaker endpoint ${name}`,
-        assumeRolePolicy: JSON.stringify(serviceTrustPolicy("sagemaker.amazonaws.com")),
+        assumeRolePolicy: sageMakerAssumeRolePolicy(args.account),
+        permissionsBoundary: args.permissionsBoundaryArn,
         tags: args.tags,
       },
       parent,

@@ -1,5 +1,5 @@
 import { EVENTBRIDGE_SERVICE } from "../shared/footprint";
-import { policyDocument, PolicyDocument } from "../shared/policyDocument";
+import { policyDocument, PolicyDocument, sourceCondition } from "../shared/policyDocument";
 
 /**
  * What the account may do with the alert topic: SNS's own default grant, listed so that it can be
@@ -31,6 +31,12 @@ export interface AlertTopicPolicyScope {
  * Policy of an alert topic: the account manages it, and CloudWatch alarms and EventBridge rules
  * publish to it. The services are narrowed to this account's alarms and rules with the given name
  * prefixes, so that no other account (confused deputy) and no unrelated alarm can page on-call.
+ * Both services send `aws:SourceAccount` and, as `aws:SourceArn`, the alarm's or the rule's ARN:
+ * "Example cases for Amazon SNS access control" (an alarm's ARN,
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html) and "Cross-service
+ * confused deputy prevention in Amazon EventBridge" ("For EventBridge event bus rule targets, the
+ * value of aws:SourceArn must be the rule ARN",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html).
  */
 export function alertTopicPolicy(scope: AlertTopicPolicyScope): PolicyDocument {
   const { partition, region, accountId, topicArn } = scope;
@@ -48,12 +54,10 @@ export function alertTopicPolicy(scope: AlertTopicPolicyScope): PolicyDocument {
       Principal: { Service: "cloudwatch.amazonaws.com" },
       Action: "sns:Publish",
       Resource: topicArn,
-      Condition: {
-        ArnLike: {
-          "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${accountId}:alarm:${scope.alarmNamePrefix}*`,
-        },
-        StringEquals: { "aws:SourceAccount": accountId },
-      },
+      Condition: sourceCondition({
+        accountId,
+        sourceArn: `arn:${partition}:cloudwatch:${region}:${accountId}:alarm:${scope.alarmNamePrefix}*`,
+      }),
     },
     {
       Sid: "EventBridgeRulesPublish",
@@ -61,12 +65,10 @@ export function alertTopicPolicy(scope: AlertTopicPolicyScope): PolicyDocument {
       Principal: { Service: EVENTBRIDGE_SERVICE },
       Action: "sns:Publish",
       Resource: topicArn,
-      Condition: {
-        ArnLike: {
-          "aws:SourceArn": `arn:${partition}:events:${region}:${accountId}:rule/${scope.eventRuleNamePrefix}*`,
-        },
-        StringEquals: { "aws:SourceAccount": accountId },
-      },
+      Condition: sourceCondition({
+        accountId,
+        sourceArn: `arn:${partition}:events:${region}:${accountId}:rule/${scope.eventRuleNamePrefix}*`,
+      }),
     },
     {
       Sid: "DenyPublishWithoutTls",

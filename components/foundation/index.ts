@@ -1,11 +1,20 @@
-/** What every stack has once or per model: its KMS key, secure buckets and alert topics. */
+/** What every stack has once or per model: its key, boundary, buckets (with retention, access logs), alert topics. */
 export { AlertTopic, alertTopicFootprint } from "./alertTopic";
 export type { AlertTopicArgs } from "./alertTopic";
 export { alertTopicPolicy } from "./alertTopicPolicy";
+export { PermissionsBoundary, permissionsBoundaryFootprint } from "./permissionsBoundary";
+export type { PermissionsBoundaryArgs } from "./permissionsBoundary";
+export { permissionsBoundaryPolicy } from "./permissionsBoundaryPolicy";
+export type { BoundaryScope } from "./permissionsBoundaryPolicy";
 export { PlatformKey, platformKeyFootprint } from "./platformKey";
 export type { PlatformKeyArgs } from "./platformKey";
 export { platformKeyPolicy } from "./platformKeyPolicy";
 export type { KeyConsumers, KeyPolicyScope } from "./platformKeyPolicy";
+export { AccessLogBucket, accessLogBucketFootprint, ACCESS_LOG_PREFIX } from "./accessLogBucket";
+export type { AccessLogBucketArgs } from "./accessLogBucket";
+export { accessLogBucketPolicy, S3_LOG_DELIVERY_SERVICE } from "./accessLogBucketPolicy";
+export type { AccessLogDelivery } from "./accessLogBucketPolicy";
+export { DATA_BUCKET_PREFIXES, dataBucketExpiry, retentionProblems } from "./retention";
 export { SecureBucket, secureBucketFootprint } from "./secureBucket";
 export type { SecureBucketArgs } from "./secureBucket";
 export { secureBucketPolicy, tlsOnlyBucketPolicy } from "./secureBucketPolicy";

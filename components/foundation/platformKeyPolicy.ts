@@ -1,4 +1,5 @@
-import { policyDocument, PolicyDocument, PolicyStatement } from "../shared/policyDocument";
+import { EVENTBRIDGE_SERVICE } from "../shared/footprint";
+import { policyDocument, PolicyDocument, PolicyStatement, sourceCondition } from "../shared/policyDocument";
 
 /**
  * What the account may do with the stack key, listed rather than `kms:*` so that the key policy
@@ -61,17 +62,23 @@ export interface KeyConsumers {
   readonly bucketPattern: string;
 }
 
-/**
- * Services that publish alerts to the stack's encrypted SNS topics. SNS encrypts each message
- * with the publisher's permission on the key, so they need to use it, and only for that.
- */
-export const ALERT_PUBLISHERS = ["cloudwatch.amazonaws.com", "events.amazonaws.com"] as const;
+/** CloudWatch alarms publish alerts to the stack's encrypted SNS topics. */
+export const CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com";
 
 /**
- * Key policy of the stack key: the account administers and uses it through IAM; CloudWatch alarms
- * and EventBridge rules may encrypt messages with it for the alert topics (whose topic policies
- * accept only this account's alarms and rules); consumer accounts, if any, may decrypt objects of
- * the shared buckets through S3; and nobody else may do anything.
+ * What a service that publishes to an encrypted topic or queue needs of the key: SNS and SQS
+ * encrypt each message with the publisher's permission ("Enable compatibility between event sources
+ * from AWS services and encrypted topics", SNS developer guide,
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+ */
+export const PUBLISHER_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"] as const;
+
+/**
+ * Key policy of the stack key: the account administers and uses it through IAM; this account's
+ * CloudWatch alarms may encrypt messages with it for this account's topics, and EventBridge for
+ * this account's topics and queues (whose policies accept only the stack's alarms and rules);
+ * consumer accounts, if any, may decrypt objects of the shared buckets through S3; and nobody else
+ * may do anything.
  */
 export function platformKeyPolicy(scope: KeyPolicyScope): PolicyDocument {
   const consumers = scope.consumers;
@@ -84,16 +91,78 @@ export function platformKeyPolicy(scope: KeyPolicyScope): PolicyDocument {
       // In a key policy, "*" means this key and nothing else.
       Resource: "*",
     },
-    {
-      Sid: "AlarmsAndRulesEncryptAlertMessages",
-      Effect: "Allow",
-      Principal: { Service: [...ALERT_PUBLISHERS] },
-      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: "*",
-    },
+    ...publisherStatements(scope),
     ...(consumers && consumers.accounts.length > 0 ? [consumerDecryptStatement(scope, consumers)] : []),
     ...(scope.logGroupPattern !== undefined ? [logsStatement(scope, scope.logGroupPattern)] : []),
   );
+}
+
+/**
+ * The services that publish to the stack's encrypted topics and queues, each for this account
+ * only. SNS and SQS ask KMS for the key with the topic's or queue's ARN as encryption context, so
+ * each statement names this account's topics or queues in this region: `aws:sns:topicArn` (AWS's
+ * key statement for a service publishing to an encrypted topic conditions on it: "Set up an SNS
+ * topic with server-side encryption", GameLift guide,
+ * https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html) and
+ * `aws:sqs:arn` (the context SQS's KMS requests carry in CloudTrail; SQS's key management page,
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html,
+ * gives the service statement without naming it).
+ *
+ * CloudWatch alarms: the request also carries `aws:SourceAccount` and the alarm's ARN as
+ * `aws:SourceArn`, the keys alarm actions send to SNS ("Example cases for Amazon SNS access
+ * control", https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html), so only
+ * this account's alarms may use the key. Which alarm may publish to which topic is the topic
+ * policy's decision (`alertTopicPolicy`).
+ *
+ * EventBridge: no `aws:SourceAccount` or `aws:SourceArn`. AWS documents neither key for the KMS
+ * request SNS or SQS makes when a rule delivers to an encrypted target: the service statements on
+ * the SNS and SQS key pages above name the service alone, and EventBridge's confused deputy page
+ * covers the topic, queue and role policies of rule targets, not key policies
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html).
+ * A condition on a key the request lacks would drop every alert and every undelivered event. The
+ * encryption context keeps the key to this account's topics and queues; which rule may deliver to
+ * them is the topic and queue policies' decision (`alertTopicPolicy`, `eventRulesDeadLetterPolicy`),
+ * which do check the rule's ARN.
+ */
+function publisherStatements(scope: KeyPolicyScope): PolicyStatement[] {
+  const { partition, region, accountId } = scope;
+  const topics = {
+    "kms:EncryptionContext:aws:sns:topicArn": `arn:${partition}:sns:${region}:${accountId}:*`,
+  };
+  return [
+    {
+      Sid: "CloudWatchAlarmsEncryptAlertMessages",
+      Effect: "Allow",
+      Principal: { Service: CLOUDWATCH_SERVICE },
+      Action: [...PUBLISHER_KEY_ACTIONS],
+      Resource: "*",
+      Condition: {
+        ...sourceCondition({
+          accountId,
+          sourceArn: `arn:${partition}:cloudwatch:${region}:${accountId}:alarm:*`,
+        }),
+        StringLike: topics,
+      },
+    },
+    {
+      Sid: "EventBridgeRulesEncryptAlertMessages",
+      Effect: "Allow",
+      Principal: { Service: EVENTBRIDGE_SERVICE },
+      Action: [...PUBLISHER_KEY_ACTIONS],
+      Resource: "*",
+      Condition: { StringLike: topics },
+    },
+    {
+      Sid: "EventBridgeRulesEncryptUndeliveredEvents",
+      Effect: "Allow",
+      Principal: { Service: EVENTBRIDGE_SERVICE },
+      Action: [...PUBLISHER_KEY_ACTIONS],
+      Resource: "*",
+      Condition: {
+        StringLike: { "kms:EncryptionContext:aws:sqs:arn": `arn:${partition}:sqs:${region}:${accountId}:*` },
+      },
+    },
+  ];
 }
 
 /**

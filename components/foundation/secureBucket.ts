@@ -1,8 +1,8 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { bucketBaseline, bucketBaselineFootprint, lifecycleRules } from "./bucketBaseline";
 import { BucketReaders, secureBucketPolicy } from "./secureBucketPolicy";
 import { accountListProblems, STORAGE_DEFAULTS } from "./settings";
-import { DeployFootprint, TYPES } from "../shared/footprint";
+import type { DeployFootprint } from "../shared/footprint";
 
 export interface SecureBucketArgs {
   /** KMS key for default encryption (SSE-KMS with S3 Bucket Keys). */
@@ -11,7 +11,10 @@ export interface SecureBucketArgs {
   readonly tags: Readonly<Record<string, string>>;
   /** Days a non-current (overwritten or deleted) object version is kept. @default 90 */
   readonly noncurrentVersionRetentionDays?: number;
-  /** Objects under these prefixes expire after the given days, e.g. `{ "checkpoints/": 14 }`. @default {} */
+  /**
+   * Objects under these prefixes expire after the given days, e.g. `{ "checkpoints/": 14 }`; their
+   * non-current versions are deleted after as many days at most (`lifecycleRules`). @default {}
+   */
   readonly expireByPrefix?: Readonly<Record<string, number>>;
   /** Refuse to delete the bucket, and keep its objects, when the stack is destroyed. @default true */
   readonly protect?: boolean;
@@ -66,18 +69,7 @@ export function validateArgs(resolved: ResolvedArgs): string[] {
 
 /** A bucket and its settings, one resource of each. */
 export function secureBucketFootprint(): DeployFootprint {
-  return {
-    types: [
-      TYPES.bucket,
-      TYPES.bucketOwnershipControls,
-      TYPES.bucketPublicAccessBlock,
-      TYPES.bucketVersioning,
-      TYPES.bucketEncryption,
-      TYPES.bucketPolicy,
-      TYPES.bucketLifecycle,
-    ],
-    passedRoles: [],
-  };
+  return bucketBaselineFootprint();
 }
 
 /**
@@ -97,87 +89,21 @@ export class SecureBucket extends pulumi.ComponentResource {
     // Before super(), so that a refused request registers nothing, not even the component.
     if (problems.length > 0) throw new Error(`SecureBucket ${name}: ${problems.join("; ")}.`);
     super("mlops:s3:SecureBucket", name, {}, opts);
-    const { protect, noncurrentVersionRetentionDays: noncurrentDays, expireByPrefix } = config;
 
-    const bucket = new aws.s3.Bucket(
+    const { bucket } = bucketBaseline(
       name,
-      // Unprotected buckets (e.g. staging) are emptied on destroy so the stack can be torn down.
-      { forceDestroy: !protect, tags: config.tags },
-      { parent: this, protect },
-    );
-    const child = { parent: this };
-
-    new aws.s3.BucketOwnershipControls(
-      `${name}-ownership`,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      child,
-    );
-    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-      `${name}-public-access-block`,
       {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
+        tags: config.tags,
+        protect: config.protect,
+        encryption: {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: config.kmsKeyArn },
+          bucketKeyEnabled: true,
+        },
+        policy: (arn) =>
+          arn.apply((bucketArn) => JSON.stringify(secureBucketPolicy(bucketArn, config.readers))),
+        lifecycle: lifecycleRules(config.noncurrentVersionRetentionDays, config.expireByPrefix),
       },
-      child,
-    );
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-versioning`,
-      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-      child,
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-encryption`,
-      {
-        bucket: bucket.id,
-        rules: [
-          {
-            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: config.kmsKeyArn },
-            bucketKeyEnabled: true,
-          },
-        ],
-      },
-      child,
-    );
-    new aws.s3.BucketPolicy(
-      `${name}-policy`,
-      {
-        bucket: bucket.id,
-        policy: bucket.arn.apply((arn) => JSON.stringify(secureBucketPolicy(arn, config.readers))),
-      },
-      // S3 refuses policies while the public-access block is being changed.
-      { ...child, dependsOn: [publicAccessBlock] },
-    );
-    new aws.s3.BucketLifecycleConfiguration(
-      `${name}-lifecycle`,
-      {
-        bucket: bucket.id,
-        rules: [
-          {
-            id: "expire-noncurrent-versions",
-            status: "Enabled",
-            filter: { prefix: "" },
-            noncurrentVersionExpiration: { noncurrentDays },
-            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-          },
-          {
-            id: "remove-expired-delete-markers",
-            status: "Enabled",
-            filter: { prefix: "" },
-            expiration: { expiredObjectDeleteMarker: true },
-          },
-          ...Object.entries(expireByPrefix).map(([prefix, days]) => ({
-            id: `expire-${prefix.replace(/[^A-Za-z0-9-]+/g, "-").replace(/-+$/, "")}`,
-            status: "Enabled",
-            filter: { prefix },
-            expiration: { days },
-          })),
-        ],
-      },
-      // Non-current-version rules need versioning in place first.
-      { ...child, dependsOn: [versioning] },
+      this,
     );
 
     this.footprint = secureBucketFootprint();

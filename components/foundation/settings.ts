@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { KMS_KEY_ARN_PATTERN } from "../shared/names";
+import { LOG_RETENTION_PERIODS, LogRetentionPeriod } from "../shared/logRetention";
 import { flag, integer, requiredOr, strictObject } from "../shared/settings";
 
 /** `encryption`, `network`, `alerts` and `storage`: what a stack has once. Each setting's default, range and description, once. */
@@ -62,10 +63,21 @@ export const ALERT_SETTINGS = {
     .describe("On-call addresses every alert topic e-mails; each must confirm its subscription."),
 };
 
+/**
+ * What a stack keeps and for how long. The defaults suit a stack that is not prod: long enough for
+ * monitoring, retraining and a review of the last quarter; prod keeps reports and logs a year
+ * (Pulumi.prod.yaml). The periods must outlast what reads the data: `retentionProblems` (retention.ts).
+ */
 export const STORAGE_DEFAULTS = {
   protectFromDeletion: true,
   noncurrentVersionRetentionDays: 90,
   checkpointRetentionDays: 14,
+  captureRetentionDays: 30,
+  reportRetentionDays: 90,
+  pipelineOutputRetentionDays: 30,
+  logRetentionDays: 90 as LogRetentionPeriod,
+  accessLogs: false,
+  accessLogRetentionDays: 90,
 };
 export const STORAGE_SETTINGS = {
   protectFromDeletion: flag()
@@ -73,10 +85,47 @@ export const STORAGE_SETTINGS = {
     .describe("Refuse to delete the key, buckets and registries with the stack."),
   noncurrentVersionRetentionDays: integer(1, 3650)
     .default(STORAGE_DEFAULTS.noncurrentVersionRetentionDays)
-    .describe("Days an overwritten or deleted object version is kept in the buckets."),
+    .describe(
+      "Days an overwritten or deleted object version is kept in the buckets; under a retention period " +
+        "below, no longer than that period.",
+    ),
   checkpointRetentionDays: integer(1, 365)
     .default(STORAGE_DEFAULTS.checkpointRetentionDays)
-    .describe("Days spot-training checkpoints are kept."),
+    .describe("Days spot-training checkpoints (checkpoints/ of the artifacts buckets) are kept."),
+  captureRetentionDays: integer(1, 3650)
+    .default(STORAGE_DEFAULTS.captureRetentionDays)
+    .describe(
+      "Days the endpoints' captured requests and responses (data-capture/ of the data buckets) are kept; " +
+        "at least 2 while the endpoint is monitored.",
+    ),
+  reportRetentionDays: integer(1, 3650)
+    .default(STORAGE_DEFAULTS.reportRetentionDays)
+    .describe(
+      "Days the drift check's and Model Monitor's reports (monitoring/ of the data buckets) are kept.",
+    ),
+  pipelineOutputRetentionDays: integer(1, 3650)
+    .default(STORAGE_DEFAULTS.pipelineOutputRetentionDays)
+    .describe(
+      "Days a build's intermediate outputs (pipeline-work/ of the artifacts buckets: validation report, data " +
+        "splits, champion placeholder) are kept. What a registered version points to (pipelines/: model, " +
+        "evaluation report, baselines) never expires.",
+    ),
+  logRetentionDays: z
+    .literal(LOG_RETENTION_PERIODS, {
+      error: `is not a CloudWatch Logs retention period (${LOG_RETENTION_PERIODS.join(", ")} days)`,
+    })
+    .describe("a CloudWatch Logs retention period in days (1, 3, 5, 7, 14, 30, 60, 90, ..., 365, ..., 3653)")
+    .default(STORAGE_DEFAULTS.logRetentionDays)
+    .describe("Days the log groups the stack creates (its Lambda functions') keep their events."),
+  accessLogs: flag()
+    .default(STORAGE_DEFAULTS.accessLogs)
+    .describe(
+      "S3 server access logs of the data and artifacts buckets, delivered to a log bucket of the stack " +
+        "(<namePrefix>-access-logs-...), so that access to training data and captured traffic can be audited.",
+    ),
+  accessLogRetentionDays: integer(1, 3650)
+    .default(STORAGE_DEFAULTS.accessLogRetentionDays)
+    .describe("Days the S3 server access logs are kept (with accessLogs only)."),
 };
 
 export const encryptionSettings = strictObject(ENCRYPTION_SETTINGS);

@@ -10,7 +10,8 @@ import {
   SCHEDULER_SERVICE,
   TYPES,
 } from "../shared/footprint";
-import { policyDocument, serviceTrustPolicy } from "../shared/policyDocument";
+import { policyDocument } from "../shared/policyDocument";
+import { lambdaTrustPolicy, sageMakerAssumeRolePolicy } from "../shared/serviceTrust";
 import { queueTlsOnlyStatement } from "../shared/queuePolicy";
 import { deadLetterAlarm, deadLetterQueue } from "../shared/deadLetterQueue";
 import { S3_URI_PATTERN } from "../shared/s3Uri";
@@ -18,6 +19,8 @@ import { metricAlarmArgs } from "../shared/metricAlarm";
 import { ML_DIR, scriptKey } from "../shared/scripts";
 import { functionLogGroup, pythonFunctionArgs } from "../shared/pythonFunction";
 import { settingProblem } from "../shared/settings";
+import { DATA_BUCKET_PREFIXES } from "../foundation/retention";
+import { STORAGE_DEFAULTS, STORAGE_SETTINGS } from "../foundation/settings";
 import type { NetworkScope } from "../shared/vpc";
 import { driftCheckFailureRule, failedStartsAlarm, psiAlarms } from "./driftCheckAlerts";
 import { buildDriftCheckDefinition, DRIFT_CHECK_PARAMETERS, DriftThresholds } from "./driftCheckDefinition";
@@ -46,7 +49,10 @@ export interface DriftCheckArgs {
   readonly captureUri: pulumi.Input<string>;
   /** Bucket of the reports, and of the uploaded check script. */
   readonly outputBucketName: pulumi.Input<string>;
-  /** Key prefix of the reports; each check writes under `<prefix>/<check name>/yyyy/mm/dd/hh/`. @default "monitoring" */
+  /**
+   * Key prefix of the reports; each check writes under `<prefix>/<check name>/yyyy/mm/dd/hh/`. Its
+   * retention is the bucket's (`storage.reportRetentionDays` for the stack's data buckets). @default "monitoring"
+   */
   readonly outputPrefix?: string;
   /** S3 URI of the served version's drift_baseline.json (ml/baseline.py). */
   readonly baselineUri: string;
@@ -57,6 +63,8 @@ export interface DriftCheckArgs {
   readonly baselineAccountId?: string;
   /** KMS key for the job's volume, the reports and the function's logs. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** The permissions boundary the check's roles carry (the stack's: every role carries it). */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
   /** SNS topic that drift and failed runs notify. */
   readonly alertTopicArn: pulumi.Input<string>;
   /**
@@ -83,7 +91,7 @@ export interface DriftCheckArgs {
   readonly featureThresholds?: Readonly<Record<string, Partial<DriftThresholds>>>;
   /** CloudWatch alarms on the PSI of chosen features; the threshold defaults to each feature's psiDrift. @default none */
   readonly driftAlarms?: { readonly features: readonly string[]; readonly threshold?: number };
-  /** Days the function's log group keeps its events. @default 90 */
+  /** Days the function's log group keeps its events (`storage.logRetentionDays`). @default 90 */
   readonly logRetentionDays?: number;
   /** Run the processing job in these subnets and security groups. @default no VPC */
   readonly network?: NetworkScope;
@@ -108,7 +116,7 @@ interface ResolvedArgs {
 export function withDefaults(args: DriftCheckArgs): ResolvedArgs {
   const { minRows, ...thresholdDefaults } = DRIFT_DEFAULTS;
   return {
-    outputPrefix: args.outputPrefix ?? "monitoring",
+    outputPrefix: args.outputPrefix ?? DATA_BUCKET_PREFIXES.reports,
     scheduleExpression: args.scheduleExpression ?? MONITORING_DEFAULTS.scheduleExpression,
     instanceType: args.instanceType ?? MONITORING_DEFAULTS.instanceType,
     volumeSizeInGb: args.volumeSizeInGb ?? 20,
@@ -117,14 +125,9 @@ export function withDefaults(args: DriftCheckArgs): ResolvedArgs {
     minRows: args.minRows ?? minRows,
     featureThresholds: args.featureThresholds ?? {},
     driftAlarms: { features: args.driftAlarms?.features ?? [], threshold: args.driftAlarms?.threshold },
-    logRetentionDays: args.logRetentionDays ?? 90,
+    logRetentionDays: args.logRetentionDays ?? STORAGE_DEFAULTS.logRetentionDays,
   };
 }
-
-/** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy). */
-const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
 
 /** Names: `<name>-scheduler-role` must fit IAM's 64 characters. */
 const CHECK_NAME = /^[a-z0-9](-*[a-z0-9]){0,48}$/;
@@ -191,10 +194,7 @@ export function validateArgs(name: string, args: DriftCheckArgs, resolved: Resol
     problems.push(`driftAlarms.features[${index}] ${JSON.stringify(value)} ${message}`);
   }
   if (threshold !== undefined) setting("driftAlarms.threshold", DRIFT_THRESHOLD_SETTINGS.psiDrift, threshold);
-  check(
-    LOG_RETENTION_DAYS.includes(resolved.logRetentionDays),
-    `logRetentionDays ${resolved.logRetentionDays} is not a CloudWatch Logs retention period (${LOG_RETENTION_DAYS.join(", ")})`,
-  );
+  setting("logRetentionDays", STORAGE_SETTINGS.logRetentionDays, resolved.logRetentionDays);
   return problems;
 }
 
@@ -277,19 +277,24 @@ export class DriftCheck extends pulumi.ComponentResource {
     const role = (key: keyof typeof roleNames, description: string, trust: pulumi.Input<string>) =>
       new aws.iam.Role(
         `${name}-${key === "check" ? "role" : `${key}-role`}`,
-        { name: roleNames[key], description, assumeRolePolicy: trust, tags: args.tags },
+        {
+          name: roleNames[key],
+          description,
+          assumeRolePolicy: trust,
+          permissionsBoundary: args.permissionsBoundaryArn,
+          tags: args.tags,
+        },
         parent,
       );
-    const trust = (service: string) => JSON.stringify(serviceTrustPolicy(service));
     const checkRole = role(
       "check",
       `Runs the drift check pipeline of ${name} and its job`,
-      trust(SAGEMAKER_SERVICE),
+      sageMakerAssumeRolePolicy(args.account),
     );
     const stepsRole = role(
       "steps",
       `Finds capture files and publishes results for ${name}`,
-      trust(LAMBDA_SERVICE),
+      JSON.stringify(lambdaTrustPolicy()),
     );
     const script = path.join(ML_DIR, "drift_check.py");
     const code = new aws.s3.BucketObjectv2(
@@ -493,7 +498,7 @@ export class DriftCheck extends pulumi.ComponentResource {
     const { role: schedulerRole, schedule } = pipelineStartSchedule(
       name,
       {
-        accountId,
+        account: args.account,
         scheduleName: name,
         roleName: roleNames.scheduler,
         roleDescription: `Starts the drift check of ${name}`,
@@ -509,6 +514,7 @@ export class DriftCheck extends pulumi.ComponentResource {
         },
         deadLetterQueueArn: deadLetters.arn,
         kmsKeyArn: args.kmsKeyArn,
+        permissionsBoundaryArn: args.permissionsBoundaryArn,
         tags: args.tags,
       },
       this,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceTrustPolicy } from "../shared/policyDocument";
+import { sageMakerAssumeRolePolicy } from "../shared/serviceTrust";
+import { DATA_BUCKET_PREFIXES } from "../foundation/retention";
 import { monitoringJobPolicy } from "./monitoringSchedulePolicy";
 import { NetworkScope } from "../shared/vpc";
 import { driftAlarms, monitoringEventRules } from "./alerts";
@@ -53,6 +54,8 @@ export interface MonitoringScheduleArgs {
   readonly baseline: DataQualityBaselineArgs;
   /** KMS key for the job's volume and its reports. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** The permissions boundary the job role carries (the stack's: every role carries it). */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
   /** SNS topic that violations, failed runs and drift alarms notify. */
   readonly alertTopicArn: pulumi.Input<string>;
   /** When runs start: `cron(0 <hours> ? * * *)`, hourly at most. @default "cron(0 0 ? * * *)" (daily at midnight UTC) */
@@ -86,7 +89,7 @@ interface ResolvedArgs {
 /** Applies every default in one place. Pure. */
 export function withDefaults(args: MonitoringScheduleArgs): ResolvedArgs {
   return {
-    outputPrefix: args.outputPrefix ?? "monitoring",
+    outputPrefix: args.outputPrefix ?? DATA_BUCKET_PREFIXES.reports,
     scheduleExpression: args.scheduleExpression ?? MONITORING_DEFAULTS.scheduleExpression,
     instanceType: args.instanceType ?? MONITORING_DEFAULTS.instanceType,
     instanceCount: args.instanceCount ?? 1,
@@ -222,7 +225,8 @@ export class MonitoringSchedule extends pulumi.ComponentResource {
         // A fixed name: the deploy role may pass exactly this role, before the schedule exists.
         name: monitoringRoleName(name),
         description: `Runs the data-quality monitoring jobs of ${name}`,
-        assumeRolePolicy: JSON.stringify(serviceTrustPolicy("sagemaker.amazonaws.com")),
+        assumeRolePolicy: sageMakerAssumeRolePolicy(args.account),
+        permissionsBoundary: args.permissionsBoundaryArn,
         tags: args.tags,
       },
       parent,

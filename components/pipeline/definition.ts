@@ -86,7 +86,7 @@ export const CHAMPION = {
   modelUriOutput: "ChampionModelUri",
   arnOutput: "ChampionArn",
   inputName: "champion",
-  /** Under the step's folder of the execution: `pipelines/<execution id>/FindChampion/none/`. */
+  /** Under the step's folder of the execution: `pipeline-work/<execution id>/FindChampion/none/`. */
   placeholderFolder: "none",
 } as const;
 
@@ -117,14 +117,37 @@ export const DRIFT_BASELINE = {
   fileName: "drift_baseline.json",
 } as const;
 
-/** Every execution writes under `pipelines/<execution id>/<step>/<output>` of the artifacts bucket. */
-const EXECUTIONS_PREFIX = "pipelines";
+/**
+ * Where an execution writes in the artifacts bucket, `<prefix>/<execution id>/<step>/<output>`, by
+ * how long it is kept: what a registered version points to stays as long as the bucket (the stack
+ * cannot know when a version is deleted); the rest expires (MlPipeline's lifecycle rules).
+ */
+export const ARTIFACT_PREFIXES = {
+  /** The outputs a registered version points to: model, evaluation report, baselines. Never expire. */
+  outputs: "pipelines",
+  /** Read by later steps of the same execution only: validation report, splits, placeholder. Expire. */
+  work: "pipeline-work",
+  /** Spot training's checkpoints, `<prefix>/<execution id>/`. Expire. */
+  checkpoints: "checkpoints",
+} as const;
 
 /** Keys (an IAM wildcard) the FindChampion function writes its placeholder under, in any execution. */
-export const CHAMPION_PLACEHOLDER_KEYS = `${EXECUTIONS_PREFIX}/*/${STEPS.findChampion}/*`;
+export const CHAMPION_PLACEHOLDER_KEYS = `${ARTIFACT_PREFIXES.work}/*/${STEPS.findChampion}/*`;
 /** The Train step's output folder, and the DataQualityBaseline step's. */
 const MODEL_OUTPUT = "model";
 const DATA_QUALITY_OUTPUT = "baseline";
+
+/**
+ * The step outputs a registered version points to (Register's `ModelDataUrl`, `ModelMetrics` and
+ * `DriftCheckBaselines`), and which stacks serving it read: kept under `pipelines/`. Every other
+ * output is written under `pipeline-work/` and expires.
+ */
+export const REGISTERED_OUTPUTS: readonly (readonly [step: string, output: string])[] = [
+  [STEPS.train, MODEL_OUTPUT],
+  [STEPS.evaluate, EVALUATION_REPORT.outputName],
+  [STEPS.driftBaseline, DRIFT_BASELINE.outputName],
+  [STEPS.dataQuality, DATA_QUALITY_OUTPUT],
+];
 
 /**
  * Keys (IAM wildcards) of the objects a registered version points to, in any execution: its model
@@ -135,10 +158,10 @@ const DATA_QUALITY_OUTPUT = "baseline";
  * execution.
  */
 export const REGISTERED_VERSION_KEYS: readonly string[] = [
-  `${EXECUTIONS_PREFIX}/*/${STEPS.train}/${MODEL_OUTPUT}/*/output/model.tar.gz`,
-  `${EXECUTIONS_PREFIX}/*/${STEPS.driftBaseline}/${DRIFT_BASELINE.outputName}/${DRIFT_BASELINE.fileName}`,
-  `${EXECUTIONS_PREFIX}/*/${STEPS.dataQuality}/${DATA_QUALITY_OUTPUT}/statistics.json`,
-  `${EXECUTIONS_PREFIX}/*/${STEPS.dataQuality}/${DATA_QUALITY_OUTPUT}/constraints.json`,
+  `${ARTIFACT_PREFIXES.outputs}/*/${STEPS.train}/${MODEL_OUTPUT}/*/output/model.tar.gz`,
+  `${ARTIFACT_PREFIXES.outputs}/*/${STEPS.driftBaseline}/${DRIFT_BASELINE.outputName}/${DRIFT_BASELINE.fileName}`,
+  `${ARTIFACT_PREFIXES.outputs}/*/${STEPS.dataQuality}/${DATA_QUALITY_OUTPUT}/statistics.json`,
+  `${ARTIFACT_PREFIXES.outputs}/*/${STEPS.dataQuality}/${DATA_QUALITY_OUTPUT}/constraints.json`,
 ];
 
 /**
@@ -158,7 +181,7 @@ export interface PipelineDefinitionInput {
   readonly roleArn: string;
   /** KMS key for job volumes and job outputs. */
   readonly kmsKeyArn: string;
-  /** Bucket for everything an execution writes (splits, model, reports, checkpoints). */
+  /** Bucket for everything an execution writes (splits, model, reports, checkpoints): see ARTIFACT_PREFIXES. */
   readonly artifactsBucket: string;
   /** Model package group the Register step adds versions to. */
   readonly modelPackageGroupName: string;
@@ -230,11 +253,15 @@ const validationValue = (path: string) =>
   jsonGet(STEPS.validateData, VALIDATION_REPORT.propertyFileName, path);
 const evaluationValue = (path: string) => jsonGet(STEPS.evaluate, EVALUATION_REPORT.propertyFileName, path);
 
-/** `s3://<artifacts>/pipelines/<execution id>/<step>/<name>`: one folder per execution. */
+/**
+ * `s3://<artifacts>/<prefix>/<execution id>/<step>/<name>`: one folder per execution, under
+ * `pipelines/` for what a registered version points to, else under `pipeline-work/`.
+ */
 function executionUri(input: PipelineDefinitionInput, step: string, name: string): PipelineExpression {
+  const registered = REGISTERED_OUTPUTS.some(([s, output]) => s === step && output === name);
   return join(
     "/",
-    `s3://${input.artifactsBucket}/${EXECUTIONS_PREFIX}`,
+    `s3://${input.artifactsBucket}/${registered ? ARTIFACT_PREFIXES.outputs : ARTIFACT_PREFIXES.work}`,
     get("Execution.PipelineExecutionId"),
     step,
     name,
@@ -550,7 +577,11 @@ function trainStep(input: PipelineDefinitionInput): TrainingStep {
         EnableManagedSpotTraining: true,
         // A spot interruption resumes from the last checkpoint instead of starting over.
         CheckpointConfig: {
-          S3Uri: join("/", `s3://${input.artifactsBucket}/checkpoints`, get("Execution.PipelineExecutionId")),
+          S3Uri: join(
+            "/",
+            `s3://${input.artifactsBucket}/${ARTIFACT_PREFIXES.checkpoints}`,
+            get("Execution.PipelineExecutionId"),
+          ),
         },
       }),
       ...vpcConfig(input),

@@ -5,9 +5,9 @@ import { ML_DIR, scriptKey } from "../shared/scripts";
 import { functionLogGroup, pythonFunctionArgs } from "../shared/pythonFunction";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { serviceTrustPolicy } from "../shared/policyDocument";
+import { lambdaTrustPolicy, sageMakerAssumeRolePolicy } from "../shared/serviceTrust";
 import { findChampionPolicy, pipelineExecutionPolicy } from "./mlPipelinePolicy";
-import { buildPipelineDefinition, REGISTERED_VERSION_KEYS } from "./definition";
+import { ARTIFACT_PREFIXES, buildPipelineDefinition, REGISTERED_VERSION_KEYS } from "./definition";
 import { modelPackageGroupSharingPolicy } from "./registrySharingPolicy";
 import { pipelineStoppedRule } from "./pipelineAlerts";
 import type { AccountContext } from "../shared/account";
@@ -18,7 +18,8 @@ import {
   SAGEMAKER_SERVICE,
   TYPES,
 } from "../shared/footprint";
-import { accountListProblems, STORAGE_DEFAULTS } from "../foundation/settings";
+import { accountListProblems, STORAGE_DEFAULTS, STORAGE_SETTINGS } from "../foundation/settings";
+import { retentionProblems } from "../foundation/retention";
 import { describeValue, settingProblem } from "../shared/settings";
 import { DEFAULT_HYPERPARAMETERS } from "./defaults";
 import {
@@ -35,8 +36,6 @@ const SCRIPTS = ["validate.py", "preprocess.py", "baseline.py", "evaluate.py"] a
 
 /** The function of the FindChampion step. */
 const FIND_CHAMPION_FILE = path.join(__dirname, "functions", "find_champion.py");
-/** Days the function's log group keeps its events. */
-const FUNCTION_LOG_RETENTION_DAYS = 90;
 
 /** Names that become bucket, role and pipeline names: lowercase, DNS-safe, short enough for S3. */
 const NAME_PATTERN = /^[a-z][a-z0-9-]{0,43}[a-z0-9]$/;
@@ -58,6 +57,8 @@ export interface MlPipelineArgs {
   readonly account: AccountContext;
   /** KMS key that encrypts the buckets, job volumes and job outputs. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** The permissions boundary the pipeline's and its function's roles carry (the stack's: every role carries it). */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
   /** Tags for every taggable resource. */
   readonly tags: Readonly<Record<string, string>>;
   /** What the model does, shown on the registry and the pipeline. @default "Model-build pipeline for <name>" */
@@ -121,6 +122,19 @@ export interface MlPipelineArgs {
   /** Days spot-training checkpoints are kept. @default 14 */
   readonly checkpointRetentionDays?: number;
   /**
+   * Days an execution's intermediate outputs (`pipeline-work/`: validation report, splits, baseline
+   * datasets, champion placeholder) are kept. What a registered version points to (`pipelines/`)
+   * never expires. @default 30
+   */
+  readonly pipelineOutputRetentionDays?: number;
+  /**
+   * Objects under these prefixes of the data bucket expire after the given days: the stack's
+   * captured traffic and monitoring reports (`dataBucketExpiry`). @default {} (nothing expires)
+   */
+  readonly dataExpireByPrefix?: Readonly<Record<string, number>>;
+  /** Days the FindChampion function's log group keeps its events. @default 90 */
+  readonly logRetentionDays?: number;
+  /**
    * Accounts (12 digits) whose stacks serve this model's versions: they may describe the registry,
    * describe and list its versions, and read (over TLS) each version's model and baselines in the
    * artifacts bucket. The stack key must let them decrypt those objects (PlatformKey's
@@ -151,6 +165,7 @@ export function withDefaults(name: string, args: MlPipelineArgs): ResolvedArgs {
   return {
     account: args.account,
     kmsKeyArn: args.kmsKeyArn,
+    permissionsBoundaryArn: args.permissionsBoundaryArn,
     tags: args.tags,
     description: args.description ?? `Model-build pipeline for ${name}`,
     inputDataUri: args.inputDataUri,
@@ -178,6 +193,10 @@ export function withDefaults(name: string, args: MlPipelineArgs): ResolvedArgs {
     noncurrentVersionRetentionDays:
       args.noncurrentVersionRetentionDays ?? STORAGE_DEFAULTS.noncurrentVersionRetentionDays,
     checkpointRetentionDays: args.checkpointRetentionDays ?? STORAGE_DEFAULTS.checkpointRetentionDays,
+    pipelineOutputRetentionDays:
+      args.pipelineOutputRetentionDays ?? STORAGE_DEFAULTS.pipelineOutputRetentionDays,
+    dataExpireByPrefix: args.dataExpireByPrefix ?? {},
+    logRetentionDays: args.logRetentionDays ?? STORAGE_DEFAULTS.logRetentionDays,
     consumerAccounts: args.consumerAccounts ?? [],
     alertTopicArn: args.alertTopicArn,
   };
@@ -217,7 +236,31 @@ export function validateArgs(name: string, args: MlPipelineArgs, resolved: Resol
     `sampleDataPath ${resolved.sampleDataPath} not found`,
   );
   problems.push(...accountListProblems("consumerAccounts", resolved.consumerAccounts));
+  problems.push(...retentionArgProblems(name, resolved));
   return problems;
+}
+
+/**
+ * The retention settings' ranges, as the stack config has them, and the rule that a build's
+ * intermediate outputs and checkpoints outlast its training (`retentionProblems`).
+ */
+function retentionArgProblems(name: string, resolved: ResolvedArgs): string[] {
+  const problems: string[] = [];
+  for (const key of ["checkpointRetentionDays", "pipelineOutputRetentionDays", "logRetentionDays"] as const) {
+    const problem = settingProblem(key, STORAGE_SETTINGS[key], resolved[key]);
+    if (problem) problems.push(problem);
+  }
+  if (problems.length > 0) return problems;
+  const spot = resolved.maxWaitSeconds !== undefined;
+  const build = {
+    path: `pipeline ${name}`,
+    spot,
+    trainingSeconds: resolved.maxWaitSeconds ?? resolved.maxRuntimeSeconds,
+    bound: spot ? "maxWaitSeconds" : "maxRuntimeSeconds",
+  };
+  return retentionProblems(resolved, { monitors: [], builds: [build] }).map(
+    ({ key, value, message }) => `${key} ${describeValue(value)} ${message}`,
+  );
 }
 
 /** The data checks' problems, each at its key (`dataChecks.maxClassShare 0.02 must be ...`). */
@@ -391,13 +434,21 @@ export class MlPipeline extends pulumi.ComponentResource {
       noncurrentVersionRetentionDays: config.noncurrentVersionRetentionDays,
       protect: config.protectFromDeletion,
     };
-    const dataBucket = new SecureBucket(`${name}-data`, bucketArgs, parent);
+    const dataBucket = new SecureBucket(
+      `${name}-data`,
+      { ...bucketArgs, expireByPrefix: config.dataExpireByPrefix },
+      parent,
+    );
     const sharing = config.consumerAccounts.length > 0;
     const artifactsBucket = new SecureBucket(
       `${name}-${ARTIFACTS_SUFFIX}`,
       {
         ...bucketArgs,
-        expireByPrefix: { "checkpoints/": config.checkpointRetentionDays },
+        // What a registered version points to, under pipelines/, is kept.
+        expireByPrefix: {
+          [`${ARTIFACT_PREFIXES.checkpoints}/`]: config.checkpointRetentionDays,
+          [`${ARTIFACT_PREFIXES.work}/`]: config.pipelineOutputRetentionDays,
+        },
         // Consumers read what a version points to, not training data, checkpoints or reports.
         ...(sharing && {
           readers: { accounts: config.consumerAccounts, keyPatterns: REGISTERED_VERSION_KEYS },
@@ -438,7 +489,8 @@ export class MlPipeline extends pulumi.ComponentResource {
       `${name}-role`,
       {
         description: `Runs the jobs of SageMaker pipeline ${name}`,
-        assumeRolePolicy: JSON.stringify(serviceTrustPolicy("sagemaker.amazonaws.com")),
+        assumeRolePolicy: sageMakerAssumeRolePolicy(config.account),
+        permissionsBoundary: config.permissionsBoundaryArn,
         tags: config.tags,
       },
       parent,
@@ -451,7 +503,8 @@ export class MlPipeline extends pulumi.ComponentResource {
         // A fixed name: the deploy role may pass exactly this role, before the function exists.
         name: `${name}-steps-role`,
         description: `Finds the approved model that builds of SageMaker pipeline ${name} compare with`,
-        assumeRolePolicy: JSON.stringify(serviceTrustPolicy(LAMBDA_SERVICE)),
+        assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()),
+        permissionsBoundary: config.permissionsBoundaryArn,
         tags: config.tags,
       },
       parent,
@@ -459,7 +512,7 @@ export class MlPipeline extends pulumi.ComponentResource {
     const logGroup = functionLogGroup(
       `${name}-steps-logs`,
       functionName,
-      { kmsKeyArn: config.kmsKeyArn, retentionInDays: FUNCTION_LOG_RETENTION_DAYS, tags: config.tags },
+      { kmsKeyArn: config.kmsKeyArn, retentionInDays: config.logRetentionDays, tags: config.tags },
       parent,
     );
     const functionPolicy = new aws.iam.RolePolicy(
@@ -679,7 +732,12 @@ export class MlPipeline extends pulumi.ComponentResource {
       const stopped = pulumi
         .all([pipeline.arn, artifactsBucket.bucketName])
         .apply(([pipelineArn, artifacts]) =>
-          pipelineStoppedRule({ pipelineName: name, pipelineArn, artifactsBucket: artifacts }),
+          pipelineStoppedRule({
+            pipelineName: name,
+            pipelineArn,
+            artifactsBucket: artifacts,
+            workRetentionDays: config.pipelineOutputRetentionDays,
+          }),
         );
       const stoppedRule = new aws.cloudwatch.EventRule(
         `${name}-stopped`,

@@ -1,4 +1,4 @@
-import { STEPS } from "./definition";
+import { ARTIFACT_PREFIXES, EVALUATION_REPORT, STEPS, VALIDATION_REPORT } from "./definition";
 
 /** The rule that tells the model's alert topic that a build ended without a model, as plain values. */
 export interface PipelineStoppedRule {
@@ -13,8 +13,13 @@ export interface BuildPipelineDescription {
   /** The build pipeline's name, which names the model's resources (`<namePrefix>-<model>`). */
   readonly pipelineName: string;
   readonly pipelineArn: string;
-  /** The artifacts bucket: each execution writes its reports under `pipelines/<execution id>/`. */
+  /**
+   * The artifacts bucket: each execution writes its validation report under
+   * `pipeline-work/<execution id>/`, and its evaluation report under `pipelines/<execution id>/`.
+   */
   readonly artifactsBucket: string;
+  /** Days `pipeline-work/` keeps an execution's outputs (`storage.pipelineOutputRetentionDays`). */
+  readonly workRetentionDays: number;
 }
 
 /**
@@ -49,9 +54,11 @@ export function pipelineStoppedRule(pipeline: BuildPipelineDescription): Pipelin
         `(${gates.join(", ")}), whose message gives the gate's reasons. ` +
         `See the failed step and its reason in SageMaker Studio or with aws sagemaker ` +
         `list-pipeline-execution-steps --pipeline-execution-arn <execution> (its FailureReason). ` +
-        `The run's reports are under s3://${pipeline.artifactsBucket}/pipelines/, in the folder named after ` +
-        `the last part of the execution ARN. Once the cause is fixed, npm run ops -- start-pipeline starts ` +
-        `a new run and follows it.`,
+        `The run's ${VALIDATION_REPORT.filePath} is under s3://${pipeline.artifactsBucket}/` +
+        `${ARTIFACT_PREFIXES.work}/ for ${pipeline.workRetentionDays} days, its ${EVALUATION_REPORT.filePath} under ` +
+        `s3://${pipeline.artifactsBucket}/${ARTIFACT_PREFIXES.outputs}/, each in the folder named after the ` +
+        `last part of the execution ARN. Once the cause is fixed, npm run ops -- start-pipeline starts a new ` +
+        `run and follows it.`,
     ),
   };
 }

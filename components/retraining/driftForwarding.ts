@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AccountContext } from "../shared/account";
 import { DeployFootprint, EVENTBRIDGE_SERVICE, TYPES } from "../shared/footprint";
-import { policyDocument } from "../shared/policyDocument";
+import { policyDocument, sourceCondition } from "../shared/policyDocument";
 import { deadLetterAlarm, deadLetterQueue } from "../shared/deadLetterQueue";
 import { queueNotEmptyAlarm } from "../shared/metricAlarm";
 import { driftEventPattern } from "./trainingTriggers";
@@ -19,6 +19,8 @@ export interface DriftForwardingArgs {
   readonly sourceModelPackageGroupArn: string;
   /** The stack key, which encrypts the queue of events that could not be forwarded. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** The permissions boundary the rule's role carries (the stack's: every role carries it). */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
   /** The model's alert topic: events that could not be forwarded page it. */
   readonly alertTopicArn: pulumi.Input<string>;
   readonly tags: Readonly<Record<string, string>>;
@@ -31,14 +33,19 @@ export function sourceDriftBusArn(sourceModelPackageGroupArn: string): string {
   return `arn:${partition}:events:${region}:${account}:event-bus/${driftEventBusName(group)}`;
 }
 
-/** The role's trust: EventBridge, for this one rule of this account. */
+/**
+ * The role's trust: EventBridge, for this one rule of this account. EventBridge sends
+ * `aws:SourceAccount` and the rule's ARN as `aws:SourceArn` ("Cross-service confused deputy
+ * prevention in Amazon EventBridge",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html).
+ */
 export function forwardingTrustPolicy(accountId: string, ruleArn: string) {
   return policyDocument({
     Sid: "ForwardingRuleAssumesRole",
     Effect: "Allow",
     Principal: { Service: EVENTBRIDGE_SERVICE },
     Action: "sts:AssumeRole",
-    Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnEquals: { "aws:SourceArn": ruleArn } },
+    Condition: sourceCondition({ accountId, sourceArn: ruleArn, arnOperator: "ArnEquals" }),
   });
 }
 
@@ -124,6 +131,7 @@ export class DriftForwarding extends pulumi.ComponentResource {
         assumeRolePolicy: pulumi
           .all([args.account.accountId, rule.arn])
           .apply(([account, ruleArn]) => JSON.stringify(forwardingTrustPolicy(account, ruleArn))),
+        permissionsBoundary: args.permissionsBoundaryArn,
         tags: args.tags,
       },
       parent,

@@ -10,10 +10,11 @@ import {
   TYPES,
 } from "../shared/footprint";
 import { pipelineStartSchedule } from "../shared/pipelineStartSchedule";
-import { serviceTrustPolicy } from "../shared/policyDocument";
+import { lambdaTrustPolicy } from "../shared/serviceTrust";
 import { deadLetterAlarm, deadLetterQueue } from "../shared/deadLetterQueue";
 import { queueNotEmptyAlarm } from "../shared/metricAlarm";
 import { settingProblem } from "../shared/settings";
+import { STORAGE_DEFAULTS, STORAGE_SETTINGS } from "../foundation/settings";
 import { functionLogGroup, pythonFunctionArgs } from "../shared/pythonFunction";
 import {
   DRIFT_EVENT_DETAIL_TYPE,
@@ -47,12 +48,17 @@ export interface TrainingTriggersArgs {
   /** Accounts that serve the model and forward their drift events. @default none */
   readonly consumerAccounts?: readonly string[];
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** The permissions boundary the function's and the schedule's roles carry (the stack's: every role carries it). */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
   /** The model's alert topic: failed starts page it. */
   readonly alertTopicArn: pulumi.Input<string>;
-  /** Days the function's log group keeps its events. @default 90 */
+  /** Days the function's log group keeps its events (`storage.logRetentionDays`). @default 90 */
   readonly logRetentionDays?: number;
   readonly tags: Readonly<Record<string, string>>;
 }
+
+const logRetentionDays = (args: TrainingTriggersArgs) =>
+  args.logRetentionDays ?? STORAGE_DEFAULTS.logRetentionDays;
 
 /** Every problem with the arguments, so that nothing is created from a half-valid request. */
 export function validateArgs(name: string, args: TrainingTriggersArgs): string[] {
@@ -69,6 +75,7 @@ export function validateArgs(name: string, args: TrainingTriggersArgs): string[]
   setting("newData.marker", NEW_DATA_SETTINGS.marker, args.newData.marker);
   setting("drift.minIntervalHours", DRIFT_RETRAINING_SETTINGS.minIntervalHours, args.drift.minIntervalHours);
   if (args.schedule !== undefined) setting("schedule", RETRAINING_SETTINGS.schedule, args.schedule);
+  setting("logRetentionDays", STORAGE_SETTINGS.logRetentionDays, logRetentionDays(args));
   for (const account of args.consumerAccounts ?? []) {
     if (!/^\d{12}$/.test(account))
       problems.push(`consumerAccounts "${account}" is not an AWS account id (12 digits)`);
@@ -184,7 +191,8 @@ export class TrainingTriggers extends pulumi.ComponentResource {
       {
         name: roleNames.function,
         description: `Starts the build pipeline of ${args.modelName} for new data and drift`,
-        assumeRolePolicy: JSON.stringify(serviceTrustPolicy(LAMBDA_SERVICE)),
+        assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()),
+        permissionsBoundary: args.permissionsBoundaryArn,
         tags: args.tags,
       },
       parent,
@@ -192,7 +200,7 @@ export class TrainingTriggers extends pulumi.ComponentResource {
     const logGroup = functionLogGroup(
       `${name}-logs`,
       name,
-      { kmsKeyArn: args.kmsKeyArn, retentionInDays: args.logRetentionDays ?? 90, tags: args.tags },
+      { kmsKeyArn: args.kmsKeyArn, retentionInDays: logRetentionDays(args), tags: args.tags },
       parent,
     );
     const rolePolicy = new aws.iam.RolePolicy(
@@ -287,6 +295,11 @@ export class TrainingTriggers extends pulumi.ComponentResource {
         },
         parent,
       );
+      // Only this rule of this account may invoke the function: EventBridge sends the rule's ARN as
+      // aws:SourceArn ("Cross-service confused deputy prevention in Amazon EventBridge",
+      // https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html),
+      // and Lambda writes sourceArn and sourceAccount into the function's policy as conditions on
+      // them ("AddPermission", https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html).
       new aws.lambda.Permission(
         `${name}-${suffix}-invoke`,
         {
@@ -302,7 +315,9 @@ export class TrainingTriggers extends pulumi.ComponentResource {
     };
 
     if (args.newData.enabled) {
-      // S3 sends the bucket's events to EventBridge ("Using EventBridge", S3 user guide).
+      // S3 sends the bucket's events to EventBridge ("Using EventBridge", S3 user guide), as S3
+      // itself through no policy of ours: "Amazon S3 does not require any additional permissions to
+      // deliver events to Amazon EventBridge" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-permissions.html).
       new aws.s3.BucketNotification(
         `${name}-data-events`,
         { bucket: args.dataBucketName, eventbridge: true },
@@ -358,7 +373,7 @@ export class TrainingTriggers extends pulumi.ComponentResource {
       pipelineStartSchedule(
         name,
         {
-          accountId,
+          account: args.account,
           scheduleName: `${name}-schedule`,
           roleName: roleNames.scheduler,
           roleDescription: `Starts the build pipeline of ${args.modelName} on a schedule`,
@@ -369,6 +384,7 @@ export class TrainingTriggers extends pulumi.ComponentResource {
           request: { PipelineExecutionDescription: "Started by schedule for <aws.scheduler.scheduled-time>" },
           deadLetterQueueArn: deadLetters.arn,
           kmsKeyArn: args.kmsKeyArn,
+          permissionsBoundaryArn: args.permissionsBoundaryArn,
           tags: args.tags,
         },
         this,

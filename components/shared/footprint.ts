@@ -45,6 +45,7 @@ export const TYPES = {
   bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
   bucketLifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
   bucketObject: "aws:s3/bucketObjectv2:BucketObjectv2",
+  bucketLogging: "aws:s3/bucketLogging:BucketLogging",
   topic: "aws:sns/topic:Topic",
   topicPolicy: "aws:sns/topicPolicy:TopicPolicy",
   topicSubscription: "aws:sns/topicSubscription:TopicSubscription",

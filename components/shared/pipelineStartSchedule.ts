@@ -1,11 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { SCHEDULER_SERVICE } from "./footprint";
 import { pipelineSchedulePolicy, START_PIPELINE_TARGET } from "./pipelineSchedule";
-import { serviceTrustPolicy } from "./policyDocument";
+import { SCHEDULE_GROUP, schedulerTrustPolicy } from "./serviceTrust";
+import type { AccountContext } from "./account";
 
 export interface PipelineStartScheduleArgs {
-  readonly accountId: pulumi.Input<string>;
+  /** Where the schedule runs: its role trusts Scheduler for this account's schedule group only. */
+  readonly account: Pick<AccountContext, "partition" | "region" | "accountId">;
   /** The schedule's resource and physical name. */
   readonly scheduleName: string;
   /** The role's physical name: fixed, so that the deploy role can pass it before it exists. */
@@ -22,15 +23,17 @@ export interface PipelineStartScheduleArgs {
   readonly deadLetterQueueArn: pulumi.Input<string>;
   /** The stack key, which encrypts the dead-letter queue. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** The permissions boundary the role carries (the stack's: every role carries it). */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
   readonly tags: Readonly<Record<string, string>>;
 }
 
 /**
  * A schedule that starts one SageMaker pipeline through Scheduler's universal target, and the role
  * it runs as (`<name>-scheduler-role`, policy `<name>-scheduler-role-policy`): start that pipeline,
- * and send a start that still fails after an hour of retries to the dead-letter queue. Scheduler
- * sends the schedule's account as `aws:SourceAccount` ("Set up the execution role", EventBridge
- * Scheduler user guide), so no other account's schedule can use the role.
+ * and send a start that still fails after an hour of retries to the dead-letter queue. The role
+ * trusts Scheduler for this account's schedule group only (`schedulerTrustPolicy`), so no other
+ * account's schedule can use it.
  */
 export function pipelineStartSchedule(
   name: string,
@@ -43,12 +46,13 @@ export function pipelineStartSchedule(
       name: args.roleName,
       description: args.roleDescription,
       assumeRolePolicy: pulumi
-        .output(args.accountId)
-        .apply((account) =>
+        .all([args.account.partition, args.account.region, args.account.accountId])
+        .apply(([partition, region, accountId]) =>
           JSON.stringify(
-            serviceTrustPolicy(SCHEDULER_SERVICE, { StringEquals: { "aws:SourceAccount": account } }),
+            schedulerTrustPolicy({ partition, region, accountId, scheduleGroup: SCHEDULE_GROUP }),
           ),
         ),
+      permissionsBoundary: args.permissionsBoundaryArn,
       tags: args.tags,
     },
     { parent },
@@ -69,7 +73,7 @@ export function pipelineStartSchedule(
     args.scheduleName,
     {
       name: args.scheduleName,
-      groupName: "default",
+      groupName: SCHEDULE_GROUP,
       description: args.description,
       scheduleExpression: args.scheduleExpression,
       scheduleExpressionTimezone: "UTC",

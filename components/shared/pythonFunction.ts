@@ -22,6 +22,10 @@ export function pythonFunctionArgs(handlerFile: string, logGroupName: pulumi.Inp
 export interface FunctionLogGroupArgs {
   /** The stack key: logs may hold what the function saw. */
   readonly kmsKeyArn: pulumi.Input<string>;
+  /**
+   * One of CloudWatch Logs' periods (`LOG_RETENTION_PERIODS`), checked by the calling component:
+   * the stack's `storage.logRetentionDays`.
+   */
   readonly retentionInDays: number;
   readonly tags: Readonly<Record<string, string>>;
 }

@@ -1,5 +1,5 @@
 import { EVENTBRIDGE_SERVICE } from "./footprint";
-import { policyDocument, PolicyDocument, PolicyStatement } from "./policyDocument";
+import { policyDocument, PolicyDocument, PolicyStatement, sourceCondition } from "./policyDocument";
 
 /** What a person or a client might do with queued messages; refused without TLS. */
 export const QUEUE_MESSAGE_ACTIONS = [
@@ -30,9 +30,12 @@ export interface EventRulesDeadLetterScope {
 
 /**
  * A dead-letter queue's policy: EventBridge may put there the events these rules of this account
- * could not deliver (`aws:SourceAccount` and `aws:SourceArn`, the keys EventBridge sends: "Using
- * dead-letter queues to process undelivered events", EventBridge user guide), and nothing else
- * may write to it through the queue policy; every message action without TLS is refused.
+ * could not deliver, and nothing else may write to it through the queue policy; every message
+ * action without TLS is refused. EventBridge sends `aws:SourceAccount` and the rule's ARN as
+ * `aws:SourceArn` ("Using dead-letter queues to process undelivered events",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html, and "Cross-service
+ * confused deputy prevention in Amazon EventBridge",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html).
  */
 export function eventRulesDeadLetterPolicy(sid: string, scope: EventRulesDeadLetterScope): PolicyDocument {
   return policyDocument(
@@ -42,11 +45,11 @@ export function eventRulesDeadLetterPolicy(sid: string, scope: EventRulesDeadLet
       Principal: { Service: EVENTBRIDGE_SERVICE },
       Action: "sqs:SendMessage",
       Resource: scope.queueArn,
-      Condition: {
-        StringEquals: { "aws:SourceAccount": scope.accountId },
-        // A copy: documents never share an array with their caller.
-        ArnEquals: { "aws:SourceArn": [...scope.ruleArns] },
-      },
+      Condition: sourceCondition({
+        accountId: scope.accountId,
+        sourceArn: scope.ruleArns,
+        arnOperator: "ArnEquals",
+      }),
     },
     queueTlsOnlyStatement(scope.queueArn),
   );

@@ -36,6 +36,9 @@ export function vpcStatements(
         "ec2:DeleteNetworkInterfacePermission",
       ],
       Resource: interfaces,
+      // Interface ids are AWS's: only interfaces in the stack's subnets (ec2:Subnet is a condition
+      // key of the network-interface resource type).
+      Condition: { ArnEquals: { "ec2:Subnet": network.subnetIds.map((id) => arn("ec2", `subnet/${id}`)) } },
     },
     {
       Sid: `Describe${who}Network`,

@@ -265,6 +265,25 @@ export function conditionsOn(
   );
 }
 
+/** A condition value made of wildcards only (or empty) matches whatever the key holds. */
+export const isOnlyWildcardValue = (value: string): boolean => /^[*?]*$/.test(value);
+
+/**
+ * Operators under which a condition holds only for the values listed: `...IfExists` and
+ * `ForAllValues:` also hold when the key is absent, and negations hold for every other value.
+ */
+const POSITIVE_OPERATOR =
+  /^(ForAnyValue:)?(StringEquals|StringEqualsIgnoreCase|StringLike|ArnEquals|ArnLike)$/i;
+
+/** Whether a condition holds only for the values it lists, and lists some that are not only wildcards. */
+export function isPositive(condition: Condition): boolean {
+  return (
+    POSITIVE_OPERATOR.test(condition.operator) &&
+    condition.values.length > 0 &&
+    !condition.values.some(isOnlyWildcardValue)
+  );
+}
+
 function statementLabel(statement: Record<string, unknown>, index: number): string {
   const sid = statement.Sid;
   return typeof sid === "string" && sid !== "" ? `statement "${sid}"` : `statement ${index + 1}`;

@@ -1,5 +1,6 @@
 import type {
   EnforcementLevel,
+  Policy,
   PolicyConfigSchema,
   ReportViolation,
   ResourceValidation,
@@ -83,6 +84,16 @@ function waivable(
   };
 }
 
+/** A finding's severity, as AWS Security Hub grades its controls. */
+export type Severity = "critical" | "high" | "medium" | "low";
+
+/**
+ * The form of a control id: `<service>.<number>`, as AWS Security Hub numbers the controls of AWS
+ * Foundational Security Best Practices, e.g. `S3.5`, `SageMaker.14`
+ * (https://docs.aws.amazon.com/securityhub/latest/userguide/fsbp-standard.html).
+ */
+export const CONTROL_ID = /^[A-Za-z0-9]+\.[0-9]+$/;
+
 interface RuleBase {
   /** `<verb>-<resource>-<thing>`, the file's name. */
   readonly name: string;
@@ -92,10 +103,47 @@ interface RuleBase {
   readonly enforcementLevel?: EnforcementLevel;
   /** Settings of the rule, each with its default; `waivers` is added to every rule. */
   readonly config?: Record<string, PolicyConfigJSONSchema>;
+  /** How bad a finding is, for triage (the rule table, SARIF's `security-severity`). */
+  readonly severity: Severity;
+  /**
+   * The AWS Foundational Security Best Practices controls the rule checks, e.g. `KMS.4`: only those
+   * whose check the rule makes (for the resources the stack creates). @default none
+   */
+  readonly controls?: readonly string[];
+}
+
+/** What a rule says of itself besides its checks: how bad its findings are and the controls it checks. */
+export interface RuleMetadata {
+  readonly severity: Severity;
+  readonly controls: readonly string[];
 }
 
 function configSchema(config: RuleBase["config"]): PolicyConfigSchema {
   return { properties: { ...config, waivers: WAIVERS_SCHEMA } };
+}
+
+/**
+ * A rule's metadata as `@pulumi/policy` fields: `severity`, and the controls as the policy's
+ * `tags`. The pack serves both to the engine (GetAnalyzerInfo), so that a preview run in another
+ * process, and Pulumi Cloud, learn them with the rule's name and description.
+ */
+function metadataFields(definition: RuleBase): { severity: Severity; tags: string[] } {
+  const controls = definition.controls ?? [];
+  const malformed = controls.filter((control) => !CONTROL_ID.test(control));
+  if (malformed.length > 0) {
+    throw new Error(
+      `Rule "${definition.name}": controls ${malformed.map((control) => JSON.stringify(control)).join(", ")} ` +
+        `are not control ids like "S3.5" (<service>.<number>).`,
+    );
+  }
+  return { severity: definition.severity, tags: [...controls] };
+}
+
+/** The severity and controls of a rule of the pack (built by `resourceRule` or `stackRule`); undefined for any other policy. */
+export function ruleMetadata(policy: Policy): RuleMetadata | undefined {
+  return policy.severity === undefined
+    ? undefined
+    : { severity: policy.severity, controls: policy.tags ?? [] };
 }
 
 /** A policy's waivers, recorded so that `list-policy-waivers` can report those that match no resource. */
@@ -152,6 +200,7 @@ export function resourceRule(
     name: definition.name,
     description: definition.description,
     enforcementLevel: definition.enforcementLevel ?? "mandatory",
+    ...metadataFields(definition),
     configSchema: configSchema(definition.config),
     validateResource: wrapped.length === 1 ? wrapped[0] : wrapped,
   };
@@ -165,6 +214,7 @@ export function stackRule(
     name: definition.name,
     description: definition.description,
     enforcementLevel: definition.enforcementLevel ?? "mandatory",
+    ...metadataFields(definition),
     configSchema: configSchema(definition.config),
     validateStack: (args, report) =>
       definition.validateStack(

@@ -27,12 +27,19 @@ export const PUBLIC_ACCESS_FLAGS = [
 /** Default-encryption algorithms that use KMS. */
 export const KMS_ALGORITHMS: readonly unknown[] = ["aws:kms", "aws:kms:dsse"];
 
+/**
+ * Default-encryption algorithms of a bucket S3 delivers server access logs into: SSE-S3
+ * (`AES256`) too, the only default encryption that log delivery supports
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+ */
+export const ACCESS_LOG_ALGORITHMS: readonly unknown[] = ["AES256", ...KMS_ALGORITHMS];
+
 /** The statement the rule asks for, as the fix in its messages shows it. */
 export const TLS_DENY_STATEMENT =
   '{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":[bucket ARN, bucket ARN + "/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}';
 
 /** The names a companion's `bucket` may refer to a bucket by: its name (`bucket`) and its `id`. */
-function bucketNames(bucket: StackItem): unknown[] {
+export function bucketNames(bucket: StackItem): unknown[] {
   return [at(bucket.props, "bucket"), at(bucket.props, "id")];
 }
 
@@ -64,15 +71,18 @@ export function publicAccessBlockProblem(props: Props): string | undefined {
     : `has ${weak.map((flag) => `${flag} ${show(at(props, flag))}`).join(", ")}`;
 }
 
-/** What is wrong with a list of encryption rules: no default algorithm, or one without KMS. */
-export function encryptionRulesProblem(rules: unknown): string | undefined {
+/** What is wrong with a list of encryption rules: no default algorithm, or one `allowed` does not list. */
+export function encryptionRulesProblem(
+  rules: unknown,
+  allowed: readonly unknown[] = KMS_ALGORITHMS,
+): string | undefined {
   const all = list(rules);
   if (all === UNKNOWN) return undefined;
   const algorithms = all
     .map((rule) => at(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm"))
     .filter((algorithm) => algorithm !== undefined && algorithm !== null);
   if (algorithms.length === 0) return "sets no default encryption";
-  const weak = algorithms.filter((algorithm) => algorithm !== UNKNOWN && !KMS_ALGORITHMS.includes(algorithm));
+  const weak = algorithms.filter((algorithm) => algorithm !== UNKNOWN && !allowed.includes(algorithm));
   return weak.length === 0
     ? undefined
     : `uses sseAlgorithm ${weak.map((algorithm) => show(algorithm)).join(", ")}`;
@@ -177,13 +187,26 @@ export function deniesInsecureTransport(policy: unknown): boolean | Unknown {
 /** The companion resources named in a message. */
 const names = (companions: readonly StackItem[]) => companions.map((c) => `"${c.resource.name}"`).join(", ");
 
+/** What the stack does with a bucket, where that changes what protects it. */
+export interface BucketRole {
+  /**
+   * S3 delivers server access logs into it: SSE-S3 default encryption is accepted
+   * ({@link ACCESS_LOG_ALGORITHMS}), also while that is UNKNOWN (during preview), and asked for when true.
+   */
+  readonly accessLogTarget?: boolean | Unknown;
+}
+
 /**
  * Every missing or weak protection of one bucket, as messages. A companion resource, when there
  * is one, is what S3 ends up with; the bucket's own (deprecated) inline settings count only when
  * there is none, because the bucket's state shows S3's defaults from before the companion applied.
  * Of several companions of one kind (which overwrite each other), one that complies is enough.
  */
-export function bucketFindings(bucket: StackItem, companions: Record<Protection, StackItem[]>): string[] {
+export function bucketFindings(
+  bucket: StackItem,
+  companions: Record<Protection, StackItem[]>,
+  role: BucketRole = {},
+): string[] {
   const what = `Bucket "${bucket.resource.name}"`;
   const findings: string[] = [];
   const weakOnes = (linked: readonly StackItem[], problem: (props: Props) => string | undefined) => {
@@ -204,16 +227,24 @@ export function bucketFindings(bucket: StackItem, companions: Record<Protection,
       findings.push(`${what}: public access block ${weak.join("; ")}; set ${flags} to true.`);
   }
 
-  const kmsFix = 'sseAlgorithm "aws:kms" and the platform\'s KMS key as kmsMasterKeyId';
+  const target = role.accessLogTarget ?? false;
+  const algorithms = target === false ? KMS_ALGORITHMS : ACCESS_LOG_ALGORITHMS;
+  const encryptionFix =
+    target === true
+      ? 'sseAlgorithm "AES256" (S3 delivers server access logs only to buckets with SSE-S3 default encryption)'
+      : 'sseAlgorithm "aws:kms" and the platform\'s KMS key as kmsMasterKeyId';
   if (companions.encryption.length > 0) {
-    const weak = weakOnes(companions.encryption, (props) => encryptionRulesProblem(at(props, "rules")));
-    if (weak.length > 0) findings.push(`${what}: default encryption ${weak.join("; ")}; use ${kmsFix}.`);
+    const weak = weakOnes(companions.encryption, (props) =>
+      encryptionRulesProblem(at(props, "rules"), algorithms),
+    );
+    if (weak.length > 0)
+      findings.push(`${what}: default encryption ${weak.join("; ")}; use ${encryptionFix}.`);
   } else {
     const rules = inlineEncryptionRules(bucket.props);
-    const problem = rules === undefined ? "no default encryption" : encryptionRulesProblem(rules);
+    const problem = rules === undefined ? "no default encryption" : encryptionRulesProblem(rules, algorithms);
     if (problem !== undefined)
       findings.push(
-        `${what} ${rules === undefined ? "has" : "itself"} ${problem}; add an aws.s3.BucketServerSideEncryptionConfiguration for it with ${kmsFix}.`,
+        `${what} ${rules === undefined ? "has" : "itself"} ${problem}; add an aws.s3.BucketServerSideEncryptionConfiguration for it with ${encryptionFix}.`,
       );
   }
 

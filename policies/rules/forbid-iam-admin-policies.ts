@@ -55,6 +55,7 @@ export const forbidIamAdminPolicies = resourceRule({
   name: "forbid-iam-admin-policies",
   description:
     "Roles, users and groups must not get AWS managed administrator, power-user or full-access policies.",
+  severity: "high",
   config: {
     forbiddenManagedPolicies: {
       type: "array",

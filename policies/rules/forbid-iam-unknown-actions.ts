@@ -69,6 +69,7 @@ export const forbidIamUnknownActions = resourceRule({
   name: "forbid-iam-unknown-actions",
   description:
     "IAM policy documents must be valid JSON and name only actions (or patterns matching actions) that AWS has.",
+  severity: "low",
   config: {
     allowedUnknownActions: {
       type: "array",

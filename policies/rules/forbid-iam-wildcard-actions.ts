@@ -1,6 +1,7 @@
 import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { ACCESS_LEVELS, examplesOf, listedIn, matchAction } from "../lib/iamActions";
-import { DocumentStatement, locate, permissionStatementsOf } from "../lib/iamDocuments";
+import { DocumentStatement, locate, parsePolicyDocument, permissionDocumentsOf } from "../lib/iamDocuments";
+import { isPermissionsBoundaryDocument, MANAGED_POLICY_TYPE } from "../lib/permissionsBoundary";
 import { resourceRule, show } from "../lib/rule";
 
 interface Config {
@@ -57,7 +58,11 @@ async function check(found: DocumentStatement, config: Config, report: ReportVio
  *
  * Reviews every permission document (role inline policies, IAM, role, user and group policies,
  * bucket, key, topic, queue and model package group policies). Documents that are not valid JSON are reported by
- * forbid-iam-unknown-actions only; this rule checks the statements it can read.
+ * forbid-iam-unknown-actions only; this rule checks the statements it can read. A permissions
+ * boundary (a managed policy recognised by its Deny statements, see
+ * `policies/lib/permissionsBoundary.ts`) is not checked: a boundary grants nothing, it caps what
+ * the roles that carry it may be granted, so naming whole services (`sagemaker:*`) is how it is
+ * written; require-iam-role-boundary keeps it from being attached as an identity policy.
  *
  * During preview: a document that is unknown (built from outputs of resources not created yet) is
  * read through the engine's proxy, so the engine reports "can't run policy ... during preview" for
@@ -67,6 +72,8 @@ export const forbidIamWildcardActions = resourceRule({
   name: "forbid-iam-wildcard-actions",
   description:
     "IAM policy documents must not allow every action of a service (*, service:*, NotAction) nor wildcard patterns that match write or permissions-management actions.",
+  severity: "high",
+  controls: ["IAM.1", "IAM.21"],
   config: {
     allowedWildcardActions: {
       type: "array",
@@ -85,8 +92,10 @@ export const forbidIamWildcardActions = resourceRule({
   },
   validateResource: async (args: ResourceValidationArgs, report: ReportViolation) => {
     const config = args.getConfig<Config>();
-    for (const found of permissionStatementsOf(args.type, args.name, args.props)) {
-      await check(found, config, report);
+    for (const document of permissionDocumentsOf(args.type, args.name, args.props)) {
+      if (args.type === MANAGED_POLICY_TYPE && isPermissionsBoundaryDocument(document.raw)) continue;
+      for (const statement of parsePolicyDocument(document.raw).statements)
+        await check({ document, statement }, config, report);
     }
   },
 });

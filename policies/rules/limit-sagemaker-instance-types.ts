@@ -112,6 +112,7 @@ export const limitSagemakerInstanceTypes = resourceRule({
   name: "limit-sagemaker-instance-types",
   description:
     "SageMaker endpoints, jobs, pipeline steps and notebooks use valid instance types from the stack's allow-list for each use.",
+  severity: "low",
   config: Object.fromEntries(
     (Object.keys(ALLOW_LIST_KEYS) as AllowListKey[]).map((key) => [key, allowListSchema(key)]),
   ),

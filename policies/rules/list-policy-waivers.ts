@@ -12,6 +12,7 @@ export const listPolicyWaivers = stackRule({
   name: NAME,
   description:
     "Lists the findings that waivers in the pack config set aside, with their reasons and expiry dates, and the waivers that match no resource.",
+  severity: "low",
   enforcementLevel: "advisory",
   validateStack: (args, report) => {
     for (const finding of waivedFindings()) {

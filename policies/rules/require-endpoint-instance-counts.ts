@@ -124,6 +124,8 @@ export const requireEndpointInstanceCounts = resourceRule({
   name: "require-endpoint-instance-counts",
   description:
     "SageMaker endpoint variants run at least the stack's minimum instances, and no instance count anywhere exceeds its maximum.",
+  severity: "medium",
+  controls: ["SageMaker.4"],
   config: {
     minInstancesPerVariant: {
       type: "integer",

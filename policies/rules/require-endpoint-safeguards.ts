@@ -102,6 +102,7 @@ export const requireEndpointSafeguards = stackRule({
   name: "require-endpoint-safeguards",
   description:
     "Requires every SageMaker endpoint to capture data, be checked for drift on a schedule (Model Monitor or the drift check pipeline), and deploy blue/green with rollback alarms.",
+  severity: "medium",
   config: {
     requireDataCapture: {
       type: "boolean",

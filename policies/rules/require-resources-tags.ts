@@ -58,6 +58,7 @@ export const requireResourcesTags = resourceRule({
   name: "require-resources-tags",
   description:
     "Every taggable AWS resource carries the required tags with non-empty values, and Environment names this stack's environment.",
+  severity: "low",
   config: {
     requiredTags: {
       type: "array",

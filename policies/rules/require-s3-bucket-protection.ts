@@ -1,5 +1,6 @@
 import { stackRule } from "../lib/rule";
-import { BUCKET_TYPES, bucketFindings, companionsOf } from "../lib/s3Protection";
+import { isAccessLogTarget } from "../lib/s3AccessLogging";
+import { BUCKET_TYPES, bucketFindings, BucketRole, companionsOf } from "../lib/s3Protection";
 import { ofTypes, stackItems } from "../lib/sagemakerValues";
 
 /**
@@ -8,6 +9,15 @@ import { ofTypes, stackItems } from "../lib/sagemakerValues";
  * (`aws:kms` or `aws:kms:dsse`); a bucket policy that denies every S3 action to everyone on
  * `Bool` `aws:SecureTransport` `false`; and versioning enabled. Each missing or weak protection is
  * reported against the bucket, with the fix.
+ *
+ * A bucket that S3 delivers server access logs into (the `targetBucket` of a BucketLogging[V2] of
+ * the stack, or of a bucket's inline logging) may use SSE-S3 (`AES256`) instead: S3 supports only
+ * SSE-S3 as the default encryption of a log target bucket
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+ * No other bucket may. During preview, an unknown `targetBucket` is linked by the logging
+ * resource's dependencies (through `targetBucket` when the engine gives property dependencies;
+ * otherwise either bucket it depends on may be the target, and SSE-S3 is accepted on both until
+ * the names are known).
  *
  * The protections are separate resources (BucketPublicAccessBlock,
  * BucketServerSideEncryptionConfiguration[V2], BucketPolicy, BucketVersioning[V2]) linked to the
@@ -26,11 +36,14 @@ import { ofTypes, stackItems } from "../lib/sagemakerValues";
 export const requireS3BucketProtection = stackRule({
   name: "require-s3-bucket-protection",
   description:
-    "Requires every S3 bucket to block public access, encrypt with KMS by default, deny requests without TLS, and keep object versions.",
+    "Requires every S3 bucket to block public access, encrypt with KMS by default (server access log buckets: SSE-S3), deny requests without TLS, and keep object versions.",
+  severity: "high",
+  controls: ["S3.5", "S3.8", "S3.14", "S3.17"],
   validateStack: (args, report) => {
     const items = stackItems(args.resources);
     for (const bucket of ofTypes(items, BUCKET_TYPES)) {
-      for (const finding of bucketFindings(bucket, companionsOf(bucket, items)))
+      const role: BucketRole = { accessLogTarget: isAccessLogTarget(bucket, items) };
+      for (const finding of bucketFindings(bucket, companionsOf(bucket, items), role))
         report(finding, bucket.resource.urn);
     }
   },

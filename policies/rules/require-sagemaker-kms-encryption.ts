@@ -134,6 +134,22 @@ function stepSlots(step: PipelineStep, parameters: ReadonlyMap<string, PipelineP
       { path: ["OutputDataConfig", "KmsKeyId"], encrypts: "the model artifacts", required: true },
     ];
   }
+  if (type === "Transform") {
+    // A CreateTransformJob request: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTransformJob.html
+    return [
+      stepVolumeSlot(
+        ["TransformResources", "VolumeKmsKeyId"],
+        at(args, "TransformResources", "InstanceType"),
+        parameters,
+      ),
+      { path: ["TransformOutput", "KmsKeyId"], encrypts: "the job's outputs", required: true },
+      {
+        path: ["DataCaptureConfig", "KmsKeyId"],
+        encrypts: "the captured inputs and outputs",
+        required: isSet(at(args, "DataCaptureConfig")),
+      },
+    ];
+  }
   return [];
 }
 
@@ -262,9 +278,12 @@ const pipeline = validateResourceOfType(aws.sagemaker.Pipeline, (proxied, args, 
  * Condition steps run: the volume (`VolumeKmsKeyId`, not on a local-NVMe instance type, judged by
  * the type as written or its parameter's default) and the outputs (`ProcessingOutputConfig.KmsKeyId`)
  * of Processing, QualityCheck and ClarifyCheck steps, and the volume and model artifacts
- * (`OutputDataConfig.KmsKeyId`) of Training steps. Other steps (Lambda, Condition, RegisterModel,
- * Fail) run no job of their own; Tuning and Transform steps are not judged. (This version of the
- * AWS provider has no model-quality, bias or explainability job definition resources.)
+ * (`OutputDataConfig.KmsKeyId`) of Training steps, and the volume
+ * (`TransformResources.VolumeKmsKeyId`), outputs (`TransformOutput.KmsKeyId`) and captured data
+ * (`DataCaptureConfig.KmsKeyId`, when capture is set) of Transform steps. Other steps (Lambda,
+ * Condition, RegisterModel, Fail) run no job of their own; Tuning steps are not judged. (This
+ * version of the AWS provider has no model-quality, bias or explainability job definition
+ * resources.)
  *
  * `allowedKmsKeyArnPattern` (a regular expression; "" allows any key) can restrict the keys, e.g.
  * to the account's own: `^arn:aws:kms:us-east-1:123456789012:key/`. A pipeline step's key given as
@@ -282,6 +301,7 @@ export const requireSagemakerKmsEncryption = resourceRule({
   name: "require-sagemaker-kms-encryption",
   description:
     "Requires the platform's KMS key on SageMaker endpoint volumes, captured data, asynchronous inference output, monitoring job reports and volumes, and the volumes and outputs of pipeline jobs.",
+  severity: "medium",
   config: {
     allowedKmsKeyArnPattern: {
       type: "string",

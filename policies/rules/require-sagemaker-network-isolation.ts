@@ -144,5 +144,7 @@ export const requireSagemakerNetworkIsolation = resourceRule({
   name: "require-sagemaker-network-isolation",
   description:
     "Requires network isolation for SageMaker models, monitoring jobs and pipeline jobs, and encrypted traffic between the instances of those jobs.",
+  severity: "medium",
+  controls: ["SageMaker.5", "SageMaker.9", "SageMaker.11", "SageMaker.14"],
   validateResource: [model, dataQualityJobDefinition, monitoringSchedule, pipeline],
 });

@@ -1,6 +1,14 @@
 import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { actionGlob } from "../lib/iamActions";
-import { Condition, DocumentStatement, locate, permissionStatementsOf, Statement } from "../lib/iamDocuments";
+import {
+  Condition,
+  DocumentStatement,
+  locate,
+  parsePolicyDocument,
+  permissionDocumentsOf,
+  Statement,
+} from "../lib/iamDocuments";
+import { isPermissionsBoundaryDocument, MANAGED_POLICY_TYPE } from "../lib/permissionsBoundary";
 import { resourceRule, show } from "../lib/rule";
 
 interface Config {
@@ -87,7 +95,8 @@ function check(found: DocumentStatement, config: Config, report: ReportViolation
  * `allowedPassedToServices` is set, only those).
  *
  * Reviews every permission document; documents that are not valid JSON are reported by
- * forbid-iam-unknown-actions only.
+ * forbid-iam-unknown-actions only. A permissions boundary (policies/lib/permissionsBoundary.ts)
+ * passes no role: it only caps what its roles' own policies allow, so it is not reviewed here.
  *
  * During preview: a document that is unknown is read through the engine's proxy, so the engine
  * reports "can't run policy ... during preview" for the resource; it is checked at `pulumi up`.
@@ -96,6 +105,7 @@ export const restrictIamPassRole = resourceRule({
   name: "restrict-iam-pass-role",
   description:
     "iam:PassRole may only be allowed on named roles and with an iam:PassedToService condition naming the services.",
+  severity: "high",
   config: {
     allowedPassedToServices: {
       type: "array",
@@ -107,7 +117,10 @@ export const restrictIamPassRole = resourceRule({
   },
   validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
     const config = args.getConfig<Config>();
-    for (const found of permissionStatementsOf(args.type, args.name, args.props))
-      check(found, config, report);
+    for (const document of permissionDocumentsOf(args.type, args.name, args.props)) {
+      if (args.type === MANAGED_POLICY_TYPE && isPermissionsBoundaryDocument(document.raw)) continue;
+      for (const statement of parsePolicyDocument(document.raw).statements)
+        check({ document, statement }, config, report);
+    }
   },
 });

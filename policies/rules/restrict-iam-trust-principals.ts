@@ -1,4 +1,5 @@
 import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import { accountOfArn } from "../lib/arnPatterns";
 import {
   conditionsOn,
   DocumentStatement,
@@ -8,6 +9,7 @@ import {
   Statement,
   trustPolicyOf,
 } from "../lib/iamDocuments";
+import { untrustedAccounts, untrustedText } from "../lib/principalAccounts";
 import { resourceRule, show } from "../lib/rule";
 
 /** What a GitHub OIDC subject may pin besides the repository. */
@@ -18,6 +20,7 @@ interface Config {
   readonly githubRepositories: readonly string[];
   readonly githubSubjectKinds: readonly SubjectKind[];
   readonly githubAudience: string;
+  readonly trustedAccounts: readonly string[];
 }
 
 const GITHUB = "token.actions.githubusercontent.com";
@@ -119,9 +122,41 @@ function checkGithub(found: DocumentStatement, config: Config, report: ReportVio
   }
 }
 
-function check(found: DocumentStatement, config: Config, report: ReportViolation): void {
+/**
+ * Whether an account is trusted: listed, or the role's own when its ARN is among the props (read
+ * once, when first needed; unknown during preview, it defers the check).
+ */
+function trustCheck(config: Config, props: Record<string, unknown>): (account: string) => boolean {
+  let own: { value: string | undefined } | undefined;
+  return (account) => {
+    if (config.trustedAccounts.includes(account)) return true;
+    const arn = props.arn;
+    own ??= { value: typeof arn === "string" ? accountOfArn(arn) : undefined };
+    return account === own.value;
+  };
+}
+
+function checkAccounts(
+  found: DocumentStatement,
+  config: Config,
+  isTrusted: (account: string) => boolean,
+  report: ReportViolation,
+): void {
+  if (config.trustedAccounts.length === 0) return;
+  const untrusted = untrustedAccounts(found.statement, isTrusted);
+  if (untrusted.length === 0) return;
+  report(`${locate(found)}: ${untrustedText(untrusted, config.trustedAccounts, "trust")}.`);
+}
+
+function check(
+  found: DocumentStatement,
+  config: Config,
+  isTrusted: (account: string) => boolean,
+  report: ReportViolation,
+): void {
   const { statement } = found;
   if (!statement.allows) return;
+  checkAccounts(found, config, isTrusted, report);
   if (isEveryone(statement.principal)) {
     report(
       `${locate(found)}: Principal ${show(statement.principal === "*" ? "*" : Object.fromEntries(statement.principal ?? []))} lets anyone assume the role; name the service, account or identity provider that assumes it.`,
@@ -140,8 +175,16 @@ function check(found: DocumentStatement, config: Config, report: ReportViolation
  * (`"*"`, `{ AWS: "*" }`, NotPrincipal), and a trust of GitHub Actions' OIDC provider must pin the
  * token's subject to one repository and a branch or environment (no wildcards; which kinds is
  * `githubSubjectKinds`, which repositories `githubRepositories`) and its audience to
- * `sts.amazonaws.com`. This is the only rule that reads trust policies, so it also reports one
- * that is not valid JSON.
+ * `sts.amazonaws.com`. This rule also reports a trust policy that is not valid JSON.
+ *
+ * With `trustedAccounts` set (the accounts the stack's config names), no Allow statement may name
+ * another account, in Principal (`111122223333`, `arn:aws:iam::111122223333:root`, a role or user
+ * of it) or in a condition (`aws:PrincipalAccount`, `aws:SourceAccount`, the account of an
+ * `aws:PrincipalArn` or `aws:SourceArn`: a service assuming the role for another account's
+ * resource), unless a condition limits the statement to one organization (`aws:PrincipalOrgID`,
+ * no wildcard in its id) or to trusted accounts only. The role's own account counts as trusted when
+ * its ARN is known. Which services must name their source at all is
+ * require-iam-service-source-conditions' part.
  *
  * During preview: a trust policy that is unknown is read through the engine's proxy, so the engine
  * reports "can't run policy ... during preview" for the role; it is checked at `pulumi up`.
@@ -149,7 +192,8 @@ function check(found: DocumentStatement, config: Config, report: ReportViolation
 export const restrictIamTrustPrincipals = resourceRule({
   name: "restrict-iam-trust-principals",
   description:
-    "Role trust policies must not trust everyone, and GitHub OIDC trust must pin one repository's branch or environment and the sts.amazonaws.com audience.",
+    "Role trust policies must not trust everyone nor accounts outside trustedAccounts, and GitHub OIDC trust must pin one repository's branch or environment and the sts.amazonaws.com audience.",
+  severity: "critical",
   config: {
     githubRepositories: {
       type: "array",
@@ -170,6 +214,12 @@ export const restrictIamTrustPrincipals = resourceRule({
       default: "sts.amazonaws.com",
       description: "The audience GitHub OIDC tokens must be minted for.",
     },
+    trustedAccounts: {
+      type: "array",
+      items: { type: "string", pattern: "^[0-9]{12}$" },
+      default: [],
+      description: "Accounts (12-digit ids) role trust may name; empty: accounts are not checked.",
+    },
   },
   validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
     const document = trustPolicyOf(args.type, args.name, args.props);
@@ -181,6 +231,7 @@ export const restrictIamTrustPrincipals = resourceRule({
         `${document.label} ${problems.join("; ")}; write it as a JSON policy document (e.g. with JSON.stringify).`,
       );
     }
-    for (const statement of statements) check({ document, statement }, config, report);
+    const isTrusted = trustCheck(config, args.props);
+    for (const statement of statements) check({ document, statement }, config, isTrusted, report);
   },
 });

@@ -79,6 +79,7 @@ export const restrictSagemakerModelSources = resourceRule({
   name: "restrict-sagemaker-model-sources",
   description:
     "SageMaker models serve only versions of the model package groups the stack's pack config names as its sources.",
+  severity: "high",
   config: {
     allowedModelPackageGroups: {
       type: "array",

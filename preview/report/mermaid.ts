@@ -255,15 +255,49 @@ function withoutShortcuts(sorted: readonly string[]): string[] {
   });
 }
 
+/** What a node that every model uses says instead of an arrow to each model. */
+export const EVERY_MODEL_NOTE = "used by every model";
+
+/**
+ * The links, less those from a node to every model's group when there are two models or more: the
+ * ids of such nodes (the platform key, the permissions boundary) are returned, to be labelled
+ * instead. An arrow per model would say nothing the label does not, and would take a stack of 50
+ * models past mermaid's 500 arrows.
+ */
+function withoutEveryModelLinks(
+  drawn: readonly string[],
+  groupIds: readonly string[],
+): { readonly links: string[]; readonly hubs: Set<string> } {
+  const targets = new Map<string, Set<string>>();
+  for (const [from, to] of drawn.map((link) => link.split(" --> "))) {
+    targets.set(from, (targets.get(from) ?? new Set<string>()).add(to));
+  }
+  const hubs = new Set(
+    groupIds.length < 2
+      ? []
+      : [...targets].flatMap(([from, to]) => (groupIds.every((group) => to.has(group)) ? [from] : [])),
+  );
+  const groups = new Set(groupIds);
+  return {
+    links: drawn.filter((link) => {
+      const [from, to] = link.split(" --> ");
+      return !(hubs.has(from) && groups.has(to));
+    }),
+    hubs,
+  };
+}
+
 /** The items drawn in `parent`, by type then name (models' groups last), subgraphs with their contents. */
-function render(layout: Layout, parent: string, indent: string): string[] {
+function render(layout: Layout, parent: string, indent: string, hubs: ReadonlySet<string>): string[] {
   return layout.items
     .filter((item) => item.parent === parent)
     .sort((a, b) => Number(a.last) - Number(b.last) || compare(a.type, b.type) || compare(a.name, b.name))
     .flatMap((item) => {
-      const node = `${layout.ids.get(item)}["${item.label}"]`;
+      const id = layout.ids.get(item) ?? "";
+      const label = hubs.has(id) ? `${item.label}<br/>${EVERY_MODEL_NOTE}` : item.label;
+      const node = `${id}["${label}"]`;
       if (!item.subgraph) return [`${indent}${node}`];
-      return [`${indent}subgraph ${node}`, ...render(layout, item.key, `${indent}  `), `${indent}end`];
+      return [`${indent}subgraph ${node}`, ...render(layout, item.key, `${indent}  `, hubs), `${indent}end`];
     });
 }
 
@@ -277,7 +311,9 @@ function render(layout: Layout, parent: string, indent: string): string[] {
  * model's subgraph goes to or from the subgraph, once. Custom resources outside any component are
  * nodes of their own (more than three of one type, one node with their count); providers and the
  * stack are left out, and so are arrows between a component and what it contains, and an arrow
- * that a path of others already shows (`A --> C` beside `A --> B --> C`). The text stays
+ * that a path of others already shows (`A --> C` beside `A --> B --> C`); with two models or more,
+ * a node every model's subgraph depends on (the platform key) says "used by every model" instead of
+ * an arrow to each. The text stays
  * within what mermaid draws by default (50,000 characters, 500 arrows) for a stack of 50 models.
  * The same plan gives the same text, whatever order its resources come in. Ends with a newline.
  */
@@ -359,10 +395,9 @@ export function toMermaid(plan: Plan): string {
     itemOf: new Map(items.flatMap((item) => item.urns.map((urn) => [urn, item] as const))),
     byKey: new Map(items.map((item) => [item.key, item])),
   };
-  return [
-    "flowchart LR",
-    ...render(layout, "", "  "),
-    ...links(resources, layout).map((link) => `  ${link}`),
-    "",
-  ].join("\n");
+  const groupIds = groups.map((group) => layout.ids.get(group) ?? "");
+  const { links: drawn, hubs } = withoutEveryModelLinks(links(resources, layout), groupIds);
+  return ["flowchart LR", ...render(layout, "", "  ", hubs), ...drawn.map((link) => `  ${link}`), ""].join(
+    "\n",
+  );
 }

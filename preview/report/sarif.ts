@@ -5,6 +5,20 @@ import { findingTarget, isShown } from "./findings";
 /** The SARIF levels a finding can have. */
 export type SarifLevel = "error" | "warning" | "note";
 
+/** How bad a policy's findings are, as the pack grades its rules. */
+export type Severity = "critical" | "high" | "medium" | "low";
+
+/** A policy as the pack describes itself (GetAnalyzerInfo): what a SARIF rule says of it besides its level. */
+export interface SarifPolicy {
+  readonly name: string;
+  /** One sentence: what the policy requires. */
+  readonly description: string;
+  /** Undefined when the pack gives none. */
+  readonly severity?: Severity;
+  /** The controls the policy checks (the pack's policy tags), e.g. `S3.5`. */
+  readonly tags: readonly string[];
+}
+
 /** One policy as a SARIF rule (a `reportingDescriptor`). */
 export interface SarifRule {
   readonly id: string;
@@ -12,7 +26,13 @@ export interface SarifRule {
   readonly shortDescription: { readonly text: string };
   readonly defaultConfiguration: { readonly level: SarifLevel };
   readonly helpUri?: string;
-  readonly properties: { readonly enforcementLevel: EnforcementLevel };
+  readonly properties: {
+    readonly enforcementLevel: EnforcementLevel;
+    /** GitHub code scanning's score of a security rule, "0.1" to "10.0", by which it ranks alerts. */
+    readonly "security-severity"?: string;
+    /** `security`, then the controls the policy checks; code scanning filters alerts by them. */
+    readonly tags?: readonly string[];
+  };
 }
 
 /** One finding as a SARIF result. */
@@ -61,6 +81,12 @@ export interface SarifOptions {
   readonly packVersion: string;
   /** Where people read about the pack (e.g. the repository's README); also each rule's help link. */
   readonly informationUri?: string;
+  /**
+   * The pack's policies as it describes itself, for each rule's description, severity and tags; a
+   * rule of a policy not among them has its name as description and neither severity nor tags.
+   * @default none
+   */
+  readonly policies?: readonly SarifPolicy[];
 }
 
 /** The schema URL code scanning expects in `$schema`. */
@@ -77,6 +103,31 @@ export function sarifLevel(level: EnforcementLevel): SarifLevel {
 }
 
 /**
+ * A severity as the score GitHub code scanning reads from `properties.security-severity`: over 9.0
+ * is critical, 7.0 to 8.9 high, 4.0 to 6.9 medium, 0.1 to 3.9 low; each grade gets a score inside
+ * its band (https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning#reportingdescriptor-object).
+ */
+export const SECURITY_SEVERITY: Readonly<Record<Severity, string>> = {
+  critical: "9.5",
+  high: "7.5",
+  medium: "5.5",
+  low: "3.0",
+};
+
+/**
+ * A rule's properties: its level, and for a policy with a severity the score and tags that make
+ * code scanning treat its findings as security alerts (the `security` tag is what it looks for).
+ */
+function propertiesOf(level: EnforcementLevel, policy: SarifPolicy | undefined): SarifRule["properties"] {
+  if (policy?.severity === undefined) return { enforcementLevel: level };
+  return {
+    enforcementLevel: level,
+    "security-severity": SECURITY_SEVERITY[policy.severity],
+    tags: ["security", ...policy.tags],
+  };
+}
+
+/**
  * What identifies a finding across runs: policy, resource and message. The location cannot serve,
  * since every finding points at line 1 of the stack file.
  */
@@ -87,7 +138,11 @@ export function fingerprintOf(finding: PlanFinding, urn: string): string {
 }
 
 /** One rule per policy with findings, sorted by name; its level is its most severe finding's. */
-function rulesOf(findings: readonly PlanFinding[], informationUri: string | undefined): SarifRule[] {
+function rulesOf(
+  findings: readonly PlanFinding[],
+  informationUri: string | undefined,
+  policies: readonly SarifPolicy[],
+): SarifRule[] {
   const levels = new Map<string, EnforcementLevel>();
   for (const finding of findings) {
     const known = levels.get(finding.policy);
@@ -97,14 +152,17 @@ function rulesOf(findings: readonly PlanFinding[], informationUri: string | unde
   }
   return [...levels]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([policy, level]) => ({
-      id: policy,
-      name: policy,
-      shortDescription: { text: policy },
-      defaultConfiguration: { level: sarifLevel(level) },
-      ...(informationUri === undefined ? {} : { helpUri: informationUri }),
-      properties: { enforcementLevel: level },
-    }));
+    .map(([policy, level]) => {
+      const described = policies.find((known) => known.name === policy);
+      return {
+        id: policy,
+        name: policy,
+        shortDescription: { text: described?.description || policy },
+        defaultConfiguration: { level: sarifLevel(level) },
+        ...(informationUri === undefined ? {} : { helpUri: informationUri }),
+        properties: propertiesOf(level, described),
+      };
+    });
 }
 
 /**
@@ -117,7 +175,7 @@ function rulesOf(findings: readonly PlanFinding[], informationUri: string | unde
  */
 export function toSarif(plan: Plan, options: SarifOptions): SarifLog {
   const findings = plan.findings.filter((finding) => isShown(finding.enforcementLevel));
-  const rules = rulesOf(findings, options.informationUri);
+  const rules = rulesOf(findings, options.informationUri, options.policies ?? []);
   const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
   const results = findings.map((finding): SarifResult => {
     const target = findingTarget(plan, finding);

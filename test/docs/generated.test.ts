@@ -146,16 +146,46 @@ describe("generated docs (docs/generate.ts)", function () {
       const [header] = table.split("\n");
       assert.equal(
         header.replace(/\s+/g, " "),
-        "| Rule | Description | a: level | a: settings | b: level | b: settings |",
+        "| Rule | Description | Severity | Controls | a: level | a: settings | b: level | b: settings |",
       );
       const line =
         table.split("\n").find((l) => l.startsWith("| `require-endpoint-instance-counts`")) ?? assert.fail();
       const cells = line.split("|").map((c) => c.trim());
-      assert.deepEqual(cells.slice(3), [
+      assert.deepEqual(cells.slice(5), [
         "mandatory",
         "`minInstancesPerVariant=1`, `maxInstanceCount=7`",
         "advisory",
         "`minInstancesPerVariant=1`, `maxInstanceCount=20`",
+        "",
+      ]);
+    });
+  });
+
+  describe("the policy rule table's metadata", () => {
+    const cellsOf = (table: string, rule: string) =>
+      (table.split("\n").find((l) => l.startsWith(`| \`${rule}\``)) ?? assert.fail(`no row for ${rule}`))
+        .split("|")
+        .map((c) => c.trim());
+
+    it("shows each rule's severity and its controls as code, from the rule", () => {
+      const table = policyTable(policies, []);
+      assert.deepEqual(cellsOf(table, "require-s3-bucket-protection").slice(3, 5), [
+        "high",
+        "`S3.5`, `S3.8`, `S3.14`, `S3.17`",
+      ]);
+      assert.deepEqual(cellsOf(table, "restrict-iam-trust-principals").slice(3, 5), ["critical", ""]);
+    });
+
+    it("leaves both blank for a policy that was not built as a rule of the pack", () => {
+      const other = {
+        name: "other-policy",
+        description: "Another pack's policy.",
+        validateStack: () => undefined,
+      };
+      assert.deepEqual(cellsOf(policyTable([other], []), "other-policy").slice(1, 5), [
+        "`other-policy`",
+        "Another pack's policy.",
+        "",
         "",
       ]);
     });

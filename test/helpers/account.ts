@@ -21,3 +21,6 @@ export const TEST_ACCOUNT: AccountContext = {
     },
   },
 };
+
+/** The permissions boundary components' roles carry in the tests: a policy of the mocks' account. */
+export const TEST_BOUNDARY_ARN = `arn:aws:iam::${ACCOUNT_ID}:policy/mlops-test-permissions-boundary`;

@@ -44,10 +44,10 @@ export function copy<T>(value: T): T {
   return value;
 }
 
-/** The options of a resource registered without any. */
-function defaultOptions(): PolicyResourceOptions {
+/** The options of a resource registered without any but, where given, `protect`. */
+function defaultOptions(protect = false): PolicyResourceOptions {
   return {
-    protect: false,
+    protect,
     ignoreChanges: [],
     aliases: [],
     customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
@@ -99,6 +99,8 @@ export interface ResourceOptions {
   readonly providerProps?: Record<string, unknown>;
   /** The policy's settings in the pack config (defaults are applied on top of the schema). */
   readonly config?: Record<string, unknown>;
+  /** The `protect` resource option. @default false */
+  readonly protect?: boolean;
 }
 
 /** ResourceValidationArgs built the way the engine builds them (props behind the unknown-checking proxy). */
@@ -117,7 +119,7 @@ export function resourceArgs(
     props: proxied,
     urn: options.urn ?? urnOf(type, name),
     name,
-    opts: defaultOptions(),
+    opts: defaultOptions(options.protect),
     provider: options.providerProps && {
       type: "pulumi:providers:aws",
       props: unknownCheckingProxy(copy(options.providerProps)) as Record<string, unknown>,
@@ -195,6 +197,8 @@ export interface StackResourceInput {
    * name (a drift check's pipeline and schedule): a name stands for each of them but the resource itself.
    */
   readonly dependencies?: readonly string[];
+  /** The `protect` resource option. @default false */
+  readonly protect?: boolean;
 }
 
 /** PolicyResources linked to their parents and dependencies, with proxied props. */
@@ -208,7 +212,7 @@ export function policyResources(inputs: readonly StackResourceInput[]): PolicyRe
       name: input.name,
       urn: input.urn ?? urnOf(input.type, input.name),
       props,
-      opts: defaultOptions(),
+      opts: defaultOptions(input.protect),
       dependencies: [],
       propertyDependencies: {},
       isType: (resourceClass) => (resourceClass as { __pulumiType?: string }).__pulumiType === input.type,
@@ -270,5 +274,6 @@ export function fromRecorded(recorded: readonly RecordedResource[]): StackResour
       props: withSentinels({ ...r.outputs, ...r.inputs }) as Record<string, unknown>,
       parent: byUrn.get(r.parent),
       dependencies: r.dependencies.flatMap((urn) => byUrn.get(urn) ?? []),
+      ...(r.protect && { protect: true }),
     }));
 }

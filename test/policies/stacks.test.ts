@@ -35,7 +35,9 @@ function loadRules(): Rule[] {
 /**
  * The pack config a stack's CI passes with --policy-pack-config. The stacks run here under mocks, all
  * in the mock account and against one local registry, so the stacks' own accounts that a config
- * names (a source registry's, in restrict-sagemaker-model-sources) are that account here.
+ * names (a source registry's, in restrict-sagemaker-model-sources) are that account here, and the
+ * accounts a rule trusts (`trustedAccounts`) include it; the accounts a stack shares its models
+ * with keep their ids, as the program writes them from the stack's config.
  */
 function packConfig(
   stack: StackName,
@@ -45,7 +47,34 @@ function packConfig(
     const account = stackAccountId(known, readStackConfigFile(known).config);
     if (account !== undefined) text = text.replaceAll(`:${account}:`, `:${ACCOUNT_ID}:`);
   }
-  return JSON.parse(text);
+  const config = JSON.parse(text) as Record<string, unknown>;
+  for (const entry of Object.values(config)) {
+    const settings = entry as { trustedAccounts?: unknown };
+    if (typeof entry === "object" && Array.isArray(settings.trustedAccounts))
+      settings.trustedAccounts = [...(settings.trustedAccounts as string[]), ACCOUNT_ID];
+  }
+  return config as ReturnType<typeof packConfig>;
+}
+
+/** The rules that compare accounts with the pack config's `trustedAccounts`. */
+const ACCOUNT_RULES = ["restrict-iam-resource-principals", "restrict-iam-trust-principals"];
+
+/**
+ * The accounts a stack's config names: the one it deploys to (`aws:allowedAccountIds`), those it
+ * shares its models with (`mlops:promotion.consumerAccounts`), and those whose registries it
+ * serves from (the account of each `models[].source.modelPackageGroupArn`).
+ */
+function stackConfigAccounts(stack: StackName): string[] {
+  const config = readStackConfigFile(stack).config;
+  const json = (key: string): unknown => (config[key] === undefined ? undefined : JSON.parse(config[key]));
+  const allowed = (json("aws:allowedAccountIds") ?? []) as string[];
+  const consumers =
+    ((json("mlops:promotion") ?? {}) as { consumerAccounts?: string[] }).consumerAccounts ?? [];
+  const sources = ((json("mlops:models") ?? []) as { source?: { modelPackageGroupArn?: string } }[]).flatMap(
+    (model) =>
+      /^arn:[^:]+:sagemaker:[^:]*:(\d{12}):/.exec(model.source?.modelPackageGroupArn ?? "")?.[1] ?? [],
+  );
+  return [...new Set([...allowed, ...consumers, ...sources])].sort();
 }
 
 interface Finding {
@@ -94,6 +123,7 @@ async function evaluate(
               outcome: await checkResource(rule, r.type, r.props, {
                 name: r.name,
                 urn: r.urn,
+                protect: r.protect,
                 config: settings,
               }),
             })),
@@ -188,12 +218,16 @@ describe("the policy pack on the program's own stacks", () => {
                 "require-sagemaker-network-isolation .pipelineDefinition can't be known during preview",
               ]
             : []),
+          ...(targetsRunAsRoles
+            ? ["require-iam-service-source-conditions .assumeRolePolicy can't be known during preview"]
+            : []),
+          "require-iam-service-source-conditions .policy can't be known during preview",
           "restrict-iam-pass-role .policy can't be known during preview",
           "restrict-iam-resource-principals .policy can't be known during preview",
           ...(targetsRunAsRoles
             ? ["restrict-iam-trust-principals .assumeRolePolicy can't be known during preview"]
             : []),
-        ],
+        ].sort(),
         stack,
       );
     }
@@ -216,6 +250,25 @@ describe("the policy pack on the program's own stacks", () => {
         );
       }
     }
+  });
+
+  it("each stack's pack config trusts exactly the accounts its stack config names", () => {
+    for (const stack of ["staging", "prod"] as const) {
+      const config = JSON.parse(readFileSync(path.join(PACK, "config", `${stack}.json`), "utf8")) as Record<
+        string,
+        { trustedAccounts?: string[] }
+      >;
+      for (const rule of ACCOUNT_RULES) {
+        assert.deepEqual(
+          [...(config[rule]?.trustedAccounts ?? [])].sort(),
+          stackConfigAccounts(stack),
+          `${stack}: ${rule}.trustedAccounts`,
+        );
+      }
+    }
+    // The accounts of the shipped stacks: each its own, staging's consumer (prod), prod's source (staging).
+    assert.deepEqual(stackConfigAccounts("staging"), ["111111111111", "222222222222"]);
+    assert.deepEqual(stackConfigAccounts("prod"), ["111111111111", "222222222222"]);
   });
 
   it("both stacks have a pack config that names only rules of the pack", () => {

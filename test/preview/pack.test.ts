@@ -56,7 +56,7 @@ const PENDING = resource("aws:iam/rolePolicy:RolePolicy", "pending", {
 });
 
 const S3 =
-  "Requires every S3 bucket to block public access, encrypt with KMS by default, deny requests without TLS, and keep object versions.\n";
+  "Requires every S3 bucket to block public access, encrypt with KMS by default (server access log buckets: SSE-S3), deny requests without TLS, and keep object versions.\n";
 const PACK = "'mlops-guardrails@v0.1.0'";
 
 /** A policy that could not run on an unknown value: the engine's advisory. */
@@ -158,7 +158,7 @@ describe("the policy pack, driven as the engine drives it", function () {
         enforcementLevel: "mandatory",
         urn: WILDCARD.urn,
         message:
-          'IAM policy documents must not allow actions that can be limited to named resources on Resource "*" (or NotResource).\n' +
+          'IAM policy documents must not allow actions that can be limited to named resources on Resource "*", NotResource, or ARN patterns whose wildcards reach other services, accounts or regions, or every resource of a type.\n' +
           'Role policy "wide", statement 1: Resource "*" applies to 165 actions that can be limited to named resources (s3:InitiateReplication, s3:PauseReplication, s3:AbortMultipartUpload, and 162 more); name the resources (ARNs) the statement needs.',
       },
       cannotRun("forbid-iam-wildcard-actions"),
@@ -176,6 +176,14 @@ describe("the policy pack, driven as the engine drives it", function () {
         urn: BUCKET.urn,
         message: `${S3}Bucket "data" ${problem}`,
       })),
+      {
+        policy: "require-data-kms-encryption",
+        enforcementLevel: "mandatory",
+        urn: BUCKET.urn,
+        message:
+          "Requires the platform's customer managed KMS key on SNS topics, SQS queues, log groups, EventBridge connections, S3 default encryption (except server access log buckets) and the S3 objects the stack writes.\n" +
+          'Bucket "data" has no default encryption; give it an aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm "aws:kms" and the platform\'s KMS key ARN as kmsMasterKeyId.',
+      },
     ]);
     assert.deepEqual(progress, ["1/4", "2/4", "3/4", "4/4"]);
     assert.ok(pid > 0);

@@ -162,8 +162,30 @@ describe("stack configuration", () => {
         newData: { enabled: false, inputPrefix: "input/", marker: "_SUCCESS" },
         drift: { enabled: false, minIntervalHours: 24 },
       });
-      assert.equal(staging.storage.protectFromDeletion, false);
-      assert.equal(prod.storage.protectFromDeletion, true);
+      // Prod keeps captured traffic a quarter and reports and logs a year, for audits; staging, which
+      // holds the training data, logs access to its buckets too, and keeps the rest the default periods.
+      assert.deepEqual(staging.storage, {
+        protectFromDeletion: false,
+        noncurrentVersionRetentionDays: 30,
+        checkpointRetentionDays: 7,
+        captureRetentionDays: 30,
+        reportRetentionDays: 90,
+        pipelineOutputRetentionDays: 30,
+        logRetentionDays: 90,
+        accessLogs: true,
+        accessLogRetentionDays: 90,
+      });
+      assert.deepEqual(prod.storage, {
+        protectFromDeletion: true,
+        noncurrentVersionRetentionDays: 365,
+        checkpointRetentionDays: 14,
+        captureRetentionDays: 90,
+        reportRetentionDays: 365,
+        pipelineOutputRetentionDays: 30,
+        logRetentionDays: 365,
+        accessLogs: true,
+        accessLogRetentionDays: 365,
+      });
       assert.equal(staging.encryption.keyDeletionWindowDays, 7);
       assert.equal(prod.encryption.keyDeletionWindowDays, 30);
       assert.equal(staging.alerts.emails.length, 1);
@@ -207,11 +229,20 @@ describe("stack configuration", () => {
         tags: { Environment: "staging", Project: "churn", Owner: "ml@example.com", CostCenter: "ML-1" },
         encryption: { keyDeletionWindowDays: 30 },
         alerts: { emails: ["ml@example.com"] },
+        // Kept long enough for monitoring, retraining and a review of the last quarter; no access logs.
         storage: {
           protectFromDeletion: true,
           noncurrentVersionRetentionDays: 90,
           checkpointRetentionDays: 14,
+          captureRetentionDays: 30,
+          reportRetentionDays: 90,
+          pipelineOutputRetentionDays: 30,
+          logRetentionDays: 90,
+          accessLogs: false,
+          accessLogRetentionDays: 90,
         },
+        // Every role carries the stack's own permissions boundary.
+        security: {},
         models: [
           {
             name: "churn",
@@ -309,6 +340,12 @@ describe("stack configuration", () => {
         protectFromDeletion: false,
         noncurrentVersionRetentionDays: 90,
         checkpointRetentionDays: 14,
+        captureRetentionDays: 30,
+        reportRetentionDays: 90,
+        pipelineOutputRetentionDays: 30,
+        logRetentionDays: 90,
+        accessLogs: false,
+        accessLogRetentionDays: 90,
       });
       assert.deepEqual(config.encryption, { keyDeletionWindowDays: 7 });
     });
@@ -409,7 +446,7 @@ describe("stack configuration", () => {
     it("an unknown key at the top level lists the allowed keys", () => {
       assertProblems(
         { ...minimal(), enviroment: "prod" },
-        'enviroment: "prod" is not a known key here (did you mean "environment"? allowed: environment, namePrefix, requireMonitoring, tags, encryption, network, alerts, storage, models, promotion, delivery)',
+        'enviroment: "prod" is not a known key here (did you mean "environment"? allowed: environment, namePrefix, requireMonitoring, tags, encryption, network, alerts, storage, security, models, promotion, delivery)',
       );
     });
 
@@ -1023,6 +1060,102 @@ describe("stack configuration", () => {
       assert.equal(parseStackConfig("staging", minimal()).models[0].pipeline.schemaFile, undefined);
     });
 
+    it("storage: retention periods in their ranges, outlasting what reads the data; access-log days only with access logs", () => {
+      assertProblems(
+        withModel(
+          {},
+          {
+            storage: {
+              captureRetentionDays: 0,
+              reportRetentionDays: 4000,
+              logRetentionDays: 100,
+              accessLogs: "yes",
+            },
+          },
+        ),
+        'storage.accessLogs: "yes" must be true or false',
+        "storage.captureRetentionDays: 0 must be a whole number from 1 to 3650",
+        "storage.logRetentionDays: 100 is not a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, 120, " +
+          "150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 days)",
+        "storage.reportRetentionDays: 4000 must be a whole number from 1 to 3650",
+      );
+      // An hourly drift check, and spot training that may wait five days for capacity.
+      assertProblems(
+        withModel(
+          {
+            pipeline: { maxRuntimeSeconds: 3600, maxWaitSeconds: 432000 },
+            monitoring: { scheduleExpression: "cron(0 * ? * * *)" },
+          },
+          {
+            storage: {
+              captureRetentionDays: 1,
+              pipelineOutputRetentionDays: 5,
+              checkpointRetentionDays: 3,
+              accessLogRetentionDays: 30,
+            },
+          },
+        ),
+        "storage.accessLogRetentionDays: 30 applies only with accessLogs: true; remove it or turn access logs on",
+        "storage.captureRetentionDays: 1 is shorter than the 2 days models[0].monitoring needs: each run reads the " +
+          "requests captured in the last 1 hour(s), and a failed run is retried or run again the next day; keep " +
+          "captured data at least 2 days",
+        "storage.checkpointRetentionDays: 3 is shorter than the 6 days the spot training of models[0] needs: an " +
+          "interrupted job waits for capacity and resumes from its last checkpoint up to 432000 seconds after it " +
+          "started (models[0].pipeline.maxWaitSeconds); keep checkpoints at least 6 days",
+        "storage.pipelineOutputRetentionDays: 5 is shorter than the 6 days a build of models[0] needs: its Train " +
+          "step may run 432000 seconds (models[0].pipeline.maxWaitSeconds), after which Evaluate reads the test " +
+          "split and the champion placeholder; keep intermediate outputs at least 6 days",
+      );
+      // Spot training waits twice its run time by default; without spot, the run time alone counts.
+      assertProblems(
+        withModel(
+          { pipeline: { maxRuntimeSeconds: 86400 } },
+          { storage: { pipelineOutputRetentionDays: 2 } },
+        ),
+        "storage.pipelineOutputRetentionDays: 2 is shorter than the 3 days a build of models[0] needs: its Train " +
+          "step may run 172800 seconds (maxWaitSeconds, by default twice models[0].pipeline.maxRuntimeSeconds), " +
+          "after which Evaluate reads the test split and the champion placeholder; keep intermediate outputs at " +
+          "least 3 days",
+      );
+      assert.equal(
+        parseStackConfig(
+          "staging",
+          withModel(
+            { pipeline: { spotTraining: false, maxRuntimeSeconds: 86400 } },
+            { storage: { pipelineOutputRetentionDays: 3, checkpointRetentionDays: 1 } },
+          ),
+        ).storage.pipelineOutputRetentionDays,
+        3,
+      );
+      // Model Monitor every 5 hours: runs that do not tile the day read at most the last 24 hours.
+      assertProblems(
+        withModel(
+          { monitoring: { engine: "model-monitor", scheduleExpression: "cron(0 0/5 ? * * *)" } },
+          { storage: { captureRetentionDays: 1 } },
+        ),
+        "storage.captureRetentionDays: 1 is shorter than the 2 days models[0].monitoring needs: each run reads the " +
+          "requests captured in the last 24 hour(s), and a failed run is retried or run again the next day; keep " +
+          "captured data at least 2 days",
+      );
+      // Nothing monitored (capture or monitoring off) and nothing built here: no minimum.
+      const served = {
+        source: {
+          modelPackageGroupArn:
+            "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/mlops-staging-churn",
+        },
+        monitoring: { enabled: false },
+      };
+      assert.equal(
+        parseStackConfig(
+          "prod",
+          withModel(served, {
+            storage: { captureRetentionDays: 1, pipelineOutputRetentionDays: 1, checkpointRetentionDays: 1 },
+          }),
+        ).storage.captureRetentionDays,
+        1,
+      );
+    });
+
     it("a bad S3 URI", () => {
       const message = "is not an S3 URI (expected s3://bucket/prefix/ with a valid bucket name)";
       assertProblems(
@@ -1045,6 +1178,38 @@ describe("stack configuration", () => {
       assertProblems(
         { ...minimal(), encryption: { kmsKeyArn: "1234abcd-12ab-34cd-56ef-1234567890ab" } },
         `encryption.kmsKeyArn: "1234abcd-12ab-34cd-56ef-1234567890ab" ${message}`,
+      );
+    });
+
+    it("a permissions boundary: a customer managed policy of an account, with or without a path", () => {
+      const boundary = (permissionsBoundaryArn: unknown) => ({
+        ...minimal(),
+        security: { permissionsBoundaryArn },
+      });
+      for (const arn of [
+        "arn:aws:iam::123456789012:policy/mlops-boundary",
+        "arn:aws-us-gov:iam::123456789012:policy/boundaries/ml/mlops+team@v2",
+      ]) {
+        assert.equal(parseStackConfig("staging", boundary(arn)).security.permissionsBoundaryArn, arn);
+      }
+      const message =
+        "is not the ARN of a customer managed IAM policy (expected arn:aws:iam::<account>:policy/<name>, " +
+        "or arn:aws:iam::<account>:policy/<path>/<name>)";
+      for (const arn of [
+        // An AWS managed policy, a role, an account that is not 12 digits, a name with a space, an empty name.
+        "arn:aws:iam::aws:policy/PowerUserAccess",
+        "arn:aws:iam::123456789012:role/mlops-boundary",
+        "arn:aws:iam::12345678901:policy/mlops-boundary",
+        "arn:aws:iam::123456789012:policy/mlops boundary",
+        "arn:aws:iam::123456789012:policy/boundaries/",
+        "mlops-boundary",
+      ]) {
+        assertProblems(boundary(arn), `security.permissionsBoundaryArn: "${arn}" ${message}`);
+      }
+      assertProblems(
+        { ...minimal(), security: { permissionsBoundaryArn: 42, boundary: "x" } },
+        'security.boundary: "x" is not a known key here (allowed: permissionsBoundaryArn)',
+        "security.permissionsBoundaryArn: 42 must be the ARN of an IAM managed policy",
       );
     });
 
@@ -1457,7 +1622,7 @@ describe("stack configuration", () => {
           e instanceof ConfigError &&
           e.message ===
             'stack "prod" has 1 problem in its mlops configuration:\n' +
-              "  - bogus: 1 is not a known key here (allowed: environment, namePrefix, requireMonitoring, tags, encryption, network, alerts, storage, models, promotion, delivery)",
+              "  - bogus: 1 is not a known key here (allowed: environment, namePrefix, requireMonitoring, tags, encryption, network, alerts, storage, security, models, promotion, delivery)",
       );
     });
   });
@@ -1471,6 +1636,7 @@ describe("stack configuration", () => {
       ["network"],
       ["alerts"],
       ["storage"],
+      ["security"],
       ["models"],
       ["models", 0],
       ["models", 0, "pipeline"],
@@ -1487,6 +1653,7 @@ describe("stack configuration", () => {
     const keys = [
       ...["environment", "namePrefix", "tags", "encryption", "network", "alerts", "storage", "models"],
       ...["Environment", "Project", "kmsKeyArn", "subnetIds", "emails", "protectFromDeletion", "name"],
+      ...["security", "permissionsBoundaryArn"],
       ...["pipeline", "endpoint", "monitoring", "spotTraining", "maxRuntimeSeconds", "maxWaitSeconds"],
       ...["autoscaling", "minCapacity", "maxCapacity", "initialInstanceCount", "instanceType", "0", "1"],
       ...["dataCapture", "enabled", "scheduleExpression", "baseline", "driftAlarms", "features"],
@@ -1505,6 +1672,7 @@ describe("stack configuration", () => {
           network: { subnetIds: ["subnet-0123abcd"], securityGroupIds: ["sg-0123abcd"] },
           encryption: {},
           storage: {},
+          security: { permissionsBoundaryArn: "arn:aws:iam::123456789012:policy/mlops-boundary" },
           delivery: {
             github: { repository: "example-org/churn", deployEnvironment: "staging" },
             approvalDispatch: { eventType: "model-approved" },

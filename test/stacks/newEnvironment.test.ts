@@ -20,7 +20,8 @@ const preview = (args: readonly string[]) =>
 /**
  * A new environment made the way docs/environments.md says: staging's stack file under the new
  * stack's name with its environment, AWS account and GitHub environment changed, and a pack config
- * copied from staging's with the Environment tag's value changed. Returns the files' folder.
+ * copied from staging's with the Environment tag's value, the registries served from and the
+ * trusted accounts changed. Returns the files' folder.
  */
 function addEnvironment(root: string, name: string, account: string): { packConfig: string } {
   writeFileSync(path.join(root, "Pulumi.yaml"), readFileSync(path.join(REPOSITORY_ROOT, "Pulumi.yaml")));
@@ -38,8 +39,14 @@ function addEnvironment(root: string, name: string, account: string): { packConf
 
   const pack = JSON.parse(
     readFileSync(path.join(REPOSITORY_ROOT, "policies", "config", "staging.json"), "utf8"),
-  ) as Record<string, { environment?: string; allowedModelPackageGroups?: string[] }>;
+  ) as Record<
+    string,
+    { environment?: string; allowedModelPackageGroups?: string[]; trustedAccounts?: string[] }
+  >;
   pack["require-resources-tags"].environment = name;
+  // qa shares nothing and serves its own models: its account is the only one its policies name.
+  pack["restrict-iam-resource-principals"].trustedAccounts = [account];
+  pack["restrict-iam-trust-principals"].trustedAccounts = [account];
   pack["restrict-sagemaker-model-sources"].allowedModelPackageGroups = [
     `arn:aws:sagemaker:us-east-1:${account}:model-package-group/mlops-${name}-*`,
   ];

@@ -17,7 +17,7 @@ https://docs.aws.amazon.com/sagemaker/latest/dg/build-and-manage-steps.html#step
 Event::
 
     {"model_package_group_name": "mlops-staging-diagnosis",
-     "placeholder_uri": "s3://<artifacts>/pipelines/<execution id>/FindChampion/none"}
+     "placeholder_uri": "s3://<artifacts>/pipeline-work/<execution id>/FindChampion/none"}
 
 The step lists the group's approved versions, newest first, and takes the
 first (ListModelPackages with ``ModelApprovalStatus`` Approved, ``SortBy``

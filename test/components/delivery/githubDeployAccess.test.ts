@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { GithubDeployAccess, GithubDeployAccessArgs } from "../../../components/delivery/githubDeployAccess";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  assertSizedBoundary,
+  GithubDeployAccess,
+  GithubDeployAccessArgs,
+  sizingBoundaryArn,
+} from "../../../components/delivery/githubDeployAccess";
 import { deployPolicy, DeployScope, previewPolicy } from "../../../components/delivery/deployPolicy";
 import type { PolicyDocument } from "../../../components/shared/policyDocument";
 import { forbidIamAdminPolicies } from "../../../policies/rules/forbid-iam-admin-policies";
@@ -16,6 +22,7 @@ const NAME = "mlops-prod-github";
 const ACCOUNT = "arn:aws:iam::123456789012";
 const PROVIDER = `${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
+const BOUNDARY = `${ACCOUNT}:policy/mlops-prod-permissions-boundary`;
 const TAGS = { Environment: "prod", Project: "mlops-platform" };
 const PIPELINE_ROLE = `${ACCOUNT}:role/mlops-prod-diagnosis-role-1a2b3c4`;
 const STACK_FOOTPRINT = {
@@ -36,6 +43,7 @@ function args(overrides: Partial<GithubDeployAccessArgs> = {}): GithubDeployAcce
     footprint: STACK_FOOTPRINT,
     resourceTags: TAGS,
     kmsKeyArn: KEY,
+    permissionsBoundaryArn: BOUNDARY,
     tags: TAGS,
     ...overrides,
   };
@@ -107,6 +115,8 @@ describe("GithubDeployAccess", () => {
       [deploy.name, deploy.maxSessionDuration, preview.name, preview.maxSessionDuration],
       ["mlops-prod-github-deploy", 7200, "mlops-prod-github-preview", 3600],
     );
+    // Both carry the stack's boundary: its Deny statements hold the deploy role too.
+    assert.deepEqual([deploy.permissionsBoundary, preview.permissionsBoundary], [BOUNDARY, BOUNDARY]);
     assert.equal(await valueOf(access.deployRoleArn), `${ACCOUNT}:role/mlops-prod-github-deploy`);
     assert.equal(await valueOf(access.previewRoleArn), `${ACCOUNT}:role/mlops-prod-github-preview`);
     assert.equal(await valueOf(access.oidcProviderArn), PROVIDER);
@@ -158,6 +168,7 @@ describe("GithubDeployAccess", () => {
       namePrefix: "mlops-prod",
       resourceTags: TAGS,
       kmsKeyArn: KEY,
+      permissionsBoundaryArn: BOUNDARY,
     };
     const types = [
       ...STACK_FOOTPRINT.types,
@@ -173,6 +184,7 @@ describe("GithubDeployAccess", () => {
       `${ACCOUNT}:role/mlops-prod-github-preview`,
       `${ACCOUNT}:policy/mlops-prod-github-deploy-1`,
       PROVIDER,
+      BOUNDARY,
     ]);
     assert.deepEqual(
       JSON.parse(named(recorded, `${NAME}-deploy-policy-1`).inputs.policy as string),
@@ -189,6 +201,32 @@ describe("GithubDeployAccess", () => {
       JSON.parse(named(recorded, `${NAME}-preview-policy`).inputs.policy as string),
       previewPolicy(scope, types),
     );
+  });
+
+  it("takes the stack's own boundary as an output, sized as a policy at path / of the longest name, and refuses a longer one", async () => {
+    const { recorded: own } = await build({ permissionsBoundaryArn: pulumi.output(BOUNDARY) });
+    assert.deepEqual(
+      ofType(own, "aws:iam/role:Role").map((role) => role.inputs.permissionsBoundary),
+      [BOUNDARY, BOUNDARY],
+    );
+    assert.equal(
+      named(own, `${NAME}-deploy-policy-1`).inputs.policy,
+      named(recorded, `${NAME}-deploy-policy-1`).inputs.policy,
+    );
+    const sized = sizingBoundaryArn(pulumi.output(BOUNDARY));
+    assert.equal(sized, `arn:aws-iso-b:iam::123456789012:policy/${"p".repeat(128)}`);
+    // One known from config is sized as it is, path and all, in the longest partition.
+    assert.equal(
+      sizingBoundaryArn("arn:aws:iam::111111111111:policy/boundaries/ml/mlops"),
+      "arn:aws-iso-b:iam::123456789012:policy/boundaries/ml/mlops",
+    );
+    assert.doesNotThrow(() => assertSizedBoundary(NAME, BOUNDARY, sized));
+    const long = `${ACCOUNT}:policy/boundaries/${"p".repeat(128)}`;
+    assert.throws(() => assertSizedBoundary(NAME, long, sized), {
+      message:
+        `GithubDeployAccess ${NAME}: permissionsBoundaryArn "${long}" is longer than the deploy policy was sized ` +
+        "for (a policy at path /); give a policy with a path as a string, known before deploying.",
+    });
   });
 
   it("splits the deploy policy of a stack of many roles over managed policies that each fit IAM's limit", async () => {
@@ -268,6 +306,7 @@ describe("GithubDeployAccess", () => {
             deployBranch: "feature/*",
             oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/accounts.google.com",
             deploySessionSeconds: 600,
+            permissionsBoundaryArn: "arn:aws:iam::aws:policy/PowerUserAccess",
             footprint: {
               types: ["aws:ec2/instance:Instance"],
               passedRoles: [{ service: "lambda.amazonaws.com", roleArn: PIPELINE_ROLE }],
@@ -284,6 +323,7 @@ describe("GithubDeployAccess", () => {
               "deployEnvironment and deployBranch cannot both be set: the deploy role trusts one of them",
               'deployBranch "feature/*" must be one branch name (no wildcards, spaces or "..")',
               'oidcProviderArn "arn:aws:iam::123456789012:oidc-provider/accounts.google.com" must be the ARN of a token.actions.githubusercontent.com OIDC provider',
+              'permissionsBoundaryArn "arn:aws:iam::aws:policy/PowerUserAccess" is not the ARN of a customer managed IAM policy (expected arn:aws:iam::<account>:policy/<name>, or arn:aws:iam::<account>:policy/<path>/<name>)',
               "deploySessionSeconds 600 must be a whole number from 3600 to 43200",
               "the footprint passes roles to lambda.amazonaws.com, which none of its types hands a role to (passesRole in DEPLOY_PERMISSIONS)",
               "the footprint lists aws:ec2/instance:Instance, which has no entry in DEPLOY_PERMISSIONS (components/delivery/deployPermissions.ts), so the deploy role could not deploy them",

@@ -15,7 +15,7 @@ import { isTaggable } from "../../../policies/lib/taggableTypes";
 import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
 import { checkResource, checkStack, fromRecorded, policyResources } from "../../helpers/policyArgs";
 import { RECOMMENDED_CONFIG } from "../../helpers/recommendedConfig";
-import { TEST_ACCOUNT } from "../../helpers/account";
+import { TEST_ACCOUNT, TEST_BOUNDARY_ARN } from "../../helpers/account";
 import { assertFootprint } from "../../helpers/footprint";
 
 const NAME = "mlops-prod-dispatch";
@@ -50,6 +50,7 @@ function prodArgs(overrides: Partial<ModelApprovalDispatchArgs> = {}): ModelAppr
     ],
     alertTopicArn: TOPIC,
     kmsKeyArn: KEY,
+    permissionsBoundaryArn: TEST_BOUNDARY_ARN,
     tags: TAGS,
     ...overrides,
   };
@@ -597,6 +598,10 @@ describe("ModelApprovalDispatch", () => {
       deadLetterRetentionDays: 1,
     });
     assert.deepEqual(validateArgs(NAME, low, withDefaults(low)), []);
+  });
+
+  it("gives its role the stack's permissions boundary", () => {
+    assert.equal(inputsOf(recorded, `${NAME}-role`, ROLE).permissionsBoundary, TEST_BOUNDARY_ARN);
   });
 
   it("states its footprint, with the role EventBridge assumes", async () => {

@@ -9,7 +9,7 @@ import {
 } from "../../../components/endpoint/fleet";
 import { ModelEndpoint, ModelEndpointArgs } from "../../../components/endpoint/modelEndpoint";
 import { named, recordResources, settle } from "../../helpers/mocks";
-import { TEST_ACCOUNT } from "../../helpers/account";
+import { TEST_ACCOUNT, TEST_BOUNDARY_ARN } from "../../helpers/account";
 
 const NAME = "mlops-prod-diagnosis";
 const packageArn = (version: number) =>
@@ -213,6 +213,7 @@ describe("ModelEndpoint with a live fleet", () => {
       },
     ],
     kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666",
+    permissionsBoundaryArn: TEST_BOUNDARY_ARN,
     alertTopicArn: `arn:aws:sns:us-east-1:123456789012:${NAME}-alerts`,
     dataCapture: { bucketName: `${NAME}-data-1a2b3c4`, samplingPercentage: 20 },
     tags: { Environment: "prod" },

@@ -5,8 +5,17 @@ import {
   ModelEndpointArgs,
   ServedModelPackage,
 } from "../../../components/endpoint/modelEndpoint";
-import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
-import { TEST_ACCOUNT } from "../../helpers/account";
+import {
+  ACCOUNT_ID,
+  named,
+  ofType,
+  recordResources,
+  RecordedResource,
+  REGION,
+  settle,
+  valueOf,
+} from "../../helpers/mocks";
+import { TEST_ACCOUNT, TEST_BOUNDARY_ARN } from "../../helpers/account";
 import { assertFootprint } from "../../helpers/footprint";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
@@ -37,6 +46,7 @@ function prodArgs(overrides: Partial<ModelEndpointArgs> = {}): ModelEndpointArgs
       },
     ],
     kmsKeyArn: KEY,
+    permissionsBoundaryArn: TEST_BOUNDARY_ARN,
     alertTopicArn: TOPIC,
     dataCapture: { bucketName: "mlops-prod-diagnosis-data-1a2b3c4", samplingPercentage: 20 },
     deployment: { strategy: "CANARY", canarySizePercent: 25, waitIntervalSeconds: 600 },
@@ -101,11 +111,24 @@ describe("ModelEndpoint", () => {
     assert.equal(model.name, undefined);
     const role = inputsOf(recorded, `${NAME}-model-role`);
     assert.deepEqual(JSON.parse(role.assumeRolePolicy as string).Statement, [
-      { Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole" },
+      {
+        Effect: "Allow",
+        Principal: { Service: "sagemaker.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        // SageMaker, only for this account's SageMaker resources in the stack's region.
+        Condition: {
+          StringEquals: { "aws:SourceAccount": ACCOUNT_ID },
+          ArnLike: { "aws:SourceArn": `arn:aws:sagemaker:${REGION}:${ACCOUNT_ID}:*` },
+        },
+      },
     ]);
     assert.equal(role.managedPolicyArns, undefined);
     const modelDependencies = named(recorded, `${NAME}-primary`).dependencies;
     assert.ok(modelDependencies.includes(named(recorded, `${NAME}-model-role-policy`).urn));
+  });
+
+  it("gives the model role the stack's permissions boundary", () => {
+    assert.equal(inputsOf(recorded, `${NAME}-model-role`).permissionsBoundary, TEST_BOUNDARY_ARN);
   });
 
   it("scopes the model role to the served artifacts, image, capture prefix, key and endpoint logs", () => {
@@ -343,6 +366,7 @@ describe("ModelEndpoint", () => {
       {
         variants: [{ name: "primary", modelPackage: modelPackage(3), instanceType: "ml.t2.medium" }],
         kmsKeyArn: KEY,
+        permissionsBoundaryArn: TEST_BOUNDARY_ARN,
         alertTopicArn: TOPIC,
         dataCapture: { bucketName: "mlops-staging-diagnosis-data-1a2b3c4" },
         tags: TAGS,
@@ -378,6 +402,7 @@ describe("ModelEndpoint", () => {
         },
       ],
       kmsKeyArn: KEY,
+      permissionsBoundaryArn: TEST_BOUNDARY_ARN,
       alertTopicArn: TOPIC,
       dataCapture: { bucketName: "mlops-staging-diagnosis-data-1a2b3c4", enabled: false },
       alarms: { modelSetupTimeMilliseconds: 20_000 },

@@ -3,7 +3,7 @@ import { endpointRuleProblems, EndpointRuleInput } from "../../../components/end
 import { ModelEndpoint } from "../../../components/endpoint/modelEndpoint";
 import { parseStackConfig } from "../../../stacks/config";
 import { ConfigError } from "../../../stacks/errors";
-import { TEST_ACCOUNT } from "../../helpers/account";
+import { TEST_ACCOUNT, TEST_BOUNDARY_ARN } from "../../helpers/account";
 import { recordResources, settle } from "../../helpers/mocks";
 
 const XGBOOST = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
@@ -114,6 +114,7 @@ describe("endpoint rules across keys", () => {
           ],
           deployment: { strategy: "CANARY", waitIntervalSeconds: 600, maximumExecutionTimeoutSeconds: 600 },
           kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666",
+          permissionsBoundaryArn: TEST_BOUNDARY_ARN,
           alertTopicArn: "arn:aws:sns:us-east-1:123456789012:mlops-staging-diagnosis-alerts",
           dataCapture: { bucketName: "mlops-staging-diagnosis-data" },
           tags: {},

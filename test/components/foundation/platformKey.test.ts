@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { PlatformKey } from "../../../components/foundation/platformKey";
 import { platformKeyPolicy } from "../../../components/foundation/platformKeyPolicy";
+import type { PolicyDocument } from "../../../components/shared/policyDocument";
 import { named, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
 import { TEST_ACCOUNT } from "../../helpers/account";
 import { assertFootprint } from "../../helpers/footprint";
@@ -100,7 +101,8 @@ describe("PlatformKey", () => {
       policy,
       JSON.stringify(platformKeyPolicy({ partition: "aws", region: "us-east-1", accountId: "123456789012" })),
     );
-    assert.equal(JSON.parse(policy as string).Statement.length, 2);
+    // The account's own statement and the three of the services that publish to the stack's topics and queues.
+    assert.equal(JSON.parse(policy as string).Statement.length, 4);
   });
 
   it("lets CloudWatch Logs encrypt the log groups logGroupPattern names, and refuses a pattern that is not one", async () => {
@@ -167,7 +169,12 @@ describe("PlatformKey", () => {
     assert.deepEqual(
       accepted
         .filter((r) => r.type === "aws:kms/key:Key")
-        .map((r) => JSON.parse(r.inputs.policy as string).Statement[2].Condition.ArnLike),
+        .map(
+          (r) =>
+            (JSON.parse(r.inputs.policy as string) as PolicyDocument).Statement.find(
+              (statement) => statement.Sid === "CloudWatchLogsEncryptStackLogGroups",
+            )?.Condition?.ArnLike,
+        ),
       patterns.map((pattern) => ({
         "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:us-east-1:123456789012:log-group:${pattern}`,
       })),

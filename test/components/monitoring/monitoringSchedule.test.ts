@@ -4,8 +4,17 @@ import {
   MonitoringSchedule,
   MonitoringScheduleArgs,
 } from "../../../components/monitoring/monitoringSchedule";
-import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
-import { TEST_ACCOUNT } from "../../helpers/account";
+import {
+  ACCOUNT_ID,
+  named,
+  ofType,
+  recordResources,
+  RecordedResource,
+  REGION,
+  settle,
+  valueOf,
+} from "../../helpers/mocks";
+import { TEST_ACCOUNT, TEST_BOUNDARY_ARN } from "../../helpers/account";
 import { assertFootprint } from "../../helpers/footprint";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666";
@@ -30,6 +39,7 @@ function prodArgs(overrides: Partial<MonitoringScheduleArgs> = {}): MonitoringSc
       constraintsUri: `${BASELINE}/constraints.json`,
     },
     kmsKeyArn: KEY,
+    permissionsBoundaryArn: TEST_BOUNDARY_ARN,
     alertTopicArn: TOPIC,
     scheduleExpression: "cron(0 * ? * * *)",
     instanceType: "ml.m5.xlarge",
@@ -152,7 +162,16 @@ describe("MonitoringSchedule", () => {
   it("the job role reads the capture and baseline, writes only its reports, and is assumed only by SageMaker", () => {
     const role = inputsOf(recorded, `${NAME}-role`, "aws:iam/role:Role");
     assert.deepEqual(JSON.parse(role.assumeRolePolicy as string).Statement, [
-      { Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole" },
+      {
+        Effect: "Allow",
+        Principal: { Service: "sagemaker.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        // SageMaker, only for this account's SageMaker resources in the stack's region.
+        Condition: {
+          StringEquals: { "aws:SourceAccount": ACCOUNT_ID },
+          ArnLike: { "aws:SourceArn": `arn:aws:sagemaker:${REGION}:${ACCOUNT_ID}:*` },
+        },
+      },
     ]);
     const policy = JSON.parse(
       inputsOf(recorded, `${NAME}-role-policy`, "aws:iam/rolePolicy:RolePolicy").policy as string,
@@ -168,6 +187,10 @@ describe("MonitoringSchedule", () => {
       "arn:aws:ecr:us-east-1:156813124566:repository/sagemaker-model-monitor-analyzer",
     ]);
     assert.equal(bySid.UseStackKey, KEY);
+  });
+
+  it("gives the job role the stack's permissions boundary", () => {
+    assert.equal(named(recorded, `${NAME}-role`).inputs.permissionsBoundary, TEST_BOUNDARY_ARN);
   });
 
   it("sends violations and failed runs of this schedule to the alert topic, in words a person can act on", () => {

@@ -86,12 +86,15 @@ function keyMatches(pattern: string, key: string): boolean {
   return new RegExp(`^${pattern.split("*").map(literal).join(".*")}$`).test(key);
 }
 
-/** The joined S3 URI of a step output as the definition writes it. */
-const executionOutput = (stepName: string, output: string) => ({
+/**
+ * The joined S3 URI of a step output as the definition writes it: under `pipelines/` what a
+ * registered version points to, under `pipeline-work/` (which expires) the rest.
+ */
+const executionOutput = (stepName: string, output: string, prefix: "pipelines" | "pipeline-work") => ({
   "Std:Join": {
     On: "/",
     Values: [
-      "s3://mlops-staging-diagnosis-artifacts-1a2b3c4/pipelines",
+      `s3://mlops-staging-diagnosis-artifacts-1a2b3c4/${prefix}`,
       { Get: "Execution.PipelineExecutionId" },
       stepName,
       output,
@@ -389,7 +392,7 @@ describe("buildPipelineDefinition", () => {
             {
               OutputName: "validation",
               S3Output: {
-                S3Uri: executionOutput("ValidateData", "validation"),
+                S3Uri: executionOutput("ValidateData", "validation", "pipeline-work"),
                 LocalPath: "/opt/ml/processing/validation",
                 S3UploadMode: "EndOfJob",
               },
@@ -506,7 +509,7 @@ describe("buildPipelineDefinition", () => {
     );
     assert.deepEqual(
       args.ProcessingOutputConfig?.Outputs?.[0].S3Output?.S3Uri,
-      executionOutput("Preprocess", "train"),
+      executionOutput("Preprocess", "train", "pipeline-work"),
     );
   });
 
@@ -516,7 +519,7 @@ describe("buildPipelineDefinition", () => {
     assert.deepEqual(outputs?.at(-1), {
       OutputName: "monitor-baseline",
       S3Output: {
-        S3Uri: executionOutput("Preprocess", "monitor-baseline"),
+        S3Uri: executionOutput("Preprocess", "monitor-baseline", "pipeline-work"),
         LocalPath: "/opt/ml/processing/monitor-baseline",
         S3UploadMode: "EndOfJob",
       },
@@ -575,7 +578,7 @@ describe("buildPipelineDefinition", () => {
             {
               OutputName: "drift-baseline",
               S3Output: {
-                S3Uri: executionOutput("DriftBaseline", "drift-baseline"),
+                S3Uri: executionOutput("DriftBaseline", "drift-baseline", "pipelines"),
                 LocalPath: "/opt/ml/processing/drift-baseline",
                 S3UploadMode: "EndOfJob",
               },
@@ -659,7 +662,7 @@ describe("buildPipelineDefinition", () => {
             {
               OutputName: "quality_check_output",
               S3Output: {
-                S3Uri: executionOutput("DataQualityBaseline", "baseline"),
+                S3Uri: executionOutput("DataQualityBaseline", "baseline", "pipelines"),
                 LocalPath: "/opt/ml/processing/output",
                 S3UploadMode: "EndOfJob",
               },
@@ -744,7 +747,7 @@ describe("buildPipelineDefinition", () => {
       FunctionArn: FUNCTION_ARN,
       Arguments: {
         model_package_group_name: "mlops-staging-diagnosis",
-        placeholder_uri: executionOutput("FindChampion", "none"),
+        placeholder_uri: executionOutput("FindChampion", "none", "pipeline-work"),
       },
       OutputParameters: [
         { OutputName: "ChampionModelUri", OutputType: "String" },
@@ -752,8 +755,10 @@ describe("buildPipelineDefinition", () => {
       ],
     });
     // The function may write there: the placeholder's key matches its policy's pattern.
-    assert.ok(keyMatches(CHAMPION_PLACEHOLDER_KEYS, `pipelines/${EXECUTION}/FindChampion/none/NO_CHAMPION`));
-    assert.equal(CHAMPION_PLACEHOLDER_KEYS, "pipelines/*/FindChampion/*");
+    assert.ok(
+      keyMatches(CHAMPION_PLACEHOLDER_KEYS, `pipeline-work/${EXECUTION}/FindChampion/none/NO_CHAMPION`),
+    );
+    assert.equal(CHAMPION_PLACEHOLDER_KEYS, "pipeline-work/*/FindChampion/*");
   });
 
   it("scores the trained model and the champion on the test split, with the margin, into evaluation.json", () => {
@@ -1078,6 +1083,58 @@ describe("buildPipelineDefinition", () => {
       others.filter((key) => REGISTERED_VERSION_KEYS.some((pattern) => keyMatches(pattern, key))),
       [],
     );
+  });
+
+  it("writes what a registered version points to under pipelines/, which is kept, and the rest under prefixes that expire", () => {
+    const prefixOf = (uri: unknown) => {
+      const key = resolved(uri).replace(`s3://${definitionInput().artifactsBucket}/`, "");
+      return key.slice(0, key.indexOf("/"));
+    };
+    // Where each step writes, by step and output.
+    const written = allSteps(withMonitor).flatMap((s): [string, string][] => {
+      if (s.Type === "Processing" || s.Type === "QualityCheck") {
+        return (s.Arguments.ProcessingOutputConfig?.Outputs ?? []).map((output) => [
+          `${s.Name} ${output.OutputName}`,
+          prefixOf(output.S3Output?.S3Uri),
+        ]);
+      }
+      if (s.Type === "Training") {
+        return [
+          [`${s.Name} model`, prefixOf(s.Arguments.OutputDataConfig?.S3OutputPath)],
+          [`${s.Name} checkpoints`, prefixOf(s.Arguments.CheckpointConfig?.S3Uri)],
+        ];
+      }
+      if (s.Type === "Lambda") return [[`${s.Name} placeholder`, prefixOf(s.Arguments.placeholder_uri)]];
+      return [];
+    });
+    assert.deepEqual(written, [
+      ["ValidateData validation", "pipeline-work"],
+      ["Preprocess train", "pipeline-work"],
+      ["Preprocess validation", "pipeline-work"],
+      ["Preprocess test", "pipeline-work"],
+      ["Preprocess baseline", "pipeline-work"],
+      ["Preprocess monitor-baseline", "pipeline-work"],
+      ["DriftBaseline drift-baseline", "pipelines"],
+      ["DataQualityBaseline quality_check_output", "pipelines"],
+      ["Train model", "pipelines"],
+      ["Train checkpoints", "checkpoints"],
+      ["FindChampion placeholder", "pipeline-work"],
+      ["Evaluate evaluation", "pipelines"],
+    ]);
+    // Every location the Register step records is the output of a step that writes under pipelines/.
+    const registerRefs = references(step<RegisterModelStep>(withMonitor, STEPS.register).Arguments).filter(
+      (ref) => ref.startsWith("Steps."),
+    );
+    assert.deepEqual([...new Set(registerRefs.map((ref) => ref.split(".")[1]))].sort(), [
+      "DataQualityBaseline",
+      "DriftBaseline",
+      "Evaluate",
+      "Train",
+    ]);
+    const kept = written
+      .filter(([, prefix]) => prefix === "pipelines")
+      .map(([output]) => output.split(" ")[0]);
+    assert.deepEqual(kept.sort(), ["DataQualityBaseline", "DriftBaseline", "Evaluate", "Train"]);
   });
 
   it("is deterministic and serialises to JSON without loss", () => {

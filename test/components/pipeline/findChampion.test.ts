@@ -18,7 +18,8 @@ const ARTIFACTS = "mlops-staging-diagnosis-artifacts-1a2b3c4";
 const ARN_PREFIX = "arn:aws:sagemaker:us-east-1:123456789012:model-package";
 const modelUri = (group: string, version: number) =>
   `s3://${ARTIFACTS}/pipelines/exec-${group}-${version}/Train/model/job/output/model.tar.gz`;
-const placeholderUri = (execution: string) => `s3://${ARTIFACTS}/pipelines/${execution}/FindChampion/none`;
+const placeholderUri = (execution: string) =>
+  `s3://${ARTIFACTS}/pipeline-work/${execution}/FindChampion/none`;
 
 /** Groups and the approval statuses of their versions, oldest first, as the test registers them. */
 const GROUPS = {
@@ -128,7 +129,7 @@ describe("find_champion.py, the build pipeline's FindChampion step (against moto
         call: [
           "s3",
           "get_object",
-          { Bucket: ARTIFACTS, Key: "pipelines/exec-b/FindChampion/none/NO_CHAMPION" },
+          { Bucket: ARTIFACTS, Key: "pipeline-work/exec-b/FindChampion/none/NO_CHAMPION" },
         ],
       },
       ...BAD_EVENTS.map(([event]) => ({ invoke: event })),
@@ -189,7 +190,7 @@ describe("find_champion.py, the build pipeline's FindChampion step (against moto
     const found = outcome("none");
     assert.equal(found.error, undefined, JSON.stringify(found.error));
     assert.deepEqual(found.result, {
-      ChampionModelUri: `s3://${ARTIFACTS}/pipelines/exec-b/FindChampion/none/`,
+      ChampionModelUri: `s3://${ARTIFACTS}/pipeline-work/exec-b/FindChampion/none/`,
       ChampionArn: "",
     });
     assert.deepEqual(found.calls, [
@@ -209,7 +210,7 @@ describe("find_champion.py, the build pipeline's FindChampion step (against moto
         operation: "PutObject",
         params: {
           Bucket: ARTIFACTS,
-          Key: "pipelines/exec-b/FindChampion/none/NO_CHAMPION",
+          Key: "pipeline-work/exec-b/FindChampion/none/NO_CHAMPION",
           // boto3 hands the body on as a stream; the get below reads it back empty.
           Body: "<BytesIO>",
           ContentType: "text/plain",
@@ -218,12 +219,12 @@ describe("find_champion.py, the build pipeline's FindChampion step (against moto
     ]);
     assert.equal(
       found.stdout,
-      `find-champion: group mlops-staging-churn has no approved version; placeholder s3://${ARTIFACTS}/pipelines/exec-b/FindChampion/none/\n`,
+      `find-champion: group mlops-staging-churn has no approved version; placeholder s3://${ARTIFACTS}/pipeline-work/exec-b/FindChampion/none/\n`,
     );
     // The placeholder is the folder's one object, and empty.
     assert.equal((placeholder.result as { Body: string }).Body, "");
     const keys = ((objects.result as { Contents?: { Key: string }[] }).Contents ?? []).map((o) => o.Key);
-    assert.deepEqual(keys, ["pipelines/exec-b/FindChampion/none/NO_CHAMPION"]);
+    assert.deepEqual(keys, ["pipeline-work/exec-b/FindChampion/none/NO_CHAMPION"]);
   });
 
   it("answers a retried step the same way, writing the same object", () => {

@@ -25,8 +25,18 @@ import type {
   TrainingStep,
 } from "../../../components/pipeline/definitionTypes";
 import type { PolicyDocument } from "../../../components/shared/policyDocument";
-import { named, ofType, recordResources, RecordedResource, settle, valueOf } from "../../helpers/mocks";
-import { TEST_ACCOUNT } from "../../helpers/account";
+import {
+  ACCOUNT_ID,
+  named,
+  ofType,
+  recordResources,
+  RecordedResource,
+  REGION,
+  settle,
+  valueOf,
+} from "../../helpers/mocks";
+import { lifecycleRules } from "../../../components/foundation/bucketBaseline";
+import { TEST_ACCOUNT, TEST_BOUNDARY_ARN } from "../../helpers/account";
 import { assertFootprint } from "../../helpers/footprint";
 import { archiveFiles, AWS_CLIENTS_FILE, COMPONENTS_DIR } from "../../helpers/lambdaArchive";
 
@@ -47,7 +57,13 @@ const TOPIC = `arn:aws:sns:us-east-1:123456789012:${NAME}-alerts`;
 /** The committed schema of the sample model. */
 const SCHEMA = path.join(ML_DIR, "schemas", "diagnosis.json");
 /** What every construction needs; tests add to it. */
-const REQUIRED = { account: TEST_ACCOUNT, kmsKeyArn: KEY, tags: TAGS, schemaFile: SCHEMA };
+const REQUIRED = {
+  account: TEST_ACCOUNT,
+  kmsKeyArn: KEY,
+  permissionsBoundaryArn: TEST_BOUNDARY_ARN,
+  tags: TAGS,
+  schemaFile: SCHEMA,
+};
 
 async function build(args: Partial<MlPipelineArgs> = {}, name = NAME) {
   const recorded = recordResources();
@@ -114,7 +130,7 @@ describe("MlPipeline", () => {
     for (const resource of taggable) assert.deepEqual(resource.inputs.tags, TAGS, resource.name);
   });
 
-  it("encrypts and protects both buckets, and expires spot checkpoints in the artifacts bucket", () => {
+  it("encrypts and protects both buckets; expires checkpoints and intermediate outputs, not what versions point to", () => {
     for (const suffix of ["data", "artifacts"]) {
       const encryption = named(recorded, `${NAME}-${suffix}-encryption`).inputs.rules as unknown[];
       assert.deepEqual(encryption, [
@@ -125,11 +141,61 @@ describe("MlPipeline", () => {
       ]);
       assert.equal(named(ofType(recorded, "aws:s3/bucket:Bucket"), `${NAME}-${suffix}`).protect, true);
     }
-    const rules = named(recorded, `${NAME}-artifacts-lifecycle`).inputs.rules as {
-      id: string;
-      expiration?: unknown;
-    }[];
-    assert.deepEqual(rules.find((r) => r.id === "expire-checkpoints")?.expiration, { days: 14 });
+    // The defaults: checkpoints two weeks, intermediate outputs a month; pipelines/ is kept.
+    assert.deepEqual(
+      named(recorded, `${NAME}-artifacts-lifecycle`).inputs.rules,
+      lifecycleRules(90, { "checkpoints/": 14, "pipeline-work/": 30 }),
+    );
+    // Without the stack's data retention, nothing in the data bucket expires but old versions.
+    assert.deepEqual(named(recorded, `${NAME}-data-lifecycle`).inputs.rules, lifecycleRules(90, {}));
+  });
+
+  it("keeps data and outputs as long as the stack says, and the function's logs too", async () => {
+    const { recorded: kept } = await build({
+      noncurrentVersionRetentionDays: 30,
+      checkpointRetentionDays: 7,
+      pipelineOutputRetentionDays: 14,
+      dataExpireByPrefix: { "data-capture/": 30, "monitoring/": 90 },
+      logRetentionDays: 365,
+    });
+    assert.deepEqual(
+      named(kept, `${NAME}-artifacts-lifecycle`).inputs.rules,
+      lifecycleRules(30, { "checkpoints/": 7, "pipeline-work/": 14 }),
+    );
+    assert.deepEqual(
+      named(kept, `${NAME}-data-lifecycle`).inputs.rules,
+      lifecycleRules(30, { "data-capture/": 30, "monitoring/": 90 }),
+    );
+    assert.equal(named(kept, `${NAME}-steps-logs`).inputs.retentionInDays, 365);
+  });
+
+  it("refuses retention that a build would outlive, and log retention CloudWatch does not offer", () => {
+    const bad = recordResources();
+    assert.throws(
+      () =>
+        new MlPipeline(NAME, {
+          ...REQUIRED,
+          maxRuntimeSeconds: 86400,
+          pipelineOutputRetentionDays: 2,
+          checkpointRetentionDays: 3,
+        }),
+      {
+        message:
+          `MlPipeline ${NAME}: pipelineOutputRetentionDays 2 is shorter than the 3 days a build of pipeline ${NAME} ` +
+          "needs: its Train step may run 172800 seconds (maxWaitSeconds), after which Evaluate reads the test split " +
+          "and the champion placeholder; keep intermediate outputs at least 3 days.",
+      },
+    );
+    assert.throws(
+      () => new MlPipeline(NAME, { ...REQUIRED, logRetentionDays: 100, pipelineOutputRetentionDays: 0 }),
+      {
+        message:
+          `MlPipeline ${NAME}: pipelineOutputRetentionDays 0 must be a whole number from 1 to 3650; ` +
+          "logRetentionDays 100 is not a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, " +
+          "365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 days).",
+      },
+    );
+    assert.deepEqual(bad, []);
   });
 
   it("names the registry and the pipeline after the component, and protects the registry", () => {
@@ -148,10 +214,31 @@ describe("MlPipeline", () => {
   it("gives the role a SageMaker-only trust policy and no managed policies", () => {
     const role = named(recorded, `${NAME}-role`);
     assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy as string).Statement, [
-      { Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole" },
+      {
+        Effect: "Allow",
+        Principal: { Service: "sagemaker.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        // SageMaker, only for this account's SageMaker resources in the stack's region.
+        Condition: {
+          StringEquals: { "aws:SourceAccount": ACCOUNT_ID },
+          ArnLike: { "aws:SourceArn": `arn:aws:sagemaker:${REGION}:${ACCOUNT_ID}:*` },
+        },
+      },
     ]);
     assert.equal(role.inputs.managedPolicyArns, undefined);
     assert.equal(ofType(recorded, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
+  });
+
+  it("gives the pipeline's role and its function's the stack's permissions boundary", () => {
+    assert.deepEqual(
+      ofType(recorded, "aws:iam/role:Role")
+        .map((role) => [role.name, role.inputs.permissionsBoundary])
+        .sort(),
+      [
+        [`${NAME}-role`, TEST_BOUNDARY_ARN],
+        [`${NAME}-steps-role`, TEST_BOUNDARY_ARN],
+      ],
+    );
   });
 
   it("scopes the role policy to this model's buckets, key, registry and role", () => {
@@ -647,6 +734,7 @@ describe("MlPipeline", () => {
         pipelineName: NAME,
         pipelineArn: named(alerting.recorded, `${NAME}-pipeline`).outputs.arn as string,
         artifactsBucket: await valueOf(alerting.pipeline.artifactsBucketName),
+        workRetentionDays: 30,
       });
       assert.deepEqual(target.inputs, {
         rule: rule.outputs.name,

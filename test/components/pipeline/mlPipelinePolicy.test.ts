@@ -285,7 +285,7 @@ describe("findChampionPolicy", () => {
           Sid: "WriteNoChampionPlaceholder",
           Effect: "Allow",
           Action: "s3:PutObject",
-          Resource: "arn:aws:s3:::mlops-staging-diagnosis-artifacts-1a2b3c4/pipelines/*/FindChampion/*",
+          Resource: "arn:aws:s3:::mlops-staging-diagnosis-artifacts-1a2b3c4/pipeline-work/*/FindChampion/*",
         },
         { Sid: "UseStackKey", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: KEY },
         {
@@ -313,6 +313,19 @@ describe("findChampionPolicy", () => {
     assert.ok(!allows("DescribeGroupVersions", `${SAGEMAKER}:model-package/mlops-staging-fraud/7`));
     assert.ok(
       allows(
+        "WriteNoChampionPlaceholder",
+        `${artifacts}/pipeline-work/p4jn9xou8a8s/FindChampion/none/NO_CHAMPION`,
+      ),
+    );
+    // Not another step's intermediate output, nor the kept outputs of any step.
+    assert.ok(
+      !allows(
+        "WriteNoChampionPlaceholder",
+        `${artifacts}/pipeline-work/p4jn9xou8a8s/Preprocess/test/test.csv`,
+      ),
+    );
+    assert.ok(
+      !allows(
         "WriteNoChampionPlaceholder",
         `${artifacts}/pipelines/p4jn9xou8a8s/FindChampion/none/NO_CHAMPION`,
       ),

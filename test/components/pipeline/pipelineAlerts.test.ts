@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { STEPS } from "../../../components/pipeline/definition";
+import {
+  EVALUATION_REPORT,
+  REGISTERED_OUTPUTS,
+  STEPS,
+  VALIDATION_REPORT,
+} from "../../../components/pipeline/definition";
 import { pipelineStoppedRule } from "../../../components/pipeline/pipelineAlerts";
 import { COMMANDS } from "../../../ops/commands";
 
@@ -48,6 +53,7 @@ describe("pipelineStoppedRule", () => {
     pipelineName: PIPELINE,
     pipelineArn: PIPELINE_ARN,
     artifactsBucket: ARTIFACTS,
+    workRetentionDays: 30,
   });
 
   it("matches failed and stopped runs of exactly this pipeline", () => {
@@ -72,9 +78,10 @@ describe("pipelineStoppedRule", () => {
           "Execution: <execution>. A run stopped at a gate fails at its Fail step (DataRejected, " +
           "AccuracyBelowThreshold, AccuracyBelowChampion), whose message gives the gate's reasons. See the " +
           "failed step and its reason in SageMaker Studio or with aws sagemaker list-pipeline-execution-steps " +
-          "--pipeline-execution-arn <execution> (its FailureReason). The run's reports are under " +
-          `s3://${ARTIFACTS}/pipelines/, in the folder named after the last part of the execution ARN. Once ` +
-          "the cause is fixed, npm run ops -- start-pipeline starts a new run and follows it.",
+          "--pipeline-execution-arn <execution> (its FailureReason). The run's validation_report.json is under " +
+          `s3://${ARTIFACTS}/pipeline-work/ for 30 days, its evaluation.json under s3://${ARTIFACTS}/pipelines/, ` +
+          "each in the folder named after the last part of the execution ARN. Once the cause is fixed, npm run " +
+          "ops -- start-pipeline starts a new run and follows it.",
       ),
     );
     assert.equal(
@@ -83,9 +90,10 @@ describe("pipelineStoppedRule", () => {
         `version. Execution: ${EXECUTION}. A run stopped at a gate fails at its Fail step (DataRejected, ` +
         "AccuracyBelowThreshold, AccuracyBelowChampion), whose message gives the gate's reasons. See the failed " +
         "step and its reason in SageMaker Studio or with aws sagemaker list-pipeline-execution-steps " +
-        `--pipeline-execution-arn ${EXECUTION} (its FailureReason). The run's reports are under ` +
-        `s3://${ARTIFACTS}/pipelines/, in the folder named after the last part of the execution ARN. Once the ` +
-        "cause is fixed, npm run ops -- start-pipeline starts a new run and follows it.",
+        `--pipeline-execution-arn ${EXECUTION} (its FailureReason). The run's validation_report.json is under ` +
+        `s3://${ARTIFACTS}/pipeline-work/ for 30 days, its evaluation.json under s3://${ARTIFACTS}/pipelines/, ` +
+        "each in the folder named after the last part of the execution ARN. Once the cause is fixed, npm run " +
+        "ops -- start-pipeline starts a new run and follows it.",
     );
   });
 
@@ -95,6 +103,17 @@ describe("pipelineStoppedRule", () => {
       assert.ok(template.includes(step), step);
     }
     assert.ok(COMMANDS.some((command) => command.name === "start-pipeline"));
+    // The reports are where the definition writes them: the evaluation report is kept with the
+    // outputs a version points to, the validation report with the outputs that expire.
+    const kept = (step: string, output: string) =>
+      REGISTERED_OUTPUTS.some(([s, o]) => s === step && o === output);
+    assert.deepEqual(
+      [
+        kept(STEPS.evaluate, EVALUATION_REPORT.outputName),
+        kept(STEPS.validateData, VALIDATION_REPORT.outputName),
+      ],
+      [true, false],
+    );
     assert.deepEqual(
       [...new Set(template.match(/<[^<>]*>/g))].sort(),
       Object.keys(rule.inputPathsMap)

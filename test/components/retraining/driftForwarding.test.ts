@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DriftForwarding, sourceDriftBusArn } from "../../../components/retraining/driftForwarding";
 import { named, recordResources, settle } from "../../helpers/mocks";
-import { TEST_ACCOUNT } from "../../helpers/account";
+import { TEST_ACCOUNT, TEST_BOUNDARY_ARN } from "../../helpers/account";
 import { assertFootprint } from "../../helpers/footprint";
 
 const ACCOUNT = "123456789012";
@@ -25,6 +25,7 @@ describe("DriftForwarding", () => {
       modelName: "diagnosis",
       sourceModelPackageGroupArn: SOURCE,
       kmsKeyArn: KEY,
+      permissionsBoundaryArn: TEST_BOUNDARY_ARN,
       alertTopicArn: TOPIC,
       tags: { Environment: "prod" },
     });
@@ -74,6 +75,7 @@ describe("DriftForwarding", () => {
         },
       },
     ]);
+    assert.equal(named(recorded, `${NAME}-role`).inputs.permissionsBoundary, TEST_BOUNDARY_ARN);
     assert.deepEqual(json(named(recorded, `${NAME}-role-policy`).inputs.policy).Statement, [
       {
         Sid: "ForwardDriftToBuildingAccount",
@@ -98,6 +100,7 @@ describe("DriftForwarding", () => {
           modelName: "diagnosis",
           sourceModelPackageGroupArn: "mlops-staging-diagnosis",
           kmsKeyArn: KEY,
+          permissionsBoundaryArn: TEST_BOUNDARY_ARN,
           alertTopicArn: TOPIC,
           tags: {},
         }),

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import { TrainingTriggers, TrainingTriggersArgs } from "../../../components/retraining/trainingTriggers";
 import { named, ofType, recordResources, RecordedResource, settle } from "../../helpers/mocks";
-import { TEST_ACCOUNT } from "../../helpers/account";
+import { TEST_ACCOUNT, TEST_BOUNDARY_ARN } from "../../helpers/account";
 import { archiveFiles, AWS_CLIENTS_FILE, COMPONENTS_DIR } from "../../helpers/lambdaArchive";
 
 const ACCOUNT = "123456789012";
@@ -30,6 +30,7 @@ function stagingArgs(overrides: Partial<TrainingTriggersArgs> = {}): TrainingTri
     drift: { enabled: true, minIntervalHours: 24 },
     consumerAccounts: [CONSUMER],
     kmsKeyArn: KEY,
+    permissionsBoundaryArn: TEST_BOUNDARY_ARN,
     alertTopicArn: TOPIC,
     tags: TAGS,
     ...overrides,
@@ -156,6 +157,21 @@ describe("TrainingTriggers", () => {
     });
   });
 
+  it("runs the function as a role only Lambda may assume, with no source condition Lambda would not meet", () => {
+    assert.deepEqual(json(named(recorded, `${NAME}-role`, "aws:iam/role:Role").inputs.assumeRolePolicy), {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ],
+    });
+  });
+
+  it("gives the function's role and the schedule's the stack's permissions boundary", () => {
+    const roles = ofType(recorded, "aws:iam/role:Role");
+    assert.equal(roles.length, 2);
+    for (const role of roles) assert.equal(role.inputs.permissionsBoundary, TEST_BOUNDARY_ARN, role.name);
+  });
+
   it("runs the function one at a time, with the pipeline, bucket, marker and interval it needs", () => {
     const fn = named(recorded, NAME, "aws:lambda/function:Function").inputs;
     // The handler imports the shared module from the package's root.
@@ -217,6 +233,13 @@ describe("TrainingTriggers", () => {
     });
   });
 
+  it("logs to a group of its own, encrypted with the stack key, kept the stack's log retention", async () => {
+    const logs = named(recorded, `${NAME}-logs`).inputs;
+    assert.deepEqual([logs.name, logs.kmsKeyId, logs.retentionInDays], [`/aws/lambda/${NAME}`, KEY, 90]);
+    const { recorded: kept } = await build(stagingArgs({ logRetentionDays: 365 }));
+    assert.equal(named(kept, `${NAME}-logs`).inputs.retentionInDays, 365);
+  });
+
   it("starts the pipeline on its schedule with a role that may do only that and send failures to the queue", () => {
     const schedule = named(recorded, `${NAME}-schedule`, "aws:scheduler/schedule:Schedule").inputs;
     const target = schedule.target as {
@@ -232,6 +255,19 @@ describe("TrainingTriggers", () => {
       PipelineExecutionDescription: "Started by schedule for <aws.scheduler.scheduled-time>",
     });
     assert.deepEqual(target.deadLetterConfig, { arn: QUEUE_ARN });
+    // Only Scheduler, for the schedules of this account's group the schedule is in, may use the role.
+    assert.equal(schedule.groupName, "default");
+    assert.deepEqual(json(named(recorded, `${NAME}-scheduler-role`).inputs.assumeRolePolicy).Statement, [
+      {
+        Effect: "Allow",
+        Principal: { Service: "scheduler.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": ACCOUNT },
+          ArnEquals: { "aws:SourceArn": `arn:aws:scheduler:us-east-1:${ACCOUNT}:schedule-group/default` },
+        },
+      },
+    ]);
     assert.deepEqual(
       json(named(recorded, `${NAME}-scheduler-role-policy`).inputs.policy).Statement.map(
         (statement: { Sid: string }) => statement.Sid,
@@ -269,6 +305,7 @@ describe("TrainingTriggers", () => {
             newData: { enabled: false, inputPrefix: "/input", marker: "a/b" },
             drift: { enabled: false, minIntervalHours: 0 },
             consumerAccounts: ["12345"],
+            logRetentionDays: 45,
           }),
         ),
       (error: Error) => {
@@ -279,6 +316,8 @@ describe("TrainingTriggers", () => {
               'newData.inputPrefix "/input" must be a key prefix ending in / (e.g. input/)',
               'newData.marker "a/b" must be an object name without / (e.g. _SUCCESS)',
               "drift.minIntervalHours 0 must be a whole number from 1 to 720",
+              "logRetentionDays 45 is not a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, 120, " +
+                "150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 days)",
               'consumerAccounts "12345" is not an AWS account id (12 digits)',
               "nothing starts a run: enable newData or drift, or set a schedule",
             ].join("; ") +

@@ -4,6 +4,8 @@ import {
   conditionsOf,
   conditionsOn,
   isEveryone,
+  isOnlyWildcardValue,
+  isPositive,
   locate,
   parsePolicyDocument,
   permissionDocumentsOf,
@@ -116,6 +118,23 @@ describe("iamDocuments", () => {
     });
     assert.equal(conditionsOn(statements[0], "iam:PassedToService", ["StringEquals"]).length, 1);
     assert.equal(conditionsOn(statements[0], "iam:PassedToService", ["StringLike"]).length, 0);
+  });
+
+  it("isPositive: a positive string or ARN operator and some value that is not only wildcards", () => {
+    const condition = (operator: string, values: string[]) => ({
+      operator,
+      key: "aws:SourceAccount",
+      values,
+    });
+    for (const operator of ["StringEquals", "stringlike", "ArnEquals", "ArnLike", "ForAnyValue:StringEquals"])
+      assert.equal(isPositive(condition(operator, ["111111111111"])), true, operator);
+    for (const operator of ["StringNotEquals", "StringEqualsIfExists", "ForAllValues:StringEquals", "Bool"])
+      assert.equal(isPositive(condition(operator, ["111111111111"])), false, operator);
+    assert.equal(isPositive(condition("StringLike", ["*"])), false);
+    assert.equal(isPositive(condition("StringLike", ["111111111111", "?*"])), false);
+    assert.equal(isPositive(condition("StringEquals", [])), false);
+    assert.equal(isOnlyWildcardValue(""), true);
+    assert.equal(isOnlyWildcardValue("1*"), false);
   });
 
   describe("documents of resources", () => {

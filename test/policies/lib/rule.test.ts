@@ -2,7 +2,14 @@ import * as aws from "@pulumi/aws";
 import { validateResourceOfType } from "@pulumi/policy";
 import assert from "node:assert/strict";
 import type { ResourceValidation } from "@pulumi/policy";
-import { byResourceType, resourceRule, stackRule, waivedFindings } from "../../../policies/lib/rule";
+import {
+  byResourceType,
+  resourceRule,
+  ruleMetadata,
+  stackRule,
+  waivedFindings,
+} from "../../../policies/lib/rule";
+import { policies } from "../../../policies/pack";
 import { listPolicyWaivers } from "../../../policies/rules/list-policy-waivers";
 import { checkResource, checkStack, policyResources, urnOf, usePolicyDay } from "../../helpers/policyArgs";
 
@@ -11,6 +18,8 @@ const TOPIC = "aws:sns/topic:Topic";
 const demo = resourceRule({
   name: "require-sns-topic-key",
   description: "Topics are encrypted with a customer-managed key.",
+  severity: "medium",
+  controls: ["SNS.1"],
   config: { keyAliasPrefix: { type: "string", default: "alias/" } },
   validateResource: validateResourceOfType(aws.sns.Topic, (topic, args, report) => {
     if (topic.kmsMasterKeyId === undefined)
@@ -20,6 +29,7 @@ const demo = resourceRule({
 const demoStack = stackRule({
   name: "require-sns-topics-keys",
   description: "Every topic is encrypted.",
+  severity: "low",
   validateStack: (args, report) => {
     for (const topic of args.resources.filter(
       (r) => r.type === TOPIC && r.props.kmsMasterKeyId === undefined,
@@ -44,6 +54,7 @@ describe("policy rules (lib/rule)", () => {
     const topicOrQueue = resourceRule({
       name: "require-messaging-keys",
       description: "Topics and queues are encrypted with a customer-managed key.",
+      severity: "medium",
       validateResource: [
         validateResourceOfType(aws.sns.Topic, (topic, args, report) => {
           if (topic.kmsMasterKeyId === undefined) report(`Topic "${args.name}" has no KMS key.`);
@@ -74,10 +85,38 @@ describe("policy rules (lib/rule)", () => {
     const rule = resourceRule({
       name: "demo-rule",
       description: "A demo.",
+      severity: "low",
       validateResource: [topic, anyType],
     });
     assert.ok(Array.isArray(rule.validateResource));
     assert.equal((rule.validateResource as ResourceValidation[]).length, 2);
+  });
+
+  it("carry their severity and controls as the policy's severity and tags, which the engine is served", () => {
+    assert.equal(demo.severity, "medium");
+    assert.deepEqual(demo.tags, ["SNS.1"]);
+    assert.deepEqual(ruleMetadata(demo), { severity: "medium", controls: ["SNS.1"] });
+    assert.deepEqual(demoStack.tags, []);
+    assert.deepEqual(ruleMetadata(demoStack), { severity: "low", controls: [] });
+    // A policy not built by resourceRule or stackRule has no metadata of ours.
+    assert.equal(ruleMetadata({ name: "other", description: "Other." }), undefined);
+  });
+
+  it("refuse a control that is not a control id, naming the rule and each such control", () => {
+    assert.throws(
+      () =>
+        stackRule({
+          name: "require-sns-topics-keys",
+          description: "Every topic is encrypted.",
+          severity: "medium",
+          controls: ["SNS.1", "SNS 2", "FSBP-SNS.1", "SNS."],
+          validateStack: () => undefined,
+        }),
+      {
+        message:
+          'Rule "require-sns-topics-keys": controls "SNS 2", "FSBP-SNS.1", "SNS." are not control ids like "S3.5" (<service>.<number>).',
+      },
+    );
   });
 
   it("report findings that no waiver covers", async () => {
@@ -130,5 +169,26 @@ describe("policy rules (lib/rule)", () => {
       waivedFindings().map((f) => f.resource.name),
       ["audit"],
     );
+  });
+});
+
+describe("the pack's rules (policies/pack.ts)", function () {
+  // Loading the pack's rules reads AWS's IAM data once.
+  this.timeout(60_000);
+
+  it("each have a severity, and controls only as AWS Foundational Security Best Practices ids (<service>.<number>)", () => {
+    const severities = ["critical", "high", "medium", "low"];
+    assert.deepEqual(
+      policies
+        .filter((policy) => !severities.includes(ruleMetadata(policy)?.severity ?? ""))
+        .map((p) => p.name),
+      [],
+    );
+    const malformed = policies.flatMap((policy) =>
+      (ruleMetadata(policy)?.controls ?? [])
+        .filter((control) => !/^[A-Za-z0-9]+\.[0-9]+$/.test(control))
+        .map((control) => `${policy.name}: ${control}`),
+    );
+    assert.deepEqual(malformed, []);
   });
 });

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { tlsOnlyBucketPolicy } from "../../../components/foundation/secureBucketPolicy";
 import {
+  ACCESS_LOG_ALGORITHMS,
+  BucketRole,
   bucketFindings,
   companionsOf,
   deniesInsecureTransport,
@@ -106,6 +108,17 @@ describe("S3 bucket protections (lib/s3Protection)", () => {
     assert.equal(encryptionRulesProblem([]), "sets no default encryption");
   });
 
+  it("encryptionRulesProblem takes SSE-S3 where it is told to, as for a server access log bucket", () => {
+    const rule = (sseAlgorithm: unknown) => ({ applyServerSideEncryptionByDefault: { sseAlgorithm } });
+    assert.equal(encryptionRulesProblem([rule("AES256")], ACCESS_LOG_ALGORITHMS), undefined);
+    assert.equal(encryptionRulesProblem([rule("aws:kms")], ACCESS_LOG_ALGORITHMS), undefined);
+    assert.equal(
+      encryptionRulesProblem([rule("aws:fsx")], ACCESS_LOG_ALGORITHMS),
+      'uses sseAlgorithm "aws:fsx"',
+    );
+    assert.equal(encryptionRulesProblem([], ACCESS_LOG_ALGORITHMS), "sets no default encryption");
+  });
+
   it("versioningProblem wants status Enabled; unknown passes", () => {
     assert.equal(versioningProblem({ versioningConfiguration: { status: "Enabled" } }), undefined);
     assert.equal(versioningProblem({ versioningConfiguration: UNKNOWN }), undefined);
@@ -137,9 +150,9 @@ describe("S3 bucket protections (lib/s3Protection)", () => {
   });
 
   describe("bucketFindings", () => {
-    const bucketOnly = (type: string, props: Record<string, unknown>) => {
+    const bucketOnly = (type: string, props: Record<string, unknown>, role?: BucketRole) => {
       const [bucket] = stackItems(policyResources([{ type, name: "legacy", props }]));
-      return bucketFindings(bucket, companionsOf(bucket, [bucket]));
+      return bucketFindings(bucket, companionsOf(bucket, [bucket]), role);
     };
 
     it("counts a bucket's own inline settings when it has no separate resources", () => {
@@ -177,6 +190,25 @@ describe("S3 bucket protections (lib/s3Protection)", () => {
         'Bucket "legacy" itself uses sseAlgorithm "AES256"; add an aws.s3.BucketServerSideEncryptionConfiguration for it with sseAlgorithm "aws:kms" and the platform\'s KMS key as kmsMasterKeyId.',
         'Bucket "legacy" has versioning.enabled false; add an aws.s3.BucketVersioning for it with versioningConfiguration.status "Enabled".',
         'Bucket "legacy" has no bucket policy that denies requests without TLS; add an aws.s3.BucketPolicy for it with the statement {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":[bucket ARN, bucket ARN + "/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}.',
+      ]);
+    });
+
+    it("accepts SSE-S3 on a server access log bucket, and asks such a bucket for SSE-S3", () => {
+      const sseS3 = {
+        bucket: "logs-1",
+        serverSideEncryptionConfiguration: {
+          rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+        },
+      };
+      const encryption = (findings: string[]) => findings.filter((f) => f.includes("sseAlgorithm"));
+      const asTarget = { accessLogTarget: true };
+      assert.deepEqual(encryption(bucketOnly("aws:s3/bucket:Bucket", sseS3, asTarget)), []);
+      assert.equal(
+        encryption(bucketOnly("aws:s3/bucket:Bucket", sseS3, { accessLogTarget: false })).length,
+        1,
+      );
+      assert.deepEqual(encryption(bucketOnly("aws:s3/bucket:Bucket", { bucket: "logs-1" }, asTarget)), [
+        'Bucket "legacy" has no default encryption; add an aws.s3.BucketServerSideEncryptionConfiguration for it with sseAlgorithm "AES256" (S3 delivers server access logs only to buckets with SSE-S3 default encryption).',
       ]);
     });
   });

@@ -3,6 +3,7 @@ import { clearWaivedFindings, setPolicyClock, waivedFindings } from "../../../po
 import { forbidIamWildcardActions } from "../../../policies/rules/forbid-iam-wildcard-actions";
 import { checkResource, UNKNOWN } from "../../helpers/policyArgs";
 import {
+  BOUNDARY,
   documentOf,
   KEY_POLICY,
   PIPELINE_POLICY,
@@ -174,6 +175,35 @@ describe("forbid-iam-wildcard-actions", () => {
       { type: "aws:iam/rolePolicy:RolePolicy", name: "c", props: { policy: 42 } },
     ]);
     assert.deepEqual(outcome.violations, []);
+  });
+
+  describe("permissions boundaries", () => {
+    const policy = (name: string, document: unknown) => ({
+      type: "aws:iam/policy:Policy",
+      name,
+      props: { policy: JSON.stringify(document) },
+    });
+
+    it("does not check a boundary's Allow statements: a boundary grants nothing", async () => {
+      assert.deepEqual((await run(forbidIamWildcardActions, policy("boundary", BOUNDARY))).violations, []);
+    });
+
+    it("checks the same statements in a role policy, and in a managed policy lacking the boundary's Denies", async () => {
+      const [services, requireBoundary] = BOUNDARY.Statement;
+      const outcome = await runAll(forbidIamWildcardActions, [
+        rolePolicy("inline", BOUNDARY),
+        policy("not-boundary", documentOf(services, requireBoundary)),
+      ]);
+      const refused = (where: string) =>
+        ["sagemaker", "s3", "kms"].map(
+          (service) =>
+            `${where}, statement "PlatformServices": action "${service}:*" allows every ${service} action; list the ${service} actions that are needed.`,
+        );
+      assert.deepEqual(outcome.violations, [
+        ...refused('Role policy "inline"'),
+        ...refused('Policy "not-boundary"'),
+      ]);
+    });
   });
 
   describe("config", () => {

@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { secureBucketPolicy, tlsOnlyBucketPolicy } from "../../../components/foundation/secureBucketPolicy";
-import { serviceTrustPolicy } from "../../../components/shared/policyDocument";
+import { sageMakerTrustPolicy } from "../../../components/shared/serviceTrust";
 import { platformKeyPolicy } from "../../../components/foundation/platformKeyPolicy";
 import { modelExecutionPolicy } from "../../../components/endpoint/modelEndpointPolicy";
 import { monitoringJobPolicy } from "../../../components/monitoring/monitoringSchedulePolicy";
@@ -132,7 +132,12 @@ export const TOPIC_POLICY = alertTopicPolicy({
 
 export const BUCKET_POLICY = tlsOnlyBucketPolicy(`arn:aws:s3:::${DATA}`);
 
-export const SAGEMAKER_TRUST = serviceTrustPolicy("sagemaker.amazonaws.com");
+/** A SageMaker execution role's trust: SageMaker, for this account's SageMaker resources. */
+export const SAGEMAKER_TRUST = sageMakerTrustPolicy({
+  partition: "aws",
+  region: "us-east-1",
+  accountId: ACCOUNT,
+});
 
 /** A model package group's resource policy, as MlPipeline creates it for consumer accounts. */
 export const registryPolicy = (name: string, document: unknown): ResourceCase => ({
@@ -254,3 +259,33 @@ export const waiver = (resource: string, expires: string) => ({
   reason: "migration to a scoped policy",
   expires,
 });
+
+/** The ARN of the stack's permissions boundary. */
+export const BOUNDARY_ARN = "arn:aws:iam::111111111111:policy/mlops-staging-permissions-boundary";
+
+/** A boundary as the AWS CDK bootstrap writes one: service-wide Allows, and the Denies that keep roles bounded. */
+export const BOUNDARY = {
+  Version: "2012-10-17",
+  Statement: [
+    { Sid: "PlatformServices", Effect: "Allow", Action: ["sagemaker:*", "s3:*", "kms:*"], Resource: "*" },
+    {
+      Sid: "DenyRolesWithoutThisBoundary",
+      Effect: "Deny",
+      Action: ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"],
+      Resource: "*",
+      Condition: { StringNotEquals: { "iam:PermissionsBoundary": BOUNDARY_ARN } },
+    },
+    {
+      Sid: "DenyRemovingBoundaries",
+      Effect: "Deny",
+      Action: ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"],
+      Resource: "*",
+    },
+    {
+      Sid: "DenyChangingThisBoundary",
+      Effect: "Deny",
+      Action: ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"],
+      Resource: BOUNDARY_ARN,
+    },
+  ],
+};

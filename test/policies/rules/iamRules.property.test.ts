@@ -5,6 +5,7 @@ import { forbidIamAdminPolicies } from "../../../policies/rules/forbid-iam-admin
 import { forbidIamUnknownActions } from "../../../policies/rules/forbid-iam-unknown-actions";
 import { forbidIamWildcardActions } from "../../../policies/rules/forbid-iam-wildcard-actions";
 import { forbidIamWildcardResources } from "../../../policies/rules/forbid-iam-wildcard-resources";
+import { requireIamServiceSourceConditions } from "../../../policies/rules/require-iam-service-source-conditions";
 import { restrictIamPassRole } from "../../../policies/rules/restrict-iam-pass-role";
 import { restrictIamResourcePrincipals } from "../../../policies/rules/restrict-iam-resource-principals";
 import { restrictIamTrustPrincipals } from "../../../policies/rules/restrict-iam-trust-principals";
@@ -19,6 +20,7 @@ const RULES: readonly ResourceValidationPolicy[] = [
   forbidIamAdminPolicies,
   restrictIamTrustPrincipals,
   restrictIamResourcePrincipals,
+  requireIamServiceSourceConditions,
 ];
 
 /** Values that are in the wrong place in a policy document. */
@@ -107,7 +109,18 @@ const statement = mostly(
       NotPrincipal: principal,
       Action: oneOrMany(actionText),
       NotAction: oneOrMany(actionText),
-      Resource: oneOrMany(fc.constantFrom("*", "arn:aws:iam::123456789012:role/x", "arn:aws:s3:::b/*")),
+      Resource: oneOrMany(
+        fc.constantFrom(
+          "*",
+          "arn:aws:iam::123456789012:role/x",
+          "arn:aws:s3:::b/*",
+          "arn:aws:s3:::*",
+          "arn:*",
+          "arn:aws:kms:us-east-1:123456789012:key/*",
+          "arn:aws:sagemaker:*:*:*",
+          "arn:aws:iam::123456789012:",
+        ),
+      ),
       NotResource: oneOrMany(fc.constant("arn:aws:s3:::b")),
       Condition: condition,
     },

@@ -11,6 +11,7 @@ const BUCKET = "aws:s3/bucket:Bucket";
 const forbidBucketAcl = resourceRule({
   name: "forbid-s3-bucket-acl",
   description: "Buckets have no ACL.",
+  severity: "medium",
   validateResource: validateResourceOfType(aws.s3.Bucket, (bucket, args, report) => {
     if (bucket.acl !== undefined) report(`Bucket "${args.name}" has ACL ${bucket.acl}; remove it.`);
   }),

@@ -59,8 +59,9 @@ describe("require-resources-tags", () => {
       // Prod serves staging's models: key, its data bucket, model role, topic, model, endpoint config,
       // endpoint, 3 endpoint alarms, the scaling target; the drift check as in staging, and the rule,
       // role, dead-letter queue and its alarm that forward its findings to staging; delivery: OIDC
-      // provider, 2 roles, 3 managed policies, no dispatch.
-      assert.equal(checked, stack === "prod" ? 11 + 40 + 4 + 6 : 24 + 9 + 40 + 12);
+      // provider, 2 roles, 3 managed policies, no dispatch. Both: the permissions boundary and the
+      // access-log bucket.
+      assert.equal(checked, (stack === "prod" ? 11 + 40 + 4 + 6 : 24 + 9 + 40 + 12) + 2);
     });
   }
 

@@ -7,7 +7,16 @@ import {
   UNKNOWN,
   usePolicyDay,
 } from "../../helpers/policyArgs";
-import { edited, programStacks, propsOf, stackCheck, without } from "../../helpers/programStacks";
+import { edited, find, programStacks, propsOf, stackCheck, without } from "../../helpers/programStacks";
+import {
+  assertProdAccessLogs,
+  BUCKET_LOGGING,
+  previewed,
+  PROD_DATA,
+  PROD_LOGGING,
+  PROD_LOGS,
+  sseS3,
+} from "./accessLogFixtures";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
@@ -34,8 +43,14 @@ describe("require-s3-bucket-protection", () => {
 
   it("passes every bucket both shipped stacks create", async () => {
     for (const stack of ["staging", "prod"] as const) {
-      // Staging builds the model (data and artifacts buckets); prod serves it (a data bucket for capture).
-      assert.equal(stacks[stack].filter((r) => r.type === BUCKET).length, stack === "staging" ? 2 : 1, stack);
+      // Staging builds the model (data and artifacts buckets); prod serves it (a data bucket for
+      // capture); each may keep their server access logs in a log bucket (storage.accessLogs).
+      const buckets = stacks[stack].filter((r) => r.type === BUCKET).map((r) => r.name);
+      assert.deepEqual(
+        buckets.filter((name) => !name.endsWith("-access-logs")),
+        stack === "staging" ? [DATA, "mlops-staging-diagnosis-artifacts"] : ["mlops-prod-diagnosis-data"],
+        stack,
+      );
       assert.deepEqual(await check(stacks[stack]), { ...NONE, urns: [] }, stack);
     }
   });
@@ -120,7 +135,14 @@ describe("require-s3-bucket-protection", () => {
   it("reports each missing protection of a bare bucket, and only against that bucket", async () => {
     const outcome = await check(
       prodWith((r) =>
-        r.filter((resource) => !(resource.type !== BUCKET && resource.dependencies?.includes(DATA))),
+        r.filter(
+          (resource) =>
+            !(
+              resource.type !== BUCKET &&
+              resource.name.startsWith(`${DATA}-`) &&
+              resource.dependencies?.includes(DATA)
+            ),
+        ),
       ),
     );
     assert.equal(outcome.violations.length, 4);
@@ -144,6 +166,69 @@ describe("require-s3-bucket-protection", () => {
       (await check(without(PUBLIC_ACCESS_BLOCK, `${DATA}-public-access-block`)(v2))).violations.length,
       1,
     );
+  });
+
+  describe("a bucket S3 delivers server access logs into", () => {
+    const prod = (change: (resources: StackResourceInput[]) => unknown) => edited(stacks.prod, change);
+    const urn = (name: string) => find(stacks.prod, BUCKET, name).urn;
+
+    it("may use SSE-S3, the only default encryption log delivery supports, as prod's log bucket does", async () => {
+      assertProdAccessLogs(stacks.prod);
+      assert.deepEqual(await check(stacks.prod), { ...NONE, urns: [] });
+    });
+
+    it("is the only bucket that may: the logged bucket, or one no logging names, may not", async () => {
+      const logged = await check(prod(sseS3(PROD_DATA)));
+      assert.deepEqual(logged.violations, [
+        `Bucket "${PROD_DATA}": default encryption "${PROD_DATA}-encryption" uses sseAlgorithm "AES256"; use sseAlgorithm "aws:kms" and the platform's KMS key as kmsMasterKeyId.`,
+      ]);
+      const unlogged = await check(prod(without(BUCKET_LOGGING, PROD_LOGGING)));
+      assert.deepEqual(unlogged.urns, [urn(PROD_LOGS)]);
+      assert.deepEqual(unlogged.violations, [
+        `Bucket "${PROD_LOGS}": default encryption "${PROD_LOGS}-encryption" uses sseAlgorithm "AES256"; use sseAlgorithm "aws:kms" and the platform's KMS key as kmsMasterKeyId.`,
+      ]);
+    });
+
+    it("is recognised by a bucket's inline logging setting too", async () => {
+      const inline = prod((r) => {
+        props(r, BUCKET, PROD_DATA).logging = { targetBucket: props(r, BUCKET, PROD_LOGS).bucket };
+        return without(BUCKET_LOGGING, PROD_LOGGING)(r);
+      });
+      assert.deepEqual(await check(inline), { ...NONE, urns: [] });
+    });
+
+    it("is still asked for a default encryption, SSE-S3 then", async () => {
+      const outcome = await check(prod(without(ENCRYPTION, `${PROD_LOGS}-encryption`)));
+      assert.deepEqual(outcome.violations, [
+        `Bucket "${PROD_LOGS}" has no default encryption; add an aws.s3.BucketServerSideEncryptionConfiguration for it with sseAlgorithm "AES256" (S3 delivers server access logs only to buckets with SSE-S3 default encryption).`,
+      ]);
+    });
+
+    describe("during preview", () => {
+      const preview = () => policyResources(previewed(prod(sseS3(PROD_DATA))));
+
+      it("is told from the logged bucket by the engine's property dependencies", async () => {
+        const resources = preview();
+        const byName = (name: string) => resources.find((r) => r.name === name) ?? assert.fail(name);
+        byName(PROD_LOGGING).propertyDependencies = {
+          bucket: [byName(PROD_DATA)],
+          targetBucket: [byName(PROD_LOGS)],
+        };
+        const { violations, urns, unknown } = await checkStack(rule, resources);
+        assert.deepEqual(urns, [urn(PROD_DATA)]);
+        assert.match(violations[0], /uses sseAlgorithm "AES256"/);
+        assert.deepEqual(unknown, []);
+      });
+
+      it("may be either bucket the logging depends on without them, and neither is reported", async () => {
+        assert.deepEqual(await checkStack(rule, preview()), {
+          violations: [],
+          urns: [],
+          notApplicable: [],
+          unknown: [],
+        });
+      });
+    });
   });
 
   describe("waivers", () => {

@@ -236,6 +236,71 @@ describe("require-sagemaker-kms-encryption", () => {
       ]);
     });
 
+    describe("Transform steps", () => {
+      /** A batch transform step as the SageMaker Python SDK writes one (a CreateTransformJob request). */
+      const transform = (): StepJson => ({
+        Name: "BatchScore",
+        Type: "Transform",
+        Arguments: {
+          ModelName: "mlops-staging-diagnosis",
+          TransformInput: {
+            DataSource: {
+              S3DataSource: { S3DataType: "S3Prefix", S3Uri: "s3://mlops-staging-data/batch/in" },
+            },
+            ContentType: "text/csv",
+          },
+          TransformOutput: { S3OutputPath: "s3://mlops-staging-data/batch/out", KmsKeyId: KEY },
+          TransformResources: { InstanceType: "ml.m5.large", InstanceCount: 1, VolumeKmsKeyId: KEY },
+        },
+      });
+      const withStep = (edit: (step: StepJson) => void) =>
+        drift((d) => {
+          const step = transform();
+          edit(step);
+          d.Steps.push(step);
+        });
+
+      it("pass with the keys of the volume and the outputs", async () => {
+        assert.deepEqual(
+          await findings(
+            check(
+              PIPELINE_TYPE,
+              withStep(() => undefined),
+            ),
+          ),
+          NOTHING,
+        );
+      });
+
+      it("require TransformResources.VolumeKmsKeyId and TransformOutput.KmsKeyId", async () => {
+        const outcome = await check(
+          PIPELINE_TYPE,
+          withStep((step) => {
+            delete step.Arguments.TransformResources.VolumeKmsKeyId;
+            delete step.Arguments.TransformOutput.KmsKeyId;
+          }),
+        );
+        assert.deepEqual(outcome.violations, [
+          'Pipeline "subject", step "BatchScore": TransformResources.VolumeKmsKeyId is not set (instance type "ml.m5.large"); set it to the platform\'s KMS key ARN so that SageMaker encrypts the job\'s storage volume with a key the platform controls.',
+          'Pipeline "subject", step "BatchScore": TransformOutput.KmsKeyId is not set; set it to the platform\'s KMS key ARN so that SageMaker encrypts the job\'s outputs with a key the platform controls.',
+        ]);
+      });
+
+      it("do not ask a volume key on a local-NVMe instance type, and ask one for captured data", async () => {
+        const nvme = withStep((step) => {
+          delete step.Arguments.TransformResources.VolumeKmsKeyId;
+          step.Arguments.TransformResources.InstanceType = "ml.m5d.large";
+        });
+        assert.deepEqual((await check(PIPELINE_TYPE, nvme)).violations, []);
+        const capture = withStep((step) => {
+          step.Arguments.DataCaptureConfig = { DestinationS3Uri: "s3://mlops-staging-data/batch/capture" };
+        });
+        assert.deepEqual((await check(PIPELINE_TYPE, capture)).violations, [
+          'Pipeline "subject", step "BatchScore": DataCaptureConfig.KmsKeyId is not set; set it to the platform\'s KMS key ARN so that SageMaker encrypts the captured inputs and outputs with a key the platform controls.',
+        ]);
+      });
+    });
+
     it("match literal keys against allowedKmsKeyArnPattern, once per pipeline for an invalid pattern", async () => {
       const other = { allowedKmsKeyArnPattern: "^arn:aws:kms:eu-west-1:" };
       const outcome = await check(PIPELINE_TYPE, drift(), other);

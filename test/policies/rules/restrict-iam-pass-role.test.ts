@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { deployPolicy, DeployScope } from "../../../components/delivery/deployPolicy";
+import { permissionsBoundaryPolicy } from "../../../components/foundation/permissionsBoundaryPolicy";
 import { driftForwardingFootprint } from "../../../components/retraining";
 import { clearWaivedFindings, setPolicyClock } from "../../../policies/lib/rule";
 import { restrictIamPassRole } from "../../../policies/rules/restrict-iam-pass-role";
@@ -34,6 +35,7 @@ const DEPLOY_SCOPE: DeployScope = {
   namePrefix: "mlops-prod",
   resourceTags: { Environment: "prod", Project: "mlops-platform" },
   kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/0d5a6c3e-1111-4222-8333-944455556666",
+  permissionsBoundaryArn: "arn:aws:iam::123456789012:policy/mlops-prod-permissions-boundary",
 };
 
 describe("restrict-iam-pass-role", () => {
@@ -45,6 +47,23 @@ describe("restrict-iam-pass-role", () => {
   it("passes every policy document the program creates (the pipeline passes its own role to SageMaker)", async () => {
     const outcome = await runAll(restrictIamPassRole, PROGRAM_RESOURCES);
     assert.deepEqual(outcome, { violations: [], urns: [], notApplicable: [], unknown: [] });
+  });
+
+  it("does not review a permissions boundary, which passes no role, but the same document as a role's own", async () => {
+    const boundary = permissionsBoundaryPolicy({
+      partition: "aws",
+      accountId: "123456789012",
+      namePrefix: "mlops-prod",
+      boundaryArn: DEPLOY_SCOPE.permissionsBoundaryArn,
+    });
+    const asBoundary = await checkResource(restrictIamPassRole, "aws:iam/policy:Policy", {
+      policy: JSON.stringify(boundary),
+    });
+    assert.deepEqual(asBoundary.violations, []);
+    const asOwn = await run(restrictIamPassRole, rolePolicy(NAME, boundary));
+    assert.deepEqual(asOwn.violations, [
+      `Role policy "${NAME}", statement "PassStackRoles": iam:PassRole on "arn:aws:iam::123456789012:role/mlops-prod-*" can pass any matching role; name the role ARNs it passes (no "*").`,
+    ]);
   });
 
   it('refuses PassRole on "*"', async () => {

@@ -3,8 +3,11 @@ import { clearWaivedFindings, setPolicyClock } from "../../../policies/lib/rule"
 import { restrictIamResourcePrincipals } from "../../../policies/rules/restrict-iam-resource-principals";
 import { checkResource, UNKNOWN } from "../../helpers/policyArgs";
 import {
+  ACCOUNT,
   BUCKET_POLICY,
+  CONSUMER,
   documentOf,
+  KEY_POLICY,
   PROGRAM_RESOURCES,
   REGISTRY_POLICY,
   registryPolicy,
@@ -71,8 +74,9 @@ describe("restrict-iam-resource-principals", () => {
     const narrowed = (Condition: object) => withVersions({ Principal: "*", Condition });
     const accepted = await runAll(restrictIamResourcePrincipals, [
       narrowed({ StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } }),
-      narrowed({ "ForAnyValue:StringLike": { "aws:principalaccount": ["2222*"] } }),
+      narrowed({ "ForAnyValue:StringEquals": { "aws:principalaccount": ["222222222222"] } }),
       narrowed({ ArnLike: { "aws:SourceArn": "arn:aws:events:us-east-1:222222222222:rule/x" } }),
+      narrowed({ StringEquals: { "aws:SourceVpce": "vpce-0a1b2c3d" } }),
     ]);
     assert.deepEqual(accepted.violations, []);
     const refused = await runAll(restrictIamResourcePrincipals, [
@@ -81,8 +85,17 @@ describe("restrict-iam-resource-principals", () => {
       narrowed({ StringLike: { "aws:PrincipalAccount": "*" } }),
       narrowed({ StringEquals: { "aws:PrincipalOrgID": [] } }),
       narrowed({ Bool: { "aws:SecureTransport": "true" } }),
+      // A wildcard where the organization or the account goes names anyone's.
+      narrowed({ StringLike: { "aws:PrincipalOrgID": "o-*" } }),
+      narrowed({ "ForAnyValue:StringLike": { "aws:principalaccount": ["2222*"] } }),
+      narrowed({ ArnLike: { "aws:SourceArn": "arn:aws:events:us-east-1:*:rule/x" } }),
     ]);
-    assert.equal(refused.violations.length, 5);
+    assert.deepEqual(
+      refused.violations,
+      Array(8).fill(
+        `${where}: Principal "*" lets anyone (any account, or anonymous callers) use the resource; ${FIX}.`,
+      ),
+    );
   });
 
   it("leaves Deny statements, identity policies and trust policies alone", async () => {
@@ -193,6 +206,209 @@ describe("restrict-iam-resource-principals", () => {
       assert.deepEqual(everyone.unknown, [
         "can't run during preview: string value at .sourceArn can't be known during preview",
       ]);
+    });
+  });
+
+  describe("trustedAccounts", () => {
+    const OTHER = "333333333333";
+    const trusting = (...accounts: string[]) => ({ config: { trustedAccounts: accounts } });
+    const untrusted = (what: string, accounts: string, listed: string[]) =>
+      `${what}: names account${accounts.includes(",") ? "s" : ""} ${accounts}, which ${accounts.includes(",") ? "are" : "is"} not among trustedAccounts ${JSON.stringify(listed)}; let in only the accounts the stack's config names, or limit the statement to them or to the organization with a condition on aws:PrincipalAccount, aws:SourceAccount or aws:PrincipalOrgID.`;
+    const groupWhere = `Model package group policy "${NAME}", statement "ConsumerAccountsDescribeGroup"`;
+
+    it("passes every document the program creates when it lists the stack's account and consumer", async () => {
+      const outcome = await runAll(
+        restrictIamResourcePrincipals,
+        PROGRAM_RESOURCES,
+        trusting(ACCOUNT, CONSUMER),
+      );
+      assert.deepEqual(outcome, { violations: [], urns: [], notApplicable: [], unknown: [] });
+    });
+
+    it("refuses a registry shared with an account it does not list", async () => {
+      const { violations } = await run(
+        restrictIamResourcePrincipals,
+        registryPolicy(NAME, REGISTRY_POLICY),
+        trusting(ACCOUNT),
+      );
+      assert.deepEqual(violations, [
+        untrusted(groupWhere, CONSUMER, [ACCOUNT]),
+        untrusted(where, CONSUMER, [ACCOUNT]),
+        untrusted(
+          `Model package group policy "${NAME}", statement "ConsumerAccountsCreateModelsFromVersions"`,
+          CONSUMER,
+          [ACCOUNT],
+        ),
+      ]);
+    });
+
+    it("accepts an account it does not list when a condition limits the statement to the organization or to listed accounts", async () => {
+      const limited = (Condition: object) =>
+        withVersions({ Principal: { AWS: `arn:aws:iam::${OTHER}:role/x` }, Condition });
+      const accepted = await runAll(
+        restrictIamResourcePrincipals,
+        [
+          limited({ StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } }),
+          limited({ StringEquals: { "aws:PrincipalAccount": [ACCOUNT] } }),
+          limited({ ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${ACCOUNT}:role/*` } }),
+        ],
+        trusting(ACCOUNT, CONSUMER),
+      );
+      assert.deepEqual(accepted.violations, []);
+      const refused = await runAll(
+        restrictIamResourcePrincipals,
+        [
+          limited({ StringLike: { "aws:PrincipalOrgID": "o-*" } }),
+          limited({ StringEquals: { "aws:PrincipalAccount": [ACCOUNT, OTHER] } }),
+          limited({ StringEqualsIfExists: { "aws:PrincipalAccount": [ACCOUNT] } }),
+        ],
+        trusting(ACCOUNT, CONSUMER),
+      );
+      assert.deepEqual(refused.violations, [
+        untrusted(where, `${OTHER}, *`, [ACCOUNT, CONSUMER]),
+        untrusted(where, OTHER, [ACCOUNT, CONSUMER]),
+        untrusted(where, OTHER, [ACCOUNT, CONSUMER]),
+      ]);
+    });
+
+    it("refuses everyone, or a service, narrowed to an account it does not list", async () => {
+      const queue = (statement: object) => ({
+        type: "aws:sqs/queuePolicy:QueuePolicy",
+        name: "q",
+        props: {
+          queueUrl: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/q`,
+          policy: JSON.stringify(
+            documentOf({
+              Sid: "Send",
+              Effect: "Allow",
+              Action: "sqs:SendMessage",
+              Resource: "*",
+              ...statement,
+            }),
+          ),
+        },
+      });
+      const { violations } = await runAll(
+        restrictIamResourcePrincipals,
+        [
+          queue({ Principal: "*", Condition: { StringEquals: { "aws:PrincipalAccount": OTHER } } }),
+          queue({
+            Principal: { Service: "events.amazonaws.com" },
+            Condition: { StringEquals: { "aws:SourceAccount": OTHER } },
+          }),
+          queue({
+            Principal: { Service: "events.amazonaws.com" },
+            Condition: { ArnEquals: { "aws:SourceArn": `arn:aws:events:us-east-1:${OTHER}:rule/x` } },
+          }),
+          queue({
+            Principal: { Service: "events.amazonaws.com" },
+            Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+          }),
+        ],
+        trusting(CONSUMER),
+      );
+      assert.deepEqual(
+        violations,
+        Array(3).fill(untrusted('Queue policy "q", statement "Send"', OTHER, [CONSUMER])),
+      );
+    });
+
+    it("counts the resource's own account where its props name it (a key's or topic's ARN, a queue's URL)", async () => {
+      const keyArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/0d5a6c3e-1111-4222-8333-944455556666`;
+      const outcome = await runAll(
+        restrictIamResourcePrincipals,
+        [
+          { type: "aws:kms/key:Key", name: "k", props: { arn: keyArn, policy: JSON.stringify(KEY_POLICY) } },
+          {
+            type: "aws:kms/keyPolicy:KeyPolicy",
+            name: "kp",
+            props: { keyId: keyArn, policy: JSON.stringify(KEY_POLICY) },
+          },
+        ],
+        trusting(CONSUMER),
+      );
+      assert.deepEqual(outcome.violations, []);
+      const bucket = await run(
+        restrictIamResourcePrincipals,
+        {
+          type: "aws:s3/bucketPolicy:BucketPolicy",
+          name: "b",
+          props: {
+            bucket: "b",
+            policy: JSON.stringify(
+              documentOf({
+                Sid: "Root",
+                Effect: "Allow",
+                Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+                Action: "s3:GetObject",
+                Resource: "arn:aws:s3:::b/*",
+              }),
+            ),
+          },
+        },
+        trusting(CONSUMER),
+      );
+      assert.deepEqual(bucket.violations, [
+        untrusted('Bucket policy "b", statement "Root"', ACCOUNT, [CONSUMER]),
+      ]);
+    });
+
+    it("during preview, reads the resource's own ARN only when an account is not listed", async () => {
+      const key = { policy: JSON.stringify(KEY_POLICY), arn: UNKNOWN.string };
+      const listed = await checkResource(
+        restrictIamResourcePrincipals,
+        "aws:kms/key:Key",
+        key,
+        trusting(ACCOUNT),
+      );
+      assert.deepEqual(listed, { violations: [], urns: [], notApplicable: [], unknown: [] });
+      const unlisted = await checkResource(
+        restrictIamResourcePrincipals,
+        "aws:kms/key:Key",
+        key,
+        trusting(CONSUMER),
+      );
+      assert.deepEqual(unlisted.unknown, [
+        "can't run during preview: string value at .arn can't be known during preview",
+      ]);
+    });
+
+    describe("Lambda permissions", () => {
+      const INVOKE = "mlops-prod-diagnosis-retraining-new-data-invoke";
+      const what = `Lambda permission "${INVOKE}"`;
+
+      it("passes EventBridge invoking the function for a listed account", async () => {
+        const outcome = await run(restrictIamResourcePrincipals, invokePermission(INVOKE), trusting(ACCOUNT));
+        assert.deepEqual(outcome, { violations: [], urns: [], notApplicable: [], unknown: [] });
+      });
+
+      it("refuses an account it does not list, as principal or as source", async () => {
+        const { violations } = await runAll(
+          restrictIamResourcePrincipals,
+          [
+            invokePermission(INVOKE, { principal: OTHER, sourceArn: undefined, sourceAccount: undefined }),
+            invokePermission(INVOKE, { sourceArn: undefined, sourceAccount: OTHER }),
+            invokePermission(INVOKE, {
+              principal: `arn:aws:iam::${OTHER}:root`,
+              sourceArn: undefined,
+              sourceAccount: undefined,
+              principalOrgId: "o-a1b2c3d4e5",
+            }),
+          ],
+          trusting(ACCOUNT),
+        );
+        assert.deepEqual(violations, [untrusted(what, OTHER, [ACCOUNT]), untrusted(what, OTHER, [ACCOUNT])]);
+      });
+
+      it("during preview, leaves out a source not known yet instead of deferring", async () => {
+        const outcome = await checkResource(
+          restrictIamResourcePrincipals,
+          "aws:lambda/permission:Permission",
+          { ...invokePermission(INVOKE).props, sourceArn: UNKNOWN.string },
+          trusting(ACCOUNT),
+        );
+        assert.deepEqual(outcome, { violations: [], urns: [], notApplicable: [], unknown: [] });
+      });
     });
   });
 

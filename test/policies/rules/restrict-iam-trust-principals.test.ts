@@ -163,7 +163,7 @@ describe("restrict-iam-trust-principals", () => {
     ]);
   });
 
-  it("reports a trust policy that is not valid JSON (the only rule that reads trust policies)", async () => {
+  it("reports a trust policy that is not valid JSON", async () => {
     const { violations } = await run(restrictIamTrustPrincipals, role(DEPLOY, { assumeRolePolicy: "{" }));
     assert.equal(violations.length, 1);
     assert.match(
@@ -230,6 +230,100 @@ describe("restrict-iam-trust-principals", () => {
       const { violations } = await run(restrictIamTrustPrincipals, trusting(githubTrust()), { config });
       assert.equal(violations.length, 1);
       assert.match(violations[0], /aud allows \["sts.amazonaws.com"\]; add .*"https:\/\/github.com\/acme"/);
+    });
+  });
+
+  describe("trustedAccounts", () => {
+    const OWN = "123456789012";
+    const OTHER = "333333333333";
+    const listing = (...accounts: string[]) => ({ config: { trustedAccounts: accounts } });
+    const assume = (statement: object) =>
+      trusting(documentOf({ Effect: "Allow", Action: "sts:AssumeRole", ...statement }));
+    const untrusted = (accounts: string) =>
+      `${where}: names account ${accounts}, which is not among trustedAccounts ["${OWN}"]; trust only the accounts the stack's config names, or limit the statement to them or to the organization with a condition on aws:PrincipalAccount, aws:SourceAccount or aws:PrincipalOrgID.`;
+
+    it("passes the program's roles, the GitHub provider of the account, and roles of listed accounts", async () => {
+      const outcome = await runAll(
+        restrictIamTrustPrincipals,
+        [
+          ...PROGRAM_RESOURCES,
+          trusting(githubTrust()),
+          assume({ Principal: { AWS: `arn:aws:iam::${OWN}:role/operator` } }),
+          assume({
+            Principal: { Service: "events.amazonaws.com" },
+            Condition: { StringEquals: { "aws:SourceAccount": OWN } },
+          }),
+        ],
+        listing(OWN),
+      );
+      assert.deepEqual(outcome, { violations: [], urns: [], notApplicable: [], unknown: [] });
+    });
+
+    it("refuses a role or a service source of an account it does not list", async () => {
+      const { violations } = await runAll(
+        restrictIamTrustPrincipals,
+        [
+          assume({ Principal: { AWS: OTHER } }),
+          assume({ Principal: { AWS: `arn:aws:sts::${OTHER}:assumed-role/deploy/ci` } }),
+          assume({
+            Principal: { Service: "events.amazonaws.com" },
+            Condition: { ArnEquals: { "aws:SourceArn": `arn:aws:events:us-east-1:${OTHER}:rule/x` } },
+          }),
+        ],
+        listing(OWN),
+      );
+      assert.deepEqual(violations, [untrusted(OTHER), untrusted(OTHER), untrusted(OTHER)]);
+    });
+
+    it("accepts another account limited to the organization or to listed accounts", async () => {
+      const { violations } = await runAll(
+        restrictIamTrustPrincipals,
+        [
+          assume({
+            Principal: { AWS: OTHER },
+            Condition: { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } },
+          }),
+          assume({ Principal: { AWS: OTHER }, Condition: { StringEquals: { "aws:PrincipalAccount": OWN } } }),
+        ],
+        listing(OWN),
+      );
+      assert.deepEqual(violations, []);
+    });
+
+    it("counts the role's own account when its ARN is known, and reads it only when needed", async () => {
+      const trust = JSON.stringify(
+        documentOf({ Effect: "Allow", Action: "sts:AssumeRole", Principal: { AWS: OTHER } }),
+      );
+      const own = await checkResource(
+        restrictIamTrustPrincipals,
+        "aws:iam/role:Role",
+        { assumeRolePolicy: trust, arn: `arn:aws:iam::${OTHER}:role/r` },
+        { name: DEPLOY, ...listing(OWN) },
+      );
+      assert.deepEqual(own.violations, []);
+      const unknownArn = await checkResource(
+        restrictIamTrustPrincipals,
+        "aws:iam/role:Role",
+        { assumeRolePolicy: trust, arn: UNKNOWN.string },
+        { name: DEPLOY, ...listing(OWN) },
+      );
+      assert.deepEqual(unknownArn.unknown, [
+        "can't run during preview: string value at .arn can't be known during preview",
+      ]);
+      const listed = await checkResource(
+        restrictIamTrustPrincipals,
+        "aws:iam/role:Role",
+        { assumeRolePolicy: trust, arn: UNKNOWN.string },
+        { name: DEPLOY, ...listing(OWN, OTHER) },
+      );
+      assert.deepEqual(listed, { violations: [], urns: [], notApplicable: [], unknown: [] });
+    });
+
+    it("does not check accounts when trustedAccounts is empty (the default)", async () => {
+      assert.deepEqual(
+        (await run(restrictIamTrustPrincipals, assume({ Principal: { AWS: OTHER } }))).violations,
+        [],
+      );
     });
   });
 

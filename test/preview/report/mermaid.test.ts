@@ -199,6 +199,30 @@ describe("preview mermaid diagram", () => {
     assert.ok(text.indexOf('AT2["AlertTopic<br/>shared"]') < text.indexOf("subgraph model_diagnosis"));
   });
 
+  it("labels what every model uses instead of an arrow to each model, from two models on", () => {
+    const boundary = resource("aws:iam/policy:Policy", "permissions-boundary");
+    const rolesOf = (models: string[]) =>
+      models.map((name) => resource("aws:iam/role:Role", `${name}-role`, { deps: [boundary], model: name }));
+    const two = parts(toMermaid(plan([boundary, ...rolesOf(["diagnosis", "triage"])])));
+    assert.deepEqual(two.links, []);
+    assert.ok(
+      toMermaid(plan([boundary, ...rolesOf(["diagnosis", "triage"])])).includes(
+        'P1["Policy<br/>permissions-boundary<br/>used by every model"]',
+      ),
+    );
+    // One model: the arrow says it.
+    const one = toMermaid(plan([boundary, ...rolesOf(["diagnosis"])]));
+    assert.deepEqual(parts(one).links, ["P1 --> model_diagnosis"]);
+    assert.ok(!one.includes("used by every model"));
+    // Used by some models only: arrows to those.
+    const some = [
+      boundary,
+      ...rolesOf(["diagnosis", "triage"]),
+      resource("aws:iam/role:Role", "x", { model: "x" }),
+    ];
+    assert.deepEqual(parts(toMermaid(plan(some))).links, ["P1 --> model_diagnosis", "P1 --> model_triage"]);
+  });
+
   it("draws custom resources outside components, more than three of one type as one node", () => {
     const queues = ["a", "b", "c", "d"].map((name) =>
       resource("aws:sqs/queue:Queue", `jobs-${name}`, { deps: [key] }),

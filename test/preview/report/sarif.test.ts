@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Plan, PlanFinding } from "../../../preview/plan";
-import { FINGERPRINT_KEY, SARIF_SCHEMA, toSarif } from "../../../preview/report/sarif";
+import { FINGERPRINT_KEY, SARIF_SCHEMA, SarifPolicy, toSarif } from "../../../preview/report/sarif";
 
 const ROLE = "urn:pulumi:prod::mlops::mlops:sagemaker:MlPipeline$aws:iam/role:Role::diagnosis-pipeline";
 const BUCKET = "urn:pulumi:prod::mlops::aws:s3/bucket:Bucket::diagnosis-data";
@@ -36,10 +36,28 @@ const findings: PlanFinding[] = [
 ];
 
 const plan: Plan = { project: "mlops", stack: "prod", resources: [], outputs: {}, findings };
+/** The pack's policies as it describes itself; `fix-tags` is not among them. */
+const policies: SarifPolicy[] = [
+  {
+    name: "forbid-iam-wildcard-actions",
+    description: "IAM policy documents must not allow every action of a service.",
+    severity: "high",
+    tags: ["IAM.1", "IAM.21"],
+  },
+  { name: "list-policy-waivers", description: "Lists the waived findings.", severity: "low", tags: [] },
+  {
+    name: "require-resources-tags",
+    description: "Every taggable AWS resource carries the required tags.",
+    severity: "critical",
+    tags: [],
+  },
+  { name: "require-sns-topic-key", description: "Topics use the key.", severity: "medium", tags: ["SNS.1"] },
+];
 const options = {
   packName: "mlops-guardrails",
   packVersion: "0.1.0",
   informationUri: "https://example.com/pack",
+  policies,
 };
 
 describe("preview SARIF", () => {
@@ -74,14 +92,56 @@ describe("preview SARIF", () => {
         ["require-resources-tags", "error"],
       ],
     );
-    for (const rule of run.tool.driver.rules) {
-      assert.equal(rule.shortDescription.text, rule.id);
-      assert.equal(rule.helpUri, "https://example.com/pack");
-    }
+    for (const rule of run.tool.driver.rules) assert.equal(rule.helpUri, "https://example.com/pack");
     assert.equal(run.results.length, 5);
     for (const result of run.results) {
       assert.equal(run.tool.driver.rules[result.ruleIndex]?.id, result.ruleId);
     }
+  });
+
+  it("describes each rule as the pack describes its policy: description, GitHub's security-severity, and security plus the controls as tags", () => {
+    assert.ok(run !== undefined);
+    assert.deepEqual(
+      run.tool.driver.rules.map((rule) => [rule.shortDescription.text, rule.properties]),
+      [
+        // Not described by the pack: its name, and no security severity.
+        ["fix-tags", { enforcementLevel: "remediate" }],
+        [
+          "IAM policy documents must not allow every action of a service.",
+          { enforcementLevel: "advisory", "security-severity": "7.5", tags: ["security", "IAM.1", "IAM.21"] },
+        ],
+        [
+          "Lists the waived findings.",
+          { enforcementLevel: "advisory", "security-severity": "3.0", tags: ["security"] },
+        ],
+        [
+          "Every taggable AWS resource carries the required tags.",
+          { enforcementLevel: "mandatory", "security-severity": "9.5", tags: ["security"] },
+        ],
+      ],
+    );
+    const medium = toSarif(
+      {
+        ...plan,
+        findings: [{ policy: "require-sns-topic-key", enforcementLevel: "mandatory", message: "No key." }],
+      },
+      options,
+    );
+    assert.deepEqual(medium.runs[0]?.tool.driver.rules[0]?.properties, {
+      enforcementLevel: "mandatory",
+      "security-severity": "5.5",
+      tags: ["security", "SNS.1"],
+    });
+    const undescribed = toSarif(plan, { ...options, policies: undefined }).runs[0]?.tool.driver.rules ?? [];
+    assert.deepEqual(
+      undescribed.map((rule) => [rule.shortDescription.text, Object.keys(rule.properties)]),
+      [
+        ["fix-tags", ["enforcementLevel"]],
+        ["forbid-iam-wildcard-actions", ["enforcementLevel"]],
+        ["list-policy-waivers", ["enforcementLevel"]],
+        ["require-resources-tags", ["enforcementLevel"]],
+      ],
+    );
   });
 
   it("maps mandatory to error, advisory to warning and the rest to note", () => {
