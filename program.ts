@@ -1,5 +1,12 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import {
+  BatchInference,
+  batchInferenceFootprint,
+  batchOutputExpiry,
+  batchRoleNames,
+  batchSchemaProblems,
+} from "./components/batch";
 import { GithubDeployAccess, ModelApprovalDispatch } from "./components/delivery";
 import { LiveFleet, ModelEndpoint, modelEndpointFootprint, modelRoleName } from "./components/endpoint";
 import {
@@ -42,6 +49,7 @@ import { checkExpectedPackages, ExpectedPackages } from "./registry/expectedPack
 import { ModelPackageLookupError } from "./registry/errors";
 import { DriftCheckBaseline, engineBaselines, ModelMonitorBaseline } from "./registry/monitoringBaselines";
 import type { StackConfig } from "./stacks/config";
+import { ConfigError } from "./stacks/errors";
 import { loadStackConfig } from "./stacks/load";
 
 type ModelConfig = StackConfig["models"][number];
@@ -131,6 +139,44 @@ function endpointArgs(
   };
 }
 
+/** The model's schema: `pipeline.schemaFile`, or the one committed for it, `ml/schemas/<model>.json`. */
+function schemaFileOf(model: ModelConfig): { readonly schemaFile: string; readonly resolved: string } {
+  const schemaFile = model.pipeline.schemaFile ?? path.join("ml", "schemas", `${model.name}.json`);
+  return { schemaFile, resolved: path.resolve(ML_DIR, "..", schemaFile) };
+}
+
+/** Name of a model's batch inference: `<namePrefix>-<model>-batch`. */
+const batchName = (name: string) => `${name}-batch`;
+
+/** Batch inference's settings with the version the model's endpoint serves, in the model's data bucket. */
+function batchArgs(
+  config: StackConfig,
+  model: ModelConfig & { batch: NonNullable<ModelConfig["batch"]> },
+  packages: EndpointPackages,
+  resources: StackContext & { alerts: AlertTopic; dataBucketName: pulumi.Input<string> },
+) {
+  const { maxMissingRate, columnMaxMissing } = model.pipeline.dataChecks;
+  return {
+    ...model.batch,
+    account: resources.account,
+    modelName: model.name,
+    stack: pulumi.getStack(),
+    modelPackage: packages.primary,
+    dataBucketName: resources.dataBucketName,
+    // Inputs are held to the model's schema and its training data's missing-value limits.
+    schemaFile: schemaFileOf(model).resolved,
+    targetColumn: model.pipeline.targetColumn,
+    dataChecks: { maxMissingRate, columnMaxMissing },
+    outputRetentionDays: config.storage.batchOutputRetentionDays,
+    logRetentionDays: config.storage.logRetentionDays,
+    kmsKeyArn: resources.kmsKeyArn,
+    permissionsBoundaryArn: resources.permissionsBoundaryArn,
+    alertTopicArn: resources.alerts.topicArn,
+    network: config.network,
+    tags: { ...config.tags, Model: model.name },
+  };
+}
+
 /** Name of a model's Model Monitor schedule: `<namePrefix>-<model>-data-quality`. */
 const scheduleName = (name: string) => `${name}-data-quality`;
 /** Name of a model's drift check: `<namePrefix>-<model>-drift`. */
@@ -156,7 +202,7 @@ function plannedServingFootprint(model: ModelConfig, name: string, account: Acco
   if (monitoring.enabled && endpoint.dataCapture.enabled && endpoint.serverless === undefined) {
     if (monitoring.engine === "model-monitor") {
       const role = monitoringRoleName(scheduleName(name));
-      footprints.push(monitoringScheduleFootprint(monitoring, roleArn(role), role));
+      footprints.push(monitoringScheduleFootprint(roleArn(role), role));
     } else {
       const roles = driftCheckRoleNames(driftCheckName(name));
       footprints.push(
@@ -168,6 +214,21 @@ function plannedServingFootprint(model: ModelConfig, name: string, account: Acco
       const forwarding = `${name}-drift-forwarding-role`;
       if (model.source) footprints.push(driftForwardingFootprint(roleArn(forwarding), forwarding));
     }
+  }
+  if (model.batch) {
+    const roles = batchRoleNames(batchName(name));
+    footprints.push(
+      batchInferenceFootprint(
+        model.batch,
+        {
+          model: roleArn(roles.model),
+          pipeline: roleArn(roles.pipeline),
+          trigger: roleArn(roles.trigger),
+          scheduler: roleArn(roles.scheduler),
+        },
+        roles,
+      ),
+    );
   }
   return combineFootprints(...footprints);
 }
@@ -444,6 +505,13 @@ export async function platform(options: PlatformOptions) {
   checkExpectedPackages(config, plans, options.expectedPackages);
   const fleets = await liveFleets(config, plans, options.liveFleet);
   const baselines = engineBaselines(config, plans);
+  // A model with batch inference needs its schema, even one served from another stack's registry.
+  const schemaProblems = batchSchemaProblems(
+    config.models.flatMap((model, index) =>
+      model.batch ? [{ path: `models[${index}]`, ...schemaFileOf(model) }] : [],
+    ),
+  );
+  if (schemaProblems.length > 0) throw new ConfigError(pulumi.getStack(), schemaProblems);
   const account = lookupAccountContext();
 
   const key = stackKey(config, account);
@@ -474,14 +542,13 @@ export async function platform(options: PlatformOptions) {
           modelMonitorBaseline:
             model.pipeline.modelMonitorBaseline ?? model.monitoring.engine === "model-monitor",
           // The data gate checks each dataset against the schema committed for the model.
-          schemaFile: path.resolve(
-            ML_DIR,
-            "..",
-            model.pipeline.schemaFile ?? path.join("ml", "schemas", `${model.name}.json`),
-          ),
+          schemaFile: schemaFileOf(model).resolved,
           ...config.storage,
           // Captured traffic and monitoring reports expire; training data does not.
-          dataExpireByPrefix: dataBucketExpiry(config.storage),
+          dataExpireByPrefix: {
+            ...dataBucketExpiry(config.storage),
+            ...batchOutputExpiry(model.batch, config.storage),
+          },
           ...context,
           tags,
           description: model.description,
@@ -499,7 +566,10 @@ export async function platform(options: PlatformOptions) {
           tags,
           protect: config.storage.protectFromDeletion,
           noncurrentVersionRetentionDays: config.storage.noncurrentVersionRetentionDays,
-          expireByPrefix: dataBucketExpiry(config.storage),
+          expireByPrefix: {
+            ...dataBucketExpiry(config.storage),
+            ...batchOutputExpiry(model.batch, config.storage),
+          },
         });
     const dataBucketName = pipeline?.dataBucketName ?? servingData?.bucketName ?? pulumi.output("");
     loggedBuckets[`${model.name}-data`] = dataBucketName;
@@ -555,6 +625,24 @@ export async function platform(options: PlatformOptions) {
         : undefined;
     if (forwarding) footprints.push(forwarding.footprint);
     if (!endpoint && model.endpoint.enabled) footprints.push(plannedServingFootprint(model, name, account));
+    // Scored with the version the endpoint serves: none before one is approved (or verified).
+    const batch =
+      model.batch && plan?.packages
+        ? new BatchInference(
+            batchName(name),
+            batchArgs(config, { ...model, batch: model.batch }, plan.packages, {
+              ...context,
+              alerts,
+              dataBucketName,
+            }),
+          )
+        : undefined;
+    if (model.batch && !batch) {
+      pulumi.log.warn(
+        `Model "${model.name}": batch inference is not deployed either: it scores with the version the endpoint serves`,
+      );
+    }
+    if (batch) footprints.push(batch.footprint);
 
     return [
       model.name,
@@ -576,6 +664,15 @@ export async function platform(options: PlatformOptions) {
               configName: endpoint.endpointConfigName,
               modelPackageArn: endpoint.modelPackageArn,
               monitoring: monitoring ? monitoringOutputs(monitoring.baseline, monitoring.monitor) : null,
+            }
+          : null,
+        // Where datasets to score go and runs write; null without models[].batch or a served version.
+        batch: batch
+          ? {
+              pipelineName: batch.pipelineName,
+              inputUrl: batch.inputUrl,
+              outputUrl: batch.outputUrl,
+              modelName: batch.modelName,
             }
           : null,
       },
@@ -600,7 +697,10 @@ export async function platform(options: PlatformOptions) {
     platformKeyArn: key.keyArn,
     /** The bucket the S3 server access logs of the data and artifacts buckets go to; null without `storage.accessLogs`. */
     accessLogBucket: accessLogs?.bucketName ?? null,
-    /** Per model: its pipeline, data, artifacts, registry, alert topic and endpoint (null until one is approved) with its monitor. */
+    /**
+     * Per model: its pipeline, data, artifacts, registry, alert topic, endpoint (null until one is
+     * approved) with its monitor, and batch inference (null without it, or until one is approved).
+     */
     models: Object.fromEntries(models),
     /** The GitHub Actions roles and the approval dispatch; null without `mlops:delivery.github`. */
     delivery: delivery(config, { ...context, pipelines, footprint: combineFootprints(...footprints) }),

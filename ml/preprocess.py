@@ -7,7 +7,7 @@ container as::
     python3 /opt/ml/processing/input/code/preprocess.py --target-column target
 
 Input: every ``*.csv`` file under ``<base-dir>/input/data/`` (subdirectories
-included). Each file has a header row, and all files have the same columns:
+included), and with ``--schema-order`` the model's schema under ``<base-dir>/input/schema/``. Each file has a header row, and all files have the same columns:
 numeric features plus a binary target column holding 0 or 1.
 
 Outputs, each from a stratified split so that every set keeps the class
@@ -36,6 +36,7 @@ one-line message on stderr.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from typing import List, Optional, Sequence, Tuple
@@ -265,6 +266,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         "--seed", type=int, default=42, help="random seed for the split (same seed, same split)"
     )
+    parser.add_argument(
+        "--schema-order",
+        action="store_true",
+        help="write the features in the column order of the model's schema, read from "
+        "input/schema/ (schema.json, or its only *.json file): the order the model is then "
+        "trained on and the batch scoring step sends; without it, the first file's order",
+    )
     args = parser.parse_args(argv)
     if args.train_ratio + args.validation_ratio >= 1.0:
         parser.error(
@@ -280,12 +288,48 @@ def positives(frame: pd.DataFrame, target: str) -> str:
     return f"{count} positive, {count / len(frame):.1%}"
 
 
+def schema_feature_order(schema_dir: str, target: str, features: Sequence[str]) -> List[str]:
+    """``features`` in the order the schema in ``schema_dir`` lists its columns.
+
+    A model scores features by position, so the order it is trained on is a contract with
+    whatever sends it rows: the schema's order, which the batch step's feature copy
+    (``validate.py --inference``) also writes. Files may still order their columns as they
+    like: ValidateData has checked their names against the same schema.
+    """
+    preferred = os.path.join(schema_dir, "schema.json")
+    names = (
+        sorted(n for n in os.listdir(schema_dir) if n.lower().endswith(".json"))
+        if os.path.isdir(schema_dir)
+        else []
+    )
+    path = preferred if os.path.isfile(preferred) else (
+        os.path.join(schema_dir, names[0]) if len(names) == 1 else None
+    )
+    if path is None:
+        raise InputError(f"no schema in {schema_dir} (schema.json, or one *.json file)")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            columns = [column["name"] for column in json.load(handle)["columns"]]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise InputError(f"cannot read the schema {path}: {error}") from None
+    ordered = [name for name in columns if name != target]
+    if sorted(ordered) != sorted(features):
+        raise InputError(
+            f"the data's feature columns ({listing(sorted(features))}) are not the schema's "
+            f"({listing(sorted(ordered))})"
+        )
+    return ordered
+
+
 def run(args: argparse.Namespace) -> None:
     """Read, validate, split and write the data, printing what was written."""
     input_dir = os.path.join(args.base_dir, "input", "data")
     paths = find_csv_files(input_dir)
     data = read_csv_files(paths, input_dir)
     features = validate(data, args.target_column)
+    if args.schema_order:
+        schema_dir = os.path.join(args.base_dir, "input", "schema")
+        features = schema_feature_order(schema_dir, args.target_column, features)
     print(
         f"read {len(data)} rows with {len(features)} features from {len(paths)} CSV file(s) under "
         f"{input_dir} ({positives(data, args.target_column)})"

@@ -98,9 +98,51 @@ Checks, each problem naming the column, the value found and the limit:
     ``--min-class-share`` and ``--max-class-share`` of the rows that have a
     target value.
 
-With ``--inference`` the data is what a model is asked to score: the target
-column is not expected, so its class checks are skipped and a target column
-that is present is reported as an extra column.
+Inference mode
+--------------
+
+With ``--inference`` the data is what a model is asked to score, the first
+step of a batch inference pipeline: the schema's columns without the target
+column. The same checks run with the same options (``input``, columns,
+``rows``, ``type``, ``missing_rate``); the class checks do not, since there
+is no target to check (``--min-class-share`` and ``--max-class-share`` are
+accepted and ignored, so that both pipelines can pass the same options).
+
+A target column that is present is reported as an extra column, ``not
+expected in inference data (it is the target column)``, rather than ignored:
+a file with labels is most likely a training file put in the wrong folder,
+and scores of it would pass for predictions of cases no one has diagnosed.
+
+The data arrives as a team writes it: CSV files with a header row, the
+feature columns in any order, as the training data has them. The model
+cannot read it that way, and a batch transform job cannot change that:
+
+* SageMaker's built-in XGBoost algorithm reads CSV without a header row and
+  without the label, the features in the order it was trained on
+  (https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost.html);
+* with ``SplitType`` ``Line`` every line is a record, and the
+  ``DataProcessing`` ``InputFilter`` of a transform job selects fields of a
+  record, never records, so it cannot drop a header row
+  (https://docs.aws.amazon.com/sagemaker/latest/dg/batch-transform-data-processing.html).
+
+So when the data passes, this mode also writes what the transform job reads:
+
+``<base-dir>/features/<file>``
+    For each input file, under the same path relative to ``input/data/``
+    (``more/part-2.csv`` stays ``more/part-2.csv``): its data rows without
+    the header row (blank lines left out), the feature columns in the
+    schema's order (that of the dataset it was written from, and so of the
+    training data), each value as written, missing values (empty, ``NaN``,
+    ``nan``) as empty fields, which the XGBoost container reads as missing,
+    and ``\\n`` after each row. Only ``.csv`` files are copied, so a marker
+    object such as ``_SUCCESS`` beside the data is never scored. A transform
+    job's output for a file is ``<file>.out`` (TransformOutput, SageMaker API
+    reference), so each output file lines up row for row with its input file.
+
+Nothing is written there when the data fails: the pipeline stops before
+scoring. The report and the printed lines are those of training mode, so
+that the batch pipeline's condition reads the report exactly as the build
+pipeline's CheckData step does.
 
 Output: ``<base-dir>/validation/validation_report.json``::
 
@@ -151,6 +193,8 @@ import pandas as pd
 DEFAULT_BASE_DIR = "/opt/ml/processing"
 SCHEMA_VERSION = 1
 REPORT_VERSION = 1
+# Where inference mode writes the header-less features that a batch transform job scores.
+FEATURES_DIR = "features"
 COLUMN_TYPES = ("numeric", "categorical")
 
 # Cells that count as missing values, as in baseline.py and drift_check.py.
@@ -639,14 +683,19 @@ def read_tables(
     return tables, problems
 
 
+def expected_columns(schema: Schema, inference: bool) -> List[str]:
+    """The columns the data must have, in the schema's order: all, or (inference) the features."""
+    return [
+        column.name for column in schema.columns if not (inference and column.name == schema.target)
+    ]
+
+
 def validate(
     tables: Sequence[Table], schema: Schema, args: argparse.Namespace
 ) -> Tuple[int, List[Dict[str, Any]]]:
     """Check the tables against the schema; return the number of rows and the problems."""
     inference = bool(args.inference)
-    expected = [
-        column.name for column in schema.columns if not (inference and column.name == schema.target)
-    ]
+    expected = expected_columns(schema, inference)
     problems, missing = check_columns(tables, expected, schema.target if inference else None)
     data = pd.concat([table.frame for table in tables], ignore_index=True, sort=False)
     rows = len(data)
@@ -694,7 +743,8 @@ def summarise(status: str, rows: int, columns: int, problems: Sequence[Dict[str,
 
 def build_report(
     base_dir: str, schema: Schema, args: argparse.Namespace
-) -> Dict[str, Any]:
+) -> Tuple[Dict[str, Any], List[Table]]:
+    """The validation report, and the tables that could be read."""
     input_dir = os.path.join(base_dir, "input", "data")
     paths = find_csv_files(input_dir)
     tables, problems = read_tables(paths, input_dir)
@@ -704,11 +754,9 @@ def build_report(
     elif tables:
         rows, found = validate(tables, schema, args)
         problems += found
-    columns = sum(
-        1 for column in schema.columns if not (args.inference and column.name == schema.target)
-    )
+    columns = len(expected_columns(schema, bool(args.inference)))
     status = "failed" if problems else "passed"
-    return {
+    report = {
         "version": REPORT_VERSION,
         "status": status,
         "rows": rows,
@@ -716,6 +764,23 @@ def build_report(
         "problems": problems,
         "summary": summarise(status, rows, columns, problems),
     }
+    return report, tables
+
+
+def write_features(tables: Sequence[Table], features: Sequence[str], output_dir: str) -> None:
+    """Write each table's ``features`` without a header row: what a batch transform job scores.
+
+    Each value is written as read; a missing one as an empty field, which the XGBoost container
+    reads as missing. The values of a numeric column passed the type check, so they are numbers
+    and need no quotes, which the container would not read: it splits a line at every comma.
+    """
+    for table in tables:
+        path = os.path.join(output_dir, *table.name.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        cells = table.frame[list(features)].fillna("")
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerows(cells.itertuples(index=False, name=None))
 
 
 # ---------------------------------------------------------------------------
@@ -787,7 +852,9 @@ def parse_validate_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--inference",
         action="store_true",
-        help="the data is to be scored: the target column is not expected",
+        help="the data is to be scored: the target column is not expected, and when the data "
+        "passes, its features are written to features/ under the base directory without a header "
+        "row, in the schema's order, for a batch transform job",
     )
     args = parser.parse_args(argv)
     if args.min_class_share > args.max_class_share:
@@ -828,7 +895,10 @@ def run_validate(argv: Sequence[str]) -> None:
     args = parse_validate_args(argv)
     schema = load_schema(os.path.join(args.base_dir, "input", "schema"))
     args.column_limits = column_limits(args.column_max_missing, schema)
-    report = build_report(args.base_dir, schema, args)
+    report, tables = build_report(args.base_dir, schema, args)
+    if args.inference and report["status"] == "passed":
+        features_dir = os.path.join(args.base_dir, FEATURES_DIR)
+        write_features(tables, expected_columns(schema, True), features_dir)
 
     output_dir = os.path.join(args.base_dir, "validation")
     os.makedirs(output_dir, exist_ok=True)

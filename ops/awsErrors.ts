@@ -14,7 +14,15 @@ export interface AwsCall {
    * not found is reported like any other error.
    */
   readonly notFound?: string;
+  /** The service the request goes to, named when it throttles or cannot be reached. @default "SageMaker" */
+  readonly service?: "SageMaker" | "S3";
 }
+
+/** The variables that point each service's client elsewhere, checked when it cannot be reached. */
+const ENDPOINT_VARIABLES = {
+  SageMaker: "AWS_ENDPOINT_URL_SAGEMAKER / AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME / AWS_ENDPOINT_URL",
+  S3: "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL",
+} as const;
 
 /**
  * Sends one request and turns its failure into a one-line {@link OpsError} (exit 4) that says
@@ -36,6 +44,7 @@ export function awsError(error: unknown, call: AwsCall): OpsError {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require("../registry/errors") as typeof import("../registry/errors");
   const { kind, detail, attempts } = classifyAwsError(error);
+  const service = call.service ?? "SageMaker";
   const prefix = `could not ${call.action}: `;
   const fail = (message: string) => new OpsError(EXIT.aws, prefix + message, { cause: error });
   if (call.notFound !== undefined && isNotFound(error)) {
@@ -58,14 +67,13 @@ export function awsError(error: unknown, call: AwsCall): OpsError {
       return fail(`access denied (${detail}). The identity running this command needs ${call.permission}.`);
     case "throttling":
       return fail(
-        `SageMaker is still throttling requests after ${attemptsText(attempts)} (${detail}). ` +
+        `${service} is still throttling requests after ${attemptsText(attempts)} (${detail}). ` +
           "Wait a minute and run again, or run fewer jobs against this account and region at once.",
       );
     case "unreachable":
       return fail(
-        `SageMaker could not be reached (${detail}). Check the network connection and proxy, the stack's ` +
-          "aws:region, and AWS_ENDPOINT_URL_SAGEMAKER / AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME / AWS_ENDPOINT_URL " +
-          "if they are set.",
+        `${service} could not be reached (${detail}). Check the network connection and proxy, the stack's ` +
+          `aws:region, and ${ENDPOINT_VARIABLES[service]} if they are set.`,
       );
     case "other":
       return fail(detail);

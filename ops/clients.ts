@@ -1,3 +1,4 @@
+import { S3Client } from "@aws-sdk/client-s3";
 import type { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import {
   SageMakerRuntimeClient,
@@ -17,6 +18,8 @@ export interface OpsClients {
   readonly sageMaker: SageMakerClient;
   /** InvokeEndpoint (smoke-test). */
   readonly runtime: SageMakerRuntimeClient;
+  /** The data bucket's batch folders (batch: the input to score, the summary of a run). */
+  readonly s3: S3Client;
 }
 
 /** Where the stack's resources are; the commands take it from `Pulumi.<stack>.yaml`. */
@@ -29,10 +32,11 @@ export interface AwsLocation {
 export type ClientFactory = (location: AwsLocation) => OpsClients;
 
 /**
- * Both clients with the registry's settings: 5 attempts in the SDK's standard retry mode (backoff on
- * throttling) and one-line errors from non-JSON error bodies. Endpoints come from the SDK's usual
- * settings (AWS_ENDPOINT_URL_SAGEMAKER, AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME, AWS_ENDPOINT_URL) unless
- * `endpoint` is given.
+ * The clients with the registry's settings: 5 attempts in the SDK's standard retry mode (backoff on
+ * throttling), and for the SageMaker ones one-line errors from non-JSON error bodies (S3 answers in
+ * XML, which its client reads). Endpoints come from the SDK's usual settings
+ * (AWS_ENDPOINT_URL_SAGEMAKER, AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME, AWS_ENDPOINT_URL_S3,
+ * AWS_ENDPOINT_URL) unless `endpoint` is given.
  */
 export function createOpsClients(options: SageMakerClientOptions = {}): OpsClients {
   const runtime = new SageMakerRuntimeClient(clientConfig(options));
@@ -40,7 +44,12 @@ export function createOpsClients(options: SageMakerClientOptions = {}): OpsClien
   runtime.middlewareStack.use(
     nonJsonErrorResponses as unknown as Pluggable<ServiceInputTypes, ServiceOutputTypes>,
   );
-  return { sageMaker: createSageMakerClient(options), runtime };
+  const s3 = new S3Client({
+    ...clientConfig(options),
+    // An endpoint given here is a local server (moto in the tests), which has no bucket subdomains.
+    ...(options.endpoint === undefined ? {} : { forcePathStyle: true }),
+  });
+  return { sageMaker: createSageMakerClient(options), runtime, s3 };
 }
 
 /** The clients the CLI uses: the stack's region and profile, everything else from the environment. */
@@ -50,4 +59,5 @@ export const defaultClients: ClientFactory = (location) => createOpsClients(loca
 export function closeClients(clients: OpsClients): void {
   clients.sageMaker.destroy();
   clients.runtime.destroy();
+  clients.s3.destroy();
 }

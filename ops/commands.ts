@@ -1,5 +1,6 @@
 import type { OpsCommand, OpsIo } from "./command";
 import { approveCommand } from "./commands/approve";
+import { batchCommand } from "./commands/batch";
 import { cleanupCommand } from "./commands/cleanup";
 import { promoteCommand } from "./commands/promote";
 import { rejectCommand } from "./commands/reject";
@@ -17,6 +18,7 @@ export const COMMANDS: readonly OpsCommand[] = [
   verifyCommand,
   smokeTestCommand,
   promoteCommand,
+  batchCommand,
   cleanupCommand,
   teardownCommand,
 ];
@@ -35,7 +37,7 @@ export function overview(): string {
     "Exit codes: 0 ok, 1 a check failed (execution failed or stopped, endpoint mismatch, smoke test)",
     "or an endpoint is changing (cleanup, teardown),",
     "2 bad input, 3 unexpected error, 4 AWS error (credentials, access, throttling, not found),",
-    "5 start-pipeline stopped waiting.",
+    "5 start-pipeline or batch --wait stopped waiting.",
     "",
   ].join("\n");
 }

@@ -6,15 +6,15 @@
 export const EXIT = {
   /** The command did what it was asked and every check passed. */
   ok: 0,
-  /** A check failed: the execution failed or was stopped, the endpoint differs, the smoke test failed, the endpoint is changing (cleanup). */
+  /** A check failed: the execution failed or was stopped (a batch's input rejected), the endpoint differs, the smoke test failed, the endpoint is changing (cleanup). */
   failed: 1,
-  /** Bad command line, unknown stack, model or pipeline parameter, unreadable stack outputs, a protected stack (teardown). */
+  /** Bad command line, unknown stack, model or pipeline parameter, unreadable stack outputs, a protected stack (teardown), a batch input the pipeline cannot read. */
   badInput: 2,
   /** Not an error of the input or of AWS: a defect, printed with its stack trace. */
   unexpected: 3,
   /** AWS could not be used: missing or rejected credentials, access denied, throttling after the retries, network, a resource not found. */
   aws: 4,
-  /** start-pipeline stopped waiting after --timeout-minutes; the execution goes on. */
+  /** start-pipeline or batch --wait stopped waiting after --timeout-minutes; the execution goes on. */
   timeout: 5,
 } as const;
 

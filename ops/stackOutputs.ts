@@ -25,9 +25,20 @@ export interface OutputsSource {
 }
 
 const endpointOutput = z.object({ name: z.string(), configName: z.string(), modelPackageArn: z.string() });
+const batchOutput = z.object({ pipelineName: z.string(), inputUrl: z.string(), outputUrl: z.string() });
 const stackOutputs = z.object({
-  models: z.record(z.string(), z.object({ endpoint: z.unknown().optional() })),
+  models: z.record(z.string(), z.object({ endpoint: z.unknown().optional(), batch: z.unknown().optional() })),
 });
+
+/** What a stack deployed for a model's batch inference: `models.<model>.batch` of the program's outputs. */
+export interface DeployedBatch {
+  /** The batch pipeline, `<namePrefix>-<model>-batch`. */
+  readonly pipelineName: string;
+  /** `s3://<data bucket>/batch/input/`: the only folder the pipeline reads. */
+  readonly inputUrl: string;
+  /** `s3://<data bucket>/batch/output/`: each run writes under `<execution id>/`. */
+  readonly outputUrl: string;
+}
 
 /**
  * The stack's outputs as `pulumi stack output --json --stack <stack>` prints them: read from
@@ -89,13 +100,8 @@ function runPulumi(stack: string, source: OutputsSource): Promise<string> {
   });
 }
 
-/**
- * `models.<model>.endpoint` of the outputs.
- *
- * @throws OpsError 2 when the outputs are not the program's or lack the model, 1 when the stack
- *   deployed no endpoint for it (the output is null until a version is approved).
- */
-export function deployedEndpoint(outputs: unknown, stack: string, model: string): DeployedEndpoint {
+/** The outputs' entry of `model`, or an OpsError (2) when the outputs are not the program's or lack it. */
+function modelEntry(outputs: unknown, stack: string, model: string) {
   const parsed = stackOutputs.safeParse(outputs);
   if (!parsed.success) {
     throw inputError(
@@ -110,6 +116,44 @@ export function deployedEndpoint(outputs: unknown, stack: string, model: string)
       `the outputs of stack ${stack} have no model "${model}" (models: ${names}); run \`pulumi up\` on the stack first`,
     );
   }
+  return entry;
+}
+
+/**
+ * `models.<model>.batch` of the outputs, for a model whose configuration has `models[].batch`.
+ *
+ * @throws OpsError 2 when the outputs are not the program's or lack the model, 1 when the stack
+ *   deployed no batch inference for it: null until the endpoint serves an approved version (batch
+ *   scores with that version), absent when the last `pulumi up` predates `models[].batch`.
+ */
+export function deployedBatch(outputs: unknown, stack: string, model: string): DeployedBatch {
+  const entry = modelEntry(outputs, stack, model);
+  if (entry.batch === null || entry.batch === undefined) {
+    throw new OpsError(
+      EXIT.failed,
+      `stack ${stack} deployed no batch inference for model "${model}" ` +
+        (entry.batch === null
+          ? `(models.${model}.batch is null: it scores with the version the endpoint serves, and the model ` +
+            "registry had no approved version at the last `pulumi up`)"
+          : `(the outputs have no models.${model}.batch: run \`pulumi up\` on the stack to deploy models[].batch)`),
+    );
+  }
+  const batch = batchOutput.safeParse(entry.batch);
+  if (!batch.success) {
+    const missing = batch.error.issues.map((issue) => `models.${model}.batch.${issue.path.join(".")}`);
+    throw inputError(`the outputs of stack ${stack} lack ${missing.join(", ")} (expected strings)`);
+  }
+  return batch.data;
+}
+
+/**
+ * `models.<model>.endpoint` of the outputs.
+ *
+ * @throws OpsError 2 when the outputs are not the program's or lack the model, 1 when the stack
+ *   deployed no endpoint for it (the output is null until a version is approved).
+ */
+export function deployedEndpoint(outputs: unknown, stack: string, model: string): DeployedEndpoint {
+  const entry = modelEntry(outputs, stack, model);
   if (entry.endpoint === null || entry.endpoint === undefined) {
     throw new OpsError(
       EXIT.failed,

@@ -10,19 +10,23 @@ import { requireDataKmsEncryption } from "./rules/require-data-kms-encryption";
 import { requireEndpointInstanceCounts } from "./rules/require-endpoint-instance-counts";
 import { requireEndpointRollbackAlarms } from "./rules/require-endpoint-rollback-alarms";
 import { requireEndpointSafeguards } from "./rules/require-endpoint-safeguards";
+import { requireEventsDeadLetterQueues } from "./rules/require-events-dead-letter-queues";
 import { requireIamRoleBoundary } from "./rules/require-iam-role-boundary";
 import { requireIamServiceSourceConditions } from "./rules/require-iam-service-source-conditions";
 import { requireKmsKeyRotation } from "./rules/require-kms-key-rotation";
+import { requireLambdaSupportedRuntimes } from "./rules/require-lambda-supported-runtimes";
 import { requireLogGroupRetention } from "./rules/require-log-group-retention";
 import { requireResourcesDeletionProtection } from "./rules/require-resources-deletion-protection";
 import { requireResourcesTags } from "./rules/require-resources-tags";
 import { requireS3BucketProtection } from "./rules/require-s3-bucket-protection";
 import { requireSagemakerKmsEncryption } from "./rules/require-sagemaker-kms-encryption";
 import { requireSagemakerNetworkIsolation } from "./rules/require-sagemaker-network-isolation";
+import { requireTransformModelIsolation } from "./rules/require-transform-model-isolation";
 import { restrictIamPassRole } from "./rules/restrict-iam-pass-role";
 import { restrictIamResourcePrincipals } from "./rules/restrict-iam-resource-principals";
 import { restrictIamTrustPrincipals } from "./rules/restrict-iam-trust-principals";
 import { restrictSagemakerModelSources } from "./rules/restrict-sagemaker-model-sources";
+import { restrictSnsSubscriptionProtocols } from "./rules/restrict-sns-subscription-protocols";
 
 /** The pack's name, as the Pulumi CLI and `policies/config/<stack>.json` know it. */
 export const PACK_NAME = "mlops-guardrails";
@@ -57,13 +61,17 @@ export const policies: Policies = [
   // SageMaker and data baseline
   requireSagemakerKmsEncryption,
   requireSagemakerNetworkIsolation,
+  requireTransformModelIsolation,
   requireS3BucketProtection,
   requireDataKmsEncryption,
   requireKmsKeyRotation,
   requireLogGroupRetention,
+  requireLambdaSupportedRuntimes,
+  restrictSnsSubscriptionProtocols,
   requireEndpointSafeguards,
   requireEndpointRollbackAlarms,
   requireCloudwatchAlarmActions,
+  requireEventsDeadLetterQueues,
   requireResourcesDeletionProtection,
   restrictSagemakerModelSources,
 

@@ -46,6 +46,9 @@ export {
 
 // The plan (what a run produces and `--json` writes) and the reports written from it.
 export type { EnforcementLevel, Plan, PlanFinding, PlanResource } from "./plan";
+
+// A pack config as the engine reads it, checked against the policies' config schemas.
+export { parsePackConfig, reconcilePackConfig } from "./packConfig";
 export { parsePlan, PlanFormatError, toJson } from "./report/json";
 export { type OutputFiles, report } from "./output";
 export { exitCodeOf, renderFindings } from "./report/findings";

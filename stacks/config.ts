@@ -1,3 +1,4 @@
+import { batchProblems } from "../components/batch/settings";
 import { DEFAULT_DISPATCH_EVENT_TYPE } from "../components/delivery/github";
 import { endpointRuleProblems, shadowName } from "../components/endpoint/rules";
 import { DATA_CAPTURE_DEFAULTS, ENDPOINT_DEFAULTS } from "../components/endpoint/settings";
@@ -103,6 +104,7 @@ function crossFieldProblems(stack: string, raw: Raw, place: StackPlace): ConfigP
     );
     problems.push(...endpointProblems(`models[${index}].endpoint`, model, raw));
     problems.push(...monitoringProblems(`models[${index}]`, model, raw.requireMonitoring === true));
+    problems.push(...batchProblems(`models[${index}]`, model, asRecord(raw.storage) ?? {}));
   });
   const built = asArray(raw.models).some((model) => asRecord(model)?.source === undefined);
   problems.push(...deliveryProblems(asRecord(raw.delivery), built));

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { batchSettings } from "../components/batch/settings";
 import { deliverySettings } from "../components/delivery/settings";
 import { endpointSettings } from "../components/endpoint/settings";
 import {
@@ -69,6 +70,11 @@ const model = strictObject({
     .default(retrainingSettings.parse({}))
     .describe(
       "What starts the model's build pipeline besides a person: new data, a schedule, drift (not with source).",
+    ),
+  batch: batchSettings
+    .optional()
+    .describe(
+      "Batch inference with the version the endpoint serves: datasets dropped under batch/input/ of the model's data bucket, or a schedule, are scored into batch/output/. Unset: none.",
     ),
 });
 

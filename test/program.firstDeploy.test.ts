@@ -65,14 +65,22 @@ const SERVING = [
   "aws:sagemaker/endpoint:Endpoint",
   "mlops:sagemaker:DriftCheck",
   "mlops:sagemaker:MonitoringSchedule",
+  // Both stack files score datasets with the version the endpoint serves (models[].batch).
+  "mlops:sagemaker:BatchInference",
 ];
 
-/** The first plan has no endpoint; the served one has it, with the monitor of its engine and not the other. */
+/**
+ * The first plan has no endpoint; the served one has it, with the monitor of its engine and not the
+ * other, and batch inference.
+ */
 function assertServedOnlyLater(plans: { empty: ProgramPlan; served: ProgramPlan }, monitor: string) {
   const serving = (plan: ProgramPlan) =>
     plan.resources.filter((r) => SERVING.includes(r.type)).map((r) => r.type);
   assert.deepEqual(serving(plans.empty), []);
-  assert.deepEqual(serving(plans.served).sort(), ["aws:sagemaker/endpoint:Endpoint", monitor].sort());
+  assert.deepEqual(
+    serving(plans.served).sort(),
+    ["aws:sagemaker/endpoint:Endpoint", "mlops:sagemaker:BatchInference", monitor].sort(),
+  );
 }
 
 const MODEL_MONITOR_ACTIONS = [
@@ -120,7 +128,8 @@ describe("the first approval's deploy (an empty registry, offline)", function ()
         // The roles the endpoint and its drift check hand to SageMaker, Lambda and EventBridge
         // Scheduler, by their fixed names, and in prod the role of the rule that forwards drift to
         // staging (EventBridge); staging's pipeline (with its FindChampion function), retraining
-        // function and approval dispatch pass theirs too.
+        // function and approval dispatch pass theirs too. Batch inference's model, pipeline and trigger
+        // function, and prod's schedule of it, come with the version too.
         const model = `mlops-${stack}-diagnosis`;
         const fixed = (name: string) => fixedRole(stack, name);
         assert.deepEqual(passRoles(before), [
@@ -134,14 +143,18 @@ describe("the first approval's deploy (an empty registry, offline)", function ()
               ? [createdRole(plans.empty, `${model}-steps-role`), fixed(`${model}-retraining-role`)]
               : []),
             fixed(`${model}-drift-steps-role`),
+            fixed(`${model}-batch-trigger-role`),
           ]),
           passRole("PassRolesToSagemaker1", "sagemaker.amazonaws.com", [
             ...(stack === "staging" ? [createdRole(plans.empty, `${model}-role`)] : []),
             fixed(`${model}-model-role`),
             fixed(`${model}-drift-role`),
+            fixed(`${model}-batch-model-role`),
+            fixed(`${model}-batch-role`),
           ]),
           passRole("PassRolesToScheduler1", "scheduler.amazonaws.com", [
             fixed(`${model}-drift-scheduler-role`),
+            ...(stack === "prod" ? [fixed(`${model}-batch-scheduler-role`)] : []),
           ]),
         ]);
       });
@@ -234,7 +247,8 @@ describe("the first approval's deploy (an empty registry, offline)", function ()
         }
         // The roles the endpoint and its monitoring hand to SageMaker, by their fixed names; staging's
         // pipeline (with its FindChampion function), retraining function and approval dispatch pass
-        // theirs too. Prod forwards no drift: Model Monitor puts no drift events.
+        // theirs too. Prod forwards no drift: Model Monitor puts no drift events. Batch inference's
+        // model, pipeline and trigger function, and prod's schedule of it, come with the version too.
         const model = `mlops-${stack}-diagnosis`;
         const fixed = (name: string) => fixedRole(stack, name);
         assert.deepEqual(passRoles(before), [
@@ -243,17 +257,28 @@ describe("the first approval's deploy (an empty registry, offline)", function ()
                 passRole("PassRolesToEvents1", "events.amazonaws.com", [
                   createdRole(plans.empty, `mlops-${stack}-approvals-role`),
                 ]),
-                passRole("PassRolesToLambda1", "lambda.amazonaws.com", [
-                  createdRole(plans.empty, `${model}-steps-role`),
-                  fixed(`${model}-retraining-role`),
-                ]),
               ]
             : []),
+          passRole("PassRolesToLambda1", "lambda.amazonaws.com", [
+            ...(stack === "staging"
+              ? [createdRole(plans.empty, `${model}-steps-role`), fixed(`${model}-retraining-role`)]
+              : []),
+            fixed(`${model}-batch-trigger-role`),
+          ]),
           passRole("PassRolesToSagemaker1", "sagemaker.amazonaws.com", [
             ...(stack === "staging" ? [createdRole(plans.empty, `${model}-role`)] : []),
             fixed(`${model}-model-role`),
             fixed(`${model}-data-quality-role`),
+            fixed(`${model}-batch-model-role`),
+            fixed(`${model}-batch-role`),
           ]),
+          ...(stack === "prod"
+            ? [
+                passRole("PassRolesToScheduler1", "scheduler.amazonaws.com", [
+                  fixed(`${model}-batch-scheduler-role`),
+                ]),
+              ]
+            : []),
         ]);
       });
     }

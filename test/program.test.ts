@@ -193,6 +193,8 @@ describe("the program (index.ts)", () => {
           `mlops:kms:PlatformKey mlops-${stack}-platform`,
           // Both stacks log the requests to their buckets (storage.accessLogs).
           `mlops:s3:AccessLogBucket mlops-${stack}-access-logs`,
+          // Both stack files score the model's datasets with the version it serves (models[].batch).
+          `mlops:sagemaker:BatchInference mlops-${stack}-diagnosis-batch`,
           `mlops:sagemaker:DriftCheck mlops-${stack}-diagnosis-drift`,
           `mlops:sagemaker:ModelEndpoint mlops-${stack}-diagnosis`,
           `mlops:sns:AlertTopic mlops-${stack}-diagnosis-alerts`,
@@ -210,8 +212,9 @@ describe("the program (index.ts)", () => {
       const name = `mlops-${stack}-diagnosis-drift`;
       const check = named(recorded, name, "mlops:sagemaker:DriftCheck");
       const children = recorded.filter((r) => r.parent === check.urn);
-      // Its roles, function, script, pipeline, schedule, dead-letter queue and failure rule, the queue's
-      // alarm, and an alarm per feature.
+      // Its roles, function, script, pipeline, schedule, dead-letter queue and failure rule, the failure
+      // rule's own dead-letter queue for alerts it cannot deliver, the queues' alarms, and an alarm per
+      // feature.
       assert.deepEqual(
         children
           .filter((r) => r.type !== "aws:cloudwatch/metricAlarm:MetricAlarm")
@@ -232,12 +235,18 @@ describe("the program (index.ts)", () => {
           `aws:sagemaker/pipeline:Pipeline ${name}`,
           `aws:scheduler/schedule:Schedule ${name}`,
           `aws:sqs/queue:Queue ${name}-dlq`,
+          `aws:sqs/queue:Queue ${name}-failures-dlq`,
           `aws:sqs/queuePolicy:QueuePolicy ${name}-dlq-policy`,
+          `aws:sqs/queuePolicy:QueuePolicy ${name}-failures-dlq-policy`,
         ],
       );
       assert.deepEqual(
         children.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => r.name),
-        [`${name}-failed-starts`, ...FEATURES.map((feature) => `${name}-psi-${feature}`)],
+        [
+          `${name}-failures-undelivered`,
+          `${name}-failed-starts`,
+          ...FEATURES.map((feature) => `${name}-psi-${feature}`),
+        ],
       );
     });
 
@@ -255,13 +264,15 @@ describe("the program (index.ts)", () => {
           ? ["ml-oncall@example.com", "ml-platform@example.com"]
           : ["ml-platform-staging@example.com"],
       );
-      // Three endpoint alarms, the drift check's failed-starts alarm, retraining's failed-starts alarm
+      // Three endpoint alarms, the drift check's failed-starts alarm and its undelivered failure alerts'
+      // alarm, retraining's failed-starts alarm and the build's undelivered stopped-run alerts' alarm
       // (staging) or drift forwarding's failed-forwards alarm (prod), and a PSI alarm per feature the
-      // stack file lists (the approval dispatch's alarms go to the delivery topic).
+      // stack file lists (the approval dispatch's alarms go to the delivery topic); batch inference's
+      // failed-starts alarm and its undelivered failure alerts' alarm.
       const alarms = ofType(recorded, "aws:cloudwatch/metricAlarm:MetricAlarm").filter(
         (alarm) => !alarm.name.startsWith(`mlops-${stack}-approvals-`),
       );
-      assert.equal(alarms.length, 3 + 2 + FEATURE_COUNT);
+      assert.equal(alarms.length, 3 + (stack === "staging" ? 4 : 3) + 2 + FEATURE_COUNT);
       const model = `mlops-${stack}-diagnosis`;
       assert.deepEqual(
         alarms
@@ -269,11 +280,14 @@ describe("the program (index.ts)", () => {
           .filter((name) => !name.startsWith(`${model}-primary-`) && !name.startsWith(`${model}-drift-psi-`))
           .sort(),
         [
+          `${model}-batch-failed-starts`,
+          `${model}-batch-failed-undelivered`,
           `${model}-drift-failed-starts`,
-          stack === "staging"
-            ? `${model}-retraining-failed-starts`
-            : `${model}-drift-forwarding-failed-forwards`,
-        ],
+          `${model}-drift-failures-undelivered`,
+          ...(stack === "staging"
+            ? [`${model}-retraining-failed-starts`, `${model}-stopped-undelivered`]
+            : [`${model}-drift-forwarding-failed-forwards`]),
+        ].sort(),
       );
       for (const alarm of alarms)
         assert.deepEqual(alarm.inputs.alarmActions, [topic.outputs.arn], alarm.name);
@@ -285,7 +299,11 @@ describe("the program (index.ts)", () => {
       // (prod's forwarding target has a role).
       const retraining = `${model}-retraining`;
       const startTraining = `arn:aws:lambda:us-east-1:123456789012:function:${retraining}`;
+      const startBatch = `arn:aws:lambda:us-east-1:123456789012:function:${model}-batch-trigger`;
       assert.deepEqual(targets.map((t) => [t.name, t.inputs.arn]).sort(), [
+        // Batch inference's failed runs page the topic; its complete datasets reach its function.
+        [`${model}-batch-failed-alert`, topic.outputs.arn],
+        [`${model}-batch-new-data-target`, startBatch],
         [`${model}-drift-failures-alert`, topic.outputs.arn],
         ...(stack === "staging"
           ? [
@@ -330,15 +348,20 @@ describe("the program (index.ts)", () => {
         );
       }
       // Both: topic, model and its role, config, endpoint, 3 endpoint alarms, and the drift check's
-      // 3 roles, script, pipeline, function, log group, failure rule, dead-letter queue and its alarm
-      // (its schedule takes no tags), and its PSI alarms. Staging also builds: 2 buckets, the
-      // pipeline's role, registry, pipeline and its rule for failed or stopped runs, the FindChampion
+      // 3 roles, script, pipeline, function, log group, failure rule, 2 dead-letter queues (failed
+      // starts, undelivered failure alerts) and their alarms (its schedule takes no tags), and its PSI
+      // alarms. Staging also builds: 2 buckets, the pipeline's role, registry, pipeline and its rule
+      // for failed or stopped runs with that rule's dead-letter queue and its alarm, the FindChampion
       // function with its role and log group, and 6 objects (the sample data, 4 scripts and the
       // schema); and retrains: a function with its role and log group, 3 rules, the drift bus, a
       // dead-letter queue and its alarm. Prod, which serves staging's model: a data bucket and the
-      // scaling target; and forwards drift: a rule, its role, a dead-letter queue and its alarm.
+      // scaling target; and forwards drift: a rule, its role, a dead-letter queue and its alarm. Both
+      // score datasets (batch inference): the model and its role, the pipeline and its role, 3 objects,
+      // the failed-runs rule with its dead-letter queue and alarm, and the new-data trigger's function,
+      // role, log group and rule with the failed-starts queue and alarm; prod's schedule adds its role.
       const ofModel = taggable.filter((r) => (r.inputs.tags as Record<string, string>).Model !== undefined);
-      assert.equal(ofModel.length, 18 + (stack === "prod" ? 2 + 4 : 15 + 9) + FEATURE_COUNT);
+      const batch = stack === "prod" ? 17 : 16;
+      assert.equal(ofModel.length, 20 + (stack === "prod" ? 2 + 4 : 17 + 9) + batch + FEATURE_COUNT);
       assert.ok(ofModel.every((r) => (r.inputs.tags as Record<string, string>).Model === "diagnosis"));
       // The stack's own: its key, its roles' permissions boundary, its access-log bucket, and delivery,
       // which serves every model.
@@ -414,13 +437,23 @@ describe("the program (index.ts)", () => {
 
   /** What each stack file keeps, and for how long (storage): staging the defaults, prod longer. */
   const RETENTION = {
-    staging: { noncurrent: 30, capture: 30, reports: 90, checkpoints: 7, work: 30, logs: 90, accessLogs: 90 },
+    staging: {
+      noncurrent: 30,
+      capture: 30,
+      reports: 90,
+      checkpoints: 7,
+      work: 30,
+      batchOutputs: 30,
+      logs: 90,
+      accessLogs: 90,
+    },
     prod: {
       noncurrent: 365,
       capture: 90,
       reports: 365,
       checkpoints: 14,
       work: 30,
+      batchOutputs: 90,
       logs: 365,
       accessLogs: 365,
     },
@@ -434,7 +467,12 @@ describe("the program (index.ts)", () => {
       const rules = (bucket: string) => named(recorded, `mlops-${stack}-${bucket}-lifecycle`).inputs.rules;
       assert.deepEqual(
         rules("diagnosis-data"),
-        lifecycleRules(days.noncurrent, { "data-capture/": days.capture, "monitoring/": days.reports }),
+        lifecycleRules(days.noncurrent, {
+          "data-capture/": days.capture,
+          "monitoring/": days.reports,
+          // Batch inference's runs; its inputs, batch/input/, are the team's and never expire.
+          "batch/output/": days.batchOutputs,
+        }),
       );
       if (stack === "staging") {
         // pipelines/ (models, evaluation reports, baselines) is kept: prod serves staging's versions.
@@ -468,11 +506,12 @@ describe("the program (index.ts)", () => {
           .sort(),
         (stack === "staging"
           ? [
+              "/aws/lambda/mlops-staging-diagnosis-batch-trigger",
               "/aws/lambda/mlops-staging-diagnosis-drift-steps",
               "/aws/lambda/mlops-staging-diagnosis-retraining",
               "/aws/lambda/mlops-staging-diagnosis-steps",
             ]
-          : ["/aws/lambda/mlops-prod-diagnosis-drift-steps"]
+          : ["/aws/lambda/mlops-prod-diagnosis-batch-trigger", "/aws/lambda/mlops-prod-diagnosis-drift-steps"]
         ).map((name) => [name, days.logs, key]),
       );
     });
@@ -554,10 +593,10 @@ describe("the program (index.ts)", () => {
 
   it("prod: no pipeline of its own, larger instances, and the key, boundary and data bucket protected from deletion", () => {
     const recorded = recordedOf("prod");
-    // Its one SageMaker pipeline is its drift check's: it builds no model.
+    // Its SageMaker pipelines are its drift check's and its batch inference's: it builds no model.
     assert.deepEqual(
       ofType(recorded, "aws:sagemaker/pipeline:Pipeline").map((r) => r.name),
-      ["mlops-prod-diagnosis-drift"],
+      ["mlops-prod-diagnosis-batch-pipeline", "mlops-prod-diagnosis-drift"],
     );
     assert.deepEqual(ofType(recorded, "aws:sagemaker/modelPackageGroup:ModelPackageGroup"), []);
     assert.equal(
@@ -776,6 +815,8 @@ describe("the program (index.ts)", () => {
               "aws:lambda/permission:Permission",
             ].includes(r.type) || r.name.includes("-retraining"),
         )
+        // Its batch inference's trigger hears its own data bucket's datasets (batch/input/).
+        .filter((r) => !r.name.startsWith("mlops-prod-diagnosis-batch-"))
         .map((r) => `${r.type} ${r.name}`),
       [],
     );
@@ -785,6 +826,7 @@ describe("the program (index.ts)", () => {
     const keys = [
       "alertTopicArn",
       "artifactsBucket",
+      "batch",
       "dataBucket",
       "endpoint",
       "executionRoleArn",
@@ -969,10 +1011,26 @@ describe("the program (index.ts)", () => {
           stack === "prod" && engine === "drift-check"
             ? { "events.amazonaws.com": [arnOf(`${model}-drift-forwarding-role`)] }
             : {};
+        // Batch inference: its model's role and its pipeline's, its trigger function's, and prod's
+        // schedule's.
+        const schedulers = [
+          ...(monitor["scheduler.amazonaws.com"] ?? []),
+          ...(stack === "prod" ? [arnOf(`${model}-batch-scheduler-role`)] : []),
+        ];
         const serving: Record<string, string[]> = {
           ...monitor,
           ...forwarding,
-          "sagemaker.amazonaws.com": [arnOf(`${model}-model-role`), ...monitor["sagemaker.amazonaws.com"]],
+          "sagemaker.amazonaws.com": [
+            arnOf(`${model}-model-role`),
+            ...monitor["sagemaker.amazonaws.com"],
+            arnOf(`${model}-batch-model-role`),
+            arnOf(`${model}-batch-role`),
+          ],
+          "lambda.amazonaws.com": [
+            ...(monitor["lambda.amazonaws.com"] ?? []),
+            arnOf(`${model}-batch-trigger-role`),
+          ],
+          ...(schedulers.length > 0 && { "scheduler.amazonaws.com": schedulers }),
         };
         // Staging also builds (the pipeline's role, and its FindChampion function's), retrains (the
         // retraining function's role) and dispatches approvals (the dispatch rule's role).
@@ -1288,7 +1346,8 @@ describe("the program (index.ts)", () => {
         runtime: { maxRuntimeInSeconds: 1800 },
         drift: [{ Endpoint: group, MonitoringSchedule: `${group}-data-quality` }, 0.1],
         alerts: [
-          // Staging builds the model: its failed or stopped runs page the same topic.
+          // Batch inference's failed runs page the same topic, and staging's failed or stopped builds.
+          `${group}-batch-failed-alert`,
           ...(stack === "staging" ? [`${group}-stopped-alert`] : []),
           `${group}-data-quality-violations-alert`,
           `${group}-data-quality-failures-alert`,
@@ -1482,6 +1541,9 @@ describe("the program (index.ts)", () => {
       'warning: [runtime] Model "diagnosis": model package group "fresh-diagnosis" has no approved version yet, ' +
         'so endpoint "fresh-diagnosis" is not deployed. Run pipeline "fresh-diagnosis", approve the version you ' +
         "want in the model registry, then run `pulumi up` again.",
+      // It scores with the version the endpoint serves.
+      'warning: [runtime] Model "diagnosis": batch inference is not deployed either: it scores with the ' +
+        "version the endpoint serves",
     ]);
   });
 

@@ -75,6 +75,7 @@ export const STORAGE_DEFAULTS = {
   captureRetentionDays: 30,
   reportRetentionDays: 90,
   pipelineOutputRetentionDays: 30,
+  batchOutputRetentionDays: 30,
   logRetentionDays: 90 as LogRetentionPeriod,
   accessLogs: false,
   accessLogRetentionDays: 90,
@@ -109,6 +110,13 @@ export const STORAGE_SETTINGS = {
       "Days a build's intermediate outputs (pipeline-work/ of the artifacts buckets: validation report, data " +
         "splits, champion placeholder) are kept. What a registered version points to (pipelines/: model, " +
         "evaluation report, baselines) never expires.",
+    ),
+  batchOutputRetentionDays: integer(1, 3650)
+    .default(STORAGE_DEFAULTS.batchOutputRetentionDays)
+    .describe(
+      "Days a batch inference run's outputs (batch/output/<execution id>/ of the data buckets: validation " +
+        "report, scored copy of the input, predictions, summary) are kept; the inputs under batch/input/ are " +
+        "the team's and never expire.",
     ),
   logRetentionDays: z
     .literal(LOG_RETENTION_PERIODS, {

@@ -1,3 +1,5 @@
+import { undeliveredAlertsAlarm } from "../shared/alertRule";
+import type { MetricAlarmDefinition } from "../shared/metricAlarm";
 import { DATA_METRICS_NAMESPACE } from "./monitoringSchedulePolicy";
 
 /** What a monitoring execution reports that a person must hear about. */
@@ -85,6 +87,27 @@ export function monitoringEventRules(monitor: MonitorDescription): MonitoringEve
       ),
     },
   ];
+}
+
+/**
+ * The alarm on the dead-letter queue of a monitor's rule of `kind` (`<schedule>-<kind>`): alerts of
+ * violations found, or of runs that failed, which reached nobody.
+ */
+export function monitoringUndeliveredAlarm(
+  scheduleName: string,
+  kind: MonitoringEventKind,
+): MetricAlarmDefinition {
+  return kind === "violations"
+    ? undeliveredAlertsAlarm(
+        `${scheduleName}-violations`,
+        `data-quality violations Model Monitor found for monitoring schedule ${scheduleName}`,
+        `read constraint_violations.json of the monitoring job each message names`,
+      )
+    : undeliveredAlertsAlarm(
+        `${scheduleName}-failures`,
+        `failed or stopped Model Monitor runs of monitoring schedule ${scheduleName} (their windows went unchecked)`,
+        `see why each job the message names failed in CloudWatch Logs, group /aws/sagemaker/ProcessingJobs`,
+      );
 }
 
 /** One drift alarm, as the arguments of `aws.cloudwatch.MetricAlarm` (actions and tags are added by the caller). */

@@ -22,7 +22,14 @@ import { settingProblem } from "../shared/settings";
 import { DATA_BUCKET_PREFIXES } from "../foundation/retention";
 import { STORAGE_DEFAULTS, STORAGE_SETTINGS } from "../foundation/settings";
 import type { NetworkScope } from "../shared/vpc";
-import { driftCheckFailureRule, failedStartsAlarm, psiAlarms } from "./driftCheckAlerts";
+import {
+  driftCheckFailureRule,
+  driftCheckFailureRuleName,
+  driftCheckFailureUndeliveredAlarm,
+  failedStartsAlarm,
+  psiAlarms,
+} from "./driftCheckAlerts";
+import { alertRule } from "../shared/alertRule";
 import { buildDriftCheckDefinition, DRIFT_CHECK_PARAMETERS, DriftThresholds } from "./driftCheckDefinition";
 import { driftCheckPolicy, driftStepsPolicy } from "./driftCheckPolicy";
 import { pipelineStartSchedule } from "../shared/pipelineStartSchedule";
@@ -525,25 +532,22 @@ export class DriftCheck extends pulumi.ComponentResource {
       .apply(([endpointName, pipelineArn, report]) =>
         driftCheckFailureRule({ endpointName, checkName: name, pipelineArn, reportUri: report }),
       );
-    const failureRule = new aws.cloudwatch.EventRule(
-      `${name}-failures`,
+    // Named after the check: the alert topic accepts events only from rules with its prefix. An
+    // alert that cannot be delivered lands in the rule's own dead-letter queue, whose alarm pages.
+    const { rule: failureRule } = alertRule(
+      driftCheckFailureRuleName(name),
       {
-        // Named after the check: the alert topic accepts events only from rules with its prefix.
-        name: `${name}-failures`,
+        accountId,
         description: failures.description,
         eventPattern: failures.apply((rule) => JSON.stringify(rule.eventPattern)),
+        inputPaths: failures.inputPathsMap,
+        inputTemplate: failures.inputTemplate,
+        alertTopicArn: args.alertTopicArn,
+        kmsKeyArn: args.kmsKeyArn,
+        undeliveredAlarm: driftCheckFailureUndeliveredAlarm(name),
         tags: args.tags,
       },
-      parent,
-    );
-    new aws.cloudwatch.EventTarget(
-      `${name}-failures-alert`,
-      {
-        rule: failureRule.name,
-        arn: args.alertTopicArn,
-        inputTransformer: { inputPaths: failures.inputPathsMap, inputTemplate: failures.inputTemplate },
-      },
-      parent,
+      this,
     );
 
     deadLetterAlarm(failedStartsAlarm(name, `${name}-dlq`), deadLetters, args.alertTopicArn, args.tags, this);

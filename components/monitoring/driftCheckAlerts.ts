@@ -1,3 +1,4 @@
+import { undeliveredAlertsAlarm } from "../shared/alertRule";
 import { queueNotEmptyAlarm } from "../shared/metricAlarm";
 import { DRIFT_METRICS_NAMESPACE } from "./driftCheckPolicy";
 
@@ -45,6 +46,27 @@ export function driftCheckFailureRule(check: DriftCheckDescription): DriftCheckF
         `Reports of earlier windows are under ${check.reportUri}/.`,
     ),
   };
+}
+
+/** The rule that pages the model's alert topic about the check's failed or stopped runs: `<check>-failures`. */
+export function driftCheckFailureRuleName(checkName: string): string {
+  return `${checkName}-failures`;
+}
+
+/**
+ * The alarm on the dead-letter queue of the rule `<check>-failures`: runs whose window went
+ * unchecked and whose alert reached nobody. Each message is SageMaker's status change event, whose
+ * detail names the execution.
+ */
+export function driftCheckFailureUndeliveredAlarm(checkName: string) {
+  return undeliveredAlertsAlarm(
+    driftCheckFailureRuleName(checkName),
+    `failed or stopped runs of drift check ${checkName} (their windows went unchecked)`,
+    `see why each run its detail.pipelineExecutionArn names stopped with aws sagemaker ` +
+      `list-pipeline-execution-steps --pipeline-execution-arn <that ARN>, and check its window again: start ` +
+      `pipeline ${checkName} with ScheduledTime set to that run's (aws sagemaker ` +
+      `list-pipeline-parameters-for-execution gives it)`,
+  );
 }
 
 /** One alarm on a feature's population stability index (actions and tags are added by the caller). */

@@ -4,7 +4,8 @@ import { sageMakerAssumeRolePolicy } from "../shared/serviceTrust";
 import { DATA_BUCKET_PREFIXES } from "../foundation/retention";
 import { monitoringJobPolicy } from "./monitoringSchedulePolicy";
 import { NetworkScope } from "../shared/vpc";
-import { driftAlarms, monitoringEventRules } from "./alerts";
+import { alertRule, ALERT_RULE_TYPES } from "../shared/alertRule";
+import { driftAlarms, monitoringEventRules, monitoringUndeliveredAlarm } from "./alerts";
 import {
   DRIFT_ALARM_DEFAULTS,
   FEATURE_SETTING,
@@ -168,8 +169,8 @@ export function monitoringRoleName(scheduleName: string): string {
   return `${scheduleName}-role`;
 }
 
+/** What deploying a monitor takes: its alert rules always bring alarms (on their dead-letter queues). */
 export function monitoringScheduleFootprint(
-  resolved: { readonly driftAlarms: { readonly features: readonly unknown[] } },
   roleArn: pulumi.Input<string>,
   roleName?: string,
 ): DeployFootprint {
@@ -179,9 +180,7 @@ export function monitoringScheduleFootprint(
       TYPES.rolePolicy,
       TYPES.dataQualityJobDefinition,
       TYPES.monitoringSchedule,
-      TYPES.eventRule,
-      TYPES.eventTarget,
-      ...(resolved.driftAlarms.features.length > 0 ? [TYPES.metricAlarm] : []),
+      ...ALERT_RULE_TYPES,
     ],
     passedRoles: [{ service: SAGEMAKER_SERVICE, roleArn, roleName }],
   };
@@ -339,33 +338,26 @@ export class MonitoringSchedule extends pulumi.ComponentResource {
       .apply(([endpointName, scheduleArn, report]) =>
         monitoringEventRules({ endpointName, scheduleName: name, scheduleArn, reportUri: report }),
       );
+    // Named after the monitor: the alert topic accepts events only from rules with its prefix. An
+    // alert that cannot be delivered lands in the rule's own dead-letter queue, whose alarm pages.
     const eventRules = (["violations", "failures"] as const).map((kind, index) => {
       // monitoringEventRules lists the kinds in this order.
       const rule = rules.apply((all) => all[index]);
-      const eventRule = new aws.cloudwatch.EventRule(
+      return alertRule(
         `${name}-${kind}`,
         {
-          // Named after the monitor: the alert topic accepts events only from rules with its prefix.
-          name: `${name}-${kind}`,
+          accountId,
           description: rule.description,
           eventPattern: rule.apply((r) => JSON.stringify(r.eventPattern)),
+          inputPaths: rule.inputPathsMap,
+          inputTemplate: rule.inputTemplate,
+          alertTopicArn: args.alertTopicArn,
+          kmsKeyArn: args.kmsKeyArn,
+          undeliveredAlarm: monitoringUndeliveredAlarm(name, kind),
           tags: args.tags,
         },
-        parent,
-      );
-      new aws.cloudwatch.EventTarget(
-        `${name}-${kind}-alert`,
-        {
-          rule: eventRule.name,
-          arn: args.alertTopicArn,
-          inputTransformer: {
-            inputPaths: rule.inputPathsMap,
-            inputTemplate: rule.inputTemplate,
-          },
-        },
-        parent,
-      );
-      return eventRule;
+        this,
+      ).rule;
     });
 
     const alarms = pulumi
@@ -392,7 +384,7 @@ export class MonitoringSchedule extends pulumi.ComponentResource {
       );
     });
 
-    this.footprint = monitoringScheduleFootprint(config, role.arn, monitoringRoleName(name));
+    this.footprint = monitoringScheduleFootprint(role.arn, monitoringRoleName(name));
     this.scheduleName = schedule.name;
     this.scheduleArn = schedule.arn;
     this.jobDefinitionName = jobDefinition.name;

@@ -435,11 +435,17 @@ function preprocessStep(input: PipelineDefinitionInput): ProcessingStep {
     Arguments: {
       ...processingJob(
         input,
-        scriptApp(input.images.sklearn, "preprocess.py", ["--target-column", input.targetColumn]),
+        // The features in the schema's order: the order the model learns, and batch scoring sends.
+        scriptApp(input.images.sklearn, "preprocess.py", [
+          "--target-column",
+          input.targetColumn,
+          "--schema-order",
+        ]),
       ),
       ProcessingInputs: [
         s3Input("input-data", parameter(PARAMETERS.inputData), `${PROCESSING_ROOT}/input/data`),
         s3Input("code", input.scripts.preprocess, `${PROCESSING_ROOT}/input/code`),
+        s3Input("schema", input.schemaUri, `${PROCESSING_ROOT}/input/schema`),
       ],
       ProcessingOutputConfig: {
         Outputs: outputs.map((name) => s3Output(input, STEPS.preprocess, name)),

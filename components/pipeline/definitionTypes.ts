@@ -2,6 +2,7 @@ import type {
   CreateModelPackageInput,
   CreateProcessingJobRequest,
   CreateTrainingJobRequest,
+  CreateTransformJobRequest,
 } from "@aws-sdk/client-sagemaker";
 
 /**
@@ -81,6 +82,12 @@ export interface TrainingStep extends StepBase {
   readonly Arguments: Parameterised<Omit<CreateTrainingJobRequest, "TrainingJobName">>;
 }
 
+/** A batch transform job of an existing model; the step exposes `TransformOutput.S3OutputPath`. */
+export interface TransformStep extends StepBase {
+  readonly Type: "Transform";
+  readonly Arguments: Parameterised<Omit<CreateTransformJobRequest, "TransformJobName">>;
+}
+
 export interface RegisterModelStep extends StepBase {
   readonly Type: "RegisterModel";
   readonly Arguments: Parameterised<CreateModelPackageInput>;
@@ -127,6 +134,7 @@ export type PipelineStep =
   | ProcessingStep
   | QualityCheckStep
   | TrainingStep
+  | TransformStep
   | RegisterModelStep
   | FailStep
   | ConditionStep

@@ -9,7 +9,12 @@ import { lambdaTrustPolicy, sageMakerAssumeRolePolicy } from "../shared/serviceT
 import { findChampionPolicy, pipelineExecutionPolicy } from "./mlPipelinePolicy";
 import { ARTIFACT_PREFIXES, buildPipelineDefinition, REGISTERED_VERSION_KEYS } from "./definition";
 import { modelPackageGroupSharingPolicy } from "./registrySharingPolicy";
-import { pipelineStoppedRule } from "./pipelineAlerts";
+import {
+  pipelineStoppedRule,
+  pipelineStoppedRuleName,
+  pipelineStoppedUndeliveredAlarm,
+} from "./pipelineAlerts";
+import { ALERT_RULE_TYPES, alertRule } from "../shared/alertRule";
 import type { AccountContext } from "../shared/account";
 import {
   combineFootprints,
@@ -145,7 +150,9 @@ export interface MlPipelineArgs {
    * SNS topic told of each run that fails or is stopped (a gate refused the data or the model, a
    * step broke, someone stopped it), through an EventBridge rule named `<name>-stopped`; the
    * topic's policy must let this account's EventBridge rules of that name publish, and its key
-   * let EventBridge use it (AlertTopic and PlatformKey do). @default none: no alert
+   * let EventBridge use it (AlertTopic and PlatformKey do). An alert EventBridge cannot deliver
+   * within an hour goes to the dead-letter queue `<name>-stopped-dlq`, whose alarm
+   * `<name>-stopped-undelivered` pages the topic (`alertRule`). @default none: no alert
    */
   readonly alertTopicArn?: pulumi.Input<string>;
 }
@@ -353,7 +360,8 @@ export function schemaFileProblems(file: string, targetColumn: string, checks: D
  * Two buckets, the registry, a role SageMaker runs the pipeline's jobs as, uploads, the
  * FindChampion function with its role and log group, and the pipeline; with consumer accounts,
  * the registry's resource policy too; with an alert topic, the rule and target that tell it of
- * failed or stopped runs. The types do not depend on the roles.
+ * failed or stopped runs, with their dead-letter queue, its policy and alarm. The types do not
+ * depend on the roles.
  *
  * @param roleArn The role SageMaker runs the pipeline's jobs as.
  * @param functionRoleArn The role of the FindChampion function. @default none: the types alone
@@ -377,7 +385,7 @@ export function mlPipelineFootprint(
       TYPES.logGroup,
       TYPES.lambdaFunction,
       TYPES.pipeline,
-      ...(options.alerts ? [TYPES.eventRule, TYPES.eventTarget] : []),
+      ...(options.alerts ? ALERT_RULE_TYPES : []),
     ],
     passedRoles: [
       { service: SAGEMAKER_SERVICE, roleArn },
@@ -739,25 +747,21 @@ export class MlPipeline extends pulumi.ComponentResource {
             workRetentionDays: config.pipelineOutputRetentionDays,
           }),
         );
-      const stoppedRule = new aws.cloudwatch.EventRule(
-        `${name}-stopped`,
+      // Named after the model: its alert topic accepts events only from rules with that prefix.
+      alertRule(
+        pipelineStoppedRuleName(name),
         {
-          // Named after the model: its alert topic accepts events only from rules with that prefix.
-          name: `${name}-stopped`,
+          accountId,
           description: stopped.description,
           eventPattern: stopped.apply((rule) => JSON.stringify(rule.eventPattern)),
+          inputPaths: stopped.inputPathsMap,
+          inputTemplate: stopped.inputTemplate,
+          alertTopicArn: config.alertTopicArn,
+          kmsKeyArn: config.kmsKeyArn,
+          undeliveredAlarm: pipelineStoppedUndeliveredAlarm(name),
           tags: config.tags,
         },
-        parent,
-      );
-      new aws.cloudwatch.EventTarget(
-        `${name}-stopped-alert`,
-        {
-          rule: stoppedRule.name,
-          arn: config.alertTopicArn,
-          inputTransformer: { inputPaths: stopped.inputPathsMap, inputTemplate: stopped.inputTemplate },
-        },
-        parent,
+        this,
       );
     }
 

@@ -1,4 +1,10 @@
+import { undeliveredAlertsAlarm } from "../shared/alertRule";
 import { ARTIFACT_PREFIXES, EVALUATION_REPORT, STEPS, VALIDATION_REPORT } from "./definition";
+
+/** The rule that pages the model's alert topic about a build's failed or stopped runs: `<pipeline>-stopped`. */
+export function pipelineStoppedRuleName(pipelineName: string): string {
+  return `${pipelineName}-stopped`;
+}
 
 /** The rule that tells the model's alert topic that a build ended without a model, as plain values. */
 export interface PipelineStoppedRule {
@@ -61,4 +67,19 @@ export function pipelineStoppedRule(pipeline: BuildPipelineDescription): Pipelin
         `run and follows it.`,
     ),
   };
+}
+
+/**
+ * The alarm on the dead-letter queue of the rule `<pipeline>-stopped`: runs that ended without a
+ * model and whose alert reached nobody. Each message is SageMaker's status change event, whose
+ * detail names the execution.
+ */
+export function pipelineStoppedUndeliveredAlarm(pipelineName: string) {
+  return undeliveredAlertsAlarm(
+    pipelineStoppedRuleName(pipelineName),
+    `failed or stopped runs of model build pipeline ${pipelineName}`,
+    `see why each run its detail.pipelineExecutionArn names stopped with aws sagemaker ` +
+      `list-pipeline-execution-steps --pipeline-execution-arn <that ARN> and start a new run once the cause ` +
+      `is fixed (npm run ops -- start-pipeline)`,
+  );
 }

@@ -318,10 +318,12 @@ export class TrainingTriggers extends pulumi.ComponentResource {
       // S3 sends the bucket's events to EventBridge ("Using EventBridge", S3 user guide), as S3
       // itself through no policy of ours: "Amazon S3 does not require any additional permissions to
       // deliver events to Amazon EventBridge" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-permissions.html).
+      // Kept when deleted: the model's batch inference (components/batch) may turn the same setting
+      // on for the same bucket, and deleting this resource would turn its events off too.
       new aws.s3.BucketNotification(
         `${name}-data-events`,
         { bucket: args.dataBucketName, eventbridge: true },
-        parent,
+        { parent: this, retainOnDelete: true },
       );
       rule(
         "new-data",

@@ -26,6 +26,8 @@ previous configuration; this removes them once nothing uses them.
     (PendingDeploymentSummary), and the models their variants (production and shadow) name;
   - candidates: the endpoint configurations and models named <namePrefix>-<model>-… whose Model tag
     is the model (another model whose name starts the same is left alone);
+  - the model batch inference scores with (<namePrefix>-<model>-batch-model-…) is never one: Pulumi
+    replaces and deletes it;
   - without an endpoint (after \`pulumi destroy\`), none is in use;
   - an endpoint that is Creating, Updating, SystemUpdating, RollingBack or Deleting is refused:
     what it uses is changing.
@@ -146,7 +148,11 @@ export async function cleanupUnused(
     if (tag === request.model) own.push({ kind: "endpoint config", name, use: configsInUse.get(name) });
     else if (tag !== GONE) otherConfigs++;
   }
-  for (const { name, arn } of await listModels(client, prefix)) {
+  // The batch inference model is Pulumi's to replace and delete (it is not retained): never a candidate.
+  const batchModels = `${baseName}-batch-model-`;
+  for (const { name, arn } of (await listModels(client, prefix)).filter(
+    (m) => !m.name.startsWith(batchModels),
+  )) {
     const tag = await modelTag(client, arn, name);
     if (tag === request.model) own.push({ kind: "model", name, use: modelsInUse.get(name) });
     else if (tag !== GONE) otherModels++;

@@ -280,6 +280,11 @@ export interface FollowOptions {
   readonly timeoutMinutes: number;
   /** Steps an execution runs, for the progress count; 0 when unknown. */
   readonly stepCount: number;
+  /**
+   * The pipeline's gates: its Fail steps that stop a run on purpose, each with what the report says
+   * before the step's message. @default the build pipeline's gates
+   */
+  readonly gates?: Readonly<Record<string, string>>;
   /** @default the system clock */
   readonly clock?: Clock;
 }
@@ -290,11 +295,11 @@ const FINISHED_STEP: ReadonlySet<string> = new Set([
   StepStatus.STOPPED,
 ]);
 
-/** The Fail steps of the build pipeline's gates, and what a person calls each gate. */
+/** The Fail steps of the build pipeline's gates, and what the report says of each. */
 const GATES: Readonly<Record<string, string>> = {
-  [STEPS.dataRejected]: "data gate",
-  [STEPS.accuracyBelowThreshold]: "accuracy gate",
-  [STEPS.accuracyBelowChampion]: "champion gate",
+  [STEPS.dataRejected]: "stopped at the data gate",
+  [STEPS.accuracyBelowThreshold]: "stopped at the accuracy gate",
+  [STEPS.accuracyBelowChampion]: "stopped at the champion gate",
 };
 
 /**
@@ -354,14 +359,17 @@ export async function followExecution(
       const reason = execution.FailureReason ? `: ${execution.FailureReason}` : "";
       out.write(`Execution ${verb} after ${elapsed}${reason}\n`);
       for (const step of steps.filter((candidate) => candidate.StepStatus === StepStatus.FAILED)) {
-        const gate = GATES[step.StepName ?? ""];
+        const gate = (options.gates ?? GATES)[step.StepName ?? ""];
         if (gate) {
           // A gate stopped the run on purpose: say which, and its reasons, not that a step broke.
           const reasons = step.Metadata?.Fail?.ErrorMessage ?? step.FailureReason ?? "no reason given";
-          out.write(`  stopped at the ${gate} (${step.StepName}): ${reasons}\n`);
+          out.write(`  ${gate} (${step.StepName}): ${reasons}\n`);
           continue;
         }
-        const job = step.Metadata?.TrainingJob?.Arn ?? step.Metadata?.ProcessingJob?.Arn;
+        const job =
+          step.Metadata?.TrainingJob?.Arn ??
+          step.Metadata?.ProcessingJob?.Arn ??
+          step.Metadata?.TransformJob?.Arn;
         out.write(
           `  step ${step.StepName ?? "(unnamed)"} failed: ${step.FailureReason ?? "no reason given"}` +
             `${job ? ` (${job})` : ""}\n`,

@@ -121,3 +121,17 @@ export function resolvePipelineValue(
     ? { kind: "parameterDefault", parameter, value: declared.defaultValue }
     : { kind: "parameterWithoutDefault", parameter };
 }
+
+const STEP_PROPERTY_REFERENCE = /^Steps\.([^.]+)\.(.+)$/;
+
+/**
+ * The step and property path of a `{"Get": "Steps.<step>.<path>"}` expression, e.g. a model that a
+ * Model step of the same pipeline creates (`Steps.CreateModel.ModelName`); undefined for anything else.
+ */
+export function stepPropertyReference(
+  value: unknown,
+): { readonly step: string; readonly path: string } | undefined {
+  const get = asRecord(value)?.Get;
+  const match = typeof get === "string" ? STEP_PROPERTY_REFERENCE.exec(get) : null;
+  return match ? { step: match[1] as string, path: match[2] as string } : undefined;
+}

@@ -13,6 +13,11 @@ export const COMPANION_TYPES = {
   ],
   versioning: ["aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"],
   policy: ["aws:s3/bucketPolicy:BucketPolicy"],
+  ownership: ["aws:s3/bucketOwnershipControls:BucketOwnershipControls"],
+  lifecycle: [
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+  ],
 } as const;
 
 export type Protection = keyof typeof COMPANION_TYPES;
@@ -55,12 +60,9 @@ export function companionsOf(
     ofTypes(items, types).filter((companion) =>
       refersTo(companion.resource, "bucket", at(companion.props, "bucket"), bucket, bucketNames(bucket)),
     );
-  return {
-    publicAccessBlock: linked(COMPANION_TYPES.publicAccessBlock),
-    encryption: linked(COMPANION_TYPES.encryption),
-    versioning: linked(COMPANION_TYPES.versioning),
-    policy: linked(COMPANION_TYPES.policy),
-  };
+  return Object.fromEntries(
+    Object.entries(COMPANION_TYPES).map(([protection, types]) => [protection, linked(types)]),
+  ) as Record<Protection, StackItem[]>;
 }
 
 /** What is wrong with a public access block: its flags that are not true (unknown ones pass). */
@@ -125,6 +127,49 @@ export function inlineVersioning(bucket: Props): unknown {
   if (flags.includes(true)) return true;
   if (flags.includes(UNKNOWN)) return UNKNOWN;
   return single ?? flags[0];
+}
+
+/**
+ * The object ownership that disables ACLs: the bucket owner owns every object, and S3 refuses
+ * requests that set an ACL granting anyone else, so that the bucket policy (and IAM) alone decide
+ * who has access (https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html).
+ */
+export const ACLS_DISABLED = "BucketOwnerEnforced";
+
+/** What is wrong with ownership controls: an object ownership other than {@link ACLS_DISABLED} (unknown passes). */
+export function ownershipProblem(props: Props): string | undefined {
+  const ownership = at(props, "rule", "objectOwnership");
+  return ownership === ACLS_DISABLED || ownership === UNKNOWN
+    ? undefined
+    : `has rule.objectOwnership ${show(ownership)}`;
+}
+
+/**
+ * What is wrong with a lifecycle configuration: no rule whose `status` is Enabled (a rule with an
+ * unknown status, or unknown rules, pass). S3 applies only enabled rules; Security Hub S3.13's
+ * check (s3-lifecycle-policy-check) fails a bucket without an active rule
+ * (https://docs.aws.amazon.com/config/latest/developerguide/s3-lifecycle-policy-check.html).
+ */
+export function lifecycleProblem(props: Props): string | undefined {
+  const rules = list(at(props, "rules"));
+  if (rules === UNKNOWN) return undefined;
+  if (rules.length === 0) return "has no rules";
+  const statuses = rules.map((rule) => at(rule, "status"));
+  if (statuses.some((status) => status === "Enabled" || status === UNKNOWN)) return undefined;
+  return `has no rule with status "Enabled" (${statuses.map((status) => show(status)).join(", ")})`;
+}
+
+/**
+ * Lifecycle rules set on the bucket resource itself (the deprecated `lifecycleRules[].enabled` of
+ * Bucket and BucketV2): true when one is enabled, UNKNOWN, or false (undefined when none is set).
+ */
+export function inlineLifecycle(bucket: Props): boolean | Unknown | undefined {
+  const rules = list(at(bucket, "lifecycleRules"));
+  if (rules === UNKNOWN) return UNKNOWN;
+  if (rules.length === 0) return undefined;
+  const flags = rules.map((rule) => at(rule, "enabled"));
+  if (flags.includes(true)) return true;
+  return flags.includes(UNKNOWN) ? UNKNOWN : false;
 }
 
 function containsUnknown(value: unknown): boolean {
@@ -227,6 +272,20 @@ export function bucketFindings(
       findings.push(`${what}: public access block ${weak.join("; ")}; set ${flags} to true.`);
   }
 
+  // S3 has no inline setting for it: ownership controls are a resource of their own or nothing.
+  const aclsOff = `rule.objectOwnership "${ACLS_DISABLED}"`;
+  if (companions.ownership.length === 0)
+    findings.push(
+      `${what} has no ownership controls, so ACLs can still grant access beside its bucket policy; add an aws.s3.BucketOwnershipControls for it with ${aclsOff} (ACLs disabled).`,
+    );
+  else {
+    const weak = weakOnes(companions.ownership, ownershipProblem);
+    if (weak.length > 0)
+      findings.push(
+        `${what}: ownership controls ${weak.join("; ")}, so ACLs can still grant access beside its bucket policy; set ${aclsOff} (ACLs disabled).`,
+      );
+  }
+
   const target = role.accessLogTarget ?? false;
   const algorithms = target === false ? KMS_ALGORITHMS : ACCESS_LOG_ALGORITHMS;
   const encryptionFix =
@@ -274,5 +333,23 @@ export function bucketFindings(
     findings.push(
       `${what} has no bucket policy that denies requests without TLS; add an aws.s3.BucketPolicy for it with the statement ${TLS_DENY_STATEMENT}.`,
     );
+
+  // Versions kept are kept forever without a lifecycle rule: expiring them is what keeps the
+  // retention the stack promises.
+  const keptForever = "so S3 keeps every object version until someone deletes it";
+  const enabledRule = 'a rule of status "Enabled" (e.g. with noncurrentVersionExpiration)';
+  if (companions.lifecycle.length > 0) {
+    const weak = weakOnes(companions.lifecycle, lifecycleProblem);
+    if (weak.length > 0)
+      findings.push(
+        `${what}: lifecycle configuration ${weak.join("; ")}, ${keptForever}; give it ${enabledRule}.`,
+      );
+  } else {
+    const enabled = inlineLifecycle(bucket.props);
+    if (enabled !== true && enabled !== UNKNOWN)
+      findings.push(
+        `${what} has ${enabled === undefined ? "no lifecycle configuration" : "no enabled lifecycle rule (lifecycleRules[].enabled false)"}, ${keptForever}; add an aws.s3.BucketLifecycleConfiguration for it with ${enabledRule}.`,
+      );
+  }
   return findings;
 }

@@ -8,6 +8,7 @@ export const DATA_QUALITY_JOB_DEFINITION_TYPE =
   "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition";
 export const MONITORING_SCHEDULE_TYPE = "aws:sagemaker/monitoringSchedule:MonitoringSchedule";
 export const PIPELINE_TYPE = "aws:sagemaker/pipeline:Pipeline";
+export const MODEL_TYPE = "aws:sagemaker/model:Model";
 export const SCHEDULE_TYPE = "aws:scheduler/schedule:Schedule";
 
 /** Where an inline job definition sits in a monitoring schedule's properties. */

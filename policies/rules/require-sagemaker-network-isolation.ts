@@ -128,7 +128,9 @@ const pipeline = validateResourceOfType(aws.sagemaker.Pipeline, (proxied, args, 
  * `NetworkConfig.EnableInterContainerTrafficEncryption` of Processing, QualityCheck and ClarifyCheck
  * steps, `EnableNetworkIsolation` and `EnableInterContainerTrafficEncryption` of Training steps,
  * each a literal true (a parameter would let an execution turn it off). Other steps (Lambda,
- * Condition, RegisterModel, Fail) run no job of their own; Tuning and Transform steps are not judged.
+ * Condition, RegisterModel, Fail) run no job of their own; Tuning steps are not judged. A Transform
+ * step's job has no isolation setting: it runs its model's containers as the model is configured,
+ * so `require-transform-model-isolation` requires that model to be an isolated model of the stack.
  *
  * Serverless Inference cannot isolate a model, so a model served only by serverless variants fails
  * this rule by necessity: waive it in the pack config (resource name, reason, expiry) rather than

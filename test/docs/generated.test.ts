@@ -171,7 +171,7 @@ describe("generated docs (docs/generate.ts)", function () {
       const table = policyTable(policies, []);
       assert.deepEqual(cellsOf(table, "require-s3-bucket-protection").slice(3, 5), [
         "high",
-        "`S3.5`, `S3.8`, `S3.14`, `S3.17`",
+        "`S3.5`, `S3.8`, `S3.12`, `S3.13`, `S3.14`, `S3.17`",
       ]);
       assert.deepEqual(cellsOf(table, "restrict-iam-trust-principals").slice(3, 5), ["critical", ""]);
     });

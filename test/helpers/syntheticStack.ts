@@ -31,11 +31,16 @@ export function syntheticStackRoot(count: number): { readonly root: string; read
   const stack = `models-${count}`;
   const root = stackRoot("staging", stack, (config) => {
     const [model] = config["mlops:models"] as Record<string, unknown>[];
+    const { batch, ...rest } = model;
     config["mlops:models"] = Array.from({ length: count }, (_, i) => ({
-      ...model,
+      ...rest,
       name: `model-${String(i + 1).padStart(2, "0")}`,
       // Each is the sample model under another name: the same schema.
       pipeline: { ...(model.pipeline as Record<string, unknown>), schemaFile: "ml/schemas/diagnosis.json" },
+      // Batch inference on the first only: each model with it adds three roles the deploy role passes
+      // by name, and with it on 50 models the deploy policy would need more than the 10 managed
+      // policies IAM attaches to a role (docs/batch-inference.md).
+      ...(i === 0 && batch !== undefined && { batch }),
     }));
   });
   return { root, stack };

@@ -96,9 +96,14 @@ describe("drift check end to end: the pipeline's baseline, then held-out traffic
     const definition = buildPipelineDefinition(definitionInput());
     const inputData = tempDir();
     fs.copyFileSync(SAMPLE_CSV, path.join(inputData, path.basename(SAMPLE_CSV)));
-    const local = await runPipelineLocally(upToDriftBaseline(definition), tempDir(), {
-      [PARAMETERS.inputData]: inputData,
-    });
+    const input = definitionInput();
+    const local = await runPipelineLocally(
+      upToDriftBaseline(definition),
+      tempDir(),
+      { [PARAMETERS.inputData]: inputData },
+      // Preprocess orders the features as the model's schema lists them.
+      { objects: { [input.schemaUri]: path.join(__dirname, "..", "..", "ml", "schemas", "diagnosis.json") } },
+    );
     const baselineFile = path.join(
       local.outputDir(STEPS.driftBaseline, DRIFT_BASELINE.outputName),
       DRIFT_BASELINE.fileName,

@@ -51,6 +51,8 @@ import {
  */
 
 const SAMPLE_TEXT = fs.readFileSync(SAMPLE_CSV, "utf8");
+/** The model's committed schema, which the pipeline's steps receive as an input. */
+const SCHEMA = path.join(__dirname, "..", "..", "ml", "schemas", "diagnosis.json");
 const [SAMPLE_HEADER_LINE = "", ...SAMPLE_LINES] = SAMPLE_TEXT.split("\n").filter((line) => line !== "");
 const SAMPLE_HEADER = SAMPLE_HEADER_LINE.split(",");
 const FEATURES = SAMPLE_HEADER.slice(0, -1);
@@ -136,15 +138,23 @@ const preprocessed = once(async (): Promise<{ dir: string; output: PreprocessOut
 const batched = once(async () => {
   const sampleOutput = path.join(tempDir(), "breast-cancer.csv");
   const againDir = processingDir();
+  // The sample with its columns reversed, and the model's schema beside it.
+  const reversedDir = processingDir({
+    "data.csv": editedSample((cells) => [...cells].reverse(), [...SAMPLE_HEADER].reverse()),
+  });
+  fs.mkdirSync(path.join(reversedDir, "input", "schema"), { recursive: true });
+  fs.copyFileSync(SCHEMA, path.join(reversedDir, "input", "schema", path.basename(SCHEMA)));
   const badDirs = Object.values(badInputCases).map(({ files }) => processingDir(files));
-  const [sampleRun, againRun, ...badRuns] = await runInOneInterpreter([
+  const [sampleRun, againRun, reversedRun, ...badRuns] = await runInOneInterpreter([
     makeSampleDataRun(sampleOutput),
     preprocessRun(againDir),
+    preprocessRun(reversedDir, ["--schema-order"]),
     ...badDirs.map((dir) => preprocessRun(dir)),
   ]);
   return {
     sample: { output: sampleOutput, run: sampleRun },
     again: { dir: againDir, run: againRun },
+    reversed: { dir: reversedDir, run: reversedRun },
     badRuns,
   };
 });
@@ -167,7 +177,6 @@ const badInput = once(async (): Promise<Map<string, ScriptRun>> => {
 });
 
 /** The committed schema of the sample model, which the definition's schema input stands for. */
-const SCHEMA = path.join(__dirname, "..", "..", "ml", "schemas", "diagnosis.json");
 
 /**
  * Runs the definition locally on a folder holding `csv`, with the committed schema, and the
@@ -320,6 +329,15 @@ describe("ml/ scripts, run for real", function () {
     it("prints the row count of each split", () => {
       for (const name of ["train", "validation", "test"] as const) {
         assert.match(output.run.stdout, new RegExp(`^${name}: ${output[name].rows.length} rows`, "m"));
+      }
+    });
+
+    it("with --schema-order, writes the features in the schema's order whatever the files' order", async () => {
+      const { dir, run } = (await batched()).reversed;
+      const reversed = preprocessOutput(dir, run);
+      assert.deepEqual(reversed.baseline.header, FEATURES);
+      for (const name of ["train", "validation", "test"] as const) {
+        assert.equal(reversed[name].text, output[name].text);
       }
     });
 

@@ -67,7 +67,7 @@ describe("npm run ops", function () {
     await rejectsWithExit(
       runOps(["deploy"], testIo(unused)),
       EXIT.badInput,
-      'unknown command "deploy" (commands: start-pipeline, approve, reject, verify, smoke-test, promote, cleanup, teardown)\n' +
+      'unknown command "deploy" (commands: start-pipeline, approve, reject, verify, smoke-test, promote, batch, cleanup, teardown)\n' +
         "usage: npm run ops -- <command> [arguments] (npm run ops -- <command> --help for its own)",
     );
   });

@@ -150,7 +150,10 @@ describe("npm run preview and npm run policy", function () {
       Version: "2012-10-17",
       Statement: [{ Sid: "All", Effect: "Allow", Action: "*", Resource: "*" }],
     });
-    const model = plan.resources.find((r) => r.type === "aws:sagemaker/model:Model") ?? assert.fail();
+    const model =
+      plan.resources.find(
+        (r) => r.type === "aws:sagemaker/model:Model" && r.name === "mlops-staging-diagnosis-primary",
+      ) ?? assert.fail();
     model.inputs.enableNetworkIsolation = false;
     writeFileSync(file("injected.json"), JSON.stringify(plan));
     // No --stack: the plan's stack (staging) is taken, with its pack config.

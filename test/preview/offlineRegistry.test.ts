@@ -167,7 +167,11 @@ describe("the offline plan of a stack that serves a model from another stack's r
     const { result: plan, warnings } = await capturingLogs(() =>
       runProgramOffline({ stack: "served", root }),
     );
-    assert.deepEqual(modelsOf(plan), [{ modelPackageName: sourceArn(1) }]);
+    // The endpoint's model and batch inference's: the same version.
+    assert.deepEqual(modelsOf(plan), [
+      { modelPackageName: sourceArn(1) },
+      { modelPackageName: sourceArn(1) },
+    ]);
     // Nothing to warn about: what was served is kept with the notes.
     assert.deepEqual(warnings, []);
     assert.deepEqual(
@@ -187,7 +191,10 @@ describe("the offline plan of a stack that serves a model from another stack's r
     const { result: plan } = await capturingLogs(() =>
       runProgramOffline({ stack: "served", root, modelPackages: [`diagnosis=${sourceArn(5)}`] }),
     );
-    assert.deepEqual(modelsOf(plan), [{ modelPackageName: sourceArn(5) }]);
+    assert.deepEqual(modelsOf(plan), [
+      { modelPackageName: sourceArn(5) },
+      { modelPackageName: sourceArn(5) },
+    ]);
   });
 
   it("refuses a --model-package outside the source group, naming it", async () => {
@@ -214,6 +221,8 @@ describe("the offline plan of a stack that serves a model from another stack's r
         'verified in staging yet, so endpoint "mlops-served-diagnosis" is not deployed. To serve the newest ' +
         "approved version, deploy it in the staging stack, verify it there and run " +
         "`npm run ops -- promote <the staging stack> diagnosis`, then run `pulumi up` again.",
+      'warning: [runtime] Model "diagnosis": batch inference is not deployed either: it scores with the version ' +
+        "the endpoint serves",
     ]);
     assert.deepEqual(
       plan.resources.filter((resource) => resource.type === "aws:sagemaker/endpoint:Endpoint"),

@@ -56,7 +56,7 @@ const PENDING = resource("aws:iam/rolePolicy:RolePolicy", "pending", {
 });
 
 const S3 =
-  "Requires every S3 bucket to block public access, encrypt with KMS by default (server access log buckets: SSE-S3), deny requests without TLS, and keep object versions.\n";
+  "Requires every S3 bucket to block public access, disable ACLs, encrypt with KMS by default (server access log buckets: SSE-S3), deny requests without TLS, keep object versions, and have an enabled lifecycle rule.\n";
 const PACK = "'mlops-guardrails@v0.1.0'";
 
 /** A policy that could not run on an unknown value: the engine's advisory. */
@@ -167,9 +167,11 @@ describe("the policy pack, driven as the engine drives it", function () {
       cannotRun("restrict-iam-pass-role"),
       ...[
         "has no public access block; add an aws.s3.BucketPublicAccessBlock for it with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true.",
+        'has no ownership controls, so ACLs can still grant access beside its bucket policy; add an aws.s3.BucketOwnershipControls for it with rule.objectOwnership "BucketOwnerEnforced" (ACLs disabled).',
         'has no default encryption; add an aws.s3.BucketServerSideEncryptionConfiguration for it with sseAlgorithm "aws:kms" and the platform\'s KMS key as kmsMasterKeyId.',
         'has no versioning; add an aws.s3.BucketVersioning for it with versioningConfiguration.status "Enabled".',
         'has no bucket policy that denies requests without TLS; add an aws.s3.BucketPolicy for it with the statement {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":[bucket ARN, bucket ARN + "/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}.',
+        'has no lifecycle configuration, so S3 keeps every object version until someone deletes it; add an aws.s3.BucketLifecycleConfiguration for it with a rule of status "Enabled" (e.g. with noncurrentVersionExpiration).',
       ].map((problem) => ({
         policy: "require-s3-bucket-protection",
         enforcementLevel: "mandatory" as const,

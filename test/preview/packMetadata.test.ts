@@ -18,7 +18,7 @@ describe("the rules' severity and controls, as the preview learns them from the 
     const bucket = described.find((policy) => policy.name === "require-s3-bucket-protection");
     assert.deepEqual(
       { severity: bucket?.severity, tags: bucket?.tags },
-      { severity: "high", tags: ["S3.5", "S3.8", "S3.14", "S3.17"] },
+      { severity: "high", tags: ["S3.5", "S3.8", "S3.12", "S3.13", "S3.14", "S3.17"] },
     );
   });
 });

@@ -50,7 +50,9 @@ describe("the offline plan's resource options and notes", function () {
         .map((resource) => `${resource.type} ${resource.name}`)
         .sort();
     // Replaced configurations and models stay in AWS: SageMaker may roll the endpoint back to them.
+    // Batch inference's bucket notification stays too: the model's retraining may share the setting.
     assert.deepEqual(withOption("retainOnDelete"), [
+      "aws:s3/bucketNotification:BucketNotification mlops-prod-diagnosis-batch-data-events",
       "aws:sagemaker/endpointConfiguration:EndpointConfiguration mlops-prod-diagnosis-config",
       "aws:sagemaker/model:Model mlops-prod-diagnosis-primary",
     ]);
@@ -202,6 +204,8 @@ describe("an empty model registry offline (emptyRegistry)", function () {
       'warning: [runtime] Model "diagnosis": model package group "mlops-staging-diagnosis" has no approved version ' +
         'yet, so endpoint "mlops-staging-diagnosis" is not deployed. Run pipeline "mlops-staging-diagnosis", approve ' +
         "the version you want in the model registry, then run `pulumi up` again.",
+      'warning: [runtime] Model "diagnosis": batch inference is not deployed either: it scores with the version ' +
+        "the endpoint serves",
     ]);
     assert.deepEqual(
       plan.resources.filter((resource) => resource.type === "aws:sagemaker/endpoint:Endpoint"),

@@ -171,6 +171,7 @@ describe("stack configuration", () => {
         captureRetentionDays: 30,
         reportRetentionDays: 90,
         pipelineOutputRetentionDays: 30,
+        batchOutputRetentionDays: 30,
         logRetentionDays: 90,
         accessLogs: true,
         accessLogRetentionDays: 90,
@@ -182,6 +183,7 @@ describe("stack configuration", () => {
         captureRetentionDays: 90,
         reportRetentionDays: 365,
         pipelineOutputRetentionDays: 30,
+        batchOutputRetentionDays: 90,
         logRetentionDays: 365,
         accessLogs: true,
         accessLogRetentionDays: 365,
@@ -237,6 +239,7 @@ describe("stack configuration", () => {
           captureRetentionDays: 30,
           reportRetentionDays: 90,
           pipelineOutputRetentionDays: 30,
+          batchOutputRetentionDays: 30,
           logRetentionDays: 90,
           accessLogs: false,
           accessLogRetentionDays: 90,
@@ -343,6 +346,7 @@ describe("stack configuration", () => {
         captureRetentionDays: 30,
         reportRetentionDays: 90,
         pipelineOutputRetentionDays: 30,
+        batchOutputRetentionDays: 30,
         logRetentionDays: 90,
         accessLogs: false,
         accessLogRetentionDays: 90,
@@ -1587,7 +1591,7 @@ describe("stack configuration", () => {
       assert.equal(error.problems[0].value, description);
       assert.equal(
         error.message.split("\n")[1],
-        `  - models[0].descripton: "${"x".repeat(76)}... is not a known key here (did you mean "description"? allowed: name, description, source, pipeline, endpoint, monitoring, retraining)`,
+        `  - models[0].descripton: "${"x".repeat(76)}... is not a known key here (did you mean "description"? allowed: name, description, source, pipeline, endpoint, monitoring, retraining, batch)`,
       );
     });
   });

@@ -7,11 +7,16 @@ model's SageMaker pipeline (StartPipelineExecution, SageMaker API reference,
 https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_StartPipelineExecution.html) and
 says what it did and why.
 
+Each model with batch inference on new data has one too (components/batch): the same function
+with ``PIPELINE_NAME`` its batch inference pipeline and ``INPUT_PREFIX`` ``batch/input/``, whose
+rule delivers new data only. Both pipelines take the dataset's folder as ``InputDataUrl``; the
+build pipeline trains on it, the batch pipeline scores it.
+
 Environment
 -----------
 
 ``PIPELINE_NAME``
-    The model's build pipeline (its name, not its ARN). Required.
+    The model's build pipeline, or its batch inference pipeline (its name, not its ARN). Required.
 ``DATA_BUCKET``
     The model's data bucket, where datasets arrive. Required.
 ``INPUT_PREFIX``

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { DriftCheck, DriftCheckArgs } from "../../../components/monitoring/driftCheck";
+import { driftCheckFailureUndeliveredAlarm } from "../../../components/monitoring/driftCheckAlerts";
 import type {
   PipelineDefinition,
   ProcessingStep,
@@ -23,6 +24,7 @@ const BASELINE =
 const PIPELINE_ARN = `arn:aws:sagemaker:us-east-1:${ACCOUNT}:pipeline/${NAME}`;
 const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${NAME}-steps`;
 const QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:${NAME}-dlq`;
+const FAILURES_QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:${NAME}-failures-dlq`;
 const ROLE = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 const SKLEARN = TEST_ACCOUNT.images.sklearn;
 
@@ -65,7 +67,7 @@ describe("DriftCheck", () => {
     ({ recorded, check } = await build(prodArgs()));
   });
 
-  it("creates exactly its roles, function, log group, script, pipeline, schedule, failure rule and alarms, all children of the component", async () => {
+  it("creates exactly its roles, function, log group, script, pipeline, schedule, failure rule, dead-letter queues and alarms, all children of the component", async () => {
     const component = named(recorded, NAME, "mlops:sagemaker:DriftCheck");
     const children = recorded.filter((r) => r.parent === component.urn).map((r) => `${r.type} ${r.name}`);
     assert.deepEqual(children.sort(), [
@@ -73,6 +75,7 @@ describe("DriftCheck", () => {
       `aws:cloudwatch/eventTarget:EventTarget ${NAME}-failures-alert`,
       `aws:cloudwatch/logGroup:LogGroup ${NAME}-steps-logs`,
       `aws:cloudwatch/metricAlarm:MetricAlarm ${NAME}-failed-starts`,
+      `aws:cloudwatch/metricAlarm:MetricAlarm ${NAME}-failures-undelivered`,
       `aws:cloudwatch/metricAlarm:MetricAlarm ${NAME}-psi-mean_area`,
       `aws:cloudwatch/metricAlarm:MetricAlarm ${NAME}-psi-worst_radius`,
       `aws:iam/role:Role ${NAME}-role`,
@@ -86,7 +89,9 @@ describe("DriftCheck", () => {
       `aws:sagemaker/pipeline:Pipeline ${NAME}`,
       `aws:scheduler/schedule:Schedule ${NAME}`,
       `aws:sqs/queue:Queue ${NAME}-dlq`,
+      `aws:sqs/queue:Queue ${NAME}-failures-dlq`,
       `aws:sqs/queuePolicy:QueuePolicy ${NAME}-dlq-policy`,
+      `aws:sqs/queuePolicy:QueuePolicy ${NAME}-failures-dlq-policy`,
     ]);
     for (const resource of recorded.filter((r) => r.custom && "tags" in r.inputs)) {
       assert.deepEqual(resource.inputs.tags, TAGS, resource.name);
@@ -221,6 +226,72 @@ describe("DriftCheck", () => {
       alarmActions: [TOPIC],
       okActions: [TOPIC],
     });
+  });
+
+  it("keeps failure alerts it cannot deliver 14 days in the failure rule's own queue, writable by that rule only, and pages while it holds any", () => {
+    assert.deepEqual(named(recorded, `${NAME}-failures-dlq`, "aws:sqs/queue:Queue").inputs, {
+      name: `${NAME}-failures-dlq`,
+      kmsMasterKeyId: KEY,
+      messageRetentionSeconds: 1_209_600,
+      tags: TAGS,
+    });
+    assert.deepEqual(json(named(recorded, `${NAME}-failures-dlq-policy`).inputs.policy), {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "AlertRuleSendsUndeliveredAlerts",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: FAILURES_QUEUE_ARN,
+          Condition: {
+            StringEquals: { "aws:SourceAccount": ACCOUNT },
+            ArnEquals: { "aws:SourceArn": [`arn:aws:events:us-east-1:${ACCOUNT}:rule/${NAME}-failures`] },
+          },
+        },
+        {
+          Sid: "DenyMessagesWithoutTls",
+          Effect: "Deny",
+          Principal: "*",
+          Action: [
+            "sqs:SendMessage",
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:ChangeMessageVisibility",
+          ],
+          Resource: FAILURES_QUEUE_ARN,
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ],
+    });
+    const { tags, ...alarm } = named(recorded, `${NAME}-failures-undelivered`).inputs;
+    assert.deepEqual(tags, TAGS);
+    assert.deepEqual(alarm, {
+      name: `${NAME}-failures-undelivered`,
+      alarmDescription:
+        `SQS queue ${NAME}-failures-dlq holds alerts of failed or stopped runs of drift check ${NAME} (their windows ` +
+        `went unchecked) that EventBridge rule ${NAME}-failures could not deliver to the alert topic, so nobody was ` +
+        `told of them. Each message is the event the rule matched, with the error in its ERROR_CODE and ` +
+        `ERROR_MESSAGE attributes: fix the cause (a deleted topic, or a topic or key policy that refuses ` +
+        `EventBridge), see why each run its detail.pipelineExecutionArn names stopped with aws sagemaker ` +
+        `list-pipeline-execution-steps --pipeline-execution-arn <that ARN>, and check its window again: start ` +
+        `pipeline ${NAME} with ScheduledTime set to that run's (aws sagemaker list-pipeline-parameters-for-execution ` +
+        `gives it), then delete the message; the alarm returns to OK once the queue is empty`,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: `${NAME}-failures-dlq` },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+      treatMissingData: "notBreaching",
+      alarmActions: [TOPIC],
+      okActions: [TOPIC],
+    });
+    // CloudWatch takes descriptions of up to 1024 characters, also for the longest name a check may have.
+    assert.ok(driftCheckFailureUndeliveredAlarm("a".repeat(49)).description.length <= 1024);
   });
 
   it("scopes the function to the endpoint's capture prefix, the check's folder, the alert topic and the drift namespace", () => {
@@ -560,6 +631,14 @@ describe("DriftCheck", () => {
     });
     const target = named(recorded, `${NAME}-failures-alert`).inputs;
     assert.equal(target.arn, TOPIC);
+    // An alert SNS refuses for an hour waits in the rule's own dead-letter queue.
+    assert.deepEqual(
+      { retryPolicy: target.retryPolicy, deadLetterConfig: target.deadLetterConfig },
+      {
+        retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
+        deadLetterConfig: { arn: FAILURES_QUEUE_ARN },
+      },
+    );
     const transformer = target.inputTransformer as { inputPaths: object; inputTemplate: string };
     assert.deepEqual(transformer.inputPaths, {
       execution: "$.detail.pipelineExecutionArn",

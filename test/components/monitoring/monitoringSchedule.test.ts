@@ -81,10 +81,16 @@ describe("MonitoringSchedule", () => {
       `${EVENT_TARGET} ${NAME}-violations-alert`,
       `${ALARM} ${NAME}-drift-mean_radius`,
       `${ALARM} ${NAME}-drift-worst_area`,
+      `${ALARM} ${NAME}-failures-undelivered`,
+      `${ALARM} ${NAME}-violations-undelivered`,
       `aws:iam/role:Role ${NAME}-role`,
       `aws:iam/rolePolicy:RolePolicy ${NAME}-role-policy`,
       `${JOB_DEFINITION} ${NAME}-job`,
       `aws:sagemaker/monitoringSchedule:MonitoringSchedule ${NAME}`,
+      `aws:sqs/queue:Queue ${NAME}-failures-dlq`,
+      `aws:sqs/queue:Queue ${NAME}-violations-dlq`,
+      `aws:sqs/queuePolicy:QueuePolicy ${NAME}-failures-dlq-policy`,
+      `aws:sqs/queuePolicy:QueuePolicy ${NAME}-violations-dlq-policy`,
     ]);
     for (const resource of recorded.filter((r) => r.custom && "tags" in r.inputs)) {
       assert.deepEqual(resource.inputs.tags, TAGS, resource.name);
@@ -215,6 +221,17 @@ describe("MonitoringSchedule", () => {
     const target = inputsOf(recorded, `${NAME}-violations-alert`, EVENT_TARGET);
     assert.equal(target.rule, named(recorded, `${NAME}-violations`, EVENT_RULE).outputs.name);
     assert.equal(target.arn, TOPIC);
+    // An alert SNS refuses is retried for an hour, then kept in the rule's own dead-letter queue.
+    for (const kind of ["violations", "failures"]) {
+      const alert = inputsOf(recorded, `${NAME}-${kind}-alert`, EVENT_TARGET);
+      assert.deepEqual(alert.retryPolicy, { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 });
+      assert.deepEqual(alert.deadLetterConfig, {
+        arn: named(recorded, `${NAME}-${kind}-dlq`, "aws:sqs/queue:Queue").outputs.arn,
+      });
+      const undelivered = inputsOf(recorded, `${NAME}-${kind}-undelivered`, ALARM);
+      assert.deepEqual(undelivered.dimensions, { QueueName: `${NAME}-${kind}-dlq` });
+      assert.deepEqual(undelivered.alarmActions, [TOPIC]);
+    }
     const transformer = target.inputTransformer as {
       inputPaths: Record<string, string>;
       inputTemplate: string;
@@ -249,7 +266,7 @@ describe("MonitoringSchedule", () => {
   });
 
   it("alarms on each chosen feature's drift metric with the endpoint and schedule as dimensions", () => {
-    const alarms = ofType(recorded, ALARM);
+    const alarms = ofType(recorded, ALARM).filter((a) => !a.name.endsWith("-undelivered"));
     assert.deepEqual(alarms.map((a) => a.inputs.metricName).sort(), [
       "feature_baseline_drift_mean_radius",
       "feature_baseline_drift_worst_area",
@@ -288,7 +305,10 @@ describe("MonitoringSchedule", () => {
       vpcConfig: { subnets: ["subnet-0a1b2c3d"], securityGroupIds: ["sg-0a1b2c3d"] },
     });
     assert.deepEqual(job.stoppingCondition, { maxRuntimeInSeconds: 3600 });
-    assert.deepEqual(ofType(inVpc, ALARM), []);
+    assert.deepEqual(
+      ofType(inVpc, ALARM).map((a) => a.name),
+      [`${NAME}-violations-undelivered`, `${NAME}-failures-undelivered`],
+    );
     assert.deepEqual(await valueOf(bare.alarmNames), []);
     const schedule = inputsOf(inVpc, NAME, "aws:sagemaker/monitoringSchedule:MonitoringSchedule");
     assert.deepEqual((schedule.monitoringScheduleConfig as Record<string, unknown>).scheduleConfig, {

@@ -484,18 +484,19 @@ describe("buildPipelineDefinition", () => {
     ]);
   });
 
-  it("preprocesses the input parameter with the uploaded script in the scikit-learn image", () => {
+  it("preprocesses the input parameter with the uploaded script in the scikit-learn image, features in the schema's order", () => {
     const args = preprocess.Arguments;
     assert.deepEqual(args.AppSpecification, {
       ImageUri: "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
       ContainerEntrypoint: ["python3", "/opt/ml/processing/input/code/preprocess.py"],
-      ContainerArguments: ["--target-column", "target"],
+      ContainerArguments: ["--target-column", "target", "--schema-order"],
     });
     assert.deepEqual(
       args.ProcessingInputs?.map((i) => [i.InputName, i.S3Input?.S3Uri, i.S3Input?.LocalPath]),
       [
         ["input-data", { Get: "Parameters.InputDataUrl" }, "/opt/ml/processing/input/data"],
         ["code", definitionInput().scripts.preprocess, "/opt/ml/processing/input/code"],
+        ["schema", definitionInput().schemaUri, "/opt/ml/processing/input/schema"],
       ],
     );
     assert.deepEqual(

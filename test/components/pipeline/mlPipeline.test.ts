@@ -8,7 +8,10 @@ import {
   MlPipelineArgs,
   mlPipelineFootprint,
 } from "../../../components/pipeline/mlPipeline";
-import { pipelineStoppedRule } from "../../../components/pipeline/pipelineAlerts";
+import {
+  pipelineStoppedRule,
+  pipelineStoppedUndeliveredAlarm,
+} from "../../../components/pipeline/pipelineAlerts";
 import { alertTopicPolicy } from "../../../components/foundation/alertTopicPolicy";
 import { ML_DIR } from "../../../components/shared/scripts";
 import { REGISTERED_VERSION_KEYS, STEPS } from "../../../components/pipeline/definition";
@@ -53,6 +56,9 @@ const CONSUMER = "222222222222";
 const GROUP_POLICY = "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy";
 const RULE = "aws:cloudwatch/eventRule:EventRule";
 const TARGET = "aws:cloudwatch/eventTarget:EventTarget";
+const QUEUE = "aws:sqs/queue:Queue";
+const QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy";
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC = `arn:aws:sns:us-east-1:123456789012:${NAME}-alerts`;
 /** The committed schema of the sample model. */
 const SCHEMA = path.join(ML_DIR, "schemas", "diagnosis.json");
@@ -675,7 +681,7 @@ describe("MlPipeline", () => {
       alerting = await build({ alertTopicArn: TOPIC });
     });
 
-    it("adds a rule and its target, children of the component, to exactly what it creates without one", () => {
+    it("adds a rule, its target, their dead-letter queue, its policy and alarm, children of the component, to exactly what it creates without one", () => {
       const component = named(alerting.recorded, NAME);
       const children = (resources: RecordedResource[], parent: string) =>
         resources.filter((r) => r.parent === parent).map((r) => `${r.type} ${r.name}`);
@@ -685,10 +691,16 @@ describe("MlPipeline", () => {
           ...children(recorded, named(recorded, NAME).urn),
           `${RULE} ${NAME}-stopped`,
           `${TARGET} ${NAME}-stopped-alert`,
+          `${QUEUE} ${NAME}-stopped-dlq`,
+          `${QUEUE_POLICY} ${NAME}-stopped-dlq-policy`,
+          `${ALARM} ${NAME}-stopped-undelivered`,
         ].sort(),
       );
       // Without a topic (the default), nothing alerts.
-      assert.deepEqual([...ofType(recorded, RULE), ...ofType(recorded, TARGET)], []);
+      assert.deepEqual(
+        [RULE, TARGET, QUEUE, QUEUE_POLICY, ALARM].flatMap((type) => ofType(recorded, type)),
+        [],
+      );
     });
 
     it("matches failed and stopped runs of this pipeline, under a name the model's topic accepts", () => {
@@ -740,6 +752,8 @@ describe("MlPipeline", () => {
         rule: rule.outputs.name,
         arn: TOPIC,
         inputTransformer: { inputPaths: expected.inputPathsMap, inputTemplate: expected.inputTemplate },
+        retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
+        deadLetterConfig: { arn: `arn:aws:sqs:us-east-1:123456789012:${NAME}-stopped-dlq` },
       });
       assert.match(
         JSON.parse(expected.inputTemplate) as string,
@@ -749,17 +763,76 @@ describe("MlPipeline", () => {
       );
     });
 
-    it("states its footprint with the rule and target, which it leaves out without a topic", async () => {
+    it("keeps an alert it cannot deliver in a queue only this rule writes to, and pages the topic while the queue holds any", () => {
+      const queueArn = `arn:aws:sqs:us-east-1:123456789012:${NAME}-stopped-dlq`;
+      assert.deepEqual(named(alerting.recorded, `${NAME}-stopped-dlq`, QUEUE).inputs, {
+        name: `${NAME}-stopped-dlq`,
+        kmsMasterKeyId: KEY,
+        messageRetentionSeconds: 1_209_600,
+        tags: TAGS,
+      });
+      const policy = JSON.parse(
+        named(alerting.recorded, `${NAME}-stopped-dlq-policy`, QUEUE_POLICY).inputs.policy as string,
+      ) as PolicyDocument;
+      assert.deepEqual(policy.Statement[0], {
+        Sid: "AlertRuleSendsUndeliveredAlerts",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: queueArn,
+        Condition: {
+          StringEquals: { "aws:SourceAccount": "123456789012" },
+          ArnEquals: { "aws:SourceArn": [`arn:aws:events:us-east-1:123456789012:rule/${NAME}-stopped`] },
+        },
+      });
+      assert.equal(policy.Statement[1]?.Sid, "DenyMessagesWithoutTls");
+      assert.ok(
+        named(alerting.recorded, `${NAME}-stopped-alert`, TARGET).dependencies.includes(
+          named(alerting.recorded, `${NAME}-stopped-dlq-policy`, QUEUE_POLICY).urn,
+        ),
+        "the queue accepts undelivered alerts before the first alert",
+      );
+      const { tags, ...alarm } = named(alerting.recorded, `${NAME}-stopped-undelivered`, ALARM).inputs;
+      assert.deepEqual(tags, TAGS);
+      assert.deepEqual(alarm, {
+        name: `${NAME}-stopped-undelivered`,
+        alarmDescription:
+          `SQS queue ${NAME}-stopped-dlq holds alerts of failed or stopped runs of model build pipeline ${NAME} that ` +
+          `EventBridge rule ${NAME}-stopped could not deliver to the alert topic, so nobody was told of them. Each ` +
+          `message is the event the rule matched, with the error in its ERROR_CODE and ERROR_MESSAGE attributes: fix ` +
+          `the cause (a deleted topic, or a topic or key policy that refuses EventBridge), see why each run its ` +
+          `detail.pipelineExecutionArn names stopped with aws sagemaker list-pipeline-execution-steps ` +
+          `--pipeline-execution-arn <that ARN> and start a new run once the cause is fixed (npm run ops -- ` +
+          `start-pipeline), then delete the message; the alarm returns to OK once the queue is empty`,
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: `${NAME}-stopped-dlq` },
+        statistic: "Maximum",
+        period: 300,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+        treatMissingData: "notBreaching",
+        alarmActions: [TOPIC],
+        okActions: [TOPIC],
+      });
+      // CloudWatch takes descriptions of up to 1024 characters, also for the longest name a pipeline may have.
+      assert.ok(pipelineStoppedUndeliveredAlarm("a".repeat(45)).description.length <= 1024);
+    });
+
+    it("states its footprint with the rule, target, queue, queue policy and alarm, which it leaves out without a topic", async () => {
       await assertFootprint(alerting.recorded, alerting.pipeline.footprint, [
         await valueOf(alerting.pipeline.roleArn),
         named(alerting.recorded, `${NAME}-steps-role`).outputs.arn as string,
       ]);
+      const alertTypes = [ALARM, RULE, TARGET, QUEUE, QUEUE_POLICY];
       assert.deepEqual(
-        alerting.pipeline.footprint.types.filter((type) => type === RULE || type === TARGET),
-        [RULE, TARGET],
+        alerting.pipeline.footprint.types.filter((type) => alertTypes.includes(type)),
+        [RULE, TARGET, QUEUE, QUEUE_POLICY, ALARM],
       );
       assert.deepEqual(
-        pipeline.footprint.types.filter((type) => type === RULE || type === TARGET),
+        pipeline.footprint.types.filter((type) => alertTypes.includes(type)),
         [],
       );
       // Callers that do not say (the deploy policy's tests) get the types without alerts.

@@ -240,6 +240,22 @@ describe("ops cleanup against moto", function () {
     });
   });
 
+  it("never takes the model batch inference scores with for a candidate: Pulumi replaces and deletes it", async function () {
+    const batchModel = `${BASE}-batch-model-1a2b3c4`;
+    await createModel(batchModel, "diagnosis");
+    await admin.send(new DeleteEndpointCommand({ EndpointName: BASE }));
+    const io = testIo(clients);
+
+    assert.equal(await cleanupCommand.run(["staging", "diagnosis", "--yes"], io), EXIT.ok);
+
+    assert.doesNotMatch(io.out.text(), /batch-model/);
+    assert.match(io.out.text(), /Deleted 2 endpoint configs and 3 models; in use: none\.\n$/);
+    assert.deepEqual(await remaining(), {
+      configs: [COPY_CONFIG, OTHER_OLD_CONFIG, OTHER_CONFIG].sort(),
+      models: [OTHER_MODEL, UNTAGGED_MODEL, batchModel].sort(),
+    });
+  });
+
   it("says when there is nothing to delete", async function () {
     await cleanupCommand.run(["staging", "diagnosis", "--yes"], testIo(clients));
     const io = testIo(clients);

@@ -8,7 +8,10 @@ import {
   deniesInsecureTransport,
   encryptionRulesProblem,
   inlineEncryptionRules,
+  inlineLifecycle,
   inlineVersioning,
+  lifecycleProblem,
+  ownershipProblem,
   publicAccessBlockProblem,
   versioningProblem,
 } from "../../../policies/lib/s3Protection";
@@ -128,6 +131,34 @@ describe("S3 bucket protections (lib/s3Protection)", () => {
     );
   });
 
+  it("ownershipProblem wants ACLs disabled (BucketOwnerEnforced); unknown passes", () => {
+    assert.equal(ownershipProblem({ rule: { objectOwnership: "BucketOwnerEnforced" } }), undefined);
+    assert.equal(ownershipProblem({ rule: { objectOwnership: UNKNOWN } }), undefined);
+    assert.equal(ownershipProblem({ rule: UNKNOWN }), undefined);
+    assert.equal(
+      ownershipProblem({ rule: { objectOwnership: "BucketOwnerPreferred" } }),
+      'has rule.objectOwnership "BucketOwnerPreferred"',
+    );
+    assert.equal(
+      ownershipProblem({ rule: { objectOwnership: "ObjectWriter" } }),
+      'has rule.objectOwnership "ObjectWriter"',
+    );
+    assert.equal(ownershipProblem({}), "has rule.objectOwnership undefined");
+  });
+
+  it("lifecycleProblem wants one rule of status Enabled; unknown rules or statuses pass", () => {
+    const rule = (status: unknown) => ({ id: "expire", status, expiration: { days: 30 } });
+    assert.equal(lifecycleProblem({ rules: [rule("Disabled"), rule("Enabled")] }), undefined);
+    assert.equal(lifecycleProblem({ rules: [rule("Disabled"), rule(UNKNOWN)] }), undefined);
+    assert.equal(lifecycleProblem({ rules: UNKNOWN }), undefined);
+    assert.equal(
+      lifecycleProblem({ rules: [rule("Disabled"), rule(undefined)] }),
+      'has no rule with status "Enabled" ("Disabled", undefined)',
+    );
+    assert.equal(lifecycleProblem({ rules: [] }), "has no rules");
+    assert.equal(lifecycleProblem({}), "has no rules");
+  });
+
   it("reads the deprecated inline settings of Bucket and BucketV2", () => {
     const kms = { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } };
     assert.deepEqual(inlineEncryptionRules({ serverSideEncryptionConfiguration: { rule: kms } }), [kms]);
@@ -147,6 +178,13 @@ describe("S3 bucket protections (lib/s3Protection)", () => {
     assert.equal(inlineVersioning({ versionings: [{ enabled: UNKNOWN }] }), UNKNOWN);
     assert.equal(inlineVersioning({ versioning: { enabled: false } }), false);
     assert.equal(inlineVersioning({}), undefined);
+
+    assert.equal(inlineLifecycle({ lifecycleRules: [{ enabled: false }, { enabled: true }] }), true);
+    assert.equal(inlineLifecycle({ lifecycleRules: [{ enabled: false }, { enabled: UNKNOWN }] }), UNKNOWN);
+    assert.equal(inlineLifecycle({ lifecycleRules: UNKNOWN }), UNKNOWN);
+    assert.equal(inlineLifecycle({ lifecycleRules: [{ enabled: false }] }), false);
+    assert.equal(inlineLifecycle({ lifecycleRules: [] }), undefined);
+    assert.equal(inlineLifecycle({}), undefined);
   });
 
   describe("bucketFindings", () => {
@@ -163,9 +201,12 @@ describe("S3 bucket protections (lib/s3Protection)", () => {
           rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } },
         },
         policy: JSON.stringify(tlsOnlyBucketPolicy("arn:aws:s3:::legacy-1")),
+        lifecycleRules: [{ enabled: true, noncurrentVersionExpiration: { days: 30 } }],
       };
+      // Public access blocks and ownership controls have no inline form.
       assert.deepEqual(bucketOnly("aws:s3/bucket:Bucket", inline), [
         'Bucket "legacy" has no public access block; add an aws.s3.BucketPublicAccessBlock for it with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true.',
+        'Bucket "legacy" has no ownership controls, so ACLs can still grant access beside its bucket policy; add an aws.s3.BucketOwnershipControls for it with rule.objectOwnership "BucketOwnerEnforced" (ACLs disabled).',
       ]);
       const v2 = {
         bucket: "legacy-1",
@@ -174,8 +215,9 @@ describe("S3 bucket protections (lib/s3Protection)", () => {
           { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms:dsse" } }] },
         ],
         policy: inline.policy,
+        lifecycleRules: inline.lifecycleRules,
       };
-      assert.equal(bucketOnly("aws:s3/bucketV2:BucketV2", v2).length, 1);
+      assert.equal(bucketOnly("aws:s3/bucketV2:BucketV2", v2).length, 2);
     });
 
     it("reports S3's defaults on a bare bucket with what it found", () => {
@@ -185,11 +227,13 @@ describe("S3 bucket protections (lib/s3Protection)", () => {
         serverSideEncryptionConfiguration: {
           rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
         },
+        lifecycleRules: [{ enabled: false, expiration: { days: 30 } }],
       };
-      assert.deepEqual(bucketOnly("aws:s3/bucket:Bucket", bare).slice(1), [
+      assert.deepEqual(bucketOnly("aws:s3/bucket:Bucket", bare).slice(2), [
         'Bucket "legacy" itself uses sseAlgorithm "AES256"; add an aws.s3.BucketServerSideEncryptionConfiguration for it with sseAlgorithm "aws:kms" and the platform\'s KMS key as kmsMasterKeyId.',
         'Bucket "legacy" has versioning.enabled false; add an aws.s3.BucketVersioning for it with versioningConfiguration.status "Enabled".',
         'Bucket "legacy" has no bucket policy that denies requests without TLS; add an aws.s3.BucketPolicy for it with the statement {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":[bucket ARN, bucket ARN + "/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}.',
+        'Bucket "legacy" has no enabled lifecycle rule (lifecycleRules[].enabled false), so S3 keeps every object version until someone deletes it; add an aws.s3.BucketLifecycleConfiguration for it with a rule of status "Enabled" (e.g. with noncurrentVersionExpiration).',
       ]);
     });
 

@@ -8,7 +8,7 @@ import { checkResource, UNKNOWN } from "../../helpers/policyArgs";
 import { modelMonitorStacks, programStacks } from "../../helpers/programStacks";
 import { RECOMMENDED_CONFIG } from "../../helpers/recommendedConfig";
 import { checkDriftStep, driftPipelineProps } from "./driftFixtures";
-import { findStep } from "./pipelineSteps";
+import { batchPipelineProps, findStep, transformStep } from "./pipelineSteps";
 
 const STAGING = RECOMMENDED_CONFIG.staging["limit-sagemaker-instance-types"];
 const PROD = RECOMMENDED_CONFIG.prod["limit-sagemaker-instance-types"];
@@ -256,6 +256,29 @@ describe("limit-sagemaker-instance-types", () => {
     });
     assert.deepEqual((await check(PIPELINE, large, drift)).violations, [
       `Pipeline "mlops-staging-diagnosis-drift", step "CheckDrift": instance type "ml.m5.4xlarge" is not allowed for processing jobs in this stack (allowed: ${STAGING_PROCESSING_TYPES}); use one of them, or add it to processingInstanceTypes in the policy config.`,
+    ]);
+  });
+
+  it("checks the batch pipeline's Transform step, inside its Condition step, against each stack's transformInstanceTypes", async () => {
+    const batch = { name: "mlops-staging-diagnosis-batch" };
+    assert.deepEqual((await check(PIPELINE, batchPipelineProps(), batch)).violations, []);
+    const xlarge = batchPipelineProps((d) => {
+      transformStep(d).Arguments.TransformResources.InstanceType = "ml.m5.xlarge";
+    });
+    // Staging scores on ml.m5.large only; prod allows ml.m5.xlarge too.
+    assert.deepEqual((await check(PIPELINE, xlarge, batch)).violations, [
+      'Pipeline "mlops-staging-diagnosis-batch", step "Score": instance type "ml.m5.xlarge" is not allowed for batch transform jobs in this stack (allowed: ml.m5.large); use one of them, or add it to transformInstanceTypes in the policy config.',
+    ]);
+    assert.deepEqual((await check(PIPELINE, xlarge, { ...batch, config: PROD })).violations, []);
+    // An endpoint type that transform jobs do not offer, through a parameter's default.
+    const parameter = batchPipelineProps((d) => {
+      d.Parameters.push({ Name: "TransformInstanceType", Type: "String", DefaultValue: "ml.t2.medium" });
+      transformStep(d).Arguments.TransformResources.InstanceType = {
+        Get: "Parameters.TransformInstanceType",
+      };
+    });
+    assert.deepEqual((await check(PIPELINE, parameter, batch)).violations, [
+      'Pipeline "mlops-staging-diagnosis-batch", parameter "TransformInstanceType" (instance type of transform step Score): default "ml.t2.medium" is not a valid SageMaker instance type for batch transform jobs (did you mean "ml.p2.xlarge"?); use a type SageMaker offers for batch transform jobs.',
     ]);
   });
 

@@ -6,7 +6,7 @@ import { definitionInput } from "../../helpers/definitionInput";
 import { checkResource, configWithDefaults, UNKNOWN } from "../../helpers/policyArgs";
 import { modelMonitorStacks, programStacks } from "../../helpers/programStacks";
 import { RECOMMENDED_CONFIG } from "../../helpers/recommendedConfig";
-import { findStep } from "./pipelineSteps";
+import { batchPipelineProps, findStep, transformStep } from "./pipelineSteps";
 
 const STAGING = RECOMMENDED_CONFIG.staging["require-endpoint-instance-counts"];
 const PROD = RECOMMENDED_CONFIG.prod["require-endpoint-instance-counts"];
@@ -234,6 +234,19 @@ describe("require-endpoint-instance-counts", () => {
       ).violations,
       [],
     );
+  });
+
+  it("holds the batch pipeline's Transform step, inside its Condition step, to each stack's maximum", async () => {
+    const batch = { name: "mlops-staging-diagnosis-batch" };
+    assert.deepEqual((await checkPipeline(batchPipelineProps(), batch)).violations, []);
+    const three = batchPipelineProps(
+      (d) => (transformStep(d).Arguments.TransformResources.InstanceCount = 3),
+    );
+    assert.deepEqual((await checkPipeline(three, batch)).violations, [
+      'Pipeline "mlops-staging-diagnosis-batch", step "Score": InstanceCount 3 is above the maximum of 2 instances in this stack; set InstanceCount to at most 2, or raise maxInstanceCount in the policy config.',
+    ]);
+    // Prod allows up to 10.
+    assert.deepEqual((await checkPipeline(three, { ...batch, config: PROD })).violations, []);
   });
 
   it("leaves a definition that is not JSON to limit-sagemaker-instance-types, without throwing", async () => {

@@ -47,21 +47,27 @@ describe("require-resources-tags", () => {
         if (outcome.notApplicable.length === 0) checked++;
       }
       // Staging: key, 2 buckets, 3 roles (pipeline, its FindChampion function, model), registry,
-      // pipeline and its rule for failed or stopped runs (its target takes no tags), the function and
-      // its log group, 6 objects (the sample data, 4 scripts and the schema), topic, model, endpoint
-      // config, endpoint, 3 endpoint alarms; retraining: its
-      // function, role and log group, 3 rules (new data, drift, forwarded drift), the drift bus, a
-      // dead-letter queue and its alarm (its policies, targets, invoke permissions and bucket
-      // notification take no tags); the drift check: 3 roles, pipeline, function, log group,
-      // script, failure rule, dead-letter queue and its alarm, 30 PSI alarms (its schedule takes no
-      // tags); delivery: OIDC provider, deploy and preview roles, the deploy role's 3 managed
-      // policies, the alert topic, and the dispatch's role, queue, rule and 2 alarms.
+      // pipeline and its rule for failed or stopped runs with the rule's dead-letter queue and its
+      // alarm (its target and queue policy take no tags), the function and its log group, 6 objects
+      // (the sample data, 4 scripts and the schema), topic, model, endpoint config, endpoint, 3
+      // endpoint alarms; retraining: its function, role and log group, 3 rules (new data, drift,
+      // forwarded drift), the drift bus, a dead-letter queue and its alarm (its policies, targets,
+      // invoke permissions and bucket notification take no tags); the drift check: 3 roles,
+      // pipeline, function, log group, script, failure rule, 2 dead-letter queues (failed starts,
+      // undelivered failure alerts) and their 2 alarms, 30 PSI alarms (its schedule takes no tags);
+      // delivery: OIDC provider, deploy and preview roles, the deploy role's 3 managed policies, the
+      // alert topic, and the dispatch's role, queue, rule and 2 alarms.
       // Prod serves staging's models: key, its data bucket, model role, topic, model, endpoint config,
       // endpoint, 3 endpoint alarms, the scaling target; the drift check as in staging, and the rule,
       // role, dead-letter queue and its alarm that forward its findings to staging; delivery: OIDC
-      // provider, 2 roles, 3 managed policies, no dispatch. Both: the permissions boundary and the
-      // access-log bucket.
-      assert.equal(checked, (stack === "prod" ? 11 + 40 + 4 + 6 : 24 + 9 + 40 + 12) + 2);
+      // provider, 2 roles, 3 managed policies, no dispatch. Both: the permissions boundary, the
+      // access-log bucket, and batch inference: the model and its role, the pipeline and its role, 3
+      // objects (2 scripts and the schema), the rule for failed runs with its dead-letter queue and
+      // alarm, and for new data the function, its role and log group, its rule, and the dead-letter
+      // queue of failed starts and its alarm (the bucket notification, targets, policies and invoke
+      // permission take no tags); prod's schedule adds its role (the schedule takes no tags).
+      const batch = stack === "prod" ? 17 : 16;
+      assert.equal(checked, (stack === "prod" ? 11 + 42 + 4 + 6 : 26 + 9 + 42 + 12) + 2 + batch);
     });
   }
 

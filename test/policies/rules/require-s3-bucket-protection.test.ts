@@ -23,6 +23,8 @@ const PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBl
 const ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
 const VERSIONING = "aws:s3/bucketVersioning:BucketVersioning";
 const POLICY = "aws:s3/bucketPolicy:BucketPolicy";
+const OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls";
+const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
 const DATA = "mlops-staging-diagnosis-data";
 const DATA_URN = `urn:pulumi:staging::mlops::mlops:s3:SecureBucket$${BUCKET}::${DATA}`;
 const NONE = { violations: [], unknown: [] };
@@ -132,6 +134,61 @@ describe("require-s3-bucket-protection", () => {
     );
   });
 
+  it("reports ownership controls missing, or leaving ACLs enabled", async () => {
+    const missing = await check(prodWith(without(OWNERSHIP, `${DATA}-ownership`)));
+    assert.deepEqual(missing.violations, [
+      `Bucket "${DATA}" has no ownership controls, so ACLs can still grant access beside its bucket policy; add an aws.s3.BucketOwnershipControls for it with rule.objectOwnership "BucketOwnerEnforced" (ACLs disabled).`,
+    ]);
+    assert.deepEqual(missing.urns, [DATA_URN]);
+    for (const objectOwnership of ["ObjectWriter", "BucketOwnerPreferred"]) {
+      const weak = await check(
+        prodWith((r) => {
+          props(r, OWNERSHIP, `${DATA}-ownership`).rule.objectOwnership = objectOwnership;
+        }),
+      );
+      assert.deepEqual(weak.violations, [
+        `Bucket "${DATA}": ownership controls "${DATA}-ownership" has rule.objectOwnership "${objectOwnership}", so ACLs can still grant access beside its bucket policy; set rule.objectOwnership "BucketOwnerEnforced" (ACLs disabled).`,
+      ]);
+    }
+  });
+
+  it("reports a lifecycle configuration missing or without an enabled rule, and accepts the bucket's legacy inline rules", async () => {
+    const disabled = await check(
+      prodWith((r) => {
+        for (const rule of props(r, LIFECYCLE, `${DATA}-lifecycle`).rules) rule.status = "Disabled";
+      }),
+    );
+    const rules = (find(stacks.staging, LIFECYCLE, `${DATA}-lifecycle`).props as Props).rules as Props[];
+    const statuses = rules.map(() => '"Disabled"');
+    assert.ok(statuses.length > 1);
+    assert.deepEqual(disabled.violations, [
+      `Bucket "${DATA}": lifecycle configuration "${DATA}-lifecycle" has no rule with status "Enabled" (${statuses.join(", ")}), so S3 keeps every object version until someone deletes it; give it a rule of status "Enabled" (e.g. with noncurrentVersionExpiration).`,
+    ]);
+    assert.deepEqual(disabled.urns, [DATA_URN]);
+    const oneEnabled = await check(
+      prodWith((r) => {
+        const [first, ...rest] = props(r, LIFECYCLE, `${DATA}-lifecycle`).rules;
+        for (const rule of rest) rule.status = "Disabled";
+        assert.equal(first.status, "Enabled");
+      }),
+    );
+    assert.deepEqual(oneEnabled, { ...NONE, urns: [] });
+
+    const missing = without(LIFECYCLE, `${DATA}-lifecycle`);
+    assert.deepEqual((await check(prodWith(missing))).violations, [
+      `Bucket "${DATA}" has no lifecycle configuration, so S3 keeps every object version until someone deletes it; add an aws.s3.BucketLifecycleConfiguration for it with a rule of status "Enabled" (e.g. with noncurrentVersionExpiration).`,
+    ]);
+    const inline = (enabled: boolean) =>
+      prodWith((r) => {
+        props(r, BUCKET, DATA).lifecycleRules = [{ enabled, noncurrentVersionExpiration: { days: 30 } }];
+        return missing(r);
+      });
+    assert.deepEqual(await check(inline(true)), { ...NONE, urns: [] });
+    assert.deepEqual((await check(inline(false))).violations, [
+      `Bucket "${DATA}" has no enabled lifecycle rule (lifecycleRules[].enabled false), so S3 keeps every object version until someone deletes it; add an aws.s3.BucketLifecycleConfiguration for it with a rule of status "Enabled" (e.g. with noncurrentVersionExpiration).`,
+    ]);
+  });
+
   it("reports each missing protection of a bare bucket, and only against that bucket", async () => {
     const outcome = await check(
       prodWith((r) =>
@@ -145,7 +202,17 @@ describe("require-s3-bucket-protection", () => {
         ),
       ),
     );
-    assert.equal(outcome.violations.length, 4);
+    assert.deepEqual(
+      outcome.violations.map((message) => message.slice(0, message.indexOf(";"))),
+      [
+        `Bucket "${DATA}" has no public access block`,
+        `Bucket "${DATA}" has no ownership controls, so ACLs can still grant access beside its bucket policy`,
+        `Bucket "${DATA}" has no default encryption`,
+        `Bucket "${DATA}" has no versioning`,
+        `Bucket "${DATA}" has no bucket policy that denies requests without TLS`,
+        `Bucket "${DATA}" has no lifecycle configuration, so S3 keeps every object version until someone deletes it`,
+      ],
+    );
     assert.deepEqual(new Set(outcome.urns), new Set([DATA_URN]));
   });
 
@@ -159,12 +226,21 @@ describe("require-s3-bucket-protection", () => {
           });
         if (resource.type === VERSIONING)
           Object.assign(resource, { type: "aws:s3/bucketVersioningV2:BucketVersioningV2" });
+        if (resource.type === LIFECYCLE)
+          Object.assign(resource, {
+            type: "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+          });
       }
     });
     assert.deepEqual((await check(v2)).violations, []);
     assert.equal(
       (await check(without(PUBLIC_ACCESS_BLOCK, `${DATA}-public-access-block`)(v2))).violations.length,
       1,
+    );
+    const v2Lifecycle = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2";
+    assert.match(
+      (await check(without(v2Lifecycle, `${DATA}-lifecycle`)(v2))).violations.join("\n"),
+      /^Bucket "mlops-staging-diagnosis-data" has no lifecycle configuration/,
     );
   });
 
@@ -258,6 +334,23 @@ describe("require-s3-bucket-protection", () => {
             p.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId = UNKNOWN.string;
         }
       });
+
+    it("assumes an unknown object ownership or lifecycle status complies", async () => {
+      const outcome = await check(
+        prodWith((r) => {
+          props(r, OWNERSHIP, `${DATA}-ownership`).rule.objectOwnership = UNKNOWN.string;
+          for (const rule of props(r, LIFECYCLE, `${DATA}-lifecycle`).rules) rule.status = "Disabled";
+          props(r, LIFECYCLE, `${DATA}-lifecycle`).rules[1].status = UNKNOWN.string;
+        }),
+      );
+      assert.deepEqual(outcome, { ...NONE, urns: [] });
+      const unknownRules = await check(
+        prodWith((r) => {
+          props(r, LIFECYCLE, `${DATA}-lifecycle`).rules = UNKNOWN.array;
+        }),
+      );
+      assert.deepEqual(unknownRules, { ...NONE, urns: [] });
+    });
 
     it("links companions by dependency and assumes unknown values comply, without the engine's advisory", async () => {
       assert.deepEqual(await check(preview()), { ...NONE, urns: [] });

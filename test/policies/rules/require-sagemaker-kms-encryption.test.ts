@@ -10,7 +10,7 @@ import { definitionInput } from "../../helpers/definitionInput";
 import { checkResource, StackResourceInput, UNKNOWN, usePolicyDay } from "../../helpers/policyArgs";
 import { modelMonitorStacks, programStacks, propsOfType } from "../../helpers/programStacks";
 import { checkDriftStep, driftPipelineProps, PIPELINE_TYPE, StepJson } from "./driftFixtures";
-import { findStep } from "./pipelineSteps";
+import { batchPipelineProps, findStep, transformStep } from "./pipelineSteps";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/56ad7cdb-b056-cfe0-a245-1f69d7e9a113";
 const TYPES = [
@@ -56,12 +56,13 @@ describe("require-sagemaker-kms-encryption", () => {
       assert.deepEqual(await findings(outcome), NOTHING, resource.name);
       checked[resource.type] = (checked[resource.type] ?? 0) + 1;
     }
-    // Staging's model-build pipeline twice, and a drift check pipeline per shipped stack.
+    // Staging's model-build pipeline twice, a drift check pipeline per shipped stack, and a batch
+    // inference pipeline in each of the four.
     assert.deepEqual(checked, {
       [ENDPOINT_CONFIGURATION_TYPE]: 4,
       [DATA_QUALITY_JOB_DEFINITION_TYPE]: 2,
       [MONITORING_SCHEDULE_TYPE]: 2,
-      [PIPELINE_TYPE]: 4,
+      [PIPELINE_TYPE]: 8,
     });
   });
 
@@ -270,6 +271,18 @@ describe("require-sagemaker-kms-encryption", () => {
           ),
           NOTHING,
         );
+      });
+
+      it("pass the batch pipeline's steps as the component builds them, and require the Score step's keys", async () => {
+        assert.deepEqual(await findings(check(PIPELINE_TYPE, batchPipelineProps())), NOTHING);
+        const keyless = batchPipelineProps((d) => {
+          delete transformStep(d).Arguments.TransformResources.VolumeKmsKeyId;
+          delete transformStep(d).Arguments.TransformOutput.KmsKeyId;
+        });
+        assert.deepEqual((await check(PIPELINE_TYPE, keyless)).violations, [
+          'Pipeline "subject", step "Score": TransformResources.VolumeKmsKeyId is not set (instance type "ml.m5.large"); set it to the platform\'s KMS key ARN so that SageMaker encrypts the job\'s storage volume with a key the platform controls.',
+          'Pipeline "subject", step "Score": TransformOutput.KmsKeyId is not set; set it to the platform\'s KMS key ARN so that SageMaker encrypts the job\'s outputs with a key the platform controls.',
+        ]);
       });
 
       it("require TransformResources.VolumeKmsKeyId and TransformOutput.KmsKeyId", async () => {

@@ -9,7 +9,7 @@ import { definitionInput } from "../../helpers/definitionInput";
 import { checkResource, StackResourceInput, UNKNOWN, usePolicyDay } from "../../helpers/policyArgs";
 import { modelMonitorStacks, programStacks, propsOfType } from "../../helpers/programStacks";
 import { checkDriftStep, driftPipelineProps, PIPELINE_TYPE, StepJson } from "./driftFixtures";
-import { findStep } from "./pipelineSteps";
+import { batchPipelineProps, findStep, transformStep } from "./pipelineSteps";
 
 const MODEL = "aws:sagemaker/model:Model";
 const NOTHING = { violations: [], unknown: [] };
@@ -48,12 +48,14 @@ describe("require-sagemaker-network-isolation", () => {
       assert.deepEqual(await findings(outcome), NOTHING, resource.name);
       checked[resource.type] = (checked[resource.type] ?? 0) + 1;
     }
-    // Staging's model-build pipeline twice, and a drift check pipeline per shipped stack.
+    // Staging's model-build pipeline twice, a drift check pipeline per shipped stack, and a batch
+    // inference pipeline in each of the four.
     assert.deepEqual(checked, {
-      [MODEL]: 4,
+      // The endpoint's model and batch inference's, in each of the four stacks.
+      [MODEL]: 8,
       [DATA_QUALITY_JOB_DEFINITION_TYPE]: 2,
       [MONITORING_SCHEDULE_TYPE]: 2,
-      [PIPELINE_TYPE]: 4,
+      [PIPELINE_TYPE]: 8,
     });
   });
 
@@ -135,6 +137,19 @@ describe("require-sagemaker-network-isolation", () => {
       delete train?.Arguments.EnableNetworkIsolation;
       assert.deepEqual((await check(PIPELINE_TYPE, props())).violations, [
         'Pipeline "subject", step "Train": EnableNetworkIsolation is undefined; set it to true so that the container cannot make outbound network calls.',
+      ]);
+    });
+
+    it("judge the batch pipeline's processing steps, and leave its Transform step to require-transform-model-isolation", async () => {
+      assert.deepEqual(await check(PIPELINE_TYPE, batchPipelineProps()), NOTHING);
+      const open = batchPipelineProps((d) => {
+        const summarize = findStep(d.Steps, "Summarize") ?? assert.fail("no Summarize step");
+        summarize.Arguments.NetworkConfig.EnableNetworkIsolation = false;
+        // A transform job has no isolation flag: one written into its request is not what isolates it.
+        transformStep(d).Arguments.EnableNetworkIsolation = false;
+      });
+      assert.deepEqual((await check(PIPELINE_TYPE, open)).violations, [
+        'Pipeline "subject", step "Summarize": NetworkConfig.EnableNetworkIsolation is false; set it to true so that the container cannot make outbound network calls.',
       ]);
     });
 
