@@ -1,10 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import {
-  DescribePipelineCommand,
-  StartPipelineExecutionCommand,
-  type SageMakerClient,
-} from "@aws-sdk/client-sagemaker";
+import { StartPipelineExecutionCommand } from "@aws-sdk/client-sagemaker";
 import {
   BATCH_OUTPUTS,
   BATCH_PARAMETERS,
@@ -15,10 +11,10 @@ import {
 import { awsError, callAws } from "../awsErrors";
 import { closeClients, type OpsClients } from "../clients";
 import { numberFlag, parseCommandLine, textFlag, type Clock, type OpsCommand, type Output } from "../command";
-import { EXIT, inputError, OpsError } from "../errors";
+import { EXIT, inputError } from "../errors";
 import { loadTarget } from "../stack";
 import { deployedBatch, readStackOutputs, type DeployedBatch } from "../stackOutputs";
-import { followExecution, parameterProblems, pipelineShape } from "./startPipeline";
+import { checkedPipelineShape, followExecution } from "./startPipeline";
 
 const USAGE =
   "usage: npm run ops -- batch <stack> <model> --input s3://<bucket>/batch/input/<dataset>/ [--wait] " +
@@ -205,7 +201,10 @@ export async function runBatch(
 ): Promise<number> {
   const { batch, stack } = request;
   const files = await countInputFiles(clients.s3, parseS3Folder(request.inputUrl));
-  const stepCount = await checkPipeline(clients.sageMaker, batch.pipelineName, stack, request.inputUrl);
+  // The deployed pipeline must take the input folder as a parameter; its steps are what a run follows.
+  const { stepCount } = await checkedPipelineShape(clients.sageMaker, batch.pipelineName, stack, {
+    [INPUT_PARAMETER]: request.inputUrl,
+  });
   const started = await callAws(
     {
       action: `start an execution of pipeline "${batch.pipelineName}"`,
@@ -307,38 +306,6 @@ async function countInputFiles(s3: S3Client, folder: S3Folder): Promise<string> 
     `--input ${folder.url}: the folder holds no file to score; upload the data first, e.g. ` +
       `\`aws s3 cp data.csv ${folder.url}\``,
   );
-}
-
-/**
- * The number of steps an execution runs, from the deployed definition; checks that the pipeline
- * takes the input folder as a parameter.
- *
- * @throws OpsError 4 when the pipeline cannot be described, 2 when it lacks the parameter.
- */
-async function checkPipeline(
-  client: SageMakerClient,
-  pipelineName: string,
-  stack: string,
-  inputUrl: string,
-): Promise<number> {
-  const described = await callAws(
-    {
-      action: `describe pipeline "${pipelineName}"`,
-      permission: "sagemaker:DescribePipeline on the pipeline",
-      notFound: `Run \`pulumi up\` on stack ${stack} to create it.`,
-    },
-    () => client.send(new DescribePipelineCommand({ PipelineName: pipelineName })),
-  );
-  const shape = pipelineShape(described.PipelineDefinition ?? "");
-  if (shape === undefined) {
-    throw new OpsError(
-      EXIT.aws,
-      `could not read the parameters of pipeline "${pipelineName}": its definition is not JSON`,
-    );
-  }
-  const problems = parameterProblems(pipelineName, shape.parameters, { [INPUT_PARAMETER]: inputUrl });
-  if (problems.length > 0) throw inputError(problems.join("\n"));
-  return shape.stepCount;
 }
 
 /** `summary.json` of a run, as the Summarize step writes it (ml/batch_summary.py). */

@@ -218,12 +218,17 @@ export interface StartPipelineRequest {
  * @throws OpsError: 2 for unknown or mistyped parameters (nothing is started), 4 for AWS errors,
  *   5 when the wait times out.
  */
-export async function startPipeline(
+/**
+ * The deployed pipeline's parameters and step count, once `parameters` are checked against them.
+ * @throws OpsError 2 when a parameter is not the pipeline's, or its value is not of its type; 4
+ *   when the pipeline cannot be described, or its definition is not JSON.
+ */
+export async function checkedPipelineShape(
   client: SageMakerClient,
-  out: Output,
-  request: StartPipelineRequest,
-): Promise<number> {
-  const { pipelineName, stack } = request;
+  pipelineName: string,
+  stack: string,
+  parameters: Readonly<Record<string, string>>,
+): Promise<PipelineShape> {
   const described = await callAws(
     {
       action: `describe pipeline "${pipelineName}"`,
@@ -239,8 +244,18 @@ export async function startPipeline(
       `could not read the parameters of pipeline "${pipelineName}": its definition is not JSON`,
     );
   }
-  const problems = parameterProblems(pipelineName, shape.parameters, request.parameters);
+  const problems = parameterProblems(pipelineName, shape.parameters, parameters);
   if (problems.length > 0) throw inputError(problems.join("\n"));
+  return shape;
+}
+
+export async function startPipeline(
+  client: SageMakerClient,
+  out: Output,
+  request: StartPipelineRequest,
+): Promise<number> {
+  const { pipelineName, stack } = request;
+  const shape = await checkedPipelineShape(client, pipelineName, stack, request.parameters);
 
   const started = await callAws(
     {
