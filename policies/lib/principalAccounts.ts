@@ -138,3 +138,19 @@ export function untrustedText(
     `${verb} only the accounts the stack's config names, or limit the statement to them or to the organization with a condition on aws:PrincipalAccount, aws:SourceAccount or aws:PrincipalOrgID`
   );
 }
+
+/**
+ * Whether an account is trusted: one of `trustedAccounts`, or the resource's own, which `owner`
+ * reads from its props once, when first needed (unknown during preview, reading it defers the check).
+ */
+export function trustCheck(
+  trustedAccounts: readonly string[],
+  owner: () => string | undefined,
+): (account: string) => boolean {
+  let own: { value: string | undefined } | undefined;
+  return (account) => {
+    if (trustedAccounts.includes(account)) return true;
+    own ??= { value: owner() };
+    return account === own.value;
+  };
+}

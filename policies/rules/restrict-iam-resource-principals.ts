@@ -16,6 +16,7 @@ import {
   principalAccount,
   untrustedAccounts,
   untrustedText,
+  trustCheck,
 } from "../lib/principalAccounts";
 import { resourceRule, show } from "../lib/rule";
 
@@ -62,16 +63,6 @@ function ownAccountOf(type: string, props: Record<string, unknown>): string | un
   const queueAccount = /^https:\/\/sqs\.[^/]+\/(\d{12})\//.exec(value)?.[1];
   const account = queueAccount ?? accountOfArn(value);
   return account !== undefined && isAccountId(account) ? account : undefined;
-}
-
-/** Whether an account is trusted: listed, or the resource's own (read once, when first needed). */
-function trustCheck(config: Config, owner: () => string | undefined): (account: string) => boolean {
-  let own: { value: string | undefined } | undefined;
-  return (account) => {
-    if (config.trustedAccounts.includes(account)) return true;
-    own ??= { value: owner() };
-    return account === own.value;
-  };
 }
 
 function check(
@@ -227,7 +218,7 @@ export const restrictIamResourcePrincipals = resourceRule({
   },
   validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
     const config = args.getConfig<Config>();
-    const isTrusted = trustCheck(config, () => ownAccountOf(args.type, args.props));
+    const isTrusted = trustCheck(config.trustedAccounts, () => ownAccountOf(args.type, args.props));
     if (args.type === LAMBDA_PERMISSION) {
       checkLambdaPermission(args.name, args.props, config, isTrusted, report);
       return;

@@ -9,7 +9,7 @@ import {
   Statement,
   trustPolicyOf,
 } from "../lib/iamDocuments";
-import { untrustedAccounts, untrustedText } from "../lib/principalAccounts";
+import { trustCheck, untrustedAccounts, untrustedText } from "../lib/principalAccounts";
 import { resourceRule, show } from "../lib/rule";
 
 /** What a GitHub OIDC subject may pin besides the repository. */
@@ -122,20 +122,6 @@ function checkGithub(found: DocumentStatement, config: Config, report: ReportVio
   }
 }
 
-/**
- * Whether an account is trusted: listed, or the role's own when its ARN is among the props (read
- * once, when first needed; unknown during preview, it defers the check).
- */
-function trustCheck(config: Config, props: Record<string, unknown>): (account: string) => boolean {
-  let own: { value: string | undefined } | undefined;
-  return (account) => {
-    if (config.trustedAccounts.includes(account)) return true;
-    const arn = props.arn;
-    own ??= { value: typeof arn === "string" ? accountOfArn(arn) : undefined };
-    return account === own.value;
-  };
-}
-
 function checkAccounts(
   found: DocumentStatement,
   config: Config,
@@ -231,7 +217,11 @@ export const restrictIamTrustPrincipals = resourceRule({
         `${document.label} ${problems.join("; ")}; write it as a JSON policy document (e.g. with JSON.stringify).`,
       );
     }
-    const isTrusted = trustCheck(config, args.props);
+    // The role's own account, from its ARN when among the props.
+    const isTrusted = trustCheck(config.trustedAccounts, () => {
+      const arn = args.props.arn;
+      return typeof arn === "string" ? accountOfArn(arn) : undefined;
+    });
     for (const statement of statements) check({ document, statement }, config, isTrusted, report);
   },
 });
