@@ -8,7 +8,7 @@ import {
   sageMakerMetricsStatement,
 } from "../shared/containers";
 import { policyDocument, PolicyDocument, PolicyStatement } from "../shared/policyDocument";
-import { splitS3Uri } from "../shared/s3Uri";
+import { s3FolderArn, splitS3Uri } from "../shared/s3Uri";
 import { sourceKeysStatement } from "../shared/sourceKeys";
 import { NetworkScope, vpcStatements } from "../shared/vpc";
 import { BATCH_OUTPUTS, BATCH_PREFIXES } from "./definition";
@@ -190,13 +190,6 @@ export interface BatchModelRoleScope extends AccountScope {
   readonly network?: NetworkScope;
 }
 
-/** The folder of an object, as an ARN pattern of everything in it. */
-function folderArn(partition: string, uri: string): string {
-  const { bucket, key } = splitS3Uri(uri);
-  const folder = key.includes("/") ? key.slice(0, key.lastIndexOf("/") + 1) : "";
-  return `arn:${partition}:s3:::${bucket}/${folder}*`;
-}
-
 /**
  * Permissions of the role SageMaker assumes for the model of a batch pipeline. A transform job
  * reads its input and writes its output as its model's role ("The KMS key policy must grant
@@ -218,7 +211,7 @@ export function batchModelPolicy(scope: BatchModelRoleScope): PolicyDocument {
       Sid: "ReadModelArtifacts",
       Effect: "Allow",
       Action: "s3:GetObject",
-      Resource: sorted(scope.modelDataUrls.map((url) => folderArn(partition, url))),
+      Resource: sorted(scope.modelDataUrls.map((url) => s3FolderArn(partition, url))),
     },
     {
       Sid: "ReadValidatedInput",

@@ -1,5 +1,5 @@
 import { ecrRepositoryArn } from "../shared/arn";
-import { splitS3Uri } from "../shared/s3Uri";
+import { s3FolderArn } from "../shared/s3Uri";
 import { imagePullStatements, sageMakerMetricsStatement } from "../shared/containers";
 import { policyDocument, PolicyDocument, PolicyStatement } from "../shared/policyDocument";
 import { NetworkScope, vpcStatements } from "../shared/vpc";
@@ -32,14 +32,6 @@ export interface ModelRoleScope {
 /** Endpoints log to `/aws/sagemaker/Endpoints/<endpoint name>`, one stream per variant and instance. */
 const ENDPOINT_LOG_GROUP = "/aws/sagemaker/Endpoints";
 
-function s3Folder(partition: string, uri: string): string {
-  const { bucket, key } = splitS3Uri(uri);
-  // An artifact is an object: a URI that names no key at all is not one.
-  if (!uri.startsWith(`s3://${bucket}/`)) throw new Error(`"${uri}" is not an S3 URI`);
-  const folder = key.includes("/") ? key.slice(0, key.lastIndexOf("/") + 1) : "";
-  return `arn:${partition}:s3:::${bucket}/${folder}*`;
-}
-
 /**
  * Permissions of the role that SageMaker hosting assumes for an endpoint's models. It reads only
  * the served versions' artifact folders, writes captured requests only under the endpoint's own
@@ -58,7 +50,7 @@ export function modelExecutionPolicy(scope: ModelRoleScope): PolicyDocument {
       Sid: "ReadModelArtifacts",
       Effect: "Allow",
       Action: "s3:GetObject",
-      Resource: unique(scope.modelDataUrls.map((url) => s3Folder(partition, url))),
+      Resource: unique(scope.modelDataUrls.map((url) => s3FolderArn(partition, url))),
     },
   ];
   if (scope.captureUri !== undefined) {
@@ -68,7 +60,7 @@ export function modelExecutionPolicy(scope: ModelRoleScope): PolicyDocument {
       Effect: "Allow",
       Action: "s3:PutObject",
       // SageMaker writes <destination>/<endpoint>/<variant>/yyyy/mm/dd/hh/...jsonl.
-      Resource: s3Folder(partition, `${capture}/${endpointName}/`),
+      Resource: s3FolderArn(partition, `${capture}/${endpointName}/`),
     });
   }
   statements.push(

@@ -10,3 +10,15 @@ export function splitS3Uri(uri: string): { readonly bucket: string; readonly key
   if (!match) throw new Error(`"${uri}" is not an S3 URI`);
   return { bucket: match[1], key: match[2] };
 }
+
+/**
+ * The folder of the object `uri` names, as an IAM resource pattern of everything in it
+ * (`s3://b/models/1/model.tar.gz` → `arn:<partition>:s3:::b/models/1/*`).
+ * @throws when `uri` names no object (`s3://bucket` alone).
+ */
+export function s3FolderArn(partition: string, uri: string): string {
+  const { bucket, key } = splitS3Uri(uri);
+  if (!uri.startsWith(`s3://${bucket}/`)) throw new Error(`"${uri}" is not an S3 URI`);
+  const folder = key.includes("/") ? key.slice(0, key.lastIndexOf("/") + 1) : "";
+  return `arn:${partition}:s3:::${bucket}/${folder}*`;
+}
