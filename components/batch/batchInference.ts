@@ -28,7 +28,7 @@ import { functionLogGroup, pythonFunctionArgs } from "../shared/pythonFunction";
 import { eventRulesDeadLetterPolicy, queueTlsOnlyStatement } from "../shared/queuePolicy";
 import { ML_DIR, scriptKey } from "../shared/scripts";
 import { lambdaTrustPolicy, sageMakerAssumeRolePolicy } from "../shared/serviceTrust";
-import { settingProblem } from "../shared/settings";
+import { problemList } from "../shared/settings";
 import { accountOfArn } from "../shared/sourceKeys";
 import type { NetworkScope } from "../shared/vpc";
 import {
@@ -172,12 +172,7 @@ const NAME_PATTERN = /^[a-z0-9](-*[a-z0-9]){0,48}$/;
 
 /** Every problem with the arguments, so that nothing is created from a half-valid request. */
 export function validateArgs(name: string, args: BatchInferenceArgs, resolved: ResolvedArgs): string[] {
-  const problems: string[] = [];
-  const check = (ok: boolean, message: string) => ok || problems.push(message);
-  const setting = (label: string, schema: Parameters<typeof settingProblem>[1], value: unknown) => {
-    const problem = settingProblem(label, schema, value);
-    if (problem) problems.push(problem);
-  };
+  const { problems, check, setting } = problemList();
   check(NAME_PATTERN.test(name), `name "${name}" must be 1-49 lowercase letters, digits and hyphens`);
   for (const key of [
     "instanceType",

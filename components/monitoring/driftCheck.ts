@@ -18,7 +18,7 @@ import { S3_URI_PATTERN } from "../shared/s3Uri";
 import { metricAlarmArgs } from "../shared/metricAlarm";
 import { ML_DIR, scriptKey } from "../shared/scripts";
 import { functionLogGroup, pythonFunctionArgs } from "../shared/pythonFunction";
-import { settingProblem } from "../shared/settings";
+import { problemList, settingProblem } from "../shared/settings";
 import { DATA_BUCKET_PREFIXES } from "../foundation/retention";
 import { STORAGE_DEFAULTS, STORAGE_SETTINGS } from "../foundation/settings";
 import type { NetworkScope } from "../shared/vpc";
@@ -141,12 +141,7 @@ const CHECK_NAME = /^[a-z0-9](-*[a-z0-9]){0,48}$/;
 
 /** Every problem with the arguments, so that nothing is created from a half-valid request. */
 export function validateArgs(name: string, args: DriftCheckArgs, resolved: ResolvedArgs): string[] {
-  const problems: string[] = [];
-  const check = (ok: boolean, message: string) => ok || problems.push(message);
-  const setting = (label: string, schema: Parameters<typeof settingProblem>[1], value: unknown) => {
-    const problem = settingProblem(label, schema, value);
-    if (problem) problems.push(problem);
-  };
+  const { problems, check, setting } = problemList();
   check(CHECK_NAME.test(name), `name "${name}" must be 1-49 lowercase letters, digits and hyphens`);
   for (const key of ["scheduleExpression", "instanceType", "maxRuntimeSeconds"] as const) {
     setting(key, MONITORING_SETTINGS[key], resolved[key]);

@@ -13,7 +13,7 @@ import { pipelineStartSchedule } from "../shared/pipelineStartSchedule";
 import { lambdaTrustPolicy } from "../shared/serviceTrust";
 import { deadLetterAlarm, deadLetterQueue } from "../shared/deadLetterQueue";
 import { queueNotEmptyAlarm } from "../shared/metricAlarm";
-import { settingProblem } from "../shared/settings";
+import { problemList } from "../shared/settings";
 import { STORAGE_DEFAULTS, STORAGE_SETTINGS } from "../foundation/settings";
 import { functionLogGroup, pythonFunctionArgs } from "../shared/pythonFunction";
 import {
@@ -62,11 +62,7 @@ const logRetentionDays = (args: TrainingTriggersArgs) =>
 
 /** Every problem with the arguments, so that nothing is created from a half-valid request. */
 export function validateArgs(name: string, args: TrainingTriggersArgs): string[] {
-  const problems: string[] = [];
-  const setting = (label: string, schema: Parameters<typeof settingProblem>[1], value: unknown) => {
-    const problem = settingProblem(label, schema, value);
-    if (problem) problems.push(problem);
-  };
+  const { problems, setting } = problemList();
   // `<name>-scheduler-role` fits IAM's 64 characters.
   if (!/^[a-z0-9](-*[a-z0-9]){0,48}$/.test(name)) {
     problems.push(`name "${name}" must be 1-49 lowercase letters, digits and hyphens`);

@@ -80,3 +80,22 @@ export function settingProblem(label: string, setting: z.ZodType, value: unknown
   if (result.success) return undefined;
   return `${label} ${describeValue(value)} ${result.error.issues[0]?.message ?? "is not valid"}`;
 }
+
+/**
+ * The problems a component's validation collects, and its two ways of adding one: `check`, a
+ * condition with the message when it fails; `setting`, a value held to its setting's schema
+ * ({@link settingProblem}).
+ */
+export function problemList() {
+  const problems: string[] = [];
+  return {
+    problems,
+    check: (ok: boolean, message: string): void => {
+      if (!ok) problems.push(message);
+    },
+    setting: (label: string, schema: z.ZodType, value: unknown): void => {
+      const problem = settingProblem(label, schema, value);
+      if (problem) problems.push(problem);
+    },
+  };
+}
