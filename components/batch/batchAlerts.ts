@@ -1,4 +1,9 @@
-import { undeliveredAlertsAlarm } from "../shared/alertRule";
+import {
+  AlertRuleValues,
+  PIPELINE_RUN_FIELDS,
+  pipelineRunFailedPattern,
+  undeliveredAlertsAlarm,
+} from "../shared/alertRule";
 import { queueNotEmptyAlarm } from "../shared/metricAlarm";
 import { BATCH_OUTPUTS, BATCH_PREFIXES, BATCH_STEPS } from "./definition";
 import { VALIDATION_REPORT } from "../pipeline/definition";
@@ -9,13 +14,7 @@ export function batchFailedRuleName(name: string): string {
 }
 
 /** The rule that tells the model's alert topic that a batch run wrote no scores, as plain values. */
-export interface BatchFailedRule {
-  readonly description: string;
-  readonly eventPattern: Record<string, unknown>;
-  readonly inputPathsMap: Record<string, string>;
-  /** A JSON string: SNS delivers its text as the message. */
-  readonly inputTemplate: string;
-}
+export type BatchFailedRule = AlertRuleValues;
 
 export interface BatchPipelineDescription {
   /** The model's name in the stack config. */
@@ -43,16 +42,8 @@ export interface BatchPipelineDescription {
 export function batchFailedRule(batch: BatchPipelineDescription): BatchFailedRule {
   return {
     description: `Failed or stopped runs of batch inference pipeline ${batch.pipelineName}`,
-    eventPattern: {
-      source: ["aws.sagemaker"],
-      "detail-type": ["SageMaker Model Building Pipeline Execution Status Change"],
-      detail: { pipelineArn: [batch.pipelineArn], currentPipelineExecutionStatus: ["Failed", "Stopped"] },
-    },
-    inputPathsMap: {
-      execution: "$.detail.pipelineExecutionArn",
-      status: "$.detail.currentPipelineExecutionStatus",
-      time: "$.time",
-    },
+    eventPattern: pipelineRunFailedPattern(batch.pipelineArn),
+    inputPathsMap: { ...PIPELINE_RUN_FIELDS },
     // Only the placeholders are in angle brackets, so that no other text reads as one.
     inputTemplate: JSON.stringify(
       `Batch inference of model ${batch.modelName} (pipeline ${batch.pipelineName}): a run ended <status> at ` +

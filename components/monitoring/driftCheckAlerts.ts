@@ -1,15 +1,14 @@
-import { undeliveredAlertsAlarm } from "../shared/alertRule";
+import {
+  AlertRuleValues,
+  PIPELINE_RUN_FIELDS,
+  pipelineRunFailedPattern,
+  undeliveredAlertsAlarm,
+} from "../shared/alertRule";
 import { queueNotEmptyAlarm } from "../shared/metricAlarm";
 import { DRIFT_METRICS_NAMESPACE } from "./driftCheckPolicy";
 
 /** The rule that tells the model's alert topic that a drift check run failed, as plain values. */
-export interface DriftCheckFailureRule {
-  readonly description: string;
-  readonly eventPattern: Record<string, unknown>;
-  readonly inputPathsMap: Record<string, string>;
-  /** A JSON string: SNS delivers its text as the message. */
-  readonly inputTemplate: string;
-}
+export type DriftCheckFailureRule = AlertRuleValues;
 
 export interface DriftCheckDescription {
   readonly endpointName: string;
@@ -29,16 +28,8 @@ export function driftCheckFailureRule(check: DriftCheckDescription): DriftCheckF
   const where = `endpoint ${check.endpointName} (drift check ${check.checkName})`;
   return {
     description: `Failed runs of the drift check of ${where}`,
-    eventPattern: {
-      source: ["aws.sagemaker"],
-      "detail-type": ["SageMaker Model Building Pipeline Execution Status Change"],
-      detail: { pipelineArn: [check.pipelineArn], currentPipelineExecutionStatus: ["Failed", "Stopped"] },
-    },
-    inputPathsMap: {
-      execution: "$.detail.pipelineExecutionArn",
-      status: "$.detail.currentPipelineExecutionStatus",
-      time: "$.time",
-    },
+    eventPattern: pipelineRunFailedPattern(check.pipelineArn),
+    inputPathsMap: { ...PIPELINE_RUN_FIELDS },
     inputTemplate: JSON.stringify(
       `A drift check run for ${where} ended <status> at <time>. This window's traffic was not checked for drift. ` +
         `See the failed step and its reason in SageMaker Studio or with aws sagemaker list-pipeline-execution-steps ` +

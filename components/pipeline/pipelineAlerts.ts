@@ -1,4 +1,9 @@
-import { undeliveredAlertsAlarm } from "../shared/alertRule";
+import {
+  AlertRuleValues,
+  PIPELINE_RUN_FIELDS,
+  pipelineRunFailedPattern,
+  undeliveredAlertsAlarm,
+} from "../shared/alertRule";
 import { ARTIFACT_PREFIXES, EVALUATION_REPORT, STEPS, VALIDATION_REPORT } from "./definition";
 
 /** The rule that pages the model's alert topic about a build's failed or stopped runs: `<pipeline>-stopped`. */
@@ -7,13 +12,7 @@ export function pipelineStoppedRuleName(pipelineName: string): string {
 }
 
 /** The rule that tells the model's alert topic that a build ended without a model, as plain values. */
-export interface PipelineStoppedRule {
-  readonly description: string;
-  readonly eventPattern: Record<string, unknown>;
-  readonly inputPathsMap: Record<string, string>;
-  /** A JSON string: SNS delivers its text as the message. */
-  readonly inputTemplate: string;
-}
+export type PipelineStoppedRule = AlertRuleValues;
 
 export interface BuildPipelineDescription {
   /** The build pipeline's name, which names the model's resources (`<namePrefix>-<model>`). */
@@ -43,16 +42,8 @@ export function pipelineStoppedRule(pipeline: BuildPipelineDescription): Pipelin
   const gates = [STEPS.dataRejected, STEPS.accuracyBelowThreshold, STEPS.accuracyBelowChampion];
   return {
     description: `Failed or stopped runs of model build pipeline ${pipeline.pipelineName}`,
-    eventPattern: {
-      source: ["aws.sagemaker"],
-      "detail-type": ["SageMaker Model Building Pipeline Execution Status Change"],
-      detail: { pipelineArn: [pipeline.pipelineArn], currentPipelineExecutionStatus: ["Failed", "Stopped"] },
-    },
-    inputPathsMap: {
-      execution: "$.detail.pipelineExecutionArn",
-      status: "$.detail.currentPipelineExecutionStatus",
-      time: "$.time",
-    },
+    eventPattern: pipelineRunFailedPattern(pipeline.pipelineArn),
+    inputPathsMap: { ...PIPELINE_RUN_FIELDS },
     // Only the placeholders are in angle brackets, so that no other text reads as one.
     inputTemplate: JSON.stringify(
       `Model build pipeline ${pipeline.pipelineName}: a run ended <status> at <time> and registered no ` +

@@ -14,6 +14,36 @@ import { eventRulesDeadLetterPolicy } from "./queuePolicy";
  */
 export const ALERT_RETRY_POLICY = { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 } as const;
 
+/** An alert rule as plain values: the events it matches and the message its target sends. */
+export interface AlertRuleValues {
+  readonly description: string;
+  readonly eventPattern: Record<string, unknown>;
+  readonly inputPathsMap: Record<string, string>;
+  /** A JSON string: SNS delivers its text as the message. */
+  readonly inputTemplate: string;
+}
+
+/**
+ * The events of a SageMaker pipeline's runs that failed or were stopped: "SageMaker Model Building
+ * Pipeline Execution Status Change" (SageMaker's EventBridge events,
+ * https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html). Its
+ * detail names the execution but carries no failure reason, neither the execution's nor a step's.
+ */
+export function pipelineRunFailedPattern(pipelineArn: string): Record<string, unknown> {
+  return {
+    source: ["aws.sagemaker"],
+    "detail-type": ["SageMaker Model Building Pipeline Execution Status Change"],
+    detail: { pipelineArn: [pipelineArn], currentPipelineExecutionStatus: ["Failed", "Stopped"] },
+  };
+}
+
+/** What an alert on a pipeline run reads from its event: `<execution>`, `<status>` and `<time>`. */
+export const PIPELINE_RUN_FIELDS: Readonly<Record<string, string>> = {
+  execution: "$.detail.pipelineExecutionArn",
+  status: "$.detail.currentPipelineExecutionStatus",
+  time: "$.time",
+};
+
 /** The physical names of an alert rule `<rule>`'s resources: its dead-letter queue and that queue's alarm. */
 export function alertRuleNames(ruleName: string) {
   return { queue: `${ruleName}-dlq`, alarm: `${ruleName}-undelivered` };
