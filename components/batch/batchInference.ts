@@ -3,6 +3,7 @@ import * as path from "node:path";
 import type { ProcessingInstanceType, TransformInstanceType } from "@aws-sdk/client-sagemaker";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { functionRule } from "../shared/functionRule";
 import type { ServedModelPackage } from "../endpoint/modelEndpoint";
 import { STORAGE_DEFAULTS, STORAGE_SETTINGS } from "../foundation/settings";
 import { schemaFileProblems } from "../pipeline/mlPipeline";
@@ -16,7 +17,6 @@ import { deadLetterAlarm, deadLetterQueue } from "../shared/deadLetterQueue";
 import {
   combineFootprints,
   DeployFootprint,
-  EVENTBRIDGE_SERVICE,
   LAMBDA_SERVICE,
   SAGEMAKER_SERVICE,
   SCHEDULER_SERVICE,
@@ -671,38 +671,17 @@ export class BatchInference extends pulumi.ComponentResource {
         { bucket, eventbridge: true },
         { parent: this, retainOnDelete: true },
       );
-      rule = new aws.cloudwatch.EventRule(
+      rule = functionRule(
         `${name}-new-data`,
         {
-          name: `${name}-new-data`,
           description: `A complete dataset (its ${config.markerName} marker) under ${BATCH_PREFIXES.input} starts a batch inference run of ${args.modelName}`,
           eventPattern: bucket.apply((dataBucket) =>
             JSON.stringify(newDataEventPattern(dataBucket, BATCH_PREFIXES.input, config.markerName)),
           ),
+          fn,
+          accountId,
+          deadLetterQueueArn: deadLetters.arn,
           tags: args.tags,
-        },
-        parent,
-      );
-      new aws.cloudwatch.EventTarget(
-        `${name}-new-data-target`,
-        {
-          rule: rule.name,
-          arn: fn.arn,
-          retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
-          deadLetterConfig: { arn: deadLetters.arn },
-        },
-        parent,
-      );
-      // Only this rule of this account may invoke the function (EventBridge sends the rule's ARN as
-      // aws:SourceArn; Lambda writes both into the function's policy: see TrainingTriggers).
-      new aws.lambda.Permission(
-        `${name}-new-data-invoke`,
-        {
-          function: fn.name,
-          action: "lambda:InvokeFunction",
-          principal: EVENTBRIDGE_SERVICE,
-          sourceArn: rule.arn,
-          sourceAccount: accountId,
         },
         parent,
       );

@@ -1,14 +1,9 @@
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { functionRule } from "../shared/functionRule";
 import type { AccountContext } from "../shared/account";
-import {
-  DeployFootprint,
-  EVENTBRIDGE_SERVICE,
-  LAMBDA_SERVICE,
-  SCHEDULER_SERVICE,
-  TYPES,
-} from "../shared/footprint";
+import { DeployFootprint, LAMBDA_SERVICE, SCHEDULER_SERVICE, TYPES } from "../shared/footprint";
 import { pipelineStartSchedule } from "../shared/pipelineStartSchedule";
 import { lambdaTrustPolicy } from "../shared/serviceTrust";
 import { deadLetterAlarm, deadLetterQueue } from "../shared/deadLetterQueue";
@@ -266,44 +261,19 @@ export class TrainingTriggers extends pulumi.ComponentResource {
     const rule = (
       suffix: string,
       description: string,
-      pattern: pulumi.Input<string>,
-      busName?: pulumi.Input<string>,
+      eventPattern: pulumi.Input<string>,
+      eventBusName?: pulumi.Input<string>,
     ) => {
-      const eventRule = new aws.cloudwatch.EventRule(
+      const eventRule = functionRule(
         `${name}-${suffix}`,
         {
-          name: `${name}-${suffix}`,
           description,
-          eventPattern: pattern,
-          eventBusName: busName,
+          eventPattern,
+          eventBusName,
+          fn,
+          accountId,
+          deadLetterQueueArn: deadLetters.arn,
           tags: args.tags,
-        },
-        parent,
-      );
-      new aws.cloudwatch.EventTarget(
-        `${name}-${suffix}-target`,
-        {
-          rule: eventRule.name,
-          eventBusName: busName,
-          arn: fn.arn,
-          retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
-          deadLetterConfig: { arn: deadLetters.arn },
-        },
-        parent,
-      );
-      // Only this rule of this account may invoke the function: EventBridge sends the rule's ARN as
-      // aws:SourceArn ("Cross-service confused deputy prevention in Amazon EventBridge",
-      // https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html),
-      // and Lambda writes sourceArn and sourceAccount into the function's policy as conditions on
-      // them ("AddPermission", https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html).
-      new aws.lambda.Permission(
-        `${name}-${suffix}-invoke`,
-        {
-          function: fn.name,
-          action: "lambda:InvokeFunction",
-          principal: EVENTBRIDGE_SERVICE,
-          sourceArn: eventRule.arn,
-          sourceAccount: accountId,
         },
         parent,
       );
